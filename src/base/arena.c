@@ -1,0 +1,126 @@
+/* arena — bump allocation; see arena.h. */
+#include "base/arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+
+struct arena_chunk {
+	arena_chunk *next;
+	size_t size;
+	size_t used;
+	max_align_t data[];
+};
+
+void arena_init(arena *a, size_t chunk_size, size_t cap)
+{
+	a->head = NULL;
+	a->chunk_size = chunk_size ? chunk_size : 64 * 1024;
+	a->used_total = 0;
+	a->cap = cap;
+}
+
+#ifdef SPOOR_DEBUG_POOL
+void *arena_alloc(arena *a, size_t n)
+{
+	arena_chunk *c;
+	if (a->cap && (n > a->cap || a->used_total > a->cap - n))
+		return NULL;
+	if (n > SIZE_MAX - sizeof(*c))
+		return NULL;
+	c = xmalloc(sizeof(*c) + n);
+	if (!c)
+		return NULL;
+	c->size = n;
+	c->used = n;
+	c->next = a->head;
+	a->head = c;
+	a->used_total += n;
+	return c->data;
+}
+
+void arena_reset(arena *a)
+{
+	arena_chunk *c = a->head;
+	while (c) {
+		arena_chunk *n = c->next;
+		free(c);
+		c = n;
+	}
+	a->head = NULL;
+	a->used_total = 0;
+}
+#else
+void *arena_alloc(arena *a, size_t n)
+{
+	arena_chunk *c = a->head;
+	size_t need = (n + 15) & ~(size_t)15;
+	if (need < n)
+		return NULL;
+	if (a->cap && (need > a->cap || a->used_total > a->cap - need))
+		return NULL;
+	if (!c || c->size - c->used < need) {
+		size_t sz = MAX(a->chunk_size, need);
+		if (sz > SIZE_MAX - sizeof(*c))
+			return NULL;
+		c = xmalloc(sizeof(*c) + sz);
+		if (!c)
+			return NULL;
+		c->size = sz;
+		c->used = 0;
+		c->next = a->head;
+		a->head = c;
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += need;
+	a->used_total += need;
+	return p;
+}
+
+void arena_reset(arena *a)
+{
+	arena_chunk *c = a->head;
+	if (!c)
+		return;
+	/* Keep the oldest chunk (the last in the list) if it is the standard
+	 * size; free the rest. */
+	while (c->next) {
+		arena_chunk *n = c->next;
+		free(c);
+		c = n;
+	}
+	if (c->size != a->chunk_size) {
+		free(c);
+		c = NULL;
+	} else {
+		c->used = 0;
+	}
+	a->head = c;
+	a->used_total = 0;
+}
+#endif
+
+char *arena_memdup(arena *a, const void *p, size_t n)
+{
+	char *r = arena_alloc(a, n + 1);
+	if (!r)
+		return NULL;
+	if (n)
+		memcpy(r, p, n);
+	r[n] = 0;
+	return r;
+}
+
+void arena_done(arena *a)
+{
+	arena_chunk *c = a->head;
+	while (c) {
+		arena_chunk *n = c->next;
+		free(c);
+		c = n;
+	}
+	a->head = NULL;
+	a->used_total = 0;
+}

@@ -1,0 +1,59 @@
+/* cli — shared pieces of the `spoor` command line (a thin layer over
+ * libspoor: option parsing, bad-record reporting, progress, exit codes). */
+#ifndef SPOOR_CLI_H
+#define SPOOR_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "spoor/spoor.h"
+
+/* Exit codes (docs/exit-codes.md). */
+enum {
+	EXIT_OK = 0,       /* done, all input read */
+	EXIT_FAIL = 1,     /* could not complete (I/O, out of memory) */
+	EXIT_USAGE = 2,    /* bad command line */
+	EXIT_BADINPUT = 3, /* completed, but some records or files were bad */
+};
+
+/* Options every scanning command takes. */
+typedef struct scan_cli {
+	spoor_ctx_options ctx_opts;
+	spoor_scan_options scan_opts;
+	const char *format;
+	const char *tz;
+	long max_report; /* bad records printed to stderr; the rest are counted */
+	bool quiet;
+	bool verbose;
+	bool progress;
+	double t_start, t_last; /* progress line timing */
+	/* counters filled by the bad-record callback */
+	uint64_t bad_by_kind[_SPOOR_BAD_MAX];
+	uint64_t reported;
+	/* paths */
+	char **paths;
+	int npaths;
+} scan_cli;
+
+void scan_cli_init(scan_cli *s);
+/* Try to consume option argv[*i] (and its value); returns 1 if it was a
+ * scanning option, 0 if not, -1 on a usage error (message printed). */
+int scan_cli_option(scan_cli *s, int argc, char **argv, int *i);
+/* Help text for the common options. */
+extern const char scan_cli_help[];
+
+/* Open ctx + scanner and queue the paths (stdin when none).  0 or exit code. */
+int scan_cli_open(scan_cli *s, spoor_ctx **ctx, spoor_scanner **sc);
+/* Print the end-of-run summary of bad input to stderr, return the exit code. */
+int scan_cli_finish(scan_cli *s, spoor_scanner *sc, int rc);
+/* Called every record: prints a progress line on a terminal now and then. */
+void scan_cli_tick(scan_cli *s, spoor_scanner *sc, uint64_t n);
+
+int cmd_cat(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_formats(int argc, char **argv);
+
+bool is_help(const char *a);
+
+#endif

@@ -1,0 +1,436 @@
+/* scanner — paths -> byte streams -> formats -> events.  See spoor/scan.h.
+ *
+ * The scanner owns one window over the current file's decompressed bytes.
+ * The window holds at most limits.max_record bytes plus one read, so memory
+ * does not grow with file size.  Line formats get lines framed here; other
+ * formats frame their own records from the window (parser.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "event/event-int.h"
+#include "input/input.h"
+#include "parse/parser.h"
+
+#define READ_SIZE (1u << 20)
+#define HEAD_SIZE 4096
+#define MAX_DIR_DEPTH 64
+
+struct spoor_scanner {
+	spoor_ctx *ctx;
+	spoor_scan_options opts;
+	const parser_vt *forced;
+	pathlist paths;
+	size_t next_path;
+	spoor_scan_stats st;
+
+	/* the current file */
+	bool open;
+	instream in;
+	const char *path; /* display path */
+	const parser_vt *fmt;
+	void *fstate;
+	parse_env env;
+	spoor_diag rdiag;
+	char *buf;
+	size_t cap, start, end, max_window;
+	uint64_t base; /* stream offset of buf[start] */
+	uint64_t line; /* line number of buf[start] */
+	bool eof;
+	bool discarding;
+
+	spoor_event ev;
+};
+
+SPOOR_API int spoor_scanner_new(spoor_scanner **out, spoor_ctx *ctx, const spoor_scan_options *opts, spoor_diag *diag)
+{
+	spoor_scan_options def = SPOOR_SCAN_OPTIONS_INIT;
+	if (!opts)
+		opts = &def;
+	if (opts->version != SPOOR_SCAN_OPTIONS_VERSION)
+		return diag_set(diag, SPOOR_EINVAL, "spoor_scan_options version %u not supported", opts->version);
+	const parser_vt *forced = NULL;
+	if (opts->format && *opts->format && strcmp(opts->format, "auto") != 0) {
+		forced = parser_find(opts->format);
+		if (!forced)
+			return diag_set(diag, SPOOR_ENOTFOUND, "unknown format '%s' (see `spoor formats`)", opts->format);
+	}
+	spoor_scanner *sc = xcalloc(1, sizeof(*sc));
+	if (!sc)
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	sc->ctx = ctx;
+	sc->opts = *opts;
+	sc->forced = forced;
+	sc->max_window = ctx->lim.max_record + READ_SIZE;
+	event_init(&sc->ev, ctx);
+	*out = sc;
+	return 0;
+}
+
+static void report(spoor_scanner *sc, spoor_bad_kind kind, spoor_diag *d)
+{
+	if (kind == SPOOR_BAD_FILE)
+		sc->st.files_bad++;
+	else if (kind == SPOOR_SKIP_FILE)
+		sc->st.files_skipped++;
+	else
+		sc->st.records_bad++;
+	if (sc->opts.on_bad)
+		sc->opts.on_bad(kind, d, sc->opts.payload);
+}
+
+static void report_msg(spoor_scanner *sc, spoor_bad_kind kind, uint64_t off, uint64_t line, int code, const char *msg)
+{
+	spoor_diag d = SPOOR_DIAG_INIT;
+	diag_set(&d, code, "%s", msg);
+	diag_where(&d, sc->path, off, line);
+	report(sc, kind, &d);
+}
+
+static void close_file(spoor_scanner *sc)
+{
+	if (!sc->open)
+		return;
+	if (sc->fmt && sc->fmt->close && sc->fstate)
+		sc->fmt->close(sc->fstate);
+	free(sc->fstate);
+	sc->fstate = NULL;
+	sc->fmt = NULL;
+	instream_close(&sc->in);
+	sc->open = false;
+}
+
+SPOOR_API spoor_scanner *spoor_scanner_free(spoor_scanner *sc)
+{
+	if (!sc)
+		return NULL;
+	close_file(sc);
+	pathlist_done(&sc->paths);
+	event_done(&sc->ev);
+	free(sc->buf);
+	free(sc);
+	return NULL;
+}
+
+SPOOR_API int spoor_scanner_add(spoor_scanner *sc, const char *path)
+{
+	spoor_diag d = SPOOR_DIAG_INIT;
+	int r = pathlist_add(&sc->paths, path, MAX_DIR_DEPTH, &d);
+	if (r == SPOOR_ENOMEM)
+		return r;
+	if (r < 0) {
+		/* An unreadable subdirectory: report it, keep what was listed. */
+		diag_where(&d, path, 0, 0);
+		report(sc, SPOOR_BAD_FILE, &d);
+	}
+	return 0;
+}
+
+SPOOR_API void spoor_scanner_stats(const spoor_scanner *sc, spoor_scan_stats *out)
+{
+	*out = sc->st;
+}
+
+/* Read more bytes into the window.  0 ok (maybe eof), < 0 read error
+ * (reported, file closed), SPOOR_ELIMIT when the window is full. */
+static int fill(spoor_scanner *sc)
+{
+	if (sc->eof)
+		return 0;
+	if (sc->start > 0) {
+		memmove(sc->buf, sc->buf + sc->start, sc->end - sc->start);
+		sc->end -= sc->start;
+		sc->start = 0;
+	}
+	if (sc->end == sc->cap) {
+		if (sc->cap >= sc->max_window)
+			return SPOOR_ELIMIT;
+		size_t ncap = MIN(MAX(sc->cap * 2, (size_t)2 * READ_SIZE), sc->max_window);
+		char *nb = xrealloc(sc->buf, ncap);
+		if (!nb)
+			return SPOOR_ENOMEM;
+		sc->buf = nb;
+		sc->cap = ncap;
+	}
+	spoor_diag d = SPOOR_DIAG_INIT;
+	ssize_t r = instream_read(&sc->in, sc->buf + sc->end, MIN(sc->cap - sc->end, (size_t)READ_SIZE), &d);
+	if (r < 0) {
+		diag_where(&d, sc->path, sc->base + (sc->end - sc->start), 0);
+		report(sc, SPOOR_BAD_FILE, &d);
+		sc->eof = true;
+		return (int)r;
+	}
+	if (r == 0)
+		sc->eof = true;
+	sc->end += (size_t)r;
+	sc->st.bytes += (uint64_t)r;
+	return 0;
+}
+
+static int open_next(spoor_scanner *sc)
+{
+	while (sc->next_path < sc->paths.n) {
+		const char *p = sc->paths.v[sc->next_path++];
+		spoor_diag d = SPOOR_DIAG_INIT;
+		sc->path = strcmp(p, "-") ? p : "<stdin>";
+		sc->st.files++;
+		if (instream_open(&sc->in, p, &d) < 0) {
+			diag_where(&d, sc->path, 0, 0);
+			report(sc, SPOOR_BAD_FILE, &d);
+			continue;
+		}
+		sc->open = true;
+		sc->start = sc->end = 0;
+		sc->base = 0;
+		sc->line = 1;
+		sc->eof = false;
+		sc->discarding = false;
+		if (!sc->buf) {
+			sc->cap = MIN((size_t)2 * READ_SIZE, sc->max_window);
+			sc->buf = xmalloc(sc->cap);
+			if (!sc->buf)
+				return SPOOR_ENOMEM;
+		}
+		while (!sc->eof && sc->end < HEAD_SIZE) {
+			int r = fill(sc);
+			if (r == SPOOR_ENOMEM)
+				return r;
+			if (r < 0)
+				break;
+		}
+		if (sc->end == 0) { /* empty file, or unreadable */
+			close_file(sc);
+			continue;
+		}
+		sc->fmt = sc->forced ? sc->forced : parser_detect(sv_make(sc->buf, MIN(sc->end, (size_t)HEAD_SIZE)));
+		if (!sc->fmt) {
+			report_msg(sc, SPOOR_SKIP_FILE, 0, 0, SPOOR_ENOTFOUND, "skipped: no known format (use --format to force one)");
+			close_file(sc);
+			continue;
+		}
+		sc->env.ctx = sc->ctx;
+		sc->env.path = sc->path;
+		sc->env.file_mtime = sc->in.mtime;
+		sc->env.diag = &sc->rdiag;
+		if (sc->fmt->state_size) {
+			sc->fstate = xcalloc(1, sc->fmt->state_size);
+			if (!sc->fstate)
+				return SPOOR_ENOMEM;
+		}
+		if (sc->fmt->open && sc->fmt->open(sc->fstate, &sc->env) < 0) {
+			report_msg(sc, SPOOR_BAD_FILE, 0, 0, SPOOR_EPARSE, "format could not start on this file");
+			close_file(sc);
+			continue;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static uint64_t count_nl(const char *p, size_t n)
+{
+	uint64_t c = 0;
+	const char *end = p + n;
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		c++;
+		p++;
+	}
+	return c;
+}
+
+static void consume(spoor_scanner *sc, size_t n, bool count_lines)
+{
+	if (count_lines)
+		sc->line += count_nl(sc->buf + sc->start, n);
+	sc->start += n;
+	sc->base += n;
+}
+
+static void prep_event(spoor_scanner *sc, uint64_t off, uint64_t line)
+{
+	spoor_event *ev = &sc->ev;
+	event_reset(ev);
+	ev->origin.path = sc->path;
+	ev->origin.offset = off;
+	ev->origin.line = line;
+	ev->format = sc->fmt->name;
+}
+
+static void bad_record(spoor_scanner *sc, uint64_t off, uint64_t line)
+{
+	spoor_diag *d = &sc->rdiag;
+	if (!d->msg[0])
+		diag_set(d, SPOOR_EPARSE, "malformed record");
+	diag_where(d, sc->path, off, line);
+	report(sc, d->code == SPOOR_ELIMIT ? SPOOR_BAD_LIMIT : SPOOR_BAD_RECORD, d);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Line formats.  1 = event, 0 = file done, < 0 fatal. */
+static int next_line(spoor_scanner *sc)
+{
+	size_t maxrec = sc->ctx->lim.max_record;
+	for (;;) {
+		size_t avail = sc->end - sc->start;
+		char *s = sc->buf + sc->start;
+		char *nl = memchr(s, '\n', avail);
+		if (sc->discarding) {
+			if (nl) {
+				consume(sc, (size_t)(nl - s) + 1, false);
+				sc->line++;
+				sc->discarding = false;
+				continue;
+			}
+			consume(sc, avail, false);
+			if (sc->eof)
+				return 0;
+			int r = fill(sc);
+			if (r == SPOOR_ENOMEM)
+				return r;
+			continue;
+		}
+		size_t len;
+		if (nl) {
+			len = (size_t)(nl - s);
+		} else if (sc->eof) {
+			if (avail == 0)
+				return 0;
+			len = avail;
+		} else if (avail >= maxrec) {
+			report_msg(sc, SPOOR_BAD_LIMIT, sc->base, sc->line, SPOOR_ELIMIT, "line longer than the record limit");
+			sc->discarding = true;
+			continue;
+		} else {
+			int r = fill(sc);
+			if (r == SPOOR_ENOMEM)
+				return r;
+			if (r == SPOOR_ELIMIT) {
+				report_msg(sc, SPOOR_BAD_LIMIT, sc->base, sc->line, SPOOR_ELIMIT, "line longer than the record limit");
+				sc->discarding = true;
+			}
+			continue;
+		}
+		uint64_t off = sc->base, line = sc->line;
+		consume(sc, nl ? len + 1 : len, false);
+		sc->line++;
+		if (len > maxrec) {
+			report_msg(sc, SPOOR_BAD_LIMIT, off, line, SPOOR_ELIMIT, "line longer than the record limit");
+			continue;
+		}
+		spoor_sv l = sv_make(s, len);
+		if (l.n && l.p[l.n - 1] == '\r')
+			l.n--;
+		if (sv_trim(l).n == 0)
+			continue;
+		prep_event(sc, off, line);
+		sc->ev.raw = l;
+		int r = sc->fmt->parse_line(sc->fstate, &sc->env, l, &sc->ev);
+		if (r == 0) {
+			sc->st.records++;
+			return 1;
+		}
+		if (r == SPOOR_ENOMEM)
+			return r;
+		if (r < 0)
+			bad_record(sc, off, line);
+	}
+}
+
+/* Self-framed formats. */
+static int next_framed(spoor_scanner *sc)
+{
+	for (;;) {
+		parse_window w = {sc->buf + sc->start, sc->end - sc->start, sc->eof, sc->base};
+		size_t consumed = 0, rec_start = 0;
+		if (sc->discarding) {
+			char *nl = memchr(w.p, '\n', w.len);
+			if (nl) {
+				consume(sc, (size_t)(nl - w.p) + 1, false);
+				sc->line++;
+				sc->discarding = false;
+				continue;
+			}
+			consume(sc, w.len, false);
+			if (sc->eof)
+				return 0;
+			int r = fill(sc);
+			if (r == SPOOR_ENOMEM)
+				return r;
+			continue;
+		}
+		prep_event(sc, 0, 0);
+		int r = sc->fmt->next(sc->fstate, &sc->env, &w, &sc->ev, &consumed, &rec_start);
+		if (r < 0 && r != SPOOR_EPARSE)
+			return r;
+		if (consumed > w.len)
+			consumed = w.len;
+		if (rec_start > consumed && r != PARSE_MORE)
+			rec_start = consumed;
+		uint64_t off = sc->base + rec_start;
+		uint64_t line = sc->line + count_nl(w.p, MIN(rec_start, w.len));
+		switch (r) {
+		case PARSE_EVENT:
+			consume(sc, consumed, true);
+			sc->ev.origin.offset = off;
+			sc->ev.origin.line = line;
+			sc->ev.raw = sv_make(w.p + rec_start, consumed - rec_start);
+			sc->st.records++;
+			return 1;
+		case PARSE_BAD:
+		case SPOOR_EPARSE:
+			bad_record(sc, off, line);
+			if (consumed == 0) {
+				/* Guarantee progress: drop the rest of this line. */
+				sc->discarding = true;
+				continue;
+			}
+			consume(sc, consumed, true);
+			continue;
+		case PARSE_SKIP:
+			if (consumed == 0)
+				consumed = 1;
+			consume(sc, consumed, true);
+			continue;
+		case PARSE_MORE:
+		default:
+			consume(sc, consumed, true);
+			if (sc->eof) {
+				if (sc->end > sc->start)
+					report_msg(sc, SPOOR_BAD_RECORD, sc->base, sc->line, SPOOR_EPARSE, "truncated record at end of file");
+				return 0;
+			}
+			if (consumed)
+				continue;
+			int fr = fill(sc);
+			if (fr == SPOOR_ENOMEM)
+				return fr;
+			if (fr == SPOOR_ELIMIT) {
+				report_msg(sc, SPOOR_BAD_LIMIT, sc->base, sc->line, SPOOR_ELIMIT, "record longer than the record limit");
+				sc->discarding = true;
+			} else if (fr < 0) {
+				return 0; /* read error: reported; end this file */
+			}
+			continue;
+		}
+	}
+}
+
+SPOOR_API int spoor_scanner_next(spoor_scanner *sc, spoor_event **out, spoor_diag *diag)
+{
+	for (;;) {
+		if (!sc->open) {
+			int r = open_next(sc);
+			if (r < 0)
+				return diag_set(diag, r, "out of memory");
+			if (r == 0)
+				return 0;
+		}
+		int r = sc->fmt->next ? next_framed(sc) : next_line(sc);
+		if (r == 1) {
+			*out = &sc->ev;
+			return 1;
+		}
+		if (r < 0 && r != SPOOR_EIO && r != SPOOR_ECORRUPT)
+			return diag_set(diag, r, "%s: %s", sc->path, r == SPOOR_ENOMEM ? "out of memory" : spoor_strerror(r));
+		close_file(sc);
+	}
+}
