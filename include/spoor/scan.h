@@ -37,9 +37,12 @@ typedef struct spoor_ctx_options {
 	 * offset "+08:00", or an IANA name ("Asia/Taipei") read from the
 	 * system zoneinfo. */
 	const char *tz;
+	/* Year for timestamps written without one (RFC 3164 syslog); 0 = take
+	 * it from each file's modification time. */
+	int year;
 } spoor_ctx_options;
 
-#define SPOOR_CTX_OPTIONS_INIT {SPOOR_CTX_OPTIONS_VERSION, SPOOR_LIMITS_DEFAULT, NULL}
+#define SPOOR_CTX_OPTIONS_INIT {SPOOR_CTX_OPTIONS_VERSION, SPOOR_LIMITS_DEFAULT, NULL, 0}
 
 SPOOR_API int spoor_ctx_new(spoor_ctx **out, const spoor_ctx_options *opts, spoor_diag *diag);
 SPOOR_API spoor_ctx *spoor_ctx_free(spoor_ctx *ctx);

@@ -12,6 +12,7 @@ const char scan_cli_help[] =
     "Input options:\n"
     "  -F, --format NAME     read every file as NAME (default: detect per file; see `spoor formats`)\n"
     "      --tz ZONE         zone of timestamps written without one: UTC (default), +08:00, Asia/Taipei\n"
+    "      --year YYYY       year of timestamps written without one (syslog); default: file's mtime\n"
     "      --max-record N    longest record in bytes (default 4194304); longer ones are bad records\n"
     "      --max-depth N     deepest JSON nesting (default 64)\n"
     "      --max-fields N    most fields in one record (default 8192)\n"
@@ -72,7 +73,7 @@ int scan_cli_option(scan_cli *s, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
 	const char *val = NULL;
-	static const char *const with_value[] = {"-F", "--format", "--tz", "--max-record", "--max-depth", "--max-fields", "--max-report"};
+	static const char *const with_value[] = {"-F", "--format", "--tz", "--max-record", "--max-depth", "--max-fields", "--max-report", "--year"};
 	bool wants = false;
 	char name[64];
 	snprintf(name, sizeof(name), "%s", a);
@@ -101,6 +102,10 @@ int scan_cli_option(scan_cli *s, int argc, char **argv, int *i)
 	} else if (!strcmp(name, "--tz")) {
 		s->tz = val;
 		s->ctx_opts.tz = val;
+	} else if (!strcmp(name, "--year")) {
+		if (num_arg(name, val, 1970, 9999, &x) < 0)
+			return -1;
+		s->ctx_opts.year = (int)x;
 	} else if (!strcmp(name, "--max-record")) {
 		if (num_arg(name, val, 64, 1u << 30, &x) < 0)
 			return -1;

@@ -14,6 +14,11 @@ SPOOR_API int spoor_ctx_new(spoor_ctx **out, const spoor_ctx_options *opts, spoo
 	if (!c)
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	c->lim = opts->limits;
+	c->year = opts->year;
+	if (c->year && (c->year < 1970 || c->year > 9999)) {
+		free(c);
+		return diag_set(diag, SPOOR_EINVAL, "year %d out of range 1970..9999", opts->year);
+	}
 	if (c->lim.max_record < 64 || c->lim.max_depth < 1 || c->lim.max_fields < 16 || c->lim.max_names < 64) {
 		free(c);
 		return diag_set(diag, SPOOR_EINVAL, "limits too small (record >= 64, depth >= 1, fields >= 16, names >= 64)");

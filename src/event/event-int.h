@@ -45,6 +45,7 @@ struct spoor_ctx {
 	field_table ft;
 	spoor_limits lim;
 	spoor_tz tz;
+	int year; /* for year-less timestamps; 0 = from file mtime */
 	name_memo memo[_MEMO_MAX];
 };
 
