@@ -59,7 +59,7 @@ int buf_add(buf *b, const void *p, size_t n)
 
 int buf_addc(buf *b, char c)
 {
-	if (LIKELY(b->len + 1 < b->cap)) {
+	if (LIKELY(b->len + 1 < b->cap && b->len < b->max)) {
 		b->p[b->len++] = c;
 		b->p[b->len] = 0;
 		return 0;

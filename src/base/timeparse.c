@@ -281,7 +281,11 @@ bool time_parse_iso(spoor_sv s, const spoor_tz *tz, int64_t *ns)
 		return false;
 	if (!zoned)
 		off = tz_offset_for_local(tz, local);
-	*ns = (local - off) * 1000000000 + frac;
+	/* int64 nanoseconds cover 1677-09-21 .. 2262-04-11 */
+	int64_t utc = local - off;
+	if (utc < -9223372035 || utc > 9223372035)
+		return false;
+	*ns = utc * 1000000000 + frac;
 	return true;
 }
 
@@ -331,7 +335,7 @@ bool time_parse_epoch(spoor_sv s, int64_t *ns)
 			frac *= 10;
 	}
 	/* Magnitude: seconds until year ~5138 (< 1e11); then ms, us, ns. */
-	if (ip < 100000000000ull) {
+	if (ip < 9223372036ull) {
 		*ns = (int64_t)ip * 1000000000 + frac;
 	} else if (ip < 100000000000000ull) {
 		*ns = (int64_t)ip * 1000000 + frac / 1000;

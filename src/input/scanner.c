@@ -370,6 +370,10 @@ static int next_framed(spoor_scanner *sc)
 		switch (r) {
 		case PARSE_EVENT:
 			consume(sc, consumed, true);
+			if (consumed - rec_start > sc->ctx->lim.max_record) {
+				report_msg(sc, SPOOR_BAD_LIMIT, off, line, SPOOR_ELIMIT, "record longer than the record limit");
+				continue;
+			}
 			sc->ev.origin.offset = off;
 			sc->ev.origin.line = line;
 			sc->ev.raw = sv_make(w.p + rec_start, consumed - rec_start);

@@ -1,6 +1,188 @@
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-static void t(void **s){(void)s;}
-int main(void){const struct CMUnitTest tests[]={cmocka_unit_test(t)};return cmocka_run_group_tests(tests,NULL,NULL);}
+/* Unit tests: base/ (views, numbers, hashing, UTF-8, buffers, arenas). */
+#include "unit.h"
+
+#include <stdlib.h>
+
+#include "base/arena.h"
+#include "base/base.h"
+#include "base/buf.h"
+#include "event/event-int.h"
+
+static void test_sv(void **state)
+{
+	(void)state;
+	assert_true(sv_eq_cstr(sv_trim(sv_cstr("  a b \r\n")), "a b"));
+	assert_true(sv_ieq_cstr(sv_cstr("Security"), "SECURITY"));
+	assert_false(sv_ieq_cstr(sv_cstr("Securit"), "SECURITY"));
+	assert_true(sv_starts(sv_cstr("Event.System.X"), "Event.System."));
+	assert_true(sv_eq(sv_make(NULL, 0), sv_cstr("")));
+}
+
+static void test_numbers(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		bool ok;
+		int64_t v;
+	} cases[] = {
+	    {"0", true, 0},
+	    {"-1", true, -1},
+	    {"+42", true, 42},
+	    {"9223372036854775807", true, INT64_MAX},
+	    {"-9223372036854775808", true, INT64_MIN},
+	    {"9223372036854775808", false, 0},
+	    {"", false, 0},
+	    {"-", false, 0},
+	    {"12a", false, 0},
+	    {" 1", false, 0},
+	    {"99999999999999999999999", false, 0},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int64_t v = 7;
+		bool ok = sv_to_i64(sv_cstr(cases[i].in), &v);
+		if (ok != cases[i].ok)
+			fail_msg("sv_to_i64(\"%s\") returned %d", cases[i].in, ok);
+		if (ok)
+			assert_int_equal(v, cases[i].v);
+	}
+}
+
+static void test_hash(void **state)
+{
+	(void)state;
+	/* Different lengths, seeds and single-bit changes give different hashes. */
+	assert_int_not_equal(hash_bytes("abc", 3, 0), hash_bytes("abd", 3, 0));
+	assert_int_not_equal(hash_bytes("abc", 3, 0), hash_bytes("abc", 3, 1));
+	assert_int_not_equal(hash_bytes("abcdefgh", 8, 0), hash_bytes("abcdefgh\0", 9, 0));
+	assert_int_equal(hash_bytes("same input", 10, 5), hash_bytes("same input", 10, 5));
+}
+
+static void test_utf8(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		bool valid;
+	} cases[] = {
+	    {"plain", true},
+	    {"Microsoft\xC2\xAE Windows\xC2\xAE", true},
+	    {"\xE4\xB8\xAD\xE6\x96\x87", true},   /* 中文 */
+	    {"\xF0\x9F\x94\x8D", true},           /* U+1F50D */
+	    {"\xC0\xAF", false},                  /* overlong '/' */
+	    {"\xED\xA0\x80", false},              /* surrogate */
+	    {"\xF4\x90\x80\x80", false},          /* > U+10FFFF */
+	    {"\xE4\xB8", false},                  /* truncated */
+	    {"\x80", false},                      /* lone continuation */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (utf8_valid((const unsigned char *)cases[i].s, strlen(cases[i].s)) != cases[i].valid)
+			fail_msg("utf8_valid case %zu", i);
+	}
+	char out[4];
+	assert_int_equal(utf8_put(out, 0x41), 1);
+	assert_int_equal(utf8_put(out, 0xE9), 2);
+	assert_int_equal(utf8_put(out, 0x4E2D), 3);
+	assert_int_equal(utf8_put(out, 0x1F50D), 4);
+	assert_memory_equal(out, "\xF0\x9F\x94\x8D", 4);
+}
+
+static void test_json_str(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		size_t n;
+		const char *out;
+	} cases[] = {
+	    {"a\"b\\c", 5, "a\\\"b\\\\c"},
+	    {"line\nnext\ttab\r", 14, "line\\nnext\\ttab\\r"},
+	    {"\x01\x1f", 2, "\\u0001\\u001f"},
+	    {"nul\0x", 5, "nul\\u0000x"},
+	    {"ok \xC3\xA9", 5, "ok \xC3\xA9"},
+	    {"bad \xC3 \xFF", 7, "bad \xEF\xBF\xBD \xEF\xBF\xBD"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		buf b;
+		buf_init(&b, 0);
+		assert_int_equal(buf_add_json_str(&b, cases[i].in, cases[i].n), 0);
+		assert_sv_equal(sv_make(b.p, b.len), cases[i].out);
+		buf_done(&b);
+	}
+}
+
+static void test_buf_cap(void **state)
+{
+	(void)state;
+	buf b;
+	buf_init(&b, 8);
+	assert_int_equal(buf_add(&b, "12345678", 8), 0);
+	assert_int_equal(buf_addc(&b, 'x'), SPOOR_ELIMIT);
+	assert_true(b.toobig);
+	assert_int_equal(b.len, 8);
+	buf_clear(&b);
+	assert_int_equal(buf_add_i64(&b, -123), 0);
+	assert_sv_equal(sv_make(b.p, b.len), "-123");
+	buf_done(&b);
+}
+
+static void test_arena(void **state)
+{
+	(void)state;
+	arena a;
+	arena_init(&a, 1024, 4096);
+	char *p = arena_alloc(&a, 100);
+	assert_non_null(p);
+	memset(p, 'x', 100);
+	char *big = arena_alloc(&a, 3000); /* bigger than a chunk: own chunk */
+	assert_non_null(big);
+	memset(big, 'y', 3000);
+	assert_null(arena_alloc(&a, 2000)); /* over the cap */
+	arena_reset(&a);
+	assert_int_equal(a.used_total, 0);
+	assert_non_null(arena_alloc(&a, 4090)); /* rounds to 4096 */
+	char *d = arena_memdup(&a, "abc", 3);
+	assert_null(d); /* 4096 + 16 > cap */
+	arena_reset(&a);
+	d = arena_memdup(&a, "abc", 3);
+	assert_string_equal(d, "abc");
+	arena_done(&a);
+}
+
+static void test_unescape(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		const char *out;
+	} cases[] = {
+	    {"plain", "plain"},
+	    {"C:\\\\Windows\\\\System32", "C:\\Windows\\System32"},
+	    {"\\\"q\\\" \\/ \\b\\f\\n\\r\\t", "\"q\" / \b\f\n\r\t"},
+	    {"\\u00e9\\u4e2d", "\xC3\xA9\xE4\xB8\xAD"},
+	    {"\\ud83d\\udd0d", "\xF0\x9F\x94\x8D"},
+	    {"\\ud83d", "\xEF\xBF\xBD"},             /* lone high surrogate */
+	    {"\\udd0d", "\xEF\xBF\xBD"},             /* lone low surrogate */
+	    {"\\q\\q", "\xEF\xBF\xBD\xEF\xBF\xBD"}, /* bad escapes grow 2 -> 3 bytes */
+	    {"end\\", "end\xEF\xBF\xBD"},
+	    {"\\u12", "\xEF\xBF\xBD" "12"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		size_t n = strlen(cases[i].in);
+		char *out = malloc(n + n / 2 + 4);
+		size_t m = json_unescape(cases[i].in, n, out);
+		assert_true(m <= n + n / 2 + 4);
+		assert_sv_equal(sv_make(out, m), cases[i].out);
+		free(out);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sv),       cmocka_unit_test(test_numbers), cmocka_unit_test(test_hash),
+	    cmocka_unit_test(test_utf8),     cmocka_unit_test(test_json_str), cmocka_unit_test(test_buf_cap),
+	    cmocka_unit_test(test_arena),    cmocka_unit_test(test_unescape),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
