@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base/base.h"
 
@@ -25,7 +28,7 @@ void buf_done(buf *b)
 	b->len = b->cap = 0;
 }
 
-int buf_reserve(buf *b, size_t extra)
+int buf_reserve_slow(buf *b, size_t extra)
 {
 	if (extra > b->max - b->len) {
 		b->toobig = true;
@@ -43,28 +46,6 @@ int buf_reserve(buf *b, size_t extra)
 	b->p = np;
 	b->cap = ncap;
 	return 0;
-}
-
-int buf_add(buf *b, const void *p, size_t n)
-{
-	int r = buf_reserve(b, n);
-	if (r < 0)
-		return r;
-	if (n)
-		memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = 0;
-	return 0;
-}
-
-int buf_addc(buf *b, char c)
-{
-	if (LIKELY(b->len + 1 < b->cap && b->len < b->max)) {
-		b->p[b->len++] = c;
-		b->p[b->len] = 0;
-		return 0;
-	}
-	return buf_add(b, &c, 1);
 }
 
 int buf_adds(buf *b, const char *s)
@@ -117,11 +98,36 @@ int buf_add_i64(buf *b, int64_t v)
 
 static const char hexd[] = "0123456789abcdef";
 
+/* Index of the first byte that is < 0x20, '"', '\\' or >= 0x80, or n. */
+static inline size_t first_special(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ct = _mm_set1_epi8(0x1f);
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+					  _mm_cmpeq_epi8(_mm_max_epu8(v, ct), ct));
+		unsigned m = (unsigned)_mm_movemask_epi8(sp) | (unsigned)_mm_movemask_epi8(v);
+		if (m)
+			return i + (unsigned)__builtin_ctz(m);
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char c = p[i];
+		if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+			return i;
+	}
+	return n;
+}
+
 int buf_add_json_str(buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, start = 0;
+	size_t i = first_special(p, n), start = 0;
 	int r;
+	if (i == n)
+		return buf_add(b, s, n);
 	/* Worst case grows 6x; reserve the common case up front. */
 	if ((r = buf_reserve(b, n + 2)) < 0)
 		return r;

@@ -359,6 +359,22 @@ bool time_parse_any(spoor_sv s, const spoor_tz *tz, int64_t *ns)
 	return time_parse_epoch(s, ns);
 }
 
+static char *put2(char *o, unsigned v)
+{
+	o[0] = (char)('0' + v / 10);
+	o[1] = (char)('0' + v % 10);
+	return o + 2;
+}
+
+static char *putn(char *o, uint64_t v, int digits)
+{
+	for (int i = digits - 1; i >= 0; i--) {
+		o[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return o + digits;
+}
+
 size_t time_format(int64_t ns, char *out)
 {
 	int64_t sec = ns / 1000000000, sub = ns % 1000000000;
@@ -374,17 +390,30 @@ size_t time_format(int64_t ns, char *out)
 	int64_t y;
 	unsigned m, d;
 	civil_from_days(days, &y, &m, &d);
-	int n = snprintf(out, 40, "%04lld-%02u-%02uT%02u:%02u:%02u", (long long)y, m, d, (unsigned)(rem / 3600),
-			 (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
+	char *o = out;
+	if (y < 0 || y > 9999)
+		y = 0; /* not reachable for int64 nanoseconds (1677..2262) */
+	o = putn(o, (uint64_t)y, 4);
+	*o++ = '-';
+	o = put2(o, m);
+	*o++ = '-';
+	o = put2(o, d);
+	*o++ = 'T';
+	o = put2(o, (unsigned)(rem / 3600));
+	*o++ = ':';
+	o = put2(o, (unsigned)(rem / 60 % 60));
+	*o++ = ':';
+	o = put2(o, (unsigned)(rem % 60));
 	if (sub) {
+		*o++ = '.';
 		if (sub % 1000000 == 0)
-			n += snprintf(out + n, 40 - (size_t)n, ".%03lld", (long long)(sub / 1000000));
+			o = putn(o, (uint64_t)sub / 1000000, 3);
 		else if (sub % 1000 == 0)
-			n += snprintf(out + n, 40 - (size_t)n, ".%06lld", (long long)(sub / 1000));
+			o = putn(o, (uint64_t)sub / 1000, 6);
 		else
-			n += snprintf(out + n, 40 - (size_t)n, ".%09lld", (long long)sub);
+			o = putn(o, (uint64_t)sub, 9);
 	}
-	out[n++] = 'Z';
-	out[n] = 0;
-	return (size_t)n;
+	*o++ = 'Z';
+	*o = 0;
+	return (size_t)(o - out);
 }

@@ -19,6 +19,7 @@
 
 /* Internal flags on top of the public SPOOR_FF_*. */
 enum {
+	EF_JSAFE = 1 << 5, /* STR value needs no JSON escaping (from the JSON scanner) */
 	EF_HI = 1 << 6,  /* value has bytes >= 0x80 (validate before output) */
 	EF_DEAD = 1 << 7, /* removed (superseded by event_set) */
 };
@@ -34,7 +35,19 @@ typedef struct efield {
 /* Memos of names derived from other names (a Windows evtx_dump path to its
  * Sigma name, a name without spaces, ...): v[id] = derived id + 1, 0 when
  * not computed yet, MEMO_NONE when the name has no derived form. */
-enum { MEMO_WINDOWS = 0, MEMO_NOSPACE, MEMO_SHAPE_A, MEMO_SHAPE_B, _MEMO_MAX };
+enum {
+	MEMO_JSON_FIRST = 0, /* JSON scanner: parent id -> id of its first key last time */
+	MEMO_JSON_NEXT,      /* JSON scanner: key id -> id of the key that followed it */
+	MEMO_WINDOWS,
+	MEMO_NOSPACE,
+	MEMO_SHAPE_A,
+	MEMO_SHAPE_B,
+	MEMO_WINLOGBEAT, /* winlog.event_data.<N> / winlog.user_data.<N> -> <N> */
+	MEMO_EVENTDATA,  /* EventData.<N> (Sentinel WindowsEvent) -> <N> */
+	MEMO_NV_VALUE,   /* <Arr>.<i>.Name -> <Arr>.<i>.Value (M365 name/value lists) */
+	MEMO_NV_PREFIX,  /* <Arr>.<i>.Name -> <Arr> */
+	_MEMO_MAX
+};
 #define MEMO_NONE UINT32_MAX
 typedef struct name_memo {
 	uint32_t *v;

@@ -27,6 +27,10 @@ static int grow_ids(field_table *t)
 	if (!l)
 		return SPOOR_ENOMEM;
 	t->name_len = l;
+	uint8_t *pl = xreallocarray(t->plain, ncap, 1);
+	if (!pl)
+		return SPOOR_ENOMEM;
+	t->plain = pl;
 	t->cap_ids = ncap;
 	return 0;
 }
@@ -105,6 +109,12 @@ static uint32_t new_id(field_table *t, const char *name, size_t len)
 	uint32_t id = t->count++;
 	t->name_off[id] = off;
 	t->name_len[id] = (uint32_t)len;
+	bool plain = true;
+	for (size_t i = 0; i < len && plain; i++) {
+		unsigned char c = (unsigned char)name[i];
+		plain = c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+	}
+	t->plain[id] = plain;
 	return id;
 }
 
@@ -193,6 +203,7 @@ int field_table_init(field_table *t, size_t max_names)
 	t->count = 1;
 	t->name_off[0] = 0;
 	t->name_len[0] = 0;
+	t->plain[0] = 1;
 	for (uint32_t i = 1; i < _F_STATIC_MAX; i++) {
 		uint32_t id = field_intern(t, static_names[i], strlen(static_names[i]));
 		if (id != i)
@@ -205,6 +216,7 @@ void field_table_done(field_table *t)
 {
 	free(t->name_off);
 	free(t->name_len);
+	free(t->plain);
 	free(t->text);
 	free(t->slots);
 	memset(t, 0, sizeof(*t));

@@ -35,6 +35,7 @@ typedef struct field_table {
 	/* names[id] -> (off, len) in text */
 	uint32_t *name_off;
 	uint32_t *name_len;
+	uint8_t *plain; /* name needs no escaping inside a JSON string */
 	uint32_t count; /* ids in use, including 0 */
 	uint32_t cap_ids;
 	char *text;
@@ -52,6 +53,11 @@ uint32_t field_find(const field_table *t, const char *name, size_t len);
 /* Child of parent (0 = root) with key: the id of "<parent>.<key>" (or
  * "<key>" at root). */
 uint32_t field_child(field_table *t, uint32_t parent, const char *key, size_t len);
+static inline bool field_plain(const field_table *t, uint32_t id)
+{
+	return id < t->count && t->plain[id];
+}
+
 static inline spoor_sv field_name(const field_table *t, uint32_t id)
 {
 	spoor_sv s = {NULL, 0};

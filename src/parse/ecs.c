@@ -6,15 +6,28 @@
 
 bool ecs_is_placeholder(spoor_sv v)
 {
+	if (v.n > 9 || (v.n && v.p[0] != ' ' && v.p[v.n - 1] != ' ' && v.n > 2 && v.p[0] != 'N' && v.p[0] != 'n' &&
+			v.p[0] != 'u' && v.p[0] != 'U' && v.p[0] != '('))
+		return false; /* the common case: a real value */
 	v = sv_trim(v);
-	if (v.n == 0)
+	switch (v.n) {
+	case 0:
 		return true;
-	static const char *const ph[] = {"-", "N/A", "n/a", "null", "(null)", "NULL", "unknown", "Unknown", "::", "--"};
-	for (size_t i = 0; i < ARRAY_SIZE(ph); i++) {
-		if (sv_eq_cstr(v, ph[i]))
-			return true;
+	case 1:
+		return v.p[0] == '-';
+	case 2:
+		return (v.p[0] == '-' && v.p[1] == '-') || (v.p[0] == ':' && v.p[1] == ':');
+	case 3:
+		return sv_ieq_cstr(v, "N/A");
+	case 4:
+		return sv_ieq_cstr(v, "null");
+	case 6:
+		return sv_ieq_cstr(v, "(null)");
+	case 7:
+		return sv_ieq_cstr(v, "unknown");
+	default:
+		return false;
 	}
-	return false;
 }
 
 int ecs_copy(spoor_event *ev, uint32_t id, const efield *src)

@@ -169,7 +169,7 @@ static int add_field(jctx *c, uint32_t id, spoor_sv name, spoor_vtype type, spoo
 {
 	if (!c->ev)
 		return 0;
-	unsigned flags = (fl & S_HI) ? EF_HI : 0;
+	unsigned flags = (fl & S_HI) ? EF_HI : type == SPOOR_VT_STR ? EF_JSAFE : 0;
 	int r = id ? event_add(c->ev, id, type, val, flags) : event_add_named(c->ev, name, type, val, flags);
 	if (r < 0)
 		return fail(c, val.p, r, r == SPOOR_ELIMIT ? "too many fields" : "out of memory");
@@ -204,6 +204,36 @@ static int child_name(jctx *c, uint32_t pid, spoor_sv pname, bool root, spoor_sv
 
 static const char *parse_value(jctx *c, const char *p, uint32_t id, spoor_sv name);
 
+/* Records of one source mostly repeat the same keys in the same order, so
+ * the id of a key is first predicted from the key that preceded it (or,
+ * for a first key, from the parent) and checked with one comparison of
+ * names; only a miss costs a hash lookup.  Predictions are memos in the
+ * context, so they also carry over between files. */
+static inline uint32_t predict(jctx *c, uint32_t pid, bool root, uint32_t prev, spoor_sv key)
+{
+	spoor_ctx *ctx = c->ev->ctx;
+	uint32_t m = prev ? ctx_memo_get(ctx, MEMO_JSON_NEXT, prev) : ctx_memo_get(ctx, MEMO_JSON_FIRST, root ? 0 : pid);
+	if (!m || m == MEMO_NONE)
+		return 0;
+	uint32_t cand = m - 1;
+	spoor_sv cn = field_name(c->ft, cand);
+	if (root)
+		return sv_eq(cn, key) ? cand : 0;
+	spoor_sv pn = field_name(c->ft, pid);
+	if (cn.n != pn.n + 1 + key.n || cn.p[pn.n] != '.' || memcmp(cn.p + pn.n + 1, key.p, key.n) != 0 ||
+	    memcmp(cn.p, pn.p, pn.n) != 0)
+		return 0;
+	return cand;
+}
+
+static inline void remember(jctx *c, uint32_t pid, bool root, uint32_t prev, uint32_t id)
+{
+	if (prev)
+		ctx_memo_put(c->ev->ctx, MEMO_JSON_NEXT, prev, id + 1);
+	else
+		ctx_memo_put(c->ev->ctx, MEMO_JSON_FIRST, root ? 0 : pid, id + 1);
+}
+
 static const char *parse_object(jctx *c, const char *p, uint32_t pid, spoor_sv pname, bool root)
 {
 	/* p at '{' */
@@ -218,6 +248,7 @@ static const char *parse_object(jctx *c, const char *p, uint32_t pid, spoor_sv p
 		c->depth--;
 		return p + 1;
 	}
+	uint32_t prev = 0;
 	for (;;) {
 		if (p >= c->end)
 			goto more;
@@ -251,8 +282,15 @@ static const char *parse_object(jctx *c, const char *p, uint32_t pid, spoor_sv p
 				}
 				key = sv_make(kb, json_unescape(key.p, key.n, kb));
 			}
-			if (child_name(c, pid, pname, root, key, &cid, &cname) < 0)
-				return NULL;
+			if (root || pid)
+				cid = predict(c, pid, root, prev, key);
+			if (!cid) {
+				if (child_name(c, pid, pname, root, key, &cid, &cname) < 0)
+					return NULL;
+				if (cid)
+					remember(c, pid, root, prev, cid);
+			}
+			prev = cid;
 		}
 		p = parse_value(c, p, cid, cname);
 		if (!p)

@@ -121,6 +121,17 @@ static bool json_number_ok(spoor_sv v)
 	return i == v.n;
 }
 
+static int put_key(buf *b, bool *first, const char *p, size_t n)
+{
+	int r;
+	if (!*first && (r = buf_addc(b, ',')) < 0)
+		return r;
+	*first = false;
+	if ((r = buf_addc(b, '"')) < 0 || (r = buf_add_json_str(b, p, n)) < 0 || (r = buf_add(b, "\":", 2)) < 0)
+		return r;
+	return 0;
+}
+
 static int put_value(buf *b, spoor_event *ev, const efield *f)
 {
 	int r;
@@ -148,6 +159,19 @@ static int put_value(buf *b, spoor_event *ev, const efield *f)
 				return r;
 			return buf_addc(b, '"');
 		}
+	case SPOOR_VT_STR:
+		if (f->flags & EF_JSAFE) {
+			if ((r = buf_reserve(b, f->val.n + 2)) < 0)
+				return r;
+			char *o = b->p + b->len;
+			o[0] = '"';
+			memcpy(o + 1, f->val.p, f->val.n);
+			o[f->val.n + 1] = '"';
+			b->len += f->val.n + 2;
+			b->p[b->len] = 0;
+			return 0;
+		}
+		break;
 	default:
 		break;
 	}
@@ -156,32 +180,63 @@ static int put_value(buf *b, spoor_event *ev, const efield *f)
 	return buf_addc(b, '"');
 }
 
-static int put_key(buf *b, bool *first, const char *p, size_t n)
+/* ,"name": for a field (fast path for interned names needing no escapes). */
+static int put_fkey(buf *b, bool *first, const spoor_event *ev, const efield *f)
 {
-	int r;
-	if (!*first && (r = buf_addc(b, ',')) < 0)
+	const field_table *ft = &ev->ctx->ft;
+	if (f->id && field_plain(ft, f->id)) {
+		spoor_sv n = field_name(ft, f->id);
+		int r = buf_reserve(b, n.n + 4);
+		if (r < 0)
+			return r;
+		char *o = b->p + b->len;
+		if (!*first)
+			*o++ = ',';
+		*first = false;
+		*o++ = '"';
+		memcpy(o, n.p, n.n);
+		o += n.n;
+		*o++ = '"';
+		*o++ = ':';
+		b->len = (size_t)(o - b->p);
+		b->p[b->len] = 0;
+		return 0;
+	}
+	spoor_sv n = f->id ? field_name(ft, f->id) : f->name;
+	return put_key(b, first, n.p, n.n);
+}
+
+/* ,"key": for a literal key that needs no escaping. */
+static int put_lit_key(buf *b, bool *first, const char *key, size_t kn)
+{
+	int r = buf_reserve(b, kn + 4);
+	if (r < 0)
 		return r;
+	char *o = b->p + b->len;
+	if (!*first)
+		*o++ = ',';
 	*first = false;
-	if ((r = buf_addc(b, '"')) < 0 || (r = buf_add_json_str(b, p, n)) < 0 || (r = buf_add(b, "\":", 2)) < 0)
-		return r;
+	*o++ = '"';
+	memcpy(o, key, kn);
+	o += kn;
+	*o++ = '"';
+	*o++ = ':';
+	b->len = (size_t)(o - b->p);
+	b->p[b->len] = 0;
 	return 0;
 }
 
-static spoor_sv fname(const spoor_event *ev, const efield *f)
-{
-	return f->id ? field_name(&ev->ctx->ft, f->id) : f->name;
-}
-
-static int put_str_field(buf *b, bool *first, const char *key, spoor_sv v)
+static int put_str_field_n(buf *b, bool *first, const char *key, size_t kn, spoor_sv v)
 {
 	int r;
 	if (!v.n)
 		return 0;
-	if ((r = put_key(b, first, key, strlen(key))) < 0 || (r = buf_addc(b, '"')) < 0 ||
+	if ((r = put_lit_key(b, first, key, kn)) < 0 || (r = buf_addc(b, '"')) < 0 ||
 	    (r = buf_add_json_str(b, v.p, v.n)) < 0)
 		return r;
 	return buf_addc(b, '"');
 }
+#define put_str_field(b, first, key, v) put_str_field_n(b, first, key, sizeof(key) - 1, v)
 
 /* related.* as an array of distinct values. */
 static int put_related(buf *b, bool *first, spoor_event *ev, uint32_t id)
@@ -257,25 +312,24 @@ static int put_event(spoor_out *o, spoor_event *ev)
 		const efield *f = &ev->f[i];
 		if (!(f->flags & SPOOR_FF_ECS))
 			continue;
-		if (f->id == F_RELATED_USER || f->id == F_RELATED_IP) {
+		if (UNLIKELY(f->id == F_RELATED_USER || f->id == F_RELATED_IP)) {
 			bool *done = f->id == F_RELATED_USER ? &rel_u : &rel_i;
 			if (!*done && (r = put_related(b, &first, ev, f->id)) < 0)
 				return r;
 			*done = true;
 			continue;
 		}
-		spoor_sv n = fname(ev, f);
-		if ((r = put_key(b, &first, n.p, n.n)) < 0 || (r = put_value(b, ev, f)) < 0)
+		if ((r = put_fkey(b, &first, ev, f)) < 0 || (r = put_value(b, ev, f)) < 0)
 			return r;
 	}
 	if ((r = put_str_field(b, &first, "log.file.path", sv_cstr(ev->origin.path))) < 0)
 		return r;
-	if ((r = put_key(b, &first, "log.offset", 10)) < 0 || (r = buf_add_u64(b, ev->origin.offset)) < 0)
+	if ((r = put_lit_key(b, &first, "log.offset", 10)) < 0 || (r = buf_add_u64(b, ev->origin.offset)) < 0)
 		return r;
-	if (ev->origin.line && ((r = put_key(b, &first, "spoor.line", 10)) < 0 || (r = buf_add_u64(b, ev->origin.line)) < 0))
+	if (ev->origin.line && ((r = put_lit_key(b, &first, "spoor.line", 10)) < 0 || (r = buf_add_u64(b, ev->origin.line)) < 0))
 		return r;
 	if (ev->origin.record_id &&
-	    ((r = put_key(b, &first, "spoor.record_id", 15)) < 0 || (r = buf_add_u64(b, ev->origin.record_id)) < 0))
+	    ((r = put_lit_key(b, &first, "spoor.record_id", 15)) < 0 || (r = buf_add_u64(b, ev->origin.record_id)) < 0))
 		return r;
 	if ((r = put_str_field(b, &first, "spoor.format", sv_cstr(ev->format))) < 0 ||
 	    (r = put_str_field(b, &first, "spoor.shape", sv_cstr(ev->shape))) < 0 ||
@@ -285,18 +339,17 @@ static int put_event(spoor_out *o, spoor_event *ev)
 		return r;
 	if (o->opts.raw) {
 		bool rfirst = true;
-		if ((r = put_key(b, &first, "raw", 3)) < 0 || (r = buf_addc(b, '{')) < 0)
+		if ((r = put_lit_key(b, &first, "raw", 3)) < 0 || (r = buf_addc(b, '{')) < 0)
 			return r;
 		for (size_t i = 0; i < ev->n; i++) {
 			const efield *f = &ev->f[i];
 			if (f->flags & SPOOR_FF_ECS)
 				continue;
-			spoor_sv n = fname(ev, f);
 			/* a name repeated in one record (duplicate JSON keys) is
 			 * printed once: the first occurrence, as lookups see it */
 			if (f->id && event_find(ev, f->id) != f)
 				continue;
-			if ((r = put_key(b, &rfirst, n.p, n.n)) < 0 || (r = put_value(b, ev, f)) < 0)
+			if ((r = put_fkey(b, &rfirst, ev, f)) < 0 || (r = put_value(b, ev, f)) < 0)
 				return r;
 		}
 		if ((r = buf_addc(b, '}')) < 0)
