@@ -8,7 +8,7 @@ skip=0
 for b in "$@"; do
 	echo "== tests in $b"
 	meson test -C "$b" --print-errorlogs --num-processes 2 >"$b/test-output.txt" 2>&1
-	grep -E '^ *[0-9]+/[0-9]+ ' "$b/test-output.txt" | grep -vE ' OK |SKIP' || true
+	grep -E '^ *[0-9]+/[0-9]+ ' "$b/test-output.txt" | grep -vE ' OK |SKIP' | sort -u || true
 	log="$b/meson-logs/testlog.json"
 	if [ ! -f "$log" ]; then
 		echo "no test log in $b"

@@ -26,7 +26,10 @@ void arena_init(arena *a, size_t chunk_size, size_t cap)
 void *arena_alloc(arena *a, size_t n)
 {
 	arena_chunk *c;
-	if (a->cap && (n > a->cap || a->used_total > a->cap - n))
+	size_t need = (n + 15) & ~(size_t)15; /* account as the pooled build does */
+	if (need < n)
+		return NULL;
+	if (a->cap && (need > a->cap || a->used_total > a->cap - need))
 		return NULL;
 	if (n > SIZE_MAX - sizeof(*c))
 		return NULL;
@@ -37,7 +40,7 @@ void *arena_alloc(arena *a, size_t n)
 	c->used = n;
 	c->next = a->head;
 	a->head = c;
-	a->used_total += n;
+	a->used_total += need;
 	return c->data;
 }
 

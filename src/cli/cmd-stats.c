@@ -84,7 +84,8 @@ static void json_str(const char *s)
 
 static void print_tally(const char *title, tally *t, bool json, bool *first)
 {
-	qsort(t->v, t->n, sizeof(*t->v), cmp_counter);
+	if (t->n)
+		qsort(t->v, t->n, sizeof(*t->v), cmp_counter);
 	if (json) {
 		printf("%s\"%s\":{", *first ? "" : ",", title);
 		for (size_t i = 0; i < t->n; i++) {
