@@ -384,14 +384,25 @@ static int next_framed(spoor_scanner *sc)
 			bad_record(sc, off, line);
 			if (consumed == 0) {
 				/* Guarantee progress: drop the rest of this line. */
+				if (w.len == 0 && sc->eof)
+					return 0;
 				sc->discarding = true;
 				continue;
 			}
 			consume(sc, consumed, true);
 			continue;
 		case PARSE_SKIP:
-			if (consumed == 0)
-				consumed = 1;
+			if (consumed == 0) {
+				if (w.len == 0) {
+					if (sc->eof)
+						return 0;
+					int fr = fill(sc);
+					if (fr == SPOOR_ENOMEM)
+						return fr;
+					continue;
+				}
+				consumed = 1; /* guarantee progress */
+			}
 			consume(sc, consumed, true);
 			continue;
 		case PARSE_MORE:

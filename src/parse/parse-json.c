@@ -91,8 +91,9 @@ static int json_next(void *state, const parse_env *env, const parse_window *w, s
 		for (;;) {
 			const char *nl = memchr(p + i, '\n', w->len - i);
 			if (!nl) {
+				/* at eof this ends the file: nothing left starts a record */
 				*consumed = w->eof ? w->len : i;
-				return w->eof ? PARSE_SKIP : PARSE_MORE;
+				return PARSE_MORE;
 			}
 			i = (size_t)(nl - p) + 1;
 			if (i < w->len && p[i] == '{') {
