@@ -93,7 +93,26 @@ void event_done(spoor_event *ev);
 void event_reset(spoor_event *ev);
 
 /* Append a field.  SPOOR_ELIMIT past limits.max_fields, SPOOR_ENOMEM. */
-int event_add(spoor_event *ev, uint32_t id, spoor_vtype type, spoor_sv val, unsigned flags);
+int event_add_slow(spoor_event *ev, uint32_t id, spoor_vtype type, spoor_sv val, unsigned flags);
+static inline int event_add(spoor_event *ev, uint32_t id, spoor_vtype type, spoor_sv val, unsigned flags)
+{
+	if (__builtin_expect(id >= ev->slot_cap || ev->n == ev->cap, 0))
+		return event_add_slow(ev, id, type, val, flags);
+	efield *f = &ev->f[ev->n++];
+	f->id = id;
+	f->type = (uint8_t)type;
+	f->flags = (uint8_t)flags;
+	f->name.p = NULL;
+	f->name.n = 0;
+	f->val = val;
+	/* The first occurrence of a name wins lookups (as evtx_dump consumers
+	 * expect); later ones are still listed. */
+	if (id && ev->slot_gen[id] != ev->gen) {
+		ev->slot_gen[id] = ev->gen;
+		ev->slot_idx[id] = (uint32_t)(ev->n - 1);
+	}
+	return 0;
+}
 /* Append a field whose name could not be interned (name is borrowed). */
 int event_add_named(spoor_event *ev, spoor_sv name, spoor_vtype type, spoor_sv val, unsigned flags);
 /* Set (replace or add) a field by id. */

@@ -79,7 +79,7 @@ static int push(spoor_event *ev, efield **out)
 	return 0;
 }
 
-int event_add(spoor_event *ev, uint32_t id, spoor_vtype type, spoor_sv val, unsigned flags)
+int event_add_slow(spoor_event *ev, uint32_t id, spoor_vtype type, spoor_sv val, unsigned flags)
 {
 	efield *f;
 	int r;

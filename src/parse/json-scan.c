@@ -209,20 +209,31 @@ static const char *parse_value(jctx *c, const char *p, uint32_t id, spoor_sv nam
  * for a first key, from the parent) and checked with one comparison of
  * names; only a miss costs a hash lookup.  Predictions are memos in the
  * context, so they also carry over between files. */
-static inline uint32_t predict(jctx *c, uint32_t pid, bool root, uint32_t prev, spoor_sv key)
+/* The key predicted at ks (just past its opening quote): the candidate's
+ * last name component must be the next bytes and be followed by the
+ * closing quote.  Only names that need no escaping qualify, so equal raw
+ * bytes mean an equal key.  Returns the id and sets *ke, or 0. */
+static inline uint32_t predict(jctx *c, uint32_t pid, bool root, uint32_t prev, const char *ks, const char **ke)
 {
 	spoor_ctx *ctx = c->ev->ctx;
 	uint32_t m = prev ? ctx_memo_get(ctx, MEMO_JSON_NEXT, prev) : ctx_memo_get(ctx, MEMO_JSON_FIRST, root ? 0 : pid);
 	if (!m || m == MEMO_NONE)
 		return 0;
 	uint32_t cand = m - 1;
-	spoor_sv cn = field_name(c->ft, cand);
-	if (root)
-		return sv_eq(cn, key) ? cand : 0;
-	spoor_sv pn = field_name(c->ft, pid);
-	if (cn.n != pn.n + 1 + key.n || cn.p[pn.n] != '.' || memcmp(cn.p + pn.n + 1, key.p, key.n) != 0 ||
-	    memcmp(cn.p, pn.p, pn.n) != 0)
+	if (!field_plain(c->ft, cand))
 		return 0;
+	spoor_sv cn = field_name(c->ft, cand);
+	size_t off = root ? 0 : field_name(c->ft, pid).n + 1;
+	if (cn.n < off)
+		return 0;
+	size_t kn = cn.n - off;
+	if ((size_t)(c->end - ks) <= kn || ks[kn] != '"' || memcmp(ks, cn.p + off, kn) != 0)
+		return 0;
+	/* the candidate's prefix is its parent's name: it was recorded as a
+	 * child of this parent (or of the previous sibling, same parent) */
+	if (!root && (cn.p[off - 1] != '.' || memcmp(cn.p, field_name(c->ft, pid).p, off - 1) != 0))
+		return 0;
+	*ke = ks + kn;
 	return cand;
 }
 
@@ -256,10 +267,17 @@ static const char *parse_object(jctx *c, const char *p, uint32_t pid, spoor_sv p
 			fail(c, p, SPOOR_EPARSE, "expected a key");
 			return NULL;
 		}
-		unsigned fl;
-		const char *ks = p + 1, *ke = scan_string(c, ks, &fl);
-		if (!ke)
-			return NULL;
+		unsigned fl = 0;
+		const char *ks = p + 1, *ke = NULL;
+		uint32_t cid = 0;
+		spoor_sv cname = SPOOR_SV_NULL;
+		if (c->ev && (root || pid))
+			cid = predict(c, pid, root, prev, ks, &ke);
+		if (!cid) {
+			ke = scan_string(c, ks, &fl);
+			if (!ke)
+				return NULL;
+		}
 		p = skip_ws(ke + 1, c->end);
 		if (p >= c->end)
 			goto more;
@@ -270,9 +288,7 @@ static const char *parse_object(jctx *c, const char *p, uint32_t pid, spoor_sv p
 		p = skip_ws(p + 1, c->end);
 		if (p >= c->end)
 			goto more;
-		uint32_t cid = 0;
-		spoor_sv cname = SPOOR_SV_NULL;
-		if (c->ev) {
+		if (c->ev && !cid) {
 			spoor_sv key = sv_make(ks, (size_t)(ke - ks));
 			if (fl & S_ESC) {
 				char *kb = arena_alloc(&c->ev->ar, key.n + key.n / 2 + 4);
@@ -282,16 +298,12 @@ static const char *parse_object(jctx *c, const char *p, uint32_t pid, spoor_sv p
 				}
 				key = sv_make(kb, json_unescape(key.p, key.n, kb));
 			}
-			if (root || pid)
-				cid = predict(c, pid, root, prev, key);
-			if (!cid) {
-				if (child_name(c, pid, pname, root, key, &cid, &cname) < 0)
-					return NULL;
-				if (cid)
-					remember(c, pid, root, prev, cid);
-			}
-			prev = cid;
+			if (child_name(c, pid, pname, root, key, &cid, &cname) < 0)
+				return NULL;
+			if (cid)
+				remember(c, pid, root, prev, cid);
 		}
+		prev = cid;
 		p = parse_value(c, p, cid, cname);
 		if (!p)
 			return NULL;

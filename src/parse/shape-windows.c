@@ -83,11 +83,8 @@ static size_t derive(spoor_sv n, char *out, size_t cap)
 	return 0;
 }
 
-static uint32_t derived_id(spoor_ctx *ctx, unsigned kind, uint32_t id)
+static uint32_t derived_id_slow(spoor_ctx *ctx, unsigned kind, uint32_t id)
 {
-	uint32_t m = ctx_memo_get(ctx, kind, id);
-	if (m)
-		return m == MEMO_NONE ? 0 : m - 1;
 	char tmp[512];
 	size_t n = 0;
 	spoor_sv name = field_name(&ctx->ft, id);
@@ -102,6 +99,14 @@ static uint32_t derived_id(spoor_ctx *ctx, unsigned kind, uint32_t id)
 	uint32_t d = n ? field_intern(&ctx->ft, tmp, n) : 0;
 	ctx_memo_put(ctx, kind, id, d ? d + 1 : MEMO_NONE);
 	return d;
+}
+
+static inline uint32_t derived_id(spoor_ctx *ctx, unsigned kind, uint32_t id)
+{
+	uint32_t m = ctx_memo_get(ctx, kind, id);
+	if (LIKELY(m))
+		return m == MEMO_NONE ? 0 : m - 1;
+	return derived_id_slow(ctx, kind, id);
 }
 
 static int evtxjson_match(const spoor_event *ev)
