@@ -479,3 +479,16 @@ int json_validate(const char *p, size_t n, unsigned max_depth, size_t *used, jso
 	jctx c = {p, p + n, NULL, NULL, 0, max_depth, 0, NULL, NULL};
 	return run(&c, p, n, used, err);
 }
+
+bool json_is_number(spoor_sv v)
+{
+	jctx c = {v.p, v.p + v.n, NULL, NULL, 0, 1, 0, NULL, NULL};
+	if (v.n == 0)
+		return false;
+	const char *e = scan_number(&c, v.p);
+	/* scan_number needs a terminator to tell a complete number: at the
+	 * end of v it reports "more", which here means "ends in a digit". */
+	if (!e)
+		return c.code == SPOOR_EAGAIN && (v.p[v.n - 1] >= '0' && v.p[v.n - 1] <= '9');
+	return e == v.p + v.n;
+}

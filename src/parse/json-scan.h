@@ -9,6 +9,7 @@
 #ifndef SPOOR_JSON_SCAN_H
 #define SPOOR_JSON_SCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "event/event-int.h"
@@ -23,6 +24,9 @@ typedef struct json_err {
  * inside the object), SPOOR_EPARSE, SPOOR_ELIMIT (depth or fields), or
  * SPOOR_ENOMEM; err says where and why. */
 int json_flatten(spoor_event *ev, const char *p, size_t n, size_t *used, json_err *err);
+
+/* Is v exactly one JSON number (RFC 8259 grammar)? */
+bool json_is_number(spoor_sv v);
 
 /* Validate only (no fields): same results as json_flatten.  Used by the
  * parse-only benchmark and tests. */

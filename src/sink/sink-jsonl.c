@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "event/event-int.h"
+#include "parse/json-scan.h"
 #include "spoor/output.h"
 
 #define FLUSH_AT (256 * 1024)
@@ -86,40 +87,6 @@ SPOOR_API spoor_out *spoor_out_free(spoor_out *o)
 	return NULL;
 }
 
-static bool json_number_ok(spoor_sv v)
-{
-	size_t i = 0;
-	if (i < v.n && v.p[i] == '-')
-		i++;
-	if (i >= v.n)
-		return false;
-	if (v.p[i] == '0') {
-		i++;
-	} else if (v.p[i] >= '1' && v.p[i] <= '9') {
-		while (i < v.n && v.p[i] >= '0' && v.p[i] <= '9')
-			i++;
-	} else {
-		return false;
-	}
-	if (i < v.n && v.p[i] == '.') {
-		size_t d = ++i;
-		while (i < v.n && v.p[i] >= '0' && v.p[i] <= '9')
-			i++;
-		if (i == d)
-			return false;
-	}
-	if (i < v.n && (v.p[i] == 'e' || v.p[i] == 'E')) {
-		i++;
-		if (i < v.n && (v.p[i] == '+' || v.p[i] == '-'))
-			i++;
-		size_t d = i;
-		while (i < v.n && v.p[i] >= '0' && v.p[i] <= '9')
-			i++;
-		if (i == d)
-			return false;
-	}
-	return i == v.n;
-}
 
 static int put_key(buf *b, bool *first, const char *p, size_t n)
 {
@@ -143,7 +110,7 @@ static int put_value(buf *b, spoor_event *ev, const efield *f)
 			return buf_add(b, f->val.p, f->val.n);
 		break;
 	case SPOOR_VT_NUM:
-		if (json_number_ok(f->val))
+		if (json_is_number(f->val))
 			return buf_add(b, f->val.p, f->val.n);
 		break;
 	case SPOOR_VT_JSTR:

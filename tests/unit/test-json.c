@@ -210,6 +210,21 @@ static void test_name_limit(void **state)
 	spoor_ctx_free(ctx);
 }
 
+static void test_is_number(void **state)
+{
+	(void)state;
+	static const char *const yes[] = {"0", "-0", "12", "-1.5", "1e5", "1E+5", "2.5e-3", "123456789012345678901234567890"};
+	static const char *const no[] = {"", "-", "01", "1.", ".5", "1e", "1e+", "+1", "0x10", "1 ", "NaN", "1-"};
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!json_is_number(sv_cstr(yes[i])))
+			fail_msg("'%s' should be a number", yes[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++) {
+		if (json_is_number(sv_cstr(no[i])))
+			fail_msg("'%s' should not be a number", no[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +232,7 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_name_limit),
+	    cmocka_unit_test(test_is_number),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
