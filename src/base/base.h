@@ -50,6 +50,43 @@ static inline bool sv_eq_cstr(spoor_sv a, const char *s)
 	return sv_eq(a, sv_cstr(s));
 }
 bool sv_ieq(spoor_sv a, spoor_sv b);
+
+/* memcmp(a, b, n) == 0 for the short n of names and keys, without a call:
+ * overlapping word loads that never leave [a, a+n) or [b, b+n). */
+static inline bool mem_eq(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	uint64_t u, v, s, t;
+	uint32_t w, z, q, r;
+	if (n >= 8) {
+		while (n > 16) {
+			memcpy(&u, x, 8);
+			memcpy(&v, y, 8);
+			if (u != v)
+				return false;
+			x += 8;
+			y += 8;
+			n -= 8;
+		}
+		memcpy(&u, x, 8);
+		memcpy(&v, y, 8);
+		memcpy(&s, x + n - 8, 8);
+		memcpy(&t, y + n - 8, 8);
+		return ((u ^ v) | (s ^ t)) == 0;
+	}
+	if (n >= 4) {
+		memcpy(&w, x, 4);
+		memcpy(&z, y, 4);
+		memcpy(&q, x + n - 4, 4);
+		memcpy(&r, y + n - 4, 4);
+		return ((w ^ z) | (q ^ r)) == 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (x[i] != y[i])
+			return false;
+	}
+	return true;
+}
 static inline bool sv_ieq_cstr(spoor_sv a, const char *s)
 {
 	return sv_ieq(a, sv_cstr(s));

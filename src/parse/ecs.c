@@ -4,6 +4,19 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+unsigned ecs_str_flags(spoor_sv v)
+{
+	bool safe = true;
+	for (size_t i = 0; i < v.n; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+		if (c >= 0x80)
+			return EF_HI;
+		if (c < 0x20 || c == '"' || c == '\\')
+			safe = false;
+	}
+	return safe ? EF_JSAFE : 0;
+}
+
 bool ecs_is_placeholder(spoor_sv v)
 {
 	if (v.n > 9 || (v.n && v.p[0] != ' ' && v.p[v.n - 1] != ' ' && v.n > 2 && v.p[0] != 'N' && v.p[0] != 'n' &&
@@ -34,7 +47,7 @@ int ecs_copy(spoor_event *ev, uint32_t id, const efield *src)
 {
 	if (!src || src->type == SPOOR_VT_NULL || ecs_is_placeholder(src->val))
 		return 0;
-	return event_set(ev, id, (spoor_vtype)src->type, src->val, SPOOR_FF_ECS | (src->flags & EF_HI));
+	return event_set(ev, id, (spoor_vtype)src->type, src->val, SPOOR_FF_ECS | (src->flags & (EF_HI | EF_JSAFE)));
 }
 
 int ecs_copy_id(spoor_event *ev, uint32_t id, uint32_t src_id)
@@ -46,14 +59,7 @@ int ecs_set(spoor_event *ev, uint32_t id, spoor_sv v)
 {
 	if (ecs_is_placeholder(v))
 		return 0;
-	unsigned hi = 0;
-	for (size_t i = 0; i < v.n; i++) {
-		if ((unsigned char)v.p[i] >= 0x80) {
-			hi = EF_HI;
-			break;
-		}
-	}
-	return event_set(ev, id, SPOOR_VT_STR, v, SPOOR_FF_ECS | hi);
+	return event_set(ev, id, SPOOR_VT_STR, v, SPOOR_FF_ECS | ecs_str_flags(v));
 }
 
 int ecs_set_num(spoor_event *ev, uint32_t id, spoor_sv v)
@@ -67,7 +73,8 @@ int ecs_set_num(spoor_event *ev, uint32_t id, spoor_sv v)
 
 int ecs_set_cstr(spoor_event *ev, uint32_t id, const char *s)
 {
-	return event_set(ev, id, SPOOR_VT_STR, sv_cstr(s), SPOOR_FF_ECS);
+	spoor_sv v = sv_cstr(s);
+	return event_set(ev, id, SPOOR_VT_STR, v, SPOOR_FF_ECS | ecs_str_flags(v));
 }
 
 bool ecs_ip_valid(spoor_sv v, spoor_sv *norm)
@@ -104,17 +111,12 @@ bool ecs_ip_valid(spoor_sv v, spoor_sv *norm)
 
 int ecs_add_related_ip(spoor_event *ev, spoor_sv v)
 {
-	return event_add(ev, F_RELATED_IP, SPOOR_VT_STR, v, SPOOR_FF_ECS);
+	return event_add(ev, F_RELATED_IP, SPOOR_VT_STR, v, SPOOR_FF_ECS | ecs_str_flags(v));
 }
 
 int ecs_add_related_user(spoor_event *ev, spoor_sv v)
 {
-	unsigned hi = 0;
-	for (size_t i = 0; i < v.n; i++) {
-		if ((unsigned char)v.p[i] >= 0x80)
-			hi = EF_HI;
-	}
-	return event_add(ev, F_RELATED_USER, SPOOR_VT_STR, v, SPOOR_FF_ECS | hi);
+	return event_add(ev, F_RELATED_USER, SPOOR_VT_STR, v, SPOOR_FF_ECS | ecs_str_flags(v));
 }
 
 int ecs_set_ip(spoor_event *ev, uint32_t id, spoor_sv v)
@@ -122,7 +124,7 @@ int ecs_set_ip(spoor_event *ev, uint32_t id, spoor_sv v)
 	spoor_sv ip;
 	if (!ecs_ip_valid(v, &ip))
 		return 0;
-	int r = event_set(ev, id, SPOOR_VT_STR, ip, SPOOR_FF_ECS);
+	int r = event_set(ev, id, SPOOR_VT_STR, ip, SPOOR_FF_ECS | EF_JSAFE);
 	if (r < 0)
 		return r;
 	return ecs_add_related_ip(ev, ip);

@@ -12,6 +12,10 @@
 
 #include "event/event-int.h"
 
+/* EF_JSAFE when v needs no JSON escaping, EF_HI when it has bytes >= 0x80
+ * (to validate as UTF-8 on output), else 0. */
+unsigned ecs_str_flags(spoor_sv v);
+
 /* True for "", "-", "N/A", "null", "(null)", "unknown" and similar. */
 bool ecs_is_placeholder(spoor_sv v);
 

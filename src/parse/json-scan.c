@@ -227,11 +227,11 @@ static inline uint32_t predict(jctx *c, uint32_t pid, bool root, uint32_t prev, 
 	if (cn.n < off)
 		return 0;
 	size_t kn = cn.n - off;
-	if ((size_t)(c->end - ks) <= kn || ks[kn] != '"' || memcmp(ks, cn.p + off, kn) != 0)
+	if ((size_t)(c->end - ks) <= kn || ks[kn] != '"' || !mem_eq(ks, cn.p + off, kn))
 		return 0;
 	/* the candidate's prefix is its parent's name: it was recorded as a
 	 * child of this parent (or of the previous sibling, same parent) */
-	if (!root && (cn.p[off - 1] != '.' || memcmp(cn.p, field_name(c->ft, pid).p, off - 1) != 0))
+	if (!root && (cn.p[off - 1] != '.' || !mem_eq(cn.p, field_name(c->ft, pid).p, off - 1)))
 		return 0;
 	*ke = ks + kn;
 	return cand;
