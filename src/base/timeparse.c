@@ -282,10 +282,15 @@ bool time_parse_iso(spoor_sv s, const spoor_tz *tz, int64_t *ns)
 	if (!zoned)
 		off = tz_offset_for_local(tz, local);
 	/* int64 nanoseconds cover 1677-09-21 .. 2262-04-11 */
-	int64_t utc = local - off;
-	if (utc < -9223372035 || utc > 9223372035)
+	int64_t utc = local - off, r;
+	if (utc < 0 && frac > 0) {
+		/* near INT64_MIN the whole second alone would overflow */
+		utc += 1;
+		frac -= 1000000000;
+	}
+	if (__builtin_mul_overflow(utc, (int64_t)1000000000, &r) || __builtin_add_overflow(r, frac, &r))
 		return false;
-	*ns = utc * 1000000000 + frac;
+	*ns = r;
 	return true;
 }
 
