@@ -102,7 +102,8 @@ static int json_next(void *state, const parse_env *env, const parse_window *w, s
 				return PARSE_SKIP;
 			}
 			if (i >= w->len) {
-				*consumed = i;
+				/* keep the newline: the next line's first byte decides */
+				*consumed = w->eof ? i : i - 1;
 				return PARSE_MORE;
 			}
 		}
@@ -113,6 +114,9 @@ static int json_next(void *state, const parse_env *env, const parse_window *w, s
 		char c = p[i];
 		if (is_ws(c) || (st->mode != JM_LINES && (c == ',' || c == '[' || c == ']'))) {
 			i++;
+		} else if (c == '\xEF' && w->off + i == 0 && w->len - i < 3 && !w->eof) {
+			*consumed = 0;
+			return PARSE_MORE; /* maybe a BOM: decide with 3 bytes */
 		} else if (c == '\xEF' && w->len - i >= 3 && !memcmp(p + i, "\xEF\xBB\xBF", 3) && w->off + i == 0) {
 			i += 3;
 		} else {
@@ -162,13 +166,18 @@ static int json_next(void *state, const parse_env *env, const parse_window *w, s
 	if (r == SPOOR_ENOMEM)
 		return r;
 	if (r < 0) {
+		const char *nl = st->mode == JM_UNKNOWN ? memchr(p + i, '\n', w->len - i) : NULL;
+		if (st->mode == JM_UNKNOWN && !nl && !w->eof) {
+			/* the framing decision needs this line's end: read on */
+			*consumed = i;
+			return PARSE_MORE;
+		}
 		set_err(env, r, &e);
 		*consumed = i + 1;
 		st->resync = true;
 		if (st->mode == JM_UNKNOWN) {
 			/* A first record that fails on its own line: treat the file
 			 * as JSON lines if that line is complete. */
-			const char *nl = memchr(p + i, '\n', w->len - i);
 			if (nl && (size_t)(nl - p) > i + e.pos) {
 				st->mode = JM_LINES;
 				st->resync = false;
@@ -182,6 +191,11 @@ static int json_next(void *state, const parse_env *env, const parse_window *w, s
 		size_t k = i + used;
 		while (k < w->len && (p[k] == ' ' || p[k] == '\t' || p[k] == '\r'))
 			k++;
+		if (k == w->len && !w->eof) {
+			/* what follows the first record decides the framing */
+			*consumed = i;
+			return PARSE_MORE;
+		}
 		st->mode = one_line && (k == w->len || p[k] == '\n') ? JM_LINES : JM_STREAM;
 	}
 	*consumed = i + used;
