@@ -339,13 +339,21 @@ bool time_parse_epoch(spoor_sv s, int64_t *ns)
 		for (; nd < 9; nd++)
 			frac *= 10;
 	}
-	/* Magnitude: seconds until year ~5138 (< 1e11); then ms, us, ns. */
-	if (ip < 9223372036ull) {
+	/* Magnitude picks the unit: seconds up to 2262 (the int64 ns limit),
+	 * then milliseconds, microseconds, nanoseconds; each branch bounded so
+	 * the multiplication cannot overflow. */
+	if (ip <= 9223372035ull) {
 		*ns = (int64_t)ip * 1000000000 + frac;
-	} else if (ip < 100000000000000ull) {
+	} else if (ip < 100000000000ull) {
+		return false; /* seconds past 2262 */
+	} else if (ip <= 9223372036853ull) {
 		*ns = (int64_t)ip * 1000000 + frac / 1000;
-	} else if (ip < 100000000000000000ull) {
+	} else if (ip < 100000000000000ull) {
+		return false;
+	} else if (ip <= 9223372036853774ull) {
 		*ns = (int64_t)ip * 1000 + frac / 1000000;
+	} else if (ip < 100000000000000000ull) {
+		return false;
 	} else if (ip <= (uint64_t)INT64_MAX) {
 		*ns = (int64_t)ip;
 	} else {

@@ -53,6 +53,8 @@ void scan_cli_tick(scan_cli *s, spoor_scanner *sc, uint64_t n);
 int cmd_cat(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
+int cmd_hunt(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 bool is_help(const char *a);
 

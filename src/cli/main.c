@@ -14,6 +14,8 @@ static const command commands[] = {
     {"cat", cmd_cat, "print log records as events (JSON lines, ECS names)"},
     {"stats", cmd_stats, "count records by format, source and outcome, and bad records"},
     {"formats", cmd_formats, "list the log formats spoor reads"},
+    {"hunt", cmd_hunt, "run Sigma rules over logs; alerts as JSON lines"},
+    {"rules", cmd_rules, "check, list and count Sigma rules"},
 };
 
 static void usage(FILE *f)

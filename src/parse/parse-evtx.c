@@ -10,8 +10,9 @@
  *
  * Field names follow spoor's naming of evtx_dump JSON: System.<E> -> E,
  * System.<E>@<A> -> E_A, EventData <Data Name="X"> -> X (plus an alias
- * without spaces), unnamed Data -> Data.0, Data.1..., UserData/<C>/<X> -> X
- * (deeper: X.Y), other sections (RenderingInfo, ...) -> <Section>.<path>. */
+ * without spaces), unnamed Data -> Data.0, Data.1... (a lone one: Data),
+ * UserData/<C>/<X> -> X (deeper: X.Y), other sections (RenderingInfo, ...)
+ * -> Event.<Section>.<path>.  See docs/internals/evtx.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,16 @@
 enum { SEC_NONE = 0, SEC_SYSTEM, SEC_EVENTDATA, SEC_USERDATA, SEC_OTHER };
 
 #define NAME_MAX_LEN 512
+#define ID_CACHE     1024
+
+/* Field ids by (element name, attribute name) pointers: names live in the
+ * decoder's per-chunk name table, so within a chunk equal pointers mean
+ * equal names; entries are tagged with the chunk number. */
+typedef struct id_cache_ent {
+	const char *a, *b;
+	uint64_t chunk;
+	uint32_t id;
+} id_cache_ent;
 
 typedef struct evtx_state {
 	evtx_dec dec;
@@ -31,25 +42,27 @@ typedef struct evtx_state {
 	bool in_chunk;
 	evtx_file_header fh;
 	evtx_chunk_info ci;
-	uint32_t clen;    /* bytes of the current chunk */
-	uint32_t pos;     /* next record offset in the chunk */
-	uint32_t cu;      /* chunk offset at the window start (bytes consumed) */
+	uint32_t clen;	  /* bytes of the current chunk */
+	uint32_t pos;	  /* next record offset in the chunk */
+	uint32_t cu;	  /* chunk offset at the window start (bytes consumed) */
 	uint64_t nchunk;  /* chunks seen */
 	uint64_t bad_crc; /* chunks with a bad header or data CRC (decoded anyway) */
 	/* Per-record mapping state. */
 	spoor_event *ev;
 	const parse_env *env;
-	int err;
 	int depth;
 	int sec;
 	unsigned data_unnamed;
+	size_t data0_idx;
 	bool had_attr[EVTX_MAX_DEPTH + 1];
+	bool had_child[EVTX_MAX_DEPTH + 1];
 	spoor_sv names[EVTX_MAX_DEPTH + 1];
 	char data_name[NAME_MAX_LEN];
 	size_t data_name_len;
 	bool has_data_name;
 	bool has_time;
 	int64_t time_ns;
+	id_cache_ent idc[ID_CACHE];
 	uint8_t chunk[EVTX_CHUNK_SIZE];
 } evtx_state;
 
@@ -94,7 +107,8 @@ static int vtype_of(int kind)
 
 /* Add field name = val (val copied into the event arena).  *out gets the
  * stored value view. */
-static int add_field(evtx_state *s, const char *name, size_t nlen, spoor_sv val, int kind, spoor_sv *out)
+static int add_field_id(evtx_state *s, uint32_t id, const char *name, size_t nlen, spoor_sv val, int kind,
+			spoor_sv *out)
 {
 	spoor_event *ev = s->ev;
 	char *v = NULL;
@@ -115,7 +129,8 @@ static int add_field(evtx_state *s, const char *name, size_t nlen, spoor_sv val,
 			break;
 		}
 	}
-	uint32_t id = intern(s, name, nlen);
+	if (id == SPOOR_FIELD_NONE)
+		id = intern(s, name, nlen);
 	int rc;
 	if (id == SPOOR_FIELD_NONE) {
 		char *nm = arena_alloc(&ev->ar, nlen ? nlen : 1);
@@ -145,6 +160,26 @@ static int add_field(evtx_state *s, const char *name, size_t nlen, spoor_sv val,
 			rc = event_add(ev, m - 1, t, sv, fl | SPOOR_FF_ALIAS);
 	}
 	return rc;
+}
+
+static int add_field(evtx_state *s, const char *name, size_t nlen, spoor_sv val, int kind, spoor_sv *out)
+{
+	return add_field_id(s, SPOOR_FIELD_NONE, name, nlen, val, kind, out);
+}
+
+/* The id of a name made of decoder names a (and b, or NULL), cached. */
+static uint32_t cached_id(evtx_state *s, spoor_sv a, spoor_sv b, const char *name, size_t nlen)
+{
+	uintptr_t h = ((uintptr_t)a.p * 31u + (uintptr_t)b.p) * 2654435761u;
+	id_cache_ent *e = &s->idc[(h >> 7) & (ID_CACHE - 1)];
+	if (e->chunk == s->nchunk && e->a == a.p && e->b == b.p)
+		return e->id;
+	uint32_t id = intern(s, name, nlen);
+	e->a = a.p;
+	e->b = b.p;
+	e->chunk = s->nchunk;
+	e->id = id;
+	return id;
 }
 
 /* name buffer: a + sep + b */
@@ -179,9 +214,11 @@ static int sink_start(void *u, spoor_sv name)
 	evtx_state *s = u;
 	if (s->depth >= EVTX_MAX_DEPTH)
 		return SPOOR_ELIMIT;
+	s->had_child[s->depth] = true;
 	s->depth++;
 	s->names[s->depth] = name;
 	s->had_attr[s->depth] = false;
+	s->had_child[s->depth] = false;
 	if (s->depth == 2) {
 		if (sv_eq_cstr(name, "System"))
 			s->sec = SEC_SYSTEM;
@@ -238,7 +275,8 @@ static int sink_attr(void *u, spoor_sv name, spoor_sv val, int kind)
 		if (!n)
 			return 0;
 		spoor_sv stored;
-		int rc = add_field(s, nb, n, val, kind == EVTX_V_NONE ? EVTX_V_STR : kind, &stored);
+		uint32_t id = cached_id(s, elem, name, nb, n);
+		int rc = add_field_id(s, id, nb, n, val, kind == EVTX_V_NONE ? EVTX_V_STR : kind, &stored);
 		if (rc < 0)
 			return rc;
 		system_special(s, elem, name, stored);
@@ -280,17 +318,22 @@ static int sink_end(void *u, spoor_sv text, int kind)
 	case SEC_SYSTEM:
 		if (d == 3 && (kind != EVTX_V_NONE || !s->had_attr[d])) {
 			spoor_sv stored;
-			rc = add_field(s, elem.p, elem.n, text, kind, &stored);
+			uint32_t id = cached_id(s, elem, SPOOR_SV_NULL, elem.p, elem.n);
+			rc = add_field_id(s, id, elem.p, elem.n, text, kind, &stored);
 			if (rc >= 0)
 				system_special(s, elem, SPOOR_SV_NULL, stored);
 		}
 		break;
 	case SEC_EVENTDATA:
 		if (d == 3) {
-			if (sv_eq_cstr(elem, "Data")) {
+			if (s->had_child[d] && (kind == EVTX_V_NONE || text.n == 0)) {
+				/* <Data Name="X"><Y>..</Y></Data>: only X.Y fields. */
+			} else if (sv_eq_cstr(elem, "Data")) {
 				if (s->has_data_name) {
 					rc = add_field(s, s->data_name, s->data_name_len, text, kind, NULL);
 				} else {
+					if (s->data_unnamed == 0)
+						s->data0_idx = s->ev->n;
 					int w = snprintf(nb, sizeof(nb), "Data.%u", s->data_unnamed++);
 					rc = add_field(s, nb, (size_t)w, text, kind, NULL);
 				}
@@ -298,21 +341,36 @@ static int sink_end(void *u, spoor_sv text, int kind)
 				rc = add_field(s, elem.p, elem.n, text, kind, NULL);
 			}
 		} else if (d >= 4 && kind != EVTX_V_NONE) {
-			n = path_from(s, 4, nb);
+			/* Below a Data element: <Name>.<path>, as evtx_dump's
+			 * JSON nests it under the Data Name. */
+			n = path_from(s, 3, nb);
+			if (n && s->has_data_name && sv_eq_cstr(s->names[3], "Data")) {
+				size_t rest = n - s->names[3].n;
+				if (s->data_name_len + rest <= NAME_MAX_LEN) {
+					memmove(nb + s->data_name_len, nb + s->names[3].n, rest);
+					memcpy(nb, s->data_name, s->data_name_len);
+					n = s->data_name_len + rest;
+				}
+			}
 			if (n)
 				rc = add_field(s, nb, n, text, kind, NULL);
 		}
 		break;
 	case SEC_USERDATA:
-		if (d >= 4 && kind != EVTX_V_NONE) {
+		if (d == 4 && kind != EVTX_V_NONE) {
+			uint32_t id = cached_id(s, elem, SPOOR_SV_NULL, elem.p, elem.n);
+			rc = add_field_id(s, id, elem.p, elem.n, text, kind, NULL);
+		} else if (d > 4 && kind != EVTX_V_NONE) {
 			n = path_from(s, 4, nb);
 			if (n)
 				rc = add_field(s, nb, n, text, kind, NULL);
 		}
 		break;
 	case SEC_OTHER:
+		/* As spoor names evtx_dump JSON paths it does not rename:
+		 * Event.RenderingInfo.Message ... */
 		if (d >= 3 && kind != EVTX_V_NONE) {
-			n = path_from(s, 2, nb);
+			n = path_from(s, 1, nb);
 			if (n)
 				rc = add_field(s, nb, n, text, kind, NULL);
 		}
@@ -320,8 +378,17 @@ static int sink_end(void *u, spoor_sv text, int kind)
 	default:
 		break;
 	}
-	if (d == 2)
+	if (d == 2) {
+		/* A lone unnamed <Data> is "Data" (evtx_dump: Data.#text),
+		 * several are Data.0, Data.1, ... */
+		if (s->sec == SEC_EVENTDATA && s->data_unnamed == 1 && s->data0_idx < s->ev->n &&
+		    s->ev->f[s->data0_idx].id) {
+			uint32_t id = intern(s, "Data", 4);
+			if (id)
+				event_rename(s->ev, s->data0_idx, id);
+		}
 		s->sec = SEC_NONE;
+	}
 	s->depth--;
 	return rc;
 }
@@ -349,7 +416,8 @@ static int record_event(evtx_state *s, const parse_env *env, const evtx_record *
 		return rc;
 	if (rc < 0) {
 		if (s->dec.err)
-			diag_set(env->diag, SPOOR_EPARSE, "evtx record %llu (chunk %llu, offset %u): %s at chunk offset %u",
+			diag_set(env->diag, SPOOR_EPARSE,
+				 "evtx record %llu (chunk %llu, offset %u): %s at chunk offset %u",
 				 (unsigned long long)rec->id, (unsigned long long)s->nchunk - 1, rec->off, s->dec.err,
 				 s->dec.err_off);
 		else
@@ -403,7 +471,8 @@ static int evtx_next(void *state, const parse_env *env, const parse_window *w, s
 			if (s->ci.state != EVTX_CHUNK_OK) {
 				*consumed = clen;
 				diag_set(env->diag, SPOOR_EPARSE, "evtx chunk %llu: bad chunk magic%s",
-					 (unsigned long long)s->nchunk - 1, clen < EVTX_CHUNK_SIZE ? " (truncated)" : "");
+					 (unsigned long long)s->nchunk - 1,
+					 clen < EVTX_CHUNK_SIZE ? " (truncated)" : "");
 				return PARSE_BAD;
 			}
 			if (!s->ci.header_crc_ok || !s->ci.data_crc_ok)
@@ -426,30 +495,49 @@ static int evtx_next(void *state, const parse_env *env, const parse_window *w, s
 			return PARSE_SKIP;
 		}
 		/* Records lie after what was consumed (resync only moves forward). */
-		if (rec.off < s->cu || (size_t)rec.off + rec.size - s->cu > w->len)
-			return SPOOR_EPARSE; /* cannot happen: the window holds the chunk */
+		if (rec.off < s->cu || (size_t)rec.off + rec.size - s->cu > w->len) {
+			/* Cannot happen while the window holds the rest of the
+			 * chunk; if it ever does, drop the chunk, not the file. */
+			s->in_chunk = false;
+			*consumed = MIN(w->len, (size_t)(s->clen - s->cu));
+			diag_set(env->diag, SPOOR_EPARSE, "evtx chunk %llu: window lost the chunk",
+				 (unsigned long long)s->nchunk - 1);
+			return *consumed ? PARSE_BAD : PARSE_MORE;
+		}
 		*rec_start = rec.off - s->cu;
 		*consumed = rec.off + rec.size - s->cu;
-		s->cu = rec.off + rec.size;
 		if (r == EVTX_REC_BAD) {
-			diag_set(env->diag, SPOOR_EPARSE, "evtx chunk %llu: %u bytes of invalid record data at offset %u",
+			s->cu = rec.off + rec.size;
+			diag_set(env->diag, SPOOR_EPARSE,
+				 "evtx chunk %llu: %u bytes of invalid record data at offset %u",
 				 (unsigned long long)s->nchunk - 1, rec.size, rec.off);
 			return PARSE_BAD;
 		}
 		int rc = record_event(s, env, &rec, ev);
 		if (rc == SPOOR_ENOMEM)
 			return rc;
+		if (rc < 0 && rec.torn) {
+			/* A record without its trailing size copy that does not
+			 * decode: its size is suspect, so look for the next
+			 * record from its start instead of skipping the size. */
+			uint32_t q = evtx_chunk_resync(s->chunk, &s->ci, rec.off);
+			if (q < rec.off + rec.size) {
+				s->pos = q;
+				*consumed = q - s->cu;
+			}
+		}
+		s->cu += (uint32_t)*consumed;
 		return rc < 0 ? PARSE_BAD : PARSE_EVENT;
 	}
 }
 
 const parser_vt parser_evtx = {
-	.name = "evtx",
-	.summary = "Windows XML Event Log (.evtx), decoded natively; dirty and damaged files recovered",
-	.recognizes = "windows",
-	.sniff = evtx_sniff,
-	.state_size = sizeof(evtx_state),
-	.open = evtx_open,
-	.close = evtx_close,
-	.next = evtx_next,
+    .name = "evtx",
+    .summary = "Windows XML Event Log (.evtx), decoded natively; dirty and damaged files recovered",
+    .recognizes = "windows",
+    .sniff = evtx_sniff,
+    .state_size = sizeof(evtx_state),
+    .open = evtx_open,
+    .close = evtx_close,
+    .next = evtx_next,
 };

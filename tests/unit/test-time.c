@@ -88,6 +88,11 @@ static void test_epoch_filetime(void **state)
 	    {"-5", false, 0},
 	    {"12x", false, 0},
 	    {"99999999999999999999", false, 0},
+	    {"9223372035", true, 9223372035 * S},
+	    {"17096256050600.5", false, 0},        /* ms past 2262: no overflow */
+	    {"17040672002000001", false, 0},       /* us past 2262 */
+	    {"9223372036853", true, 9223372036853000000LL},
+	    {"9223372036853774", true, 9223372036853774000LL},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		int64_t ns = 0;

@@ -9,8 +9,8 @@
 #include "base/timeparse.h"
 
 #define EVTX_NAME_SLOTS 8192u
-#define EVTX_NAMES_CAP (3u * 32768u + 64u)
-#define EVTX_TXT_MAX (16u << 20)
+#define EVTX_NAMES_CAP	(3u * 32768u + 64u)
+#define EVTX_TXT_MAX	(16u << 20)
 
 enum {
 	T_EOF = 0x00,
@@ -157,6 +157,23 @@ static size_t utf16_to_utf8(char *out, const uint8_t *p, size_t units, bool stop
 {
 	char *o = out;
 	for (size_t i = 0; i < units; i++) {
+		/* ASCII fast path, four units at a time. */
+		while (i + 4 <= units) {
+			uint64_t v;
+			memcpy(&v, p + 2 * i, 8);
+			if (v & 0xff80ff80ff80ff80ull)
+				break;
+			if (!(v & 0xff) || !(v & 0xff0000) || !(v & 0xff00000000ull) || !(v & 0xff000000000000ull))
+				break;
+			o[0] = (char)p[2 * i];
+			o[1] = (char)p[2 * i + 2];
+			o[2] = (char)p[2 * i + 4];
+			o[3] = (char)p[2 * i + 6];
+			o += 4;
+			i += 4;
+		}
+		if (i >= units)
+			break;
 		uint32_t u = rd16(p + 2 * i);
 		if (u < 0x80) {
 			if (u == 0 && stop_nul)
@@ -282,9 +299,16 @@ static int put_i64(evtx_dec *d, int64_t v)
 
 static int put_hex(evtx_dec *d, uint64_t v)
 {
+	static const char hex[] = "0123456789abcdef";
 	char b[24];
-	int n = snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
-	return txt_put(d, b, (size_t)n);
+	char *p = b + sizeof(b);
+	do {
+		*--p = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	return txt_put(d, p, (size_t)(b + sizeof(b) - p));
 }
 
 static int put_double(evtx_dec *d, double v, bool single)
@@ -320,9 +344,34 @@ size_t evtx_fmt_filetime(uint64_t ft, char *out)
 	int64_t y;
 	unsigned m, dd;
 	civil_from_days(days, &y, &m, &dd);
-	int n = snprintf(out, 32, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", (long long)y, m, dd,
-			 (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60), micros);
-	return n < 0 ? 0 : (size_t)MIN(n, 31);
+	if (y < 0 || y > 9999) {
+		int n = snprintf(out, 32, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ", (long long)y, m, dd,
+				 (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60), micros);
+		return n < 0 ? 0 : (size_t)MIN(n, 31);
+	}
+	/* YYYY-MM-DDTHH:MM:SS.ffffffZ without printf (hot: every record). */
+	unsigned v[6] = {(unsigned)y, m, dd, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60)};
+	char *o = out;
+	o[0] = (char)('0' + v[0] / 1000);
+	o[1] = (char)('0' + v[0] / 100 % 10);
+	o[2] = (char)('0' + v[0] / 10 % 10);
+	o[3] = (char)('0' + v[0] % 10);
+	o += 4;
+	static const char seps[] = "--T::";
+	for (int i = 1; i < 6; i++) {
+		*o++ = seps[i - 1];
+		*o++ = (char)('0' + v[i] / 10 % 10);
+		*o++ = (char)('0' + v[i] % 10);
+	}
+	*o++ = '.';
+	for (int i = 5; i >= 0; i--) {
+		o[i] = (char)('0' + micros % 10);
+		micros /= 10;
+	}
+	o += 6;
+	*o++ = 'Z';
+	*o = 0;
+	return (size_t)(o - out);
 }
 
 size_t evtx_fmt_guid(const uint8_t *g, char *out)
@@ -347,11 +396,30 @@ size_t evtx_fmt_sid(const uint8_t *p, size_t n, char *out, size_t cap)
 	uint64_t auth = 0;
 	for (int i = 2; i < 8; i++)
 		auth = auth << 8 | p[i];
-	int w = auth >> 32 ? snprintf(out, cap, "S-%u-0x%llx", p[0], (unsigned long long)auth)
-			   : snprintf(out, cap, "S-%u-%llu", p[0], (unsigned long long)auth);
-	size_t len = (size_t)w;
-	for (size_t i = 0; i < p[1] && 8 + 4 * i + 4 <= n && len + 12 < cap; i++)
-		len += (size_t)snprintf(out + len, cap - len, "-%u", rd32(p + 8 + 4 * i));
+	size_t len;
+	if (auth >> 32) {
+		len = (size_t)snprintf(out, cap, "S-%u-0x%llx", p[0], (unsigned long long)auth);
+	} else {
+		char b[24];
+		char *q = fmt_u64(b + sizeof(b), p[0]);
+		out[0] = 'S';
+		out[1] = '-';
+		len = 2;
+		memcpy(out + len, q, (size_t)(b + sizeof(b) - q));
+		len += (size_t)(b + sizeof(b) - q);
+		out[len++] = '-';
+		q = fmt_u64(b + sizeof(b), auth);
+		memcpy(out + len, q, (size_t)(b + sizeof(b) - q));
+		len += (size_t)(b + sizeof(b) - q);
+	}
+	for (size_t i = 0; i < p[1] && 8 + 4 * i + 4 <= n && len + 12 < cap; i++) {
+		char b[24];
+		char *q = fmt_u64(b + sizeof(b), rd32(p + 8 + 4 * i));
+		out[len++] = '-';
+		memcpy(out + len, q, (size_t)(b + sizeof(b) - q));
+		len += (size_t)(b + sizeof(b) - q);
+	}
+	out[len] = 0;
 	return len;
 }
 
@@ -477,8 +545,8 @@ static int put_scalar(evtx_dec *d, uint8_t t, const uint8_t *p, size_t n, int *k
 		len = evtx_fmt_filetime(rd64(p), b);
 		return txt_put(d, b, len);
 	case V_SYSTIME: {
-		int w = snprintf(b, sizeof(b), "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", rd16(p), rd16(p + 2),
-				 rd16(p + 6), rd16(p + 8), rd16(p + 10), rd16(p + 12), (unsigned)rd16(p + 14) * 1000u);
+		int w = snprintf(b, sizeof(b), "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", rd16(p), rd16(p + 2), rd16(p + 6),
+				 rd16(p + 8), rd16(p + 10), rd16(p + 12), (unsigned)rd16(p + 14) * 1000u);
 		return txt_put(d, b, (size_t)w);
 	}
 	case V_SID:
@@ -495,6 +563,11 @@ static int put_value(evtx_dec *d, uint8_t t, uint32_t off, uint32_t n, int *kind
 {
 	const uint8_t *p = d->c + off;
 	*kind = EVTX_V_STR;
+	/* Templates may reference one large value many times: bound the
+	 * bytes rendered per record, not only the tokens. */
+	d->rendered += n;
+	if (d->rendered > EVTX_MAX_RENDER)
+		return fail(d, off, "record renders too much text");
 	if (!(t & V_ARRAY)) {
 		size_t fs = fixed_size(t);
 		if (fs && n < fs && !(t == V_SIZET && n == 4) && !(t == V_BOOL && n > 0))
@@ -513,10 +586,14 @@ static int put_value(evtx_dec *d, uint8_t t, uint32_t off, uint32_t n, int *kind
 				j++;
 			if (j == i && j + 1 >= units)
 				break;
-			if (!first && (rc = txt_put(d, ",", 1)) < 0)
-				return rc;
+			if (!first) {
+				rc = txt_put(d, ",", 1);
+				if (rc < 0)
+					return rc;
+			}
 			first = false;
-			if ((rc = txt_utf16(d, p + 2 * i, j - i, false)) < 0)
+			rc = txt_utf16(d, p + 2 * i, j - i, false);
+			if (rc < 0)
 				return rc;
 			i = j + 1;
 		}
@@ -528,10 +605,14 @@ static int put_value(evtx_dec *d, uint8_t t, uint32_t off, uint32_t n, int *kind
 			size_t sl = 8 + 4 * (size_t)p[i + 1];
 			if (sl > n - i)
 				sl = n - i;
-			if (!first && (rc = txt_put(d, ",", 1)) < 0)
-				return rc;
+			if (!first) {
+				rc = txt_put(d, ",", 1);
+				if (rc < 0)
+					return rc;
+			}
 			first = false;
-			if ((rc = put_scalar(d, V_SID, p + i, sl, &k)) < 0)
+			rc = put_scalar(d, V_SID, p + i, sl, &k);
+			if (rc < 0)
 				return rc;
 			i += sl;
 		}
@@ -543,13 +624,53 @@ static int put_value(evtx_dec *d, uint8_t t, uint32_t off, uint32_t n, int *kind
 	if (!es)
 		return put_scalar(d, V_BINARY, p, n, &k);
 	for (size_t i = 0; i + es <= n; i += es) {
-		if (!first && (rc = txt_put(d, ",", 1)) < 0)
-			return rc;
+		if (!first) {
+			rc = txt_put(d, ",", 1);
+			if (rc < 0)
+				return rc;
+		}
 		first = false;
-		if ((rc = put_scalar(d, base, p + i, es, &k)) < 0)
+		rc = put_scalar(d, base, p + i, es, &k);
+		if (rc < 0)
 			return rc;
 	}
 	return 0;
+}
+
+/* Next item of an array value of base type `base` (n bytes at p): item at
+ * [*start, *start + *len); false at the end. */
+static bool array_next(const uint8_t *p, uint32_t n, uint8_t base, uint32_t *pos, uint32_t *start, uint32_t *len)
+{
+	uint32_t i = *pos;
+	if (base == V_STRING) {
+		uint32_t units = n / 2, u = i / 2, j = u;
+		if (u >= units)
+			return false;
+		while (j < units && rd16(p + 2 * j))
+			j++;
+		if (j == u && j + 1 >= units)
+			return false; /* the final terminator */
+		*start = 2 * u;
+		*len = 2 * (j - u);
+		*pos = 2 * (j + 1);
+		return true;
+	}
+	if (base == V_SID) {
+		if (i + 8 > n)
+			return false;
+		uint32_t sl = 8 + 4 * (uint32_t)p[i + 1];
+		*start = i;
+		*len = sl > n - i ? n - i : sl;
+		*pos = i + *len;
+		return true;
+	}
+	uint32_t es = base == V_SIZET ? 8 : (uint32_t)fixed_size(base);
+	if (!es || i + es > n)
+		return false;
+	*start = i;
+	*len = es;
+	*pos = i + es;
+	return true;
 }
 
 /* ---- the token walker ---- */
@@ -571,7 +692,7 @@ static void piece(uint32_t *pieces, int *kind, int k)
 
 static void add_piece(evtx_dec *d, attr_state *a, int k)
 {
-	if (a->open) {
+	if (a && a->open) {
 		piece(&a->pieces, &a->kind, k);
 	} else if (d->depth > 0) {
 		evtx_frame *f = &d->frames[d->depth - 1];
@@ -606,6 +727,40 @@ static int elem_close(evtx_dec *d)
 
 static int walk(evtx_dec *d, uint32_t pos, uint32_t end, size_t sub_base, uint32_t nsubs, int nest, bool dep,
 		uint32_t *out_pos);
+
+/* An array substitution as element content repeats the element once per
+ * item, as Windows renders it (<Data>a</Data><Data>b</Data>). */
+static int expand_array(evtx_dec *d, const evtx_sub *s)
+{
+	uint8_t base = s->type & 0x7f;
+	uint32_t pos = 0, st, len;
+	int idx = 0, k, rc;
+	uint8_t bt = base == V_SIZET ? V_HEX64 : base;
+	while (array_next(d->c + s->off, s->size, base, &pos, &st, &len)) {
+		if (idx > 0) {
+			spoor_sv name = d->frames[d->depth - 1].name;
+			rc = elem_close(d);
+			if (rc < 0)
+				return rc;
+			evtx_frame *f = &d->frames[d->depth++];
+			f->name = name;
+			f->mark = (uint32_t)d->txt_len;
+			f->pieces = 0;
+			f->kind = EVTX_V_NONE;
+			rc = d->sink->elem_start(d->sink->u, name);
+			if (rc < 0)
+				return rc;
+		}
+		rc = put_value(d, bt, s->off + st, len, &k);
+		if (rc < 0)
+			return rc;
+		add_piece(d, NULL, k);
+		idx++;
+		if (++d->tokens > EVTX_MAX_TOKENS)
+			return fail(d, s->off, "too many tokens in record");
+	}
+	return 0;
+}
 
 /* Text of the element content or attribute value being built: is it
  * collecting at all?  Text outside any element is dropped. */
@@ -701,11 +856,13 @@ static int walk(evtx_dec *d, uint32_t pos, uint32_t end, size_t sub_base, uint32
 			uint32_t need = 1 + (dep ? 2u : 0u) + 4;
 			if (left < need)
 				return fail(d, pos, "truncated element");
-			if ((rc = attr_finish(d, &a)) < 0)
+			rc = attr_finish(d, &a);
+			if (rc < 0)
 				return rc;
 			pos += need;
 			spoor_sv name;
-			if ((rc = name_ref(d, &pos, end, &name)) < 0)
+			rc = name_ref(d, &pos, end, &name);
+			if (rc < 0)
 				return rc;
 			if (tok & 0x40) {
 				if (end - pos < 4)
@@ -720,33 +877,39 @@ static int walk(evtx_dec *d, uint32_t pos, uint32_t end, size_t sub_base, uint32
 			f->pieces = 0;
 			f->kind = EVTX_V_NONE;
 			in_tag = true;
-			if ((rc = d->sink->elem_start(d->sink->u, name)) < 0)
+			rc = d->sink->elem_start(d->sink->u, name);
+			if (rc < 0)
 				return rc;
 			break;
 		}
 		case T_CLOSE_START:
 			pos++;
-			if ((rc = attr_finish(d, &a)) < 0)
+			rc = attr_finish(d, &a);
+			if (rc < 0)
 				return rc;
 			in_tag = false;
 			break;
 		case T_CLOSE_EMPTY:
 		case T_END:
 			pos++;
-			if ((rc = attr_finish(d, &a)) < 0)
+			rc = attr_finish(d, &a);
+			if (rc < 0)
 				return rc;
 			in_tag = false;
 			if (d->depth <= start_depth)
 				return fail(d, pos - 1, "unbalanced end of element");
-			if ((rc = elem_close(d)) < 0)
+			rc = elem_close(d);
+			if (rc < 0)
 				return rc;
 			break;
 		case T_ATTR: {
 			pos++;
-			if ((rc = attr_finish(d, &a)) < 0)
+			rc = attr_finish(d, &a);
+			if (rc < 0)
 				return rc;
 			spoor_sv name;
-			if ((rc = name_ref(d, &pos, end, &name)) < 0)
+			rc = name_ref(d, &pos, end, &name);
+			if (rc < 0)
 				return rc;
 			if (in_tag && d->depth > start_depth) {
 				a.open = true;
@@ -779,7 +942,8 @@ static int walk(evtx_dec *d, uint32_t pos, uint32_t end, size_t sub_base, uint32
 			if (n > end - pos)
 				return fail(d, pos, "value runs past data");
 			if (collecting(d, &a) && t != V_NULL) {
-				if ((rc = put_value(d, t, pos, n, &k)) < 0)
+				rc = put_value(d, t, pos, n, &k);
+				if (rc < 0)
 					return rc;
 				add_piece(d, &a, k);
 			}
@@ -808,7 +972,8 @@ static int walk(evtx_dec *d, uint32_t pos, uint32_t end, size_t sub_base, uint32
 					break;
 				if (in_tag)
 					in_tag = false;
-				if ((rc = walk(d, s.off, s.off + s.size, d->subs_len, 0, nest + 1, false, NULL)) < 0)
+				rc = walk(d, s.off, s.off + s.size, d->subs_len, 0, nest + 1, false, NULL);
+				if (rc < 0)
 					return rc;
 				/* A nested document counts as content. */
 				if (d->depth > 0) {
@@ -820,8 +985,15 @@ static int walk(evtx_dec *d, uint32_t pos, uint32_t end, size_t sub_base, uint32
 				}
 				break;
 			}
+			if ((s.type & V_ARRAY) && !a.open && d->depth > start_depth) {
+				rc = expand_array(d, &s);
+				if (rc < 0)
+					return rc;
+				break;
+			}
 			if (collecting(d, &a)) {
-				if ((rc = put_value(d, s.type, s.off, s.size, &k)) < 0)
+				rc = put_value(d, s.type, s.off, s.size, &k);
+				if (rc < 0)
 					return rc;
 				add_piece(d, &a, k);
 			}
@@ -834,8 +1006,12 @@ static int walk(evtx_dec *d, uint32_t pos, uint32_t end, size_t sub_base, uint32
 			pos += 3;
 			if (n > end - pos)
 				return fail(d, pos, "CDATA runs past data");
+			d->rendered += n;
+			if (d->rendered > EVTX_MAX_RENDER)
+				return fail(d, pos, "record renders too much text");
 			if (collecting(d, &a)) {
-				if ((rc = txt_utf16(d, c + pos, n / 2, false)) < 0)
+				rc = txt_utf16(d, c + pos, n / 2, false);
+				if (rc < 0)
 					return rc;
 				add_piece(d, &a, EVTX_V_STR);
 			}
@@ -850,7 +1026,8 @@ static int walk(evtx_dec *d, uint32_t pos, uint32_t end, size_t sub_base, uint32
 			if (collecting(d, &a)) {
 				char b[4];
 				size_t bl = utf8_put(b, cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp);
-				if ((rc = txt_put(d, b, bl)) < 0)
+				rc = txt_put(d, b, bl);
+				if (rc < 0)
 					return rc;
 				add_piece(d, &a, EVTX_V_STR);
 			}
@@ -859,7 +1036,8 @@ static int walk(evtx_dec *d, uint32_t pos, uint32_t end, size_t sub_base, uint32
 		case T_ENTREF: {
 			pos++;
 			spoor_sv name;
-			if ((rc = name_ref(d, &pos, end, &name)) < 0)
+			rc = name_ref(d, &pos, end, &name);
+			if (rc < 0)
 				return rc;
 			if (collecting(d, &a)) {
 				static const struct {
@@ -888,7 +1066,8 @@ static int walk(evtx_dec *d, uint32_t pos, uint32_t end, size_t sub_base, uint32
 		case T_PITARGET: {
 			pos++;
 			spoor_sv name;
-			if ((rc = name_ref(d, &pos, end, &name)) < 0)
+			rc = name_ref(d, &pos, end, &name);
+			if (rc < 0)
 				return rc;
 			break;
 		}
@@ -903,9 +1082,11 @@ static int walk(evtx_dec *d, uint32_t pos, uint32_t end, size_t sub_base, uint32
 			break;
 		}
 		case T_TEMPLATE:
-			if ((rc = attr_finish(d, &a)) < 0)
+			rc = attr_finish(d, &a);
+			if (rc < 0)
 				return rc;
-			if ((rc = template_instance(d, &pos, end, nest)) < 0)
+			rc = template_instance(d, &pos, end, nest);
+			if (rc < 0)
 				return rc;
 			break;
 		default:
@@ -913,11 +1094,13 @@ static int walk(evtx_dec *d, uint32_t pos, uint32_t end, size_t sub_base, uint32
 		}
 	}
 done:
-	if ((rc = attr_finish(d, &a)) < 0)
+	rc = attr_finish(d, &a);
+	if (rc < 0)
 		return rc;
 	/* Tolerate an incomplete template or fragment: close what it opened. */
 	while (d->depth > start_depth) {
-		if ((rc = elem_close(d)) < 0)
+		rc = elem_close(d);
+		if (rc < 0)
 			return rc;
 	}
 	if (out_pos)
@@ -932,6 +1115,7 @@ int evtx_record_decode(evtx_dec *d, const evtx_record *rec, const evtx_sink *sin
 	d->txt_len = 0;
 	d->subs_len = 0;
 	d->tokens = 0;
+	d->rendered = 0;
 	d->err = NULL;
 	d->err_off = 0;
 	if (rec->size < 28 || rec->off > d->clen || rec->size > d->clen - rec->off)

@@ -117,15 +117,12 @@ int evtx_chunk_next_record(const uint8_t *c, const evtx_chunk_info *ci, uint32_t
 		rec->size = size;
 		rec->id = rd64(c + off + 8);
 		rec->written = rd64(c + off + 16);
+		rec->torn = rd32(c + off + size - 4) != size;
 		*pos = off + size;
 		return EVTX_REC_OK;
 	}
 	/* Garbage: resynchronise on the next 8-aligned valid record. */
-	uint32_t q = (off + 8) & ~7u;
-	while (q < end && !rec_ok(c, end, q, true, &size))
-		q += 8;
-	if (q > end)
-		q = end;
+	uint32_t q = evtx_chunk_resync(c, ci, off);
 	if (q == end && all_zero(c + off, end - off)) {
 		/* Zeros up to the end of the used area: never written (a
 		 * snapshot taken mid-write), not damage. */
@@ -136,6 +133,16 @@ int evtx_chunk_next_record(const uint8_t *c, const evtx_chunk_info *ci, uint32_t
 	rec->size = q - off;
 	rec->id = 0;
 	rec->written = 0;
+	rec->torn = false;
 	*pos = q;
 	return EVTX_REC_BAD;
+}
+
+uint32_t evtx_chunk_resync(const uint8_t *c, const evtx_chunk_info *ci, uint32_t from)
+{
+	uint32_t end = ci->end, size;
+	uint32_t q = (from + 8) & ~7u;
+	while (q < end && !rec_ok(c, end, q, true, &size))
+		q += 8;
+	return q > end ? end : q;
 }

@@ -24,14 +24,15 @@
 
 #include "base/base.h"
 
-#define EVTX_FILE_HEADER_SIZE 4096u
-#define EVTX_CHUNK_SIZE 65536u
-#define EVTX_CHUNK_HEADER_SIZE 512u
+#define EVTX_FILE_HEADER_SIZE	4096u
+#define EVTX_CHUNK_SIZE		65536u
+#define EVTX_CHUNK_HEADER_SIZE	512u
 #define EVTX_RECORD_HEADER_SIZE 24u
-#define EVTX_MAX_DEPTH 64      /* element nesting, across templates */
-#define EVTX_MAX_NEST 8        /* templates / nested Binary XML within one record */
-#define EVTX_MAX_TOKENS 500000 /* tokens visited per record */
-#define EVTX_MAX_SUBS 65535u   /* substitution values per template instance (u16 ids) */
+#define EVTX_MAX_DEPTH		64	    /* element nesting, across templates */
+#define EVTX_MAX_NEST		8	    /* templates / nested Binary XML within one record */
+#define EVTX_MAX_TOKENS		500000	    /* tokens visited per record */
+#define EVTX_MAX_SUBS		65535u	    /* substitution values per template instance (u16 ids) */
+#define EVTX_MAX_RENDER		(16u << 20) /* value bytes rendered per record */
 
 /* File header flags. */
 enum {
@@ -74,6 +75,7 @@ typedef struct evtx_record {
 	uint32_t size; /* whole record, header and trailer included */
 	uint64_t id;
 	uint64_t written; /* FILETIME */
+	bool torn;	  /* trailing size copy missing: the size may be wrong */
 } evtx_record;
 
 enum evtx_rec_result {
@@ -86,13 +88,16 @@ enum evtx_rec_result {
  * garbage, resynchronises on the next 8-aligned valid record header and
  * reports the skipped span once as EVTX_REC_BAD.  Advances *pos. */
 int evtx_chunk_next_record(const uint8_t *c, const evtx_chunk_info *ci, uint32_t *pos, evtx_record *rec);
+/* The next 8-aligned offset after from holding a fully valid record header
+ * (magic, size, trailing copy), or ci->end. */
+uint32_t evtx_chunk_resync(const uint8_t *c, const evtx_chunk_info *ci, uint32_t from);
 
 /* Value kinds handed to the sink. */
 enum evtx_vkind {
 	EVTX_V_NONE = 0, /* no value at all (empty element / attribute) */
-	EVTX_V_STR,      /* text */
-	EVTX_V_NUM,      /* one integer or float value */
-	EVTX_V_BOOL,     /* "true" / "false" */
+	EVTX_V_STR,	 /* text */
+	EVTX_V_NUM,	 /* one integer or float value */
+	EVTX_V_BOOL,	 /* "true" / "false" */
 };
 
 /* SAX callbacks.  Return 0 to continue, < 0 to abort the record. */
@@ -107,13 +112,13 @@ typedef struct evtx_sink {
 
 typedef struct evtx_name_slot {
 	uint32_t gen;
-	uint32_t off;     /* chunk offset of the name structure */
+	uint32_t off;	  /* chunk offset of the name structure */
 	uint32_t str_off; /* UTF-8 text in names */
 	uint32_t len;
 } evtx_name_slot;
 
 typedef struct evtx_sub {
-	uint32_t off;  /* chunk offset of the value */
+	uint32_t off; /* chunk offset of the value */
 	uint16_t size;
 	uint8_t type;
 } evtx_sub;
@@ -131,7 +136,7 @@ typedef struct evtx_dec {
 	uint32_t clen;
 	uint32_t gen;
 	evtx_name_slot *slots; /* EVTX_NAME_SLOTS */
-	char *names;           /* EVTX_NAMES_CAP bytes */
+	char *names;	       /* EVTX_NAMES_CAP bytes */
 	uint32_t names_len;
 	uint32_t names_used;
 	char *txt; /* growable text buffer */
@@ -141,6 +146,7 @@ typedef struct evtx_dec {
 	evtx_frame frames[EVTX_MAX_DEPTH];
 	int depth;
 	long tokens;
+	size_t rendered;
 	const evtx_sink *sink;
 	const char *err; /* why the last record failed */
 	uint32_t err_off;
@@ -161,8 +167,8 @@ static inline void evtx_chunk_rebase(evtx_dec *d, const uint8_t *c)
 int evtx_record_decode(evtx_dec *d, const evtx_record *rec, const evtx_sink *sink);
 
 /* Formatting helpers (exposed for tests).  Return bytes written. */
-size_t evtx_fmt_filetime(uint64_t ft, char *out);                 /* >= 32 bytes */
-size_t evtx_fmt_guid(const uint8_t *g, char *out);                /* >= 37 bytes */
+size_t evtx_fmt_filetime(uint64_t ft, char *out);  /* >= 32 bytes */
+size_t evtx_fmt_guid(const uint8_t *g, char *out); /* >= 37 bytes */
 size_t evtx_fmt_sid(const uint8_t *p, size_t n, char *out, size_t cap);
 
 #endif

@@ -1,0 +1,313 @@
+/* spoor hunt — run Sigma rules over logs; alerts as JSON lines. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "spoor/rules.h"
+
+static void help(FILE *f)
+{
+	fprintf(f,
+		"usage: spoor hunt --rules PATH [--rules PATH]... [OPTIONS] [PATH...]\n\n"
+		"Match every event against Sigma rules and print one JSON line per alert\n"
+		"(@timestamp, rule.id, rule.name, rule.ruleset, rule.level, rule.path,\n"
+		"threat.technique.id, threat.tactic.name, host.name, user.name, source.ip,\n"
+		"log.file.path, log.offset, spoor.line / spoor.record_id, spoor.matched).\n"
+		"A summary goes to stderr.\n\n"
+		"Hunt options:\n"
+		"  -r, --rules PATH      a Sigma rule file or directory (repeatable; required)\n"
+		"      --min-level L     only rules of level L or above\n"
+		"                        (informational, low, medium, high, critical)\n"
+		"  -o, --output FILE     write alerts to FILE instead of standard output\n"
+		"      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
+		"      --show-rule-errors print each rule that cannot be loaded\n\n%s",
+		scan_cli_help);
+}
+
+typedef struct hctx {
+	bool show;
+	uint64_t failed;
+} hctx;
+
+static void on_rule_error(const spoor_diag *d, void *payload)
+{
+	hctx *h = payload;
+	h->failed++;
+	if (h->show)
+		fprintf(stderr, "spoor hunt: %s:%" PRIu64 ":%u: %s\n", d->source, d->line, d->col, d->msg);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+typedef struct rcount {
+	size_t rule;
+	uint64_t n;
+} rcount;
+
+static int cmp_rc(const void *a, const void *b)
+{
+	const rcount *x = a, *y = b;
+	return x->n != y->n ? (x->n < y->n ? 1 : -1) : (x->rule < y->rule ? -1 : x->rule > y->rule);
+}
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+int cmd_hunt(int argc, char **argv)
+{
+	scan_cli s;
+	scan_cli_init(&s);
+	hctx h = {0};
+	const char *out_path = NULL;
+	const char *ph = NULL;
+	int min_level = 0;
+	char **paths = calloc((size_t)argc, sizeof(char *));
+	char **rules = calloc((size_t)argc, sizeof(char *));
+	int nrules = 0;
+	int rc = 0;
+	if (!paths || !rules) {
+		free(paths);
+		free(rules);
+		return EXIT_FAIL;
+	}
+	for (int i = 1; i < argc && rc == 0; i++) {
+		const char *a = argv[i];
+		if (is_help(a)) {
+			help(stdout);
+			free(paths);
+			free(rules);
+			return EXIT_OK;
+		}
+		int r = scan_cli_option(&s, argc, argv, &i);
+		if (r < 0) {
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (r > 0)
+			continue;
+		const char *val = NULL;
+		bool needs = !strcmp(a, "-r") || !strcmp(a, "--rules") || !strcmp(a, "-o") || !strcmp(a, "--output") ||
+			     !strcmp(a, "--min-level") || !strcmp(a, "--placeholders");
+		if (needs) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "spoor hunt: %s needs a value\n", a);
+				rc = EXIT_USAGE;
+				break;
+			}
+			val = argv[++i];
+		}
+		if (!strcmp(a, "-r") || !strcmp(a, "--rules"))
+			rules[nrules++] = (char *)val;
+		else if (!strncmp(a, "--rules=", 8))
+			rules[nrules++] = (char *)a + 8;
+		else if (!strcmp(a, "--placeholders"))
+			ph = val;
+		else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
+			out_path = val;
+		else if (!strncmp(a, "--output=", 9))
+			out_path = a + 9;
+		else if (!strcmp(a, "--min-level") || !strncmp(a, "--min-level=", 12)) {
+			const char *l = val ? val : a + 12;
+			min_level = spoor_level_parse(l);
+			if (min_level < 0) {
+				fprintf(stderr,
+					"spoor hunt: unknown level '%s' (informational, low, medium, high, critical)\n",
+					l);
+				rc = EXIT_USAGE;
+			}
+		} else if (!strcmp(a, "--show-rule-errors"))
+			h.show = true;
+		else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "spoor hunt: unknown option '%s' (see spoor hunt --help)\n", a);
+			rc = EXIT_USAGE;
+		} else
+			paths[s.npaths++] = (char *)a;
+	}
+	if (rc == 0 && !nrules) {
+		fprintf(stderr, "spoor hunt: give Sigma rules with --rules PATH (there is no default rule set yet)\n");
+		rc = EXIT_USAGE;
+	}
+	if (rc) {
+		free(paths);
+		free(rules);
+		return rc;
+	}
+	s.paths = paths;
+	double t0 = now();
+	int ofd = STDOUT_FILENO;
+	if (out_path) {
+		ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (ofd < 0) {
+			fprintf(stderr, "spoor hunt: %s: %s\n", out_path, strerror(errno));
+			free(paths);
+			free(rules);
+			return EXIT_FAIL;
+		}
+	}
+	spoor_ctx *ctx = NULL;
+	spoor_scanner *sc = NULL;
+	spoor_ruleset *rs = NULL;
+	spoor_matcher *m = NULL;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	rcount *counts = NULL;
+	rc = scan_cli_open(&s, &ctx, &sc);
+	spoor_rules_options ro = SPOOR_RULES_OPTIONS_INIT;
+	ro.min_level = (spoor_level)min_level;
+	ro.on_error = on_rule_error;
+	ro.payload = &h;
+	ro.placeholders = ph;
+	if (rc == 0 && spoor_ruleset_new(&rs, ctx, &ro, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		rc = d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	}
+	for (int i = 0; i < nrules && rc == 0; i++) {
+		if (spoor_ruleset_add(rs, rules[i], &d) < 0) {
+			fprintf(stderr, "spoor hunt: %s\n", d.msg);
+			rc = d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+		}
+	}
+	spoor_rules_stats rst = {0};
+	if (rs)
+		spoor_ruleset_stats(rs, &rst);
+	if (rc == 0) {
+		if (!s.quiet)
+			fprintf(stderr,
+				"spoor hunt: %" PRIu64 " rules loaded, %" PRIu64 " run, %" PRIu64
+				" could not be loaded%s\n",
+				rst.loaded, rst.active, rst.failed,
+				rst.failed && !h.show ? " (spoor rules check PATH lists them)" : "");
+		if (!rst.active) {
+			fprintf(stderr, "spoor hunt: no rule to run\n");
+			rc = EXIT_USAGE;
+		}
+	}
+	if (rc == 0 && spoor_matcher_new(&m, rs, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		rc = EXIT_FAIL;
+	}
+	size_t nr = rs ? spoor_ruleset_count(rs) : 0;
+	if (m && s.verbose) {
+		spoor_ruleset_stats(rs, &rst);
+		fprintf(stderr,
+			"spoor hunt: %" PRIu64 " rules run only when one of %" PRIu64 " literal atoms (%" PRIu64
+			" Vectorscan databases) is seen\n",
+			rst.prefiltered, rst.atoms, rst.atom_dbs);
+	}
+	if (rc == 0) {
+		counts = calloc(nr + 1, sizeof(*counts));
+		if (!counts)
+			rc = EXIT_FAIL;
+	}
+	uint64_t events = 0, alerts = 0, by_level[_SPOOR_LEVEL_MAX] = {0};
+	char obuf[1 << 16];
+	size_t olen = 0;
+	while (rc == 0) {
+		spoor_event *ev;
+		int r = spoor_scanner_next(sc, &ev, &d);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			fprintf(stderr, "spoor hunt: %s\n", d.msg);
+			rc = EXIT_FAIL;
+			break;
+		}
+		events++;
+		int na = spoor_matcher_match(m, ev);
+		if (na < 0) {
+			fprintf(stderr, "spoor hunt: matching failed: %s\n", spoor_strerror(na));
+			rc = EXIT_FAIL;
+			break;
+		}
+		for (int k = 0; k < na && rc == 0; k++) {
+			spoor_alert al;
+			spoor_sv js;
+			if (spoor_matcher_alert(m, (size_t)k, &al) < 0 ||
+			    spoor_matcher_alert_json(m, (size_t)k, ev, &js) < 0) {
+				fprintf(stderr, "spoor hunt: cannot format an alert (out of memory)\n");
+				rc = EXIT_FAIL;
+				break;
+			}
+			alerts++;
+			counts[al.rule].rule = al.rule;
+			counts[al.rule].n++;
+			spoor_rule_info ri;
+			if (spoor_ruleset_rule(rs, al.rule, &ri) == 0)
+				by_level[ri.level]++;
+			if (olen + js.n > sizeof(obuf)) {
+				if (!write_all(ofd, obuf, olen)) {
+					fprintf(stderr, "spoor hunt: cannot write alerts: %s\n", strerror(errno));
+					rc = EXIT_FAIL;
+					break;
+				}
+				olen = 0;
+			}
+			if (js.n > sizeof(obuf)) {
+				if (!write_all(ofd, js.p, js.n)) {
+					fprintf(stderr, "spoor hunt: cannot write alerts: %s\n", strerror(errno));
+					rc = EXIT_FAIL;
+				}
+			} else {
+				memcpy(obuf + olen, js.p, js.n);
+				olen += js.n;
+			}
+		}
+		scan_cli_tick(&s, sc, events);
+	}
+	if (olen && !write_all(ofd, obuf, olen) && rc == 0) {
+		fprintf(stderr, "spoor hunt: cannot write alerts: %s\n", strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	if (sc && !s.quiet && m) {
+		double dt = now() - t0;
+		fprintf(stderr, "spoor hunt: %" PRIu64 " events, %" PRIu64 " alerts", events, alerts);
+		for (int l = _SPOOR_LEVEL_MAX - 1; l >= 0; l--)
+			if (by_level[l])
+				fprintf(stderr, ", %" PRIu64 " %s", by_level[l],
+					l ? spoor_level_name((spoor_level)l) : "no level");
+		fprintf(stderr, " in %.2f s\n", dt);
+		if (alerts && counts) {
+			qsort(counts, nr, sizeof(*counts), cmp_rc);
+			for (size_t i = 0; i < nr && i < 20 && counts[i].n; i++) {
+				spoor_rule_info ri;
+				if (spoor_ruleset_rule(rs, counts[i].rule, &ri) == 0)
+					fprintf(stderr, "  %7" PRIu64 "  %-13s %s\n", counts[i].n,
+						ri.level ? spoor_level_name(ri.level) : "-", ri.title);
+			}
+		}
+	}
+	if (sc)
+		rc = scan_cli_finish(&s, sc, rc);
+	if (out_path && ofd >= 0 && close(ofd) < 0 && rc == 0) {
+		fprintf(stderr, "spoor hunt: %s: %s\n", out_path, strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	free(counts);
+	spoor_matcher_free(m);
+	spoor_ruleset_free(rs);
+	spoor_scanner_free(sc);
+	spoor_ctx_free(ctx);
+	free(paths);
+	free(rules);
+	return rc;
+}

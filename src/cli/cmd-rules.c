@@ -1,0 +1,315 @@
+/* spoor rules — check, list and count Sigma rules. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "spoor/rules.h"
+
+static void help(FILE *f)
+{
+	fprintf(f, "usage: spoor rules check|list|stats [OPTIONS] PATH...\n\n"
+		   "PATH is a Sigma rule file or a directory searched for *.yml / *.yaml.\n\n"
+		   "  check   load every rule; print each one that cannot be loaded as\n"
+		   "          FILE:LINE:COL: reason, then a summary.  Exit 3 when any failed.\n"
+		   "  list    one line per loaded rule: level, id, title, logsource, FILE:LINE,\n"
+		   "          and why it does not run when it does not\n"
+		   "  stats   loaded rules by kind, status, level, logsource and ATT&CK tag\n\n"
+		   "Options:\n"
+		   "  -q, --quiet   check: print only the summary\n"
+		   "      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n");
+}
+
+typedef struct rctx {
+	bool quiet;
+	uint64_t shown;
+	/* failure reasons, for the summary */
+	char **why;
+	uint64_t *whyn;
+	size_t nwhy;
+} rctx;
+
+/* The reason without quoted specifics, to group failures. */
+static void reason_key(const char *msg, char *out, size_t n)
+{
+	size_t o = 0;
+	bool inq = false;
+	for (const char *p = msg; *p && o + 1 < n; p++) {
+		if (*p == '\'') {
+			inq = !inq;
+			if (inq && o + 4 < n) {
+				memcpy(out + o, "'…'", 5);
+				o += 5;
+			}
+			continue;
+		}
+		if (!inq)
+			out[o++] = *p;
+	}
+	out[o] = 0;
+	char *c = strstr(out, " (at column");
+	if (c)
+		*c = 0;
+	c = strstr(out, "at offset");
+	if (c)
+		*c = 0;
+}
+
+static void on_error(const spoor_diag *d, void *payload)
+{
+	rctx *c = payload;
+	if (!c->quiet) {
+		if (d->line)
+			fprintf(stdout, "%s:%" PRIu64 ":%u: %s\n", d->source, d->line, d->col, d->msg);
+		else
+			fprintf(stdout, "%s: %s\n", d->source, d->msg);
+	}
+	char k[200];
+	reason_key(d->msg, k, sizeof(k));
+	for (size_t i = 0; i < c->nwhy; i++)
+		if (!strcmp(c->why[i], k)) {
+			c->whyn[i]++;
+			return;
+		}
+	if (c->nwhy >= 256)
+		return;
+	char **w = realloc(c->why, (c->nwhy + 1) * sizeof(*w));
+	uint64_t *wn = realloc(c->whyn, (c->nwhy + 1) * sizeof(*wn));
+	if (w)
+		c->why = w;
+	if (wn)
+		c->whyn = wn;
+	if (!w || !wn)
+		return;
+	c->why[c->nwhy] = strdup(k);
+	if (!c->why[c->nwhy])
+		return;
+	c->whyn[c->nwhy++] = 1;
+}
+
+typedef struct kv {
+	char *k;
+	uint64_t n;
+} kv;
+
+typedef struct tally {
+	kv *v;
+	size_t n, cap;
+} tally;
+
+static void tally_add(tally *t, const char *k)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i].k, k)) {
+			t->v[i].n++;
+			return;
+		}
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 32;
+		kv *v = realloc(t->v, nc * sizeof(*v));
+		if (!v)
+			return;
+		t->v = v;
+		t->cap = nc;
+	}
+	t->v[t->n].k = strdup(k);
+	if (!t->v[t->n].k)
+		return;
+	t->v[t->n++].n = 1;
+}
+
+static int cmp_kv(const void *a, const void *b)
+{
+	const kv *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return strcmp(x->k, y->k);
+}
+
+static void tally_print(tally *t, const char *title, size_t top)
+{
+	if (t->n)
+		qsort(t->v, t->n, sizeof(*t->v), cmp_kv);
+	printf("%s (%zu):\n", title, t->n);
+	for (size_t i = 0; i < t->n && (!top || i < top); i++)
+		printf("  %7" PRIu64 "  %s\n", t->v[i].n, t->v[i].k);
+	if (top && t->n > top)
+		printf("  (%zu more)\n", t->n - top);
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].k);
+	free(t->v);
+	t->v = NULL;
+	t->n = t->cap = 0;
+}
+
+static const char *kind_name(spoor_rule_kind k)
+{
+	return k == SPOOR_RULE_FILTER ? "filter" : k == SPOOR_RULE_CORRELATION ? "correlation" : "detection";
+}
+
+static void do_stats(const spoor_ruleset *rs)
+{
+	tally kind = {0}, status = {0}, level = {0}, ls = {0}, tactic = {0}, tech = {0}, inactive = {0};
+	size_t n = spoor_ruleset_count(rs);
+	for (size_t i = 0; i < n; i++) {
+		spoor_rule_info ri;
+		if (spoor_ruleset_rule(rs, i, &ri) < 0)
+			continue;
+		tally_add(&kind, kind_name(ri.kind));
+		tally_add(&status, ri.status ? ri.status : "(none)");
+		tally_add(&level, ri.level ? spoor_level_name(ri.level) : "(none)");
+		char b[300];
+		snprintf(b, sizeof(b), "%s/%s/%s", ri.product ? ri.product : "-", ri.category ? ri.category : "-",
+			 ri.service ? ri.service : "-");
+		tally_add(&ls, b);
+		if (!ri.active)
+			tally_add(&inactive, ri.inactive_reason ? ri.inactive_reason : "?");
+		for (size_t t = 0; t < ri.ntags; t++) {
+			const char *g = ri.tags[t];
+			if (strncmp(g, "attack.", 7))
+				continue;
+			if ((g[7] == 't' || g[7] == 'T') && g[8] >= '0' && g[8] <= '9')
+				tally_add(&tech, g + 7);
+			else if (!(g[7] == 'g' && g[8] >= '0' && g[8] <= '9') &&
+				 !(g[7] == 's' && g[8] >= '0' && g[8] <= '9'))
+				tally_add(&tactic, g + 7);
+		}
+	}
+	tally_print(&kind, "by kind", 0);
+	tally_print(&status, "by status", 0);
+	tally_print(&level, "by level", 0);
+	tally_print(&ls, "by logsource (product/category/service)", 40);
+	tally_print(&tactic, "by ATT&CK tactic", 0);
+	tally_print(&tech, "by ATT&CK technique", 30);
+	tally_print(&inactive, "loaded but not run", 0);
+}
+
+static void do_list(const spoor_ruleset *rs)
+{
+	size_t n = spoor_ruleset_count(rs);
+	for (size_t i = 0; i < n; i++) {
+		spoor_rule_info ri;
+		if (spoor_ruleset_rule(rs, i, &ri) < 0)
+			continue;
+		printf("%-13s %-36s %s\t%s/%s/%s\t%s:%" PRIu64 "%s%s\n", ri.level ? spoor_level_name(ri.level) : "-",
+		       ri.id ? ri.id : "-", ri.title, ri.product ? ri.product : "-", ri.category ? ri.category : "-",
+		       ri.service ? ri.service : "-", ri.path, ri.line, ri.active ? "" : "\tnot run: ",
+		       ri.active ? "" : (ri.inactive_reason ? ri.inactive_reason : "?"));
+	}
+}
+
+int cmd_rules(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "spoor rules: give a subcommand: check, list or stats (spoor rules --help)\n");
+		return EXIT_USAGE;
+	}
+	if (is_help(argv[1])) {
+		help(stdout);
+		return EXIT_OK;
+	}
+	const char *sub = argv[1];
+	if (strcmp(sub, "check") && strcmp(sub, "list") && strcmp(sub, "stats")) {
+		fprintf(stderr, "spoor rules: unknown subcommand '%s' (check, list, stats)\n", sub);
+		return EXIT_USAGE;
+	}
+	rctx rc = {0};
+	int npaths = 0;
+	const char *ph = NULL;
+	char **paths = calloc((size_t)argc, sizeof(char *));
+	if (!paths)
+		return EXIT_FAIL;
+	for (int i = 2; i < argc; i++) {
+		if (is_help(argv[i])) {
+			help(stdout);
+			free(paths);
+			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+			rc.quiet = true;
+		} else if (!strcmp(argv[i], "--placeholders")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "spoor rules: --placeholders needs a file\n");
+				free(paths);
+				return EXIT_USAGE;
+			}
+			ph = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "spoor rules: unknown option '%s' (see spoor rules --help)\n", argv[i]);
+			free(paths);
+			return EXIT_USAGE;
+		} else {
+			paths[npaths++] = argv[i];
+		}
+	}
+	if (!npaths) {
+		fprintf(stderr, "spoor rules %s: give a rule file or directory\n", sub);
+		free(paths);
+		return EXIT_USAGE;
+	}
+	bool check = !strcmp(sub, "check");
+	if (!check)
+		rc.quiet = true; /* list/stats: errors only counted */
+	spoor_ctx *ctx = NULL;
+	spoor_ruleset *rs = NULL;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
+	spoor_rules_options ro = SPOOR_RULES_OPTIONS_INIT;
+	ro.on_error = on_error;
+	ro.payload = &rc;
+	ro.placeholders = ph;
+	int ret = EXIT_OK;
+	if (spoor_ctx_new(&ctx, &co, &d) < 0 || spoor_ruleset_new(&rs, ctx, &ro, &d) < 0) {
+		fprintf(stderr, "spoor rules: %s\n", d.msg);
+		spoor_ctx_free(ctx);
+		free(paths);
+		return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	}
+	for (int i = 0; i < npaths && ret == EXIT_OK; i++) {
+		if (spoor_ruleset_add(rs, paths[i], &d) < 0) {
+			fprintf(stderr, "spoor rules: %s\n", d.msg);
+			ret = d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+		}
+	}
+	spoor_rules_stats st;
+	spoor_ruleset_stats(rs, &st);
+	if (ret == EXIT_OK) {
+		if (!strcmp(sub, "list"))
+			do_list(rs);
+		else if (!strcmp(sub, "stats"))
+			do_stats(rs);
+	}
+	FILE *sf = check ? stdout : stderr;
+	fprintf(sf,
+		"%" PRIu64 " rule files: %" PRIu64 " rules loaded (%" PRIu64 " detection, %" PRIu64 " filters, %" PRIu64
+		" correlations; %" PRIu64 " run), %" PRIu64 " failed",
+		st.files, st.loaded, st.detection, st.filters, st.correlations, st.active, st.failed);
+	if (st.files_bad)
+		fprintf(sf, ", %" PRIu64 " unreadable", st.files_bad);
+	fprintf(sf, "\n");
+	if (check && rc.nwhy) {
+		fprintf(sf, "failures by reason:\n");
+		for (size_t i = 0; i < rc.nwhy; i++)
+			fprintf(sf, "  %6" PRIu64 "  %s\n", rc.whyn[i], rc.why[i]);
+	}
+	if (check && st.loaded > st.active) {
+		size_t n = spoor_ruleset_count(rs);
+		tally t = {0};
+		for (size_t i = 0; i < n; i++) {
+			spoor_rule_info ri;
+			if (spoor_ruleset_rule(rs, i, &ri) == 0 && !ri.active)
+				tally_add(&t, ri.inactive_reason ? ri.inactive_reason : "?");
+		}
+		tally_print(&t, "loaded but not run, by reason", 0);
+	}
+	for (size_t i = 0; i < rc.nwhy; i++)
+		free(rc.why[i]);
+	free(rc.why);
+	free(rc.whyn);
+	spoor_ruleset_free(rs);
+	spoor_ctx_free(ctx);
+	free(paths);
+	if (ret == EXIT_OK && (st.failed || st.files_bad))
+		ret = EXIT_BADINPUT;
+	return ret;
+}

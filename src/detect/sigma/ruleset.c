@@ -1,0 +1,841 @@
+/* ruleset — the public Sigma API (spoor/rules.h): load files and
+ * directories, compile against the context, match events, format alerts. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "base/timeparse.h"
+#include "detect/sigma/sigma-int.h"
+#include "event/event-int.h"
+#include "event/field.h"
+#include "spoor/rules.h"
+
+#define RULES_MAX_FILES	   100000
+#define ALERT_MAX_VALUE	   1024 /* bytes of one matched value in an alert */
+#define ALERT_MAX_RULE_STR 4096 /* bytes of a rule's title, id, path in an alert */
+#define RULES_MAX_DEPTH	   16
+
+typedef struct rentry {
+	sigma_rule *r;
+	bool active;
+	const char *why;
+	/* filters (rule indices) that apply to this rule, set when the
+	 * ruleset is finalized by spoor_matcher_new */
+	uint32_t *filters;
+	size_t nfilters;
+} rentry;
+
+/* Active rules grouped by logsource (product, category, service): the
+ * logsource is checked once per group and event, not once per rule. */
+typedef struct lsgroup {
+	const sigma_rule *first;
+	uint32_t *rules;
+	size_t n, cap;
+} lsgroup;
+
+struct spoor_ruleset {
+	spoor_ctx *ctx;
+	lsgroup *groups;
+	size_t ngroups, capgroups;
+	spoor_rules_options opts;
+	sigma_file **files;
+	size_t nfiles, capfiles;
+	rentry *rules;
+	size_t n, cap;
+	spoor_rules_stats st;
+	/* built by the first spoor_matcher_new after rules were added */
+	sigma_prefilter *pf;
+	bool pf_dirty;
+	bool no_prefilter; /* SPOOR_SIGMA_NO_PREFILTER set: every rule runs (for testing) */
+	/* placeholder values (spoor_rules_options.placeholders) */
+	arena ph_ar;
+	const ynode *ph;
+};
+
+typedef struct alert_slot {
+	size_t rule;
+	uint32_t hits[SIGMA_MAX_HITS];
+	size_t nhits;
+} alert_slot;
+
+struct spoor_matcher {
+	const spoor_ruleset *rs;
+	sigma_re_scratch *re;
+	sigma_pf_scratch *pf;
+	alert_slot *a;
+	size_t na, cap;
+	buf out;
+};
+
+SPOOR_API const char *spoor_level_name(spoor_level l)
+{
+	static const char *const names[] = {"", "informational", "low", "medium", "high", "critical"};
+	return (unsigned)l < ARRAY_SIZE(names) ? names[l] : "";
+}
+
+SPOOR_API int spoor_level_parse(const char *name)
+{
+	int l = sigma_level_num(name);
+	return l ? l : (name && !strcmp(name, "none") ? 0 : -1);
+}
+
+static char *slurp(const char *path, size_t max, size_t *len, int *err)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		*err = errno == ENOENT ? SPOOR_ENOTFOUND : SPOOR_EIO;
+		return NULL;
+	}
+	buf b;
+	buf_init(&b, max);
+	char tmp[16384];
+	size_t got;
+	int rc = 0;
+	while (rc == 0 && (got = fread(tmp, 1, sizeof(tmp), fp)) > 0)
+		rc = buf_add(&b, tmp, got);
+	if (rc == 0 && ferror(fp))
+		rc = SPOOR_EIO;
+	if (rc == 0 && !b.p)
+		rc = buf_add(&b, "", 0);
+	fclose(fp);
+	if (rc < 0) {
+		buf_done(&b);
+		*err = rc;
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
+static int load_placeholders(spoor_ruleset *rs, const char *path, spoor_diag *diag)
+{
+	size_t len;
+	int err = 0;
+	char *text = slurp(path, SIGMA_MAX_FILE, &len, &err);
+	if (!text)
+		return diag_set(diag, err, "%s: %s", path,
+				err == SPOOR_ENOTFOUND ? "no such file"
+				: err == SPOOR_ELIMIT  ? "too large"
+						       : "cannot read");
+	ydoc *docs;
+	size_t nd;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	int rc = sigma_yaml_parse(&rs->ph_ar, text, len, &docs, &nd, &d);
+	free(text);
+	if (rc == 0 && (nd != 1 || docs[0].root->kind != YN_MAP)) {
+		d.line = nd ? docs[0].root->line : 1;
+		d.col = nd ? docs[0].root->col : 1;
+		rc = diag_set(&d, SPOOR_EPARSE, "a placeholder file is one map: name: value or name: [values]");
+	}
+	if (rc < 0) {
+		diag_set(diag, rc, "%s:%u:%u: %s", path, (unsigned)d.line, d.col, d.msg);
+		if (diag) {
+			diag->line = d.line;
+			diag->col = d.col;
+		}
+		return rc;
+	}
+	rs->ph = docs[0].root;
+	return 0;
+}
+
+SPOOR_API int spoor_ruleset_new(spoor_ruleset **out, spoor_ctx *ctx, const spoor_rules_options *opts, spoor_diag *diag)
+{
+	if (!out || !ctx)
+		return diag_set(diag, SPOOR_EINVAL, "spoor_ruleset_new: no context");
+	if (opts && opts->version != SPOOR_RULES_OPTIONS_VERSION)
+		return diag_set(diag, SPOOR_EINVAL, "spoor_rules_options version %u not supported", opts->version);
+	spoor_ruleset *rs = xcalloc(1, sizeof(*rs));
+	if (!rs)
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	rs->ctx = ctx;
+	const char *np = getenv("SPOOR_SIGMA_NO_PREFILTER");
+	rs->no_prefilter = np && *np && strcmp(np, "0");
+	spoor_rules_options def = SPOOR_RULES_OPTIONS_INIT;
+	rs->opts = opts ? *opts : def;
+	arena_init(&rs->ph_ar, 4096, 16u << 20);
+	if (rs->opts.placeholders) {
+		int rc = load_placeholders(rs, rs->opts.placeholders, diag);
+		if (rc < 0) {
+			spoor_ruleset_free(rs);
+			return rc;
+		}
+	}
+	rs->opts.placeholders = NULL; /* not kept: the caller's string */
+	*out = rs;
+	return 0;
+}
+
+SPOOR_API spoor_ruleset *spoor_ruleset_free(spoor_ruleset *rs)
+{
+	if (!rs)
+		return NULL;
+	for (size_t i = 0; i < rs->nfiles; i++)
+		sigma_file_free(rs->files[i]);
+	free(rs->files);
+	for (size_t i = 0; i < rs->n; i++)
+		free(rs->rules[i].filters);
+	free(rs->rules);
+	for (size_t i = 0; i < rs->ngroups; i++)
+		free(rs->groups[i].rules);
+	free(rs->groups);
+	sigma_pf_free(rs->pf);
+	arena_done(&rs->ph_ar);
+	free(rs);
+	return NULL;
+}
+
+static void report(spoor_ruleset *rs, const spoor_diag *d)
+{
+	if (rs->opts.on_error)
+		rs->opts.on_error(d, rs->opts.payload);
+}
+
+static void on_load_err(const spoor_diag *d, void *payload)
+{
+	report(payload, d);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcasecmp(a, b));
+}
+
+static int group_add(spoor_ruleset *rs, const sigma_rule *r, size_t idx)
+{
+	lsgroup *g = NULL;
+	for (size_t i = 0; i < rs->ngroups && !g; i++) {
+		const sigma_rule *f = rs->groups[i].first;
+		if (same_str(f->product, r->product) && same_str(f->category, r->category) &&
+		    same_str(f->service, r->service))
+			g = &rs->groups[i];
+	}
+	if (!g) {
+		if (rs->ngroups == rs->capgroups) {
+			size_t nc = rs->capgroups ? rs->capgroups * 2 : 32;
+			lsgroup *v = xreallocarray(rs->groups, nc, sizeof(*v));
+			if (!v)
+				return SPOOR_ENOMEM;
+			rs->groups = v;
+			rs->capgroups = nc;
+		}
+		g = &rs->groups[rs->ngroups++];
+		memset(g, 0, sizeof(*g));
+		g->first = r;
+	}
+	if (g->n == g->cap) {
+		size_t nc = g->cap ? g->cap * 2 : 8;
+		uint32_t *v = xreallocarray(g->rules, nc, sizeof(*v));
+		if (!v)
+			return SPOOR_ENOMEM;
+		g->rules = v;
+		g->cap = nc;
+	}
+	g->rules[g->n++] = (uint32_t)idx;
+	return 0;
+}
+
+static int push_rule(spoor_ruleset *rs, sigma_rule *r, bool active, const char *why)
+{
+	if (active) {
+		int rc = group_add(rs, r, rs->n);
+		if (rc < 0)
+			return rc;
+	}
+	if (rs->n == rs->cap) {
+		size_t nc = rs->cap ? rs->cap * 2 : 256;
+		rentry *v = xreallocarray(rs->rules, nc, sizeof(*v));
+		if (!v)
+			return SPOOR_ENOMEM;
+		rs->rules = v;
+		rs->cap = nc;
+	}
+	rs->rules[rs->n++] = (rentry){r, active, why, NULL, 0};
+	rs->pf_dirty = true;
+	rs->st.loaded++;
+	rs->st.active += active;
+	rs->st.detection += r->kind == SIGMA_RULE;
+	rs->st.filters += r->kind == SIGMA_FILTER;
+	rs->st.correlations += r->kind == SIGMA_CORRELATION;
+	return 0;
+}
+
+SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, const char *text, size_t len,
+				       spoor_diag *diag)
+{
+	if (rs->nfiles == rs->capfiles) {
+		size_t nc = rs->capfiles ? rs->capfiles * 2 : 64;
+		sigma_file **v = xreallocarray(rs->files, nc, sizeof(*v));
+		if (!v)
+			return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+		rs->files = v;
+		rs->capfiles = nc;
+	}
+	sigma_file *f;
+	int rc = sigma_file_load(&f, name, text, len, on_load_err, rs);
+	if (rc < 0)
+		return diag_set(diag, rc, "out of memory");
+	rs->files[rs->nfiles++] = f;
+	rs->st.files++;
+	rs->st.failed += f->nbad;
+	for (size_t i = 0; i < f->n; i++) {
+		sigma_rule *r = f->rules[i];
+		bool active = false;
+		const char *why = NULL;
+		if (r->kind == SIGMA_CORRELATION) {
+			why = "Sigma correlations are parsed but not evaluated yet";
+		} else {
+			spoor_diag d = SPOOR_DIAG_INIT;
+			d.line = r->line;
+			rc = sigma_compile_ph(r, &rs->ctx->ft, rs->ph, &d);
+			if (rc == SPOOR_ENOMEM)
+				return diag_set(diag, rc, "out of memory");
+			if (rc == SPOOR_EINVAL) {
+				/* loads, cannot run here (placeholders, date parts) */
+				char *m = arena_memdup(r->ar, d.msg, strlen(d.msg) + 1);
+				why = m ? m : "not supported";
+			} else if (rc < 0) {
+				snprintf(d.source, sizeof(d.source), "%s", name);
+				report(rs, &d);
+				rs->st.failed++;
+				continue;
+			} else if (r->kind == SIGMA_FILTER) {
+				why = "a filter: applies to the rules it names, raises no alert itself";
+			} else if (!r->plan->ls) {
+				why = r->plan->ls_why;
+			} else if (rs->opts.min_level && r->level_num < (int)rs->opts.min_level) {
+				why = "below the minimum level";
+			} else {
+				active = true;
+			}
+		}
+		if ((rc = push_rule(rs, r, active, why)) < 0)
+			return diag_set(diag, rc, "out of memory");
+	}
+	return 0;
+}
+
+static int add_file(spoor_ruleset *rs, const char *path, spoor_diag *diag)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		rs->st.files_bad++;
+		spoor_diag d = SPOOR_DIAG_INIT;
+		diag_set(&d, SPOOR_EIO, "cannot open: %s", strerror(errno));
+		snprintf(d.source, sizeof(d.source), "%s", path);
+		report(rs, &d);
+		return 0;
+	}
+	buf b;
+	buf_init(&b, SIGMA_MAX_FILE);
+	char tmp[16384];
+	size_t got;
+	int rc = 0;
+	while ((got = fread(tmp, 1, sizeof(tmp), fp)) > 0) {
+		if ((rc = buf_add(&b, tmp, got)) < 0)
+			break;
+	}
+	bool err = ferror(fp);
+	fclose(fp);
+	if (rc == SPOOR_ENOMEM) {
+		buf_done(&b);
+		return diag_set(diag, rc, "out of memory");
+	}
+	if (rc < 0 || err) {
+		rs->st.files_bad++;
+		spoor_diag d = SPOOR_DIAG_INIT;
+		if (rc < 0)
+			diag_set(&d, rc, "rule file larger than %u bytes", SIGMA_MAX_FILE);
+		else
+			diag_set(&d, SPOOR_EIO, "read error");
+		snprintf(d.source, sizeof(d.source), "%s", path);
+		report(rs, &d);
+		buf_done(&b);
+		return 0;
+	}
+	rc = spoor_ruleset_add_buffer(rs, path, b.p ? b.p : "", b.len, diag);
+	buf_done(&b);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_yaml(const char *n)
+{
+	size_t l = strlen(n);
+	return (l > 4 && !strcmp(n + l - 4, ".yml")) || (l > 5 && !strcmp(n + l - 5, ".yaml"));
+}
+
+static int add_dir(spoor_ruleset *rs, const char *dir, unsigned depth, spoor_diag *diag)
+{
+	if (depth > RULES_MAX_DEPTH)
+		return 0;
+	DIR *d = opendir(dir);
+	if (!d) {
+		spoor_diag e = SPOOR_DIAG_INIT;
+		diag_set(&e, SPOOR_EIO, "cannot open directory: %s", strerror(errno));
+		snprintf(e.source, sizeof(e.source), "%s", dir);
+		report(rs, &e);
+		rs->st.files_bad++;
+		return 0;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char **v = xreallocarray(names, nc, sizeof(*v));
+			if (!v) {
+				rc = SPOOR_ENOMEM;
+				break;
+			}
+			names = v;
+			cap = nc;
+		}
+		size_t l = strlen(dir) + strlen(e->d_name) + 2;
+		names[n] = xmalloc(l);
+		if (!names[n]) {
+			rc = SPOOR_ENOMEM;
+			break;
+		}
+		snprintf(names[n], l, "%s/%s", dir, e->d_name);
+		n++;
+	}
+	closedir(d);
+	if (rc == 0 && n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct stat st;
+		if (stat(names[i], &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			rc = add_dir(rs, names[i], depth + 1, diag);
+		else if (S_ISREG(st.st_mode) && is_yaml(names[i])) {
+			if (rs->st.files >= RULES_MAX_FILES)
+				rc = diag_set(diag, SPOOR_ELIMIT, "more than %d rule files", RULES_MAX_FILES);
+			else
+				rc = add_file(rs, names[i], diag);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (rc == SPOOR_ENOMEM)
+		diag_set(diag, rc, "out of memory");
+	return rc;
+}
+
+SPOOR_API int spoor_ruleset_add(spoor_ruleset *rs, const char *path, spoor_diag *diag)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return diag_set(diag, errno == ENOENT ? SPOOR_ENOTFOUND : SPOOR_EIO, "%s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		size_t l = strlen(path);
+		while (l > 1 && path[l - 1] == '/')
+			l--;
+		char *p = xstrndup(path, l);
+		if (!p)
+			return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+		int rc = add_dir(rs, p, 0, diag);
+		free(p);
+		return rc;
+	}
+	return add_file(rs, path, diag);
+}
+
+SPOOR_API size_t spoor_ruleset_count(const spoor_ruleset *rs)
+{
+	return rs ? rs->n : 0;
+}
+
+SPOOR_API int spoor_ruleset_rule(const spoor_ruleset *rs, size_t i, spoor_rule_info *out)
+{
+	if (!rs || i >= rs->n)
+		return SPOOR_ENOTFOUND;
+	const rentry *e = &rs->rules[i];
+	const sigma_rule *r = e->r;
+	memset(out, 0, sizeof(*out));
+	out->kind = r->kind == SIGMA_FILTER	   ? SPOOR_RULE_FILTER
+		    : r->kind == SIGMA_CORRELATION ? SPOOR_RULE_CORRELATION
+						   : SPOOR_RULE_DETECTION;
+	out->id = r->id;
+	out->title = r->title;
+	out->status = r->status;
+	out->level = (spoor_level)r->level_num;
+	out->path = r->path;
+	out->line = r->line;
+	out->product = r->product;
+	out->category = r->category;
+	out->service = r->service;
+	out->tags = r->tags;
+	out->ntags = r->ntags;
+	out->regression_tests_path = r->regression_tests_path;
+	out->active = e->active;
+	out->inactive_reason = e->why;
+	return 0;
+}
+
+SPOOR_API void spoor_ruleset_stats(const spoor_ruleset *rs, spoor_rules_stats *out)
+{
+	*out = rs->st;
+	size_t g, a, d;
+	sigma_pf_counts(rs->pf, &g, &a, &d);
+	out->prefiltered = g;
+	out->atoms = a;
+	out->atom_dbs = d;
+}
+
+/* Attach each compiled filter to the rules it names (by id or name). */
+static int resolve_filters(spoor_ruleset *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		free(rs->rules[i].filters);
+		rs->rules[i].filters = NULL;
+		rs->rules[i].nfilters = 0;
+	}
+	for (size_t fi = 0; fi < rs->n; fi++) {
+		const sigma_rule *f = rs->rules[fi].r;
+		if (f->kind != SIGMA_FILTER || !f->plan)
+			continue;
+		for (size_t k = 0; k < f->nfilter_rules; k++) {
+			const char *ref = f->filter_rules[k];
+			for (size_t i = 0; i < rs->n; i++) {
+				rentry *e = &rs->rules[i];
+				if (e->r->kind != SIGMA_RULE ||
+				    !((e->r->id && !strcmp(e->r->id, ref)) || (e->r->name && !strcmp(e->r->name, ref))))
+					continue;
+				uint32_t *v = xreallocarray(e->filters, e->nfilters + 1, sizeof(*v));
+				if (!v)
+					return SPOOR_ENOMEM;
+				v[e->nfilters++] = (uint32_t)fi;
+				e->filters = v;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- matching ---- */
+
+SPOOR_API int spoor_matcher_new(spoor_matcher **out, const spoor_ruleset *rs, spoor_diag *diag)
+{
+	spoor_matcher *m = xcalloc(1, sizeof(*m));
+	if (!m)
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	m->rs = rs;
+	m->re = sigma_re_scratch_new();
+	if (!m->re) {
+		free(m);
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	}
+	if (rs->pf_dirty || (!rs->no_prefilter && !rs->pf)) {
+		/* the ruleset is complete once a matcher exists: attach filters and
+		 * build the prefilter (documented: not concurrently with another
+		 * spoor_matcher_new) */
+		spoor_ruleset *w = (spoor_ruleset *)rs;
+		if (resolve_filters(w) < 0) {
+			spoor_matcher_free(m);
+			return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+		}
+	}
+	if (!rs->no_prefilter && (rs->pf_dirty || !rs->pf)) {
+		spoor_ruleset *w = (spoor_ruleset *)rs;
+		const sigma_plan **plans = xcalloc(rs->n + 1, sizeof(*plans));
+		int rc = plans ? 0 : SPOOR_ENOMEM;
+		for (size_t i = 0; i < rs->n && plans; i++)
+			plans[i] = rs->rules[i].active ? rs->rules[i].r->plan : NULL;
+		sigma_prefilter *pf = NULL;
+		if (rc == 0)
+			rc = sigma_pf_build(&pf, plans, rs->n, diag);
+		free(plans);
+		if (rc < 0) {
+			spoor_matcher_free(m);
+			return rc == SPOOR_ENOMEM ? diag_set(diag, rc, "out of memory") : rc;
+		}
+		sigma_pf_free(w->pf);
+		w->pf = pf;
+	}
+	((spoor_ruleset *)rs)->pf_dirty = false;
+	if (rs->pf && sigma_pf_scratch_new(&m->pf, rs->pf) < 0) {
+		spoor_matcher_free(m);
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	}
+	buf_init(&m->out, 1u << 20);
+	*out = m;
+	return 0;
+}
+
+SPOOR_API spoor_matcher *spoor_matcher_free(spoor_matcher *m)
+{
+	if (!m)
+		return NULL;
+	sigma_re_scratch_free(m->re);
+	sigma_pf_scratch_free(m->pf);
+	free(m->a);
+	buf_done(&m->out);
+	free(m);
+	return NULL;
+}
+
+SPOOR_API int spoor_matcher_match(spoor_matcher *m, spoor_event *ev)
+{
+	m->na = 0;
+	const spoor_ruleset *rs = m->rs;
+	const sigma_prefilter *pf = m->pf ? rs->pf : NULL;
+	bool scanned = false;
+	for (size_t gi = 0; gi < rs->ngroups; gi++) {
+		const lsgroup *g = &rs->groups[gi];
+		if (!sigma_ls_match(g->first->plan->ls, ev))
+			continue;
+		if (pf && !scanned) {
+			int r = sigma_pf_scan(pf, m->pf, ev);
+			if (r < 0)
+				return r;
+			scanned = true;
+		}
+		for (size_t k = 0; k < g->n; k++) {
+			size_t i = g->rules[k];
+			const rentry *e = &rs->rules[i];
+			if (pf && !sigma_pf_may_match(pf, m->pf, i))
+				continue;
+			if (m->na == m->cap) {
+				size_t nc = m->cap ? m->cap * 2 : 16;
+				alert_slot *v = xreallocarray(m->a, nc, sizeof(*v));
+				if (!v)
+					return SPOOR_ENOMEM;
+				m->a = v;
+				m->cap = nc;
+			}
+			alert_slot *s = &m->a[m->na];
+			if (!sigma_match_detection(e->r->plan, ev, m->re, s->hits, &s->nhits))
+				continue;
+			/* a filter's condition is AND-ed to the rule's (filters spec v2.1) */
+			bool keep = true;
+			for (size_t fi = 0; fi < e->nfilters && keep; fi++) {
+				uint32_t fh[SIGMA_MAX_HITS];
+				size_t fn;
+				keep = sigma_match_detection(rs->rules[e->filters[fi]].r->plan, ev, m->re, fh, &fn);
+			}
+			if (keep) {
+				s->rule = i;
+				m->na++;
+			}
+		}
+	}
+	return (int)m->na;
+}
+
+SPOOR_API int spoor_matcher_alert(const spoor_matcher *m, size_t i, spoor_alert *out)
+{
+	if (i >= m->na)
+		return SPOOR_ENOTFOUND;
+	out->rule = m->a[i].rule;
+	out->fields = m->a[i].hits;
+	out->nfields = m->a[i].nhits;
+	return 0;
+}
+
+/* ATT&CK tactic tags (attack.<name>) -> ECS threat.tactic.name. */
+static const struct {
+	const char *tag, *name;
+} tactics[] = {
+    {"reconnaissance", "Reconnaissance"},
+    {"resource-development", "Resource Development"},
+    {"initial-access", "Initial Access"},
+    {"execution", "Execution"},
+    {"persistence", "Persistence"},
+    {"privilege-escalation", "Privilege Escalation"},
+    {"defense-evasion", "Defense Evasion"},
+    {"stealth", "Stealth"},			  /* ATT&CK v18 split Defense Evasion into */
+    {"defense-impairment", "Defense Impairment"}, /* Stealth and Defense Impairment */
+    {"credential-access", "Credential Access"},
+    {"discovery", "Discovery"},
+    {"lateral-movement", "Lateral Movement"},
+    {"collection", "Collection"},
+    {"command-and-control", "Command and Control"},
+    {"exfiltration", "Exfiltration"},
+    {"impact", "Impact"},
+};
+
+static int jkey(buf *b, bool *first, const char *k)
+{
+	int r = buf_adds(b, *first ? "{\"" : ",\"");
+	*first = false;
+	if (r == 0)
+		r = buf_adds(b, k);
+	if (r == 0)
+		r = buf_adds(b, "\":");
+	return r;
+}
+
+static int jstr(buf *b, const char *p, size_t n)
+{
+	int r = buf_addc(b, '"');
+	if (r == 0)
+		r = buf_add_json_str(b, p, n);
+	if (r == 0)
+		r = buf_addc(b, '"');
+	return r;
+}
+
+static int jfield_str(buf *b, bool *first, const char *k, const char *v)
+{
+	if (!v)
+		return 0;
+	int r = jkey(b, first, k);
+	return r ? r : jstr(b, v, MIN(strlen(v), (size_t)ALERT_MAX_RULE_STR));
+}
+
+static int jevent_field(buf *b, bool *first, spoor_event *ev, const char *k, uint32_t id)
+{
+	const efield *f = event_find(ev, id);
+	spoor_sv t;
+	if (!f || f->type == SPOOR_VT_NULL || !event_text(ev, f, &t))
+		return 0;
+	int r = jkey(b, first, k);
+	return r ? r : jstr(b, t.p, MIN(t.n, (size_t)ALERT_MAX_VALUE));
+}
+
+static bool is_technique(const char *t)
+{
+	/* attack.t1234 or attack.t1234.001 */
+	if (strncasecmp(t, "attack.t", 8))
+		return false;
+	const char *p = t + 8;
+	size_t d = 0;
+	while (p[d] >= '0' && p[d] <= '9')
+		d++;
+	return d == 4 && (p[4] == 0 || (p[4] == '.' && strlen(p + 5) == 3));
+}
+
+SPOOR_API int spoor_matcher_alert_json(spoor_matcher *m, size_t i, spoor_event *ev, spoor_sv *out)
+{
+	if (i >= m->na)
+		return SPOOR_ENOTFOUND;
+	const alert_slot *s = &m->a[i];
+	const sigma_rule *r = m->rs->rules[s->rule].r;
+	buf *b = &m->out;
+	buf_clear(b);
+	bool first = true;
+	int rc = 0;
+	if (ev->has_ts) {
+		char ts[40];
+		size_t tl = time_format(ev->ts, ts);
+		rc = jkey(b, &first, "@timestamp");
+		if (rc == 0)
+			rc = jstr(b, ts, tl);
+	}
+	if (rc == 0)
+		rc = jfield_str(b, &first, "rule.id", r->id);
+	if (rc == 0)
+		rc = jfield_str(b, &first, "rule.name", r->title);
+	if (rc == 0)
+		rc = jfield_str(b, &first, "rule.ruleset", "sigma");
+	if (rc == 0 && r->level)
+		rc = jfield_str(b, &first, "rule.level", r->level);
+	if (rc == 0)
+		rc = jfield_str(b, &first, "rule.path", r->path);
+	/* threat.* from ATT&CK tags */
+	for (int pass = 0; pass < 2 && rc == 0; pass++) {
+		size_t cnt = 0;
+		for (size_t t = 0; t < r->ntags && rc == 0; t++) {
+			const char *tag = r->tags[t];
+			const char *val = NULL;
+			char up[16];
+			if (pass == 0 && is_technique(tag)) {
+				snprintf(up, sizeof(up), "T%s", tag + 8);
+				val = up;
+			} else if (pass == 1 && !strncasecmp(tag, "attack.", 7)) {
+				for (size_t k = 0; k < ARRAY_SIZE(tactics); k++)
+					if (!strcasecmp(tag + 7, tactics[k].tag))
+						val = tactics[k].name;
+			}
+			if (!val)
+				continue;
+			if (cnt == 0) {
+				rc = jkey(b, &first, pass == 0 ? "threat.technique.id" : "threat.tactic.name");
+				if (rc == 0)
+					rc = buf_addc(b, '[');
+			} else if (rc == 0) {
+				rc = buf_addc(b, ',');
+			}
+			if (rc == 0)
+				rc = jstr(b, val, strlen(val));
+			cnt++;
+		}
+		if (cnt && rc == 0)
+			rc = buf_addc(b, ']');
+	}
+	if (rc == 0)
+		rc = jevent_field(b, &first, ev, "host.name", F_HOST_NAME);
+	if (rc == 0)
+		rc = jevent_field(b, &first, ev, "user.name", F_USER_NAME);
+	if (rc == 0)
+		rc = jevent_field(b, &first, ev, "source.ip", F_SOURCE_IP);
+	if (rc == 0)
+		rc = jevent_field(b, &first, ev, "destination.ip", F_DESTINATION_IP);
+	if (rc == 0 && ev->ls.channel.n) {
+		rc = jkey(b, &first, "winlog.channel");
+		if (rc == 0)
+			rc = jstr(b, ev->ls.channel.p, MIN(ev->ls.channel.n, (size_t)ALERT_MAX_VALUE));
+	}
+	if (rc == 0)
+		rc = jevent_field(b, &first, ev, "event.code", F_WIN_EVENT_ID);
+	if (rc == 0)
+		rc = jfield_str(b, &first, "log.file.path", ev->origin.path);
+	if (rc == 0)
+		rc = jkey(b, &first, "log.offset");
+	if (rc == 0)
+		rc = buf_add_u64(b, ev->origin.offset);
+	if (rc == 0 && ev->origin.line) {
+		rc = jkey(b, &first, "spoor.line");
+		if (rc == 0)
+			rc = buf_add_u64(b, ev->origin.line);
+	}
+	if (rc == 0 && ev->origin.record_id) {
+		rc = jkey(b, &first, "spoor.record_id");
+		if (rc == 0)
+			rc = buf_add_u64(b, ev->origin.record_id);
+	}
+	if (rc == 0 && s->nhits) {
+		rc = jkey(b, &first, "spoor.matched");
+		bool f2 = true;
+		for (size_t k = 0; k < s->nhits && rc == 0; k++) {
+			spoor_sv nm = field_name(&ev->ctx->ft, s->hits[k]);
+			const efield *f = event_find(ev, s->hits[k]);
+			spoor_sv t;
+			if (!f || !event_text(ev, f, &t))
+				continue;
+			rc = buf_adds(b, f2 ? "{" : ",");
+			f2 = false;
+			if (rc == 0)
+				rc = jstr(b, nm.p, nm.n);
+			if (rc == 0)
+				rc = buf_addc(b, ':');
+			/* a matched value is evidence, not the record: capped */
+			if (rc == 0)
+				rc = jstr(b, t.p, MIN(t.n, (size_t)ALERT_MAX_VALUE));
+		}
+		if (rc == 0)
+			rc = buf_adds(b, f2 ? "{}" : "}");
+	}
+	if (rc == 0)
+		rc = buf_adds(b, first ? "{}\n" : "}\n");
+	if (rc < 0)
+		return rc;
+	out->p = b->p;
+	out->n = b->len;
+	return 0;
+}

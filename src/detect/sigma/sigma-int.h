@@ -1,0 +1,390 @@
+/* sigma-int — the Sigma engine, library side.
+ *
+ * Stages (one file each):
+ *   sigma-yaml.c     libyaml -> a small YAML tree with positions; rule
+ *                    collections (action: global / reset / repeat) merged
+ *   sigma-load.c     YAML tree -> rule AST (detection, logsource, meta;
+ *                    filters and correlations parsed and kept)
+ *   sigma-cond.c     condition text -> flat short-circuit program
+ *   sigma-str.c      Sigma strings: wildcards, escapes, glob matching;
+ *                    sigma-encode.c: windash, base64, base64offset, utf16*
+ *   sigma-re.c       `re` (PCRE2 JIT with match limits)
+ *   sigma-num.c      lt/lte/gt/gte and cidr
+ *   sigma-compile.c  AST + spoor_ctx -> plan (field ids, value matchers)
+ *   sigma-logsource.c + logsources.def  rule logsource -> event selector
+ *   sigma-match.c    plan x event -> bool (+ matched fields)
+ *   ruleset.c        the public API of include/spoor/rules.h
+ *
+ * Memory: each rule owns one arena holding its YAML tree, AST and plan.
+ * A compiled ruleset is immutable after loading; a matcher holds the
+ * per-thread scratch (PCRE2 match data, alert buffer). */
+#ifndef SPOOR_SIGMA_INT_H
+#define SPOOR_SIGMA_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/base.h"
+#include "base/buf.h"
+#include "spoor/event.h"
+
+/* ---- YAML tree (sigma-yaml.c) ---- */
+
+enum { YN_SCALAR = 1, YN_SEQ, YN_MAP };
+
+typedef struct ynode ynode;
+struct ynode {
+	uint8_t kind;
+	uint8_t plain;	    /* scalar written without quotes (so `null`, 1 and true are typed) */
+	uint32_t line, col; /* 1-based */
+	const char *s;	    /* scalar text, NUL-terminated (also for maps/seqs: "") */
+	size_t n;
+	ynode **kv; /* seq: items; map: key0, val0, key1, val1, ... */
+	size_t nkv;
+};
+
+/* One YAML document of a file, after collection merging. */
+typedef struct ydoc {
+	ynode *root;
+	uint32_t line; /* line of the document start */
+} ydoc;
+
+/* Limits on one rule file. */
+#define SIGMA_MAX_FILE	(4u << 20)
+#define SIGMA_MAX_DEPTH 32
+#define SIGMA_MAX_NODES 200000
+#define SIGMA_MAX_DOCS	1000
+
+/* Parse a whole file's bytes into merged documents.  Nodes live in `ar`.
+ * On a YAML error returns SPOOR_EPARSE with diag line/col set.  *docs is
+ * allocated in `ar`. */
+int sigma_yaml_parse(arena *ar, const char *text, size_t len, ydoc **docs, size_t *ndocs, spoor_diag *diag);
+/* Map lookup by key (exact); NULL when absent or not a map. */
+const ynode *ynode_get(const ynode *map, const char *key);
+bool ynode_is_null(const ynode *n);
+
+/* ---- Rule AST (sigma-load.c) ---- */
+
+typedef enum sval_kind { SVAL_STR = 0, SVAL_NUM, SVAL_BOOL, SVAL_NULL } sval_kind;
+
+typedef struct sigma_val {
+	uint8_t kind;
+	const char *s; /* text as written (NUL-terminated) */
+	size_t n;
+	uint32_t line, col;
+} sigma_val;
+
+#define SIGMA_MAX_MODS 8
+
+typedef struct sigma_item {
+	const char *field; /* NULL for a keyword (field-less) item */
+	size_t field_n;
+	const char *mods[SIGMA_MAX_MODS];
+	uint8_t nmods;
+	sigma_val *vals;
+	size_t nvals;
+	uint32_t line, col;
+} sigma_item;
+
+/* Items AND-ed. */
+typedef struct sigma_map {
+	sigma_item *items;
+	size_t n;
+} sigma_map;
+
+/* A search identifier: maps OR-ed. */
+typedef struct sigma_search {
+	const char *name;
+	sigma_map *maps;
+	size_t nmaps;
+	uint32_t line, col;
+} sigma_search;
+
+typedef struct sigma_text {
+	const char *s;
+	size_t n;
+	uint32_t line, col;
+} sigma_text;
+
+typedef enum sigma_kind { SIGMA_RULE = 0, SIGMA_FILTER, SIGMA_CORRELATION } sigma_kind;
+
+typedef struct sigma_corr {
+	const char
+	    *type; /* event_count, value_count, temporal, temporal_ordered, value_sum, value_avg, value_percentile */
+	const char **rules;
+	size_t nrules;
+	const char **group_by;
+	size_t ngroup_by;
+	int64_t timespan_s;
+	/* condition: gt gte lt lte eq neq (NAN when absent) */
+	double cond[6];
+	bool has_cond[6];
+	const char *cond_field;
+	bool generate;
+	const ynode *aliases; /* kept as YAML */
+} sigma_corr;
+
+typedef struct sigma_cprog sigma_cprog;
+typedef struct sigma_plan sigma_plan;
+
+typedef struct sigma_rule {
+	arena *ar; /* the file's arena */
+	sigma_kind kind;
+	const char *path;
+	uint32_t line; /* document start */
+	const char *title, *id, *name, *status, *level, *description, *author, *date, *modified;
+	int level_num; /* spoor_level */
+	const char **tags;
+	size_t ntags;
+	const char **falsepositives;
+	size_t nfalsepositives;
+	const char *product, *category, *service, *definition;
+	sigma_search *searches;
+	size_t nsearches;
+	sigma_text *conds; /* condition list: OR-ed */
+	size_t nconds;
+	const char *regression_tests_path;
+	/* filter: the rule ids/names it applies to */
+	const char **filter_rules;
+	size_t nfilter_rules;
+	sigma_corr corr;
+	/* compiled (sigma-compile.c); NULL for filters/correlations until
+	 * they are implemented */
+	sigma_plan *plan;
+} sigma_rule;
+
+/* One rule file: its arena holds the YAML tree, the rules and their
+ * plans.  Documents that load are kept even when others fail; `nbad`
+ * counts the failed documents and on_err reports each (diag source, line,
+ * col and message). */
+typedef void (*sigma_err_fn)(const spoor_diag *d, void *payload);
+typedef struct sigma_file {
+	arena ar;
+	const char *path;
+	sigma_rule **rules;
+	size_t n;
+	size_t nbad;
+} sigma_file;
+
+/* Returns 0 (even if documents were bad), or SPOOR_ENOMEM. */
+int sigma_file_load(sigma_file **out, const char *path, const char *text, size_t len, sigma_err_fn on_err,
+		    void *payload);
+sigma_file *sigma_file_free(sigma_file *f);
+int sigma_level_num(const char *s);
+
+/* ---- Conditions (sigma-cond.c) ---- */
+
+enum {
+	COP_EVAL = 0, /* acc = search[arg] */
+	COP_JF,	      /* if !acc goto arg */
+	COP_JT,	      /* if acc goto arg */
+	COP_NOT,      /* acc = !acc */
+	COP_CONST,    /* acc = arg */
+};
+
+typedef struct sigma_cop {
+	uint8_t op;
+	uint32_t arg;
+} sigma_cop;
+
+struct sigma_cprog {
+	sigma_cop *ops;
+	size_t n;
+};
+
+#define SIGMA_MAX_COND_OPS 4096
+
+/* Compile the condition list (OR-ed) against the names of the rule's
+ * searches into a program; errors (unknown identifier, syntax) go to diag with the
+ * column inside the condition.  ops allocated in ar. */
+int sigma_cond_compile(arena *ar, const sigma_text *conds, size_t nconds, const sigma_search *s, size_t ns,
+		       sigma_cprog *out, spoor_diag *diag);
+/* Run a program; eval(i) returns the value of search i. */
+typedef bool (*sigma_eval_fn)(void *payload, uint32_t search);
+bool sigma_cprog_run(const sigma_cprog *p, sigma_eval_fn eval, void *payload);
+
+/* ---- Sigma strings (sigma-str.c, sigma-encode.c) ---- */
+
+/* A Sigma string: bytes with wildcard marks. w[i]: 0 literal, 1 '*', 2 '?'. */
+typedef struct sstr {
+	char *b;
+	uint8_t *w;
+	size_t n, cap;
+} sstr;
+
+enum { SW_LIT = 0, SW_STAR = 1, SW_ONE = 2 };
+
+void sstr_init(sstr *s);
+void sstr_done(sstr *s);
+int sstr_add(sstr *s, const char *p, size_t n, uint8_t w);
+/* Parse a rule value: `*` and `?` are wildcards, `\` escapes `*`, `?`, `\`
+ * (a backslash before anything else stays literal). */
+int sstr_parse(sstr *out, const char *p, size_t n);
+/* A literal string with no wildcards. */
+int sstr_lit(sstr *out, const char *p, size_t n);
+bool sstr_has_wild(const sstr *s);
+
+/* Encodings (each returns a new list of strings in *out, caller frees). */
+typedef struct sstr_list {
+	sstr *v;
+	size_t n;
+} sstr_list;
+void sstr_list_done(sstr_list *l);
+int sstr_list_push(sstr_list *l, sstr *s); /* takes ownership of s's buffers */
+#define SIGMA_MAX_VARIANTS 1024
+int sigma_windash(const sstr *in, sstr_list *out);
+int sigma_utf16(const sstr *in, int which, sstr *out);	/* 0 le, 1 be, 2 le with BOM */
+int sigma_base64(const sstr *in, sstr *out);		/* EINVAL with wildcards */
+int sigma_base64offset(const sstr *in, sstr_list *out); /* 3 variants */
+
+/* A compiled glob: literal pieces split by wildcards. */
+typedef struct glob_pat {
+	char *b;    /* literal bytes, lowercased unless cased */
+	uint8_t *w; /* marks as in sstr */
+	size_t n;
+	uint8_t kind; /* GLOB_EXACT, GLOB_PREFIX, GLOB_SUFFIX, GLOB_CONTAINS, GLOB_GENERAL */
+	bool cased;
+	const char *lit; /* the literal for the fast kinds */
+	size_t lit_n;
+} glob_pat;
+
+enum { GLOB_EXACT = 0, GLOB_PREFIX, GLOB_SUFFIX, GLOB_CONTAINS, GLOB_GENERAL };
+
+/* Compile s into p (copies into ar). */
+int glob_compile(arena *ar, const sstr *s, bool cased, glob_pat *p);
+bool glob_match(const glob_pat *p, const char *s, size_t n);
+/* ASCII case-insensitive substring search. */
+const char *mem_icase_find(const char *h, size_t hn, const char *lo_needle, size_t nn);
+
+/* ---- Numbers, networks (sigma-num.c) ---- */
+
+bool sigma_parse_num(const char *s, size_t n, double *out);
+typedef struct cidr {
+	uint8_t fam; /* 4 or 6 */
+	uint8_t bits;
+	uint8_t addr[16];
+} cidr;
+bool sigma_parse_cidr(const char *s, size_t n, cidr *out);
+bool sigma_parse_ip(const char *s, size_t n, uint8_t *fam, uint8_t addr[16]);
+bool cidr_match(const cidr *c, const char *s, size_t n);
+
+/* ---- Regex (sigma-re.c) ---- */
+
+typedef struct sigma_re sigma_re;
+enum { RE_I = 1, RE_M = 2, RE_S = 4 };
+/* Compile; on error diag says why (offset in the pattern). */
+int sigma_re_compile(sigma_re **out, const char *pat, size_t n, unsigned flags, spoor_diag *diag);
+void sigma_re_free(sigma_re *re);
+typedef struct sigma_re_scratch sigma_re_scratch;
+sigma_re_scratch *sigma_re_scratch_new(void);
+void sigma_re_scratch_free(sigma_re_scratch *s);
+/* 1 match, 0 no match, < 0 error (match limit: counted as no match). */
+int sigma_re_match(const sigma_re *re, sigma_re_scratch *s, const char *subj, size_t n);
+
+/* ---- Compiled plan (sigma-compile.c) ---- */
+
+typedef enum mkind {
+	MK_GLOB = 0, /* string pattern */
+	MK_RE,
+	MK_NUM, /* lt/lte/gt/gte */
+	MK_CIDR,
+	MK_NULL,   /* field absent, null, or (for keyword) never */
+	MK_EMPTY,  /* '' : field present with an empty value */
+	MK_EXISTS, /* arg = true/false */
+	MK_FIELDREF,
+	_MK_MAX
+} mkind;
+
+enum { NUM_LT = 0, NUM_LTE, NUM_GT, NUM_GTE };
+enum { FREF_EQ = 0, FREF_START, FREF_END, FREF_CONTAINS };
+
+typedef struct vmatch {
+	uint8_t kind;
+	uint16_t grp; /* index of the rule value it came from (variants share it) */
+	uint8_t op;   /* NUM_* or FREF_* */
+	bool cased;
+	bool exists; /* MK_EXISTS */
+	glob_pat g;
+	sigma_re *re;
+	double num;
+	cidr net;
+	uint32_t ref; /* MK_FIELDREF field id */
+} vmatch;
+
+typedef struct pitem {
+	uint32_t field; /* 0 = keyword item (all string fields) */
+	uint32_t alt;	/* field to use when `field` is absent (logsource field mapping), or 0 */
+	bool all;	/* values AND-ed */
+	bool neg;	/* neq */
+	vmatch *m;
+	size_t nm;
+} pitem;
+
+typedef struct pmap {
+	pitem *items;
+	size_t n;
+} pmap;
+
+typedef struct psearch {
+	pmap *maps;
+	size_t n;
+} psearch;
+
+/* Logsource selector (sigma-logsource.c). */
+typedef struct ls_sel ls_sel;
+
+struct sigma_plan {
+	psearch *s;
+	size_t ns;
+	sigma_cprog prog;
+	const ls_sel *ls; /* NULL = no event matches (logsource unmapped) */
+	bool ls_any;	  /* rule has no logsource constraint at all */
+	uint32_t eventid_field;
+	const char *ls_why; /* why ls is NULL */
+	void *res;	    /* regexes to free (sigma-compile.c) */
+};
+
+struct field_table;
+int sigma_compile(sigma_rule *r, struct field_table *ft, spoor_diag *diag);
+/* Same, with `|expand` placeholders resolved from a YAML map (name ->
+ * string or list of strings); NULL = none given. */
+int sigma_compile_ph(sigma_rule *r, struct field_table *ft, const ynode *placeholders, spoor_diag *diag);
+void sigma_plan_free(sigma_plan *p);
+
+/* ---- Logsource (sigma-logsource.c) ---- */
+
+/* Resolve a rule's logsource to a selector; returns NULL and sets *why
+ * when no mapping can select events for it. */
+int sigma_ls_resolve(sigma_rule *r, struct field_table *ft, const ls_sel **out, const char **why);
+bool sigma_ls_match(const ls_sel *sel, spoor_event *ev);
+/* The event field to try when the rule's field is absent (LS_FIELD), or 0. */
+uint32_t sigma_ls_alt_field(const sigma_rule *r, const char *field, struct field_table *ft);
+void sigma_ls_free(ls_sel *sel);
+
+/* ---- Prefilter (sigma-prefilter.c) ---- */
+
+typedef struct sigma_prefilter sigma_prefilter;
+typedef struct sigma_pf_scratch sigma_pf_scratch;
+/* plans[i] is rule i's plan, or NULL for a rule that does not run. */
+int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t n, spoor_diag *diag);
+void sigma_pf_free(sigma_prefilter *pf);
+void sigma_pf_counts(const sigma_prefilter *pf, size_t *gated, size_t *atoms, size_t *dbs);
+int sigma_pf_scratch_new(sigma_pf_scratch **out, const sigma_prefilter *pf);
+void sigma_pf_scratch_free(sigma_pf_scratch *s);
+/* Scan the event's fields; then sigma_pf_may_match says per rule whether
+ * it can match.  0, SPOOR_ENOMEM or SPOOR_ERR (Vectorscan). */
+int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *ev);
+bool sigma_pf_may_match(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule);
+
+/* ---- Matching (sigma-match.c) ---- */
+
+#define SIGMA_MAX_HITS 16
+
+/* true when the rule's logsource selects the event and its condition holds. */
+bool sigma_match(const sigma_plan *plan, spoor_event *ev, sigma_re_scratch *re, uint32_t *hits, size_t *nhits);
+/* The condition only (no logsource check). */
+bool sigma_match_detection(const sigma_plan *plan, spoor_event *ev, sigma_re_scratch *re, uint32_t *hits,
+			   size_t *nhits);
+
+#endif

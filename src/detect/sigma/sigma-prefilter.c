@@ -1,0 +1,566 @@
+/* sigma-prefilter — literal atoms of all rules in Vectorscan databases, so
+ * that a rule's program only runs when one of its necessary atoms was seen.
+ *
+ * Atoms.  A glob's atom is its longest run of literal bytes.  An item (one
+ * field, non-negated, only glob values) needs one atom of each of its
+ * values (OR), or, under `all`, of one of its values.  A map (items AND-ed)
+ * needs the atoms of its best item; a search (maps OR-ed) the union of its
+ * maps'.  A search with no such set has no atoms.
+ *
+ * A rule's necessary set is the union of its searches' atoms when the
+ * condition is false whenever all searches with atoms are false, whatever
+ * the searches without atoms are: checked by running the condition program
+ * over every assignment of the atom-less searches (at most 2^12).  A rule
+ * without a necessary set always runs.
+ *
+ * Matching.  One Vectorscan block-mode database per field, caseless and
+ * single-match; an atom of a field with a logsource alternative
+ * (NewProcessName for Image) goes into both fields' databases.  Per
+ * event, each field that has a database is scanned once; every rule of a
+ * reported atom becomes a candidate (generation-stamped, nothing to
+ * clear). */
+#include <hs.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/sigma/sigma-int.h"
+#include "event/event-int.h"
+
+#define PF_MAX_FREE_SEARCHES 12
+#ifndef PF_MAX_ATOM
+#define PF_MAX_ATOM 16
+#endif
+
+typedef struct pf_atom {
+	uint32_t field;
+	char *lit; /* lowercased */
+	size_t n;
+	uint32_t *rules;
+	size_t nrules, cap;
+} pf_atom;
+
+typedef struct pf_db {
+	uint32_t field;
+	hs_database_t *db;
+	uint32_t *pat; /* pattern id -> atom index */
+} pf_db;
+
+struct sigma_prefilter {
+	/* build-time dedup of atoms: (field, literal) -> atom index + 1 */
+	uint32_t *hslots;
+	size_t nh;
+	char *tmp;
+	size_t tmpcap;
+	pf_db *dbs;
+	size_t ndbs;
+	int32_t *fdb; /* field id -> db index, -1 */
+	size_t nfdb;
+	pf_atom *atoms;
+	size_t natoms, capatoms;
+	uint8_t *gated; /* per rule: 1 = runs only as a candidate */
+	size_t nrules;
+	size_t ngated;
+};
+
+struct sigma_pf_scratch {
+	hs_scratch_t *hs;
+	uint32_t *cand; /* per rule: generation when it became a candidate */
+	size_t nrules;
+	uint32_t gen;
+	const sigma_prefilter *pf;
+};
+
+/* A candidate atom set under construction: (field, literal) views into
+ * the plans' arenas. */
+typedef struct aref {
+	uint32_t field;
+	const char *p;
+	size_t n;
+} aref;
+
+typedef struct aset {
+	aref *v;
+	size_t n, cap;
+	bool none; /* no necessary set */
+} aset;
+
+static int aset_add(aset *s, uint32_t field, const char *p, size_t n)
+{
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 8;
+		aref *v = xreallocarray(s->v, nc, sizeof(*v));
+		if (!v)
+			return SPOOR_ENOMEM;
+		s->v = v;
+		s->cap = nc;
+	}
+	s->v[s->n++] = (aref){field, p, n};
+	return 0;
+}
+
+static size_t aset_min(const aset *s)
+{
+	size_t m = SIZE_MAX;
+	for (size_t i = 0; i < s->n; i++)
+		m = MIN(m, s->v[i].n);
+	return s->n ? m : 0;
+}
+
+/* Longest literal run of a glob (its bytes are already lowercased unless cased). */
+static bool glob_atom(const glob_pat *g, const char **p, size_t *n)
+{
+	size_t best = 0, bs = 0;
+	for (size_t i = 0; i < g->n;) {
+		if (g->w[i]) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < g->n && !g->w[j])
+			j++;
+		if (j - i > best) {
+			best = j - i;
+			bs = i;
+		}
+		i = j;
+	}
+	/* a part of a necessary literal is necessary too: keep the last
+	 * PF_MAX_ATOM bytes (the ends of paths and names are the selective
+	 * part), which makes atoms shared and the databases small */
+	if (best > PF_MAX_ATOM) {
+		bs += best - PF_MAX_ATOM;
+		best = PF_MAX_ATOM;
+	}
+	*p = g->b + bs;
+	*n = best;
+	return best > 0;
+}
+
+static int item_atoms(const pitem *it, aset *out)
+{
+	out->n = 0;
+	out->none = true;
+	if (!it->field || it->neg || !it->nm)
+		return 0;
+	for (size_t i = 0; i < it->nm; i++)
+		if (it->m[i].kind != MK_GLOB)
+			return 0;
+	/* under `all`, the values of the first group are enough (all must match) */
+	uint16_t g0 = it->m[0].grp;
+	for (size_t i = 0; i < it->nm; i++) {
+		if (it->all && it->m[i].grp != g0)
+			continue;
+		const char *p;
+		size_t n;
+		if (!glob_atom(&it->m[i].g, &p, &n))
+			return 0;
+		int r = aset_add(out, it->field, p, n);
+		if (r == 0 && it->alt)
+			r = aset_add(out, it->alt, p, n);
+		if (r < 0)
+			return r;
+	}
+	out->none = false;
+	return 0;
+}
+
+static int search_atoms(const psearch *s, aset *out)
+{
+	out->n = 0;
+	out->none = false;
+	aset best = {0}, cur = {0};
+	int rc = 0;
+	for (size_t j = 0; j < s->n && rc == 0 && !out->none; j++) {
+		const pmap *m = &s->maps[j];
+		best.n = 0;
+		best.none = true;
+		for (size_t k = 0; k < m->n && rc == 0; k++) {
+			rc = item_atoms(&m->items[k], &cur);
+			if (rc < 0 || cur.none)
+				continue;
+			/* prefer the item whose shortest atom is longest, then fewer atoms */
+			size_t cm = aset_min(&cur), bm = aset_min(&best);
+			if (best.none || cm > bm || (cm == bm && cur.n < best.n)) {
+				aset t = best;
+				best = cur;
+				cur = t;
+			}
+		}
+		if (rc < 0)
+			break;
+		if (best.none) {
+			out->none = true;
+			break;
+		}
+		for (size_t i = 0; i < best.n && rc == 0; i++)
+			rc = aset_add(out, best.v[i].field, best.v[i].p, best.v[i].n);
+	}
+	free(best.v);
+	free(cur.v);
+	return rc;
+}
+
+typedef struct assign {
+	const uint8_t *has; /* per search: has atoms */
+	const uint32_t *free_idx;
+	size_t nfree;
+	unsigned bits;
+} assign;
+
+static bool eval_assign(void *payload, uint32_t i)
+{
+	const assign *a = payload;
+	if (a->has[i])
+		return false;
+	for (size_t k = 0; k < a->nfree; k++)
+		if (a->free_idx[k] == i)
+			return (a->bits >> k) & 1;
+	return false;
+}
+
+/* Does the rule need one of its searches' atoms? */
+static bool rule_gated(const sigma_plan *p, const uint8_t *has)
+{
+	uint32_t free_idx[PF_MAX_FREE_SEARCHES];
+	size_t nfree = 0;
+	for (size_t i = 0; i < p->ns; i++) {
+		if (has[i])
+			continue;
+		if (nfree == PF_MAX_FREE_SEARCHES)
+			return false;
+		free_idx[nfree++] = (uint32_t)i;
+	}
+	assign a = {has, free_idx, nfree, 0};
+	for (unsigned bits = 0; bits < (1u << nfree); bits++) {
+		a.bits = bits;
+		if (sigma_cprog_run(&p->prog, eval_assign, &a))
+			return false;
+	}
+	return true;
+}
+
+static int hash_grow(sigma_prefilter *pf)
+{
+	size_t nn = pf->nh ? pf->nh * 2 : 4096;
+	uint32_t *v = xcalloc(nn, sizeof(*v));
+	if (!v)
+		return SPOOR_ENOMEM;
+	for (size_t i = 0; i < pf->natoms; i++) {
+		const pf_atom *a = &pf->atoms[i];
+		size_t h = (size_t)hash_bytes(a->lit, a->n, a->field) & (nn - 1);
+		while (v[h])
+			h = (h + 1) & (nn - 1);
+		v[h] = (uint32_t)i + 1;
+	}
+	free(pf->hslots);
+	pf->hslots = v;
+	pf->nh = nn;
+	return 0;
+}
+
+static int atom_add(sigma_prefilter *pf, const aref *r, uint32_t rule)
+{
+	if (r->n + 1 > pf->tmpcap) {
+		char *t = xrealloc(pf->tmp, r->n + 64);
+		if (!t)
+			return SPOOR_ENOMEM;
+		pf->tmp = t;
+		pf->tmpcap = r->n + 64;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		unsigned char c = (unsigned char)r->p[i];
+		pf->tmp[i] = (char)((c >= 'A' && c <= 'Z') ? c | 0x20 : c);
+	}
+	if ((pf->natoms + 1) * 2 > pf->nh && hash_grow(pf) < 0)
+		return SPOOR_ENOMEM;
+	size_t h = (size_t)hash_bytes(pf->tmp, r->n, r->field) & (pf->nh - 1);
+	pf_atom *a = NULL;
+	while (pf->hslots[h]) {
+		pf_atom *x = &pf->atoms[pf->hslots[h] - 1];
+		if (x->field == r->field && x->n == r->n && !memcmp(x->lit, pf->tmp, r->n)) {
+			a = x;
+			break;
+		}
+		h = (h + 1) & (pf->nh - 1);
+	}
+	if (!a) {
+		if (pf->natoms == pf->capatoms) {
+			size_t nc = pf->capatoms ? pf->capatoms * 2 : 1024;
+			pf_atom *v = xreallocarray(pf->atoms, nc, sizeof(*v));
+			if (!v)
+				return SPOOR_ENOMEM;
+			pf->atoms = v;
+			pf->capatoms = nc;
+		}
+		a = &pf->atoms[pf->natoms];
+		memset(a, 0, sizeof(*a));
+		a->field = r->field;
+		a->n = r->n;
+		a->lit = xmalloc(r->n + 1);
+		if (!a->lit)
+			return SPOOR_ENOMEM;
+		memcpy(a->lit, pf->tmp, r->n);
+		a->lit[r->n] = 0;
+		pf->hslots[h] = (uint32_t)pf->natoms + 1;
+		pf->natoms++;
+	}
+	if (a->nrules && a->rules[a->nrules - 1] == rule)
+		return 0;
+	if (a->nrules == a->cap) {
+		size_t nc = a->cap ? a->cap * 2 : 2;
+		uint32_t *v = xreallocarray(a->rules, nc, sizeof(*v));
+		if (!v)
+			return SPOOR_ENOMEM;
+		a->rules = v;
+		a->cap = nc;
+	}
+	a->rules[a->nrules++] = rule;
+	return 0;
+}
+
+static int cmp_atom(const void *x, const void *y)
+{
+	const pf_atom *a = x, *b = y;
+	return a->field < b->field ? -1 : a->field > b->field;
+}
+
+static int build_dbs(sigma_prefilter *pf, spoor_diag *diag)
+{
+	if (pf->natoms)
+		qsort(pf->atoms, pf->natoms, sizeof(*pf->atoms), cmp_atom);
+	uint32_t maxf = 0;
+	for (size_t i = 0; i < pf->natoms; i++)
+		maxf = MAX(maxf, pf->atoms[i].field);
+	pf->nfdb = (size_t)maxf + 1;
+	pf->fdb = xmalloc(pf->nfdb * sizeof(int32_t));
+	if (!pf->fdb)
+		return SPOOR_ENOMEM;
+	for (size_t i = 0; i < pf->nfdb; i++)
+		pf->fdb[i] = -1;
+	size_t nf = 0;
+	for (size_t i = 0; i < pf->natoms; i++)
+		if (!i || pf->atoms[i].field != pf->atoms[i - 1].field)
+			nf++;
+	pf->dbs = xcalloc(nf + 1, sizeof(*pf->dbs));
+	if (!pf->dbs)
+		return SPOOR_ENOMEM;
+	for (size_t i = 0; i < pf->natoms;) {
+		size_t j = i;
+		while (j < pf->natoms && pf->atoms[j].field == pf->atoms[i].field)
+			j++;
+		size_t n = j - i;
+		const char **ex = xmalloc(n * sizeof(*ex));
+		unsigned *fl = xmalloc(n * sizeof(*fl));
+		unsigned *ids = xmalloc(n * sizeof(*ids));
+		size_t *lens = xmalloc(n * sizeof(*lens));
+		pf_db *d = &pf->dbs[pf->ndbs];
+		d->field = pf->atoms[i].field;
+		d->pat = xmalloc(n * sizeof(*d->pat));
+		int rc = 0;
+		if (!ex || !fl || !ids || !lens || !d->pat) {
+			rc = SPOOR_ENOMEM;
+		} else {
+			for (size_t k = 0; k < n; k++) {
+				ex[k] = pf->atoms[i + k].lit;
+				lens[k] = pf->atoms[i + k].n;
+				fl[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+				ids[k] = (unsigned)k;
+				d->pat[k] = (uint32_t)(i + k);
+			}
+			hs_compile_error_t *err = NULL;
+			if (hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL, &d->db, &err) !=
+			    HS_SUCCESS) {
+				rc = diag_set(diag, SPOOR_ERR, "Vectorscan: %s",
+					      err && err->message ? err->message : "?");
+				hs_free_compile_error(err);
+				d->db = NULL;
+			}
+		}
+		free(ex);
+		free(fl);
+		free(ids);
+		free(lens);
+		if (rc < 0) {
+			free(d->pat);
+			d->pat = NULL;
+			return rc;
+		}
+		pf->fdb[d->field] = (int32_t)pf->ndbs;
+		pf->ndbs++;
+		i = j;
+	}
+	return 0;
+}
+
+int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t n, spoor_diag *diag)
+{
+	sigma_prefilter *pf = xcalloc(1, sizeof(*pf));
+	if (!pf)
+		return SPOOR_ENOMEM;
+	pf->nrules = n;
+	pf->gated = xcalloc(n + 1, 1);
+	int rc = pf->gated ? 0 : SPOOR_ENOMEM;
+	aset *sets = NULL;
+	uint8_t *has = NULL;
+	size_t cap = 0;
+	for (size_t r = 0; r < n && rc == 0; r++) {
+		const sigma_plan *p = plans[r];
+		if (!p)
+			continue;
+		if (p->ns > cap) {
+			aset *ns = xreallocarray(sets, p->ns, sizeof(*ns));
+			if (!ns) {
+				rc = SPOOR_ENOMEM;
+				break;
+			}
+			memset(ns + cap, 0, (p->ns - cap) * sizeof(*ns));
+			sets = ns;
+			uint8_t *nh = xrealloc(has, p->ns);
+			if (!nh) {
+				rc = SPOOR_ENOMEM;
+				break;
+			}
+			has = nh;
+			cap = p->ns;
+		}
+		bool any = false;
+		for (size_t i = 0; i < p->ns && rc == 0; i++) {
+			rc = search_atoms(&p->s[i], &sets[i]);
+			has[i] = rc == 0 && !sets[i].none && sets[i].n;
+			any |= has[i];
+		}
+		if (rc < 0 || !any || !rule_gated(p, has))
+			continue;
+		for (size_t i = 0; i < p->ns && rc == 0; i++)
+			for (size_t k = 0; has[i] && k < sets[i].n && rc == 0; k++)
+				rc = atom_add(pf, &sets[i].v[k], (uint32_t)r);
+		if (rc == 0) {
+			pf->gated[r] = 1;
+			pf->ngated++;
+		}
+	}
+	for (size_t i = 0; i < cap; i++)
+		free(sets[i].v);
+	free(sets);
+	free(has);
+	free(pf->hslots);
+	pf->hslots = NULL;
+	free(pf->tmp);
+	pf->tmp = NULL;
+	if (rc == 0)
+		rc = build_dbs(pf, diag);
+	if (rc < 0) {
+		sigma_pf_free(pf);
+		return rc == SPOOR_ENOMEM ? diag_set(diag, rc, "out of memory") : rc;
+	}
+	*out = pf;
+	return 0;
+}
+
+void sigma_pf_free(sigma_prefilter *pf)
+{
+	if (!pf)
+		return;
+	for (size_t i = 0; i < pf->ndbs; i++) {
+		hs_free_database(pf->dbs[i].db);
+		free(pf->dbs[i].pat);
+	}
+	free(pf->dbs);
+	free(pf->fdb);
+	for (size_t i = 0; i < pf->natoms; i++) {
+		free(pf->atoms[i].lit);
+		free(pf->atoms[i].rules);
+	}
+	free(pf->atoms);
+	free(pf->gated);
+	free(pf->hslots);
+	free(pf->tmp);
+	free(pf);
+}
+
+void sigma_pf_counts(const sigma_prefilter *pf, size_t *gated, size_t *atoms, size_t *dbs)
+{
+	*gated = pf ? pf->ngated : 0;
+	*atoms = pf ? pf->natoms : 0;
+	*dbs = pf ? pf->ndbs : 0;
+}
+
+int sigma_pf_scratch_new(sigma_pf_scratch **out, const sigma_prefilter *pf)
+{
+	sigma_pf_scratch *s = xcalloc(1, sizeof(*s));
+	if (!s)
+		return SPOOR_ENOMEM;
+	s->pf = pf;
+	s->nrules = pf->nrules;
+	s->cand = xcalloc(pf->nrules + 1, sizeof(uint32_t));
+	if (!s->cand) {
+		sigma_pf_scratch_free(s);
+		return SPOOR_ENOMEM;
+	}
+	for (size_t i = 0; i < pf->ndbs; i++) {
+		if (hs_alloc_scratch(pf->dbs[i].db, &s->hs) != HS_SUCCESS) {
+			sigma_pf_scratch_free(s);
+			return SPOOR_ENOMEM;
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+void sigma_pf_scratch_free(sigma_pf_scratch *s)
+{
+	if (!s)
+		return;
+	if (s->hs)
+		hs_free_scratch(s->hs);
+	free(s->cand);
+	free(s);
+}
+
+typedef struct scanctx {
+	const sigma_prefilter *pf;
+	const pf_db *db;
+	sigma_pf_scratch *s;
+} scanctx;
+
+static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *payload)
+{
+	(void)from;
+	(void)to;
+	(void)flags;
+	scanctx *c = payload;
+	const pf_atom *a = &c->pf->atoms[c->db->pat[id]];
+	for (size_t i = 0; i < a->nrules; i++)
+		c->s->cand[a->rules[i]] = c->s->gen;
+	return 0;
+}
+
+int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *ev)
+{
+	if (++s->gen == 0) {
+		memset(s->cand, 0, s->nrules * sizeof(uint32_t));
+		s->gen = 1;
+	}
+	scanctx c = {pf, NULL, s};
+	for (size_t i = 0; i < ev->n; i++) {
+		const efield *f = &ev->f[i];
+		if (!f->id || f->id >= pf->nfdb || pf->fdb[f->id] < 0 || (f->flags & EF_DEAD) ||
+		    f->type == SPOOR_VT_NULL)
+			continue;
+		spoor_sv t;
+		if (!event_text(ev, f, &t))
+			return SPOOR_ENOMEM;
+		if (t.n > UINT32_MAX)
+			continue;
+		c.db = &pf->dbs[pf->fdb[f->id]];
+		hs_error_t e = hs_scan(c.db->db, t.p ? t.p : "", (unsigned)t.n, 0, s->hs, on_hit, &c);
+		if (e != HS_SUCCESS)
+			return SPOOR_ERR;
+	}
+	return 0;
+}
+
+bool sigma_pf_may_match(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule)
+{
+	return !pf->gated[rule] || s->cand[rule] == s->gen;
+}

@@ -1,0 +1,278 @@
+/* sigma-str — Sigma strings: wildcards `*` `?`, backslash escapes, and
+ * glob matching (case-insensitive unless `cased`).
+ *
+ * Escapes (rules spec §Escape Character, as pySigma reads them): `\*`,
+ * `\?` and `\\` are the literal characters; a backslash before anything
+ * else stays a literal backslash.  So `\\*` is a backslash then a
+ * wildcard, and `\\\\` is two backslashes.
+ *
+ * Case-insensitivity folds ASCII letters only (as the Windows field values
+ * SigmaHQ rules target are matched by pySigma backends); `?` matches one
+ * UTF-8 character. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/sigma/sigma-int.h"
+
+static inline unsigned char lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
+}
+
+void sstr_init(sstr *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void sstr_done(sstr *s)
+{
+	free(s->b);
+	free(s->w);
+	sstr_init(s);
+}
+
+static int sstr_grow(sstr *s, size_t extra)
+{
+	if (s->b && s->n + extra <= s->cap)
+		return 0;
+	if (extra > (1u << 24) || s->n > (1u << 24))
+		return SPOOR_ELIMIT;
+	size_t nc = MAX(s->cap * 2, s->n + extra + 16);
+	char *b = xrealloc(s->b, nc + 1);
+	if (!b)
+		return SPOOR_ENOMEM;
+	s->b = b;
+	uint8_t *w = xrealloc(s->w, nc + 1);
+	if (!w)
+		return SPOOR_ENOMEM;
+	s->w = w;
+	s->cap = nc;
+	return 0;
+}
+
+int sstr_add(sstr *s, const char *p, size_t n, uint8_t w)
+{
+	int r = sstr_grow(s, n);
+	if (r < 0)
+		return r;
+	if (n)
+		memcpy(s->b + s->n, p, n);
+	memset(s->w + s->n, w, n);
+	s->n += n;
+	s->b[s->n] = 0;
+	return 0;
+}
+
+int sstr_parse(sstr *out, const char *p, size_t n)
+{
+	sstr_init(out);
+	int r = sstr_grow(out, n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char c = p[i];
+		if (c == '\\' && i + 1 < n && (p[i + 1] == '*' || p[i + 1] == '?' || p[i + 1] == '\\')) {
+			r = sstr_add(out, &p[i + 1], 1, SW_LIT);
+			i++;
+		} else if (c == '*') {
+			r = sstr_add(out, "*", 1, SW_STAR);
+		} else if (c == '?') {
+			r = sstr_add(out, "?", 1, SW_ONE);
+		} else {
+			r = sstr_add(out, &c, 1, SW_LIT);
+		}
+	}
+	if (r == 0 && !out->b)
+		r = sstr_add(out, "", 0, SW_LIT);
+	if (r < 0)
+		sstr_done(out);
+	return r;
+}
+
+int sstr_lit(sstr *out, const char *p, size_t n)
+{
+	sstr_init(out);
+	int r = sstr_add(out, p, n, SW_LIT);
+	if (r < 0)
+		sstr_done(out);
+	return r;
+}
+
+bool sstr_has_wild(const sstr *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->w[i])
+			return true;
+	return false;
+}
+
+void sstr_list_done(sstr_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		sstr_done(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int sstr_list_push(sstr_list *l, sstr *s)
+{
+	if (l->n >= SIGMA_MAX_VARIANTS) {
+		sstr_done(s);
+		return SPOOR_ELIMIT;
+	}
+	sstr *v = xreallocarray(l->v, l->n + 1, sizeof(*v));
+	if (!v) {
+		sstr_done(s);
+		return SPOOR_ENOMEM;
+	}
+	l->v = v;
+	l->v[l->n++] = *s;
+	sstr_init(s);
+	return 0;
+}
+
+int glob_compile(arena *ar, const sstr *s, bool cased, glob_pat *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->cased = cased;
+	p->b = arena_alloc(ar, s->n + 1);
+	p->w = arena_alloc(ar, s->n + 1);
+	if (!p->b || !p->w)
+		return SPOOR_ENOMEM;
+	/* collapse runs of '*' */
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->w[i] == SW_STAR && n && p->w[n - 1] == SW_STAR)
+			continue;
+		p->b[n] = cased || s->w[i] ? s->b[i] : (char)lower((unsigned char)s->b[i]);
+		p->w[n] = s->w[i];
+		n++;
+	}
+	p->b[n] = 0;
+	p->n = n;
+	size_t stars = 0, ones = 0;
+	for (size_t i = 0; i < n; i++) {
+		stars += p->w[i] == SW_STAR;
+		ones += p->w[i] == SW_ONE;
+	}
+	bool lead = n && p->w[0] == SW_STAR, trail = n && p->w[n - 1] == SW_STAR;
+	p->kind = GLOB_GENERAL;
+	if (!ones) {
+		if (!stars) {
+			p->kind = GLOB_EXACT;
+			p->lit = p->b;
+			p->lit_n = n;
+		} else if (stars == 1 && trail) {
+			p->kind = GLOB_PREFIX;
+			p->lit = p->b;
+			p->lit_n = n - 1;
+		} else if (stars == 1 && lead) {
+			p->kind = GLOB_SUFFIX;
+			p->lit = p->b + 1;
+			p->lit_n = n - 1;
+		} else if (stars == 2 && lead && trail && n >= 2) {
+			p->kind = GLOB_CONTAINS;
+			p->lit = p->b + 1;
+			p->lit_n = n - 2;
+		}
+	}
+	return 0;
+}
+
+const char *mem_icase_find(const char *h, size_t hn, const char *lo, size_t nn)
+{
+	if (nn == 0)
+		return h;
+	if (hn < nn)
+		return NULL;
+	unsigned char f = (unsigned char)lo[0];
+	unsigned char fu = (f >= 'a' && f <= 'z') ? (unsigned char)(f - 32) : f;
+	const char *end = h + hn - nn + 1;
+	const char *p = h;
+	while (p < end) {
+		/* find the next position of the first byte in either case */
+		const char *a = memchr(p, f, (size_t)(end - p));
+		const char *b = fu != f ? memchr(p, fu, (size_t)(a ? a - p : end - p)) : NULL;
+		const char *c = b ? b : a;
+		if (!c)
+			return NULL;
+		size_t i = 1;
+		while (i < nn && lower((unsigned char)c[i]) == (unsigned char)lo[i])
+			i++;
+		if (i == nn)
+			return c;
+		p = c + 1;
+	}
+	return NULL;
+}
+
+static bool eq_fold(const char *s, const char *lo, size_t n, bool cased)
+{
+	if (cased)
+		return memcmp(s, lo, n) == 0;
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char)s[i]) != (unsigned char)lo[i])
+			return false;
+	return true;
+}
+
+/* Length of the UTF-8 character at s (1 for a stray byte). */
+static size_t u8len(const char *s, size_t n)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t l = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (l > n)
+		return 1;
+	for (size_t i = 1; i < l; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			return 1;
+	return l;
+}
+
+static bool glob_general(const glob_pat *g, const char *s, size_t sn)
+{
+	size_t pi = 0, si = 0, star = (size_t)-1, mark = 0;
+	while (si < sn) {
+		if (pi < g->n && g->w[pi] == SW_STAR) {
+			star = pi++;
+			mark = si;
+			continue;
+		}
+		if (pi < g->n && g->w[pi] == SW_ONE) {
+			pi++;
+			si += u8len(s + si, sn - si);
+			continue;
+		}
+		if (pi < g->n &&
+		    (g->cased ? s[si] == g->b[pi] : lower((unsigned char)s[si]) == (unsigned char)g->b[pi])) {
+			pi++;
+			si++;
+			continue;
+		}
+		if (star == (size_t)-1)
+			return false;
+		pi = star + 1;
+		mark += u8len(s + mark, sn - mark);
+		si = mark;
+	}
+	while (pi < g->n && g->w[pi] == SW_STAR)
+		pi++;
+	return pi == g->n;
+}
+
+bool glob_match(const glob_pat *g, const char *s, size_t n)
+{
+	switch (g->kind) {
+	case GLOB_EXACT:
+		return n == g->lit_n && eq_fold(s, g->lit, n, g->cased);
+	case GLOB_PREFIX:
+		return n >= g->lit_n && eq_fold(s, g->lit, g->lit_n, g->cased);
+	case GLOB_SUFFIX:
+		return n >= g->lit_n && eq_fold(s + n - g->lit_n, g->lit, g->lit_n, g->cased);
+	case GLOB_CONTAINS:
+		if (g->cased)
+			return g->lit_n == 0 || (n >= g->lit_n && memmem(s, n, g->lit, g->lit_n) != NULL);
+		return mem_icase_find(s, n, g->lit, g->lit_n) != NULL;
+	default:
+		return glob_general(g, s, n);
+	}
+}

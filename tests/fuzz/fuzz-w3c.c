@@ -1,0 +1,9 @@
+/* Fuzz target: the w3c parser, line by line (headers included). */
+#include "fuzz-textlogs.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+{
+	return fuzz_lines("w3c", d, n);
+}

@@ -1,0 +1,288 @@
+/* Unit tests: which events a rule's logsource selects (logsources.def),
+ * and the value encodings and glob matcher underneath the modifiers. */
+#include "unit.h"
+
+#include <stdlib.h>
+
+#include "base/buf.h"
+#include "detect/sigma/sigma-int.h"
+#include "event/event-int.h"
+#include "event/field.h"
+
+static spoor_ctx *ctx;
+
+static int setup(void **state)
+{
+	(void)state;
+	spoor_ctx_options o = SPOOR_CTX_OPTIONS_INIT;
+	return spoor_ctx_new(&ctx, &o, NULL);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	spoor_ctx_free(ctx);
+	return 0;
+}
+
+typedef struct lcase {
+	const char *name;
+	const char *ls; /* YAML flow map */
+	const char *product, *service, *category, *channel;
+	const char *eid, *etype;
+	int expect;
+} lcase;
+
+static int run(const lcase *c)
+{
+	buf y;
+	buf_init(&y, 0);
+	buf_printf(&y, "title: t\nlogsource: %s\ndetection:\n  s:\n    A: x\n  condition: s\n", c->ls);
+	sigma_file *f = NULL;
+	assert_int_equal(sigma_file_load(&f, "t.yml", y.p, y.len, NULL, NULL), 0);
+	buf_done(&y);
+	assert_int_equal(f->n, 1);
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(sigma_compile(f->rules[0], &ctx->ft, &d), 0);
+	spoor_event ev;
+	assert_int_equal(event_init(&ev, ctx), 0);
+	ev.ls.product = sv_cstr(c->product);
+	ev.ls.service = sv_cstr(c->service);
+	ev.ls.category = sv_cstr(c->category);
+	ev.ls.channel = sv_cstr(c->channel);
+	event_add(&ev, field_intern(&ctx->ft, "A", 1), SPOOR_VT_STR, sv_cstr("x"), 0);
+	if (c->eid)
+		event_add(&ev, F_WIN_EVENT_ID, SPOOR_VT_NUM, sv_cstr(c->eid), 0);
+	if (c->etype)
+		event_add(&ev, field_intern(&ctx->ft, "EventType", 9), SPOOR_VT_STR, sv_cstr(c->etype), 0);
+	sigma_re_scratch *re = sigma_re_scratch_new();
+	int r = sigma_match(f->rules[0]->plan, &ev, re, NULL, NULL);
+	sigma_re_scratch_free(re);
+	event_done(&ev);
+	sigma_file_free(f);
+	return r;
+}
+
+#define SYSMON "Microsoft-Windows-Sysmon/Operational"
+
+static void test_logsources(void **state)
+{
+	(void)state;
+	static const lcase cases[] = {
+	    {"process_creation = Sysmon 1", "{product: windows, category: process_creation}", "windows", "sysmon", NULL,
+	     SYSMON, "1", NULL, 1},
+	    {"process_creation = Security 4688", "{product: windows, category: process_creation}", "windows",
+	     "security", NULL, "Security", "4688", NULL, 1},
+	    {"process_creation by channel alone", "{product: windows, category: process_creation}", "windows", NULL,
+	     NULL, "Security", "4688", NULL, 1},
+	    {"process_creation not Sysmon 3", "{product: windows, category: process_creation}", "windows", "sysmon",
+	     NULL, SYSMON, "3", NULL, 0},
+	    {"process_creation not System 1", "{product: windows, category: process_creation}", "windows", "system",
+	     NULL, "System", "1", NULL, 0},
+	    {"no EventID", "{product: windows, category: process_creation}", "windows", "sysmon", NULL, SYSMON, NULL,
+	     NULL, 0},
+	    {"registry_add needs CreateKey", "{product: windows, category: registry_add}", "windows", "sysmon", NULL,
+	     SYSMON, "12", "SetValue", 0},
+	    {"registry_add CreateKey", "{product: windows, category: registry_add}", "windows", "sysmon", NULL, SYSMON,
+	     "12", "CreateKey", 1},
+	    {"ps_script 4104", "{product: windows, category: ps_script}", "windows", NULL, NULL,
+	     "Microsoft-Windows-PowerShell/Operational", "4104", NULL, 1},
+	    {"service security = Channel Security", "{product: windows, service: security}", "windows", NULL, NULL,
+	     "Security", "4624", NULL, 1},
+	    {"service security not System", "{product: windows, service: security}", "windows", "system", NULL,
+	     "System", "7045", NULL, 0},
+	    {"service windefend by channel", "{product: windows, service: windefend}", "windows", NULL, NULL,
+	     "Microsoft-Windows-Windows Defender/Operational", "1116", NULL, 1},
+	    {"product mismatch", "{product: linux, service: auditd}", "windows", "auditd", NULL, NULL, NULL, NULL, 0},
+	    {"unmapped service by the event's own service", "{product: linux, service: auditd}", "linux", "auditd",
+	     NULL, NULL, NULL, NULL, 1},
+	    {"unmapped category by the event's own category", "{category: proxy}", "", "", "proxy", NULL, NULL, NULL,
+	     1},
+	    {"unmapped category, event without one", "{category: proxy}", "", "", "", NULL, NULL, NULL, 0},
+	    {"product required when the rule names one", "{product: windows, category: process_creation}", "", "", "",
+	     SYSMON, "1", NULL, 0},
+	    {"empty logsource selects nothing", "{definition: 'some text'}", "windows", "sysmon", NULL, SYSMON, "1",
+	     NULL, 0},
+	    {"case-insensitive names", "{product: Windows, service: Security}", "windows", NULL, NULL, "SECURITY",
+	     "4624", NULL, 1},
+	};
+	int bad = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int got = run(&cases[i]);
+		if (got != cases[i].expect) {
+			print_error("case '%s': got %d, expected %d\n", cases[i].name, got, cases[i].expect);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* Security 4688 carries NewProcessName / ParentProcessName where Sysmon 1
+ * carries Image / ParentImage (thor.yml fieldmappings). */
+static void test_field_mapping(void **state)
+{
+	(void)state;
+	const char *y = "title: t\nlogsource: {product: windows, category: process_creation}\ndetection:\n"
+			"  s:\n    Image|endswith: '\\cmd.exe'\n    ParentImage|endswith: '\\explorer.exe'\n"
+			"  condition: s\n";
+	sigma_file *f = NULL;
+	assert_int_equal(sigma_file_load(&f, "t.yml", y, strlen(y), NULL, NULL), 0);
+	assert_int_equal(f->n, 1);
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(sigma_compile(f->rules[0], &ctx->ft, &d), 0);
+	sigma_re_scratch *re = sigma_re_scratch_new();
+	for (int variant = 0; variant < 3; variant++) {
+		spoor_event ev;
+		assert_int_equal(event_init(&ev, ctx), 0);
+		ev.ls.product = SPOOR_SV("windows");
+		ev.ls.channel = SPOOR_SV("Security");
+		event_add(&ev, F_WIN_EVENT_ID, SPOOR_VT_NUM, SPOOR_SV("4688"), 0);
+		event_add(&ev, field_intern(&ctx->ft, "NewProcessName", 14), SPOOR_VT_STR,
+			  SPOOR_SV("C:\\Windows\\System32\\cmd.exe"), 0);
+		if (variant < 2)
+			event_add(&ev, field_intern(&ctx->ft, "ParentProcessName", 17), SPOOR_VT_STR,
+				  SPOOR_SV("C:\\Windows\\explorer.exe"), 0);
+		if (variant == 1) /* a present Image wins over the mapped name */
+			event_add(&ev, field_intern(&ctx->ft, "Image", 5), SPOOR_VT_STR, SPOOR_SV("x.exe"), 0);
+		uint32_t hits[SIGMA_MAX_HITS];
+		size_t nh = 0;
+		bool m = sigma_match(f->rules[0]->plan, &ev, re, hits, &nh);
+		assert_int_equal(m, variant == 0);
+		if (variant == 0) {
+			assert_int_equal(nh, 2);
+			assert_sv_equal(field_name(&ctx->ft, hits[0]), "NewProcessName");
+		}
+		event_done(&ev);
+	}
+	sigma_re_scratch_free(re);
+	sigma_file_free(f);
+}
+
+static char *show(const sstr *s)
+{
+	static char out[512];
+	size_t o = 0;
+	for (size_t i = 0; i < s->n && o + 5 < sizeof(out); i++) {
+		if (s->w[i])
+			out[o++] = s->w[i] == SW_STAR ? '*' : '?';
+		else if ((unsigned char)s->b[i] < 0x20 || (unsigned char)s->b[i] >= 0x7f)
+			o += (size_t)snprintf(out + o, 5, "\\x%02x", (unsigned char)s->b[i]);
+		else
+			out[o++] = s->b[i];
+	}
+	out[o] = 0;
+	return out;
+}
+
+static void test_base64offset(void **state)
+{
+	(void)state;
+	/* expected values computed with pySigma's slicing in Python */
+	static const struct {
+		const char *in;
+		const char *out[3];
+		size_t n;
+	} cases[] = {
+	    {"http://", {"aHR0cDovL", "h0dHA6Ly", "odHRwOi8v"}, 3},
+	    {"abc", {"YWJj", "FiY", "hYm"}, 3},
+	    {"ab", {"YW", "Fi", "hY"}, 3},
+	    {"a", {"Y", "h", NULL}, 2}, /* the empty variant is left out */
+	    {"IEX (New-Object", {"SUVYIChOZXctT2JqZWN0", "lFWCAoTmV3LU9iamVjd", "JRVggKE5ldy1PYmplY3"}, 3},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		sstr in;
+		sstr_list l = {0};
+		assert_int_equal(sstr_lit(&in, cases[i].in, strlen(cases[i].in)), 0);
+		assert_int_equal(sigma_base64offset(&in, &l), 0);
+		assert_int_equal(l.n, cases[i].n);
+		for (size_t k = 0; k < l.n; k++)
+			assert_string_equal(show(&l.v[k]), cases[i].out[k]);
+		sstr_list_done(&l);
+		sstr_done(&in);
+	}
+}
+
+static void test_windash_utf16(void **state)
+{
+	(void)state;
+	sstr in;
+	sstr_list l = {0};
+	assert_int_equal(sstr_parse(&in, "* -a /b c-d", 11), 0);
+	assert_int_equal(sigma_windash(&in, &l), 0);
+	assert_int_equal(l.n, 25); /* two replaceable dashes, five forms each; c-d stays */
+	assert_string_equal(show(&l.v[0]), "* -a -b c-d");
+	assert_string_equal(show(&l.v[1]), "* /a -b c-d");
+	assert_string_equal(show(&l.v[2]), "* \\xe2\\x80\\x93a -b c-d");
+	sstr_list_done(&l);
+	sstr_done(&in);
+	sstr out;
+	assert_int_equal(sstr_parse(&in, "A\xC3\xA9*", 4), 0);
+	assert_int_equal(sigma_utf16(&in, 0, &out), 0);
+	assert_string_equal(show(&out), "A\\x00\\xe9\\x00*");
+	sstr_done(&out);
+	assert_int_equal(sigma_utf16(&in, 1, &out), 0);
+	assert_string_equal(show(&out), "\\x00A\\x00\\xe9*");
+	sstr_done(&out);
+	assert_int_equal(sigma_utf16(&in, 2, &out), 0);
+	assert_string_equal(show(&out), "\\xff\\xfeA\\x00\\xe9\\x00*");
+	sstr_done(&out);
+	sstr_done(&in);
+	/* a character beyond the BMP becomes a surrogate pair */
+	assert_int_equal(sstr_lit(&in, "\xF0\x9F\x94\x8D", 4), 0);
+	assert_int_equal(sigma_utf16(&in, 0, &out), 0);
+	assert_string_equal(show(&out), "=\\xd8\\x0d\\xdd");
+	sstr_done(&out);
+	sstr_done(&in);
+}
+
+static void test_glob(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *pat;
+		bool cased;
+		const char *s;
+		bool expect;
+	} cases[] = {
+	    {"abc", false, "ABC", true},
+	    {"abc", true, "ABC", false},
+	    {"a*", false, "A", true},
+	    {"*c", false, "abC", true},
+	    {"*b*", false, "aBc", true},
+	    {"**b**", false, "b", true},
+	    {"*", false, "", true},
+	    {"", false, "", true},
+	    {"", false, "a", false},
+	    {"a?c", false, "abc", true},
+	    {"a?c", false, "ac", false},
+	    {"*a*b*c*", false, "xxaxxbxxcxx", true},
+	    {"*a*b*c", false, "abcab", false},
+	    {"?", false, "\xE4\xB8\xAD", true},
+	    {"??", false, "\xE4\xB8\xAD", false},
+	    {"\xC3\x89", false, "\xC3\xA9", false}, /* non-ASCII letters are not folded */
+	};
+	arena ar;
+	arena_init(&ar, 1024, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		sstr s;
+		glob_pat g;
+		assert_int_equal(sstr_parse(&s, cases[i].pat, strlen(cases[i].pat)), 0);
+		assert_int_equal(glob_compile(&ar, &s, cases[i].cased, &g), 0);
+		if (glob_match(&g, cases[i].s, strlen(cases[i].s)) != cases[i].expect)
+			fail_msg("glob '%s' on '%s': expected %d", cases[i].pat, cases[i].s, cases[i].expect);
+		sstr_done(&s);
+	}
+	arena_done(&ar);
+	assert_non_null(mem_icase_find("xxHeLLo", 7, "hello", 5));
+	assert_null(mem_icase_find("xxHeLL", 6, "hello", 5));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_logsources),	 cmocka_unit_test(test_field_mapping),
+	    cmocka_unit_test(test_base64offset), cmocka_unit_test(test_windash_utf16),
+	    cmocka_unit_test(test_glob),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,506 @@
+/* Unit tests: Sigma field modifiers and values, table-driven.
+ *
+ * Each case is a detection (YAML, indented under `detection:`), an event
+ * (field=value pairs) and whether the rule matches.  The spec's edge
+ * cases: escaped wildcards, |all with lists, windash variants,
+ * base64offset alignments, utf16 variants, null vs empty, numeric
+ * modifiers on strings, keywords, fieldref, cidr, re flags. */
+#include "unit.h"
+
+#include <stdlib.h>
+
+#include "base/buf.h"
+#include "detect/sigma/sigma-int.h"
+#include "event/event-int.h"
+#include "event/field.h"
+
+#define NUL_VAL ((const char *)1) /* a JSON null value */
+
+typedef struct mcase {
+	const char *name;
+	const char *det;
+	const char *ev[16]; /* name, value, name, value, ..., NULL; value "#..." is a number */
+	int expect;	    /* 1 match, 0 no match, -1 the rule does not compile */
+} mcase;
+
+static spoor_ctx *ctx;
+
+static int setup(void **state)
+{
+	(void)state;
+	spoor_ctx_options o = SPOOR_CTX_OPTIONS_INIT;
+	return spoor_ctx_new(&ctx, &o, NULL);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	spoor_ctx_free(ctx);
+	return 0;
+}
+
+/* 1 / 0 as the rule matches, -1 when it does not load or compile. */
+static int run_case(const char *det, const char *const *kv, char *err, size_t errn)
+{
+	buf y;
+	buf_init(&y, 0);
+	buf_adds(&y, "title: t\nlogsource:\n    product: windows\ndetection:\n");
+	buf_adds(&y, det);
+	sigma_file *f = NULL;
+	assert_int_equal(sigma_file_load(&f, "case.yml", y.p, y.len, NULL, NULL), 0);
+	buf_done(&y);
+	int res = -1;
+	snprintf(err, errn, "does not load");
+	if (f->n == 1) {
+		spoor_diag d = SPOOR_DIAG_INIT;
+		if (sigma_compile(f->rules[0], &ctx->ft, &d) == 0) {
+			spoor_event ev;
+			assert_int_equal(event_init(&ev, ctx), 0);
+			for (size_t i = 0; kv[i]; i += 2) {
+				const char *v = kv[i + 1];
+				uint32_t id = field_intern(&ctx->ft, kv[i], strlen(kv[i]));
+				if (v == NUL_VAL)
+					assert_int_equal(event_add(&ev, id, SPOOR_VT_NULL, sv_cstr("null"), 0), 0);
+				else if (v[0] == '#')
+					assert_int_equal(event_add(&ev, id, SPOOR_VT_NUM, sv_cstr(v + 1), 0), 0);
+				else
+					assert_int_equal(event_add(&ev, id, SPOOR_VT_STR, sv_cstr(v), 0), 0);
+			}
+			sigma_re_scratch *re = sigma_re_scratch_new();
+			uint32_t hits[SIGMA_MAX_HITS];
+			size_t nh;
+			res = sigma_match_detection(f->rules[0]->plan, &ev, re, hits, &nh);
+			sigma_re_scratch_free(re);
+			event_done(&ev);
+		} else {
+			snprintf(err, errn, "%s", d.msg);
+		}
+	}
+	sigma_file_free(f);
+	return res;
+}
+
+static void run_table(const mcase *cases, size_t n)
+{
+	int bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		char err[300];
+		int got = run_case(cases[i].det, cases[i].ev, err, sizeof(err));
+		if (got != cases[i].expect) {
+			print_error("case '%s': got %d, expected %d%s%s\n", cases[i].name, got, cases[i].expect,
+				    got < 0 ? ": " : "", got < 0 ? err : "");
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+#define SEL(x) "    sel:\n" x "    condition: sel\n"
+
+static void test_strings(void **state)
+{
+	(void)state;
+	static const mcase cases[] = {
+	    {"plain equal, case-insensitive",
+	     SEL("        Image: 'C:\\Windows\\CMD.exe'\n"),
+	     {"Image", "c:\\windows\\cmd.EXE", NULL},
+	     1},
+	    {"plain equal is whole-value", SEL("        Image: 'cmd.exe'\n"), {"Image", "c:\\cmd.exe", NULL}, 0},
+	    {"contains", SEL("        CommandLine|contains: 'IEX'\n"), {"CommandLine", "powershell iex(x)", NULL}, 1},
+	    {"contains miss", SEL("        CommandLine|contains: 'IEX'\n"), {"CommandLine", "powershell", NULL}, 0},
+	    {"startswith", SEL("        Image|startswith: 'C:\\Users\\'\n"), {"Image", "c:\\users\\a\\b.exe", NULL}, 1},
+	    {"startswith miss",
+	     SEL("        Image|startswith: 'C:\\Users\\'\n"),
+	     {"Image", "d:\\c:\\users\\", NULL},
+	     0},
+	    {"endswith", SEL("        Image|endswith: '\\rundll32.exe'\n"), {"Image", "C:\\W\\RUNDLL32.EXE", NULL}, 1},
+	    {"endswith miss", SEL("        Image|endswith: '\\rundll32.exe'\n"), {"Image", "rundll32.exe", NULL}, 0},
+	    {"list is OR",
+	     SEL("        Image|endswith:\n            - '\\a.exe'\n            - '\\b.exe'\n"),
+	     {"Image", "x\\b.exe", NULL},
+	     1},
+	    {"all: every value",
+	     SEL("        CommandLine|contains|all:\n            - 'net'\n            - 'user'\n"),
+	     {"CommandLine", "net1 user /add", NULL},
+	     1},
+	    {"all: one missing",
+	     SEL("        CommandLine|contains|all:\n            - 'net'\n            - 'user'\n"),
+	     {"CommandLine", "net1 group", NULL},
+	     0},
+	    {"map items are AND",
+	     SEL("        Image|endswith: '\\net.exe'\n        CommandLine|contains: 'user'\n"),
+	     {"Image", "c:\\net.exe", "CommandLine", "group", NULL},
+	     0},
+	    {"wildcard *",
+	     SEL("        Image: 'C:\\\\*\\cmd.exe'\n"),
+	     {"Image", "c:\\windows\\system32\\cmd.exe", NULL},
+	     1},
+	    {"backslash-star after a path is a literal star",
+	     SEL("        Image: 'C:\\*\\cmd.exe'\n"),
+	     {"Image", "c:\\windows\\cmd.exe", NULL},
+	     0},
+	    {"wildcard * in the middle",
+	     SEL("        Image: 'C:*cmd.exe'\n"),
+	     {"Image", "c:\\windows\\cmd.exe", NULL},
+	     1},
+	    {"two wildcards with backtracking", SEL("        Cmd: '*ab*abc'\n"), {"Cmd", "xxababxabc", NULL}, 1},
+	    {"two wildcards no match", SEL("        Cmd: '*ab*abc'\n"), {"Cmd", "xxababxab", NULL}, 0},
+	    {"wildcard ? one char", SEL("        Image: 'c?d.exe'\n"), {"Image", "cmd.exe", NULL}, 1},
+	    {"wildcard ? not zero chars", SEL("        Image: 'c?d.exe'\n"), {"Image", "cd.exe", NULL}, 0},
+	    {"wildcard ? one UTF-8 char",
+	     SEL("        Image: 'c?d'\n"),
+	     {"Image",
+	      "c\xC3\xA9"
+	      "d",
+	      NULL},
+	     1},
+	    {"escaped star is literal", SEL("        Cmd: 'a\\*b'\n"), {"Cmd", "a*b", NULL}, 1},
+	    {"escaped star not wildcard", SEL("        Cmd: 'a\\*b'\n"), {"Cmd", "axxb", NULL}, 0},
+	    {"escaped question mark", SEL("        Cmd: 'what\\?'\n"), {"Cmd", "what?", NULL}, 1},
+	    {"escaped question mark literal", SEL("        Cmd: 'what\\?'\n"), {"Cmd", "whatX", NULL}, 0},
+	    {"backslash-backslash-star: backslash then wildcard",
+	     SEL("        Cmd: 'a\\\\*'\n"),
+	     {"Cmd", "a\\anything", NULL},
+	     1},
+	    {"four backslashes are two", SEL("        Cmd|contains: '\\\\\\\\root'\n"), {"Cmd", "x\\\\root", NULL}, 1},
+	    {"four backslashes not one", SEL("        Cmd|contains: '\\\\\\\\root'\n"), {"Cmd", "x\\root", NULL}, 0},
+	    {"three backslashes then star: backslash + literal star",
+	     SEL("        Cmd: 'a\\\\\\*'\n"),
+	     {"Cmd", "a\\*", NULL},
+	     1},
+	    {"lone backslash stays", SEL("        Cmd: 'C:\\Temp'\n"), {"Cmd", "c:\\temp", NULL}, 1},
+	    {"cased matches exact case", SEL("        Cmd|cased: 'AbC'\n"), {"Cmd", "AbC", NULL}, 1},
+	    {"cased refuses other case", SEL("        Cmd|cased: 'AbC'\n"), {"Cmd", "abc", NULL}, 0},
+	    {"contains|cased", SEL("        Cmd|contains|cased: 'B'\n"), {"Cmd", "abc", NULL}, 0},
+	    {"absent field is false", SEL("        Nope: 'x'\n"), {"Cmd", "x", NULL}, 0},
+	    {"number value equals number text", SEL("        EventID: 4688\n"), {"EventID", "#4688", NULL}, 1},
+	    {"number value equals string text", SEL("        EventID: 4688\n"), {"EventID", "4688", NULL}, 1},
+	    {"number list", SEL("        EventID:\n            - 1\n            - 4688\n"), {"EventID", "#1", NULL}, 1},
+	    {"number is not a prefix", SEL("        EventID: 46\n"), {"EventID", "#4688", NULL}, 0},
+	    {"list of maps is OR",
+	     "    sel:\n        - Image: 'a'\n        - Image: 'b'\n    condition: sel\n",
+	     {"Image", "B", NULL},
+	     1},
+	};
+	run_table(cases, ARRAY_SIZE(cases));
+}
+
+static void test_null_empty_exists(void **state)
+{
+	(void)state;
+	static const mcase cases[] = {
+	    {"null matches absent", SEL("        User: null\n"), {"Other", "x", NULL}, 1},
+	    {"null matches JSON null", SEL("        User: null\n"), {"User", NUL_VAL, NULL}, 1},
+	    {"null refuses empty", SEL("        User: null\n"), {"User", "", NULL}, 0},
+	    {"null refuses value", SEL("        User: null\n"), {"User", "bob", NULL}, 0},
+	    {"empty matches empty", SEL("        User: ''\n"), {"User", "", NULL}, 1},
+	    {"empty refuses absent", SEL("        User: ''\n"), {"Other", "", NULL}, 0},
+	    {"empty refuses null", SEL("        User: ''\n"), {"User", NUL_VAL, NULL}, 0},
+	    {"empty refuses value", SEL("        User: ''\n"), {"User", "x", NULL}, 0},
+	    {"not null (negated selection)",
+	     "    sel:\n        User: null\n    condition: not sel\n",
+	     {"User", "bob", NULL},
+	     1},
+	    {"null with other values is an error",
+	     SEL("        User:\n            - null\n            - x\n"),
+	     {"User", "x", NULL},
+	     -1},
+	    {"exists true, present", SEL("        User|exists: true\n"), {"User", "", NULL}, 1},
+	    {"exists true, absent", SEL("        User|exists: true\n"), {"X", "", NULL}, 0},
+	    {"exists true, null", SEL("        User|exists: true\n"), {"User", NUL_VAL, NULL}, 0},
+	    {"exists false, absent", SEL("        User|exists: false\n"), {"X", "", NULL}, 1},
+	    {"exists false, present", SEL("        User|exists: false\n"), {"User", "a", NULL}, 0},
+	    {"exists needs a boolean", SEL("        User|exists: 'yes'\n"), {"User", "a", NULL}, -1},
+	};
+	run_table(cases, ARRAY_SIZE(cases));
+}
+
+static void test_neq_fieldref(void **state)
+{
+	(void)state;
+	static const mcase cases[] = {
+	    {"neq different", SEL("        User|neq: 'SYSTEM'\n"), {"User", "bob", NULL}, 1},
+	    {"neq same (case-insensitive)", SEL("        User|neq: 'SYSTEM'\n"), {"User", "system", NULL}, 0},
+	    {"neq list: none of", SEL("        User|neq:\n            - a\n            - b\n"), {"User", "b", NULL}, 0},
+	    {"neq absent field is false", SEL("        User|neq: 'SYSTEM'\n"), {"X", "bob", NULL}, 0},
+	    {"fieldref equal", SEL("        Target|fieldref: Source\n"), {"Target", "ABC", "Source", "abc", NULL}, 1},
+	    {"fieldref differ", SEL("        Target|fieldref: Source\n"), {"Target", "ABC", "Source", "abd", NULL}, 0},
+	    {"fieldref other absent", SEL("        Target|fieldref: Source\n"), {"Target", "ABC", NULL}, 0},
+	    {"fieldref|neq", SEL("        Target|fieldref|neq: Source\n"), {"Target", "a", "Source", "b", NULL}, 1},
+	    {"fieldref|contains",
+	     SEL("        Target|fieldref|contains: Source\n"),
+	     {"Target", "xxabcxx", "Source", "ABC", NULL},
+	     1},
+	    {"fieldref|startswith",
+	     SEL("        Target|fieldref|startswith: Source\n"),
+	     {"Target", "abcxx", "Source", "abc", NULL},
+	     1},
+	    {"fieldref|endswith miss",
+	     SEL("        Target|fieldref|endswith: Source\n"),
+	     {"Target", "abcxx", "Source", "abc", NULL},
+	     0},
+	};
+	run_table(cases, ARRAY_SIZE(cases));
+}
+
+static void test_numeric_cidr(void **state)
+{
+	(void)state;
+	static const mcase cases[] = {
+	    {"gt", SEL("        Count|gt: 10\n"), {"Count", "#11", NULL}, 1},
+	    {"gt equal is false", SEL("        Count|gt: 10\n"), {"Count", "#10", NULL}, 0},
+	    {"gte equal", SEL("        Count|gte: 10\n"), {"Count", "10", NULL}, 1},
+	    {"lt", SEL("        Count|lt: 10\n"), {"Count", "#-3.5", NULL}, 1},
+	    {"lte", SEL("        Count|lte: 10\n"), {"Count", "#10.0", NULL}, 1},
+	    {"numeric on a string value never matches", SEL("        Count|lt: 10\n"), {"Count", "five", NULL}, 0},
+	    {"numeric on hex text never matches", SEL("        Count|gt: 1\n"), {"Count", "0x10", NULL}, 0},
+	    {"numeric modifier needs a number", SEL("        Count|gt: 'ten'\n"), {"Count", "#1", NULL}, -1},
+	    {"cidr v4 in", SEL("        Ip|cidr: '10.0.0.0/8'\n"), {"Ip", "10.200.3.4", NULL}, 1},
+	    {"cidr v4 out", SEL("        Ip|cidr: '10.0.0.0/8'\n"), {"Ip", "11.0.0.1", NULL}, 0},
+	    {"cidr /0", SEL("        Ip|cidr: '0.0.0.0/0'\n"), {"Ip", "1.2.3.4", NULL}, 1},
+	    {"cidr odd prefix", SEL("        Ip|cidr: '192.168.4.0/22'\n"), {"Ip", "192.168.7.255", NULL}, 1},
+	    {"cidr odd prefix out", SEL("        Ip|cidr: '192.168.4.0/22'\n"), {"Ip", "192.168.8.0", NULL}, 0},
+	    {"cidr v6", SEL("        Ip|cidr: 'fe80::/10'\n"), {"Ip", "FE80::1%eth0", NULL}, 1},
+	    {"cidr v6 vs v4", SEL("        Ip|cidr: '::/0'\n"), {"Ip", "1.2.3.4", NULL}, 0},
+	    {"cidr list",
+	     SEL("        Ip|cidr:\n            - '127.0.0.0/8'\n            - '::1/128'\n"),
+	     {"Ip", "::1", NULL},
+	     1},
+	    {"cidr not an address", SEL("        Ip|cidr: '10.0.0.0/8'\n"), {"Ip", "host", NULL}, 0},
+	    {"bad cidr", SEL("        Ip|cidr: '10.0.0.0/33'\n"), {"Ip", "10.0.0.1", NULL}, -1},
+	    {"cidr must be first", SEL("        Ip|contains|cidr: '10.0.0.0/8'\n"), {"Ip", "10.0.0.1", NULL}, -1},
+	};
+	run_table(cases, ARRAY_SIZE(cases));
+}
+
+static void test_re(void **state)
+{
+	(void)state;
+	static const mcase cases[] = {
+	    {"re unanchored", SEL("        Cmd|re: 'a.c'\n"), {"Cmd", "xxabcxx", NULL}, 1},
+	    {"re case-sensitive by default", SEL("        Cmd|re: 'ABC'\n"), {"Cmd", "abc", NULL}, 0},
+	    {"re|i", SEL("        Cmd|re|i: 'ABC'\n"), {"Cmd", "abc", NULL}, 1},
+	    {"re inline (?i)", SEL("        Cmd|re: '(?i)ABC'\n"), {"Cmd", "abc", NULL}, 1},
+	    {"re anchors", SEL("        Cmd|re: '^abc$'\n"), {"Cmd", "abcd", NULL}, 0},
+	    {"re|m", SEL("        Cmd|re|m: '^b$'\n"), {"Cmd", "a\nb\nc", NULL}, 1},
+	    {"re without m", SEL("        Cmd|re: '^b$'\n"), {"Cmd", "a\nb\nc", NULL}, 0},
+	    {"re|s", SEL("        Cmd|re|s: 'a.b'\n"), {"Cmd", "a\nb", NULL}, 1},
+	    {"re without s", SEL("        Cmd|re: 'a.b'\n"), {"Cmd", "a\nb", NULL}, 0},
+	    {"re classes and counts", SEL("        Cmd|re: '\\s-[a-z]{3,}\\d+'\n"), {"Cmd", "x -enc12", NULL}, 1},
+	    {"re list", SEL("        Cmd|re:\n            - 'zz'\n            - 'b+'\n"), {"Cmd", "abbb", NULL}, 1},
+	    {"bad regex", SEL("        Cmd|re: 'a('\n"), {"Cmd", "a", NULL}, -1},
+	    {"re must be first", SEL("        Cmd|contains|re: 'a'\n"), {"Cmd", "a", NULL}, -1},
+	    {"i without re", SEL("        Cmd|i: 'a'\n"), {"Cmd", "a", NULL}, -1},
+	    {"unknown modifier", SEL("        Cmd|bogus: 'a'\n"), {"Cmd", "a", NULL}, -1},
+	    {"expand without placeholder values", SEL("        Cmd|expand: '%Admins%'\n"), {"Cmd", "a", NULL}, -1},
+	    {"date part modifiers are not supported yet", SEL("        T|hour: 3\n"), {"T", "a", NULL}, -1},
+	};
+	run_table(cases, ARRAY_SIZE(cases));
+}
+
+static void test_encodings(void **state)
+{
+	(void)state;
+	static const mcase cases[] = {
+	    {"windash: slash form", SEL("        Cmd|windash|contains: ' -enc '\n"), {"Cmd", "ps /enc AAA", NULL}, 1},
+	    {"windash: dash form", SEL("        Cmd|windash|contains: ' -enc '\n"), {"Cmd", "ps -enc AAA", NULL}, 1},
+	    {"windash: en dash",
+	     SEL("        Cmd|windash|contains: ' -enc '\n"),
+	     {"Cmd",
+	      "ps \xE2\x80\x93"
+	      "enc AAA",
+	      NULL},
+	     1},
+	    {"windash: em dash",
+	     SEL("        Cmd|windash|contains: ' -enc '\n"),
+	     {"Cmd",
+	      "ps \xE2\x80\x94"
+	      "enc AAA",
+	      NULL},
+	     1},
+	    {"windash: horizontal bar",
+	     SEL("        Cmd|windash|contains: ' -enc '\n"),
+	     {"Cmd",
+	      "ps \xE2\x80\x95"
+	      "enc AAA",
+	      NULL},
+	     1},
+	    {"windash: other char", SEL("        Cmd|windash|contains: ' -enc '\n"), {"Cmd", "ps +enc AAA", NULL}, 0},
+	    {"windash: inner dash kept",
+	     SEL("        Cmd|windash|contains: 'Invoke-Expression'\n"),
+	     {"Cmd", "Invoke/Expression", NULL},
+	     0},
+	    {"windash: two flags",
+	     SEL("        Cmd|windash|contains|all:\n            - ' -a '\n            - ' -b'\n"),
+	     {"Cmd", "x /a /b", NULL},
+	     1},
+	    {"base64", SEL("        Cmd|base64: 'http://'\n"), {"Cmd", "aHR0cDovLw==", NULL}, 1},
+	    {"base64|contains", SEL("        Cmd|base64|contains: 'ping'\n"), {"Cmd", "xx cGluZw== yy", NULL}, 1},
+	    {"base64 with wildcard is an error", SEL("        Cmd|base64: 'a*'\n"), {"Cmd", "x", NULL}, -1},
+	    {"base64offset, offset 0",
+	     SEL("        Cmd|base64offset|contains: 'http://'\n"),
+	     {"Cmd", "aHR0cDovL2V2aWwuZXhhbXBsZS8=", NULL},
+	     1},
+	    {"base64offset, offset 1",
+	     SEL("        Cmd|base64offset|contains: 'http://'\n"),
+	     {"Cmd", "eGh0dHA6Ly9ldmlsLmV4YW1wbGUv", NULL},
+	     1},
+	    {"base64offset, offset 2",
+	     SEL("        Cmd|base64offset|contains: 'http://'\n"),
+	     {"Cmd", "eHlodHRwOi8vZXZpbC5leGFtcGxlLw==", NULL},
+	     1},
+	    {"base64offset, no match",
+	     SEL("        Cmd|base64offset|contains: 'http://'\n"),
+	     {"Cmd", "aHR0cHM6Ly9", NULL},
+	     0},
+	    {"base64offset of one byte never matches all",
+	     SEL("        Cmd|base64offset|contains: 'a'\n"),
+	     {"Cmd", "zzzz", NULL},
+	     0},
+	    {"wide|base64offset",
+	     SEL("        Cmd|wide|base64offset|contains: 'ping'\n"),
+	     {"Cmd", "-e cABvAHcAZQByAHMAaABlAGwAbAAgAC0AYwAgAHAAaQBuAGcAIABsAG8AYwBhAGwAaABvAHMAdAA=", NULL},
+	     1},
+	    {"utf16le|base64", SEL("        Cmd|utf16le|base64: 'ping'\n"), {"Cmd", "cABpAG4AZwA=", NULL}, 1},
+	    {"utf16be|base64", SEL("        Cmd|utf16be|base64: 'ping'\n"), {"Cmd", "AHAAaQBuAGc=", NULL}, 1},
+	    {"utf16 (BOM)|base64", SEL("        Cmd|utf16|base64: 'ping'\n"), {"Cmd", "//5wAGkAbgBnAA==", NULL}, 1},
+	    {"utf16le is not utf16be", SEL("        Cmd|utf16le|base64: 'ping'\n"), {"Cmd", "AHAAaQBuAGc=", NULL}, 0},
+	};
+	run_table(cases, ARRAY_SIZE(cases));
+}
+
+static void test_keywords(void **state)
+{
+	(void)state;
+	static const mcase cases[] = {
+	    {"keyword in any field",
+	     "    kw:\n        - 'mimikatz'\n    condition: kw\n",
+	     {"A", "x", "B", "run Mimikatz.exe", NULL},
+	     1},
+	    {"keyword absent", "    kw:\n        - 'mimikatz'\n    condition: kw\n", {"A", "x", NULL}, 0},
+	    {"keyword in a number", "    kw:\n        - 4625\n    condition: kw\n", {"EventID", "#4625", NULL}, 1},
+	    {"keyword wildcard",
+	     "    kw:\n        - 'sekurlsa::*pass'\n    condition: kw\n",
+	     {"A", "sekurlsa::logonpasswords", NULL},
+	     1},
+	    {"keyword list OR",
+	     "    kw:\n        - 'aaa'\n        - 'bbb'\n    condition: kw\n",
+	     {"A", "xbbbx", NULL},
+	     1},
+	    {"keyword |all over fields",
+	     "    kw:\n        '|all':\n            - 'aaa'\n            - 'bbb'\n    condition: kw\n",
+	     {"A", "aaa", "B", "bbb", NULL},
+	     1},
+	    {"keyword |all one missing",
+	     "    kw:\n        '|all':\n            - 'aaa'\n            - 'bbb'\n    condition: kw\n",
+	     {"A", "aaa", NULL},
+	     0},
+	    {"keyword null is an error", "    kw:\n        - null\n    condition: kw\n", {"A", "aaa", NULL}, -1},
+	};
+	run_table(cases, ARRAY_SIZE(cases));
+}
+
+static void test_conditions(void **state)
+{
+	(void)state;
+#define AB  "    a:\n        A: 'x'\n    b:\n        B: 'x'\n"
+#define ABF AB "    _f:\n        F: 'x'\n"
+	static const mcase cases[] = {
+	    {"and", AB "    condition: a and b\n", {"A", "x", "B", "x", NULL}, 1},
+	    {"and one false", AB "    condition: a and b\n", {"A", "x", NULL}, 0},
+	    {"or", AB "    condition: a or b\n", {"B", "x", NULL}, 1},
+	    {"not", AB "    condition: a and not b\n", {"A", "x", NULL}, 1},
+	    {"not with absent field matches", AB "    condition: a and not b\n", {"A", "x", "C", "y", NULL}, 1},
+	    {"not excludes", AB "    condition: a and not b\n", {"A", "x", "B", "x", NULL}, 0},
+	    {"precedence: and over or", AB "    condition: a or b and b\n", {"A", "x", NULL}, 1},
+	    {"parentheses", AB "    condition: (a or b) and b\n", {"A", "x", NULL}, 0},
+	    {"not binds tighter than and", AB "    condition: not a and b\n", {"B", "x", NULL}, 1},
+	    {"1 of pattern", AB "    condition: 1 of a*\n", {"A", "x", NULL}, 1},
+	    {"all of pattern",
+	     "    s1:\n        A: 'x'\n    s2:\n        B: 'x'\n    condition: all of s*\n",
+	     {"A", "x", NULL},
+	     0},
+	    {"all of pattern all true",
+	     "    s1:\n        A: 'x'\n    s2:\n        B: 'x'\n    condition: all of s*\n",
+	     {"A", "x", "B", "x", NULL},
+	     1},
+	    {"1 of them", AB "    condition: 1 of them\n", {"B", "x", NULL}, 1},
+	    {"all of them", AB "    condition: all of them\n", {"B", "x", NULL}, 0},
+	    {"them leaves out _ids", ABF "    condition: all of them\n", {"A", "x", "B", "x", NULL}, 1},
+	    {"any of", AB "    condition: any of them\n", {"A", "x", NULL}, 1},
+	    {"not 1 of", AB "    condition: not 1 of them\n", {"C", "x", NULL}, 1},
+	    {"condition list is OR", AB "    condition:\n        - a\n        - b\n", {"B", "x", NULL}, 1},
+	    {"condition list none", AB "    condition:\n        - a\n        - b\n", {"C", "x", NULL}, 0},
+	    {"unknown identifier", AB "    condition: a and c\n", {"A", "x", NULL}, -1},
+	    {"pattern matches nothing", AB "    condition: 1 of z*\n", {"A", "x", NULL}, -1},
+	    {"pipe aggregation refused", AB "    condition: a | count() > 5\n", {"A", "x", NULL}, -1},
+	    {"unbalanced parenthesis", AB "    condition: (a or b\n", {"A", "x", NULL}, -1},
+	    {"2 of is not Sigma", AB "    condition: 2 of them\n", {"A", "x", NULL}, -1},
+	    {"trailing operator", AB "    condition: a and\n", {"A", "x", NULL}, -1},
+	};
+	run_table(cases, ARRAY_SIZE(cases));
+}
+
+/* |expand with placeholder values: every combination, wildcards kept,
+ * \\% literal; unknown names make the rule not compile (EINVAL). */
+static void test_expand(void **state)
+{
+	(void)state;
+	static const char ph_yml[] = "Admins: ['Administrator', 'adm_*']\nDom: CORP\nEmpty: []\n";
+	arena ar;
+	arena_init(&ar, 4096, 0);
+	ydoc *docs;
+	size_t nd;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(sigma_yaml_parse(&ar, ph_yml, strlen(ph_yml), &docs, &nd, &d), 0);
+	static const struct {
+		const char *det, *user;
+		int expect;
+	} cases[] = {
+	    {"    sel:\n        User|expand: '%Admins%'\n    condition: sel\n", "administrator", 1},
+	    {"    sel:\n        User|expand: '%Admins%'\n    condition: sel\n", "adm_bob", 1},
+	    {"    sel:\n        User|expand: '%Admins%'\n    condition: sel\n", "bob", 0},
+	    {"    sel:\n        User|expand: '%Dom%\\\\%Admins%'\n    condition: sel\n", "corp\\adm_x", 1},
+	    {"    sel:\n        User|expand|contains: '%Dom%'\n    condition: sel\n", "xcorpx", 1},
+	    {"    sel:\n        User|expand: '100\\%'\n    condition: sel\n", "100%", 1},
+	    {"    sel:\n        User: '%Dom%'\n    condition: sel\n", "%dom%", 1}, /* no expand: literal */
+	    {"    sel:\n        User|expand: '%Nope%'\n    condition: sel\n", "x", -1},
+	    {"    sel:\n        User|expand: '%Empty%'\n    condition: sel\n", "x", -1},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char y[512];
+		snprintf(y, sizeof(y), "title: t\nlogsource:\n    product: windows\ndetection:\n%s", cases[i].det);
+		sigma_file *f = NULL;
+		assert_int_equal(sigma_file_load(&f, "t.yml", y, strlen(y), NULL, NULL), 0);
+		assert_int_equal(f->n, 1);
+		spoor_diag cd = SPOOR_DIAG_INIT;
+		int rc = sigma_compile_ph(f->rules[0], &ctx->ft, docs[0].root, &cd);
+		int got = -1;
+		if (rc == 0) {
+			spoor_event ev;
+			assert_int_equal(event_init(&ev, ctx), 0);
+			event_add(&ev, field_intern(&ctx->ft, "User", 4), SPOOR_VT_STR, sv_cstr(cases[i].user), 0);
+			got = sigma_match_detection(f->rules[0]->plan, &ev, NULL, NULL, NULL);
+			event_done(&ev);
+		} else {
+			assert_int_equal(rc, SPOOR_EINVAL);
+			assert_non_null(strstr(cd.msg, "placeholder"));
+		}
+		if (got != cases[i].expect)
+			fail_msg("expand case %zu: got %d, expected %d (%s)", i, got, cases[i].expect, cd.msg);
+		sigma_file_free(f);
+	}
+	arena_done(&ar);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_strings),	 cmocka_unit_test(test_null_empty_exists),
+	    cmocka_unit_test(test_neq_fieldref), cmocka_unit_test(test_numeric_cidr),
+	    cmocka_unit_test(test_re),		 cmocka_unit_test(test_encodings),
+	    cmocka_unit_test(test_keywords),	 cmocka_unit_test(test_conditions),
+	    cmocka_unit_test(test_expand),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

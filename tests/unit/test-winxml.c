@@ -1,0 +1,71 @@
+/* Unit: Windows event XML lines (parse-winxml.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../integration/textlogs-util.h"
+
+static void expect(tl_run *r, const char *name, const char *want)
+{
+	char b[1024];
+	const char *got = !strcmp(name, "@time") ? tl_time(r, b, sizeof(b)) : tl_get_name(r, name, b, sizeof(b));
+	if (strcmp(got, want) != 0)
+		fail_msg("%s: want '%s' got '%s'", name, want, got);
+}
+
+static void test_security(void **s)
+{
+	(void)s;
+	tl_run r;
+	assert_int_equal(tl_open(&r, "winxml", "x.xml", 0, NULL), 0);
+	const char *l =
+		"<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><System><Provider "
+		"Name=\"Microsoft-Windows-Security-Auditing\" Guid=\"{54849625}\"/><EventID>4625</EventID><Level>0</Level>"
+		"<TimeCreated SystemTime=\"2024-03-01T01:02:03.1234567Z\"/><EventRecordID>42</EventRecordID>"
+		"<Execution ProcessID=\"640\" ThreadID=\"700\"/><Channel>Security</Channel><Computer>dc1.corp.example"
+		"</Computer><Security UserID='S-1-5-18'/></System><EventData><Data Name=\"TargetUserName\">alice</Data>"
+		"<Data Name=\"TargetDomainName\">CORP</Data><Data Name=\"IpAddress\">203.0.113.5</Data>"
+		"<Data Name=\"LogonType\">3</Data><Data Name=\"Note\">a &amp; b &lt;c&gt; &#233; &#x1F600; &bogus;</Data>"
+		"</EventData></Event>";
+	assert_int_equal(tl_line(&r, l, strlen(l)), 0);
+	expect(&r, "@time", "2024-03-01T01:02:03");
+	expect(&r, "EventID", "4625");
+	expect(&r, "Channel", "Security");
+	expect(&r, "Provider_Name", "Microsoft-Windows-Security-Auditing");
+	expect(&r, "Computer", "dc1.corp.example");
+	expect(&r, "Execution_ProcessID", "640");
+	expect(&r, "Security_UserID", "S-1-5-18");
+	expect(&r, "TargetUserName", "alice");
+	expect(&r, "IpAddress", "203.0.113.5");
+	expect(&r, "Note", "a & b <c> \xc3\xa9 \xf0\x9f\x98\x80 &bogus;");
+	expect(&r, "source.ip", "203.0.113.5");
+	assert_true(sv_eq_cstr(r.ev.ls.product, "windows"));
+	assert_true(sv_eq_cstr(r.ev.ls.service, "security"));
+	const char *bad = "<Event><System><Channel>X</Channel></System></Event>";
+	assert_true(tl_line(&r, bad, strlen(bad)) < 0); /* no EventID */
+	const char *cut = "<Event><System><EventID>1</EventID";
+	assert_true(tl_line(&r, cut, strlen(cut)) < 0);
+	tl_close(&r);
+}
+
+static void test_sniff(void **s)
+{
+	(void)s;
+	assert_string_equal(parser_detect(SPOOR_SV("<Event xmlns='x'><System><EventID>1</EventID></System></Event>\n"))->name,
+			    "winxml");
+	assert_null(parser_detect(SPOOR_SV("<html><body>\n")));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_security),
+		cmocka_unit_test(test_sniff),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
