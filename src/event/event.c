@@ -156,6 +156,9 @@ void event_rename(spoor_event *ev, size_t i, uint32_t id)
 	efield *f = &ev->f[i];
 	if (id >= ev->slot_cap && grow_slots(ev, id) < 0)
 		return;
+	/* The old name no longer finds this field. */
+	if (f->id && ev->slot_gen[f->id] == ev->gen && ev->slot_idx[f->id] == i)
+		ev->slot_gen[f->id] = ev->gen - 1;
 	f->id = id;
 	if (ev->slot_gen[id] != ev->gen) {
 		ev->slot_gen[id] = ev->gen;
