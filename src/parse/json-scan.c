@@ -51,6 +51,7 @@ static inline const char *scan_string(jctx *c, const char *p, unsigned *flags)
 	for (;;) {
 #ifdef __SSE2__
 		const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ct = _mm_set1_epi8(0x1f);
+		unsigned hiacc = 0;
 		while (end - p >= 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
 			unsigned hi = (unsigned)_mm_movemask_epi8(v);
@@ -58,16 +59,27 @@ static inline const char *scan_string(jctx *c, const char *p, unsigned *flags)
 						  _mm_cmpeq_epi8(_mm_max_epu8(v, ct), ct));
 			unsigned m = (unsigned)_mm_movemask_epi8(sp);
 			if (!m) {
-				fl |= hi ? S_HI : 0;
+				hiacc |= hi;
 				p += 16;
 				continue;
 			}
 			unsigned k = (unsigned)__builtin_ctz(m);
-			if (hi & ((1u << k) - 1))
-				fl |= S_HI;
+			hiacc |= hi & ((1u << k) - 1);
 			p += k;
+			/* The common escapes of log text (\\ in Windows paths, \" and
+			 * \n): skip them here and stay in the vector loop. */
+			if (*p == '\\' && end - p >= 2) {
+				char e = p[1];
+				if (e == '\\' || e == '"' || e == 'n' || e == '/' || e == 't' || e == 'r') {
+					fl |= S_ESC;
+					p += 2;
+					continue;
+				}
+			}
 			break;
 		}
+		if (hiacc)
+			fl |= S_HI;
 #endif
 		while (p < end) {
 			unsigned char ch = (unsigned char)*p;
