@@ -24,6 +24,8 @@ static void help(FILE *f)
 		"      --min-level L     only rules of level L or above\n"
 		"                        (informational, low, medium, high, critical)\n"
 		"  -o, --output FILE     write alerts to FILE instead of standard output\n"
+		"      --csv FILE        also write a CSV timeline (Timestamp, Computer, Channel,\n"
+		"                        EventID, Level, RuleTitle, RuleID, Details)\n"
 		"      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
 		"      --show-rule-errors print each rule that cannot be loaded\n\n%s",
 		scan_cli_help);
@@ -40,6 +42,84 @@ static void on_rule_error(const spoor_diag *d, void *payload)
 	h->failed++;
 	if (h->show)
 		fprintf(stderr, "spoor hunt: %s:%" PRIu64 ":%u: %s\n", d->source, d->line, d->col, d->msg);
+}
+
+/* One CSV cell (RFC 4180 quoting), at most 2048 bytes of it. */
+static void csv_cell(FILE *f, const char *p, size_t n, bool last)
+{
+	n = n > 2048 ? 2048 : n;
+	bool q = false;
+	for (size_t i = 0; i < n && !q; i++)
+		q = p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
+	if (q) {
+		fputc('"', f);
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] == '"')
+				fputc('"', f);
+			fputc(p[i], f);
+		}
+		fputc('"', f);
+	} else if (n) {
+		fwrite(p, 1, n, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
+
+static void csv_event_field(FILE *f, spoor_event *ev, const char *a, const char *b)
+{
+	spoor_value v;
+	spoor_sv t = {NULL, 0};
+	if ((spoor_event_get(ev, a, strlen(a), &v) == 0 || (b && spoor_event_get(ev, b, strlen(b), &v) == 0)) &&
+	    v.type != SPOOR_VT_NULL)
+		spoor_event_text(ev, &v, &t);
+	csv_cell(f, t.p, t.n, false);
+}
+
+static void csv_row(FILE *f, spoor_ctx *ctx, spoor_event *ev, const spoor_rule_info *ri, const spoor_alert *al)
+{
+	int64_t ns;
+	char ts[48] = "";
+	if (spoor_event_time(ev, &ns) > 0) {
+		time_t sec = (time_t)(ns / 1000000000);
+		long ms = (long)((ns % 1000000000) / 1000000);
+		if (ms < 0) {
+			ms += 1000;
+			sec--;
+		}
+		struct tm tm;
+		if (gmtime_r(&sec, &tm)) {
+			size_t l = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+			snprintf(ts + l, sizeof(ts) - l, ".%03ldZ", ms);
+		}
+	}
+	csv_cell(f, ts, strlen(ts), false);
+	csv_event_field(f, ev, "host.name", "Computer");
+	const spoor_logsource *ls = spoor_event_logsource(ev);
+	spoor_sv ch = ls->channel.n ? ls->channel : ls->service;
+	csv_cell(f, ch.p, ch.n, false);
+	csv_event_field(f, ev, "EventID", "event.code");
+	const char *lv = spoor_level_name(ri->level);
+	csv_cell(f, lv, strlen(lv), false);
+	csv_cell(f, ri->title, strlen(ri->title), false);
+	csv_cell(f, ri->id ? ri->id : "", ri->id ? strlen(ri->id) : 0, false);
+	/* Details: the matched fields, "name: value ¦ name: value" */
+	char det[2048];
+	size_t dl = 0;
+	for (size_t i = 0; i < al->nfields && dl + 8 < sizeof(det); i++) {
+		spoor_sv nm = spoor_field_name(ctx, al->fields[i]);
+		spoor_value v;
+		spoor_sv t = {NULL, 0};
+		if (spoor_event_get_id(ev, al->fields[i], &v) == 0)
+			spoor_event_text(ev, &v, &t);
+		int w = snprintf(det + dl, sizeof(det) - dl, "%s%.*s: %.*s", i ? " \xC2\xA6 " : "", (int)nm.n,
+				 nm.p ? nm.p : "", (int)(t.n > 512 ? 512 : t.n), t.p ? t.p : "");
+		if (w < 0)
+			break;
+		dl += (size_t)w;
+		if (dl >= sizeof(det))
+			dl = sizeof(det) - 1;
+	}
+	csv_cell(f, det, dl, true);
 }
 
 static double now(void)
@@ -80,6 +160,7 @@ int cmd_hunt(int argc, char **argv)
 	scan_cli_init(&s);
 	hctx h = {0};
 	const char *out_path = NULL;
+	const char *csv_path = NULL;
 	const char *ph = NULL;
 	int min_level = 0;
 	char **paths = calloc((size_t)argc, sizeof(char *));
@@ -108,7 +189,7 @@ int cmd_hunt(int argc, char **argv)
 			continue;
 		const char *val = NULL;
 		bool needs = !strcmp(a, "-r") || !strcmp(a, "--rules") || !strcmp(a, "-o") || !strcmp(a, "--output") ||
-			     !strcmp(a, "--min-level") || !strcmp(a, "--placeholders");
+			     !strcmp(a, "--min-level") || !strcmp(a, "--placeholders") || !strcmp(a, "--csv");
 		if (needs) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "spoor hunt: %s needs a value\n", a);
@@ -123,6 +204,8 @@ int cmd_hunt(int argc, char **argv)
 			rules[nrules++] = (char *)a + 8;
 		else if (!strcmp(a, "--placeholders"))
 			ph = val;
+		else if (!strcmp(a, "--csv"))
+			csv_path = val;
 		else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
 			out_path = val;
 		else if (!strncmp(a, "--output=", 9))
@@ -164,6 +247,19 @@ int cmd_hunt(int argc, char **argv)
 			free(rules);
 			return EXIT_FAIL;
 		}
+	}
+	FILE *csv = NULL;
+	if (csv_path) {
+		csv = fopen(csv_path, "w");
+		if (!csv) {
+			fprintf(stderr, "spoor hunt: %s: %s\n", csv_path, strerror(errno));
+			if (out_path)
+				close(ofd);
+			free(paths);
+			free(rules);
+			return EXIT_FAIL;
+		}
+		fputs("Timestamp,Computer,Channel,EventID,Level,RuleTitle,RuleID,Details\n", csv);
 	}
 	spoor_ctx *ctx = NULL;
 	spoor_scanner *sc = NULL;
@@ -252,8 +348,11 @@ int cmd_hunt(int argc, char **argv)
 			counts[al.rule].rule = al.rule;
 			counts[al.rule].n++;
 			spoor_rule_info ri;
-			if (spoor_ruleset_rule(rs, al.rule, &ri) == 0)
+			if (spoor_ruleset_rule(rs, al.rule, &ri) == 0) {
 				by_level[ri.level]++;
+				if (csv)
+					csv_row(csv, ctx, ev, &ri, &al);
+			}
 			if (olen + js.n > sizeof(obuf)) {
 				if (!write_all(ofd, obuf, olen)) {
 					fprintf(stderr, "spoor hunt: cannot write alerts: %s\n", strerror(errno));
@@ -298,6 +397,10 @@ int cmd_hunt(int argc, char **argv)
 	}
 	if (sc)
 		rc = scan_cli_finish(&s, sc, rc);
+	if (csv && (fclose(csv) != 0) && rc == 0) {
+		fprintf(stderr, "spoor hunt: %s: cannot write: %s\n", csv_path, strerror(errno));
+		rc = EXIT_FAIL;
+	}
 	if (out_path && ofd >= 0 && close(ofd) < 0 && rc == 0) {
 		fprintf(stderr, "spoor hunt: %s: %s\n", out_path, strerror(errno));
 		rc = EXIT_FAIL;

@@ -23,6 +23,10 @@ struct spoor_out {
 	spoor_out_options opts;
 	char **names; /* owned copies of opts.fields */
 	buf b;
+	/* ,"log.file.path":"<escaped>" of the last origin path seen: a file's
+	 * events all share it, so it is escaped once per file */
+	buf path_key;
+	buf path_json;
 };
 
 SPOOR_API int spoor_out_new(spoor_out **out, int fd, const spoor_out_options *opts, spoor_diag *diag)
@@ -38,6 +42,8 @@ SPOOR_API int spoor_out_new(spoor_out **out, int fd, const spoor_out_options *op
 	o->fd = fd;
 	o->opts = *opts;
 	buf_init(&o->b, 0);
+	buf_init(&o->path_json, 0);
+	buf_init(&o->path_key, 0);
 	if (opts->nfields) {
 		o->names = xcalloc(opts->nfields, sizeof(char *));
 		if (!o->names) {
@@ -83,6 +89,8 @@ SPOOR_API spoor_out *spoor_out_free(spoor_out *o)
 		free(o->names);
 	}
 	buf_done(&o->b);
+	buf_done(&o->path_json);
+	buf_done(&o->path_key);
 	free(o);
 	return NULL;
 }
@@ -289,8 +297,22 @@ static int put_event(spoor_out *o, spoor_event *ev)
 		if ((r = put_fkey(b, &first, ev, f)) < 0 || (r = put_value(b, ev, f)) < 0)
 			return r;
 	}
-	if ((r = put_str_field(b, &first, "log.file.path", sv_cstr(ev->origin.path))) < 0)
-		return r;
+	spoor_sv path = sv_cstr(ev->origin.path);
+	if (path.n && !sv_eq(path, sv_make(o->path_key.p, o->path_key.len))) {
+		buf_clear(&o->path_json);
+		buf_clear(&o->path_key);
+		bool pf = false;
+		if ((r = put_str_field(&o->path_json, &pf, "log.file.path", path)) < 0 ||
+		    (r = buf_add(&o->path_key, path.p, path.n)) < 0)
+			return r;
+	}
+	if (path.n && o->path_json.len) {
+		/* path_json starts with ','; drop it for the first key */
+		size_t skip = first ? 1 : 0;
+		if ((r = buf_add(b, o->path_json.p + skip, o->path_json.len - skip)) < 0)
+			return r;
+		first = false;
+	}
 	if ((r = put_lit_key(b, &first, "log.offset", 10)) < 0 || (r = buf_add_u64(b, ev->origin.offset)) < 0)
 		return r;
 	if (ev->origin.line && ((r = put_lit_key(b, &first, "spoor.line", 10)) < 0 || (r = buf_add_u64(b, ev->origin.line)) < 0))

@@ -3,7 +3,8 @@
  *
  * Checks: check prints every bad rule as FILE:LINE:COL: reason and exits 3;
  * list prints one line per rule; hunt prints one JSON alert per matching
- * event with the ECS keys, honours --min-level and -o, and exits 2 without
+ * event with the ECS keys, writes the --csv timeline, honours --min-level
+ * and -o, and exits 2 without
  * --rules.  Needs SPOOR_BIN (set by meson). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +148,19 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "cat '%s/out.jsonl'", dir);
 	run(cmd, &out);
 	CHECK(count(out, "\n") == 1 && strstr(out, "rule-b"), "%s", out);
+	free(out);
+
+	snprintf(cmd, sizeof(cmd),
+		 "'%s' hunt -q --rules '%s' --csv '%s/t.csv' -o /dev/null '%s/ev.json' && cat '%s/t.csv'", bin, rules,
+		 dir, dir, dir);
+	rc = run(cmd, &out);
+	CHECK(rc == 0 && count(out, "\n") == 3, "csv: %s", out);
+	static const char hdr[] = "Timestamp,Computer,Channel,EventID,Level,RuleTitle,RuleID,Details\n";
+	CHECK(!strncmp(out, hdr, strlen(hdr)), "%s", out);
+	CHECK(strstr(out, "2025-01-02T03:04:05.000Z,ws1,Microsoft-Windows-Sysmon/Operational,1,medium,Whoami,rule-a,"
+			  "Image: C:\\Windows\\System32\\whoami.exe\n"),
+	      "%s", out);
+	CHECK(strstr(out, ",high,Encoded PowerShell,rule-b,CommandLine: powershell /enc AAAA\n"), "%s", out);
 	free(out);
 
 	snprintf(cmd, sizeof(cmd), "'%s' hunt '%s/ev.json' 2>&1", bin, dir);

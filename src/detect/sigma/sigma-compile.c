@@ -325,6 +325,8 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 	pi->field = it->field ? field_intern(c->ft, it->field, it->field_n) : 0;
 	if (it->field && !pi->field)
 		return cfail(c, it->line, it->col, SPOOR_ELIMIT, "too many field names (max_names)");
+	if (it->nvals > UINT16_MAX)
+		return cfail(c, it->line, it->col, SPOOR_ELIMIT, "more than %u values for one field", UINT16_MAX);
 	pi->alt = sigma_ls_alt_field(c->r, it->field, c->ft);
 	pi->all = (flags & MOD_ALL) != 0;
 	pi->neg = (flags & MOD_NEQ) != 0;

@@ -13,6 +13,8 @@
  *   sigma-compile.c  AST + spoor_ctx -> plan (field ids, value matchers)
  *   sigma-logsource.c + logsources.def  rule logsource -> event selector
  *   sigma-match.c    plan x event -> bool (+ matched fields)
+ *   sigma-prefilter.c  literal atoms of all rules in Vectorscan databases
+ *                    per field; which rules may match an event
  *   ruleset.c        the public API of include/spoor/rules.h
  *
  * Memory: each rule owns one arena holding its YAML tree, AST and plan.
@@ -290,7 +292,6 @@ typedef enum mkind {
 	MK_NUM, /* lt/lte/gt/gte */
 	MK_CIDR,
 	MK_NULL,   /* field absent, null, or (for keyword) never */
-	MK_EMPTY,  /* '' : field present with an empty value */
 	MK_EXISTS, /* arg = true/false */
 	MK_FIELDREF,
 	_MK_MAX
@@ -338,9 +339,7 @@ struct sigma_plan {
 	psearch *s;
 	size_t ns;
 	sigma_cprog prog;
-	const ls_sel *ls; /* NULL = no event matches (logsource unmapped) */
-	bool ls_any;	  /* rule has no logsource constraint at all */
-	uint32_t eventid_field;
+	const ls_sel *ls;   /* NULL = no event matches (logsource unmapped) */
 	const char *ls_why; /* why ls is NULL */
 	void *res;	    /* regexes to free (sigma-compile.c) */
 };
