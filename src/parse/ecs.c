@@ -77,9 +77,34 @@ int ecs_set_cstr(spoor_event *ev, uint32_t id, const char *s)
 	return event_set(ev, id, SPOOR_VT_STR, v, SPOOR_FF_ECS | ecs_str_flags(v));
 }
 
+/* A dotted-quad IPv4 address exactly as inet_pton(AF_INET) accepts it
+ * (four decimal parts 0..255, no leading zeros), checked in place. */
+static bool ipv4_valid(spoor_sv v)
+{
+	size_t i = 0;
+	for (int part = 0; part < 4; part++) {
+		if (part) {
+			if (i >= v.n || v.p[i] != '.')
+				return false;
+			i++;
+		}
+		size_t d0 = i;
+		unsigned x = 0;
+		while (i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && i - d0 < 3)
+			x = x * 10 + (unsigned)(v.p[i++] - '0');
+		if (i == d0 || x > 255 || (i - d0 > 1 && v.p[d0] == '0'))
+			return false;
+	}
+	return i == v.n;
+}
+
 bool ecs_ip_valid(spoor_sv v, spoor_sv *norm)
 {
 	char tmp[64];
+	if (v.n >= 7 && v.n <= 15 && v.p[0] >= '0' && v.p[0] <= '9' && ipv4_valid(v)) {
+		*norm = v;
+		return true;
+	}
 	unsigned char bin[16];
 	v = sv_trim(v);
 	if (v.n >= 2 && v.p[0] == '[') {
@@ -127,7 +152,8 @@ int ecs_set_ip(spoor_event *ev, uint32_t id, spoor_sv v)
 	int r = event_set(ev, id, SPOOR_VT_STR, ip, SPOOR_FF_ECS | EF_JSAFE);
 	if (r < 0)
 		return r;
-	return ecs_add_related_ip(ev, ip);
+	/* a valid address needs no escaping */
+	return event_add(ev, F_RELATED_IP, SPOOR_VT_STR, ip, SPOOR_FF_ECS | EF_JSAFE);
 }
 
 int ecs_set_user(spoor_event *ev, spoor_sv v)

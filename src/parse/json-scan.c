@@ -181,7 +181,9 @@ static int add_field(jctx *c, uint32_t id, spoor_sv name, spoor_vtype type, spoo
 {
 	if (!c->ev)
 		return 0;
-	unsigned flags = (fl & S_HI) ? EF_HI : type == SPOOR_VT_STR ? EF_JSAFE : 0;
+	/* JSON-safe: a STR without escapes or high bytes, and every number
+	 * and literal the scanner validated */
+	unsigned flags = (fl & S_HI) ? EF_HI : (type == SPOOR_VT_STR || type == SPOOR_VT_NUM) ? EF_JSAFE : 0;
 	int r = id ? event_add(c->ev, id, type, val, flags) : event_add_named(c->ev, name, type, val, flags);
 	if (r < 0)
 		return fail(c, val.p, r, r == SPOOR_ELIMIT ? "too many fields" : "out of memory");

@@ -241,6 +241,61 @@ static int put_related(buf *b, bool *first, spoor_event *ev, uint32_t id)
 	return cnt ? buf_addc(b, ']') : 0;
 }
 
+/* ,"name":value in one reservation when neither needs escaping or
+ * checking (interned plain name; number, literal, JSON-safe string, or
+ * escaped JSON string without bytes >= 0x80).  1 = done, 0 = take the
+ * general path, < 0 error. */
+static inline int put_field_fast(buf *b, bool *first, const spoor_event *ev, const efield *f)
+{
+	const field_table *ft = &ev->ctx->ft;
+	bool quote;
+	switch (f->type) {
+	case SPOOR_VT_STR:
+		if (!(f->flags & EF_JSAFE))
+			return 0;
+		quote = true;
+		break;
+	case SPOOR_VT_JSTR:
+		if (f->flags & EF_HI)
+			return 0;
+		quote = true;
+		break;
+	case SPOOR_VT_NUM:
+		/* numbers from the JSON scanner are valid by construction;
+		 * others are checked */
+		if (!(f->flags & EF_JSAFE) && !json_is_number(f->val))
+			return 0;
+		quote = false;
+		break;
+	default:
+		return 0;
+	}
+	if (!f->id || !field_plain(ft, f->id))
+		return 0;
+	spoor_sv n = field_name(ft, f->id);
+	int r = buf_reserve(b, n.n + f->val.n + 6);
+	if (r < 0)
+		return r;
+	char *o = b->p + b->len;
+	if (!*first)
+		*o++ = ',';
+	*first = false;
+	*o++ = '"';
+	memcpy(o, n.p, n.n);
+	o += n.n;
+	*o++ = '"';
+	*o++ = ':';
+	if (quote)
+		*o++ = '"';
+	memcpy(o, f->val.p, f->val.n);
+	o += f->val.n;
+	if (quote)
+		*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	b->p[b->len] = 0;
+	return 1;
+}
+
 static int put_event(spoor_out *o, spoor_event *ev)
 {
 	buf *b = &o->b;
@@ -338,6 +393,11 @@ static int put_event(spoor_out *o, spoor_event *ev)
 			 * printed once: the first occurrence, as lookups see it */
 			if (f->id && event_find(ev, f->id) != f)
 				continue;
+			if ((r = put_field_fast(b, &rfirst, ev, f)) != 0) {
+				if (r < 0)
+					return r;
+				continue;
+			}
 			if ((r = put_fkey(b, &rfirst, ev, f)) < 0 || (r = put_value(b, ev, f)) < 0)
 				return r;
 		}
