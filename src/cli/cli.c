@@ -211,3 +211,78 @@ int scan_cli_finish(scan_cli *s, spoor_scanner *sc, int rc)
 		return rc;
 	return bad ? EXIT_BADINPUT : EXIT_OK;
 }
+
+void scan_cli_done(scan_cli *s)
+{
+	free(s->paths);
+	s->paths = NULL;
+	s->npaths = 0;
+}
+
+const char *cli_value(const char *cmd, int argc, char **argv, int *i, const char *shortopt, const char *longopt,
+		      bool *missing)
+{
+	const char *a = argv[*i];
+	size_t ll = strlen(longopt);
+	*missing = false;
+	if (!strncmp(a, longopt, ll) && a[ll] == '=')
+		return a + ll + 1;
+	if (strcmp(a, longopt) != 0 && !(shortopt && !strcmp(a, shortopt)))
+		return NULL;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "spoor %s: %s needs a value\n", cmd, a);
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int scan_cli_args(scan_cli *s, const char *cmd, int argc, char **argv, void (*help)(FILE *), cli_opt_fn own, void *u)
+{
+	s->paths = calloc((size_t)argc + 1, sizeof(char *));
+	if (!s->paths)
+		return EXIT_FAIL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (is_help(a)) {
+			help(stdout);
+			return EXIT_OK;
+		}
+		int r = scan_cli_option(s, argc, argv, &i);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r > 0)
+			continue;
+		r = own ? own(u, argc, argv, &i) : 0;
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r > 0)
+			continue;
+		if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "spoor %s: unknown option '%s' (see spoor %s --help)\n", cmd, a, cmd);
+			return EXIT_USAGE;
+		}
+		s->paths[s->npaths++] = argv[i];
+	}
+	return -1;
+}
+
+int scan_cli_each(scan_cli *s, spoor_scanner *sc, const char *cmd, int (*fn)(spoor_event *ev, void *u), void *u)
+{
+	spoor_diag d = SPOOR_DIAG_INIT;
+	uint64_t n = 0;
+	for (;;) {
+		spoor_event *ev;
+		int r = spoor_scanner_next(sc, &ev, &d);
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			fprintf(stderr, "spoor %s: %s\n", cmd, d.msg);
+			return EXIT_FAIL;
+		}
+		r = fn(ev, u);
+		if (r < 0)
+			return -r;
+		scan_cli_tick(s, sc, ++n);
+	}
+}

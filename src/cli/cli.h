@@ -37,6 +37,25 @@ typedef struct scan_cli {
 } scan_cli;
 
 void scan_cli_init(scan_cli *s);
+/* Free what scan_cli_args allocated. */
+void scan_cli_done(scan_cli *s);
+
+/* A command's own option: 1 = consumed (it may take a value with
+ * cli_value), 0 = not its option, -1 = usage error (message printed). */
+typedef int (*cli_opt_fn)(void *u, int argc, char **argv, int *i);
+/* Parse argv for command `cmd`: --help (prints help, returns EXIT_OK), the
+ * scanning options, the command's own options through `own`, and paths.
+ * Returns -1 to go on, else the exit code to return. */
+int scan_cli_args(scan_cli *s, const char *cmd, int argc, char **argv, void (*help)(FILE *), cli_opt_fn own, void *u);
+/* The value of option argv[*i]: "--name=V" or "--name V" (advancing *i).
+ * Returns NULL when argv[*i] is not this option; *missing is set (and a
+ * message printed) when it is but has no value. */
+const char *cli_value(const char *cmd, int argc, char **argv, int *i, const char *shortopt, const char *longopt,
+		      bool *missing);
+/* Read events until the end, calling fn for each (fn returns < 0 to stop
+ * with that exit code negated); progress on a terminal; returns 0 or an
+ * exit code. */
+int scan_cli_each(scan_cli *s, spoor_scanner *sc, const char *cmd, int (*fn)(spoor_event *ev, void *u), void *u);
 /* Try to consume option argv[*i] (and its value); returns 1 if it was a
  * scanning option, 0 if not, -1 on a usage error (message printed). */
 int scan_cli_option(scan_cli *s, int argc, char **argv, int *i);

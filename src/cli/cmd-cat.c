@@ -18,108 +18,91 @@ static void help(FILE *f)
 		scan_cli_help);
 }
 
+typedef struct cat_opts {
+	spoor_out_options oo;
+	const char *fields_arg;
+	spoor_out *out;
+} cat_opts;
+
+static int cat_option(void *u, int argc, char **argv, int *i)
+{
+	cat_opts *c = u;
+	bool missing;
+	const char *v = cli_value("cat", argc, argv, i, "-f", "--fields", &missing);
+	if (missing)
+		return -1;
+	if (v) {
+		c->fields_arg = v;
+		return 1;
+	}
+	if (!strcmp(argv[*i], "--no-raw")) {
+		c->oo.raw = 0;
+		return 1;
+	}
+	return 0;
+}
+
+static int cat_event(spoor_event *ev, void *u)
+{
+	cat_opts *c = u;
+	if (spoor_out_event(c->out, ev) < 0) {
+		fprintf(stderr, "spoor cat: cannot write output\n");
+		return -EXIT_FAIL;
+	}
+	return 0;
+}
+
 int cmd_cat(int argc, char **argv)
 {
 	scan_cli s;
 	scan_cli_init(&s);
-	spoor_out_options oo = SPOOR_OUT_OPTIONS_INIT;
-	char *fields_arg = NULL;
-	char **fields = NULL;
-	size_t nfields = 0;
-	char **paths = calloc((size_t)argc, sizeof(char *));
-	if (!paths)
-		return EXIT_FAIL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (is_help(a)) {
-			help(stdout);
-			free(paths);
-			return EXIT_OK;
-		}
-		int r = scan_cli_option(&s, argc, argv, &i);
-		if (r < 0) {
-			free(paths);
-			return EXIT_USAGE;
-		}
-		if (r > 0)
-			continue;
-		if (!strcmp(a, "-f") || !strcmp(a, "--fields")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "spoor cat: %s needs a value\n", a);
-				free(paths);
-				return EXIT_USAGE;
-			}
-			fields_arg = argv[++i];
-		} else if (!strncmp(a, "--fields=", 9)) {
-			fields_arg = (char *)a + 9;
-		} else if (!strcmp(a, "--no-raw")) {
-			oo.raw = 0;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "spoor cat: unknown option '%s' (see spoor cat --help)\n", a);
-			free(paths);
-			return EXIT_USAGE;
-		} else {
-			paths[s.npaths++] = (char *)a;
-		}
+	cat_opts c = {SPOOR_OUT_OPTIONS_INIT, NULL, NULL};
+	int rc = scan_cli_args(&s, "cat", argc, argv, help, cat_option, &c);
+	if (rc >= 0) {
+		scan_cli_done(&s);
+		return rc;
 	}
-	s.paths = paths;
+	rc = 0;
+	/* --fields A,B,C: split a copy at the commas */
 	char *fcopy = NULL;
-	if (fields_arg) {
-		fcopy = strdup(fields_arg);
-		fields = calloc(strlen(fields_arg) + 1, sizeof(char *));
-		if (!fcopy || !fields) {
-			free(paths);
-			return EXIT_FAIL;
-		}
-		for (char *tok = fcopy, *c; tok; tok = c) {
-			c = strchr(tok, ',');
-			if (c)
-				*c++ = 0;
+	const char **fields = NULL;
+	if (c.fields_arg) {
+		fcopy = strdup(c.fields_arg);
+		fields = calloc(strlen(c.fields_arg) + 1, sizeof(char *));
+		if (!fcopy || !fields)
+			rc = EXIT_FAIL;
+		for (char *tok = fcopy, *cm; rc == 0 && tok; tok = cm) {
+			cm = strchr(tok, ',');
+			if (cm)
+				*cm++ = 0;
 			if (*tok)
-				fields[nfields++] = tok;
+				fields[c.oo.nfields++] = tok;
 		}
-		oo.fields = (const char *const *)fields;
-		oo.nfields = nfields;
+		c.oo.fields = fields;
 	}
 
 	spoor_ctx *ctx = NULL;
 	spoor_scanner *sc = NULL;
-	spoor_out *out = NULL;
 	spoor_diag d = SPOOR_DIAG_INIT;
-	int rc = scan_cli_open(&s, &ctx, &sc);
-	if (rc == 0 && spoor_out_new(&out, STDOUT_FILENO, &oo, &d) < 0) {
+	if (rc == 0)
+		rc = scan_cli_open(&s, &ctx, &sc);
+	if (rc == 0 && spoor_out_new(&c.out, STDOUT_FILENO, &c.oo, &d) < 0) {
 		fprintf(stderr, "spoor cat: %s\n", d.msg);
 		rc = EXIT_FAIL;
 	}
-	uint64_t n = 0;
-	while (rc == 0) {
-		spoor_event *ev;
-		int r = spoor_scanner_next(sc, &ev, &d);
-		if (r == 0)
-			break;
-		if (r < 0) {
-			fprintf(stderr, "spoor cat: %s\n", d.msg);
-			rc = EXIT_FAIL;
-			break;
-		}
-		if (spoor_out_event(out, ev) < 0) {
-			fprintf(stderr, "spoor cat: cannot write output\n");
-			rc = EXIT_FAIL;
-			break;
-		}
-		scan_cli_tick(&s, sc, ++n);
-	}
-	if (out && spoor_out_flush(out) < 0 && rc == 0) {
+	if (rc == 0)
+		rc = scan_cli_each(&s, sc, "cat", cat_event, &c);
+	if (c.out && spoor_out_flush(c.out) < 0 && rc == 0) {
 		fprintf(stderr, "spoor cat: cannot write output\n");
 		rc = EXIT_FAIL;
 	}
 	if (sc)
 		rc = scan_cli_finish(&s, sc, rc);
-	spoor_out_free(out);
+	spoor_out_free(c.out);
 	spoor_scanner_free(sc);
 	spoor_ctx_free(ctx);
 	free(fields);
 	free(fcopy);
-	free(paths);
+	scan_cli_done(&s);
 	return rc;
 }

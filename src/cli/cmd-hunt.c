@@ -154,96 +154,73 @@ static bool write_all(int fd, const char *p, size_t n)
 	return true;
 }
 
+typedef struct hunt_opts {
+	hctx *h;
+	const char *out_path, *csv_path, *ph;
+	int min_level;
+	char **rules;
+	int nrules;
+} hunt_opts;
+
+static int hunt_option(void *u, int argc, char **argv, int *i)
+{
+	hunt_opts *o = u;
+	bool missing = false;
+	const char *v;
+	if ((v = cli_value("hunt", argc, argv, i, "-r", "--rules", &missing))) {
+		o->rules[o->nrules++] = (char *)v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--placeholders", &missing))) {
+		o->ph = v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--csv", &missing))) {
+		o->csv_path = v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, "-o", "--output", &missing))) {
+		o->out_path = v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--min-level", &missing))) {
+		o->min_level = spoor_level_parse(v);
+		if (o->min_level < 0) {
+			fprintf(stderr, "spoor hunt: unknown level '%s' (informational, low, medium, high, critical)\n", v);
+			return -1;
+		}
+	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
+		o->h->show = true;
+	} else {
+		return missing ? -1 : 0;
+	}
+	return 1;
+}
+
 int cmd_hunt(int argc, char **argv)
 {
 	scan_cli s;
 	scan_cli_init(&s);
 	hctx h = {0};
-	const char *out_path = NULL;
-	const char *csv_path = NULL;
-	const char *ph = NULL;
-	int min_level = 0;
-	char **paths = calloc((size_t)argc, sizeof(char *));
-	char **rules = calloc((size_t)argc, sizeof(char *));
-	int nrules = 0;
-	int rc = 0;
-	if (!paths || !rules) {
-		free(paths);
-		free(rules);
+	hunt_opts ho = {0};
+	ho.h = &h;
+	ho.rules = calloc((size_t)argc, sizeof(char *));
+	if (!ho.rules)
 		return EXIT_FAIL;
-	}
-	for (int i = 1; i < argc && rc == 0; i++) {
-		const char *a = argv[i];
-		if (is_help(a)) {
-			help(stdout);
-			free(paths);
-			free(rules);
-			return EXIT_OK;
-		}
-		int r = scan_cli_option(&s, argc, argv, &i);
-		if (r < 0) {
-			rc = EXIT_USAGE;
-			break;
-		}
-		if (r > 0)
-			continue;
-		const char *val = NULL;
-		bool needs = !strcmp(a, "-r") || !strcmp(a, "--rules") || !strcmp(a, "-o") || !strcmp(a, "--output") ||
-			     !strcmp(a, "--min-level") || !strcmp(a, "--placeholders") || !strcmp(a, "--csv");
-		if (needs) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "spoor hunt: %s needs a value\n", a);
-				rc = EXIT_USAGE;
-				break;
-			}
-			val = argv[++i];
-		}
-		if (!strcmp(a, "-r") || !strcmp(a, "--rules"))
-			rules[nrules++] = (char *)val;
-		else if (!strncmp(a, "--rules=", 8))
-			rules[nrules++] = (char *)a + 8;
-		else if (!strcmp(a, "--placeholders"))
-			ph = val;
-		else if (!strcmp(a, "--csv"))
-			csv_path = val;
-		else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
-			out_path = val;
-		else if (!strncmp(a, "--output=", 9))
-			out_path = a + 9;
-		else if (!strcmp(a, "--min-level") || !strncmp(a, "--min-level=", 12)) {
-			const char *l = val ? val : a + 12;
-			min_level = spoor_level_parse(l);
-			if (min_level < 0) {
-				fprintf(stderr,
-					"spoor hunt: unknown level '%s' (informational, low, medium, high, critical)\n",
-					l);
-				rc = EXIT_USAGE;
-			}
-		} else if (!strcmp(a, "--show-rule-errors"))
-			h.show = true;
-		else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "spoor hunt: unknown option '%s' (see spoor hunt --help)\n", a);
-			rc = EXIT_USAGE;
-		} else
-			paths[s.npaths++] = (char *)a;
-	}
-	if (rc == 0 && !nrules) {
+	int rc = scan_cli_args(&s, "hunt", argc, argv, help, hunt_option, &ho);
+	if (rc < 0 && !ho.nrules) {
 		fprintf(stderr, "spoor hunt: give Sigma rules with --rules PATH (there is no default rule set yet)\n");
 		rc = EXIT_USAGE;
 	}
-	if (rc) {
-		free(paths);
-		free(rules);
+	if (rc >= 0) {
+		scan_cli_done(&s);
+		free(ho.rules);
 		return rc;
 	}
-	s.paths = paths;
+	rc = 0;
+	const char *out_path = ho.out_path, *csv_path = ho.csv_path, *ph = ho.ph;
+	int min_level = ho.min_level;
+	char **rules = ho.rules;
+	int nrules = ho.nrules;
 	double t0 = now();
 	int ofd = STDOUT_FILENO;
 	if (out_path) {
 		ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (ofd < 0) {
 			fprintf(stderr, "spoor hunt: %s: %s\n", out_path, strerror(errno));
-			free(paths);
+			scan_cli_done(&s);
 			free(rules);
 			return EXIT_FAIL;
 		}
@@ -255,7 +232,7 @@ int cmd_hunt(int argc, char **argv)
 			fprintf(stderr, "spoor hunt: %s: %s\n", csv_path, strerror(errno));
 			if (out_path)
 				close(ofd);
-			free(paths);
+			scan_cli_done(&s);
 			free(rules);
 			return EXIT_FAIL;
 		}
@@ -410,7 +387,7 @@ int cmd_hunt(int argc, char **argv)
 	spoor_ruleset_free(rs);
 	spoor_scanner_free(sc);
 	spoor_ctx_free(ctx);
-	free(paths);
+	scan_cli_done(&s);
 	free(rules);
 	return rc;
 }

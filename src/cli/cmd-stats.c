@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -124,79 +125,77 @@ static void key_ls(char *out, size_t cap, const spoor_logsource *ls)
 		 ls->service.p ? ls->service.p : "", (int)ls->category.n, ls->category.p ? ls->category.p : "");
 }
 
+typedef struct stats_acc {
+	tally fmt, src, chan, outc;
+	uint64_t with_ts;
+	int64_t tmin, tmax;
+	bool json;
+} stats_acc;
+
+static void fmt_time(int64_t ns, char *out, size_t cap)
+{
+	time_t sec = (time_t)(ns / 1000000000 - (ns % 1000000000 < 0));
+	struct tm tm;
+	if (!gmtime_r(&sec, &tm) || !strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, cap, "?");
+}
+
+static int stats_option(void *u, int argc, char **argv, int *i)
+{
+	(void)argc;
+	stats_acc *a = u;
+	if (!strcmp(argv[*i], "--json")) {
+		a->json = true;
+		return 1;
+	}
+	return 0;
+}
+
+static int stats_event(spoor_event *ev, void *u)
+{
+	stats_acc *a = u;
+	char key[512];
+	snprintf(key, sizeof(key), "%s/%s", spoor_event_format(ev), spoor_event_shape(ev));
+	tally_add(&a->fmt, key, strlen(key));
+	const spoor_logsource *ls = spoor_event_logsource(ev);
+	key_ls(key, sizeof(key), ls);
+	tally_add(&a->src, key, strlen(key));
+	if (ls->channel.n)
+		tally_add(&a->chan, ls->channel.p, ls->channel.n);
+	spoor_value v;
+	if (spoor_event_get(ev, "event.outcome", 13, &v) == 0)
+		tally_add(&a->outc, v.sv.p, v.sv.n);
+	else
+		tally_add(&a->outc, "(none)", 6);
+	int64_t t;
+	if (spoor_event_time(ev, &t)) {
+		a->with_ts++;
+		if (t < a->tmin)
+			a->tmin = t;
+		if (t > a->tmax)
+			a->tmax = t;
+	}
+	return 0;
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	scan_cli s;
 	scan_cli_init(&s);
-	bool json = false;
-	char **paths = calloc((size_t)argc, sizeof(char *));
-	if (!paths)
-		return EXIT_FAIL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (is_help(a)) {
-			help(stdout);
-			free(paths);
-			return EXIT_OK;
-		}
-		int r = scan_cli_option(&s, argc, argv, &i);
-		if (r < 0) {
-			free(paths);
-			return EXIT_USAGE;
-		}
-		if (r > 0)
-			continue;
-		if (!strcmp(a, "--json")) {
-			json = true;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "spoor stats: unknown option '%s' (see spoor stats --help)\n", a);
-			free(paths);
-			return EXIT_USAGE;
-		} else {
-			paths[s.npaths++] = (char *)a;
-		}
+	stats_acc acc = {{0}, {0}, {0}, {0}, 0, INT64_MAX, INT64_MIN, false};
+	int rc = scan_cli_args(&s, "stats", argc, argv, help, stats_option, &acc);
+	if (rc >= 0) {
+		scan_cli_done(&s);
+		return rc;
 	}
-	s.paths = paths;
 	spoor_ctx *ctx = NULL;
 	spoor_scanner *sc = NULL;
-	spoor_diag d = SPOOR_DIAG_INIT;
-	int rc = scan_cli_open(&s, &ctx, &sc);
-	tally fmt = {0}, src = {0}, chan = {0}, outc = {0};
-	uint64_t n = 0, with_ts = 0;
-	int64_t tmin = INT64_MAX, tmax = INT64_MIN;
-	char key[512];
-	while (rc == 0) {
-		spoor_event *ev;
-		int r = spoor_scanner_next(sc, &ev, &d);
-		if (r == 0)
-			break;
-		if (r < 0) {
-			fprintf(stderr, "spoor stats: %s\n", d.msg);
-			rc = EXIT_FAIL;
-			break;
-		}
-		snprintf(key, sizeof(key), "%s/%s", spoor_event_format(ev), spoor_event_shape(ev));
-		tally_add(&fmt, key, strlen(key));
-		const spoor_logsource *ls = spoor_event_logsource(ev);
-		key_ls(key, sizeof(key), ls);
-		tally_add(&src, key, strlen(key));
-		if (ls->channel.n)
-			tally_add(&chan, ls->channel.p, ls->channel.n);
-		spoor_value v;
-		if (spoor_event_get(ev, "event.outcome", 13, &v) == 0)
-			tally_add(&outc, v.sv.p, v.sv.n);
-		else
-			tally_add(&outc, "(none)", 6);
-		int64_t t;
-		if (spoor_event_time(ev, &t)) {
-			with_ts++;
-			if (t < tmin)
-				tmin = t;
-			if (t > tmax)
-				tmax = t;
-		}
-		scan_cli_tick(&s, sc, ++n);
-	}
+	rc = scan_cli_open(&s, &ctx, &sc);
+	if (rc == 0)
+		rc = scan_cli_each(&s, sc, "stats", stats_event, &acc);
+	bool json = acc.json;
+	tally *fmt = &acc.fmt, *src = &acc.src, *chan = &acc.chan, *outc = &acc.outc;
+	uint64_t with_ts = acc.with_ts;
 	if (sc) {
 		spoor_scan_stats st;
 		spoor_scanner_stats(sc, &st);
@@ -207,33 +206,45 @@ int cmd_stats(int argc, char **argv)
 			       ",\"with_timestamp\":%" PRIu64,
 			       st.files, st.files_bad, st.records, st.records_bad, s.bad_by_kind[SPOOR_BAD_RECORD],
 			       s.bad_by_kind[SPOOR_BAD_LIMIT], st.bytes, with_ts);
+			if (with_ts) {
+				char a[40], b[40];
+				fmt_time(acc.tmin, a, sizeof(a));
+				fmt_time(acc.tmax, b, sizeof(b));
+				printf(",\"first\":\"%s\",\"last\":\"%s\"", a, b);
+			}
 			first = false;
-			print_tally("format", &fmt, true, &first);
-			print_tally("logsource", &src, true, &first);
-			print_tally("channel", &chan, true, &first);
-			print_tally("outcome", &outc, true, &first);
+			print_tally("format", fmt, true, &first);
+			print_tally("logsource", src, true, &first);
+			print_tally("channel", chan, true, &first);
+			print_tally("outcome", outc, true, &first);
 			printf("}\n");
 		} else {
 			printf("files        %12" PRIu64 "  (%" PRIu64 " unreadable)\n", st.files, st.files_bad);
 			printf("bytes        %12" PRIu64 "\n", st.bytes);
 			printf("records      %12" PRIu64 "  (%" PRIu64 " with a timestamp)\n", st.records, with_ts);
+			if (with_ts) {
+				char a[40], b[40];
+				fmt_time(acc.tmin, a, sizeof(a));
+				fmt_time(acc.tmax, b, sizeof(b));
+				printf("time range   %s .. %s\n", a, b);
+			}
 			printf("bad records  %12" PRIu64 "  (%" PRIu64 " malformed, %" PRIu64 " over a limit)\n", st.records_bad,
 			       s.bad_by_kind[SPOOR_BAD_RECORD], s.bad_by_kind[SPOOR_BAD_LIMIT]);
-			print_tally("by format/shape", &fmt, false, &first);
-			print_tally("by logsource (product/service/category)", &src, false, &first);
-			if (chan.n)
-				print_tally("by Windows channel", &chan, false, &first);
-			print_tally("by event.outcome", &outc, false, &first);
+			print_tally("by format/shape", fmt, false, &first);
+			print_tally("by logsource (product/service/category)", src, false, &first);
+			if (chan->n)
+				print_tally("by Windows channel", chan, false, &first);
+			print_tally("by event.outcome", outc, false, &first);
 		}
 		fflush(stdout);
 		rc = scan_cli_finish(&s, sc, rc);
 	}
-	tally_free(&fmt);
-	tally_free(&src);
-	tally_free(&chan);
-	tally_free(&outc);
+	tally_free(fmt);
+	tally_free(src);
+	tally_free(chan);
+	tally_free(outc);
 	spoor_scanner_free(sc);
 	spoor_ctx_free(ctx);
-	free(paths);
+	scan_cli_done(&s);
 	return rc;
 }

@@ -10,75 +10,60 @@
 
 #include <cmocka.h>
 
-#include "../integration/textlogs-util.h"
-
-static void feed(tl_run *r, const char *l, int want)
-{
-	int rc = tl_line(r, l, strlen(l));
-	if (want < 0 ? rc >= 0 : rc != want)
-		fail_msg("rc %d want %d (%s) for %s", rc, want, r->diag.msg, l);
-}
-
-static void expect(tl_run *r, const char *name, const char *want)
-{
-	char b[1024];
-	const char *got = !strcmp(name, "@time") ? tl_time(r, b, sizeof(b)) : tl_get_name(r, name, b, sizeof(b));
-	if (strcmp(got, want) != 0)
-		fail_msg("%s: want '%s' got '%s'", name, want, got);
-}
+#include "textlogs-test.h"
 
 static void test_iis(void **s)
 {
 	(void)s;
 	tl_run r;
 	assert_int_equal(tl_open(&r, "w3c", "u_ex240628.log", 0, NULL), 0);
-	feed(&r, "hello", -1); /* data before #Fields */
-	feed(&r, "#Software: Microsoft Internet Information Services 10.0", 1);
-	feed(&r, "#Version: 1.0", 1);
-	feed(&r, "#Date: 2024-06-28 00:00:00", 1);
-	feed(&r,
+	tl_feed(&r, "hello", -1); /* data before #Fields */
+	tl_feed(&r, "#Software: Microsoft Internet Information Services 10.0", 1);
+	tl_feed(&r, "#Version: 1.0", 1);
+	tl_feed(&r, "#Date: 2024-06-28 00:00:00", 1);
+	tl_feed(&r,
 	     "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
 	     "cs(Referer) sc-status sc-substatus sc-win32-status time-taken",
 	     1);
-	feed(&r,
+	tl_feed(&r,
 	     "2024-06-28 00:48:01 10.0.0.5 POST /owa/auth.owa &ClientId=FF&CorrelationID=<empty>;&cafeReqId=f9; 443 "
 	     "a@b.net 5.6.7.8 Mozilla/5.0+(iPhone) https://mail.domain.net/owa/auth/logon.aspx?url=x&reason=2 302 0 0 212",
 	     0);
-	expect(&r, "@time", "2024-06-28T00:48:01");
-	expect(&r, "source.ip", "5.6.7.8");
-	expect(&r, "destination.ip", "10.0.0.5");
-	expect(&r, "destination.port", "443");
-	expect(&r, "user.name", "a@b.net");
-	expect(&r, "http.request.method", "POST");
-	expect(&r, "url.path", "/owa/auth.owa");
-	expect(&r, "url.original", "/owa/auth.owa?&ClientId=FF&CorrelationID=<empty>;&cafeReqId=f9;");
-	expect(&r, "http.response.status_code", "302");
-	expect(&r, "exchange.app", "owa");
-	expect(&r, "event.action", "owa_logon");
-	expect(&r, "event.outcome", "failure");
-	expect(&r, "cs-username", "a@b.net");
-	expect(&r, "cs(User-Agent)", "Mozilla/5.0+(iPhone)");
-	expect(&r, "time-taken", "212");
+	tl_expect(&r, "@time", "2024-06-28T00:48:01");
+	tl_expect(&r, "source.ip", "5.6.7.8");
+	tl_expect(&r, "destination.ip", "10.0.0.5");
+	tl_expect(&r, "destination.port", "443");
+	tl_expect(&r, "user.name", "a@b.net");
+	tl_expect(&r, "http.request.method", "POST");
+	tl_expect(&r, "url.path", "/owa/auth.owa");
+	tl_expect(&r, "url.original", "/owa/auth.owa?&ClientId=FF&CorrelationID=<empty>;&cafeReqId=f9;");
+	tl_expect(&r, "http.response.status_code", "302");
+	tl_expect(&r, "exchange.app", "owa");
+	tl_expect(&r, "event.action", "owa_logon");
+	tl_expect(&r, "event.outcome", "failure");
+	tl_expect(&r, "cs-username", "a@b.net");
+	tl_expect(&r, "cs(User-Agent)", "Mozilla/5.0+(iPhone)");
+	tl_expect(&r, "time-taken", "212");
 	assert_true(sv_eq_cstr(r.ev.ls.category, "webserver"));
 	assert_true(sv_eq_cstr(r.ev.ls.service, "iis"));
-	feed(&r,
+	tl_feed(&r,
 	     "2024-06-28 00:49:01 10.0.0.5 POST /Microsoft-Server-ActiveSync/default.eas Cmd=Sync&User=CORP%5Cbob 443 "
 	     "CORP\\bob 203.0.113.4 Apple-iPhone/1 - 200 0 0 45",
 	     0);
-	expect(&r, "user.name", "bob");
-	expect(&r, "user.domain", "CORP");
-	expect(&r, "exchange.app", "activesync");
-	expect(&r, "cs(Referer)", ""); /* "-" is absent */
+	tl_expect(&r, "user.name", "bob");
+	tl_expect(&r, "user.domain", "CORP");
+	tl_expect(&r, "exchange.app", "activesync");
+	tl_expect(&r, "cs(Referer)", ""); /* "-" is absent */
 	/* too few values */
-	feed(&r, "2024-06-28 00:49:01 10.0.0.5 GET", -1);
+	tl_feed(&r, "2024-06-28 00:49:01 10.0.0.5 GET", -1);
 	/* a new layout mid-file */
-	feed(&r, "#Fields: date time c-ip cs-username cs-method cs-uri-stem sc-status sc-bytes cs-bytes", 1);
-	feed(&r, "2024-06-28 01:00:00 198.51.100.9 - GET /EWS/Exchange.asmx 401 1293 512", 0);
-	expect(&r, "source.ip", "198.51.100.9");
-	expect(&r, "user.name", "");
-	expect(&r, "destination.bytes", "1293");
-	expect(&r, "source.bytes", "512");
-	expect(&r, "exchange.app", "ews");
+	tl_feed(&r, "#Fields: date time c-ip cs-username cs-method cs-uri-stem sc-status sc-bytes cs-bytes", 1);
+	tl_feed(&r, "2024-06-28 01:00:00 198.51.100.9 - GET /EWS/Exchange.asmx 401 1293 512", 0);
+	tl_expect(&r, "source.ip", "198.51.100.9");
+	tl_expect(&r, "user.name", "");
+	tl_expect(&r, "destination.bytes", "1293");
+	tl_expect(&r, "source.bytes", "512");
+	tl_expect(&r, "exchange.app", "ews");
 	tl_close(&r);
 }
 
@@ -87,36 +72,36 @@ static void test_tracking(void **s)
 	(void)s;
 	tl_run r;
 	assert_int_equal(tl_open(&r, "w3c", "MSGTRK2024062800-1.LOG", 0, NULL), 0);
-	feed(&r, "#Software: Microsoft Exchange Server", 1);
-	feed(&r, "#Version: 15.01.2507.006", 1);
-	feed(&r, "#Log-type: Message Tracking Log", 1);
-	feed(&r,
+	tl_feed(&r, "#Software: Microsoft Exchange Server", 1);
+	tl_feed(&r, "#Version: 15.01.2507.006", 1);
+	tl_feed(&r, "#Log-type: Message Tracking Log", 1);
+	tl_feed(&r,
 	     "#Fields: date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,"
 	     "event-id,internal-message-id,message-id,network-message-id,recipient-address,recipient-status,total-bytes,"
 	     "recipient-count,related-recipient-address,reference,message-subject,sender-address,return-path,message-info,"
 	     "directionality,tenant-id,original-client-ip,original-server-ip,custom-data",
 	     1);
-	feed(&r,
+	tl_feed(&r,
 	     "2024-06-28T10:15:02.123Z,198.51.100.23,mail.ext.example,10.0.0.7,EXCH01,08DC,EXCH01\\Default Frontend "
 	     "EXCH01,SMTP,RECEIVE,4242,<CAF=abc@mail.ext.example>,3f2a-11,ceo@corp.example;cfo@corp.example,,48213,2,,,"
 	     "\"Invoice, \"\"urgent\"\"\",attacker@ext.example,attacker@ext.example,,Incoming,,,,",
 	     0);
-	expect(&r, "@time", "2024-06-28T10:15:02");
-	expect(&r, "source.ip", "198.51.100.23");
-	expect(&r, "destination.ip", "10.0.0.7");
-	expect(&r, "host.name", "EXCH01");
-	expect(&r, "event.action", "RECEIVE");
-	expect(&r, "email.message_id", "CAF=abc@mail.ext.example");
-	expect(&r, "email.to.address", "ceo@corp.example;cfo@corp.example");
-	expect(&r, "email.from.address", "attacker@ext.example");
-	expect(&r, "email.subject", "Invoice, \"urgent\"");
-	expect(&r, "email.direction", "Incoming");
-	expect(&r, "network.bytes", "48213");
-	expect(&r, "connector-id", "EXCH01\\Default Frontend EXCH01");
+	tl_expect(&r, "@time", "2024-06-28T10:15:02");
+	tl_expect(&r, "source.ip", "198.51.100.23");
+	tl_expect(&r, "destination.ip", "10.0.0.7");
+	tl_expect(&r, "host.name", "EXCH01");
+	tl_expect(&r, "event.action", "RECEIVE");
+	tl_expect(&r, "email.message_id", "CAF=abc@mail.ext.example");
+	tl_expect(&r, "email.to.address", "ceo@corp.example;cfo@corp.example");
+	tl_expect(&r, "email.from.address", "attacker@ext.example");
+	tl_expect(&r, "email.subject", "Invoice, \"urgent\"");
+	tl_expect(&r, "email.direction", "Incoming");
+	tl_expect(&r, "network.bytes", "48213");
+	tl_expect(&r, "connector-id", "EXCH01\\Default Frontend EXCH01");
 	assert_true(sv_eq_cstr(r.ev.ls.service, "exchange"));
 	assert_true(sv_eq_cstr(r.ev.ls.category, "email"));
 	/* an unterminated quote */
-	feed(&r, "2024-06-28T10:15:02.123Z,\"x", -1);
+	tl_feed(&r, "2024-06-28T10:15:02.123Z,\"x", -1);
 	tl_close(&r);
 }
 

@@ -8,15 +8,7 @@
 
 #include <cmocka.h>
 
-#include "../integration/textlogs-util.h"
-
-static void expect(tl_run *r, const char *name, const char *want)
-{
-	char b[1024];
-	const char *got = !strcmp(name, "@time") ? tl_time(r, b, sizeof(b)) : tl_get_name(r, name, b, sizeof(b));
-	if (strcmp(got, want) != 0)
-		fail_msg("%s: want '%s' got '%s'", name, want, got);
-}
+#include "textlogs-test.h"
 
 static void test_security(void **s)
 {
@@ -33,17 +25,17 @@ static void test_security(void **s)
 		"<Data Name=\"LogonType\">3</Data><Data Name=\"Note\">a &amp; b &lt;c&gt; &#233; &#x1F600; &bogus;</Data>"
 		"</EventData></Event>";
 	assert_int_equal(tl_line(&r, l, strlen(l)), 0);
-	expect(&r, "@time", "2024-03-01T01:02:03");
-	expect(&r, "EventID", "4625");
-	expect(&r, "Channel", "Security");
-	expect(&r, "Provider_Name", "Microsoft-Windows-Security-Auditing");
-	expect(&r, "Computer", "dc1.corp.example");
-	expect(&r, "Execution_ProcessID", "640");
-	expect(&r, "Security_UserID", "S-1-5-18");
-	expect(&r, "TargetUserName", "alice");
-	expect(&r, "IpAddress", "203.0.113.5");
-	expect(&r, "Note", "a & b <c> \xc3\xa9 \xf0\x9f\x98\x80 &bogus;");
-	expect(&r, "source.ip", "203.0.113.5");
+	tl_expect(&r, "@time", "2024-03-01T01:02:03");
+	tl_expect(&r, "EventID", "4625");
+	tl_expect(&r, "Channel", "Security");
+	tl_expect(&r, "Provider_Name", "Microsoft-Windows-Security-Auditing");
+	tl_expect(&r, "Computer", "dc1.corp.example");
+	tl_expect(&r, "Execution_ProcessID", "640");
+	tl_expect(&r, "Security_UserID", "S-1-5-18");
+	tl_expect(&r, "TargetUserName", "alice");
+	tl_expect(&r, "IpAddress", "203.0.113.5");
+	tl_expect(&r, "Note", "a & b <c> \xc3\xa9 \xf0\x9f\x98\x80 &bogus;");
+	tl_expect(&r, "source.ip", "203.0.113.5");
 	assert_true(sv_eq_cstr(r.ev.ls.product, "windows"));
 	assert_true(sv_eq_cstr(r.ev.ls.service, "security"));
 	const char *bad = "<Event><System><Channel>X</Channel></System></Event>";

@@ -1,6 +1,5 @@
 /* ruleset — the public Sigma API (spoor/rules.h): load files and
  * directories, compile against the context, match events, format alerts. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "base/timeparse.h"
+#include "input/input.h"
 #include "detect/sigma/sigma-int.h"
 #include "event/event-int.h"
 #include "event/field.h"
@@ -362,77 +362,40 @@ static int add_file(spoor_ruleset *rs, const char *path, spoor_diag *diag)
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool is_yaml(const char *n)
 {
 	size_t l = strlen(n);
 	return (l > 4 && !strcmp(n + l - 4, ".yml")) || (l > 5 && !strcmp(n + l - 5, ".yaml"));
 }
 
-static int add_dir(spoor_ruleset *rs, const char *dir, unsigned depth, spoor_diag *diag)
+/* Every .yml/.yaml file below dir, in the scanner's deterministic order
+ * (pathlist_add), leaving out hidden files and folders (.github, ...). */
+static int add_dir(spoor_ruleset *rs, const char *dir, spoor_diag *diag)
 {
-	if (depth > RULES_MAX_DEPTH)
-		return 0;
-	DIR *d = opendir(dir);
-	if (!d) {
-		spoor_diag e = SPOOR_DIAG_INIT;
-		diag_set(&e, SPOOR_EIO, "cannot open directory: %s", strerror(errno));
-		snprintf(e.source, sizeof(e.source), "%s", dir);
+	pathlist pl = {0};
+	spoor_diag e = SPOOR_DIAG_INIT;
+	int rc = pathlist_add(&pl, dir, RULES_MAX_DEPTH, &e);
+	if (rc == SPOOR_ENOMEM) {
+		pathlist_done(&pl);
+		return diag_set(diag, rc, "out of memory");
+	}
+	if (rc < 0) {
+		/* an unreadable folder: reported, the rest is still loaded */
 		report(rs, &e);
 		rs->st.files_bad++;
-		return 0;
 	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	int rc = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
+	rc = 0;
+	size_t dl = strlen(dir);
+	for (size_t i = 0; i < pl.n && rc == 0; i++) {
+		const char *f = pl.v[i];
+		if (!is_yaml(f) || strstr(f + dl, "/."))
 			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			char **v = xreallocarray(names, nc, sizeof(*v));
-			if (!v) {
-				rc = SPOOR_ENOMEM;
-				break;
-			}
-			names = v;
-			cap = nc;
-		}
-		size_t l = strlen(dir) + strlen(e->d_name) + 2;
-		names[n] = xmalloc(l);
-		if (!names[n]) {
-			rc = SPOOR_ENOMEM;
-			break;
-		}
-		snprintf(names[n], l, "%s/%s", dir, e->d_name);
-		n++;
+		if (rs->st.files >= RULES_MAX_FILES)
+			rc = diag_set(diag, SPOOR_ELIMIT, "more than %d rule files", RULES_MAX_FILES);
+		else
+			rc = add_file(rs, f, diag);
 	}
-	closedir(d);
-	if (rc == 0 && n)
-		qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct stat st;
-		if (stat(names[i], &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			rc = add_dir(rs, names[i], depth + 1, diag);
-		else if (S_ISREG(st.st_mode) && is_yaml(names[i])) {
-			if (rs->st.files >= RULES_MAX_FILES)
-				rc = diag_set(diag, SPOOR_ELIMIT, "more than %d rule files", RULES_MAX_FILES);
-			else
-				rc = add_file(rs, names[i], diag);
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	if (rc == SPOOR_ENOMEM)
-		diag_set(diag, rc, "out of memory");
+	pathlist_done(&pl);
 	return rc;
 }
 
@@ -448,7 +411,7 @@ SPOOR_API int spoor_ruleset_add(spoor_ruleset *rs, const char *path, spoor_diag 
 		char *p = xstrndup(path, l);
 		if (!p)
 			return diag_set(diag, SPOOR_ENOMEM, "out of memory");
-		int rc = add_dir(rs, p, 0, diag);
+		int rc = add_dir(rs, p, diag);
 		free(p);
 		return rc;
 	}
