@@ -51,8 +51,8 @@ static void on_bad(spoor_bad_kind kind, const spoor_diag *d, void *payload)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: bench-parse validate|flatten|scan FILE\n");
+	if (argc < 3 || (argc > 3 && strcmp(argv[1], "scan") != 0)) {
+		fprintf(stderr, "usage: bench-parse validate|flatten FILE | bench-parse scan PATH...\n");
 		return 2;
 	}
 	const char *mode = argv[1], *path = argv[2];
@@ -80,7 +80,13 @@ int main(int argc, char **argv)
 		so.on_bad = on_bad;
 		so.payload = &bad;
 		spoor_scanner *sc = NULL;
-		if (spoor_scanner_new(&sc, ctx, &so, &d) < 0 || spoor_scanner_add(sc, path) < 0) {
+		int added = 0;
+		if (spoor_scanner_new(&sc, ctx, &so, &d) == 0) {
+			/* scan takes any number of paths */
+			for (int k = 2; k < argc && added >= 0; k++)
+				added = spoor_scanner_add(sc, argv[k]);
+		}
+		if (!sc || added < 0) {
 			fprintf(stderr, "bench-parse: %s\n", d.msg);
 			rc = 1;
 		} else {

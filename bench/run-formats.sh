@@ -118,12 +118,22 @@ t zeek-rg-regex "$(sz "$ZEEK")" sh -c "rg -c '\\tNXDOMAIN\\t' '$ZEEK' >/dev/null
 t zeek-spoor-parse "$(sz "$ZEEK")" $PIN "$PARSE" scan "$ZEEK"
 t zeek-spoor-cat "$(sz "$ZEEK")" sh -c "$PIN '$SPOOR' cat -q --no-progress '$ZEEK' >/dev/null"
 
-EVB=$(find "$EVTXDIR" -name '*.evtx' -printf '%s\n' | awk '{s += $1} END {print s}')
+# EVTX: the corpus read EVTX_REPEAT times (default 5, ~270 MB) by every
+# tool, so that start-up costs do not dominate
+REP=${EVTX_REPEAT:-5}
+EVB1=$(find "$EVTXDIR" -name '*.evtx' -printf '%s\n' | awk '{s += $1} END {print s}')
+EVB=$((EVB1 * REP))
 find "$EVTXDIR" -name '*.evtx' -print0 | xargs -0 cat >/dev/null
-find "$EVTXDIR" -name '*.evtx' | sort >"$OUT/evtx-files"
+find "$EVTXDIR" -name '*.evtx' | sort >"$OUT/evtx-once"
+: >"$OUT/evtx-files"
+k=0
+while [ "$k" -lt "$REP" ]; do
+	cat "$OUT/evtx-once" >>"$OUT/evtx-files"
+	k=$((k + 1))
+done
 split -n l/2 "$OUT/evtx-files" "$OUT/evtx-half."
-t evtx-spoor-parse-1core "$EVB" $PIN "$PARSE" scan "$EVTXDIR"
-t evtx-spoor-cat-1core "$EVB" sh -c "$PIN '$SPOOR' cat -q --no-progress '$EVTXDIR' >/dev/null"
+t evtx-spoor-parse-1core "$EVB" sh -c "tr '\\n' '\\0' < '$OUT/evtx-files' | $PIN xargs -0 '$PARSE' scan"
+t evtx-spoor-cat-1core "$EVB" sh -c "tr '\\n' '\\0' < '$OUT/evtx-files' | $PIN xargs -0 '$SPOOR' cat -q --no-progress >/dev/null"
 # two cores: the file list in two halves, one spoor process each (spoor has
 # no -j yet: this is the process-level figure)
 t evtx-spoor-cat-2procs "$EVB" sh -c "for h in '$OUT'/evtx-half.*; do tr '\\n' '\\0' < \"\$h\" | xargs -0 '$SPOOR' cat -q --no-progress >/dev/null & done; wait"
@@ -138,7 +148,7 @@ fi
 	echo "## Text formats and EVTX (bench/run-formats.sh)"
 	echo
 	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg); median of $RUNS runs; spoor pinned to one core with taskset"
-	echo "- syslog: $(sz "$SYSLOG") bytes (real auth.log + Postfix/Dovecot lines, repeated); W3C: $(sz "$IIS") bytes of IIS/OWA/EWS/ActiveSync lines; Zeek: $(sz "$ZEEK") bytes of wrccdc dns.log TSV; EVTX: $EVB bytes in 281 real files"
+	echo "- syslog: $(sz "$SYSLOG") bytes (real auth.log + Postfix/Dovecot lines, repeated); W3C: $(sz "$IIS") bytes of IIS/OWA/EWS/ActiveSync lines; Zeek: $(sz "$ZEEK") bytes of wrccdc dns.log TSV; EVTX: the 281 real files of mitre-attack-cc0 read $REP times ($EVB bytes)"
 	echo "- spoor-parse = the scanner with format detection and program parsers, no output (bench-parse scan); spoor-cat = JSON lines to /dev/null"
 	echo
 	echo "| run | wall s | MB/s (wall) | MB/s (CPU) | events/s (wall) | peak RSS MiB |"
@@ -153,7 +163,9 @@ fi
 		if ("syslog-spoor-parse" in w)
 			printf "| syslog with program parsing >= 200 MB/s, one core | %.0f MB/s | %.0f MB/s | %s |\n", b["syslog-spoor-parse"] / w["syslog-spoor-parse"] / 1e6, b["syslog-spoor-parse"] / c["syslog-spoor-parse"] / 1e6, (b["syslog-spoor-parse"] / c["syslog-spoor-parse"] / 1e6 >= 200 ? "met" : "MISSED")
 		if ("evtx-evtxexport-1core" in w && "evtx-spoor-parse-1core" in w)
-			printf "| EVTX >= 20x evtxexport, one core | %.1fx | %.1fx | %s |\n", w["evtx-evtxexport-1core"] / w["evtx-spoor-parse-1core"], c["evtx-evtxexport-1core"] / c["evtx-spoor-parse-1core"], (c["evtx-evtxexport-1core"] / c["evtx-spoor-parse-1core"] >= 20 ? "met" : "MISSED")
+			printf "| EVTX >= 20x evtxexport, one core (spoor-parse: the scanner, no output) | %.1fx | %.1fx | %s |\n", w["evtx-evtxexport-1core"] / w["evtx-spoor-parse-1core"], c["evtx-evtxexport-1core"] / c["evtx-spoor-parse-1core"], (c["evtx-evtxexport-1core"] / c["evtx-spoor-parse-1core"] >= 20 ? "met" : "MISSED")
+		if ("evtx-evtxexport-1core" in w && "evtx-spoor-cat-1core" in w)
+			printf "| EVTX spoor cat (JSON out) vs evtxexport (XML out), one core | %.1fx | %.1fx | (reference) |\n", w["evtx-evtxexport-1core"] / w["evtx-spoor-cat-1core"], c["evtx-evtxexport-1core"] / c["evtx-spoor-cat-1core"]
 	}' "$OUT/rows"
 } >>"$RES"
 say "appended to $RES"
