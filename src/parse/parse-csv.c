@@ -83,8 +83,9 @@ static char pick_sep(spoor_sv l)
 	return cnt[best] ? cand[best] : 0;
 }
 
-/* Next value (RFC 4180).  0 ok, 1 ok and it was the last, <0 bad. */
-static int next_val(spoor_event *ev, spoor_sv *s, char sep, spoor_sv *out)
+/* Next value (RFC 4180).  0 ok, 1 ok and it was the last, <0 bad.  Also
+ * used by the W3C reader for Exchange's CSV logs. */
+int csv_value_next(spoor_event *ev, spoor_sv *s, char sep, spoor_sv *out)
 {
 	if (s->n && s->p[0] == '"') {
 		size_t i = 1;
@@ -147,7 +148,7 @@ static int header(csv_state *st, const parse_env *env, spoor_sv line)
 	spoor_sv s = line, v;
 	st->nf = 0;
 	for (;;) {
-		int r = next_val(NULL, &s, st->sep, &v);
+		int r = csv_value_next(NULL, &s, st->sep, &v);
 		if (r < 0)
 			return diag_set(env->diag, SPOOR_EPARSE, "csv: bad quoting in the header");
 		if (st->nf >= CSV_MAX)
@@ -208,7 +209,7 @@ static int csv_parse_line(void *state, const parse_env *env, spoor_sv line, spoo
 	size_t f = 0;
 	int r;
 	for (;;) {
-		int k = next_val(ev, &s, st->sep, &v);
+		int k = csv_value_next(ev, &s, st->sep, &v);
 		if (k == SPOOR_ENOMEM)
 			return k;
 		if (k < 0)
@@ -274,7 +275,7 @@ static int csv_sniff(spoor_sv head)
 	size_t cells = 0;
 	spoor_sv t = l1, v;
 	for (;;) {
-		int r = next_val(NULL, &t, sep, &v);
+		int r = csv_value_next(NULL, &t, sep, &v);
 		if (r < 0)
 			return 0;
 		v = sv_trim(v);
@@ -301,7 +302,7 @@ static int csv_sniff(spoor_sv head)
 	size_t c2 = 1;
 	t = l2;
 	for (;;) {
-		int r = next_val(NULL, &t, sep, &v);
+		int r = csv_value_next(NULL, &t, sep, &v);
 		if (r < 0)
 			return 20;
 		if (r == 1)

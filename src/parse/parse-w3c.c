@@ -260,60 +260,6 @@ static const char *exchange_app(spoor_sv stem)
 	return NULL;
 }
 
-/* Next CSV value at *s (RFC 4180); unquoted into the arena when needed. */
-static int csv_next(spoor_event *ev, spoor_sv *s, char sep, spoor_sv *out)
-{
-	if (s->n && s->p[0] == '"') {
-		size_t i = 1;
-		bool dq = false;
-		for (;;) {
-			if (i >= s->n)
-				return SPOOR_EPARSE;
-			if (s->p[i] == '"') {
-				if (i + 1 < s->n && s->p[i + 1] == '"') {
-					dq = true;
-					i += 2;
-					continue;
-				}
-				break;
-			}
-			i++;
-		}
-		spoor_sv v = sv_make(s->p + 1, i - 1);
-		*s = sl_skip(*s, i + 1);
-		if (s->n && s->p[0] != sep)
-			return SPOOR_EPARSE;
-		if (s->n)
-			*s = sl_skip(*s, 1);
-		else
-			s->p = NULL; /* consumed the last value */
-		if (dq) {
-			char *c = arena_alloc(&ev->ar, v.n);
-			if (!c)
-				return SPOOR_ENOMEM;
-			size_t k = 0;
-			for (size_t m = 0; m < v.n; m++) {
-				c[k++] = v.p[m];
-				if (v.p[m] == '"')
-					m++;
-			}
-			v = sv_make(c, k);
-		}
-		*out = v;
-		return 0;
-	}
-	const char *q = s->n ? memchr(s->p, sep, s->n) : NULL;
-	if (q) {
-		*out = sv_make(s->p, (size_t)(q - s->p));
-		*s = sl_skip(*s, (size_t)(q - s->p) + 1);
-	} else {
-		*out = *s;
-		*s = sl_skip(*s, s->n);
-		s->p = NULL;
-	}
-	return 0;
-}
-
 int w3c_role(spoor_sv name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(role_names); i++) {
@@ -482,11 +428,13 @@ static int w3c_parse_line(void *state, const parse_env *env, spoor_sv line, spoo
 	size_t i = 0;
 	for (; i < st->nf && s.p; i++) {
 		if (st->csv) {
-			if ((r = csv_next(ev, &s, sep, &v)) < 0) {
+			if ((r = csv_value_next(ev, &s, sep, &v)) < 0) {
 				if (r == SPOOR_ENOMEM)
 					return r;
 				return diag_set(env->diag, SPOOR_EPARSE, "W3C: bad quoting in value %zu", i + 1);
 			}
+			if (r == 1)
+				s.p = NULL; /* that was the last value */
 		} else {
 			const char *q = s.n ? memchr(s.p, ' ', s.n) : NULL;
 			if (q) {

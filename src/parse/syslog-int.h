@@ -56,6 +56,11 @@ static inline bool sl_starts(spoor_sv s, const char *lit, size_t ln)
 #define SL_STARTS(s, lit) sl_starts((s), (lit), sizeof(lit) - 1)
 
 /* Drop n bytes from the front. */
+/* The next RFC 4180 value of a CSV line at *s (parse-csv.c): quotes and
+ * doubled quotes undone (into ev's arena when needed; ev may be NULL to only
+ * split).  0 = a value, 1 = the last value, < 0 = bad quoting. */
+int csv_value_next(spoor_event *ev, spoor_sv *s, char sep, spoor_sv *out);
+
 static inline spoor_sv sl_skip(spoor_sv s, size_t n)
 {
 	return n >= s.n ? sv_make(s.p + s.n, 0) : sv_make(s.p + n, s.n - n);
