@@ -60,6 +60,9 @@ struct spoor_ctx {
 	spoor_tz tz;
 	int year; /* for year-less timestamps; 0 = from file mtime */
 	name_memo memo[_MEMO_MAX];
+	/* JSON scanner: a direct-mapped cache (parent, key bytes) -> id for keys
+	 * the order prediction missed; entries are verified before use */
+	uint32_t keycache[4096];
 };
 
 /* 0 = unknown, MEMO_NONE = no derived name, else derived id + 1. */

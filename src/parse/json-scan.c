@@ -251,6 +251,34 @@ static inline uint32_t predict(jctx *c, uint32_t pid, bool root, uint32_t prev, 
 	return cand;
 }
 
+/* The key-cache slot of (parent, key): a cheap mix of the key's first and
+ * last 8 bytes, its length and the parent. */
+static inline size_t keyslot(uint32_t pid, const char *k, size_t n)
+{
+	uint64_t a = 0, b = 0;
+	if (n >= 8) {
+		memcpy(&a, k, 8);
+		memcpy(&b, k + n - 8, 8);
+	} else {
+		memcpy(&a, k, n);
+	}
+	uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ ((uint64_t)n << 32) ^ pid;
+	h ^= h >> 29;
+	h *= 0xBF58476D1CE4E5B9ull;
+	return (size_t)(h >> 52); /* 12 bits: 4096 slots */
+}
+
+/* Is cand the child `key` of parent pid (root when root)? */
+static inline bool is_child(jctx *c, uint32_t pid, bool root, uint32_t cand, spoor_sv key)
+{
+	spoor_sv cn = field_name(c->ft, cand);
+	if (root)
+		return cn.n == key.n && mem_eq(cn.p, key.p, key.n);
+	spoor_sv pn = field_name(c->ft, pid);
+	return cn.n == pn.n + 1 + key.n && cn.p[pn.n] == '.' && mem_eq(cn.p + pn.n + 1, key.p, key.n) &&
+	       mem_eq(cn.p, pn.p, pn.n);
+}
+
 static inline void remember(jctx *c, uint32_t pid, bool root, uint32_t prev, uint32_t id)
 {
 	if (prev)
@@ -312,10 +340,19 @@ static const char *parse_object(jctx *c, const char *p, uint32_t pid, spoor_sv p
 				}
 				key = sv_make(kb, json_unescape(key.p, key.n, kb));
 			}
-			if (child_name(c, pid, pname, root, key, &cid, &cname) < 0)
+			uint32_t *slot = NULL;
+			if (root || pid) {
+				slot = &c->ev->ctx->keycache[keyslot(root ? 0 : pid, key.p, key.n)];
+				if (*slot && is_child(c, pid, root, *slot, key))
+					cid = *slot;
+			}
+			if (!cid && child_name(c, pid, pname, root, key, &cid, &cname) < 0)
 				return NULL;
-			if (cid)
+			if (cid) {
 				remember(c, pid, root, prev, cid);
+				if (slot)
+					*slot = cid;
+			}
 		}
 		prev = cid;
 		p = parse_value(c, p, cid, cname);
