@@ -1,6 +1,7 @@
 /* field — interning; see field.h. */
 #include "event/field.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,14 +44,20 @@ static int add_text(field_table *t, const char *p, size_t n, uint32_t *off)
 			ncap *= 2;
 		if (ncap > UINT32_MAX)
 			return SPOOR_ELIMIT;
+		/* p may be a view of a name already in the table (a suffix of an
+		 * interned name, say): keep it valid across the realloc */
+		bool inside = t->text && p >= t->text && p < t->text + t->text_len;
+		size_t rel = inside ? (size_t)(p - t->text) : 0;
 		char *np = xrealloc(t->text, ncap);
 		if (!np)
 			return SPOOR_ENOMEM;
 		t->text = np;
 		t->text_cap = ncap;
+		if (inside)
+			p = np + rel;
 	}
 	*off = (uint32_t)t->text_len;
-	memcpy(t->text + t->text_len, p, n);
+	memmove(t->text + t->text_len, p, n);
 	t->text_len += n;
 	t->text[t->text_len++] = 0;
 	return 0;
@@ -109,6 +116,8 @@ static uint32_t new_id(field_table *t, const char *name, size_t len)
 	uint32_t id = t->count++;
 	t->name_off[id] = off;
 	t->name_len[id] = (uint32_t)len;
+	/* read the copy: add_text may have moved the text `name` pointed into */
+	name = t->text + off;
 	bool plain = true;
 	for (size_t i = 0; i < len && plain; i++) {
 		unsigned char c = (unsigned char)name[i];
@@ -148,10 +157,11 @@ uint32_t field_intern(field_table *t, const char *name, size_t len)
 	uint32_t id = field_find(t, name, len);
 	if (id)
 		return id;
+	/* hash before new_id: name may point into the text new_id moves */
+	uint64_t h = child_hash(FULL, name, len);
 	id = new_id(t, name, len);
 	if (!id)
 		return 0;
-	uint64_t h = child_hash(FULL, name, len);
 	if (insert(t, h, FULL, t->name_off[id], (uint32_t)len, id) < 0)
 		return 0;
 	return id;
@@ -169,10 +179,10 @@ uint32_t field_child(field_table *t, uint32_t parent, const char *key, size_t le
 	}
 	/* Build the full name once. */
 	uint32_t id;
+	size_t plen = parent ? t->name_len[parent] : 0;
 	if (parent == 0) {
 		id = field_intern(t, key, len);
 	} else {
-		size_t plen = t->name_len[parent];
 		char stackbuf[256];
 		char *tmp = plen + 1 + len <= sizeof(stackbuf) ? stackbuf : xmalloc(plen + 1 + len);
 		if (!tmp)
@@ -186,10 +196,9 @@ uint32_t field_child(field_table *t, uint32_t parent, const char *key, size_t le
 	}
 	if (!id)
 		return 0;
-	/* Store the key bytes for the child entry. */
-	uint32_t koff;
-	if (add_text(t, key, len, &koff) < 0)
-		return id;
+	/* The child entry's key bytes are the tail of the full name, already
+	 * in the table (no copy, and safe if key pointed into the table). */
+	uint32_t koff = t->name_off[id] + (uint32_t)(parent ? plen + 1 : 0);
 	insert(t, h, parent, koff, (uint32_t)len, id);
 	return id;
 }

@@ -47,7 +47,8 @@ typedef struct field_table {
 
 int field_table_init(field_table *t, size_t max_names);
 void field_table_done(field_table *t);
-/* Intern a full name; SPOOR_FIELD_NONE when full (or on OOM). */
+/* Intern a full name; SPOOR_FIELD_NONE when full (or on OOM).  name may
+ * point into the table itself (a view from field_name). */
 uint32_t field_intern(field_table *t, const char *name, size_t len);
 uint32_t field_find(const field_table *t, const char *name, size_t len);
 /* Child of parent (0 = root) with key: the id of "<parent>.<key>" (or

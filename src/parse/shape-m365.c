@@ -68,8 +68,10 @@ static uint32_t nv_value_id(spoor_ctx *ctx, uint32_t id, uint32_t *prefix)
 			if (k + 5 < sizeof(tmp)) {
 				memcpy(tmp, n.p, k);
 				memcpy(tmp + k, last.p[0] == 'N' ? "Value" : "value", 5);
-				val = field_intern(&ctx->ft, tmp, k + 5);
+				/* intern the prefix first: n views the table, which the
+				 * second intern may move */
 				pre = field_intern(&ctx->ft, n.p, ln);
+				val = field_intern(&ctx->ft, tmp, k + 5);
 			}
 		}
 	}

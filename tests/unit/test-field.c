@@ -1,6 +1,7 @@
 /* Unit tests: field-name interning. */
 #include "unit.h"
 
+#include "base/base.h"
 #include "event/field.h"
 
 static void test_static_ids(void **state)
@@ -76,6 +77,33 @@ static void test_many(void **state)
 	field_table_done(&t);
 }
 
+/* Interning a view of a name already in the table (what shapes do when
+ * they derive "X" from "winlog.event_data.X") must survive the table's
+ * text moving; found by fuzz-scanner. */
+static void test_self_view(void **state)
+{
+	(void)state;
+	field_table t;
+	assert_int_equal(field_table_init(&t, 100000), 0);
+	char name[64];
+	for (unsigned i = 0; i < 5000; i++) {
+		int n = snprintf(name, sizeof(name), "winlog.event_data.Field%u", i);
+		uint32_t id = field_intern(&t, name, (size_t)n);
+		assert_int_not_equal(id, 0);
+		spoor_sv full = field_name(&t, id);
+		spoor_sv tail = sv_make(full.p + 18, full.n - 18); /* "Field<i>" */
+		uint32_t d = field_intern(&t, tail.p, tail.n);
+		assert_int_not_equal(d, 0);
+		snprintf(name, sizeof(name), "Field%u", i);
+		assert_sv_equal(field_name(&t, d), name);
+		/* and as a child key */
+		uint32_t c = field_child(&t, id, field_name(&t, d).p, field_name(&t, d).n);
+		snprintf(name, sizeof(name), "winlog.event_data.Field%u.Field%u", i, i);
+		assert_sv_equal(field_name(&t, c), name);
+	}
+	field_table_done(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -83,6 +111,7 @@ int main(void)
 	    cmocka_unit_test(test_children),
 	    cmocka_unit_test(test_limit),
 	    cmocka_unit_test(test_many),
+	    cmocka_unit_test(test_self_view),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
