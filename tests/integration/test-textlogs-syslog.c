@@ -272,21 +272,6 @@ static void test_fail2ban(void **s)
 
 /* ---- crowdsec ---------------------------------------------------------- */
 
-/* Unquote a Go string literal in place ("a\"b" -> a"b). */
-static void go_unquote(char *s)
-{
-	size_t n = strlen(s);
-	if (n < 2 || s[0] != '"')
-		return;
-	size_t k = 0;
-	for (size_t i = 1; i + 1 < n; i++) {
-		if (s[i] == '\\' && i + 2 < n)
-			i++;
-		s[k++] = s[i];
-	}
-	s[k] = 0;
-}
-
 static void crowdsec_dir(const char *dir, unsigned *checked, unsigned *bad_out)
 {
 	char path[1200], line[8192];
@@ -347,7 +332,7 @@ static void crowdsec_dir(const char *dir, unsigned *checked, unsigned *bad_out)
 			id = F_USER_NAME;
 		if (!id)
 			continue;
-		go_unquote(val);
+		tl_go_unquote(val);
 		if (idx != cur) {
 			cur = idx;
 			if (tl_line(&r, lines[idx], lens[idx]) == 0)

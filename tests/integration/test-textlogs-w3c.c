@@ -25,20 +25,6 @@ static const char *const imap_fields =
 static const char *const smtp_fields =
 	"#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context";
 
-static void go_unquote(char *s)
-{
-	size_t n = strlen(s);
-	if (n < 2 || s[0] != '"')
-		return;
-	size_t k = 0;
-	for (size_t i = 1; i + 1 < n; i++) {
-		if (s[i] == '\\' && i + 2 < n)
-			i++;
-		s[k++] = s[i];
-	}
-	s[k] = 0;
-}
-
 /* Feed header + lines; check parser.assert values; count failures. */
 static void exchange_dir(const char *dir, const char *header, unsigned *checked, unsigned *bad, unsigned *failures,
 			 unsigned *lines_out)
@@ -97,7 +83,7 @@ static void exchange_dir(const char *dir, const char *header, unsigned *checked,
 			*kend = 0;
 			char *val = eq + 4;
 			val[strcspn(val, "\n")] = 0;
-			go_unquote(val);
+			tl_go_unquote(val);
 			const char *got = NULL;
 			if (!strcmp(key, "client_ip"))
 				got = tl_get(&r, F_SOURCE_IP, b, sizeof(b));
@@ -199,7 +185,7 @@ static void test_iis_xml_crowdsec(void **s)
 		*kend = 0;
 		char *val = eq + 4;
 		val[strcspn(val, "\n")] = 0;
-		go_unquote(val);
+		tl_go_unquote(val);
 		for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
 			if (strcmp(key, map[i].key) != 0)
 				continue;

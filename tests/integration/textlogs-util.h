@@ -150,4 +150,20 @@ static inline const char *tl_time(tl_run *r, char *buf, size_t cap)
 	return buf;
 }
 
+/* Unquote a Go string literal in place ("a\"b" -> a"b), as crowdsec's
+ * test expectations write values. */
+static inline void tl_go_unquote(char *s)
+{
+	size_t n = strlen(s);
+	if (n < 2 || s[0] != '"')
+		return;
+	size_t k = 0;
+	for (size_t i = 1; i + 1 < n; i++) {
+		if (s[i] == '\\' && i + 2 < n)
+			i++;
+		s[k++] = s[i];
+	}
+	s[k] = 0;
+}
+
 #endif
