@@ -5,6 +5,8 @@
 #include "spoor/common.h"
 #include "spoor/error.h"
 #include "spoor/event.h"
+#include "spoor/hunt.h"
+#include "spoor/rules.h"
 #include "spoor/output.h"
 #include "spoor/scan.h"
 #include "spoor/version.h"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "spoor/hunt.h"
 #include "spoor/rules.h"
 
 static void help(FILE *f)
@@ -69,17 +70,18 @@ static void csv_event_field(FILE *f, spoor_event *ev, const char *a, const char 
 {
 	spoor_value v;
 	spoor_sv t = {NULL, 0};
-	if ((spoor_event_get(ev, a, strlen(a), &v) == 0 || (b && spoor_event_get(ev, b, strlen(b), &v) == 0)) &&
+	if (ev && (spoor_event_get(ev, a, strlen(a), &v) == 0 || (b && spoor_event_get(ev, b, strlen(b), &v) == 0)) &&
 	    v.type != SPOOR_VT_NULL)
 		spoor_event_text(ev, &v, &t);
 	csv_cell(f, t.p, t.n, false);
 }
 
-static void csv_row(FILE *f, spoor_ctx *ctx, spoor_event *ev, const spoor_rule_info *ri, const spoor_alert *al)
+/* One timeline row per finding (Hayabusa's column names). */
+static void csv_row(FILE *f, const spoor_finding *fd)
 {
-	int64_t ns;
 	char ts[48] = "";
-	if (spoor_event_time(ev, &ns) > 0) {
+	if (fd->ts) {
+		int64_t ns = fd->ts;
 		time_t sec = (time_t)(ns / 1000000000);
 		long ms = (long)((ns % 1000000000) / 1000000);
 		if (ms < 0) {
@@ -93,33 +95,20 @@ static void csv_row(FILE *f, spoor_ctx *ctx, spoor_event *ev, const spoor_rule_i
 		}
 	}
 	csv_cell(f, ts, strlen(ts), false);
-	csv_event_field(f, ev, "host.name", "Computer");
-	const spoor_logsource *ls = spoor_event_logsource(ev);
-	spoor_sv ch = ls->channel.n ? ls->channel : ls->service;
-	csv_cell(f, ch.p, ch.n, false);
-	csv_event_field(f, ev, "EventID", "event.code");
-	const char *lv = spoor_level_name(ri->level);
-	csv_cell(f, lv, strlen(lv), false);
-	csv_cell(f, ri->title, strlen(ri->title), false);
-	csv_cell(f, ri->id ? ri->id : "", ri->id ? strlen(ri->id) : 0, false);
-	/* Details: the matched fields, "name: value ¦ name: value" */
-	char det[2048];
-	size_t dl = 0;
-	for (size_t i = 0; i < al->nfields && dl + 8 < sizeof(det); i++) {
-		spoor_sv nm = spoor_field_name(ctx, al->fields[i]);
-		spoor_value v;
-		spoor_sv t = {NULL, 0};
-		if (spoor_event_get_id(ev, al->fields[i], &v) == 0)
-			spoor_event_text(ev, &v, &t);
-		int w = snprintf(det + dl, sizeof(det) - dl, "%s%.*s: %.*s", i ? " \xC2\xA6 " : "", (int)nm.n,
-				 nm.p ? nm.p : "", (int)(t.n > 512 ? 512 : t.n), t.p ? t.p : "");
-		if (w < 0)
-			break;
-		dl += (size_t)w;
-		if (dl >= sizeof(det))
-			dl = sizeof(det) - 1;
+	csv_event_field(f, fd->ev, "host.name", "Computer");
+	spoor_sv ch = {NULL, 0};
+	if (fd->ev) {
+		const spoor_logsource *ls = spoor_event_logsource(fd->ev);
+		ch = ls->channel.n ? ls->channel : ls->service;
 	}
-	csv_cell(f, det, dl, true);
+	csv_cell(f, ch.p, ch.n, false);
+	csv_event_field(f, fd->ev, "EventID", "event.code");
+	const char *lv = spoor_level_name(fd->level);
+	csv_cell(f, lv, strlen(lv), false);
+	const char *t = fd->rule_name ? fd->rule_name : "";
+	csv_cell(f, t, strlen(t), false);
+	csv_cell(f, fd->rule_id ? fd->rule_id : "", fd->rule_id ? strlen(fd->rule_id) : 0, false);
+	csv_cell(f, fd->details.p, fd->details.n, true);
 }
 
 static double now(void)
@@ -129,15 +118,75 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Alerts per rule, for the summary: a small open-addressing table keyed by
+ * rule name (findings from every engine). */
 typedef struct rcount {
-	size_t rule;
+	char *name;
+	spoor_level level;
 	uint64_t n;
 } rcount;
+
+typedef struct rtable {
+	rcount *v;
+	size_t cap, n;
+} rtable;
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static int rtable_add(rtable *t, const char *name, spoor_level level)
+{
+	if (!name)
+		name = "";
+	if (2 * (t->n + 1) > t->cap) {
+		size_t nc = t->cap ? 2 * t->cap : 256;
+		rcount *nv = calloc(nc, sizeof(*nv));
+		if (!nv)
+			return -1;
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->v[i].name)
+				continue;
+			size_t j = hash_str(t->v[i].name) & (nc - 1);
+			while (nv[j].name)
+				j = (j + 1) & (nc - 1);
+			nv[j] = t->v[i];
+		}
+		free(t->v);
+		t->v = nv;
+		t->cap = nc;
+	}
+	size_t j = hash_str(name) & (t->cap - 1);
+	while (t->v[j].name && strcmp(t->v[j].name, name))
+		j = (j + 1) & (t->cap - 1);
+	if (!t->v[j].name) {
+		t->v[j].name = strdup(name);
+		if (!t->v[j].name)
+			return -1;
+		t->v[j].level = level;
+		t->n++;
+	}
+	t->v[j].n++;
+	return 0;
+}
+
+static void rtable_free(rtable *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->v[i].name);
+	free(t->v);
+}
 
 static int cmp_rc(const void *a, const void *b)
 {
 	const rcount *x = a, *y = b;
-	return x->n != y->n ? (x->n < y->n ? 1 : -1) : (x->rule < y->rule ? -1 : x->rule > y->rule);
+	if (!x->name || !y->name)
+		return !x->name - !y->name;
+	return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->name, y->name);
 }
 
 static bool write_all(int fd, const char *p, size_t n)
@@ -189,6 +238,118 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 	return 1;
 }
 
+/* The run: stages in pipeline order, outputs, counters. */
+typedef struct hunt {
+	spoor_stage *stages[16];
+	size_t nstages;
+	int ofd;
+	FILE *csv;
+	char obuf[1 << 16];
+	size_t olen;
+	uint64_t alerts, by_level[_SPOOR_LEVEL_MAX];
+	rtable counts;
+	bool write_failed;
+} hunt;
+
+static int add_stage(hunt *hu, spoor_stage *st)
+{
+	if (hu->nstages == sizeof(hu->stages) / sizeof(hu->stages[0])) {
+		spoor_stage_free(st);
+		return -1;
+	}
+	hu->stages[hu->nstages++] = st;
+	return 0;
+}
+
+static int on_finding(const spoor_finding *f, void *payload)
+{
+	hunt *hu = payload;
+	hu->alerts++;
+	hu->by_level[f->level < _SPOOR_LEVEL_MAX ? f->level : 0]++;
+	if (rtable_add(&hu->counts, f->rule_name, f->level) < 0)
+		return SPOOR_ENOMEM;
+	if (hu->csv)
+		csv_row(hu->csv, f);
+	const spoor_sv js = f->json;
+	if (hu->olen + js.n > sizeof(hu->obuf)) {
+		if (!write_all(hu->ofd, hu->obuf, hu->olen))
+			goto fail;
+		hu->olen = 0;
+	}
+	if (js.n > sizeof(hu->obuf)) {
+		if (!write_all(hu->ofd, js.p, js.n))
+			goto fail;
+	} else {
+		memcpy(hu->obuf + hu->olen, js.p, js.n);
+		hu->olen += js.n;
+	}
+	return 0;
+fail:
+	hu->write_failed = true;
+	return SPOOR_EIO;
+}
+
+/* Load the Sigma rules and add the Sigma stage.  0 or an exit code. */
+static int sigma_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spoor_ruleset **rsp)
+{
+	spoor_diag d = SPOOR_DIAG_INIT;
+	spoor_rules_options ro = SPOOR_RULES_OPTIONS_INIT;
+	ro.min_level = (spoor_level)ho->min_level;
+	ro.on_error = on_rule_error;
+	ro.payload = ho->h;
+	ro.placeholders = ho->ph;
+	if (spoor_ruleset_new(rsp, ctx, &ro, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	}
+	spoor_ruleset *rs = *rsp;
+	for (int i = 0; i < ho->nrules; i++) {
+		if (spoor_ruleset_add(rs, ho->rules[i], &d) < 0) {
+			fprintf(stderr, "spoor hunt: %s\n", d.msg);
+			return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+		}
+	}
+	spoor_rules_stats rst = {0};
+	spoor_ruleset_stats(rs, &rst);
+	if (!s->quiet)
+		fprintf(stderr,
+			"spoor hunt: %" PRIu64 " rules loaded, %" PRIu64 " run, %" PRIu64 " could not be loaded%s\n",
+			rst.loaded, rst.active, rst.failed,
+			rst.failed && !ho->h->show ? " (spoor rules check PATH lists them)" : "");
+	if (!rst.active) {
+		fprintf(stderr, "spoor hunt: no rule to run\n");
+		return EXIT_USAGE;
+	}
+	spoor_stage *st = NULL;
+	if (spoor_sigma_stage_new(&st, rs, &d) < 0 || add_stage(hu, st) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg[0] ? d.msg : "too many stages");
+		return EXIT_FAIL;
+	}
+	if (s->verbose) {
+		spoor_ruleset_stats(rs, &rst);
+		fprintf(stderr,
+			"spoor hunt: %" PRIu64 " rules run only when one of %" PRIu64 " literal atoms (%" PRIu64
+			" Vectorscan databases) is seen\n",
+			rst.prefiltered, rst.atoms, rst.atom_dbs);
+	}
+	return 0;
+}
+
+/* Build the stages, in pipeline order: evidence, enrichers, detectors.
+ * 0 or an exit code. */
+static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spoor_ruleset **rs)
+{
+	int rc = 0;
+	/* detectors */
+	if (rc == 0 && ho->nrules)
+		rc = sigma_setup(hu, ctx, ho, s, rs);
+	if (rc == 0 && !hu->nstages) {
+		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH\n");
+		rc = EXIT_USAGE;
+	}
+	return rc;
+}
+
 int cmd_hunt(int argc, char **argv)
 {
 	scan_cli s;
@@ -197,104 +358,47 @@ int cmd_hunt(int argc, char **argv)
 	hunt_opts ho = {0};
 	ho.h = &h;
 	ho.rules = calloc((size_t)argc, sizeof(char *));
-	if (!ho.rules)
+	hunt *hu = calloc(1, sizeof(*hu));
+	if (!ho.rules || !hu) {
+		free(ho.rules);
+		free(hu);
 		return EXIT_FAIL;
-	int rc = scan_cli_args(&s, "hunt", argc, argv, help, hunt_option, &ho);
-	if (rc < 0 && !ho.nrules) {
-		fprintf(stderr, "spoor hunt: give Sigma rules with --rules PATH (there is no default rule set yet)\n");
-		rc = EXIT_USAGE;
 	}
+	int rc = scan_cli_args(&s, "hunt", argc, argv, help, hunt_option, &ho);
 	if (rc >= 0) {
 		scan_cli_done(&s);
 		free(ho.rules);
+		free(hu);
 		return rc;
 	}
 	rc = 0;
-	const char *out_path = ho.out_path, *csv_path = ho.csv_path, *ph = ho.ph;
-	int min_level = ho.min_level;
-	char **rules = ho.rules;
-	int nrules = ho.nrules;
 	double t0 = now();
-	int ofd = STDOUT_FILENO;
-	if (out_path) {
-		ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (ofd < 0) {
-			fprintf(stderr, "spoor hunt: %s: %s\n", out_path, strerror(errno));
-			scan_cli_done(&s);
-			free(rules);
-			return EXIT_FAIL;
-		}
-	}
-	FILE *csv = NULL;
-	if (csv_path) {
-		csv = fopen(csv_path, "w");
-		if (!csv) {
-			fprintf(stderr, "spoor hunt: %s: %s\n", csv_path, strerror(errno));
-			if (out_path)
-				close(ofd);
-			scan_cli_done(&s);
-			free(rules);
-			return EXIT_FAIL;
-		}
-		fputs("Timestamp,Computer,Channel,EventID,Level,RuleTitle,RuleID,Details\n", csv);
-	}
+	hu->ofd = STDOUT_FILENO;
 	spoor_ctx *ctx = NULL;
 	spoor_scanner *sc = NULL;
 	spoor_ruleset *rs = NULL;
-	spoor_matcher *m = NULL;
 	spoor_diag d = SPOOR_DIAG_INIT;
-	rcount *counts = NULL;
-	rc = scan_cli_open(&s, &ctx, &sc);
-	spoor_rules_options ro = SPOOR_RULES_OPTIONS_INIT;
-	ro.min_level = (spoor_level)min_level;
-	ro.on_error = on_rule_error;
-	ro.payload = &h;
-	ro.placeholders = ph;
-	if (rc == 0 && spoor_ruleset_new(&rs, ctx, &ro, &d) < 0) {
-		fprintf(stderr, "spoor hunt: %s\n", d.msg);
-		rc = d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
-	}
-	for (int i = 0; i < nrules && rc == 0; i++) {
-		if (spoor_ruleset_add(rs, rules[i], &d) < 0) {
-			fprintf(stderr, "spoor hunt: %s\n", d.msg);
-			rc = d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
-		}
-	}
-	spoor_rules_stats rst = {0};
-	if (rs)
-		spoor_ruleset_stats(rs, &rst);
-	if (rc == 0) {
-		if (!s.quiet)
-			fprintf(stderr,
-				"spoor hunt: %" PRIu64 " rules loaded, %" PRIu64 " run, %" PRIu64
-				" could not be loaded%s\n",
-				rst.loaded, rst.active, rst.failed,
-				rst.failed && !h.show ? " (spoor rules check PATH lists them)" : "");
-		if (!rst.active) {
-			fprintf(stderr, "spoor hunt: no rule to run\n");
-			rc = EXIT_USAGE;
-		}
-	}
-	if (rc == 0 && spoor_matcher_new(&m, rs, &d) < 0) {
-		fprintf(stderr, "spoor hunt: %s\n", d.msg);
-		rc = EXIT_FAIL;
-	}
-	size_t nr = rs ? spoor_ruleset_count(rs) : 0;
-	if (m && s.verbose) {
-		spoor_ruleset_stats(rs, &rst);
-		fprintf(stderr,
-			"spoor hunt: %" PRIu64 " rules run only when one of %" PRIu64 " literal atoms (%" PRIu64
-			" Vectorscan databases) is seen\n",
-			rst.prefiltered, rst.atoms, rst.atom_dbs);
-	}
-	if (rc == 0) {
-		counts = calloc(nr + 1, sizeof(*counts));
-		if (!counts)
+	if (ho.out_path) {
+		hu->ofd = open(ho.out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (hu->ofd < 0) {
+			fprintf(stderr, "spoor hunt: %s: %s\n", ho.out_path, strerror(errno));
 			rc = EXIT_FAIL;
+		}
 	}
-	uint64_t events = 0, alerts = 0, by_level[_SPOOR_LEVEL_MAX] = {0};
-	char obuf[1 << 16];
-	size_t olen = 0;
+	if (rc == 0 && ho.csv_path) {
+		hu->csv = fopen(ho.csv_path, "w");
+		if (!hu->csv) {
+			fprintf(stderr, "spoor hunt: %s: %s\n", ho.csv_path, strerror(errno));
+			rc = EXIT_FAIL;
+		} else {
+			fputs("Timestamp,Computer,Channel,EventID,Level,RuleTitle,RuleID,Details\n", hu->csv);
+		}
+	}
+	if (rc == 0)
+		rc = scan_cli_open(&s, &ctx, &sc);
+	if (rc == 0)
+		rc = build_stages(hu, ctx, &ho, &s, &rs);
+	uint64_t events = 0;
 	while (rc == 0) {
 		spoor_event *ev;
 		int r = spoor_scanner_next(sc, &ev, &d);
@@ -306,88 +410,72 @@ int cmd_hunt(int argc, char **argv)
 			break;
 		}
 		events++;
-		int na = spoor_matcher_match(m, ev);
-		if (na < 0) {
-			fprintf(stderr, "spoor hunt: matching failed: %s\n", spoor_strerror(na));
-			rc = EXIT_FAIL;
-			break;
-		}
-		for (int k = 0; k < na && rc == 0; k++) {
-			spoor_alert al;
-			spoor_sv js;
-			if (spoor_matcher_alert(m, (size_t)k, &al) < 0 ||
-			    spoor_matcher_alert_json(m, (size_t)k, ev, &js) < 0) {
-				fprintf(stderr, "spoor hunt: cannot format an alert (out of memory)\n");
+		for (size_t i = 0; i < hu->nstages && rc == 0; i++) {
+			r = spoor_stage_event(hu->stages[i], ev, on_finding, hu);
+			if (r < 0) {
+				if (hu->write_failed)
+					fprintf(stderr, "spoor hunt: cannot write alerts: %s\n", strerror(errno));
+				else
+					fprintf(stderr, "spoor hunt: %s: %s\n", spoor_stage_name(hu->stages[i]),
+						spoor_strerror(r));
 				rc = EXIT_FAIL;
-				break;
-			}
-			alerts++;
-			counts[al.rule].rule = al.rule;
-			counts[al.rule].n++;
-			spoor_rule_info ri;
-			if (spoor_ruleset_rule(rs, al.rule, &ri) == 0) {
-				by_level[ri.level]++;
-				if (csv)
-					csv_row(csv, ctx, ev, &ri, &al);
-			}
-			if (olen + js.n > sizeof(obuf)) {
-				if (!write_all(ofd, obuf, olen)) {
-					fprintf(stderr, "spoor hunt: cannot write alerts: %s\n", strerror(errno));
-					rc = EXIT_FAIL;
-					break;
-				}
-				olen = 0;
-			}
-			if (js.n > sizeof(obuf)) {
-				if (!write_all(ofd, js.p, js.n)) {
-					fprintf(stderr, "spoor hunt: cannot write alerts: %s\n", strerror(errno));
-					rc = EXIT_FAIL;
-				}
-			} else {
-				memcpy(obuf + olen, js.p, js.n);
-				olen += js.n;
 			}
 		}
 		scan_cli_tick(&s, sc, events);
 	}
-	if (olen && !write_all(ofd, obuf, olen) && rc == 0) {
+	/* end of input: windows close, summaries come out, state is saved */
+	for (size_t i = 0; i < hu->nstages && (rc == 0 || rc == EXIT_BADINPUT); i++) {
+		d = (spoor_diag)SPOOR_DIAG_INIT;
+		int r = spoor_stage_finish(hu->stages[i], on_finding, hu, &d);
+		if (r < 0) {
+			fprintf(stderr, "spoor hunt: %s: %s\n", spoor_stage_name(hu->stages[i]),
+				d.msg[0] ? d.msg : spoor_strerror(r));
+			rc = EXIT_FAIL;
+		}
+	}
+	if (hu->olen && !write_all(hu->ofd, hu->obuf, hu->olen) && rc == 0) {
 		fprintf(stderr, "spoor hunt: cannot write alerts: %s\n", strerror(errno));
 		rc = EXIT_FAIL;
 	}
-	if (sc && !s.quiet && m) {
+	if (sc && !s.quiet && hu->nstages) {
 		double dt = now() - t0;
-		fprintf(stderr, "spoor hunt: %" PRIu64 " events, %" PRIu64 " alerts", events, alerts);
+		fprintf(stderr, "spoor hunt: %" PRIu64 " events, %" PRIu64 " alerts", events, hu->alerts);
 		for (int l = _SPOOR_LEVEL_MAX - 1; l >= 0; l--)
-			if (by_level[l])
-				fprintf(stderr, ", %" PRIu64 " %s", by_level[l],
+			if (hu->by_level[l])
+				fprintf(stderr, ", %" PRIu64 " %s", hu->by_level[l],
 					l ? spoor_level_name((spoor_level)l) : "no level");
 		fprintf(stderr, " in %.2f s\n", dt);
-		if (alerts && counts) {
-			qsort(counts, nr, sizeof(*counts), cmp_rc);
-			for (size_t i = 0; i < nr && i < 20 && counts[i].n; i++) {
-				spoor_rule_info ri;
-				if (spoor_ruleset_rule(rs, counts[i].rule, &ri) == 0)
-					fprintf(stderr, "  %7" PRIu64 "  %-13s %s\n", counts[i].n,
-						ri.level ? spoor_level_name(ri.level) : "-", ri.title);
-			}
+		for (size_t i = 0; i < hu->nstages && s.verbose; i++) {
+			const char *sum = spoor_stage_summary(hu->stages[i]);
+			if (sum[0])
+				fprintf(stderr, "spoor hunt: %s: %s\n", spoor_stage_name(hu->stages[i]), sum);
+		}
+		if (hu->alerts && hu->counts.n) {
+			qsort(hu->counts.v, hu->counts.cap, sizeof(*hu->counts.v), cmp_rc);
+			for (size_t i = 0; i < hu->counts.cap && i < 20 && hu->counts.v[i].name; i++)
+				fprintf(stderr, "  %7" PRIu64 "  %-13s %s\n", hu->counts.v[i].n,
+					hu->counts.v[i].level ? spoor_level_name(hu->counts.v[i].level) : "-",
+					hu->counts.v[i].name);
 		}
 	}
 	if (sc)
 		rc = scan_cli_finish(&s, sc, rc);
-	if (csv && (fclose(csv) != 0) && rc == 0) {
-		fprintf(stderr, "spoor hunt: %s: cannot write: %s\n", csv_path, strerror(errno));
+	if (hu->csv && (fclose(hu->csv) != 0) && rc == 0) {
+		fprintf(stderr, "spoor hunt: %s: cannot write: %s\n", ho.csv_path, strerror(errno));
 		rc = EXIT_FAIL;
 	}
-	if (out_path && ofd >= 0 && close(ofd) < 0 && rc == 0) {
-		fprintf(stderr, "spoor hunt: %s: %s\n", out_path, strerror(errno));
+	if (ho.out_path && hu->ofd >= 0 && close(hu->ofd) < 0 && rc == 0) {
+		fprintf(stderr, "spoor hunt: %s: %s\n", ho.out_path, strerror(errno));
 		rc = EXIT_FAIL;
 	}
-	free(counts);
-	spoor_matcher_free(m);
+	for (size_t i = 0; i < hu->nstages; i++)
+		spoor_stage_free(hu->stages[i]);
+	rtable_free(&hu->counts);
 	spoor_ruleset_free(rs);
 	spoor_scanner_free(sc);
 	spoor_ctx_free(ctx);
 	scan_cli_done(&s);
-	free(rules);
+	free(ho.rules);
+	free(hu);
 	return rc;
 }

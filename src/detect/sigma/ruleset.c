@@ -9,14 +9,13 @@
 
 #include "base/timeparse.h"
 #include "input/input.h"
+#include "detect/alert.h"
 #include "detect/sigma/sigma-int.h"
 #include "event/event-int.h"
 #include "event/field.h"
 #include "spoor/rules.h"
 
 #define RULES_MAX_FILES	   100000
-#define ALERT_MAX_VALUE	   1024 /* bytes of one matched value in an alert */
-#define ALERT_MAX_RULE_STR 4096 /* bytes of a rule's title, id, path in an alert */
 #define RULES_MAX_DEPTH	   16
 
 typedef struct rentry {
@@ -610,77 +609,20 @@ SPOOR_API int spoor_matcher_alert(const spoor_matcher *m, size_t i, spoor_alert 
 	return 0;
 }
 
-/* ATT&CK tactic tags (attack.<name>) -> ECS threat.tactic.name. */
-static const struct {
-	const char *tag, *name;
-} tactics[] = {
-    {"reconnaissance", "Reconnaissance"},
-    {"resource-development", "Resource Development"},
-    {"initial-access", "Initial Access"},
-    {"execution", "Execution"},
-    {"persistence", "Persistence"},
-    {"privilege-escalation", "Privilege Escalation"},
-    {"defense-evasion", "Defense Evasion"},
-    {"stealth", "Stealth"},			  /* ATT&CK v18 split Defense Evasion into */
-    {"defense-impairment", "Defense Impairment"}, /* Stealth and Defense Impairment */
-    {"credential-access", "Credential Access"},
-    {"discovery", "Discovery"},
-    {"lateral-movement", "Lateral Movement"},
-    {"collection", "Collection"},
-    {"command-and-control", "Command and Control"},
-    {"exfiltration", "Exfiltration"},
-    {"impact", "Impact"},
-};
-
-static int jkey(buf *b, bool *first, const char *k)
+/* The finding's rule members for rule i (attack ids in *att). */
+static void rule_finding(const spoor_ruleset *rs, size_t i, alert_attack *att, spoor_finding *f)
 {
-	int r = buf_adds(b, *first ? "{\"" : ",\"");
-	*first = false;
-	if (r == 0)
-		r = buf_adds(b, k);
-	if (r == 0)
-		r = buf_adds(b, "\":");
-	return r;
-}
-
-static int jstr(buf *b, const char *p, size_t n)
-{
-	int r = buf_addc(b, '"');
-	if (r == 0)
-		r = buf_add_json_str(b, p, n);
-	if (r == 0)
-		r = buf_addc(b, '"');
-	return r;
-}
-
-static int jfield_str(buf *b, bool *first, const char *k, const char *v)
-{
-	if (!v)
-		return 0;
-	int r = jkey(b, first, k);
-	return r ? r : jstr(b, v, MIN(strlen(v), (size_t)ALERT_MAX_RULE_STR));
-}
-
-static int jevent_field(buf *b, bool *first, spoor_event *ev, const char *k, uint32_t id)
-{
-	const efield *f = event_find(ev, id);
-	spoor_sv t;
-	if (!f || f->type == SPOOR_VT_NULL || !event_text(ev, f, &t))
-		return 0;
-	int r = jkey(b, first, k);
-	return r ? r : jstr(b, t.p, MIN(t.n, (size_t)ALERT_MAX_VALUE));
-}
-
-static bool is_technique(const char *t)
-{
-	/* attack.t1234 or attack.t1234.001 */
-	if (strncasecmp(t, "attack.t", 8))
-		return false;
-	const char *p = t + 8;
-	size_t d = 0;
-	while (p[d] >= '0' && p[d] <= '9')
-		d++;
-	return d == 4 && (p[4] == 0 || (p[4] == '.' && strlen(p + 5) == 3));
+	const sigma_rule *r = rs->rules[i].r;
+	alert_attack_from_tags(att, (const char *const *)r->tags, r->ntags);
+	memset(f, 0, sizeof(*f));
+	f->rule_id = r->id;
+	f->rule_name = r->title;
+	f->ruleset = "sigma";
+	f->level = (spoor_level)r->level_num;
+	f->techniques = att->tech;
+	f->ntechniques = att->ntech;
+	f->tactics = att->tactic;
+	f->ntactics = att->ntactic;
 }
 
 SPOOR_API int spoor_matcher_alert_json(spoor_matcher *m, size_t i, spoor_event *ev, spoor_sv *out)
@@ -689,113 +631,37 @@ SPOOR_API int spoor_matcher_alert_json(spoor_matcher *m, size_t i, spoor_event *
 		return SPOOR_ENOTFOUND;
 	const alert_slot *s = &m->a[i];
 	const sigma_rule *r = m->rs->rules[s->rule].r;
+	alert_attack att;
+	spoor_finding f;
+	rule_finding(m->rs, s->rule, &att, &f);
+	f.ev = ev;
+	f.ts = ev->has_ts ? ev->ts : 0;
 	buf *b = &m->out;
-	buf_clear(b);
-	bool first = true;
-	int rc = 0;
-	if (ev->has_ts) {
-		char ts[40];
-		size_t tl = time_format(ev->ts, ts);
-		rc = jkey(b, &first, "@timestamp");
-		if (rc == 0)
-			rc = jstr(b, ts, tl);
-	}
-	if (rc == 0)
-		rc = jfield_str(b, &first, "rule.id", r->id);
-	if (rc == 0)
-		rc = jfield_str(b, &first, "rule.name", r->title);
-	if (rc == 0)
-		rc = jfield_str(b, &first, "rule.ruleset", "sigma");
-	if (rc == 0 && r->level)
-		rc = jfield_str(b, &first, "rule.level", r->level);
-	if (rc == 0)
-		rc = jfield_str(b, &first, "rule.path", r->path);
-	/* threat.* from ATT&CK tags */
-	for (int pass = 0; pass < 2 && rc == 0; pass++) {
-		size_t cnt = 0;
-		for (size_t t = 0; t < r->ntags && rc == 0; t++) {
-			const char *tag = r->tags[t];
-			const char *val = NULL;
-			char up[16];
-			if (pass == 0 && is_technique(tag)) {
-				snprintf(up, sizeof(up), "T%s", tag + 8);
-				val = up;
-			} else if (pass == 1 && !strncasecmp(tag, "attack.", 7)) {
-				for (size_t k = 0; k < ARRAY_SIZE(tactics); k++)
-					if (!strcasecmp(tag + 7, tactics[k].tag))
-						val = tactics[k].name;
-			}
-			if (!val)
-				continue;
-			if (cnt == 0) {
-				rc = jkey(b, &first, pass == 0 ? "threat.technique.id" : "threat.tactic.name");
-				if (rc == 0)
-					rc = buf_addc(b, '[');
-			} else if (rc == 0) {
-				rc = buf_addc(b, ',');
-			}
-			if (rc == 0)
-				rc = jstr(b, val, strlen(val));
-			cnt++;
-		}
-		if (cnt && rc == 0)
-			rc = buf_addc(b, ']');
-	}
-	if (rc == 0)
-		rc = jevent_field(b, &first, ev, "host.name", F_HOST_NAME);
-	if (rc == 0)
-		rc = jevent_field(b, &first, ev, "user.name", F_USER_NAME);
-	if (rc == 0)
-		rc = jevent_field(b, &first, ev, "source.ip", F_SOURCE_IP);
-	if (rc == 0)
-		rc = jevent_field(b, &first, ev, "destination.ip", F_DESTINATION_IP);
-	if (rc == 0 && ev->ls.channel.n) {
-		rc = jkey(b, &first, "winlog.channel");
-		if (rc == 0)
-			rc = jstr(b, ev->ls.channel.p, MIN(ev->ls.channel.n, (size_t)ALERT_MAX_VALUE));
-	}
-	if (rc == 0)
-		rc = jevent_field(b, &first, ev, "event.code", F_WIN_EVENT_ID);
-	if (rc == 0)
-		rc = jfield_str(b, &first, "log.file.path", ev->origin.path);
-	if (rc == 0)
-		rc = jkey(b, &first, "log.offset");
-	if (rc == 0)
-		rc = buf_add_u64(b, ev->origin.offset);
-	if (rc == 0 && ev->origin.line) {
-		rc = jkey(b, &first, "spoor.line");
-		if (rc == 0)
-			rc = buf_add_u64(b, ev->origin.line);
-	}
-	if (rc == 0 && ev->origin.record_id) {
-		rc = jkey(b, &first, "spoor.record_id");
-		if (rc == 0)
-			rc = buf_add_u64(b, ev->origin.record_id);
-	}
+	int rc = alert_begin(b, &f, r->path);
 	if (rc == 0 && s->nhits) {
-		rc = jkey(b, &first, "spoor.matched");
+		rc = alert_raw(b, "spoor.matched", "", 0);
 		bool f2 = true;
 		for (size_t k = 0; k < s->nhits && rc == 0; k++) {
 			spoor_sv nm = field_name(&ev->ctx->ft, s->hits[k]);
-			const efield *f = event_find(ev, s->hits[k]);
+			const efield *ef = event_find(ev, s->hits[k]);
 			spoor_sv t;
-			if (!f || !event_text(ev, f, &t))
+			if (!ef || !event_text(ev, ef, &t))
 				continue;
 			rc = buf_adds(b, f2 ? "{" : ",");
 			f2 = false;
 			if (rc == 0)
-				rc = jstr(b, nm.p, nm.n);
+				rc = json_str(b, nm.p, nm.n);
 			if (rc == 0)
 				rc = buf_addc(b, ':');
 			/* a matched value is evidence, not the record: capped */
 			if (rc == 0)
-				rc = jstr(b, t.p, MIN(t.n, (size_t)ALERT_MAX_VALUE));
+				rc = json_str(b, t.p, MIN(t.n, (size_t)ALERT_MAX_VALUE));
 		}
 		if (rc == 0)
 			rc = buf_adds(b, f2 ? "{}" : "}");
 	}
 	if (rc == 0)
-		rc = buf_adds(b, first ? "{}\n" : "}\n");
+		rc = alert_end(b);
 	if (rc < 0)
 		return rc;
 	out->p = b->p;
