@@ -2,6 +2,7 @@
 #ifndef SPOOR_H
 #define SPOOR_H
 
+#include "spoor/case.h"
 #include "spoor/common.h"
 #include "spoor/error.h"
 #include "spoor/event.h"

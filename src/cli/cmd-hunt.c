@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "spoor/case.h"
 #include "spoor/hunt.h"
 #include "spoor/rules.h"
 
@@ -27,6 +28,8 @@ static void help(FILE *f)
 		"  -o, --output FILE     write alerts to FILE instead of standard output\n"
 		"      --csv FILE        also write a CSV timeline (Timestamp, Computer, Channel,\n"
 		"                        EventID, Level, RuleTitle, RuleID, Details)\n"
+		"      --case CASE.db    also store alerts, their events, entities and traffic volumes\n"
+		"                        in a case database (created if needed; for scope, report)\n"
 		"      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
 		"      --show-rule-errors print each rule that cannot be loaded\n\n%s",
 		scan_cli_help);
@@ -206,6 +209,7 @@ static bool write_all(int fd, const char *p, size_t n)
 typedef struct hunt_opts {
 	hctx *h;
 	const char *out_path, *csv_path, *ph;
+	const char *case_path;
 	int min_level;
 	char **rules;
 	int nrules;
@@ -230,6 +234,8 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 			fprintf(stderr, "spoor hunt: unknown level '%s' (informational, low, medium, high, critical)\n", v);
 			return -1;
 		}
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--case", &missing))) {
+		o->case_path = v;
 	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
 		o->h->show = true;
 	} else {
@@ -249,6 +255,8 @@ typedef struct hunt {
 	uint64_t alerts, by_level[_SPOOR_LEVEL_MAX];
 	rtable counts;
 	bool write_failed;
+	spoor_case *kase; /* --case: findings are also stored there */
+	spoor_diag case_diag;
 } hunt;
 
 static int add_stage(hunt *hu, spoor_stage *st)
@@ -270,6 +278,11 @@ static int on_finding(const spoor_finding *f, void *payload)
 		return SPOOR_ENOMEM;
 	if (hu->csv)
 		csv_row(hu->csv, f);
+	if (hu->kase) {
+		int r = spoor_case_add_finding(hu->kase, f, &hu->case_diag);
+		if (r < 0)
+			return r;
+	}
 	const spoor_sv js = f->json;
 	if (hu->olen + js.n > sizeof(hu->obuf)) {
 		if (!write_all(hu->ofd, hu->obuf, hu->olen))
@@ -350,6 +363,29 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	return rc;
 }
 
+/* --case: open (or create) the case, record the run, and count traffic
+ * volumes with a last stage.  0 or an exit code. */
+static int case_setup(hunt *hu, const char *path, int argc, char **argv)
+{
+	spoor_diag d = SPOOR_DIAG_INIT;
+	char cmd[4096];
+	size_t n = (size_t)snprintf(cmd, sizeof(cmd), "spoor hunt");
+	for (int i = 1; i < argc && n < sizeof(cmd); i++)
+		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " %s", argv[i]);
+	spoor_stage *st = NULL;
+	hu->case_diag = (spoor_diag)SPOOR_DIAG_INIT;
+	if (spoor_case_open(&hu->kase, path, SPOOR_CASE_WRITE, &d) < 0 || spoor_case_begin_run(hu->kase, cmd, &d) < 0 ||
+	    spoor_case_stage_new(&st, hu->kase, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		return EXIT_FAIL;
+	}
+	if (add_stage(hu, st) < 0) {
+		fprintf(stderr, "spoor hunt: too many stages\n");
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
 int cmd_hunt(int argc, char **argv)
 {
 	scan_cli s;
@@ -398,6 +434,8 @@ int cmd_hunt(int argc, char **argv)
 		rc = scan_cli_open(&s, &ctx, &sc);
 	if (rc == 0)
 		rc = build_stages(hu, ctx, &ho, &s, &rs);
+	if (rc == 0 && ho.case_path)
+		rc = case_setup(hu, ho.case_path, argc, argv);
 	uint64_t events = 0;
 	while (rc == 0) {
 		spoor_event *ev;
@@ -415,6 +453,8 @@ int cmd_hunt(int argc, char **argv)
 			if (r < 0) {
 				if (hu->write_failed)
 					fprintf(stderr, "spoor hunt: cannot write alerts: %s\n", strerror(errno));
+				else if (hu->case_diag.msg[0])
+					fprintf(stderr, "spoor hunt: %s\n", hu->case_diag.msg);
 				else
 					fprintf(stderr, "spoor hunt: %s: %s\n", spoor_stage_name(hu->stages[i]),
 						spoor_strerror(r));
@@ -470,6 +510,12 @@ int cmd_hunt(int argc, char **argv)
 	}
 	for (size_t i = 0; i < hu->nstages; i++)
 		spoor_stage_free(hu->stages[i]);
+	if (hu->kase) {
+		if (spoor_case_close(hu->kase, &d) < 0 && rc == 0) {
+			fprintf(stderr, "spoor hunt: %s\n", d.msg);
+			rc = EXIT_FAIL;
+		}
+	}
 	rtable_free(&hu->counts);
 	spoor_ruleset_free(rs);
 	spoor_scanner_free(sc);

@@ -16,6 +16,8 @@ static const command commands[] = {
     {"formats", cmd_formats, "list the log formats spoor reads"},
     {"hunt", cmd_hunt, "run Sigma rules over logs; alerts as JSON lines"},
     {"rules", cmd_rules, "check, list and count Sigma rules"},
+    {"scope", cmd_scope, "what a case's alerts touched: agencies, mailboxes, hosts, data taken"},
+    {"report", cmd_report, "write a case's report (self-contained HTML or Markdown)"},
 };
 
 static void usage(FILE *f)

@@ -14,6 +14,7 @@
 #include "base/buf.h"
 #include "event/event-int.h"
 #include "parse/json-scan.h"
+#include "sink/sink.h"
 #include "spoor/output.h"
 
 #define FLUSH_AT (256 * 1024)
@@ -405,6 +406,22 @@ static int put_event(spoor_out *o, spoor_event *ev)
 			return r;
 	}
 	return buf_add(b, "}\n", 2);
+}
+
+/* The event's JSON line, rendered in o's buffer but not written: for
+ * callers that store events elsewhere (the case database).  Borrowed until
+ * the next call on o.  o must not hold unflushed output. */
+int out_event_text(spoor_out *o, spoor_event *ev, spoor_sv *text)
+{
+	o->b.len = 0;
+	int r = put_event(o, ev);
+	if (r < 0) {
+		o->b.len = 0;
+		return r;
+	}
+	*text = (spoor_sv){o->b.p, o->b.len};
+	o->b.len = 0;
+	return 0;
 }
 
 SPOOR_API int spoor_out_event(spoor_out *o, spoor_event *ev)

@@ -1,0 +1,79 @@
+/* spoor — the case database: what a hunt found, kept for the investigation.
+ *
+ * A case is one SQLite file (schema in docs/case.md, version in
+ * PRAGMA user_version).  `spoor hunt --case` adds alerts, the events they
+ * point to (raw bytes and normalised JSON), the entities they name and the
+ * traffic volumes seen per account and address; re-adding the same input
+ * does not duplicate.  `spoor scope` and `spoor report` read it.
+ *
+ * Writers batch their changes in transactions; the database runs in WAL
+ * mode so readers (scope, report) work while a hunt writes. */
+#ifndef SPOOR_CASE_H
+#define SPOOR_CASE_H
+
+#include <stdint.h>
+
+#include "spoor/common.h"
+#include "spoor/error.h"
+#include "spoor/hunt.h"
+
+typedef struct spoor_case spoor_case;
+
+enum {
+	SPOOR_CASE_READ = 0,	   /* open an existing case read-only */
+	SPOOR_CASE_WRITE = 1 << 0, /* open for writing, creating it if needed */
+};
+
+/* The schema version this library writes and reads. */
+#define SPOOR_CASE_SCHEMA 1
+
+/* SPOOR_ENOTFOUND (no such case), SPOOR_ECORRUPT (not a spoor case, or
+ * damaged), SPOOR_EINVAL (schema version this spoor does not know),
+ * SPOOR_EIO; diag says which and why. */
+SPOOR_API int spoor_case_open(spoor_case **out, const char *path, unsigned flags, spoor_diag *diag);
+/* Commits what is pending. */
+SPOOR_API int spoor_case_close(spoor_case *c, spoor_diag *diag);
+
+/* Record a hunt run (its command line, for the record); later additions
+ * belong to it. */
+SPOOR_API int spoor_case_begin_run(spoor_case *c, const char *command, spoor_diag *diag);
+/* Add one finding (alert), its event when it has one, and its entities.
+ * An alert already in the case is not added again (returns 0). */
+SPOOR_API int spoor_case_add_finding(spoor_case *c, const spoor_finding *f, spoor_diag *diag);
+/* A stage that counts, for every event, bytes and mail items per account,
+ * source and destination (the "data taken" of scope).  Put it last. */
+SPOOR_API int spoor_case_stage_new(spoor_stage **out, spoor_case *c, spoor_diag *diag);
+/* Commit pending changes now (also done every few thousand rows). */
+SPOOR_API int spoor_case_commit(spoor_case *c, spoor_diag *diag);
+
+/* A time for --since/--until: RFC 3339 ("2026-03-01", "2026-03-01T08:00Z")
+ * in UTC when no offset is given, or epoch seconds.  0 or SPOOR_EPARSE. */
+SPOOR_API int spoor_time_parse(const char *text, int64_t *ns);
+
+/* What `spoor scope` asks.  NULL members do not restrict. */
+typedef struct spoor_scope_query {
+	const char *actor, *indicator, *provider, *agency, *account;
+	int64_t since, until; /* UTC ns; 0 = open */
+} spoor_scope_query;
+
+typedef enum spoor_scope_format {
+	SPOOR_SCOPE_TABLE = 0,
+	SPOOR_SCOPE_JSON,
+	SPOOR_SCOPE_CSV,
+} spoor_scope_format;
+
+/* Answer the query; the text (NUL-terminated, malloc'd, caller frees) goes
+ * to *out. */
+SPOOR_API int spoor_case_scope(spoor_case *c, const spoor_scope_query *q, spoor_scope_format fmt, char **out,
+			       size_t *len, spoor_diag *diag);
+
+typedef enum spoor_report_format {
+	SPOOR_REPORT_HTML = 0,
+	SPOOR_REPORT_MD,
+} spoor_report_format;
+
+/* The whole report for the query (usually all of the case). */
+SPOOR_API int spoor_case_report(spoor_case *c, const spoor_scope_query *q, spoor_report_format fmt, char **out,
+				size_t *len, spoor_diag *diag);
+
+#endif

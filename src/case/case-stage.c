@@ -1,0 +1,188 @@
+/* case-stage — traffic volumes per account, source, destination and day.
+ *
+ * "What data left" needs more than the alerts: a mailbox emptied over IMAP
+ * shows as a few alerts but as many sessions, each with its byte counts.
+ * This stage sees every event and adds its bytes and mail items to a row
+ * keyed by (account, source ip, destination ip, host, agency, day) in the
+ * `flows` table; scope later sums the rows whose endpoints the alerts tie
+ * to the intruders.  Each row keeps the first record that fed it, so every
+ * figure can be traced back to logs.  The table lives on disk: memory stays
+ * bounded whatever the input. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "case/case-int.h"
+#include "detect/stage.h"
+#include "event/event-int.h"
+#include "event/field.h"
+
+/* Mail sessions whose byte counts come on a line without the client's
+ * address (Dovecot's "Logged out in= out=" names only the session id; the
+ * address was on the login line): a direct-mapped cache of session ->
+ * address.  Bounded; a collision forgets the older session, whose bytes
+ * then count without an address (documented in docs/case.md). */
+#define SESSION_SLOTS 16384
+typedef struct session_slot {
+	uint64_t key; /* hash of host + session id; 0 = empty */
+	char ip[48];
+} session_slot;
+
+typedef struct case_stage {
+	spoor_stage base;
+	spoor_case *c;
+	session_slot *sess;
+	uint32_t f_opcount, f_body_count, f_session; /* interned lazily (0 = not yet) */
+	uint64_t events, rows;
+	char summary[96];
+	spoor_diag diag; /* the last error, for finish() */
+} case_stage;
+
+static spoor_sv text_of(spoor_event *ev, uint32_t id)
+{
+	const efield *f = id ? event_find(ev, id) : NULL;
+	spoor_sv t = {"", 0};
+	if (!f || f->type == SPOOR_VT_NULL || !event_text(ev, f, &t))
+		return (spoor_sv){"", 0};
+	return t;
+}
+
+static bool num_of(spoor_event *ev, uint32_t id, uint64_t *v)
+{
+	const efield *f = id ? event_find(ev, id) : NULL;
+	*v = 0;
+	return f && f->type == SPOOR_VT_NUM ? sv_to_u64(f->val, v) : f ? sv_to_u64(text_of(ev, id), v) : false;
+}
+
+static void bind_sv(sqlite3_stmt *st, int i, spoor_sv v, size_t cap)
+{
+	sqlite3_bind_text(st, i, v.p, (int)MIN(v.n, cap), SQLITE_TRANSIENT);
+}
+
+static int cs_event(spoor_stage *s, spoor_event *ev, spoor_finding_fn fn, void *payload)
+{
+	(void)fn;
+	(void)payload;
+	case_stage *cs = (case_stage *)s;
+	cs->events++;
+	uint64_t up = 0, down = 0, items = 0;
+	bool hu = num_of(ev, F_SOURCE_BYTES, &up);
+	bool hd = num_of(ev, F_DESTINATION_BYTES, &down);
+	if (!cs->f_opcount)
+		cs->f_opcount = spoor_field_lookup(ev->ctx, "OperationCount", 14);
+	if (!cs->f_body_count)
+		cs->f_body_count = spoor_field_lookup(ev->ctx, "dovecot.body_count", 18);
+	if (!cs->f_session)
+		cs->f_session = spoor_field_lookup(ev->ctx, "dovecot.session", 15);
+	spoor_sv src = text_of(ev, F_SOURCE_IP);
+	spoor_sv sid = cs->f_session ? text_of(ev, cs->f_session) : (spoor_sv){"", 0};
+	session_slot *slot = NULL;
+	if (sid.n) {
+		spoor_sv host = text_of(ev, F_HOST_NAME);
+		uint64_t k = hash_bytes(sid.p, sid.n, hash_bytes(host.p, host.n, 0x5e55)) | 1;
+		slot = &cs->sess[k % SESSION_SLOTS];
+		if (src.n && src.n < sizeof(slot->ip)) {
+			slot->key = k;
+			memcpy(slot->ip, src.p, src.n);
+			slot->ip[src.n] = 0;
+		} else if (!src.n && slot->key == k) {
+			src = sv_cstr(slot->ip);
+		}
+	}
+	uint64_t n;
+	if (cs->f_body_count && num_of(ev, cs->f_body_count, &n))
+		items += n;
+	spoor_sv act = text_of(ev, F_EVENT_ACTION);
+	if (sv_eq_cstr(act, "MailItemsAccessed"))
+		items += cs->f_opcount && num_of(ev, cs->f_opcount, &n) && n ? n : 1;
+	if (!hu && !hd && !items)
+		return 0;
+	spoor_sv user = text_of(ev, F_USER_EMAIL);
+	if (!user.n)
+		user = text_of(ev, F_USER_NAME);
+	spoor_case *c = cs->c;
+	int rc = case_tx(c, &cs->diag);
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *st = c->st[ST_FLOW];
+	/* accounts compare case-insensitively everywhere in a case */
+	char lower[256];
+	size_t ul = MIN(user.n, sizeof(lower));
+	for (size_t i = 0; i < ul; i++)
+		lower[i] = (char)((user.p[i] >= 'A' && user.p[i] <= 'Z') ? user.p[i] + 32 : user.p[i]);
+	bind_sv(st, 1, sv_make(lower, ul), sizeof(lower));
+	bind_sv(st, 2, src, 64);
+	bind_sv(st, 3, text_of(ev, F_DESTINATION_IP), 64);
+	bind_sv(st, 4, text_of(ev, F_HOST_NAME), 256);
+	bind_sv(st, 5, text_of(ev, F_SPOOR_AGENCY), 256);
+	int64_t day = ev->has_ts ? ev->ts / 86400000000000LL - (ev->ts < 0) : 0;
+	sqlite3_bind_int64(st, 6, day);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)up);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)down);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)items);
+	if (ev->has_ts)
+		sqlite3_bind_int64(st, 10, ev->ts);
+	sqlite3_bind_text(st, 11, ev->origin.path ? ev->origin.path : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)ev->origin.offset);
+	int r = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (r != SQLITE_DONE)
+		return case_sqlerr(c, &cs->diag, "add flow");
+	cs->rows++;
+	return case_step(c, &cs->diag);
+}
+
+static int cs_finish(spoor_stage *s, spoor_finding_fn fn, void *payload, spoor_diag *diag)
+{
+	(void)fn;
+	(void)payload;
+	case_stage *cs = (case_stage *)s;
+	if (cs->diag.code && cs->diag.msg[0]) {
+		*diag = cs->diag;
+		return cs->diag.code;
+	}
+	return spoor_case_commit(cs->c, diag);
+}
+
+static const char *cs_summary(spoor_stage *s)
+{
+	case_stage *cs = (case_stage *)s;
+	snprintf(cs->summary, sizeof(cs->summary), "%" PRIu64 " events with bytes or mail items counted", cs->rows);
+	return cs->summary;
+}
+
+static void cs_free(spoor_stage *s)
+{
+	free(((case_stage *)s)->sess);
+	free(s);
+}
+
+static const stage_ops case_ops = {
+    .name = "case",
+    .event = cs_event,
+    .finish = cs_finish,
+    .summary = cs_summary,
+    .free = cs_free,
+};
+
+SPOOR_API int spoor_case_stage_new(spoor_stage **out, spoor_case *c, spoor_diag *diag)
+{
+	if (!c->writable)
+		return diag_set(diag, SPOOR_EINVAL, "%s: opened read-only", c->path);
+	case_stage *cs = xcalloc(1, sizeof(*cs));
+	if (!cs)
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	cs->base.ops = &case_ops;
+	cs->sess = xcalloc(SESSION_SLOTS, sizeof(*cs->sess));
+	if (!cs->sess) {
+		free(cs);
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	}
+	cs->c = c;
+	cs->diag = (spoor_diag)SPOOR_DIAG_INIT;
+	*out = &cs->base;
+	return 0;
+}
