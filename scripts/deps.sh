@@ -5,7 +5,8 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 libvectorscan-dev libpcre2-dev libyaml-dev zlib1g-dev libzstd-dev libssl-dev
 libsqlite3-dev libmaxminddb-dev libcmocka-dev libcjson-dev
-jq ripgrep unzip gzip zstd python3 binutils libevtx-utils time"
+jq ripgrep unzip gzip zstd python3 binutils libevtx-utils time
+chromium nodejs"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -14,15 +15,23 @@ for p in $PKGS; do
 done
 if [ -z "$missing" ]; then
 	echo "deps: all $(echo $PKGS | wc -w) packages present"
-	exit 0
+else
+	echo "deps: installing:$missing"
+	SUDO=""
+	if [ "$(id -u)" != 0 ]; then
+		SUDO="sudo"
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	echo "deps: done"
 fi
-echo "deps: installing:$missing"
-SUDO=""
-if [ "$(id -u)" != 0 ]; then
-	SUDO="sudo"
+# The report's browser test drives Debian's Chromium with playwright-core
+# (npm, pinned in tests/browser/package-lock.json; no browser download).
+here=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$here/tests/browser/node_modules/playwright-core" ] && command -v npm >/dev/null; then
+	echo "deps: npm ci in tests/browser (playwright-core)"
+	(cd "$here/tests/browser" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+		echo "deps: npm ci failed; the browser test will be skipped"
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-echo "deps: done"

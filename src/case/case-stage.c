@@ -35,8 +35,12 @@ typedef struct case_stage {
 	spoor_case *c;
 	session_slot *sess;
 	uint32_t f_opcount, f_body_count, f_session; /* interned lazily (0 = not yet) */
-	uint64_t events, rows;
-	char summary[96];
+	uint64_t events, rows, skipped;
+	/* volumes are counted once per record: per input path, the offset up
+	 * to which an earlier run counted (table inputs) */
+	char *path;
+	uint64_t upto_before, upto_now;
+	char summary[160];
 	spoor_diag diag; /* the last error, for finish() */
 } case_stage;
 
@@ -61,12 +65,55 @@ static void bind_sv(sqlite3_stmt *st, int i, spoor_sv v, size_t cap)
 	sqlite3_bind_text(st, i, v.p, (int)MIN(v.n, cap), SQLITE_TRANSIENT);
 }
 
+/* Save the high-water mark of the input just finished, load the next's. */
+static int switch_input(case_stage *cs, const char *path)
+{
+	spoor_case *c = cs->c;
+	int rc = case_tx(c, &cs->diag);
+	if (rc < 0)
+		return rc;
+	if (cs->path && cs->upto_now > cs->upto_before) {
+		sqlite3_stmt *st = c->st[ST_INPUT_SET];
+		sqlite3_bind_text(st, 1, cs->path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)cs->upto_now);
+		int r = sqlite3_step(st);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (r != SQLITE_DONE)
+			return case_sqlerr(c, &cs->diag, "record input");
+	}
+	free(cs->path);
+	cs->path = xstrndup(path, strlen(path));
+	if (!cs->path)
+		return diag_set(&cs->diag, SPOOR_ENOMEM, "out of memory");
+	cs->upto_before = cs->upto_now = 0;
+	sqlite3_stmt *st = c->st[ST_INPUT_GET];
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		cs->upto_before = cs->upto_now = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : case_sqlerr(c, &cs->diag, "read input");
+}
+
 static int cs_event(spoor_stage *s, spoor_event *ev, spoor_finding_fn fn, void *payload)
 {
 	(void)fn;
 	(void)payload;
 	case_stage *cs = (case_stage *)s;
 	cs->events++;
+	if (!ev->origin.path || !cs->path || strcmp(ev->origin.path, cs->path)) {
+		int rc = switch_input(cs, ev->origin.path ? ev->origin.path : "");
+		if (rc < 0)
+			return rc;
+	}
+	if (ev->origin.offset < cs->upto_before) {
+		cs->skipped++;
+		return 0;
+	}
+	if (ev->origin.offset + 1 > cs->upto_now)
+		cs->upto_now = ev->origin.offset + 1;
 	uint64_t up = 0, down = 0, items = 0;
 	bool hu = num_of(ev, F_SOURCE_BYTES, &up);
 	bool hd = num_of(ev, F_DESTINATION_BYTES, &down);
@@ -144,19 +191,27 @@ static int cs_finish(spoor_stage *s, spoor_finding_fn fn, void *payload, spoor_d
 		*diag = cs->diag;
 		return cs->diag.code;
 	}
+	int rc = switch_input(cs, "");
+	if (rc < 0) {
+		*diag = cs->diag;
+		return rc;
+	}
 	return spoor_case_commit(cs->c, diag);
 }
 
 static const char *cs_summary(spoor_stage *s)
 {
 	case_stage *cs = (case_stage *)s;
-	snprintf(cs->summary, sizeof(cs->summary), "%" PRIu64 " events with bytes or mail items counted", cs->rows);
+	snprintf(cs->summary, sizeof(cs->summary),
+		 "%" PRIu64 " events with bytes or mail items counted, %" PRIu64 " already counted by an earlier run",
+		 cs->rows, cs->skipped);
 	return cs->summary;
 }
 
 static void cs_free(spoor_stage *s)
 {
 	free(((case_stage *)s)->sess);
+	free(((case_stage *)s)->path);
 	free(s);
 }
 

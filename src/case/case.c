@@ -41,6 +41,7 @@ static const char schema[] =
     "  first_path TEXT, first_offset INTEGER,\n"
     "  PRIMARY KEY(account, src_ip, dst_ip, host, agency, day)) WITHOUT ROWID;\n"
     "CREATE INDEX flows_src ON flows(src_ip);\n"
+    "CREATE TABLE inputs(path TEXT PRIMARY KEY, upto INTEGER NOT NULL) WITHOUT ROWID;\n"
     "CREATE INDEX flows_dst ON flows(dst_ip);\n";
 
 static const char *const stmt_sql[_ST_MAX] = {
@@ -72,6 +73,9 @@ static const char *const stmt_sql[_ST_MAX] = {
 		" ON CONFLICT(a, b) DO UPDATE SET n = n + 1,"
 		" first_ts = min(coalesce(first_ts, excluded.first_ts), coalesce(excluded.first_ts, first_ts)),"
 		" last_ts = max(coalesce(last_ts, excluded.last_ts), coalesce(excluded.last_ts, last_ts))",
+    [ST_INPUT_GET] = "SELECT upto FROM inputs WHERE path = ?1",
+    [ST_INPUT_SET] = "INSERT INTO inputs(path, upto) VALUES(?1, ?2)"
+		     " ON CONFLICT(path) DO UPDATE SET upto = max(upto, excluded.upto)",
     [ST_FLOW] = "INSERT INTO flows(account, src_ip, dst_ip, host, agency, day, events, bytes_up, bytes_down, items,"
 		" first_ts, last_ts, first_path, first_offset)"
 		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?10, ?11, ?12)"

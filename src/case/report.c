@@ -254,7 +254,8 @@ static int chart_heat(const scope_result *r, buf *b)
 	for (int d = 0; d < 7; d++)
 		for (int h = 0; h < 24; h++)
 			mx = r->heat[d][h] > mx ? r->heat[d][h] : mx;
-	int rc = buf_adds(b, "<svg id=\"chart-heatmap\" class=\"chart\" data-marks=\"168\" viewBox=\"0 0 560 200\" "
+	int rc = buf_adds(b, "<svg id=\"chart-heatmap\" class=\"chart\" style=\"max-width:640px\" data-marks=\"168\" "
+			     "viewBox=\"0 0 560 200\" "
 			     "role=\"img\" aria-label=\"alerts by weekday and hour (UTC)\">");
 	for (int h = 0; h < 24 && !rc; h += 3)
 		rc = buf_printf(b, "<text class=\"ax\" x=\"%d\" y=\"12\">%02d</text>", 40 + h * 21, h);

@@ -313,6 +313,11 @@ int scope_compute(spoor_case *c, const spoor_scope_query *q, scope_result *r, sp
 		}
 		r->bytes_taken += t->bytes;
 		r->items_taken += t->items;
+		/* a mailbox mail was taken from is touched, named by an alert or not */
+		bool known = strcmp(t->kind, "mailbox") != 0;
+		for (size_t i = 0; i < r->nent && !known; i++)
+			known = !strcmp(r->ent[i].kind, "mailbox") && !strcmp(r->ent[i].value, t->name);
+		r->n_mailboxes += !known;
 	}
 	sqlite3_finalize(st);
 	return 0;
