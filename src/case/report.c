@@ -748,26 +748,15 @@ static int report(spoor_case *c, const scope_result *r, spoor_report_format fmt,
 	return rc < 0 ? diag_set(diag, rc, "out of memory") : 0;
 }
 
+static int report_fn(spoor_case *c, const scope_result *r, const spoor_scope_query *q, int fmt, buf *b,
+		     spoor_diag *diag)
+{
+	(void)q;
+	return report(c, r, (spoor_report_format)fmt, b, diag);
+}
+
 SPOOR_API int spoor_case_report(spoor_case *c, const spoor_scope_query *q, spoor_report_format fmt, char **out,
 				size_t *len, spoor_diag *diag)
 {
-	scope_result r;
-	*out = NULL;
-	*len = 0;
-	int rc = scope_compute(c, q, &r, diag);
-	if (rc == 0) {
-		buf b;
-		buf_init(&b, (size_t)1 << 30);
-		rc = report(c, &r, fmt, &b, diag);
-		if (rc == 0 && (rc = buf_addc(&b, 0)) < 0)
-			diag_set(diag, rc, "out of memory");
-		if (rc < 0) {
-			buf_done(&b);
-		} else {
-			*out = b.p;
-			*len = b.len - 1;
-		}
-	}
-	scope_result_free(&r);
-	return rc;
+	return scope_text(c, q, (int)fmt, report_fn, out, len, diag);
 }

@@ -247,8 +247,9 @@ int scope_render(const scope_result *r, const spoor_scope_query *q, spoor_scope_
 	}
 }
 
-SPOOR_API int spoor_case_scope(spoor_case *c, const spoor_scope_query *q, spoor_scope_format fmt, char **out,
-			       size_t *len, spoor_diag *diag)
+/* Compute the scope, render it with fn into a malloc'd NUL-terminated text. */
+int scope_text(spoor_case *c, const spoor_scope_query *q, int fmt, scope_render_fn fn, char **out, size_t *len,
+	       spoor_diag *diag)
 {
 	scope_result r;
 	*out = NULL;
@@ -257,12 +258,11 @@ SPOOR_API int spoor_case_scope(spoor_case *c, const spoor_scope_query *q, spoor_
 	if (rc == 0) {
 		buf b;
 		buf_init(&b, (size_t)1 << 30);
-		rc = scope_render(&r, q, fmt, &b);
-		if (rc == 0)
-			rc = buf_addc(&b, 0);
+		rc = fn(c, &r, q, fmt, &b, diag);
+		if (rc == 0 && (rc = buf_addc(&b, 0)) < 0)
+			diag_set(diag, rc, "out of memory");
 		if (rc < 0) {
 			buf_done(&b);
-			diag_set(diag, rc, "out of memory");
 		} else {
 			*out = b.p;
 			*len = b.len - 1;
@@ -270,4 +270,18 @@ SPOOR_API int spoor_case_scope(spoor_case *c, const spoor_scope_query *q, spoor_
 	}
 	scope_result_free(&r);
 	return rc;
+}
+
+static int render_fn(spoor_case *c, const scope_result *r, const spoor_scope_query *q, int fmt, buf *b,
+		     spoor_diag *diag)
+{
+	(void)c;
+	int rc = scope_render(r, q, (spoor_scope_format)fmt, b);
+	return rc < 0 ? diag_set(diag, rc, "out of memory") : 0;
+}
+
+SPOOR_API int spoor_case_scope(spoor_case *c, const spoor_scope_query *q, spoor_scope_format fmt, char **out,
+			       size_t *len, spoor_diag *diag)
+{
+	return scope_text(c, q, (int)fmt, render_fn, out, len, diag);
 }

@@ -59,6 +59,13 @@ int scope_compute(spoor_case *c, const spoor_scope_query *q, scope_result *r, sp
 void scope_result_free(scope_result *r);
 int scope_render(const scope_result *r, const spoor_scope_query *q, spoor_scope_format fmt, buf *out);
 
+typedef int (*scope_render_fn)(spoor_case *c, const scope_result *r, const spoor_scope_query *q, int fmt, buf *b,
+			       spoor_diag *diag);
+/* Compute the scope and render it with fn into a malloc'd NUL-terminated
+ * text (*out, *len). */
+int scope_text(spoor_case *c, const spoor_scope_query *q, int fmt, scope_render_fn fn, char **out, size_t *len,
+	       spoor_diag *diag);
+
 /* The ATT&CK tactics in kill-chain order; index or -1. */
 extern const char *const scope_tactics[];
 extern const size_t scope_ntactics;
