@@ -6,6 +6,7 @@
 #include "spoor/common.h"
 #include "spoor/error.h"
 #include "spoor/event.h"
+#include "spoor/evidence.h"
 #include "spoor/hunt.h"
 #include "spoor/rules.h"
 #include "spoor/output.h"

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "spoor/case.h"
+#include "spoor/evidence.h"
 #include "spoor/hunt.h"
 #include "spoor/rules.h"
 
@@ -31,7 +32,11 @@ static void help(FILE *f)
 		"      --case CASE.db    also store alerts, their events, entities and traffic volumes\n"
 		"                        in a case database (created if needed; for scope, report)\n"
 		"      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
-		"      --show-rule-errors print each rule that cannot be loaded\n\n%s",
+		"      --show-rule-errors print each rule that cannot be loaded\n"
+		"      --evidence DIR    append every record to the evidence store DIR (spoor evidence\n"
+		"                        init); alerts carry spoor.evidence.leaf\n"
+		"      --evidence-checkpoint-records N / --evidence-checkpoint-seconds S\n"
+		"                        checkpoint intervals (default 100000 records, 10 s)\n\n%s",
 		scan_cli_help);
 }
 
@@ -213,6 +218,8 @@ typedef struct hunt_opts {
 	int min_level;
 	char **rules;
 	int nrules;
+	const char *evidence;
+	spoor_evidence_options evo;
 } hunt_opts;
 
 static int hunt_option(void *u, int argc, char **argv, int *i)
@@ -236,6 +243,22 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 		}
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--case", &missing))) {
 		o->case_path = v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--evidence", &missing))) {
+		o->evidence = v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--evidence-checkpoint-records", &missing))) {
+		char *e;
+		o->evo.checkpoint_records = strtoull(v, &e, 10);
+		if (*e || *v == '-') {
+			fprintf(stderr, "spoor hunt: --evidence-checkpoint-records: not a number\n");
+			return -1;
+		}
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--evidence-checkpoint-seconds", &missing))) {
+		char *e;
+		o->evo.checkpoint_seconds = strtod(v, &e);
+		if (*e || o->evo.checkpoint_seconds < 0) {
+			fprintf(stderr, "spoor hunt: --evidence-checkpoint-seconds: not a number\n");
+			return -1;
+		}
 	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
 		o->h->show = true;
 	} else {
@@ -353,6 +376,15 @@ static int sigma_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spo
 static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spoor_ruleset **rs)
 {
 	int rc = 0;
+	/* evidence: first, so every later stage sees spoor.evidence.leaf */
+	if (ho->evidence) {
+		spoor_stage *st = NULL;
+		spoor_diag d = SPOOR_DIAG_INIT;
+		if (spoor_evidence_stage_new(&st, ho->evidence, &ho->evo, &d) < 0 || add_stage(hu, st) < 0) {
+			fprintf(stderr, "spoor hunt: --evidence %s: %s\n", ho->evidence, d.msg[0] ? d.msg : "too many stages");
+			rc = EXIT_FAIL;
+		}
+	}
 	/* detectors */
 	if (rc == 0 && ho->nrules)
 		rc = sigma_setup(hu, ctx, ho, s, rs);
@@ -393,6 +425,8 @@ int cmd_hunt(int argc, char **argv)
 	hctx h = {0};
 	hunt_opts ho = {0};
 	ho.h = &h;
+	spoor_evidence_options evo = SPOOR_EVIDENCE_OPTIONS_INIT;
+	ho.evo = evo;
 	ho.rules = calloc((size_t)argc, sizeof(char *));
 	hunt *hu = calloc(1, sizeof(*hu));
 	if (!ho.rules || !hu) {

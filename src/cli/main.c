@@ -18,6 +18,7 @@ static const command commands[] = {
     {"rules", cmd_rules, "check, list and count Sigma rules"},
     {"scope", cmd_scope, "what a case's alerts touched: agencies, mailboxes, hosts, data taken"},
     {"report", cmd_report, "write a case's report (self-contained HTML or Markdown)"},
+    {"evidence", cmd_evidence, "keep records in a signed Merkle log; verify, prove, witness"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,78 @@
+/* stage — the evidence store as the first stage of `spoor hunt`: every
+ * event's raw record is appended, and the event gets spoor.evidence.leaf
+ * (a number) so that every alert points at its record in the log. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <stdio.h>
+
+#include "detect/stage.h"
+#include "event/event-int.h"
+#include "evidence/evidence.h"
+
+typedef struct ev_stage {
+	spoor_stage base;
+	spoor_evidence *e;
+	uint64_t first, records;
+	char summary[160];
+} ev_stage;
+
+static int es_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void *payload)
+{
+	(void)fn;
+	(void)payload;
+	ev_stage *s = (ev_stage *)st;
+	uint64_t leaf;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	int rc = spoor_evidence_append_event(s->e, ev, &leaf, &d);
+	if (rc < 0)
+		return rc;
+	s->records++;
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%" PRIu64, leaf);
+	return event_set_copy(ev, F_SPOOR_EVIDENCE_LEAF, SPOOR_VT_NUM, sv_make(num, (size_t)n), SPOOR_FF_ECS);
+}
+
+static int es_finish(spoor_stage *st, spoor_finding_fn fn, void *payload, spoor_diag *diag)
+{
+	(void)fn;
+	(void)payload;
+	ev_stage *s = (ev_stage *)st;
+	return spoor_evidence_checkpoint(s->e, diag);
+}
+
+static const char *es_summary(spoor_stage *st)
+{
+	ev_stage *s = (ev_stage *)st;
+	snprintf(s->summary, sizeof(s->summary),
+		 "%" PRIu64 " records appended as leaves %" PRIu64 "-%" PRIu64 ", %" PRIu64 " checkpointed",
+		 s->records, s->first, s->first + (s->records ? s->records - 1 : 0), spoor_evidence_checkpointed(s->e));
+	return s->summary;
+}
+
+static void es_free(spoor_stage *st)
+{
+	ev_stage *s = (ev_stage *)st;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	spoor_evidence_close(s->e, &d);
+	free(s);
+}
+
+static const stage_ops es_ops = {"evidence", es_event, es_finish, es_summary, es_free};
+
+int spoor_evidence_stage_new(spoor_stage **out, const char *dir, const spoor_evidence_options *opts,
+			     spoor_diag *diag)
+{
+	*out = NULL;
+	ev_stage *s = xcalloc(1, sizeof(*s));
+	if (!s)
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	int rc = spoor_evidence_open(&s->e, dir, opts, diag);
+	if (rc < 0) {
+		free(s);
+		return rc;
+	}
+	s->base.ops = &es_ops;
+	s->first = spoor_evidence_size(s->e);
+	*out = &s->base;
+	return 0;
+}

@@ -1,0 +1,188 @@
+/* tiles — C2SP tlog-tiles@v0.1.0 names and spoor's leaf entry encoding.
+ *
+ * Tile index N is written in groups of three digits, every group but the
+ * last prefixed with "x": 1234067 -> x001/x234/067.  A partial tile of
+ * width W (1..255) gets ".p/<W>".  Entry bundles live under tile/entries/.
+ *
+ * A leaf entry (one raw record with where it came from) is the byte string
+ * hashed into the tree; its layout is in docs/evidence.md §Leaf. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <stdio.h>
+
+#include "evidence/evidence.h"
+
+int tile_path(char *out, size_t cap, int level, uint64_t n, unsigned w)
+{
+	char idx[64];
+	/* groups of 3 digits, most significant first */
+	char digits[24];
+	int nd = snprintf(digits, sizeof(digits), "%" PRIu64, n);
+	int groups = (nd + 2) / 3;
+	int pad = groups * 3 - nd;
+	char full[32];
+	memset(full, '0', (size_t)pad);
+	memcpy(full + pad, digits, (size_t)nd);
+	size_t o = 0;
+	for (int g = 0; g < groups; g++) {
+		if (g < groups - 1)
+			idx[o++] = 'x';
+		memcpy(idx + o, full + 3 * g, 3);
+		o += 3;
+		if (g < groups - 1)
+			idx[o++] = '/';
+	}
+	idx[o] = 0;
+	int r;
+	if (level < 0)
+		r = w ? snprintf(out, cap, "tile/entries/%s.p/%u", idx, w) : snprintf(out, cap, "tile/entries/%s", idx);
+	else
+		r = w ? snprintf(out, cap, "tile/%d/%s.p/%u", level, idx, w) : snprintf(out, cap, "tile/%d/%s", level, idx);
+	return r < 0 || (size_t)r >= cap ? SPOOR_ELIMIT : 0;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int leaf_encode(buf *out, const leaf_entry *e)
+{
+	size_t body = e->kind == LEAF_BLOB ? 40 : e->record.n;
+	size_t total = ENTRY_HEADER + e->format.n + e->path.n + body;
+	if (e->format.n > 255 || e->path.n > ENTRY_MAX || total > ENTRY_MAX)
+		return SPOOR_ELIMIT;
+	int rc = buf_reserve(out, total);
+	if (rc < 0)
+		return rc;
+	uint8_t *p = (uint8_t *)out->p + out->len;
+	p[0] = LEAF_VERSION;
+	p[1] = e->kind;
+	put16(p + 2, (uint16_t)e->format.n);
+	put16(p + 4, (uint16_t)e->path.n);
+	put16(p + 6, 0);
+	put64(p + 8, (uint64_t)e->ingest_ns);
+	put64(p + 16, e->offset);
+	put64(p + 24, e->line);
+	put64(p + 32, e->record_id);
+	size_t o = ENTRY_HEADER;
+	if (e->format.n)
+		memcpy(p + o, e->format.p, e->format.n);
+	o += e->format.n;
+	if (e->path.n)
+		memcpy(p + o, e->path.p, e->path.n);
+	o += e->path.n;
+	if (e->kind == LEAF_BLOB) {
+		memcpy(p + o, e->record.p, 32);
+		put64(p + o + 32, e->blob_len);
+	} else if (e->record.n) {
+		memcpy(p + o, e->record.p, e->record.n);
+	}
+	out->len += total;
+	out->p[out->len] = 0;
+	return 0;
+}
+
+int leaf_decode(leaf_entry *e, const uint8_t *p, size_t n)
+{
+	memset(e, 0, sizeof(*e));
+	if (n < ENTRY_HEADER || p[0] != LEAF_VERSION || p[1] > LEAF_BLOB || get16(p + 6) != 0)
+		return SPOOR_EPARSE;
+	e->kind = p[1];
+	size_t fl = get16(p + 2), pl = get16(p + 4);
+	e->ingest_ns = (int64_t)get64(p + 8);
+	e->offset = get64(p + 16);
+	e->line = get64(p + 24);
+	e->record_id = get64(p + 32);
+	if (ENTRY_HEADER + fl + pl > n)
+		return SPOOR_EPARSE;
+	e->format = sv_make((const char *)p + ENTRY_HEADER, fl);
+	e->path = sv_make((const char *)p + ENTRY_HEADER + fl, pl);
+	size_t o = ENTRY_HEADER + fl + pl;
+	e->record = sv_make((const char *)p + o, n - o);
+	if (e->kind == LEAF_BLOB) {
+		if (n - o != 40)
+			return SPOOR_EPARSE;
+		e->blob_len = get64(p + o + 32);
+		e->record.n = 32;
+	}
+	return 0;
+}
+
+void tile_stack_init(tile_stack *t)
+{
+	t->size = 0;
+	memset(t->cnt, 0, sizeof(t->cnt));
+	tlog_frontier_init(&t->fr);
+}
+
+void tile_perfect_root(const uint8_t (*h)[32], size_t n, uint8_t out[32])
+{
+	uint8_t tmp[TILE_WIDTH / 2][32];
+	if (n == 1) {
+		memcpy(out, h[0], 32);
+		return;
+	}
+	for (size_t i = 0; i < n / 2; i++)
+		tlog_node_hash(h[2 * i], h[2 * i + 1], tmp[i]);
+	for (n /= 2; n > 1; n /= 2)
+		for (size_t i = 0; i < n / 2; i++)
+			tlog_node_hash(tmp[2 * i], tmp[2 * i + 1], tmp[i]);
+	memcpy(out, tmp[0], 32);
+}
+
+int tile_stack_add(tile_stack *t, const uint8_t leaf[32])
+{
+	tlog_frontier_append(&t->fr, leaf);
+	t->size++;
+	uint8_t cur[32];
+	memcpy(cur, leaf, 32);
+	for (int l = 0; l < TILE_LEVELS; l++) {
+		unsigned w = (unsigned)(t->cnt[l] % TILE_WIDTH);
+		memcpy(t->h[l][w], cur, 32);
+		t->cnt[l]++;
+		if (w + 1 < TILE_WIDTH)
+			break;
+		if (t->on_full) {
+			int rc = t->on_full(t->u, l, t->cnt[l] / TILE_WIDTH - 1, (const uint8_t (*)[32])t->h[l]);
+			if (rc < 0)
+				return rc;
+		}
+		tile_perfect_root((const uint8_t (*)[32])t->h[l], TILE_WIDTH, cur);
+	}
+	return 0;
+}
+
+unsigned tile_width(int level, uint64_t n, uint64_t size)
+{
+	if (level < 0)
+		level = 0;
+	uint64_t cnt = level >= 8 ? 0 : size >> (8 * level);
+	if (n >= cnt / TILE_WIDTH + (cnt % TILE_WIDTH != 0))
+		return 0;
+	if ((n + 1) * TILE_WIDTH <= cnt)
+		return TILE_WIDTH;
+	return (unsigned)(cnt % TILE_WIDTH);
+}
