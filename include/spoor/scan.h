@@ -57,15 +57,23 @@ typedef enum spoor_bad_kind {
 } spoor_bad_kind;
 
 #define SPOOR_SCAN_OPTIONS_VERSION 1
+#define SPOOR_MAX_JOBS 256 /* jobs above this are capped */
 typedef struct spoor_scan_options {
 	unsigned version;
 	const char *format; /* force a format by name; NULL = detect per file */
 	/* Called for each bad record or unreadable file; may be NULL. */
 	void (*on_bad)(spoor_bad_kind kind, const spoor_diag *diag, void *payload);
 	void *payload;
+	/* Threads a format may use to decode one file (EVTX chunks): 1 = all
+	 * in the calling thread (default), 0 = one per online core.  Events
+	 * come out in the same order, byte for byte, whatever the value. */
+	unsigned jobs;
+	/* Code page of 8-bit "ANSI" text (EVTX value type 0x02): NULL =
+	 * windows-1252; e.g. "windows-1251", "iso-8859-1", "utf-8". */
+	const char *codepage;
 } spoor_scan_options;
 
-#define SPOOR_SCAN_OPTIONS_INIT {SPOOR_SCAN_OPTIONS_VERSION, NULL, NULL, NULL}
+#define SPOOR_SCAN_OPTIONS_INIT {SPOOR_SCAN_OPTIONS_VERSION, NULL, NULL, NULL, 1, NULL}
 
 /* Counters over a whole scan. */
 typedef struct spoor_scan_stats {
@@ -75,6 +83,9 @@ typedef struct spoor_scan_stats {
 	uint64_t records;
 	uint64_t records_bad;
 	uint64_t bytes; /* decompressed bytes read */
+	/* Good records recovered from damaged or unused space (EVTX slack,
+	 * resynchronisation); included in records, marked spoor.recovered. */
+	uint64_t records_recovered;
 } spoor_scan_stats;
 
 SPOOR_API int spoor_scanner_new(spoor_scanner **out, spoor_ctx *ctx, const spoor_scan_options *opts,

@@ -17,6 +17,10 @@ const char scan_cli_help[] =
     "      --max-depth N     deepest JSON nesting (default 64)\n"
     "      --max-fields N    most fields in one record (default 8192)\n"
     "      --max-report N    print at most N bad records to stderr (default 20); all are counted\n"
+    "  -j, --jobs N          threads decoding one file (EVTX chunks): 1 (default), 0 = one per core;\n"
+    "                        the output is the same, in the same order, whatever N\n"
+    "      --codepage NAME   code page of 8-bit \"ANSI\" text in EVTX: windows-1252 (default),\n"
+    "                        windows-1250..1258, iso-8859-1, koi8-r, utf-8, ...\n"
     "  -q, --quiet           print no bad-record lines, only the summary\n"
     "  -v, --verbose         also name each file skipped for having no known format\n"
     "      --no-progress     no progress line (shown on a terminal during long runs)\n"
@@ -73,7 +77,7 @@ int scan_cli_option(scan_cli *s, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
 	const char *val = NULL;
-	static const char *const with_value[] = {"-F", "--format", "--tz", "--max-record", "--max-depth", "--max-fields", "--max-report", "--year"};
+	static const char *const with_value[] = {"-F", "--format", "--tz", "--max-record", "--max-depth", "--max-fields", "--max-report", "--year", "-j", "--jobs", "--codepage"};
 	bool wants = false;
 	char name[64];
 	snprintf(name, sizeof(name), "%s", a);
@@ -84,7 +88,11 @@ int scan_cli_option(scan_cli *s, int argc, char **argv, int *i)
 		if (!strcmp(name, with_value[k]))
 			wants = true;
 	}
-	if (wants) {
+	if (a[0] == '-' && a[1] == 'j' && a[2] >= '0' && a[2] <= '9') {
+		/* -j4, as make and xz take it */
+		snprintf(name, sizeof(name), "-j");
+		val = a + 2;
+	} else if (wants) {
 		if (eq) {
 			val = a + (eq - name) + 1;
 		} else {
@@ -122,6 +130,12 @@ int scan_cli_option(scan_cli *s, int argc, char **argv, int *i)
 		if (num_arg(name, val, 0, INT32_MAX, &x) < 0)
 			return -1;
 		s->max_report = (long)x;
+	} else if (!strcmp(name, "-j") || !strcmp(name, "--jobs")) {
+		if (num_arg(name, val, 0, SPOOR_MAX_JOBS, &x) < 0)
+			return -1;
+		s->scan_opts.jobs = (unsigned)x;
+	} else if (!strcmp(name, "--codepage")) {
+		s->scan_opts.codepage = val;
 	} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 		s->quiet = true;
 	} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {

@@ -206,6 +206,8 @@ int cmd_stats(int argc, char **argv)
 			       ",\"with_timestamp\":%" PRIu64,
 			       st.files, st.files_bad, st.records, st.records_bad, s.bad_by_kind[SPOOR_BAD_RECORD],
 			       s.bad_by_kind[SPOOR_BAD_LIMIT], st.bytes, with_ts);
+			if (st.records_recovered)
+				printf(",\"records_recovered\":%" PRIu64, st.records_recovered);
 			if (with_ts) {
 				char a[40], b[40];
 				fmt_time(acc.tmin, a, sizeof(a));
@@ -230,6 +232,10 @@ int cmd_stats(int argc, char **argv)
 			}
 			printf("bad records  %12" PRIu64 "  (%" PRIu64 " malformed, %" PRIu64 " over a limit)\n", st.records_bad,
 			       s.bad_by_kind[SPOOR_BAD_RECORD], s.bad_by_kind[SPOOR_BAD_LIMIT]);
+			if (st.records_recovered)
+				printf("recovered    %12" PRIu64 "  (good records from slack space or after damage; "
+				       "field spoor.recovered)\n",
+				       st.records_recovered);
 			print_tally("by format/shape", fmt, false, &first);
 			print_tally("by logsource (product/service/category)", src, false, &first);
 			if (chan->n)

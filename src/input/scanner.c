@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "base/codepage.h"
 #include "event/event-int.h"
 #include "input/input.h"
 #include "parse/parser.h"
@@ -19,6 +22,8 @@ struct spoor_scanner {
 	spoor_ctx *ctx;
 	spoor_scan_options opts;
 	const parser_vt *forced;
+	unsigned jobs;
+	const codepage_def *codepage;
 	pathlist paths;
 	size_t next_path;
 	spoor_scan_stats st;
@@ -54,10 +59,23 @@ SPOOR_API int spoor_scanner_new(spoor_scanner **out, spoor_ctx *ctx, const spoor
 		if (!forced)
 			return diag_set(diag, SPOOR_ENOTFOUND, "unknown format '%s' (see `spoor formats`)", opts->format);
 	}
+	const codepage_def *cp = codepage_find(opts->codepage);
+	if (!cp)
+		return diag_set(diag, SPOOR_EINVAL, "unknown code page '%s' (known: %s)", opts->codepage,
+				codepage_names());
+	unsigned jobs = opts->jobs;
+	if (jobs == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = n > 0 ? (unsigned)n : 1;
+	}
+	if (jobs > SPOOR_MAX_JOBS)
+		jobs = SPOOR_MAX_JOBS;
 	spoor_scanner *sc = xcalloc(1, sizeof(*sc));
 	if (!sc)
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	sc->ctx = ctx;
+	sc->jobs = jobs;
+	sc->codepage = cp;
 	sc->opts = *opts;
 	sc->forced = forced;
 	sc->max_window = ctx->lim.max_record + READ_SIZE;
@@ -211,6 +229,9 @@ static int open_next(spoor_scanner *sc)
 		sc->env.path = sc->path;
 		sc->env.file_mtime = sc->in.mtime;
 		sc->env.diag = &sc->rdiag;
+		sc->env.jobs = sc->jobs;
+		sc->env.codepage = sc->codepage;
+		sc->env.recovered = &sc->st.records_recovered;
 		if (sc->fmt->state_size) {
 			sc->fstate = xcalloc(1, sc->fmt->state_size);
 			if (!sc->fstate)

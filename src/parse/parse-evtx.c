@@ -13,6 +13,7 @@
  * without spaces), unnamed Data -> Data.0, Data.1... (a lone one: Data),
  * UserData/<C>/<X> -> X (deeper: X.Y), other sections (RenderingInfo, ...)
  * -> Event.<Section>.<path>.  See docs/internals/evtx.md. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,20 +37,56 @@ typedef struct id_cache_ent {
 	uint32_t id;
 } id_cache_ent;
 
-typedef struct evtx_state {
+/* One chunk in flight: its bytes (copied out of the scanner's window,
+ * which may move) and, once decoded, its tape. */
+enum { SLOT_FREE = 0, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
+
+typedef struct evtx_slot {
+	evtx_tape t;
+	uint64_t chunkno;
+	uint32_t clen;
+	int state; /* under the pool mutex */
+	int rc;
+	uint8_t chunk[EVTX_CHUNK_SIZE];
+} evtx_slot;
+
+struct evtx_state;
+
+typedef struct evtx_worker {
+	struct evtx_state *s;
+	pthread_t th;
 	evtx_dec dec;
+	bool started;
+} evtx_worker;
+
+typedef struct evtx_state {
+	evtx_dec dec; /* the calling thread's decoder */
+	const parse_env *env;
 	bool header_done;
-	bool in_chunk;
 	evtx_file_header fh;
-	evtx_chunk_info ci;
-	uint32_t clen;	  /* bytes of the current chunk */
-	uint32_t pos;	  /* next record offset in the chunk */
-	uint32_t cu;	  /* chunk offset at the window start (bytes consumed) */
-	uint64_t nchunk;  /* chunks seen */
+	bool fh_ok;
+	/* Chunks in flight: a ring of nslots, sequence numbers
+	 * cons_seq <= claim_seq <= sub_seq. */
+	evtx_slot *slots;
+	unsigned nslots;
+	uint64_t sub_seq, claim_seq, cons_seq;
+	uint64_t sub_off; /* stream offset of the next chunk to submit */
+	size_t item;	  /* next item of the slot being consumed */
+	uint32_t cu;	  /* bytes of that chunk consumed */
+	uint64_t nchunk;  /* chunks submitted */
 	uint64_t bad_crc; /* chunks with a bad header or data CRC (decoded anyway) */
+	/* Worker threads (jobs - 1; the calling thread decodes too). */
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	bool sync_ok;
+	bool quit;
+	evtx_worker *workers;
+	unsigned nworkers;
+	bool started;
+	uint32_t recovered_id;
 	/* Per-record mapping state. */
 	spoor_event *ev;
-	const parse_env *env;
+	uint64_t map_chunk; /* chunk number of the names being mapped */
 	int depth;
 	int sec;
 	unsigned data_unnamed;
@@ -63,7 +100,6 @@ typedef struct evtx_state {
 	bool has_time;
 	int64_t time_ns;
 	id_cache_ent idc[ID_CACHE];
-	uint8_t chunk[EVTX_CHUNK_SIZE];
 } evtx_state;
 
 static int evtx_sniff(spoor_sv head)
@@ -71,16 +107,98 @@ static int evtx_sniff(spoor_sv head)
 	return head.n >= 8 && memcmp(head.p, "ElfFile\0", 8) == 0 ? 100 : 0;
 }
 
+static void *worker_main(void *arg);
+
 static int evtx_open(void *state, const parse_env *env)
 {
-	(void)env;
 	evtx_state *s = state;
-	return evtx_dec_init(&s->dec);
+	int rc = evtx_dec_init(&s->dec);
+	if (rc < 0)
+		return rc;
+	if (env->codepage)
+		s->dec.cp = env->codepage;
+	s->env = env;
+	unsigned jobs = env->jobs > 1 ? env->jobs : 1;
+	/* Chunks decoded ahead stay in the scanner's window until consumed:
+	 * keep them within the record limit (the window's guaranteed size). */
+	size_t room = env->ctx->lim.max_record / EVTX_CHUNK_SIZE;
+	unsigned n = jobs == 1 ? 1 : 4 * jobs;
+	if (n > room - 1 && room > 2)
+		n = (unsigned)(room - 1);
+	if (room <= 2)
+		n = 1;
+	s->nslots = n;
+	s->slots = xcalloc(n, sizeof(*s->slots));
+	if (!s->slots)
+		return SPOOR_ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		evtx_tape_init(&s->slots[i].t);
+	if (pthread_mutex_init(&s->mu, NULL) != 0)
+		return SPOOR_ENOMEM;
+	if (pthread_cond_init(&s->work, NULL) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		return SPOOR_ENOMEM;
+	}
+	if (pthread_cond_init(&s->done, NULL) != 0) {
+		pthread_cond_destroy(&s->work);
+		pthread_mutex_destroy(&s->mu);
+		return SPOOR_ENOMEM;
+	}
+	s->sync_ok = true;
+	if (n > 1) {
+		s->workers = xcalloc(jobs - 1, sizeof(*s->workers));
+		if (!s->workers)
+			return SPOOR_ENOMEM;
+		s->nworkers = jobs - 1;
+	}
+	return 0;
+}
+
+/* Threads start with the second chunk in flight: a one-chunk file costs
+ * no thread. */
+static void start_workers(evtx_state *s)
+{
+	s->started = true;
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		evtx_worker *w = &s->workers[i];
+		w->s = s;
+		if (evtx_dec_init(&w->dec) < 0)
+			break;
+		if (s->env->codepage)
+			w->dec.cp = s->env->codepage;
+		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+			evtx_dec_done(&w->dec);
+			break; /* fewer workers: the calling thread decodes the rest */
+		}
+		w->started = true;
+	}
 }
 
 static void evtx_close(void *state)
 {
 	evtx_state *s = state;
+	if (s->sync_ok) {
+		pthread_mutex_lock(&s->mu);
+		s->quit = true;
+		pthread_cond_broadcast(&s->work);
+		pthread_mutex_unlock(&s->mu);
+	}
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		evtx_worker *w = &s->workers[i];
+		if (w->started) {
+			pthread_join(w->th, NULL);
+			evtx_dec_done(&w->dec);
+		}
+	}
+	free(s->workers);
+	if (s->sync_ok) {
+		pthread_cond_destroy(&s->done);
+		pthread_cond_destroy(&s->work);
+		pthread_mutex_destroy(&s->mu);
+	}
+	for (unsigned i = 0; s->slots && i < s->nslots; i++)
+		evtx_tape_done(&s->slots[i].t);
+	free(s->slots);
 	evtx_dec_done(&s->dec);
 }
 
@@ -172,12 +290,12 @@ static uint32_t cached_id(evtx_state *s, spoor_sv a, spoor_sv b, const char *nam
 {
 	uintptr_t h = ((uintptr_t)a.p * 31u + (uintptr_t)b.p) * 2654435761u;
 	id_cache_ent *e = &s->idc[(h >> 7) & (ID_CACHE - 1)];
-	if (e->chunk == s->nchunk && e->a == a.p && e->b == b.p)
+	if (e->chunk == s->map_chunk && e->a == a.p && e->b == b.p)
 		return e->id;
 	uint32_t id = intern(s, name, nlen);
 	e->a = a.p;
 	e->b = b.p;
-	e->chunk = s->nchunk;
+	e->chunk = s->map_chunk;
 	e->id = id;
 	return id;
 }
@@ -395,14 +513,105 @@ static int sink_end(void *u, spoor_sv text, int kind)
 
 static const evtx_sink map_sink = {sink_start, sink_attr, sink_end, NULL};
 
-/* ---- framing ---- */
+/* ---- decoding chunks (any thread) ---- */
 
-static int record_event(evtx_state *s, const parse_env *env, const evtx_record *rec, spoor_event *ev)
+static void *worker_main(void *arg)
+{
+	evtx_worker *w = arg;
+	evtx_state *s = w->s;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->quit && s->claim_seq == s->sub_seq)
+			pthread_cond_wait(&s->work, &s->mu);
+		if (s->quit)
+			break;
+		evtx_slot *sl = &s->slots[s->claim_seq++ % s->nslots];
+		sl->state = SLOT_BUSY;
+		pthread_mutex_unlock(&s->mu);
+		int rc = evtx_tape_chunk(&w->dec, sl->chunk, sl->clen, &sl->t);
+		pthread_mutex_lock(&s->mu);
+		sl->rc = rc;
+		sl->state = SLOT_DONE;
+		pthread_cond_broadcast(&s->done);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Wait until the oldest chunk in flight is decoded, decoding chunks in
+ * this thread while none is ready (it is then never idle). */
+static evtx_slot *cons_slot(evtx_state *s)
+{
+	evtx_slot *want = &s->slots[s->cons_seq % s->nslots];
+	pthread_mutex_lock(&s->mu);
+	while (want->state != SLOT_DONE) {
+		if (s->claim_seq < s->sub_seq) {
+			evtx_slot *sl = &s->slots[s->claim_seq++ % s->nslots];
+			sl->state = SLOT_BUSY;
+			pthread_mutex_unlock(&s->mu);
+			int rc = evtx_tape_chunk(&s->dec, sl->chunk, sl->clen, &sl->t);
+			pthread_mutex_lock(&s->mu);
+			sl->rc = rc;
+			sl->state = SLOT_DONE;
+		} else {
+			pthread_cond_wait(&s->done, &s->mu);
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return want;
+}
+
+/* Queue every whole chunk of the window (and, at end of file, the last
+ * partial one) while a slot is free. */
+static void submit(evtx_state *s, const parse_window *w)
+{
+	for (;;) {
+		if (s->sub_seq - s->cons_seq >= s->nslots)
+			return;
+		uint64_t at = s->sub_off - w->off; /* sub_off >= w->off */
+		if (at >= w->len)
+			return;
+		size_t left = w->len - (size_t)at;
+		if (left < EVTX_CHUNK_SIZE && !w->eof)
+			return;
+		uint32_t clen = (uint32_t)MIN(left, (size_t)EVTX_CHUNK_SIZE);
+		evtx_slot *sl = &s->slots[s->sub_seq % s->nslots];
+		memcpy(sl->chunk, w->p + at, clen);
+		sl->clen = clen;
+		sl->chunkno = s->nchunk++;
+		sl->rc = 0;
+		s->sub_off += clen;
+		pthread_mutex_lock(&s->mu);
+		sl->state = SLOT_QUEUED;
+		s->sub_seq++;
+		pthread_cond_signal(&s->work);
+		pthread_mutex_unlock(&s->mu);
+		if (!s->started && s->nworkers && s->sub_seq - s->cons_seq >= 2)
+			start_workers(s);
+	}
+}
+
+static void release(evtx_state *s, evtx_slot *sl)
+{
+	pthread_mutex_lock(&s->mu);
+	sl->state = SLOT_FREE;
+	s->cons_seq++;
+	pthread_mutex_unlock(&s->mu);
+	s->item = 0;
+	s->cu = 0;
+}
+
+/* ---- mapping a decoded record (calling thread) ---- */
+
+static const char *const recov_name[] = {"", "resync", "unindexed", "slack", "beyond-header"};
+
+static int record_event(evtx_state *s, const parse_env *env, const evtx_slot *sl, const evtx_item *it,
+			spoor_event *ev)
 {
 	evtx_sink sink = map_sink;
 	sink.u = s;
 	s->ev = ev;
-	s->env = env;
+	s->map_chunk = sl->chunkno + 1;
 	s->depth = 0;
 	s->sec = SEC_NONE;
 	s->data_unnamed = 0;
@@ -410,31 +619,53 @@ static int record_event(evtx_state *s, const parse_env *env, const evtx_record *
 	ev->format = "evtx";
 	ev->shape = "windows";
 	ev->ls.product = SPOOR_SV("windows");
-	ev->origin.record_id = rec->id;
-	int rc = evtx_record_decode(&s->dec, rec, &sink);
+	ev->origin.record_id = it->id;
+	int rc = evtx_tape_replay(&sl->t, it, &sink);
 	if (rc == SPOOR_ENOMEM)
 		return rc;
 	if (rc < 0) {
-		if (s->dec.err)
-			diag_set(env->diag, SPOOR_EPARSE,
+		if (rc == it->rc && it->err)
+			diag_set(env->diag, it->rc == SPOOR_ELIMIT ? SPOOR_ELIMIT : SPOOR_EPARSE,
 				 "evtx record %llu (chunk %llu, offset %u): %s at chunk offset %u",
-				 (unsigned long long)rec->id, (unsigned long long)s->nchunk - 1, rec->off, s->dec.err,
-				 s->dec.err_off);
+				 (unsigned long long)it->id, (unsigned long long)sl->chunkno, it->off, it->err,
+				 it->err_off);
 		else
 			diag_set(env->diag, rc, "evtx record %llu (chunk %llu, offset %u): limit exceeded",
-				 (unsigned long long)rec->id, (unsigned long long)s->nchunk - 1, rec->off);
+				 (unsigned long long)it->id, (unsigned long long)sl->chunkno, it->off);
 		return SPOOR_EPARSE;
 	}
 	if (s->has_time) {
 		event_set_time(ev, s->time_ns);
 	} else {
 		int64_t ns;
-		if (rec->written && time_from_filetime(rec->written, &ns))
+		if (it->written && time_from_filetime(it->written, &ns))
 			event_set_time(ev, ns);
+	}
+	int recov = it->recovered;
+	if (!recov && s->fh_ok && s->fh.nchunks && sl->chunkno >= s->fh.nchunks)
+		recov = 4; /* a chunk past the file header's chunk count */
+	if (recov) {
+		/* A carved record must be what its header says it is: the
+		 * template it references may belong to a newer use of the
+		 * chunk.  Others are real records in sequence. */
+		if (it->recovered == EVTX_RECOV_SLACK && ev->origin.record_id != it->id)
+			return 1;
+		if (!s->recovered_id)
+			s->recovered_id = intern(s, "spoor.recovered", 15);
+		if (s->recovered_id) {
+			const char *r = recov_name[recov];
+			rc = event_add(ev, s->recovered_id, SPOOR_VT_STR, sv_make(r, strlen(r)), 0);
+			if (rc == SPOOR_ENOMEM)
+				return rc;
+		}
+		if (env->recovered)
+			(*env->recovered)++;
 	}
 	rc = shape_windows_normalize(ev);
 	return rc == SPOOR_ENOMEM ? rc : 0;
 }
+
+/* ---- framing ---- */
 
 static int evtx_next(void *state, const parse_env *env, const parse_window *w, spoor_event *ev, size_t *consumed,
 		     size_t *rec_start)
@@ -449,84 +680,73 @@ static int evtx_next(void *state, const parse_env *env, const parse_window *w, s
 			return PARSE_MORE;
 		s->header_done = true;
 		*consumed = MIN(w->len, (size_t)EVTX_FILE_HEADER_SIZE);
+		s->sub_off = w->off + *consumed;
 		if (evtx_file_header_parse((const uint8_t *)w->p, w->len, &s->fh) < 0) {
 			diag_set(env->diag, SPOOR_EPARSE, "evtx: bad file header magic; reading chunks anyway");
 			return PARSE_BAD;
 		}
+		s->fh_ok = true;
 		return PARSE_SKIP;
 	}
 	for (;;) {
-		if (!s->in_chunk) {
-			if (w->len < EVTX_CHUNK_SIZE && !w->eof)
-				return PARSE_MORE;
-			if (w->len == 0)
-				return PARSE_MORE;
-			uint32_t clen = (uint32_t)MIN(w->len, (size_t)EVTX_CHUNK_SIZE);
-			s->nchunk++;
-			evtx_chunk_inspect((const uint8_t *)w->p, clen, &s->ci);
-			if (s->ci.state == EVTX_CHUNK_ZERO) {
-				*consumed = clen;
-				return PARSE_SKIP;
-			}
-			if (s->ci.state != EVTX_CHUNK_OK) {
-				*consumed = clen;
-				diag_set(env->diag, SPOOR_EPARSE, "evtx chunk %llu: bad chunk magic%s",
-					 (unsigned long long)s->nchunk - 1,
-					 clen < EVTX_CHUNK_SIZE ? " (truncated)" : "");
-				return PARSE_BAD;
-			}
-			if (!s->ci.header_crc_ok || !s->ci.data_crc_ok)
-				s->bad_crc++;
-			memcpy(s->chunk, w->p, clen);
-			s->clen = clen;
-			s->pos = EVTX_CHUNK_HEADER_SIZE;
-			s->cu = 0;
-			s->in_chunk = true;
-			evtx_chunk_begin(&s->dec, s->chunk, clen);
+		submit(s, w);
+		uint64_t inflight = s->sub_seq - s->cons_seq;
+		uint64_t ahead = s->sub_off - w->off;
+		/* Read ahead while slots are free: the next chunk is not whole
+		 * in the window yet. */
+		if (inflight < s->nslots && !w->eof && w->len - ahead < EVTX_CHUNK_SIZE &&
+		    w->len < env->ctx->lim.max_record && (inflight == 0 || s->nslots > 1))
+			return PARSE_MORE;
+		if (inflight == 0)
+			return PARSE_MORE; /* end of file */
+		evtx_slot *sl = cons_slot(s);
+		if (sl->rc == SPOOR_ENOMEM)
+			return SPOOR_ENOMEM;
+		evtx_tape *t = &sl->t;
+		if (t->ci.state == EVTX_CHUNK_ZERO) {
+			*consumed = sl->clen;
+			release(s, sl);
+			return PARSE_SKIP;
 		}
-		evtx_record rec;
-		int r = evtx_chunk_next_record(s->chunk, &s->ci, &s->pos, &rec);
-		if (r == EVTX_REC_END) {
-			s->in_chunk = false;
-			size_t left = s->clen - s->cu;
+		if (t->ci.state != EVTX_CHUNK_OK) {
+			*consumed = sl->clen;
+			diag_set(env->diag, SPOOR_EPARSE, "evtx chunk %llu: bad chunk magic%s",
+				 (unsigned long long)sl->chunkno, sl->clen < EVTX_CHUNK_SIZE ? " (truncated)" : "");
+			release(s, sl);
+			return PARSE_BAD;
+		}
+		if (s->item == 0 && s->cu == 0 && (!t->ci.header_crc_ok || !t->ci.data_crc_ok))
+			s->bad_crc++;
+		if (s->item >= t->nitems) {
+			size_t left = sl->clen - s->cu;
+			release(s, sl);
 			if (left == 0)
 				continue;
 			*consumed = MIN(left, w->len);
 			return PARSE_SKIP;
 		}
-		/* Records lie after what was consumed (resync only moves forward). */
-		if (rec.off < s->cu || (size_t)rec.off + rec.size - s->cu > w->len) {
-			/* Cannot happen while the window holds the rest of the
-			 * chunk; if it ever does, drop the chunk, not the file. */
-			s->in_chunk = false;
-			*consumed = MIN(w->len, (size_t)(s->clen - s->cu));
+		const evtx_item *it = &t->items[s->item++];
+		if (it->off < s->cu || (size_t)it->off + it->size - s->cu > w->len) {
+			/* Cannot happen: the window holds every chunk in flight. */
+			*consumed = MIN(w->len, (size_t)(sl->clen - s->cu));
 			diag_set(env->diag, SPOOR_EPARSE, "evtx chunk %llu: window lost the chunk",
-				 (unsigned long long)s->nchunk - 1);
+				 (unsigned long long)sl->chunkno);
+			release(s, sl);
 			return *consumed ? PARSE_BAD : PARSE_MORE;
 		}
-		*rec_start = rec.off - s->cu;
-		*consumed = rec.off + rec.size - s->cu;
-		if (r == EVTX_REC_BAD) {
-			s->cu = rec.off + rec.size;
-			diag_set(env->diag, SPOOR_EPARSE,
-				 "evtx chunk %llu: %u bytes of invalid record data at offset %u",
-				 (unsigned long long)s->nchunk - 1, rec.size, rec.off);
+		*rec_start = it->off - s->cu;
+		*consumed = it->off + it->size - s->cu;
+		s->cu = it->off + it->size;
+		if (it->kind == EVTX_ITEM_GARBAGE) {
+			diag_set(env->diag, SPOOR_EPARSE, "evtx chunk %llu: %u bytes of invalid record data at offset %u",
+				 (unsigned long long)sl->chunkno, it->size, it->off);
 			return PARSE_BAD;
 		}
-		int rc = record_event(s, env, &rec, ev);
+		int rc = record_event(s, env, sl, it, ev);
 		if (rc == SPOOR_ENOMEM)
 			return rc;
-		if (rc < 0 && rec.torn) {
-			/* A record without its trailing size copy that does not
-			 * decode: its size is suspect, so look for the next
-			 * record from its start instead of skipping the size. */
-			uint32_t q = evtx_chunk_resync(s->chunk, &s->ci, rec.off);
-			if (q < rec.off + rec.size) {
-				s->pos = q;
-				*consumed = q - s->cu;
-			}
-		}
-		s->cu += (uint32_t)*consumed;
+		if (rc == 1)
+			return PARSE_SKIP;
 		return rc < 0 ? PARSE_BAD : PARSE_EVENT;
 	}
 }

@@ -27,6 +27,9 @@ typedef struct parse_env {
 	const char *path;     /* for origins and diagnostics */
 	int64_t file_mtime;   /* seconds since epoch, 0 if unknown (year-less syslog) */
 	spoor_diag *diag;     /* where a bad record's reason goes */
+	unsigned jobs;	      /* threads the format may use for this file (<= 1: none) */
+	const struct codepage_def *codepage; /* 8-bit text; NULL = windows-1252 */
+	uint64_t *recovered;  /* count of recovered records (may be NULL) */
 } parse_env;
 
 /* The window a self-framed format sees. */

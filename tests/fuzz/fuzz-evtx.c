@@ -4,10 +4,12 @@
  *  1. as an EVTX file through the format's `next` over one window holding
  *     it all (eof set);
  *  2. the same through a window that grows by a step taken from the input
- *     (PARSE_MORE paths, partial chunks); both runs must agree;
+ *     (PARSE_MORE paths, partial chunks), with two decoding threads for
+ *     odd-sized inputs; both runs must agree;
  *  3. as one bare chunk (after the 4096-byte file header when there is
  *     one, else from byte 0): every record decoded with a sink that checks
- *     the callbacks' invariants.
+ *     the callbacks' invariants, then the same chunk through a tape
+ *     (evtx_tape_chunk) replayed into that sink.
  * Checks: consumed bytes stay in the window, an event is only reported
  * with progress, bad records carry a reason, runs agree.  Violations
  * abort. */
@@ -37,7 +39,7 @@ typedef struct totals {
 	uint64_t digest;
 } totals;
 
-static void run(spoor_ctx *ctx, const uint8_t *p, size_t n, size_t step, totals *t)
+static void run(spoor_ctx *ctx, const uint8_t *p, size_t n, size_t step, unsigned jobs, totals *t)
 {
 	const parser_vt *vt = parser_find("evtx");
 	CHECK(vt != NULL);
@@ -47,7 +49,7 @@ static void run(spoor_ctx *ctx, const uint8_t *p, size_t n, size_t step, totals 
 	CHECK(st != NULL);
 	spoor_diag diag;
 	memset(&diag, 0, sizeof(diag));
-	parse_env env = {ctx, "fuzz", 0, &diag};
+	parse_env env = {ctx, "fuzz", 0, &diag, jobs, NULL, NULL};
 	CHECK(vt->open(st, &env) == 0);
 	memset(t, 0, sizeof(*t));
 	size_t off = 0, avail = step ? MIN(step, n) : n;
@@ -151,7 +153,7 @@ static void bare_chunk(const uint8_t *p, size_t n)
 		CHECK(evtx_dec_init(&d) == 0);
 		evtx_chunk_begin(&d, c, (uint32_t)n);
 		sink_state ss = {0, 0};
-		evtx_sink sink = {s_start, s_attr, s_end, &ss};
+		evtx_sink sink = {s_start, s_attr, s_end, NULL, &ss};
 		uint32_t pos = EVTX_CHUNK_HEADER_SIZE, last = 0;
 		evtx_record rec;
 		int r;
@@ -169,6 +171,24 @@ static void bare_chunk(const uint8_t *p, size_t n)
 					CHECK(ss.depth == 0);
 			}
 		}
+		/* The same chunk through a tape, replayed. */
+		evtx_tape t;
+		evtx_tape_init(&t);
+		CHECK(evtx_tape_chunk(&d, c, (uint32_t)n, &t) == 0);
+		uint32_t prev_end = 0;
+		for (size_t i = 0; i < t.nitems; i++) {
+			const evtx_item *it = &t.items[i];
+			CHECK(it->off >= prev_end && it->off + (uint64_t)it->size <= n);
+			prev_end = it->off + it->size;
+			if (it->kind != EVTX_ITEM_RECORD)
+				continue;
+			ss.depth = 0;
+			int rc = evtx_tape_replay(&t, it, &sink);
+			CHECK(rc == it->rc);
+			if (rc == 0)
+				CHECK(ss.depth == 0);
+		}
+		evtx_tape_done(&t);
 		evtx_dec_done(&d);
 	}
 	free(c);
@@ -182,9 +202,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	spoor_diag dg;
 	CHECK(spoor_ctx_new(&ctx, NULL, &dg) == 0);
 	totals a, b;
-	run(ctx, data, size, 0, &a);
+	run(ctx, data, size, 0, 1, &a);
 	size_t step = size ? 512 + (size_t)data[size - 1] * 97 : 1;
-	run(ctx, data, size, step, &b);
+	/* Windows that grow, and chunks decoded by worker threads: the same
+	 * records, in the same order. */
+	run(ctx, data, size, step, 1 + (size & 1), &b);
 	CHECK(a.good == b.good && a.bad == b.bad && a.digest == b.digest);
 	spoor_ctx_free(ctx);
 	if (size >= EVTX_FILE_HEADER_SIZE && !memcmp(data, "ElfFile", 7))

@@ -54,18 +54,37 @@ static uint8_t *load(const char *path, size_t *n)
 	return p;
 }
 
+static bool field_text(spoor_event *ev, const char *name, spoor_sv *out)
+{
+	uint32_t id = field_find(&ev->ctx->ft, name, strlen(name));
+	return id && event_get_text(ev, id, out);
+}
+
 /* ---- driving the format directly over a buffer ---- */
 
 typedef struct run_res {
-	long good, bad;
-	uint64_t digest; /* over record ids, EventIDs and field counts */
+	long good, bad; /* good: records of the log (slack carvings not included) */
+	long slack;	/* records carved from slack space (spoor.recovered = slack) */
+	long resync, unindexed, beyond; /* good records with other recovery marks */
+	uint64_t digest;	   /* over record ids, EventIDs and field counts */
+	uint64_t hash;		   /* over every field's name, type and text, and origins */
 } run_res;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
 
 typedef void (*each_fn)(spoor_event *ev, void *u);
 
 /* Feed p[0..n) as a stream: with step > 0 the window grows step bytes at
  * a time (the scanner's refill), exercising PARSE_MORE. */
-static void run_mem(const uint8_t *p, size_t n, size_t step, run_res *res, each_fn each, void *u)
+static const codepage_def *run_cp; /* ANSI code page for run_mem (NULL: default) */
+
+static void run_mem_j(const uint8_t *p, size_t n, size_t step, unsigned jobs, run_res *res, each_fn each, void *u)
 {
 	const parser_vt *vt = parser_find("evtx");
 	assert_non_null(vt);
@@ -78,7 +97,8 @@ static void run_mem(const uint8_t *p, size_t n, size_t step, run_res *res, each_
 	assert_non_null(st);
 	spoor_diag diag;
 	memset(&diag, 0, sizeof(diag));
-	parse_env env = {ctx, "mem", 0, &diag};
+	uint64_t recovered = 0;
+	parse_env env = {ctx, "mem", 0, &diag, jobs, run_cp, &recovered};
 	assert_int_equal(vt->open(st, &env), 0);
 	memset(res, 0, sizeof(*res));
 	size_t off = 0, avail = step ? MIN(step, n) : n;
@@ -99,14 +119,37 @@ static void run_mem(const uint8_t *p, size_t n, size_t step, run_res *res, each_
 		assert_true(r == PARSE_EVENT || r == PARSE_BAD || r == PARSE_SKIP);
 		if (r == PARSE_EVENT) {
 			assert_true(c > 0);
-			res->good++;
+			spoor_sv rv = SPOOR_SV_NULL;
+			field_text(&ev, "spoor.recovered", &rv);
+			if (sv_eq_cstr(rv, "slack"))
+				res->slack++;
+			else
+				res->good++;
+			res->resync += sv_eq_cstr(rv, "resync");
+			res->unindexed += sv_eq_cstr(rv, "unindexed");
+			res->beyond += sv_eq_cstr(rv, "beyond-header");
 			res->digest = res->digest * 1000003u + ev.origin.record_id * 31u + ev.n;
-			if (each)
+			for (size_t i = 0; i < spoor_event_count(&ev); i++) {
+				spoor_sv name, text;
+				spoor_value val;
+				unsigned fl;
+				assert_int_equal(spoor_event_at(&ev, i, &name, &val, &fl), 0);
+				assert_int_equal(spoor_event_text(&ev, &val, &text), 0);
+				res->hash = fnv(res->hash, name.p, name.n);
+				res->hash = fnv(res->hash, &val.type, sizeof(val.type));
+				res->hash = fnv(res->hash, text.p, text.n);
+			}
+			res->hash = fnv(res->hash, &ev.origin.offset, sizeof(ev.origin.offset));
+			res->hash = fnv(res->hash, &rs, sizeof(rs));
+			res->hash = fnv(res->hash, &c, sizeof(c));
+			if (each && !sv_eq_cstr(rv, "slack"))
 				each(&ev, u);
 		} else if (r == PARSE_BAD) {
 			res->bad++;
 			assert_true(diag.msg[0] != 0);
 			assert_true(c > 0);
+			res->hash = fnv(res->hash, diag.msg, strlen(diag.msg));
+			res->hash = fnv(res->hash, &off, sizeof(off));
 		}
 		if (!c)
 			c = 1;
@@ -116,13 +159,14 @@ static void run_mem(const uint8_t *p, size_t n, size_t step, run_res *res, each_
 	free(st);
 	event_done(&ev);
 	spoor_ctx_free(ctx);
+	assert_int_equal((long)recovered, res->slack + res->resync + res->unindexed + res->beyond);
 }
 
-static bool field_text(spoor_event *ev, const char *name, spoor_sv *out)
+static void run_mem(const uint8_t *p, size_t n, size_t step, run_res *res, each_fn each, void *u)
 {
-	uint32_t id = field_find(&ev->ctx->ft, name, strlen(name));
-	return id && event_get_text(ev, id, out);
+	run_mem_j(p, n, step, 1, res, each, u);
 }
+
 
 /* ---- formatting helpers ---- */
 
@@ -248,7 +292,9 @@ typedef struct subv {
 	uint16_t n;
 } subv;
 
-static size_t build_file(uint8_t *f)
+/* extra: 0 = one fragment; 1 = a second fragment with <Data Name="second">;
+ * 2 = a second fragment that does not decode (dropped, record kept). */
+static size_t build_file(uint8_t *f, int extra)
 {
 	memset(f, 0, EVTX_FILE_HEADER_SIZE + EVTX_CHUNK_SIZE);
 	memcpy(f, "ElfFile\0", 8);
@@ -364,7 +410,7 @@ static size_t build_file(uint8_t *f)
 	v[12] = (subv){0x13, {1, 2, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 7, 0, 0, 0}, 16};
 	v[13] = (subv){0x14, {0xff}, 4};
 	v[14] = (subv){0x81, {'a', 0, 0, 0, 'b', 0, 0, 0}, 8};
-	v[15] = (subv){0x02, {'h', 'i', 0xe9, 0}, 4};
+	v[15] = (subv){0x02, {'h', 'i', 0xe9, 0x80, 0x93, 0}, 6}; /* ANSI */
 	v[16] = (subv){0x07, {0xf9, 0xff, 0xff, 0xff}, 4}; /* -7 */
 	v[17] = (subv){0x15, {0, 0, 0, 0, 0, 0, 0, 0x80}, 8};
 	/* Nested Binary XML: <Inner>v</Inner> (no dependency ids). */
@@ -391,6 +437,22 @@ static size_t build_file(uint8_t *f)
 		c[desc + 4 * i + 2] = v[i].type;
 	}
 	b8(&b, 0x00);
+	if (extra) {
+		bput(&b, "\x0f\x01\x01\x00", 4);
+		bopen(&b, "Event", false, false);
+		b8(&b, 0x02);
+		bopen(&b, "EventData", false, false);
+		b8(&b, 0x02);
+		bopen(&b, "Data", true, false);
+		battr(&b, "Name");
+		bstr(&b, "second");
+		b8(&b, 0x02);
+		bstr(&b, "x");
+		b8(&b, extra == 2 ? 0x33 : 0x04); /* 0x33: no such token */
+		b8(&b, 0x04);
+		b8(&b, 0x04);
+		b8(&b, 0x00);
+	}
 	uint32_t size = b.pos + 4 - rec;
 	b32(&b, size);
 	c[rec + 4] = (uint8_t)size;
@@ -433,7 +495,8 @@ static void check_built(spoor_event *ev, void *u)
 	expect(ev, "h32", SPOOR_VT_STR, "0xff");
 	expect(ev, "Data.0", SPOOR_VT_STR, "a");
 	expect(ev, "Data.1", SPOOR_VT_STR, "b");
-	expect(ev, "ansi", SPOOR_VT_STR, "hi\xc3\xa9");
+	/* windows-1252 by default: 0x80 is the euro sign, 0x93 a quote. */
+	expect(ev, "ansi", SPOOR_VT_STR, run_cp ? "hi\xd0\xb9\xd0\x82\xe2\x80\x9c" : "hi\xc3\xa9\xe2\x82\xac\xe2\x80\x9c");
 	expect(ev, "Product Name", SPOOR_VT_NUM, "-7");
 	expect(ev, "ProductName", SPOOR_VT_NUM, "-7");
 	expect(ev, "h64", SPOOR_VT_STR, "0x8000000000000000");
@@ -446,18 +509,47 @@ static void check_built(spoor_event *ev, void *u)
 	assert_true(ts == 1634737152731904000LL);
 }
 
+static void check_second(spoor_event *ev, void *u)
+{
+	check_built(ev, u);
+	expect(ev, "second", SPOOR_VT_STR, "x");
+}
+
+static void check_not_second(spoor_event *ev, void *u)
+{
+	check_built(ev, u);
+	assert_int_equal(field_find(&ev->ctx->ft, "second", 6) ? event_find(ev, field_find(&ev->ctx->ft, "second", 6)) != NULL : 0, 0);
+}
+
 static void test_built_chunk(void **state)
 {
 	(void)state;
 	uint8_t *f = calloc(1, EVTX_FILE_HEADER_SIZE + EVTX_CHUNK_SIZE);
 	assert_non_null(f);
-	size_t n = build_file(f);
+	size_t n = build_file(f, 0);
 	int seen = 0;
 	run_res r;
 	run_mem(f, n, 0, &r, check_built, &seen);
 	assert_int_equal(r.good, 1);
 	assert_int_equal(r.bad, 0);
 	assert_int_equal(seen, 1);
+	/* ANSI text in another code page (windows-1251: 0xe9 is U+0439). */
+	run_cp = codepage_find("cp1251");
+	assert_non_null(run_cp);
+	run_mem(f, n, 0, &r, check_built, &seen);
+	assert_int_equal(seen, 2);
+	run_cp = NULL;
+	/* A second top-level fragment is read; one that does not decode is
+	 * dropped and the record stays good. */
+	for (int extra = 1; extra <= 2; extra++) {
+		n = build_file(f, extra);
+		seen = 0;
+		run_mem(f, n, 0, &r, extra == 1 ? check_second : check_not_second, &seen);
+		assert_int_equal(r.good, 1);
+		assert_int_equal(r.bad, 0);
+		assert_int_equal(seen, 1);
+	}
+	n = build_file(f, 0);
 	/* Every truncation of the record is bad or partial, never a crash. */
 	for (size_t cut = EVTX_FILE_HEADER_SIZE; cut < EVTX_FILE_HEADER_SIZE + 2000; cut += 7)
 		run_mem(f, cut, 0, &r, NULL, NULL);
@@ -469,7 +561,8 @@ static void test_built_chunk(void **state)
 typedef struct count_case {
 	const char *file;
 	long tsv_ok, tsv_err; /* EXPECTED_COUNTS.tsv (-1: not listed / "some") */
-	long ok, bad;	      /* spoor, exact */
+	long ok, bad;	      /* spoor, exact (records of the log) */
+	long slack;	      /* records carved from slack space, exact */
 } count_case;
 
 /* Where spoor's counts differ from the Rust crate's, spoor produces more
@@ -478,33 +571,33 @@ typedef struct count_case {
  * Every extra record lies within its chunk header's record range and
  * decodes fully (see docs/internals/evtx.md). */
 static const count_case counts[] = {
-    {"sample-with-irregular-bool-values.evtx", 3028, 0, 3028, 0},
-    {"2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx", 1910, 4, 1964, 13},
-    {"2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Operational.evtx", 1774, 2, 1795, 2},
-    {"2-vss_7-System.evtx", 1160, 0, 1160, 0},
-    {"sample_with_a_bad_chunk_magic.evtx", 270, 2, 301, 3},
-    {"Microsoft-Windows-HelloForBusiness%4Operational.evtx", 6, 0, 6, 0},
-    {"Microsoft-Windows-LanguagePackSetup%4Operational.evtx", 17, 0, 17, 0},
-    {"E_Windows_system32_winevt_logs_Microsoft-Windows-Shell-Core%4Operational.evtx", 1146, 0, 1146, 0},
-    {"E_ShadowCopy6_windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx", 459, 0, 459, 0},
-    {"E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx", 340, 0, 340, 0},
-    {"Application_no_crc32.evtx", 17, 0, 17, 0},
-    {"post-Security.evtx", 126, 0, 126, 0},
+    {"sample-with-irregular-bool-values.evtx", 3028, 0, 3028, 0, 65},
+    {"2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx", 1910, 4, 1964, 13, 29},
+    {"2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Operational.evtx", 1774, 2, 1795, 2, 245},
+    {"2-vss_7-System.evtx", 1160, 0, 1160, 0, 25},
+    {"sample_with_a_bad_chunk_magic.evtx", 270, 2, 301, 3, 50},
+    {"Microsoft-Windows-HelloForBusiness%4Operational.evtx", 6, 0, 6, 0, 0},
+    {"Microsoft-Windows-LanguagePackSetup%4Operational.evtx", 17, 0, 17, 0, 15},
+    {"E_Windows_system32_winevt_logs_Microsoft-Windows-Shell-Core%4Operational.evtx", 1146, 0, 1146, 0, 128},
+    {"E_ShadowCopy6_windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx", 459, 0, 459, 0, 0},
+    {"E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx", 340, 0, 340, 0, 0},
+    {"Application_no_crc32.evtx", 17, 0, 17, 0, 22},
+    {"post-Security.evtx", 126, 0, 126, 0, 0},
     /* "336 total iterations, some errors" (the crate stops the chunk at
      * the zero-size record; spoor resynchronises on the next record). */
-    {"sample-with-zero-data-size-event.evtx", -1, -1, 449, 1},
-    {"2-system-Microsoft-Windows-LiveId%4Operational.evtx", -1, -1, 399, 0},
-    {"MSExchange_Management_wec.evtx", -1, -1, 1, 0},
-    {"Security_short_selected.evtx", -1, -1, 7, 0},
-    {"Security_with_size_t.evtx", -1, -1, 636, 0},
-    {"issue_201.evtx", -1, -1, 1, 0},
-    {"new-user-security.evtx", -1, -1, 4, 0},
-    {"security.evtx", -1, -1, 2261, 0},
-    {"security_bad_string_cache.evtx", -1, -1, 2261, 0},
+    {"sample-with-zero-data-size-event.evtx", -1, -1, 449, 1, 33},
+    {"2-system-Microsoft-Windows-LiveId%4Operational.evtx", -1, -1, 399, 0, 4},
+    {"MSExchange_Management_wec.evtx", -1, -1, 1, 0, 9},
+    {"Security_short_selected.evtx", -1, -1, 7, 0, 0},
+    {"Security_with_size_t.evtx", -1, -1, 636, 0, 0},
+    {"issue_201.evtx", -1, -1, 1, 0, 9},
+    {"new-user-security.evtx", -1, -1, 4, 0, 3},
+    {"security.evtx", -1, -1, 2261, 0, 5},
+    {"security_bad_string_cache.evtx", -1, -1, 2261, 0, 5},
     /* 8 chunks of non-zero filler past the last written chunk: each is
      * reported as a bad chunk, as the crate does. */
-    {"sysmon.evtx", -1, -1, 358, 8},
-    {"system.evtx", -1, -1, 1881, 0},
+    {"sysmon.evtx", -1, -1, 358, 8, 0},
+    {"system.evtx", -1, -1, 1881, 0, 28},
 };
 
 static void test_edgecase_counts(void **state)
@@ -520,8 +613,9 @@ static void test_edgecase_counts(void **state)
 			fail_msg("missing %s", p);
 		run_res r;
 		run_mem(buf, n, 0, &r, NULL, NULL);
-		if (r.good != c->ok || r.bad != c->bad)
-			fail_msg("%s: %ld good / %ld bad, expected %ld / %ld", c->file, r.good, r.bad, c->ok, c->bad);
+		if (r.good != c->ok || r.bad != c->bad || r.slack != c->slack)
+			fail_msg("%s: %ld good / %ld bad / %ld slack, expected %ld / %ld / %ld", c->file, r.good, r.bad,
+				 r.slack, c->ok, c->bad, c->slack);
 		if (c->tsv_ok >= 0)
 			assert_true(r.good >= c->tsv_ok);
 		/* The same through a window that grows 7000 bytes at a time. */
@@ -530,6 +624,12 @@ static void test_edgecase_counts(void **state)
 		assert_int_equal(r2.good, r.good);
 		assert_int_equal(r2.bad, r.bad);
 		assert_true(r2.digest == r.digest);
+		assert_true(r2.hash == r.hash);
+		/* Chunks decoded by three threads: the same events, in order. */
+		run_mem_j(buf, n, 7000, 3, &r2, NULL, NULL);
+		assert_int_equal(r2.good, r.good);
+		assert_int_equal(r2.slack, r.slack);
+		assert_true(r2.hash == r.hash);
 		free(buf);
 		free(p);
 	}
@@ -950,6 +1050,70 @@ static void test_mitre_labels(void **state)
 	assert_int_equal(rows, 281);
 }
 
+/* ---- -j: byte-identical results whatever the number of threads ---- */
+
+/* A file of every chunk of every edge-case sample (hundreds of chunks,
+ * damaged ones included), behind security.evtx's file header. */
+static uint8_t *all_chunks(size_t *out_n)
+{
+	char *dir = path_join(shared, "evtx/parser-edgecases/samples");
+	size_t cap = EVTX_FILE_HEADER_SIZE, n = 0;
+	uint8_t *f = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(counts); i++) {
+		char *p = path_join(dir, counts[i].file);
+		size_t len;
+		uint8_t *buf = load(p, &len);
+		assert_non_null(buf);
+		if (!f) {
+			f = malloc(cap);
+			assert_non_null(f);
+		}
+		if (n == 0) {
+			memcpy(f, buf, EVTX_FILE_HEADER_SIZE);
+			n = EVTX_FILE_HEADER_SIZE;
+		}
+		for (size_t o = EVTX_FILE_HEADER_SIZE; o < len; o += EVTX_CHUNK_SIZE) {
+			size_t cl = MIN((size_t)EVTX_CHUNK_SIZE, len - o);
+			if (n + EVTX_CHUNK_SIZE > cap) {
+				cap = cap * 2 + EVTX_CHUNK_SIZE;
+				f = realloc(f, cap);
+				assert_non_null(f);
+			}
+			memset(f + n, 0, EVTX_CHUNK_SIZE);
+			memcpy(f + n, buf + o, cl);
+			n += EVTX_CHUNK_SIZE;
+		}
+		free(buf);
+		free(p);
+	}
+	free(dir);
+	*out_n = n;
+	return f;
+}
+
+static void test_jobs_identical(void **state)
+{
+	(void)state;
+	size_t n;
+	uint8_t *f = all_chunks(&n);
+	assert_true(n > 100 * (size_t)EVTX_CHUNK_SIZE);
+	run_res one, r;
+	run_mem_j(f, n, 0, 1, &one, NULL, NULL);
+	assert_true(one.good > 15000);
+	assert_true(one.bad > 0 && one.slack > 0 && one.resync > 0);
+	static const struct {
+		unsigned jobs;
+		size_t step;
+	} runs[] = {{2, 0}, {4, 0}, {2, 1u << 20}, {3, 70000}, {8, 1u << 16}, {1, 100000}};
+	for (size_t i = 0; i < ARRAY_SIZE(runs); i++) {
+		run_mem_j(f, n, runs[i].step, runs[i].jobs, &r, NULL, NULL);
+		if (r.good != one.good || r.bad != one.bad || r.slack != one.slack || r.hash != one.hash)
+			fail_msg("-j %u (window step %zu): %ld/%ld/%ld differs from -j 1: %ld/%ld/%ld", runs[i].jobs,
+				 runs[i].step, r.good, r.bad, r.slack, one.good, one.bad, one.slack);
+	}
+	free(f);
+}
+
 /* ---- damage built in memory from security.evtx ---- */
 
 static uint8_t *sec;
@@ -1026,6 +1190,51 @@ static void test_damage(void **state)
 	assert_int_equal(r.bad, 1);
 	free(p);
 
+	/* Slack: free-space offset moved back over the last 31 records of
+	 * chunk 0; they are carved, marked and still produced. */
+	uint32_t offs[91];
+	{
+		const uint8_t *k0 = sec + EVTX_FILE_HEADER_SIZE;
+		uint32_t o = 512;
+		for (int i = 0; i < 91; i++) {
+			offs[i] = o;
+			o += (uint32_t)k0[o + 4] | (uint32_t)k0[o + 5] << 8 | (uint32_t)k0[o + 6] << 16;
+		}
+	}
+	p = sec_copy();
+	c0 = p + EVTX_FILE_HEADER_SIZE;
+	c0[48] = (uint8_t)offs[60];
+	c0[49] = (uint8_t)(offs[60] >> 8);
+	run_mem(p, sec_n, 0, &r, NULL, NULL);
+	assert_int_equal(r.good, 2261 - 31);
+	assert_int_equal(r.slack, base.slack + 31);
+	assert_int_equal(r.bad, 0);
+	run_res rj;
+	run_mem_j(p, sec_n, 5000, 2, &rj, NULL, NULL);
+	assert_true(rj.hash == r.hash);
+	free(p);
+
+	/* The chunk header's last record offset left behind (header not
+	 * updated): the 30 records after it are read and marked. */
+	p = sec_copy();
+	c0 = p + EVTX_FILE_HEADER_SIZE;
+	c0[44] = (uint8_t)offs[60];
+	c0[45] = (uint8_t)(offs[60] >> 8);
+	run_mem(p, sec_n, 0, &r, NULL, NULL);
+	assert_int_equal(r.good, 2261);
+	assert_int_equal(r.unindexed, 30);
+	free(p);
+
+	/* A broken chain (smashed header of record 2): the 88 records found
+	 * by resynchronising are marked. */
+	p = sec_copy();
+	c0 = p + EVTX_FILE_HEADER_SIZE;
+	c0[offs[2]] = 0;
+	run_mem(p, sec_n, 0, &r, NULL, NULL);
+	assert_int_equal(r.good, 2260);
+	assert_int_equal(r.resync, 88);
+	free(p);
+
 	/* Chunks past the header's count (dirty, stale header): recovered. */
 	p = sec_copy();
 	p[42] = 1;
@@ -1034,6 +1243,7 @@ static void test_damage(void **state)
 	p[120] |= 1;
 	run_mem(p, sec_n, 0, &r, NULL, NULL);
 	assert_int_equal(r.good, 2261);
+	assert_int_equal(r.beyond, 2261 - 91);
 	free(p);
 
 	/* Truncated in chunk 1: chunk 0 whole, part of chunk 1. */
@@ -1085,6 +1295,7 @@ int main(void)
 	    cmocka_unit_test(test_format),	 cmocka_unit_test(test_sniff),
 	    cmocka_unit_test(test_built_chunk),	 cmocka_unit_test(test_edgecase_counts),
 	    cmocka_unit_test(test_edgecase_tsv), cmocka_unit_test(test_damage),
+	    cmocka_unit_test(test_jobs_identical),
 	    cmocka_unit_test(test_mitre_values), cmocka_unit_test(test_mitre_totals),
 	    cmocka_unit_test(test_mitre_labels), cmocka_unit_test(test_regression_differential),
 	};

@@ -93,6 +93,7 @@ int evtx_dec_init(evtx_dec *d)
 	d->txt = xmalloc(d->txt_cap);
 	d->subs_cap = 256;
 	d->subs = xmalloc(d->subs_cap * sizeof(*d->subs));
+	d->cp = codepage_find(NULL);
 	if (!d->slots || !d->names || !d->txt || !d->subs) {
 		evtx_dec_done(d);
 		return SPOOR_ENOMEM;
@@ -463,17 +464,12 @@ static int put_scalar(evtx_dec *d, uint8_t t, const uint8_t *p, size_t n, int *k
 	case V_STRING:
 		return txt_utf16(d, p, n / 2, true);
 	case V_ANSI: {
-		int rc = txt_grow(d, n * 2);
+		/* The system's ANSI code page (configurable; windows-1252
+		 * by default, where 0x80-0x9F are not the C1 controls). */
+		int rc = txt_grow(d, n * 3);
 		if (rc < 0)
 			return rc;
-		for (size_t i = 0; i < n && p[i]; i++) {
-			if (p[i] < 0x80) {
-				d->txt[d->txt_len++] = (char)p[i];
-			} else {
-				d->txt[d->txt_len++] = (char)(0xc0 | (p[i] >> 6));
-				d->txt[d->txt_len++] = (char)(0x80 | (p[i] & 0x3f));
-			}
-		}
+		d->txt_len += codepage_decode(d->cp ? d->cp : codepage_find(NULL), p, n, d->txt + d->txt_len);
 		return 0;
 	}
 	case V_I8:
@@ -1122,5 +1118,32 @@ int evtx_record_decode(evtx_dec *d, const evtx_record *rec, const evtx_sink *sin
 		return fail(d, rec->off, "record outside chunk");
 	uint32_t start = rec->off + EVTX_RECORD_HEADER_SIZE;
 	uint32_t end = rec->off + rec->size - 4;
-	return walk(d, start, end, 0, 0, 0, false, NULL);
+	uint32_t pos = start;
+	int rc = walk(d, start, end, 0, 0, 0, false, &pos);
+	if (rc < 0 || !sink->frag)
+		return rc;
+	/* Further top-level fragments (a fragment header 0f 01 01 00 after
+	 * the first one's end; what follows the end is otherwise padding).
+	 * Each is tentative: one that does not decode is dropped, and the
+	 * record keeps what came before it. */
+	while (end - pos >= 8 && !memcmp(d->c + pos, "\x0f\x01\x01\x00", 4)) {
+		rc = sink->frag(sink->u, EVTX_FRAG_BEGIN);
+		if (rc < 0)
+			return rc;
+		uint32_t next = pos;
+		d->depth = 0;
+		d->txt_len = 0;
+		d->subs_len = 0;
+		rc = walk(d, pos, end, 0, 0, 0, false, &next);
+		if (rc == SPOOR_ENOMEM)
+			return rc;
+		if (rc < 0 || next <= pos) {
+			d->err = NULL;
+			d->err_off = 0;
+			d->depth = 0;
+			return sink->frag(sink->u, EVTX_FRAG_ABORT);
+		}
+		pos = next;
+	}
+	return 0;
 }

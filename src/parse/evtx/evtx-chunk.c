@@ -146,3 +146,17 @@ uint32_t evtx_chunk_resync(const uint8_t *c, const evtx_chunk_info *ci, uint32_t
 		q += 8;
 	return q > end ? end : q;
 }
+
+uint32_t evtx_chunk_carve(const uint8_t *c, uint32_t clen, uint32_t from, uint32_t *size)
+{
+	if (clen > EVTX_CHUNK_SIZE)
+		clen = EVTX_CHUNK_SIZE;
+	uint32_t q = (from + 7) & ~7u;
+	if (q < EVTX_CHUNK_HEADER_SIZE)
+		q = EVTX_CHUNK_HEADER_SIZE;
+	for (; q + 28 <= clen; q += 8) {
+		if (rec_ok(c, clen, q, true, size))
+			return q;
+	}
+	return clen;
+}

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "base/base.h"
+#include "base/codepage.h"
 
 #define EVTX_FILE_HEADER_SIZE	4096u
 #define EVTX_CHUNK_SIZE		65536u
@@ -91,6 +92,11 @@ int evtx_chunk_next_record(const uint8_t *c, const evtx_chunk_info *ci, uint32_t
 /* The next 8-aligned offset after from holding a fully valid record header
  * (magic, size, trailing copy), or ci->end. */
 uint32_t evtx_chunk_resync(const uint8_t *c, const evtx_chunk_info *ci, uint32_t from);
+/* Carving (slack space past the used area): the first 8-aligned offset at
+ * or after from, below clen, holding a fully valid record header (magic,
+ * size >= 28 within clen, matching trailing size copy); *size set.  clen if
+ * none. */
+uint32_t evtx_chunk_carve(const uint8_t *c, uint32_t clen, uint32_t from, uint32_t *size);
 
 /* Value kinds handed to the sink. */
 enum evtx_vkind {
@@ -107,8 +113,16 @@ typedef struct evtx_sink {
 	int (*attr)(void *u, spoor_sv name, spoor_sv val, int kind);
 	/* The element's end, with its text content (children excluded). */
 	int (*elem_end)(void *u, spoor_sv text, int kind);
+	/* Optional: further top-level fragments of a record.  EVTX_FRAG_BEGIN
+	 * before each fragment after the first (the sink keeps a checkpoint),
+	 * EVTX_FRAG_ABORT when that fragment does not decode (the sink drops
+	 * what it got since the checkpoint; the record stays good).  When
+	 * NULL, only the first fragment is read. */
+	int (*frag)(void *u, int what);
 	void *u;
 } evtx_sink;
+
+enum { EVTX_FRAG_BEGIN = 1, EVTX_FRAG_ABORT = 2 };
 
 typedef struct evtx_name_slot {
 	uint32_t gen;
@@ -150,6 +164,7 @@ typedef struct evtx_dec {
 	const evtx_sink *sink;
 	const char *err; /* why the last record failed */
 	uint32_t err_off;
+	const codepage_def *cp; /* ANSI strings (default windows-1252) */
 } evtx_dec;
 
 int evtx_dec_init(evtx_dec *d);
@@ -165,6 +180,61 @@ static inline void evtx_chunk_rebase(evtx_dec *d, const uint8_t *c)
  * (d->err says why; the sink may have seen part of the record),
  * SPOOR_ENOMEM, or the sink's own negative code. */
 int evtx_record_decode(evtx_dec *d, const evtx_record *rec, const evtx_sink *sink);
+
+/* ---- whole chunks into an intermediate form (evtx-tape.c) ----
+ *
+ * For parallel decoding: a worker decodes a whole chunk into a tape (the
+ * sink calls of every record, names and values as bytes), with no access
+ * to anything shared; the caller replays the tapes in chunk order into its
+ * sink.  The chain of records is decided by the decoder alone: records in
+ * sequence, garbage spans (resynchronised), torn records that do not decode
+ * (resynchronised from their start), then records carved from the slack
+ * space past the used area.  Every value here is deterministic. */
+
+#define EVTX_MAX_TAPE (64u << 20) /* tape bytes per chunk; past it records are bad */
+
+enum evtx_item_kind {
+	EVTX_ITEM_RECORD = 0, /* a record (decoded or not: see rc) */
+	EVTX_ITEM_GARBAGE,    /* bytes that hold no record */
+};
+
+enum evtx_recovery {
+	EVTX_RECOV_NONE = 0,
+	EVTX_RECOV_RESYNC,  /* found by resynchronising after damage in the chunk */
+	EVTX_RECOV_UNINDEXED, /* after the chunk header's last record (header not updated) */
+	EVTX_RECOV_SLACK,   /* carved from past the chunk's free-space offset */
+};
+
+typedef struct evtx_item {
+	uint32_t off, size; /* span in the chunk this item accounts for */
+	uint64_t id, written;
+	uint8_t kind;	   /* evtx_item_kind */
+	uint8_t recovered; /* evtx_recovery */
+	int rc;		   /* record: 0, or the decoder's failure */
+	const char *err;   /* static text, when the decoder failed */
+	uint32_t err_off;
+	size_t ops, ops_end; /* the record's sink calls in the tape */
+} evtx_item;
+
+typedef struct evtx_tape {
+	evtx_chunk_info ci;
+	uint32_t clen;
+	evtx_item *items;
+	size_t nitems, items_cap;
+	uint8_t *ops;
+	size_t ops_len, ops_cap;
+	size_t frag_mark;
+	char *names; /* the decoder's name text for this chunk */
+	uint32_t names_len;
+} evtx_tape;
+
+void evtx_tape_init(evtx_tape *t);
+void evtx_tape_done(evtx_tape *t);
+/* Decode chunk c (clen bytes) into t.  0, or SPOOR_ENOMEM. */
+int evtx_tape_chunk(evtx_dec *d, const uint8_t *c, uint32_t clen, evtx_tape *t);
+/* Replay one record item into sink (frag is not called).  Returns the
+ * sink's first negative code, else the item's decode result. */
+int evtx_tape_replay(const evtx_tape *t, const evtx_item *it, const evtx_sink *sink);
 
 /* Formatting helpers (exposed for tests).  Return bytes written. */
 size_t evtx_fmt_filetime(uint64_t ft, char *out);  /* >= 32 bytes */
