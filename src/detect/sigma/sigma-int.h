@@ -129,6 +129,7 @@ typedef struct sigma_corr {
 
 typedef struct sigma_cprog sigma_cprog;
 typedef struct sigma_plan sigma_plan;
+typedef struct sigma_lsmap sigma_lsmap;
 
 typedef struct sigma_rule {
 	arena *ar; /* the file's arena */
@@ -142,6 +143,7 @@ typedef struct sigma_rule {
 	const char **falsepositives;
 	size_t nfalsepositives;
 	const char *product, *category, *service, *definition;
+	const sigma_lsmap *lsmap; /* user logsource map (set before compiling), NULL = built-in only */
 	sigma_search *searches;
 	size_t nsearches;
 	sigma_text *conds; /* condition list: OR-ed */
@@ -360,6 +362,14 @@ bool sigma_ls_match(const ls_sel *sel, spoor_event *ev);
 /* The event field to try when the rule's field is absent (LS_FIELD), or 0. */
 uint32_t sigma_ls_alt_field(const sigma_rule *r, const char *field, struct field_table *ft);
 void sigma_ls_free(ls_sel *sel);
+/* The formats spoor reads whose events the selector can select (a
+ * description), or NULL when none can (LS_FEED rows). */
+const char *sigma_ls_fed(const ls_sel *sel);
+/* A user logsource map file (YAML; docs/sigma.md): rows added before the
+ * built-in ones, or replacing them (replace: true).  SPOOR_EPARSE with
+ * diag line:col, SPOOR_ENOMEM. */
+int sigma_lsmap_load(sigma_lsmap **out, const char *path, const char *text, size_t len, spoor_diag *diag);
+sigma_lsmap *sigma_lsmap_free(sigma_lsmap *m);
 
 /* ---- Prefilter (sigma-prefilter.c) ---- */
 
