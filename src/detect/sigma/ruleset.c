@@ -589,6 +589,7 @@ SPOOR_API spoor_matcher *spoor_matcher_free(spoor_matcher *m)
 SPOOR_API int spoor_matcher_match(spoor_matcher *m, spoor_event *ev)
 {
 	m->na = 0;
+	sigma_arr_reset(sigma_re_scratch_arr(m->re)); /* a new event */
 	const spoor_ruleset *rs = m->rs;
 	const sigma_prefilter *pf = m->pf ? rs->pf : NULL;
 	bool scanned = false;

@@ -283,8 +283,45 @@ void sigma_re_free(sigma_re *re);
 typedef struct sigma_re_scratch sigma_re_scratch;
 sigma_re_scratch *sigma_re_scratch_new(void);
 void sigma_re_scratch_free(sigma_re_scratch *s);
+/* The matcher's array scratch (sigma-array.c), owned by the re scratch. */
+struct sigma_arr_scratch *sigma_re_scratch_arr(sigma_re_scratch *s);
 /* 1 match, 0 no match, < 0 error (match limit: counted as no match). */
 int sigma_re_match(const sigma_re *re, sigma_re_scratch *s, const char *subj, size_t n);
+
+/* ---- JSON arrays (sigma-array.c) ---- */
+
+struct field_table;
+struct efield;
+
+#define ARR_MAX_CANDS 4
+/* At most this many elements of one array field are looked at. */
+#define SIGMA_MAX_ARRAY_ELEMS 256
+/* The rule fields an event field stands for as an array element. */
+typedef struct arr_entry {
+	uint32_t c[ARR_MAX_CANDS];
+	uint8_t n;
+	uint8_t done;
+} arr_entry;
+typedef struct arr_memo {
+	arr_entry *v;
+	size_t cap;
+} arr_memo;
+const arr_entry *sigma_arr_get(arr_memo *m, const struct field_table *ft, uint32_t id);
+void sigma_arr_memo_done(arr_memo *m);
+/* Per matcher: the array-element fields of the current event. */
+typedef struct sigma_arr_scratch {
+	arr_memo memo;
+	const spoor_event *ev;
+	uint32_t gen;
+	uint32_t *idx;
+	size_t n, cap;
+	bool any;
+} sigma_arr_scratch;
+/* The event's array elements standing for rule field `field` (at most max). */
+size_t sigma_arr_elems(sigma_arr_scratch *s, spoor_event *ev, uint32_t field, const struct efield **out, size_t max);
+/* Forget the current event (call when a new event is matched). */
+void sigma_arr_reset(sigma_arr_scratch *s);
+void sigma_arr_scratch_done(sigma_arr_scratch *s);
 
 /* ---- Compiled plan (sigma-compile.c) ---- */
 
