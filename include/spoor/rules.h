@@ -58,6 +58,11 @@ typedef struct spoor_rule_info {
 	 * values, below --min-level, a filter or correlation, ...) */
 	int active;
 	const char *inactive_reason;
+	/* Which formats spoor reads give events this rule's logsource selects
+	 * (a description such as "syslog (sshd)"), or NULL when none does (the
+	 * rule can never fire on what spoor reads; a --logsource-map may add a
+	 * mapping). */
+	const char *fed_by;
 } spoor_rule_info;
 
 #define SPOOR_RULES_OPTIONS_VERSION 1
@@ -73,11 +78,14 @@ typedef struct spoor_rules_options {
 	 * name: [values], names without the %); NULL = none, and rules that
 	 * use placeholders load but do not run. */
 	const char *placeholders;
+	/* A YAML logsource map file (docs/sigma.md, "Logsources") adding to or
+	 * replacing the built-in mapping; NULL = built-in only. */
+	const char *logsource_map;
 } spoor_rules_options;
 
 #define SPOOR_RULES_OPTIONS_INIT                                                                                       \
 	{                                                                                                              \
-		SPOOR_RULES_OPTIONS_VERSION, SPOOR_LEVEL_NONE, NULL, NULL, NULL                                        \
+		SPOOR_RULES_OPTIONS_VERSION, SPOOR_LEVEL_NONE, NULL, NULL, NULL, NULL                                  \
 	}
 
 /* Counters over everything added so far. */
@@ -92,6 +100,9 @@ typedef struct spoor_rules_stats {
 	 * atoms was seen in the event, the distinct atoms, and the Vectorscan
 	 * databases (one per field) */
 	uint64_t prefiltered, atoms, atom_dbs;
+	/* detection rules whose logsource selects events of a format spoor
+	 * reads (spoor_rule_info.fed_by) */
+	uint64_t fed;
 } spoor_rules_stats;
 
 /* ctx is borrowed and must outlive the ruleset and its matchers.

@@ -14,10 +14,15 @@ static void help(FILE *f)
 		   "          FILE:LINE:COL: reason, then a summary.  Exit 3 when any failed.\n"
 		   "  list    one line per loaded rule: level, id, title, logsource, FILE:LINE,\n"
 		   "          and why it does not run when it does not\n"
-		   "  stats   loaded rules by kind, status, level, logsource and ATT&CK tag\n\n"
+		   "  stats   loaded rules by kind, status, level, logsource and ATT&CK tag,\n"
+		   "          and logsource coverage: how many detection rules select events of a\n"
+		   "          format spoor reads, and the logsources no format feeds\n"
+		   "  update  install or refresh the default rule set (spoor rules update --help)\n\n"
 		   "Options:\n"
 		   "  -q, --quiet   check: print only the summary\n"
-		   "      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n");
+		   "      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
+		   "      --logsource-map FILE  a YAML logsource mapping added to the built-in one\n"
+		   "                            (docs/sigma.md, Logsources)\n");
 }
 
 typedef struct rctx {
@@ -150,6 +155,8 @@ static const char *kind_name(spoor_rule_kind k)
 static void do_stats(const spoor_ruleset *rs)
 {
 	tally kind = {0}, status = {0}, level = {0}, ls = {0}, tactic = {0}, tech = {0}, inactive = {0};
+	tally unfed = {0}, fedby = {0};
+	uint64_t ndet = 0, nfed = 0;
 	size_t n = spoor_ruleset_count(rs);
 	for (size_t i = 0; i < n; i++) {
 		spoor_rule_info ri;
@@ -162,6 +169,15 @@ static void do_stats(const spoor_ruleset *rs)
 		snprintf(b, sizeof(b), "%s/%s/%s", ri.product ? ri.product : "-", ri.category ? ri.category : "-",
 			 ri.service ? ri.service : "-");
 		tally_add(&ls, b);
+		if (ri.kind == SPOOR_RULE_DETECTION) {
+			ndet++;
+			if (ri.fed_by) {
+				nfed++;
+				tally_add(&fedby, ri.fed_by);
+			} else {
+				tally_add(&unfed, b);
+			}
+		}
 		if (!ri.active)
 			tally_add(&inactive, ri.inactive_reason ? ri.inactive_reason : "?");
 		for (size_t t = 0; t < ri.ntags; t++) {
@@ -182,6 +198,11 @@ static void do_stats(const spoor_ruleset *rs)
 	tally_print(&tactic, "by ATT&CK tactic", 0);
 	tally_print(&tech, "by ATT&CK technique", 30);
 	tally_print(&inactive, "loaded but not run", 0);
+	printf("logsource coverage: %" PRIu64 " of %" PRIu64 " detection rules (%.1f%%) select events of a format "
+	       "spoor reads\n",
+	       nfed, ndet, ndet ? 100.0 * (double)nfed / (double)ndet : 0.0);
+	tally_print(&fedby, "covered rules by format", 0);
+	tally_print(&unfed, "not covered: no format spoor reads gives these logsources (product/category/service)", 0);
 }
 
 static void do_list(const spoor_ruleset *rs)
@@ -191,10 +212,12 @@ static void do_list(const spoor_ruleset *rs)
 		spoor_rule_info ri;
 		if (spoor_ruleset_rule(rs, i, &ri) < 0)
 			continue;
-		printf("%-13s %-36s %s\t%s/%s/%s\t%s:%" PRIu64 "%s%s\n", ri.level ? spoor_level_name(ri.level) : "-",
+		printf("%-13s %-36s %s\t%s/%s/%s\t%s:%" PRIu64 "%s%s%s\n", ri.level ? spoor_level_name(ri.level) : "-",
 		       ri.id ? ri.id : "-", ri.title, ri.product ? ri.product : "-", ri.category ? ri.category : "-",
 		       ri.service ? ri.service : "-", ri.path, ri.line, ri.active ? "" : "\tnot run: ",
-		       ri.active ? "" : (ri.inactive_reason ? ri.inactive_reason : "?"));
+		       ri.active ? "" : (ri.inactive_reason ? ri.inactive_reason : "?"),
+		       ri.kind == SPOOR_RULE_DETECTION && !ri.fed_by ? "\tno format spoor reads feeds this logsource"
+								      : "");
 	}
 }
 
@@ -215,7 +238,7 @@ int cmd_rules(int argc, char **argv)
 	}
 	rctx rc = {0};
 	int npaths = 0;
-	const char *ph = NULL;
+	const char *ph = NULL, *lsmap = NULL;
 	char **paths = calloc((size_t)argc, sizeof(char *));
 	if (!paths)
 		return EXIT_FAIL;
@@ -234,6 +257,13 @@ int cmd_rules(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			ph = argv[++i];
+		} else if (!strcmp(argv[i], "--logsource-map")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "spoor rules: --logsource-map needs a file\n");
+				free(paths);
+				return EXIT_USAGE;
+			}
+			lsmap = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "spoor rules: unknown option '%s' (see spoor rules --help)\n", argv[i]);
 			free(paths);
@@ -258,6 +288,7 @@ int cmd_rules(int argc, char **argv)
 	ro.on_error = on_error;
 	ro.payload = &rc;
 	ro.placeholders = ph;
+	ro.logsource_map = lsmap;
 	int ret = EXIT_OK;
 	if (spoor_ctx_new(&ctx, &co, &d) < 0 || spoor_ruleset_new(&rs, ctx, &ro, &d) < 0) {
 		fprintf(stderr, "spoor rules: %s\n", d.msg);

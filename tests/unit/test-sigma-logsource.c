@@ -31,6 +31,8 @@ typedef struct lcase {
 	const char *product, *service, *category, *channel;
 	const char *eid, *etype;
 	int expect;
+	const char *xf, *xv; /* one more event field */
+	const char *map;     /* a user logsource map (YAML) */
 } lcase;
 
 static int run(const lcase *c)
@@ -43,9 +45,17 @@ static int run(const lcase *c)
 	buf_done(&y);
 	assert_int_equal(f->n, 1);
 	spoor_diag d = SPOOR_DIAG_INIT;
+	sigma_lsmap *map = NULL;
+	if (c->map) {
+		if (sigma_lsmap_load(&map, "map.yml", c->map, strlen(c->map), &d) < 0)
+			fail_msg("case '%s': map: %s", c->name, d.msg);
+		f->rules[0]->lsmap = map;
+	}
 	assert_int_equal(sigma_compile(f->rules[0], &ctx->ft, &d), 0);
 	spoor_event ev;
 	assert_int_equal(event_init(&ev, ctx), 0);
+	if (c->xf)
+		event_add(&ev, field_intern(&ctx->ft, c->xf, strlen(c->xf)), SPOOR_VT_STR, sv_cstr(c->xv), 0);
 	ev.ls.product = sv_cstr(c->product);
 	ev.ls.service = sv_cstr(c->service);
 	ev.ls.category = sv_cstr(c->category);
@@ -60,6 +70,7 @@ static int run(const lcase *c)
 	sigma_re_scratch_free(re);
 	event_done(&ev);
 	sigma_file_free(f);
+	sigma_lsmap_free(map);
 	return r;
 }
 
@@ -105,6 +116,69 @@ static void test_logsources(void **state)
 	     NULL, 0},
 	    {"case-insensitive names", "{product: Windows, service: Security}", "windows", NULL, NULL, "SECURITY",
 	     "4624", NULL, 1},
+	    /* Linux syslog services */
+	    {"sshd", "{product: linux, service: sshd}", "linux", "sshd", NULL, NULL, NULL, NULL, 1},
+	    {"syslog covers sshd lines", "{product: linux, service: syslog}", "linux", "sshd", NULL, NULL, NULL, NULL, 1},
+	    {"syslog not windows", "{product: linux, service: syslog}", "windows", "security", NULL, "Security", NULL,
+	     NULL, 0},
+	    {"auth covers sudo", "{product: linux, service: auth}", "linux", "sudo", NULL, NULL, NULL, NULL, 1},
+	    {"auth not postfix", "{product: linux, service: auth}", "linux", "postfix", NULL, NULL, NULL, NULL, 0},
+	    {"vsftpd by program", "{product: linux, service: vsftpd}", "linux", "syslog", NULL, NULL, NULL, NULL, 1,
+	     "process.name", "vsftpd"},
+	    {"vsftpd not sshd's program", "{product: linux, service: vsftpd}", "linux", "syslog", NULL, NULL, NULL,
+	     NULL, 0, "process.name", "sshd"},
+	    {"clamav by program", "{product: linux, service: clamav}", "linux", "syslog", NULL, NULL, NULL, NULL, 1,
+	     "process.name", "clamd"},
+	    {"guacamole by program", "{product: linux, service: guacamole}", "linux", "syslog", NULL, NULL, NULL, NULL,
+	     1, "process.name", "guacd"},
+	    {"cron", "{product: linux, service: cron}", "linux", "cron", NULL, NULL, NULL, NULL, 1},
+	    {"antivirus on ClamAV", "{category: antivirus}", "linux", "syslog", NULL, NULL, NULL, NULL, 1,
+	     "process.name", "clamd"},
+	    /* M365 and Entra */
+	    {"m365 audit: any workload", "{product: m365, service: audit}", "m365", "sharepoint", NULL, NULL, NULL,
+	     NULL, 1},
+	    {"m365 audit not azure", "{product: m365, service: audit}", "azure", "auditlogs", NULL, NULL, NULL, NULL,
+	     0},
+	    {"threat_management = Security & Compliance", "{product: m365, service: threat_management}", "m365",
+	     "securitycompliancecenter", NULL, NULL, NULL, NULL, 1},
+	    {"threat_management not exchange", "{product: m365, service: threat_management}", "m365", "exchange",
+	     NULL, NULL, NULL, NULL, 0},
+	    {"signinlogs", "{product: azure, service: signinlogs}", "azure", "signinlogs", NULL, NULL, NULL, NULL, 1},
+	    {"riskdetection needs riskEventType", "{product: azure, service: riskdetection}", "azure", "auditlogs",
+	     NULL, NULL, NULL, NULL, 0},
+	    {"riskdetection with riskEventType", "{product: azure, service: riskdetection}", "azure", "auditlogs",
+	     NULL, NULL, NULL, NULL, 1, "riskEventType", "unfamiliarFeatures"},
+	    {"pim = audit logs", "{product: azure, service: pim}", "azure", "auditlogs", NULL, NULL, NULL, NULL, 1},
+	    /* network */
+	    {"proxy on Zeek http", "{category: proxy}", "zeek", "http", NULL, NULL, NULL, NULL, 1},
+	    {"proxy not Zeek dns", "{category: proxy}", "zeek", "dns", NULL, NULL, NULL, NULL, 0},
+	    {"webserver on IIS", "{category: webserver}", "windows", "iis", "webserver", NULL, NULL, NULL, 1},
+	    {"webserver on Zeek http", "{category: webserver}", "zeek", "http", NULL, NULL, NULL, NULL, 1},
+	    {"dns on Suricata", "{category: dns}", "suricata", "dns", NULL, NULL, NULL, NULL, 1},
+	    {"firewall on Zeek conn", "{category: firewall}", "zeek", "conn", NULL, NULL, NULL, NULL, 1},
+	    {"netflow on Zeek conn", "{service: netflow}", "zeek", "conn", NULL, NULL, NULL, NULL, 1},
+	    {"zeek service by log type", "{product: zeek, service: smb_files}", "zeek", "smb_files", NULL, NULL, NULL,
+	     NULL, 1},
+	    /* user maps */
+	    {"map: a new service", "{product: linux, service: myapp}", "linux", "syslog", NULL, NULL, NULL, NULL, 1,
+	     "process.name", "myappd",
+	     "services:\n  - product: linux\n    service: myapp\n    events:\n      - {product: linux, fields: "
+	     "{process.name: myappd}}\n"},
+	    {"map: the new service, other program", "{product: linux, service: myapp}", "linux", "syslog", NULL, NULL,
+	     NULL, NULL, 0, "process.name", "other",
+	     "services:\n  - product: linux\n    service: myapp\n    events:\n      - {product: linux, fields: "
+	     "{process.name: myappd}}\n"},
+	    {"map: a category onto a channel", "{product: windows, category: process_creation}", "windows", NULL, NULL,
+	     "Custom/EDR", "7", NULL, 1, NULL, NULL,
+	     "categories:\n  - product: windows\n    category: process_creation\n    events:\n"
+	     "      - {channel: Custom/EDR, fields: {EventID: 7}}\n"},
+	    {"map: adds to the built-in rows", "{product: windows, category: process_creation}", "windows", "sysmon",
+	     NULL, SYSMON, "1", NULL, 1, NULL, NULL,
+	     "categories:\n  - {product: windows, category: process_creation, events: [{channel: Custom/EDR}]}\n"},
+	    {"map: replace drops the built-in rows", "{product: windows, category: process_creation}", "windows",
+	     "sysmon", NULL, SYSMON, "1", NULL, 0, NULL, NULL,
+	     "replace: true\ncategories:\n  - {product: windows, category: process_creation, events: [{channel: "
+	     "Custom/EDR}]}\n"},
 	};
 	int bad = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -172,6 +246,55 @@ static char *show(const sstr *s)
 	}
 	out[o] = 0;
 	return out;
+}
+
+/* A map file's field names, and its errors (with line:col). */
+static void test_map_fields_errors(void **state)
+{
+	(void)state;
+	const char *m = "services:\n  - service: myapp\n    events: [{service: myapp}]\n    fields:\n"
+			"      src: source.ip\n";
+	sigma_lsmap *map = NULL;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(sigma_lsmap_load(&map, "map.yml", m, strlen(m), &d), 0);
+	const char *y = "title: t\nlogsource: {service: myapp}\ndetection:\n  s:\n    src|cidr: 10.0.0.0/8\n"
+			"  condition: s\n";
+	sigma_file *f = NULL;
+	assert_int_equal(sigma_file_load(&f, "t.yml", y, strlen(y), NULL, NULL), 0);
+	f->rules[0]->lsmap = map;
+	assert_int_equal(sigma_compile(f->rules[0], &ctx->ft, &d), 0);
+	spoor_event ev;
+	assert_int_equal(event_init(&ev, ctx), 0);
+	ev.ls.service = SPOOR_SV("myapp");
+	event_add(&ev, F_SOURCE_IP, SPOOR_VT_STR, SPOOR_SV("10.1.2.3"), 0);
+	sigma_re_scratch *re = sigma_re_scratch_new();
+	assert_true(sigma_match(f->rules[0]->plan, &ev, re, NULL, NULL));
+	sigma_re_scratch_free(re);
+	event_done(&ev);
+	sigma_file_free(f);
+	sigma_lsmap_free(map);
+
+	static const struct {
+		const char *text;
+		unsigned line;
+		const char *msg;
+	} bad[] = {
+	    {"services:\n  - service: x\n    events: [{}]\n", 3, "empty event selection"},
+	    {"services:\n  - product: linux\n", 2, "without 'service'"},
+	    {"nonsense: 1\n", 1, "unknown key"},
+	    {"categories:\n  - category: c\n    events: [{chanel: X}]\n", 3, "unknown key"},
+	    {"replace: maybe\n", 1, "true or false"},
+	    {"- a\n- b\n", 1, "one YAML map"},
+	    {"services: [\n", 2, ""},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		d = (spoor_diag)SPOOR_DIAG_INIT;
+		map = NULL;
+		assert_int_equal(sigma_lsmap_load(&map, "map.yml", bad[i].text, strlen(bad[i].text), &d), SPOOR_EPARSE);
+		assert_null(map);
+		if (!strstr(d.msg, bad[i].msg) || d.line != bad[i].line)
+			fail_msg("map %zu: got line %u '%s'", i, (unsigned)d.line, d.msg);
+	}
 }
 
 static void test_base64offset(void **state)
@@ -281,6 +404,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_logsources),	 cmocka_unit_test(test_field_mapping),
+	    cmocka_unit_test(test_map_fields_errors),
 	    cmocka_unit_test(test_base64offset), cmocka_unit_test(test_windash_utf16),
 	    cmocka_unit_test(test_glob),
 	};

@@ -22,6 +22,7 @@ typedef struct rentry {
 	sigma_rule *r;
 	bool active;
 	const char *why;
+	const char *fed; /* formats that feed the logsource (sigma_ls_fed) */
 	/* filters (rule indices) that apply to this rule, set when the
 	 * ruleset is finalized by spoor_matcher_new */
 	uint32_t *filters;
@@ -53,6 +54,8 @@ struct spoor_ruleset {
 	/* placeholder values (spoor_rules_options.placeholders) */
 	arena ph_ar;
 	const ynode *ph;
+	/* user logsource map (spoor_rules_options.logsource_map) */
+	sigma_lsmap *lsmap;
 };
 
 typedef struct alert_slot {
@@ -164,6 +167,22 @@ SPOOR_API int spoor_ruleset_new(spoor_ruleset **out, spoor_ctx *ctx, const spoor
 			return rc;
 		}
 	}
+	if (rs->opts.logsource_map) {
+		size_t len;
+		int err = 0;
+		char *text = slurp(rs->opts.logsource_map, SIGMA_MAX_FILE, &len, &err);
+		int rc = text ? sigma_lsmap_load(&rs->lsmap, rs->opts.logsource_map, text, len, diag)
+			      : diag_set(diag, err, "%s: %s", rs->opts.logsource_map,
+					 err == SPOOR_ENOTFOUND ? "no such file"
+					 : err == SPOOR_ELIMIT  ? "too large"
+								: "cannot read");
+		free(text);
+		if (rc < 0) {
+			spoor_ruleset_free(rs);
+			return rc;
+		}
+	}
+	rs->opts.logsource_map = NULL;
 	rs->opts.placeholders = NULL; /* not kept: the caller's string */
 	*out = rs;
 	return 0;
@@ -183,6 +202,7 @@ SPOOR_API spoor_ruleset *spoor_ruleset_free(spoor_ruleset *rs)
 		free(rs->groups[i].rules);
 	free(rs->groups);
 	sigma_pf_free(rs->pf);
+	sigma_lsmap_free(rs->lsmap);
 	arena_done(&rs->ph_ar);
 	free(rs);
 	return NULL;
@@ -253,13 +273,26 @@ static int push_rule(spoor_ruleset *rs, sigma_rule *r, bool active, const char *
 		rs->rules = v;
 		rs->cap = nc;
 	}
-	rs->rules[rs->n++] = (rentry){r, active, why, NULL, 0};
+	const char *fed = NULL;
+	if (r->kind == SIGMA_RULE && r->plan) {
+		fed = sigma_ls_fed(r->plan->ls);
+	} else if (r->kind == SIGMA_RULE) {
+		/* not compiled (placeholders ...): the logsource alone */
+		const ls_sel *sel = NULL;
+		const char *w;
+		if (sigma_ls_resolve(r, &rs->ctx->ft, &sel, &w) == SPOOR_ENOMEM)
+			return SPOOR_ENOMEM;
+		fed = sigma_ls_fed(sel);
+		sigma_ls_free((ls_sel *)sel);
+	}
+	rs->rules[rs->n++] = (rentry){r, active, why, fed, NULL, 0};
 	rs->pf_dirty = true;
 	rs->st.loaded++;
 	rs->st.active += active;
 	rs->st.detection += r->kind == SIGMA_RULE;
 	rs->st.filters += r->kind == SIGMA_FILTER;
 	rs->st.correlations += r->kind == SIGMA_CORRELATION;
+	rs->st.fed += fed != NULL;
 	return 0;
 }
 
@@ -290,6 +323,7 @@ SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, cons
 		} else {
 			spoor_diag d = SPOOR_DIAG_INIT;
 			d.line = r->line;
+			r->lsmap = rs->lsmap;
 			rc = sigma_compile_ph(r, &rs->ctx->ft, rs->ph, &d);
 			if (rc == SPOOR_ENOMEM)
 				return diag_set(diag, rc, "out of memory");
@@ -446,6 +480,7 @@ SPOOR_API int spoor_ruleset_rule(const spoor_ruleset *rs, size_t i, spoor_rule_i
 	out->regression_tests_path = r->regression_tests_path;
 	out->active = e->active;
 	out->inactive_reason = e->why;
+	out->fed_by = e->fed;
 	return 0;
 }
 
@@ -554,6 +589,7 @@ SPOOR_API spoor_matcher *spoor_matcher_free(spoor_matcher *m)
 SPOOR_API int spoor_matcher_match(spoor_matcher *m, spoor_event *ev)
 {
 	m->na = 0;
+	sigma_arr_reset(sigma_re_scratch_arr(m->re)); /* a new event */
 	const spoor_ruleset *rs = m->rs;
 	const sigma_prefilter *pf = m->pf ? rs->pf : NULL;
 	bool scanned = false;

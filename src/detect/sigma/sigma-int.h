@@ -129,6 +129,7 @@ typedef struct sigma_corr {
 
 typedef struct sigma_cprog sigma_cprog;
 typedef struct sigma_plan sigma_plan;
+typedef struct sigma_lsmap sigma_lsmap;
 
 typedef struct sigma_rule {
 	arena *ar; /* the file's arena */
@@ -142,6 +143,7 @@ typedef struct sigma_rule {
 	const char **falsepositives;
 	size_t nfalsepositives;
 	const char *product, *category, *service, *definition;
+	const sigma_lsmap *lsmap; /* user logsource map (set before compiling), NULL = built-in only */
 	sigma_search *searches;
 	size_t nsearches;
 	sigma_text *conds; /* condition list: OR-ed */
@@ -281,8 +283,45 @@ void sigma_re_free(sigma_re *re);
 typedef struct sigma_re_scratch sigma_re_scratch;
 sigma_re_scratch *sigma_re_scratch_new(void);
 void sigma_re_scratch_free(sigma_re_scratch *s);
+/* The matcher's array scratch (sigma-array.c), owned by the re scratch. */
+struct sigma_arr_scratch *sigma_re_scratch_arr(sigma_re_scratch *s);
 /* 1 match, 0 no match, < 0 error (match limit: counted as no match). */
 int sigma_re_match(const sigma_re *re, sigma_re_scratch *s, const char *subj, size_t n);
+
+/* ---- JSON arrays (sigma-array.c) ---- */
+
+struct field_table;
+struct efield;
+
+#define ARR_MAX_CANDS 4
+/* At most this many elements of one array field are looked at. */
+#define SIGMA_MAX_ARRAY_ELEMS 256
+/* The rule fields an event field stands for as an array element. */
+typedef struct arr_entry {
+	uint32_t c[ARR_MAX_CANDS];
+	uint8_t n;
+	uint8_t done;
+} arr_entry;
+typedef struct arr_memo {
+	arr_entry *v;
+	size_t cap;
+} arr_memo;
+const arr_entry *sigma_arr_get(arr_memo *m, const struct field_table *ft, uint32_t id);
+void sigma_arr_memo_done(arr_memo *m);
+/* Per matcher: the array-element fields of the current event. */
+typedef struct sigma_arr_scratch {
+	arr_memo memo;
+	const spoor_event *ev;
+	uint32_t gen;
+	uint32_t *idx;
+	size_t n, cap;
+	bool any;
+} sigma_arr_scratch;
+/* The event's array elements standing for rule field `field` (at most max). */
+size_t sigma_arr_elems(sigma_arr_scratch *s, spoor_event *ev, uint32_t field, const struct efield **out, size_t max);
+/* Forget the current event (call when a new event is matched). */
+void sigma_arr_reset(sigma_arr_scratch *s);
+void sigma_arr_scratch_done(sigma_arr_scratch *s);
 
 /* ---- Compiled plan (sigma-compile.c) ---- */
 
@@ -360,6 +399,14 @@ bool sigma_ls_match(const ls_sel *sel, spoor_event *ev);
 /* The event field to try when the rule's field is absent (LS_FIELD), or 0. */
 uint32_t sigma_ls_alt_field(const sigma_rule *r, const char *field, struct field_table *ft);
 void sigma_ls_free(ls_sel *sel);
+/* The formats spoor reads whose events the selector can select (a
+ * description), or NULL when none can (LS_FEED rows). */
+const char *sigma_ls_fed(const ls_sel *sel);
+/* A user logsource map file (YAML; docs/sigma.md): rows added before the
+ * built-in ones, or replacing them (replace: true).  SPOOR_EPARSE with
+ * diag line:col, SPOOR_ENOMEM. */
+int sigma_lsmap_load(sigma_lsmap **out, const char *path, const char *text, size_t len, spoor_diag *diag);
+sigma_lsmap *sigma_lsmap_free(sigma_lsmap *m);
 
 /* ---- Prefilter (sigma-prefilter.c) ---- */
 

@@ -1,13 +1,24 @@
 /* sigma-logsource — which events a rule's logsource selects.
  *
- * product: the event's product must be the rule's (an event with no
- *   product is selected by no rule that names one).
- * service: the event's channel is one of the service's channels
- *   (logsources.def LS_SVC), or the event's own service is the rule's.
- * category: for a mapped category (LS_CAT), the event comes from one of
- *   the rows' service channels with the row's EventID (and EventType); an
- *   unmapped category needs the event's own category to be the rule's.
- * A rule with none of the three selects nothing (reported as such). */
+ * A rule's logsource resolves to a selector: one group of alternatives
+ * for the service and one for the category (both must hold when the rule
+ * names both); an event passes a group when one alternative holds.  An
+ * alternative is a conjunction on the event: its product, its service or
+ * Windows channel, its category, and up to LS_MAX_CONDS field = value
+ * tests (EventID, EventType, process.name ...).
+ *
+ *   service S  -> channels of S (LS_SVC) or events whose own service is S
+ *                 (one alternative); one per LS_EVSVC row.
+ *   category C -> one per LS_CAT row (the row's service channels plus
+ *                 EventID / EventType) and per LS_EVCAT row; or, when no
+ *                 row maps C, events whose own category is C.
+ *   product P  -> every alternative requires the event's product to be P,
+ *                 unless a row names the event product itself.
+ *
+ * Rows come from logsources.def and from a user map file (YAML, see
+ * sigma_lsmap_load), the file's rows first.  A rule with none of the
+ * three selects nothing (reported as such). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,85 +27,148 @@
 #include "event/event-int.h"
 #include "event/field.h"
 
-typedef struct ls_svc_row {
-	const char *product, *service, *channel;
-} ls_svc_row;
+#define LS_MAX_CONDS 4
+#define LS_MAX_CHANS 8
+#define LS_MAX_ALTS  24
 
-typedef struct ls_cat_row {
-	const char *product, *category;
-	uint32_t eid;
-	const char *service, *etype;
-} ls_cat_row;
-
-static const ls_svc_row svc_rows[] = {
-#define LS_SVC(p, s, c) {p, s, c},
-#define LS_CAT(p, c, e, s, t)
-#define LS_FIELD(c, a, b)
-#include "detect/sigma/logsources.def"
-#undef LS_SVC
-#undef LS_CAT
-#undef LS_FIELD
-};
-
-static const ls_cat_row cat_rows[] = {
-#define LS_SVC(p, s, c)
-#define LS_CAT(p, c, e, s, t) {p, c, e, s, t},
-#define LS_FIELD(c, a, b)
-#include "detect/sigma/logsources.def"
-#undef LS_SVC
-#undef LS_CAT
-#undef LS_FIELD
-};
+typedef struct ls_row {
+	bool is_cat;
+	const char *product; /* rule product ("" = any) */
+	const char *name;    /* rule service or category */
+	/* the events it selects (NULL = no test) */
+	const char *ev_product, *ev_service, *ev_category, *channel;
+	const char *via; /* LS_CAT: the service whose channels apply */
+	const char *cf[LS_MAX_CONDS], *cv[LS_MAX_CONDS];
+} ls_row;
 
 typedef struct ls_field_row {
-	const char *category, *rule_field, *event_field;
+	const char *scope, *rule_field, *event_field;
 } ls_field_row;
 
-static const ls_field_row field_rows[] = {
-#define LS_SVC(p, s, c)
-#define LS_CAT(p, c, e, s, t)
-#define LS_FIELD(c, a, b) {c, a, b},
+typedef struct ls_feed_row {
+	const char *product, *service, *category, *channel, *formats;
+} ls_feed_row;
+
+static const ls_row builtin_rows[] = {
+#define LS_SVC(p, s, c) {.product = p, .name = s, .channel = c},
+#define LS_CAT(p, c, e, s, t) {.is_cat = true, .product = p, .name = c, .via = s, .cf = {"EventID", "EventType"}, .cv = {#e, t}},
+#define LS_EVSVC(p, s, ep, es, f, v) {.product = p, .name = s, .ev_product = ep, .ev_service = es, .cf = {f}, .cv = {v}},
+#define LS_EVCAT(p, c, ep, es, f, v)                                                                                   \
+	{.is_cat = true, .product = p, .name = c, .ev_product = ep, .ev_service = es, .cf = {f}, .cv = {v}},
+#define LS_FIELD(c, a, b)
+#define LS_FEED(p, s, c, ch, f)
 #include "detect/sigma/logsources.def"
 #undef LS_SVC
 #undef LS_CAT
+#undef LS_EVSVC
+#undef LS_EVCAT
 #undef LS_FIELD
+#undef LS_FEED
 };
+
+static const ls_field_row builtin_fields[] = {
+#define LS_SVC(p, s, c)
+#define LS_CAT(p, c, e, s, t)
+#define LS_EVSVC(p, s, ep, es, f, v)
+#define LS_EVCAT(p, c, ep, es, f, v)
+#define LS_FIELD(c, a, b) {c, a, b},
+#define LS_FEED(p, s, c, ch, f)
+#include "detect/sigma/logsources.def"
+#undef LS_SVC
+#undef LS_CAT
+#undef LS_EVSVC
+#undef LS_EVCAT
+#undef LS_FIELD
+#undef LS_FEED
+};
+
+static const ls_feed_row feed_rows[] = {
+#define LS_SVC(p, s, c)
+#define LS_CAT(p, c, e, s, t)
+#define LS_EVSVC(p, s, ep, es, f, v)
+#define LS_EVCAT(p, c, ep, es, f, v)
+#define LS_FIELD(c, a, b)
+#define LS_FEED(p, s, c, ch, f) {p, s, c, ch, f},
+#include "detect/sigma/logsources.def"
+#undef LS_SVC
+#undef LS_CAT
+#undef LS_EVSVC
+#undef LS_EVCAT
+#undef LS_FIELD
+#undef LS_FEED
+};
+
+/* A user map file's rows (sigma_lsmap_load); strings live in ar. */
+struct sigma_lsmap {
+	arena ar;
+	ls_row *rows;
+	size_t n, cap;
+	ls_field_row *fields;
+	size_t nf, capf;
+	bool replace; /* the built-in rows are not used */
+};
+
+/* Row i of the map's rows followed by the built-in ones. */
+static const ls_row *row_at(const sigma_lsmap *m, size_t i)
+{
+	size_t nu = m ? m->n : 0;
+	if (i < nu)
+		return &m->rows[i];
+	i -= nu;
+	if (m && m->replace)
+		return NULL;
+	return i < ARRAY_SIZE(builtin_rows) ? &builtin_rows[i] : NULL;
+}
+
+static const ls_field_row *field_row_at(const sigma_lsmap *m, size_t i)
+{
+	size_t nu = m ? m->nf : 0;
+	if (i < nu)
+		return &m->fields[i];
+	i -= nu;
+	if (m && m->replace)
+		return NULL;
+	return i < ARRAY_SIZE(builtin_fields) ? &builtin_fields[i] : NULL;
+}
 
 uint32_t sigma_ls_alt_field(const sigma_rule *r, const char *field, struct field_table *ft)
 {
-	if (!r->category || !field)
+	if ((!r->category && !r->service) || !field)
 		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(field_rows); i++)
-		if (!strcasecmp(field_rows[i].category, r->category) && !strcmp(field_rows[i].rule_field, field))
-			return field_intern(ft, field_rows[i].event_field, strlen(field_rows[i].event_field));
+	const ls_field_row *fr;
+	for (size_t i = 0; (fr = field_row_at(r->lsmap, i)); i++) {
+		bool scope = (r->category && !strcasecmp(fr->scope, r->category)) ||
+			     (r->service && !strcasecmp(fr->scope, r->service));
+		if (scope && !strcmp(fr->rule_field, field))
+			return field_intern(ft, fr->event_field, strlen(fr->event_field));
+	}
 	return 0;
 }
 
-#define LS_MAX_ALTS 16
-
-#define LS_MAX_CHANS 8
-
-/* A service: its name and the channels that belong to it (resolved once). */
-typedef struct ls_svc {
-	const char *name;
-	const char *chans[LS_MAX_CHANS];
-	size_t nchans;
-} ls_svc;
+typedef struct ls_cond {
+	uint32_t field;
+	const char *val; /* "*" = present */
+} ls_cond;
 
 typedef struct ls_alt {
-	uint32_t eid;
-	ls_svc svc; /* the row's service */
-	const char *etype;
+	const char *product;  /* event product (NULL = any) */
+	const char *service;  /* event service, or one of chans (NULL and no chans = any) */
+	const char *category; /* event category (NULL = any) */
+	const char *chans[LS_MAX_CHANS];
+	size_t nchans;
+	ls_cond cond[LS_MAX_CONDS];
+	size_t ncond;
 } ls_alt;
 
-struct ls_sel {
-	const char *product, *category;
-	bool has_svc;
-	ls_svc svc;
+typedef struct ls_group {
 	ls_alt alts[LS_MAX_ALTS];
-	size_t nalts;
-	bool cat_mapped;
-	uint32_t f_eventid, f_eventtype;
+	size_t n;
+} ls_group;
+
+struct ls_sel {
+	bool has_svc, has_cat, prod_only;
+	const char *product;
+	ls_group svc, cat;
 };
 
 static bool sv_ieq_c(spoor_sv a, const char *b)
@@ -105,16 +179,55 @@ static bool sv_ieq_c(spoor_sv a, const char *b)
 
 static bool prod_ok(const char *rowp, const char *rulep)
 {
-	return !rulep || !*rowp || !strcasecmp(rowp, rulep);
+	return !rulep || !rowp || !*rowp || !strcasecmp(rowp, rulep);
 }
 
-static void svc_resolve(ls_svc *s, const char *name, const char *product)
+/* The channels of service `name` (LS_SVC rows, and channel rows of a map). */
+static void chans_of(const sigma_lsmap *m, ls_alt *a, const char *name, const char *product)
 {
-	s->name = name;
-	s->nchans = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(svc_rows) && s->nchans < LS_MAX_CHANS; i++)
-		if (!strcasecmp(svc_rows[i].service, name) && prod_ok(svc_rows[i].product, product))
-			s->chans[s->nchans++] = svc_rows[i].channel;
+	const ls_row *r;
+	for (size_t i = 0; (r = row_at(m, i)) && a->nchans < LS_MAX_CHANS; i++)
+		if (!r->is_cat && r->channel && !r->ev_product && !r->ev_service && !r->cf[0] &&
+		    !strcasecmp(r->name, name) && prod_ok(r->product, product))
+			a->chans[a->nchans++] = r->channel;
+}
+
+static void add_conds(ls_alt *a, const ls_row *r, struct field_table *ft)
+{
+	for (size_t k = 0; k < LS_MAX_CONDS && a->ncond < LS_MAX_CONDS; k++) {
+		if (!r->cf[k] || !r->cv[k])
+			continue;
+		uint32_t id = !strcmp(r->cf[k], "EventID") ? F_WIN_EVENT_ID : field_intern(ft, r->cf[k], strlen(r->cf[k]));
+		if (!id)
+			continue;
+		a->cond[a->ncond++] = (ls_cond){id, r->cv[k]};
+	}
+}
+
+static ls_alt *group_push(ls_group *g)
+{
+	if (g->n == LS_MAX_ALTS)
+		return NULL;
+	ls_alt *a = &g->alts[g->n++];
+	memset(a, 0, sizeof(*a));
+	return a;
+}
+
+/* An event-logsource row as an alternative. */
+static void alt_from_row(ls_alt *a, const ls_row *r, const char *product, struct field_table *ft,
+			 const sigma_lsmap *m)
+{
+	a->product = r->ev_product && *r->ev_product ? r->ev_product : product;
+	if (r->via) {
+		a->service = r->via;
+		chans_of(m, a, r->via, product);
+	} else if (r->ev_service && strcmp(r->ev_service, "*")) {
+		a->service = r->ev_service;
+	}
+	if (r->channel && a->nchans < LS_MAX_CHANS)
+		a->chans[a->nchans++] = r->channel;
+	a->category = r->ev_category;
+	add_conds(a, r, ft);
 }
 
 int sigma_ls_resolve(sigma_rule *r, struct field_table *ft, const ls_sel **out, const char **why)
@@ -125,32 +238,48 @@ int sigma_ls_resolve(sigma_rule *r, struct field_table *ft, const ls_sel **out, 
 		*why = "logsource has no product, category or service";
 		return 0;
 	}
+	const sigma_lsmap *m = r->lsmap;
 	ls_sel *s = xcalloc(1, sizeof(*s));
 	if (!s)
 		return SPOOR_ENOMEM;
 	s->product = r->product;
-	s->category = r->category;
-	s->f_eventid = F_WIN_EVENT_ID;
-	s->f_eventtype = field_intern(ft, "EventType", 9);
+	s->prod_only = !r->service && !r->category;
+	const ls_row *row;
 	if (r->service) {
 		s->has_svc = true;
-		svc_resolve(&s->svc, r->service, r->product);
+		/* the channels of the service, or the event says it is the service */
+		ls_alt *a = group_push(&s->svc);
+		a->product = r->product;
+		a->service = r->service;
+		chans_of(m, a, r->service, r->product);
+		for (size_t i = 0; (row = row_at(m, i)); i++) {
+			if (row->is_cat || strcasecmp(row->name, r->service) || !prod_ok(row->product, r->product))
+				continue;
+			if (row->channel && !row->ev_product && !row->ev_service && !row->cf[0])
+				continue; /* a channel row: in the first alternative */
+			if (!(a = group_push(&s->svc)))
+				break;
+			alt_from_row(a, row, r->product, ft, m);
+		}
 	}
 	if (r->category) {
-		for (size_t i = 0; i < ARRAY_SIZE(cat_rows); i++) {
-			const ls_cat_row *c = &cat_rows[i];
-			if (strcasecmp(c->category, r->category) || !prod_ok(c->product, r->product))
+		s->has_cat = true;
+		for (size_t i = 0; (row = row_at(m, i)); i++) {
+			if (!row->is_cat || strcasecmp(row->name, r->category) || !prod_ok(row->product, r->product))
 				continue;
-			/* a category row that needs another product than the rule's is skipped */
-			if (!r->product && *c->product)
+			/* a Windows category row (LS_CAT) needs the rule to say windows */
+			if (!r->product && row->via && row->product && *row->product)
 				continue;
-			if (s->nalts == LS_MAX_ALTS)
+			ls_alt *a = group_push(&s->cat);
+			if (!a)
 				break;
-			ls_alt *a = &s->alts[s->nalts++];
-			a->eid = c->eid;
-			a->etype = c->etype;
-			svc_resolve(&a->svc, c->service, r->product);
-			s->cat_mapped = true;
+			alt_from_row(a, row, r->product, ft, m);
+		}
+		/* the event names the category itself (W3C: webserver) */
+		ls_alt *a = group_push(&s->cat);
+		if (a) {
+			a->product = r->product;
+			a->category = r->category;
 		}
 	}
 	*out = s;
@@ -162,48 +291,288 @@ void sigma_ls_free(ls_sel *sel)
 	free(sel);
 }
 
-/* Is the event from the service (one of its channels, or it says so)? */
-static bool from_service(spoor_event *ev, const ls_svc *s)
+static bool cond_ok(spoor_event *ev, const ls_cond *c)
+{
+	const efield *f = event_find(ev, c->field);
+	if (!f || f->type == SPOOR_VT_NULL)
+		return false;
+	if (!strcmp(c->val, "*"))
+		return true;
+	spoor_sv t;
+	if (!event_text(ev, f, &t))
+		return false;
+	t = sv_trim(t);
+	int64_t a, b;
+	if (sv_to_i64(t, &a) && sv_to_i64(sv_cstr(c->val), &b))
+		return a == b;
+	return sv_ieq_c(t, c->val);
+}
+
+static bool alt_ok(const ls_alt *a, spoor_event *ev)
 {
 	const spoor_logsource *ls = &ev->ls;
-	if (ls->service.n && sv_ieq_c(ls->service, s->name))
-		return true;
-	if (!ls->channel.n)
+	if (a->product && !sv_ieq_c(ls->product, a->product))
 		return false;
-	for (size_t i = 0; i < s->nchans; i++)
-		if (sv_ieq_c(ls->channel, s->chans[i]))
+	if (a->service || a->nchans) {
+		bool ok = a->service && ls->service.n && sv_ieq_c(ls->service, a->service);
+		for (size_t i = 0; !ok && ls->channel.n && i < a->nchans; i++)
+			ok = sv_ieq_c(ls->channel, a->chans[i]);
+		if (!ok)
+			return false;
+	}
+	if (a->category && !(ls->category.n && sv_ieq_c(ls->category, a->category)))
+		return false;
+	for (size_t i = 0; i < a->ncond; i++)
+		if (!cond_ok(ev, &a->cond[i]))
+			return false;
+	return true;
+}
+
+static bool group_ok(const ls_group *g, spoor_event *ev)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (alt_ok(&g->alts[i], ev))
 			return true;
 	return false;
 }
 
 bool sigma_ls_match(const ls_sel *s, spoor_event *ev)
 {
-	const spoor_logsource *ls = &ev->ls;
-	if (s->product && !sv_ieq_c(ls->product, s->product))
+	if (s->prod_only)
+		return sv_ieq_c(ev->ls.product, s->product);
+	if (s->has_svc && !group_ok(&s->svc, ev))
 		return false;
-	if (s->has_svc && !from_service(ev, &s->svc))
+	if (s->has_cat && !group_ok(&s->cat, ev))
 		return false;
-	if (s->category) {
-		if (ls->category.n && sv_ieq_c(ls->category, s->category))
-			return true;
-		if (!s->cat_mapped)
-			return false;
-		spoor_sv t;
-		int64_t eid;
-		if (!event_get_text(ev, s->f_eventid, &t) || !sv_to_i64(sv_trim(t), &eid))
-			return false;
-		for (size_t i = 0; i < s->nalts; i++) {
-			const ls_alt *a = &s->alts[i];
-			if ((uint32_t)eid != a->eid || !from_service(ev, &a->svc))
-				continue;
-			if (a->etype) {
-				spoor_sv et;
-				if (!event_get_text(ev, s->f_eventtype, &et) || !sv_ieq_c(et, a->etype))
-					continue;
-			}
-			return true;
-		}
-		return false;
-	}
 	return true;
+}
+
+/* ---- coverage: can any format spoor reads satisfy the selector? ---- */
+
+static bool feed_eq(const char *feed, const char *want)
+{
+	return !strcmp(feed, "*") || !strcasecmp(feed, want);
+}
+
+static bool alt_fed(const ls_alt *a, const ls_feed_row *f)
+{
+	if (a->product && strcasecmp(f->product, a->product))
+		return false;
+	if (a->service || a->nchans) {
+		/* a feed whose service comes from the data ("*": Zeek's log type,
+		 * the M365 workload) covers a service only of the product named */
+		bool ok = a->service && *f->service &&
+			  (strcmp(f->service, "*") ? !strcasecmp(f->service, a->service) : a->product != NULL);
+		for (size_t i = 0; !ok && *f->channel && i < a->nchans; i++)
+			ok = feed_eq(f->channel, a->chans[i]);
+		if (!ok)
+			return false;
+	}
+	if (a->category && !(*f->category && feed_eq(f->category, a->category)))
+		return false;
+	return true;
+}
+
+static const char *group_fed(const ls_group *g)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(feed_rows); k++)
+		for (size_t i = 0; i < g->n; i++)
+			if (alt_fed(&g->alts[i], &feed_rows[k]))
+				return feed_rows[k].formats;
+	return NULL;
+}
+
+const char *sigma_ls_fed(const ls_sel *s)
+{
+	if (!s)
+		return NULL;
+	if (s->prod_only) {
+		for (size_t k = 0; k < ARRAY_SIZE(feed_rows); k++)
+			if (!strcasecmp(feed_rows[k].product, s->product))
+				return feed_rows[k].formats;
+		return NULL;
+	}
+	const char *a = s->has_svc ? group_fed(&s->svc) : NULL;
+	const char *b = s->has_cat ? group_fed(&s->cat) : NULL;
+	if ((s->has_svc && !a) || (s->has_cat && !b))
+		return NULL;
+	return a ? a : b;
+}
+
+/* ---- user map files ---- */
+
+static const char *ystr(const ynode *n)
+{
+	return n && n->kind == YN_SCALAR && !ynode_is_null(n) ? n->s : NULL;
+}
+
+static int map_err(spoor_diag *d, const char *path, const ynode *n, const char *msg)
+{
+	diag_set(d, SPOOR_EPARSE, "%s:%u:%u: %s", path, n ? n->line : 1, n ? n->col : 1, msg);
+	if (d) {
+		d->line = n ? n->line : 1;
+		d->col = n ? n->col : 1;
+	}
+	return SPOOR_EPARSE;
+}
+
+static int push_row(sigma_lsmap *m, const ls_row *r)
+{
+	if (m->n == m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 32;
+		ls_row *v = xreallocarray(m->rows, nc, sizeof(*v));
+		if (!v)
+			return SPOOR_ENOMEM;
+		m->rows = v;
+		m->cap = nc;
+	}
+	m->rows[m->n++] = *r;
+	return 0;
+}
+
+static int push_field(sigma_lsmap *m, const char *scope, const char *a, const char *b)
+{
+	if (m->nf == m->capf) {
+		size_t nc = m->capf ? m->capf * 2 : 32;
+		ls_field_row *v = xreallocarray(m->fields, nc, sizeof(*v));
+		if (!v)
+			return SPOOR_ENOMEM;
+		m->fields = v;
+		m->capf = nc;
+	}
+	m->fields[m->nf++] = (ls_field_row){scope, a, b};
+	return 0;
+}
+
+/* One entry of `services:` or `categories:`. */
+static int load_entry(sigma_lsmap *m, const ynode *e, bool is_cat, const char *path, spoor_diag *d)
+{
+	if (e->kind != YN_MAP)
+		return map_err(d, path, e, "an entry is a map: product, service/category, events, fields");
+	const char *key = is_cat ? "category" : "service";
+	const char *name = ystr(ynode_get(e, key));
+	if (!name)
+		return map_err(d, path, e, is_cat ? "entry without 'category'" : "entry without 'service'");
+	const char *product = ystr(ynode_get(e, "product"));
+	for (size_t i = 0; i < e->nkv; i += 2) {
+		const char *k = e->kv[i]->s;
+		if (strcmp(k, "product") && strcmp(k, key) && strcmp(k, "events") && strcmp(k, "fields"))
+			return map_err(d, path, e->kv[i], "unknown key (product, service/category, events, fields)");
+	}
+	const ynode *evs = ynode_get(e, "events");
+	size_t nev = !evs ? 0 : evs->kind == YN_SEQ ? evs->nkv : 1;
+	for (size_t j = 0; j < nev; j++) {
+		const ynode *x = evs->kind == YN_SEQ ? evs->kv[j] : evs;
+		if (x->kind != YN_MAP)
+			return map_err(d, path, x, "an event selection is a map: product, service, category, channel, "
+						   "fields");
+		ls_row r = {.is_cat = is_cat, .product = product, .name = name};
+		r.ev_product = ystr(ynode_get(x, "product"));
+		r.ev_service = ystr(ynode_get(x, "service"));
+		r.ev_category = ystr(ynode_get(x, "category"));
+		r.channel = ystr(ynode_get(x, "channel"));
+		const ynode *fs = ynode_get(x, "fields");
+		for (size_t i = 0; i < x->nkv; i += 2) {
+			const char *k = x->kv[i]->s;
+			if (strcmp(k, "product") && strcmp(k, "service") && strcmp(k, "category") && strcmp(k, "channel") &&
+			    strcmp(k, "fields"))
+				return map_err(d, path, x->kv[i],
+					       "unknown key (product, service, category, channel, fields)");
+		}
+		if (fs) {
+			if (fs->kind != YN_MAP || fs->nkv / 2 > LS_MAX_CONDS)
+				return map_err(d, path, fs, "'fields' is a map of at most 4 field: value tests");
+			for (size_t i = 0; i < fs->nkv; i += 2) {
+				const char *v = ystr(fs->kv[i + 1]);
+				if (!v)
+					return map_err(d, path, fs->kv[i + 1], "a field test's value is a string or number");
+				r.cf[i / 2] = fs->kv[i]->s;
+				r.cv[i / 2] = v;
+			}
+		}
+		if (!r.ev_product && !r.ev_service && !r.ev_category && !r.channel && !r.cf[0])
+			return map_err(d, path, x, "an empty event selection would select every event");
+		int rc = push_row(m, &r);
+		if (rc < 0)
+			return rc;
+	}
+	const ynode *fm = ynode_get(e, "fields");
+	if (fm) {
+		if (fm->kind != YN_MAP)
+			return map_err(d, path, fm, "'fields' is a map: rule field: event field");
+		for (size_t i = 0; i < fm->nkv; i += 2) {
+			const char *v = ystr(fm->kv[i + 1]);
+			if (!v)
+				return map_err(d, path, fm->kv[i + 1], "an event field name is a string");
+			int rc = push_field(m, name, fm->kv[i]->s, v);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int sigma_lsmap_load(sigma_lsmap **out, const char *path, const char *text, size_t len, spoor_diag *diag)
+{
+	*out = NULL;
+	sigma_lsmap *m = xcalloc(1, sizeof(*m));
+	if (!m)
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	arena_init(&m->ar, 4096, SIGMA_MAX_FILE * 4u);
+	ydoc *docs;
+	size_t nd;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	int rc = sigma_yaml_parse(&m->ar, text, len, &docs, &nd, &d);
+	if (rc < 0) {
+		diag_set(diag, rc, "%s:%u:%u: %s", path, (unsigned)d.line, d.col, d.msg);
+		if (diag) {
+			diag->line = d.line;
+			diag->col = d.col;
+		}
+		sigma_lsmap_free(m);
+		return rc;
+	}
+	const ynode *root = nd == 1 ? docs[0].root : NULL;
+	if (!root || root->kind != YN_MAP) {
+		sigma_lsmap_free(m);
+		return map_err(diag, path, root, "a logsource map is one YAML map (replace, services, categories)");
+	}
+	for (size_t i = 0; i < root->nkv && rc == 0; i += 2) {
+		const ynode *k = root->kv[i], *v = root->kv[i + 1];
+		if (!strcmp(k->s, "replace")) {
+			const char *b = ystr(v);
+			if (!b || (strcmp(b, "true") && strcmp(b, "false")))
+				rc = map_err(diag, path, v, "'replace' is true or false");
+			else
+				m->replace = !strcmp(b, "true");
+		} else if (!strcmp(k->s, "services") || !strcmp(k->s, "categories")) {
+			if (v->kind != YN_SEQ) {
+				rc = map_err(diag, path, v, "a list of entries");
+				break;
+			}
+			for (size_t j = 0; j < v->nkv && rc == 0; j++)
+				rc = load_entry(m, v->kv[j], k->s[0] == 'c', path, diag);
+		} else {
+			rc = map_err(diag, path, k, "unknown key (replace, services, categories)");
+		}
+	}
+	if (rc == SPOOR_ENOMEM)
+		diag_set(diag, rc, "out of memory");
+	if (rc < 0) {
+		sigma_lsmap_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+sigma_lsmap *sigma_lsmap_free(sigma_lsmap *m)
+{
+	if (!m)
+		return NULL;
+	free(m->rows);
+	free(m->fields);
+	arena_done(&m->ar);
+	free(m);
+	return NULL;
 }

@@ -11,7 +11,11 @@
  *   - keyword items search every string or number field of the event, as
  *     `*value*` unless startswith/endswith say otherwise;
  *   - numbers in rules compare with the event's text (so 4688 matches
- *     "4688" and 4688); lt/lte/gt/gte need a numeric event value. */
+ *     "4688" and 4688); lt/lte/gt/gte need a numeric event value;
+ *   - a field the event has as a JSON array (flattened to F.0, F.1.Name
+ *     ...; sigma-array.c) matches when any element matches; under `all`
+ *     each value must be matched by some element; `neq` / `not` negate
+ *     the "any". */
 #include <string.h>
 
 #include "detect/sigma/sigma-int.h"
@@ -169,6 +173,58 @@ static bool keyword_match(mctx *c, const pitem *it)
 	return true;
 }
 
+/* The item on an absent field that the event has as an array. */
+static bool array_match(mctx *c, const pitem *it, const efield **el, size_t ne)
+{
+	if (it->nm && it->m[0].kind == MK_EXISTS) {
+		bool r = it->m[0].exists;
+		if (r)
+			hit(c, el[0]->id);
+		return it->neg ? !r : r;
+	}
+	if (it->nm && it->m[0].kind == MK_NULL)
+		return it->neg; /* present: not null */
+	bool r;
+	size_t saved = c->nhits;
+	if (!it->all) {
+		r = false;
+		for (size_t k = 0; k < ne && !r; k++) {
+			spoor_sv t;
+			if (event_text(c->ev, el[k], &t) && values_match(c, it, t)) {
+				r = true;
+				hit(c, el[k]->id);
+			}
+		}
+	} else {
+		/* each value group matched by some element */
+		r = true;
+		size_t i = 0;
+		while (i < it->nm && r) {
+			uint16_t g = it->m[i].grp;
+			size_t j = i;
+			while (j < it->nm && it->m[j].grp == g)
+				j++;
+			bool ok = false;
+			for (size_t k = 0; k < ne && !ok; k++) {
+				spoor_sv t;
+				if (!event_text(c->ev, el[k], &t))
+					continue;
+				for (size_t x = i; x < j && !ok; x++)
+					ok = vm_text(c, &it->m[x], t);
+				if (ok)
+					hit(c, el[k]->id);
+			}
+			r = ok;
+			i = j;
+		}
+	}
+	if (it->neg) {
+		c->nhits = saved;
+		r = !r;
+	}
+	return r;
+}
+
 static bool item_match(mctx *c, const pitem *it)
 {
 	if (!it->field)
@@ -178,6 +234,15 @@ static bool item_match(mctx *c, const pitem *it)
 	if (!f && it->alt) {
 		f = event_find(c->ev, it->alt);
 		fid = it->alt;
+	}
+	if (!f && c->re) {
+		const efield *el[SIGMA_MAX_ARRAY_ELEMS];
+		sigma_arr_scratch *as = sigma_re_scratch_arr(c->re);
+		size_t ne = sigma_arr_elems(as, c->ev, it->field, el, SIGMA_MAX_ARRAY_ELEMS);
+		if (!ne && it->alt)
+			ne = sigma_arr_elems(as, c->ev, it->alt, el, SIGMA_MAX_ARRAY_ELEMS);
+		if (ne)
+			return array_match(c, it, el, ne);
 	}
 	bool present = f && f->type != SPOOR_VT_NULL;
 	if (it->nm && it->m[0].kind == MK_EXISTS) {
@@ -233,6 +298,8 @@ bool sigma_match(const sigma_plan *plan, spoor_event *ev, sigma_re_scratch *re, 
 {
 	if (nhits)
 		*nhits = 0;
+	if (re)
+		sigma_arr_reset(sigma_re_scratch_arr(re));
 	if (!plan->ls || !sigma_ls_match(plan->ls, ev))
 		return false;
 	return sigma_match_detection(plan, ev, re, hits, nhits);

@@ -68,6 +68,7 @@ struct sigma_pf_scratch {
 	size_t nrules;
 	uint32_t gen;
 	const sigma_prefilter *pf;
+	arr_memo arr; /* array-element fields -> the rule fields they stand for */
 };
 
 /* A candidate atom set under construction: (field, literal) views into
@@ -514,6 +515,7 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s)
 	if (s->hs)
 		hs_free_scratch(s->hs);
 	free(s->cand);
+	sigma_arr_memo_done(&s->arr);
 	free(s);
 }
 
@@ -544,18 +546,31 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 	scanctx c = {pf, NULL, s};
 	for (size_t i = 0; i < ev->n; i++) {
 		const efield *f = &ev->f[i];
-		if (!f->id || f->id >= pf->nfdb || pf->fdb[f->id] < 0 || (f->flags & EF_DEAD) ||
-		    f->type == SPOOR_VT_NULL)
+		if (!f->id || (f->flags & EF_DEAD) || f->type == SPOOR_VT_NULL)
+			continue;
+		/* the field's own database, or those of the rule fields an array
+		 * element stands for (Parameters.0.Name -> Parameters) */
+		int32_t dbi[1 + ARR_MAX_CANDS];
+		size_t ndb = 0;
+		if (f->id < pf->nfdb && pf->fdb[f->id] >= 0)
+			dbi[ndb++] = pf->fdb[f->id];
+		const arr_entry *ae = sigma_arr_get(&s->arr, &ev->ctx->ft, f->id);
+		for (size_t k = 0; k < ae->n; k++)
+			if (ae->c[k] < pf->nfdb && pf->fdb[ae->c[k]] >= 0)
+				dbi[ndb++] = pf->fdb[ae->c[k]];
+		if (!ndb)
 			continue;
 		spoor_sv t;
 		if (!event_text(ev, f, &t))
 			return SPOOR_ENOMEM;
 		if (t.n > UINT32_MAX)
 			continue;
-		c.db = &pf->dbs[pf->fdb[f->id]];
-		hs_error_t e = hs_scan(c.db->db, t.p ? t.p : "", (unsigned)t.n, 0, s->hs, on_hit, &c);
-		if (e != HS_SUCCESS)
-			return SPOOR_ERR;
+		for (size_t k = 0; k < ndb; k++) {
+			c.db = &pf->dbs[dbi[k]];
+			hs_error_t e = hs_scan(c.db->db, t.p ? t.p : "", (unsigned)t.n, 0, s->hs, on_hit, &c);
+			if (e != HS_SUCCESS)
+				return SPOOR_ERR;
+		}
 	}
 	return 0;
 }

@@ -23,7 +23,13 @@ struct sigma_re_scratch {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	pcre2_jit_stack *js;
+	sigma_arr_scratch arr; /* not about regexes: the matcher's other per-thread state */
 };
+
+sigma_arr_scratch *sigma_re_scratch_arr(sigma_re_scratch *s)
+{
+	return &s->arr;
+}
 
 int sigma_re_compile(sigma_re **out, const char *pat, size_t n, unsigned flags, spoor_diag *diag)
 {
@@ -87,6 +93,7 @@ void sigma_re_scratch_free(sigma_re_scratch *s)
 	pcre2_match_data_free(s->md);
 	pcre2_match_context_free(s->mc);
 	pcre2_jit_stack_free(s->js);
+	sigma_arr_scratch_done(&s->arr);
 	free(s);
 }
 
