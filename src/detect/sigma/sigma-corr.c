@@ -421,6 +421,7 @@ struct corr_state {
 	uint64_t seq, chain_seq;
 	uint64_t total; /* entries held */
 	int64_t maxts, last_sweep;
+	int64_t next_due; /* no window closes before this watermark (reorder mode) */
 	bool have_ts;
 	int64_t min_span;
 	corr_counters ct;
@@ -476,6 +477,7 @@ int corr_state_new(corr_state **out, const corr_plan *p, const corr_limits *lim)
 		return SPOOR_ENOMEM;
 	}
 	s->min_span = INT64_MAX;
+	s->next_due = INT64_MAX;
 	for (size_t i = 0; i < p->nc; i++) {
 		s->cs[i].d = &p->c[i];
 		s->cs[i].head = s->cs[i].tail = s->cs[i].freelist = -1;
@@ -1005,6 +1007,11 @@ static int insert(corr_state *s, size_t ci, const char *key, size_t kn, const ce
 	}
 	g->e[lo] = *e;
 	g->n++;
+	if (lo == 0) {
+		int64_t due;
+		if (!__builtin_add_overflow(e->ts, c->d->span_ns, &due) && due < s->next_due)
+			s->next_due = due;
+	}
 	s->total++;
 	s->ct.fed++;
 	/* with a reorder tolerance, the windows of this group the watermark
@@ -1118,17 +1125,25 @@ int corr_feed_event(corr_state *s, uint32_t rule, spoor_event *ev, spoor_finding
 static int sweep(corr_state *s, int64_t upto, spoor_finding_fn fn, void *payload)
 {
 	int rc = 0;
+	int64_t due = INT64_MAX;
 	for (size_t ci = 0; ci < s->p->nc && rc == 0; ci++) {
 		cstate *c = &s->cs[ci];
 		for (size_t gi = 0; gi < c->ng && rc == 0; gi++) {
 			if (!c->g[gi].used)
 				continue;
 			rc = group_decide(s, c, (int32_t)gi, upto, false, fn, payload);
-			/* a group left empty holds nothing worth keeping */
-			if (rc == 0 && c->g[gi].used && !c->g[gi].n)
+			/* at the end, a group left empty holds nothing worth
+			 * keeping; during the run it keeps its decided time (late
+			 * events are counted) until the group cap evicts it */
+			if (rc == 0 && upto == INT64_MAX && c->g[gi].used && !c->g[gi].n)
 				group_release(s, c, (int32_t)gi);
+			int64_t d;
+			if (rc == 0 && c->g[gi].used && c->g[gi].n &&
+			    !__builtin_add_overflow(c->g[gi].e[0].ts, c->d->span_ns, &d) && d < due)
+				due = d;
 		}
 	}
+	s->next_due = due;
 	return rc;
 }
 
@@ -1145,7 +1160,7 @@ int corr_after_event(corr_state *s, spoor_event *ev, spoor_finding_fn fn, void *
 	 * shortest timespan (groups just fed were decided on insert) */
 	int64_t w = s->maxts - s->lim.reorder_ns;
 	int64_t step = s->min_span / 8 > 0 ? s->min_span / 8 : 1;
-	if (s->last_sweep && w - s->last_sweep < step)
+	if (w < s->next_due || (s->last_sweep && w - s->last_sweep < step))
 		return 0;
 	s->last_sweep = w;
 	return sweep(s, w, fn, payload);
