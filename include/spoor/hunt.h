@@ -63,7 +63,37 @@ SPOOR_API const char *spoor_stage_summary(spoor_stage *s);
 SPOOR_API spoor_stage *spoor_stage_free(spoor_stage *s);
 
 /* The Sigma engine as a stage: matches every event against the ruleset's
- * active rules.  The ruleset is borrowed and must outlive the stage. */
+ * active rules and evaluates its correlation rules.  The ruleset is
+ * borrowed and must outlive the stage. */
 SPOOR_API int spoor_sigma_stage_new(spoor_stage **out, const spoor_ruleset *rs, spoor_diag *diag);
+
+/* Bounds of the correlation state (docs/limits.md).  0 = the default. */
+#define SPOOR_CORR_DEFAULT_MAX_GROUPS  100000u	/* groups per correlation rule */
+#define SPOOR_CORR_DEFAULT_MAX_ENTRIES 10000u	/* events held per group */
+#define SPOOR_CORR_DEFAULT_MAX_TOTAL   2000000u /* events held by one stage, all correlations */
+#define SPOOR_CORR_DEFAULT_MAX_RELATED 32u	/* contributing records listed per alert */
+
+#define SPOOR_SIGMA_STAGE_OPTIONS_VERSION 1
+typedef struct spoor_sigma_stage_options {
+	unsigned version;
+	uint64_t corr_max_groups;
+	uint64_t corr_max_entries;
+	uint64_t corr_max_total;
+	uint32_t corr_max_related;
+	/* Reorder tolerance in seconds: a window is decided once the highest
+	 * event time seen is this far past its end.  < 0 (the default): no
+	 * window is decided before the end of input unless a cap forces it
+	 * (events may come in any order: files of different hosts and days). */
+	int64_t corr_reorder_s;
+} spoor_sigma_stage_options;
+
+#define SPOOR_SIGMA_STAGE_OPTIONS_INIT                                                                                 \
+	{                                                                                                              \
+		SPOOR_SIGMA_STAGE_OPTIONS_VERSION, 0, 0, 0, 0, -1                                                      \
+	}
+
+/* The same with options (NULL = defaults). */
+SPOOR_API int spoor_sigma_stage_new_opts(spoor_stage **out, const spoor_ruleset *rs,
+					 const spoor_sigma_stage_options *opts, spoor_diag *diag);
 
 #endif

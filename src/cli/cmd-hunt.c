@@ -36,7 +36,11 @@ static void help(FILE *f)
 		"      --evidence DIR    append every record to the evidence store DIR (spoor evidence\n"
 		"                        init); alerts carry spoor.evidence.leaf\n"
 		"      --evidence-checkpoint-records N / --evidence-checkpoint-seconds S\n"
-		"                        checkpoint intervals (default 100000 records, 10 s)\n\n%s",
+		"                        checkpoint intervals (default 100000 records, 10 s)\n"
+		"      --correlation KEY=N  bounds of Sigma correlation state (repeatable): groups\n"
+		"                        (per rule, 100000), entries (per group, 10000), total\n"
+		"                        (2000000), related (records per alert, 32), reorder\n"
+		"                        (seconds of tolerance; default: decide at the end)\n\n%s",
 		scan_cli_help);
 }
 
@@ -220,7 +224,36 @@ typedef struct hunt_opts {
 	int nrules;
 	const char *evidence;
 	spoor_evidence_options evo;
+	spoor_sigma_stage_options corr;
 } hunt_opts;
+
+/* --correlation KEY=N (docs/limits.md) */
+static int corr_option(hunt_opts *o, const char *v)
+{
+	const char *eq = strchr(v, '=');
+	char *end = NULL;
+	long long n = eq ? strtoll(eq + 1, &end, 10) : 0;
+	if (!eq || end == eq + 1 || *end || n < (strncmp(v, "reorder=", 8) ? 1 : 0)) {
+		fprintf(stderr, "spoor hunt: --correlation wants groups=N, entries=N, total=N, related=N or "
+				"reorder=SECONDS, not '%s'\n", v);
+		return -1;
+	}
+	if (!strncmp(v, "groups=", 7))
+		o->corr.corr_max_groups = (uint64_t)n;
+	else if (!strncmp(v, "entries=", 8))
+		o->corr.corr_max_entries = (uint64_t)n;
+	else if (!strncmp(v, "total=", 6))
+		o->corr.corr_max_total = (uint64_t)n;
+	else if (!strncmp(v, "related=", 8) && n <= UINT32_MAX)
+		o->corr.corr_max_related = (uint32_t)n;
+	else if (!strncmp(v, "reorder=", 8))
+		o->corr.corr_reorder_s = n;
+	else {
+		fprintf(stderr, "spoor hunt: --correlation: unknown key in '%s'\n", v);
+		return -1;
+	}
+	return 1;
+}
 
 static int hunt_option(void *u, int argc, char **argv, int *i)
 {
@@ -259,6 +292,8 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 			fprintf(stderr, "spoor hunt: --evidence-checkpoint-seconds: not a number\n");
 			return -1;
 		}
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--correlation", &missing))) {
+		return corr_option(o, v);
 	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
 		o->h->show = true;
 	} else {
@@ -357,7 +392,7 @@ static int sigma_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spo
 		return EXIT_USAGE;
 	}
 	spoor_stage *st = NULL;
-	if (spoor_sigma_stage_new(&st, rs, &d) < 0 || add_stage(hu, st) < 0) {
+	if (spoor_sigma_stage_new_opts(&st, rs, &ho->corr, &d) < 0 || add_stage(hu, st) < 0) {
 		fprintf(stderr, "spoor hunt: %s\n", d.msg[0] ? d.msg : "too many stages");
 		return EXIT_FAIL;
 	}
@@ -427,6 +462,7 @@ int cmd_hunt(int argc, char **argv)
 	ho.h = &h;
 	spoor_evidence_options evo = SPOOR_EVIDENCE_OPTIONS_INIT;
 	ho.evo = evo;
+	ho.corr = (spoor_sigma_stage_options)SPOOR_SIGMA_STAGE_OPTIONS_INIT;
 	ho.rules = calloc((size_t)argc, sizeof(char *));
 	hunt *hu = calloc(1, sizeof(*hu));
 	if (!ho.rules || !hu) {

@@ -106,7 +106,7 @@ static void test_load_stats(void **state)
 	assert_int_equal(st.files, 1);
 	assert_int_equal(st.loaded, 4);
 	assert_int_equal(st.failed, 1);
-	assert_int_equal(st.active, 2);
+	assert_int_equal(st.active, 3); /* r-1, r-2 and the correlation */
 	assert_int_equal(st.detection, 2);
 	assert_int_equal(st.filters, 1);
 	assert_int_equal(st.correlations, 1);
@@ -123,7 +123,8 @@ static void test_load_stats(void **state)
 	assert_false(ri.active);
 	assert_int_equal(spoor_ruleset_rule(rs, 3, &ri), 0);
 	assert_int_equal(ri.kind, SPOOR_RULE_CORRELATION);
-	assert_non_null(strstr(ri.inactive_reason, "not evaluated"));
+	assert_true(ri.active);
+	assert_null(ri.inactive_reason);
 	assert_int_equal(spoor_ruleset_rule(rs, 4, &ri), SPOOR_ENOTFOUND);
 	spoor_ruleset_free(rs);
 	/* --min-level high: the low rule loads but does not run */
@@ -131,6 +132,8 @@ static void test_load_stats(void **state)
 	spoor_ruleset_stats(rs, &st);
 	assert_int_equal(st.active, 1);
 	assert_int_equal(spoor_ruleset_rule(rs, 1, &ri), 0);
+	assert_string_equal(ri.inactive_reason, "below the minimum level");
+	assert_int_equal(spoor_ruleset_rule(rs, 3, &ri), 0); /* the correlation has no level */
 	assert_string_equal(ri.inactive_reason, "below the minimum level");
 	spoor_ruleset_free(rs);
 	assert_string_equal(spoor_level_name(SPOOR_LEVEL_CRITICAL), "critical");

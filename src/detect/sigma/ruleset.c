@@ -10,6 +10,7 @@
 #include "base/timeparse.h"
 #include "input/input.h"
 #include "detect/alert.h"
+#include "detect/sigma/sigma-corr.h"
 #include "detect/sigma/sigma-int.h"
 #include "event/event-int.h"
 #include "event/field.h"
@@ -27,6 +28,10 @@ typedef struct rentry {
 	 * ruleset is finalized by spoor_matcher_new */
 	uint32_t *filters;
 	size_t nfilters;
+	/* runs on its own (loaded active): raises its own alerts unless a
+	 * correlation with generate: false names it; a rule that is active
+	 * only because a correlation needs it raises none */
+	bool own;
 } rentry;
 
 /* Active rules grouped by logsource (product, category, service): the
@@ -51,6 +56,9 @@ struct spoor_ruleset {
 	sigma_prefilter *pf;
 	bool pf_dirty;
 	bool no_prefilter; /* SPOOR_SIGMA_NO_PREFILTER set: every rule runs (for testing) */
+	/* correlations resolved against all rules (finalize) */
+	corr_plan *corr;
+	bool corr_dirty;
 	/* placeholder values (spoor_rules_options.placeholders) */
 	arena ph_ar;
 	const ynode *ph;
@@ -203,6 +211,7 @@ SPOOR_API spoor_ruleset *spoor_ruleset_free(spoor_ruleset *rs)
 	free(rs->groups);
 	sigma_pf_free(rs->pf);
 	sigma_lsmap_free(rs->lsmap);
+	corr_plan_free(rs->corr);
 	arena_done(&rs->ph_ar);
 	free(rs);
 	return NULL;
@@ -285,8 +294,9 @@ static int push_rule(spoor_ruleset *rs, sigma_rule *r, bool active, const char *
 		fed = sigma_ls_fed(sel);
 		sigma_ls_free((ls_sel *)sel);
 	}
-	rs->rules[rs->n++] = (rentry){r, active, why, fed, NULL, 0};
+	rs->rules[rs->n++] = (rentry){r, active, why, fed, NULL, 0, active};
 	rs->pf_dirty = true;
+	rs->corr_dirty = true;
 	rs->st.loaded++;
 	rs->st.active += active;
 	rs->st.detection += r->kind == SIGMA_RULE;
@@ -319,7 +329,8 @@ SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, cons
 		bool active = false;
 		const char *why = NULL;
 		if (r->kind == SIGMA_CORRELATION) {
-			why = "Sigma correlations are parsed but not evaluated yet";
+			/* decided when the rules are resolved (finalize) */
+			why = "correlation not resolved yet";
 		} else {
 			spoor_diag d = SPOOR_DIAG_INIT;
 			d.line = r->line;
@@ -451,6 +462,66 @@ SPOOR_API int spoor_ruleset_add(spoor_ruleset *rs, const char *path, spoor_diag 
 	return add_file(rs, path, diag);
 }
 
+/* Resolve correlations against every rule loaded so far: correlations
+ * whose rules all run become active, rules a correlation needs run even
+ * when they would not on their own (below --min-level), and rules named
+ * by a correlation with generate: false raise no alert of their own. */
+static int finalize(spoor_ruleset *rs)
+{
+	if (!rs->corr_dirty)
+		return 0;
+	sigma_rule **all = xcalloc(rs->n + 1, sizeof(*all));
+	bool *ok = xcalloc(rs->n + 1, sizeof(*ok));
+	int rc = all && ok ? 0 : SPOOR_ENOMEM;
+	for (size_t i = 0; i < rs->n && rc == 0; i++) {
+		all[i] = rs->rules[i].r;
+		ok[i] = all[i]->kind == SIGMA_RULE && all[i]->plan && all[i]->plan->ls;
+	}
+	corr_plan *p = NULL;
+	if (rc == 0)
+		rc = corr_plan_build(&p, all, ok, rs->n, &rs->ctx->ft, (int)rs->opts.min_level);
+	free(all);
+	free(ok);
+	if (rc < 0)
+		return rc;
+	corr_plan_free(rs->corr);
+	rs->corr = p;
+	for (size_t i = 0; i < rs->n && rc == 0; i++) {
+		rentry *e = &rs->rules[i];
+		if (e->r->kind == SIGMA_CORRELATION) {
+			e->active = !p->why[i];
+			e->why = p->why[i];
+			if (e->active && !(p->flags[i] & CORR_RULE_NEEDED) && rs->opts.min_level &&
+			    e->r->level_num < (int)rs->opts.min_level) {
+				e->active = false;
+				e->why = "below the minimum level";
+			}
+		} else if ((p->flags[i] & CORR_RULE_NEEDED) && !e->active && e->r->kind == SIGMA_RULE) {
+			rc = group_add(rs, e->r, i);
+			e->active = true;
+			e->why = NULL;
+			rs->pf_dirty = true;
+		}
+	}
+	rs->st.active = 0;
+	for (size_t i = 0; i < rs->n; i++)
+		rs->st.active += rs->rules[i].active;
+	rs->corr_dirty = false;
+	return rc;
+}
+
+const corr_plan *ruleset_corr_plan(const spoor_ruleset *rs)
+{
+	return rs->corr && rs->corr->nc ? rs->corr : NULL;
+}
+
+bool ruleset_rule_emits(const spoor_ruleset *rs, size_t i)
+{
+	if (i >= rs->n || !rs->rules[i].own)
+		return false;
+	return !(rs->corr && i < rs->corr->nrules && (rs->corr->flags[i] & CORR_RULE_SILENT));
+}
+
 SPOOR_API size_t spoor_ruleset_count(const spoor_ruleset *rs)
 {
 	return rs ? rs->n : 0;
@@ -460,6 +531,8 @@ SPOOR_API int spoor_ruleset_rule(const spoor_ruleset *rs, size_t i, spoor_rule_i
 {
 	if (!rs || i >= rs->n)
 		return SPOOR_ENOTFOUND;
+	if (finalize((spoor_ruleset *)rs) < 0)
+		return SPOOR_ENOMEM;
 	const rentry *e = &rs->rules[i];
 	const sigma_rule *r = e->r;
 	memset(out, 0, sizeof(*out));
@@ -486,6 +559,7 @@ SPOOR_API int spoor_ruleset_rule(const spoor_ruleset *rs, size_t i, spoor_rule_i
 
 SPOOR_API void spoor_ruleset_stats(const spoor_ruleset *rs, spoor_rules_stats *out)
 {
+	(void)finalize((spoor_ruleset *)rs); /* out of memory: the counts as they were */
 	*out = rs->st;
 	size_t g, a, d;
 	sigma_pf_counts(rs->pf, &g, &a, &d);
@@ -535,6 +609,10 @@ SPOOR_API int spoor_matcher_new(spoor_matcher **out, const spoor_ruleset *rs, sp
 	m->re = sigma_re_scratch_new();
 	if (!m->re) {
 		free(m);
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	}
+	if (finalize((spoor_ruleset *)rs) < 0) {
+		spoor_matcher_free(m);
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	}
 	if (rs->pf_dirty || (!rs->no_prefilter && !rs->pf)) {

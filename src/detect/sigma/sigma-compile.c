@@ -70,12 +70,12 @@ static const modinfo mods[] = {
     {"lte", MOD_NUM, 0, NUM_LTE},
     {"gt", MOD_NUM, 0, NUM_GT},
     {"gte", MOD_NUM, 0, NUM_GTE},
-    {"minute", MOD_TIME, 0, 0},
-    {"hour", MOD_TIME, 0, 0},
-    {"day", MOD_TIME, 0, 0},
-    {"week", MOD_TIME, 0, 0},
-    {"month", MOD_TIME, 0, 0},
-    {"year", MOD_TIME, 0, 0},
+    {"minute", MOD_TIME, 0, DP_MINUTE},
+    {"hour", MOD_TIME, 0, DP_HOUR},
+    {"day", MOD_TIME, 0, DP_DAY},
+    {"week", MOD_TIME, 0, DP_WEEK},
+    {"month", MOD_TIME, 0, DP_MONTH},
+    {"year", MOD_TIME, 0, DP_YEAR},
 };
 
 typedef struct cc {
@@ -282,7 +282,7 @@ static int expand(cc *c, const char *s, size_t n, sstr_list *out, const char **m
 static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 {
 	unsigned flags = 0, reflags = 0;
-	uint8_t numop = 0;
+	uint8_t numop = NUM_EQ, dpart = 0;
 	uint8_t trs[SIGMA_MAX_MODS];
 	size_t ntr = 0;
 	for (size_t i = 0; i < it->nmods; i++) {
@@ -292,9 +292,10 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 				m = &mods[j];
 		if (!m)
 			return cfail(c, it->line, it->col, SPOOR_EPARSE, "unknown modifier '%s'", it->mods[i]);
+		if ((m->flag & MOD_TIME) && (flags & MOD_TIME))
+			return cfail(c, it->line, it->col, SPOOR_EPARSE, "one date part per field ('%s')", m->name);
 		if (m->flag & MOD_TIME)
-			return cfail(c, it->line, it->col, SPOOR_EINVAL,
-				     "modifier '%s' (date part) is not supported yet", m->name);
+			dpart = m->arg;
 		if (m->tr)
 			trs[ntr++] = m->tr;
 		if ((m->flag & MOD_NUM))
@@ -311,8 +312,13 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 		return cfail(c, it->line, it->col, SPOOR_EPARSE, "'re' must be the first modifier");
 	if ((flags & MOD_CIDR) && strcmp(it->mods[0], "cidr"))
 		return cfail(c, it->line, it->col, SPOOR_EPARSE, "'cidr' must be the first modifier");
-	unsigned kinds = !!(flags & MOD_RE) + !!(flags & MOD_CIDR) + !!(flags & MOD_NUM) + !!(flags & MOD_EXISTS) +
-			 !!(flags & MOD_FIELDREF);
+	unsigned kinds = !!(flags & MOD_RE) + !!(flags & MOD_CIDR) + !!(flags & (MOD_NUM | MOD_TIME)) +
+			 !!(flags & MOD_EXISTS) + !!(flags & MOD_FIELDREF);
+	if ((flags & MOD_TIME) && ((flags & (MOD_CONTAINS | MOD_STARTSWITH | MOD_ENDSWITH | MOD_EXPAND)) || ntr))
+		return cfail(c, it->line, it->col, SPOOR_EPARSE,
+			     "a date part (minute ... year) compares numbers: no string modifiers");
+	if ((flags & MOD_TIME) && !it->field)
+		return cfail(c, it->line, it->col, SPOOR_EPARSE, "a date part needs a field");
 	if (kinds > 1)
 		return cfail(c, it->line, it->col, SPOOR_EPARSE,
 			     "re, cidr, lt/gt, exists and fieldref do not combine with each other");
@@ -430,6 +436,16 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 			if (!sigma_parse_cidr(val->s, val->n, &m.net))
 				return cfail(c, val->line, val->col, SPOOR_EPARSE, "bad network '%s'", val->s);
 			m.kind = MK_CIDR;
+			if ((r = add_vm(c, &v, &nv, &cap, &m)) < 0)
+				return r;
+			continue;
+		}
+		if (flags & MOD_TIME) {
+			if (!sigma_parse_num(val->s, val->n, &m.num))
+				return cfail(c, val->line, val->col, SPOOR_EPARSE, "'%s' is not a number", val->s);
+			m.kind = MK_DATEPART;
+			m.part = dpart;
+			m.op = numop;
 			if ((r = add_vm(c, &v, &nv, &cap, &m)) < 0)
 				return r;
 			continue;

@@ -122,7 +122,10 @@ typedef struct sigma_corr {
 	/* condition: gt gte lt lte eq neq (NAN when absent) */
 	double cond[6];
 	bool has_cond[6];
-	const char *cond_field;
+	const char *cond_field;	  /* the first of cond_fields */
+	const char **cond_fields; /* condition.field: one name or a list (a tuple of values) */
+	size_t ncond_fields;
+	double percentile; /* value_percentile: condition.percentile (0-100), or -1 when absent */
 	bool generate;
 	const ynode *aliases; /* kept as YAML */
 } sigma_corr;
@@ -333,10 +336,11 @@ typedef enum mkind {
 	MK_NULL,   /* field absent, null, or (for keyword) never */
 	MK_EXISTS, /* arg = true/false */
 	MK_FIELDREF,
+	MK_DATEPART, /* minute ... year (sigma-datepart.c); op NUM_* or NUM_EQ */
 	_MK_MAX
 } mkind;
 
-enum { NUM_LT = 0, NUM_LTE, NUM_GT, NUM_GTE };
+enum { NUM_LT = 0, NUM_LTE, NUM_GT, NUM_GTE, NUM_EQ };
 enum { FREF_EQ = 0, FREF_START, FREF_END, FREF_CONTAINS };
 
 typedef struct vmatch {
@@ -350,7 +354,16 @@ typedef struct vmatch {
 	double num;
 	cidr net;
 	uint32_t ref; /* MK_FIELDREF field id */
+	uint8_t part; /* MK_DATEPART: DP_* */
 } vmatch;
+
+/* ---- Date parts (sigma-datepart.c) ---- */
+
+enum { DP_MINUTE = 0, DP_HOUR, DP_DAY, DP_WEEK, DP_MONTH, DP_YEAR };
+/* The part of a date written as text (no time zone conversion); false
+ * when s is not a date or lacks the part. */
+bool sigma_datepart(const char *s, size_t n, int part, int64_t *out);
+bool sigma_datepart_match(const vmatch *m, const char *s, size_t n);
 
 typedef struct pitem {
 	uint32_t field; /* 0 = keyword item (all string fields) */

@@ -435,6 +435,8 @@ static int parse_correlation(ld *l, const ynode *root)
 		return fail(l, cy, "correlation has no 'timespan'");
 	if (!parse_timespan(ts, &c->timespan_s))
 		return fail(l, ynode_get(cy, "timespan"), "bad timespan '%s' (want <number><s|m|h|d>)", ts);
+	c->percentile = -1;
+	c->aliases = ynode_get(cy, "aliases");
 	const ynode *cond = ynode_get(cy, "condition");
 	bool temporal = !strncmp(c->type, "temporal", 8);
 	if (!cond && !temporal)
@@ -445,12 +447,18 @@ static int parse_correlation(ld *l, const ynode *root)
 		for (size_t i = 0; i + 1 < cond->nkv; i += 2) {
 			const ynode *k = cond->kv[i], *v = cond->kv[i + 1];
 			if (!strcmp(k->s, "field")) {
-				if (v->kind == YN_SCALAR)
-					c->cond_field = v->s;
-				else if (v->kind == YN_SEQ && v->nkv && v->kv[0]->kind == YN_SCALAR)
-					c->cond_field = v->kv[0]->s; /* several fields: kept in the YAML */
-				else
+				if ((rc = opt_strlist(l, cond, "field", &c->cond_fields, &c->ncond_fields)) < 0)
+					return rc;
+				if (!c->ncond_fields)
 					return fail(l, v, "correlation condition 'field' must be a string");
+				c->cond_field = c->cond_fields[0];
+				continue;
+			}
+			if (!strcmp(k->s, "percentile")) {
+				double d;
+				if (v->kind != YN_SCALAR || !sigma_parse_num(v->s, v->n, &d) || !(d >= 0 && d <= 100))
+					return fail(l, v, "correlation condition 'percentile' needs a number from 0 to 100");
+				c->percentile = d;
 				continue;
 			}
 			size_t j = 0;
@@ -466,11 +474,19 @@ static int parse_correlation(ld *l, const ynode *root)
 		}
 		if (!strncmp(c->type, "value_", 6) && !c->cond_field)
 			return fail(l, cond, "correlation of type %s needs 'condition.field'", c->type);
+		if (c->percentile >= 0 && strcmp(c->type, "value_percentile"))
+			return fail(l, cond, "'percentile' belongs to value_percentile correlations");
+		bool any = false;
+		for (size_t j = 0; j < ARRAY_SIZE(c->has_cond); j++)
+			any |= c->has_cond[j];
+		if (!any)
+			return fail(l, cond, "correlation condition has no operator (gt, gte, lt, lte, eq, neq)");
 	}
+	if (c->aliases && c->aliases->kind != YN_MAP && !ynode_is_null(c->aliases))
+		return fail(l, c->aliases, "correlation 'aliases' must be a map: alias: {rule: field}");
 	const ynode *g = ynode_get(cy, "generate");
 	if (g && g->kind == YN_SCALAR)
 		c->generate = !strcmp(g->s, "true");
-	c->aliases = ynode_get(cy, "aliases");
 	return 0;
 }
 

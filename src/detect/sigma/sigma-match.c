@@ -97,6 +97,8 @@ static bool vm_text(mctx *c, const vmatch *m, spoor_sv t)
 		return cidr_match(&m->net, t.p, t.n);
 	case MK_FIELDREF:
 		return fieldref_match(c, m, t);
+	case MK_DATEPART:
+		return sigma_datepart_match(m, t.p, t.n);
 	case MK_NULL:
 	case MK_EXISTS:
 	default:
