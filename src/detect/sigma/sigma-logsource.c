@@ -534,8 +534,10 @@ int sigma_lsmap_load(sigma_lsmap **out, const char *path, const char *text, size
 	}
 	const ynode *root = nd == 1 ? docs[0].root : NULL;
 	if (!root || root->kind != YN_MAP) {
+		/* the message reads the node's position: before the arena goes */
+		rc = map_err(diag, path, root, "a logsource map is one YAML map (replace, services, categories)");
 		sigma_lsmap_free(m);
-		return map_err(diag, path, root, "a logsource map is one YAML map (replace, services, categories)");
+		return rc;
 	}
 	for (size_t i = 0; i < root->nkv && rc == 0; i += 2) {
 		const ynode *k = root->kv[i], *v = root->kv[i + 1];
