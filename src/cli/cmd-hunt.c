@@ -26,8 +26,8 @@ static void help(FILE *f)
 		"      --intel PATH      intel: a MISP feed folder or event, a STIX 2.1 bundle, a CSV\n"
 		"                        or a plain list (repeatable; docs/intel.md); alerts of every\n"
 		"                        engine then name the groups and software they point to\n"
-		"      --sightings FILE  write the indicators sighted to FILE (with --sightings-format\n"
-		"                        stix, misp or csv; default stix)\n"
+		"      --sightings FILE  write the indicators sighted to FILE ('-': standard output)\n"
+		"      --sightings-format F  stix (a STIX 2.1 bundle of sightings, default), misp or csv\n"
 		"      --min-level L     only rules of level L or above\n"
 		"                        (informational, low, medium, high, critical)\n"
 		"  -o, --output FILE     write alerts to FILE instead of standard output\n"
@@ -528,6 +528,11 @@ int cmd_hunt(int argc, char **argv)
 					     &tn, &d) < 0) {
 			fprintf(stderr, "spoor hunt: sightings: %s\n", d.msg);
 			rc = EXIT_FAIL;
+		} else if (!strcmp(ho.sightings, "-")) {
+			if (!write_all(STDOUT_FILENO, text, tn)) {
+				fprintf(stderr, "spoor hunt: cannot write sightings: %s\n", strerror(errno));
+				rc = EXIT_FAIL;
+			}
 		} else if (!(sf = fopen(ho.sightings, "w")) || fwrite(text, 1, tn, sf) != tn) {
 			fprintf(stderr, "spoor hunt: %s: %s\n", ho.sightings, strerror(errno));
 			rc = EXIT_FAIL;

@@ -237,7 +237,7 @@ static int match(int argc, char **argv, bool export)
 		av[n++] = "--output";
 		av[n++] = "/dev/null";
 		av[n++] = "--sightings";
-		av[n++] = "/dev/stdout";
+		av[n++] = "-";
 		av[n++] = "--sightings-format";
 		av[n++] = (char *)fmt;
 	}

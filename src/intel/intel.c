@@ -1089,21 +1089,24 @@ SPOOR_API int spoor_intel_show(spoor_intel *in, const char *name, spoor_sv *out)
 		rc = buf_adds(b, " [deprecated in ATT&CK]");
 	if (rc == 0)
 		rc = buf_adds(b, "\naliases:");
-	/* aliases of this entity and of those merged into it */
+	/* aliases of this entity and of those merged into it, once each */
+	spoor_sv al[64];
 	size_t nal = 0;
-	for (size_t i = 0; i < in->ents.n && rc == 0; i++) {
+	for (size_t i = 0; i < in->ents.n; i++) {
 		const ent *x = &in->ents.v[i];
 		if (canon(in, (uint32_t)i) != id)
 			continue;
-		if (i != id && !sv_ieq(x->name, e->name)) {
-			rc = buf_printf(b, "%s %.*s", nal++ ? "," : "", (int)x->name.n, x->name.p);
-		}
-		for (uint32_t a = 0; a < x->naliases && rc == 0; a++) {
-			if (sv_ieq(x->aliases[a], e->name))
-				continue;
-			rc = buf_printf(b, "%s %.*s", nal++ ? "," : "", (int)x->aliases[a].n, x->aliases[a].p);
+		for (uint32_t a = 0; a <= x->naliases; a++) {
+			spoor_sv v = a == x->naliases ? x->name : x->aliases[a];
+			bool dup = sv_ieq(v, e->name) || sv_ieq(v, e->ext_id) || !v.n;
+			for (size_t k = 0; k < nal && !dup; k++)
+				dup = sv_ieq(al[k], v);
+			if (!dup && nal < ARRAY_SIZE(al))
+				al[nal++] = v;
 		}
 	}
+	for (size_t k = 0; k < nal && rc == 0; k++)
+		rc = buf_printf(b, "%s %.*s", k ? "," : "", (int)al[k].n, al[k].p);
 	if (rc == 0 && !nal)
 		rc = buf_adds(b, " -");
 	for (int pass = 0; pass < 2 && rc == 0; pass++) {

@@ -38,6 +38,7 @@ typedef struct pp {
 	cmp c[MAXCMP];
 	size_t nc;
 	char vbuf[8192]; /* decoded string values */
+	char nbuf[NORM_MAX(8192)]; /* normalisation check */
 	size_t vlen;
 	const char *err; /* parse error (static) */
 	const char *structural; /* unsupported structure (static) */
@@ -573,25 +574,44 @@ int stix_pattern_atoms(spoor_intel *in, uint32_t obj, spoor_sv pattern, spoor_sv
 				rc = intel_unsupported(in, src, where, pattern, "more than 8 comparisons joined by AND");
 				continue;
 			}
+			/* every term valid first: a half-loaded AND could never complete */
+			const cmp *inval = NULL;
+			int itype = 0;
+			for (size_t k = 0; k < c->nc && !inval; k++) {
+				if (!(m & (1ull << k)) || c->c[k].type < 0)
+					continue;
+				cmp *x = &c->c[k];
+				/* dst_ref.value = 'evil.example' is a domain */
+				if (x->type == IOC_IPV4 && x->mode == IOC_EXACT) {
+					uint8_t ip[16], pl;
+					if (norm_ip(x->value, ip, &pl, true) < 0)
+						x->type = IOC_DOMAIN;
+				}
+				if (x->mode == IOC_EXACT && x->type != IOC_IPV4 && x->type != IOC_IPV6 &&
+				    (x->value.n > NORM_MAX_IN || x->value.n > sizeof(c->vbuf) ||
+				     norm_value((ioc_type)x->type, x->value, c->nbuf) < 0)) {
+					inval = x;
+					itype = x->type;
+				}
+			}
+			if (inval) {
+				char why[160];
+				snprintf(why, sizeof(why), "not a valid %s value: %.*s", spoor_intel_type_name((unsigned)itype),
+					 (int)MIN(inval->value.n, 100), inval->value.p);
+				rc = intel_unsupported(in, src, where, pattern, why);
+				continue;
+			}
 			uint8_t term = 0;
 			for (size_t k = 0; k < c->nc && rc >= 0; k++) {
 				if (!(m & (1ull << k)) || c->c[k].type < 0)
 					continue;
 				const cmp *x = &c->c[k];
-				int t = x->type;
-				/* dst_ref.value = 'evil.example' is a domain */
-				if (t == IOC_IPV4 && x->mode == IOC_EXACT) {
-					uint8_t ip[16], pl;
-					if (norm_ip(x->value, ip, &pl, true) < 0)
-						t = IOC_DOMAIN;
-				}
-				rc = intel_atom_add(in, obj, (ioc_type)t, x->mode, x->value, (uint8_t)nterms, term++);
+				rc = intel_atom_add(in, obj, (ioc_type)x->type, x->mode, x->value, (uint8_t)nterms, term++);
 				if (rc == 1) {
 					char why[160];
-					snprintf(why, sizeof(why), "not a valid %s value: %.*s", spoor_intel_type_name((unsigned)t),
-						 (int)MIN(x->value.n, 100), x->value.p);
+					snprintf(why, sizeof(why), "not a valid %s value: %.*s",
+						 spoor_intel_type_name((unsigned)x->type), (int)MIN(x->value.n, 100), x->value.p);
 					rc = intel_unsupported(in, src, where, pattern, why);
-					/* the other terms of this AND cannot complete it */
 					break;
 				}
 			}

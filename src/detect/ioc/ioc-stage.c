@@ -438,11 +438,13 @@ SPOOR_API int spoor_intel_stage_export(spoor_stage *st, const char *format, char
 			continue;
 		}
 		if (misp) {
+			/* by attribute uuid when the indicator came from MISP, else by value */
+			bool from_misp = !strcmp(in->srcs.v[o->src].format, "misp");
 			rc = buf_adds(&b, i ? ",\n{" : "\n{");
-			if (rc == 0)
+			if (rc == 0 && from_misp)
 				rc = jstr_member(&b, "uuid", o->id, true);
 			if (rc == 0)
-				rc = jstr_member(&b, "value", val, false);
+				rc = jstr_member(&b, "value", val, !from_misp);
 			if (rc == 0)
 				rc = buf_printf(&b, ",\"type\":\"0\",\"source\":\"spoor\",\"count\":\"%" PRIu64 "\"",
 						x->count);
@@ -482,7 +484,6 @@ SPOOR_API int spoor_intel_stage_export(spoor_stage *st, const char *format, char
 				rc = time_member(&b, "valid_from", o->from != INT64_MIN ? o->from : 0);
 			if (rc == 0)
 				rc = buf_addc(&b, '}');
-			i = i ? i : 0;
 		}
 		buf_done(&pat);
 		if (rc == 0) {
