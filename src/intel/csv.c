@@ -161,15 +161,21 @@ int csv_detect(const char *p, size_t n)
 		return 0;
 	}
 	/* a plain list: the first lines are all indicators */
+	/* a plain list: the first line and most of the first 20 are indicators
+	 * (the others are reported when loading) */
 	pos = 0;
+	int good = 0, all = 0;
 	for (int k = 0; k < 20; k++) {
 		l = first_line(p, n, &pos);
 		if (!l.n)
 			break;
-		if (intel_type_guess(list_value(l)) < 0)
+		bool ok = intel_type_guess(list_value(l)) >= 0;
+		if (!ok && k == 0)
 			return 0;
+		good += ok;
+		all++;
 	}
-	return 2;
+	return all && 2 * good >= all + 1 ? 2 : 0;
 }
 
 static spoor_sv base_name(const char *path)
@@ -221,7 +227,7 @@ static int row(spoor_intel *in, uint32_t src, const int *cols, const rec *r, uin
 	int64_t c;
 	if (f[C_CONF].n && sv_to_i64(f[C_CONF], &c) && c >= 0 && c <= 100)
 		o->confidence = (uint8_t)c;
-	rc = intel_atom_add(in, k, (ioc_type)t, mode, f[C_VALUE], 1, 0);
+	rc = intel_atom_add(in, k, (ioc_type)t, mode, f[C_VALUE], 0, 1);
 	if (rc == 1) {
 		char why[96];
 		snprintf(why, sizeof(why), "not a valid %s value", spoor_intel_type_name((unsigned)t));
@@ -327,7 +333,7 @@ static int load_lines(spoor_intel *in, uint32_t src, const char *p, size_t n, bo
 			}
 			rc = stix_pattern_atoms(in, k, o->pattern, o->id);
 		} else {
-			rc = intel_atom_add(in, k, (ioc_type)t, IOC_EXACT, l, 1, 0);
+			rc = intel_atom_add(in, k, (ioc_type)t, IOC_EXACT, l, 0, 1);
 			if (rc == 1)
 				rc = intel_unsupported(in, src, sv_cstr(idb), l, "not a valid value");
 		}

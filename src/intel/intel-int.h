@@ -5,7 +5,7 @@
  *     row, with its provenance, validity window, confidence and to_ids;
  *   - atoms (ioc): one matchable value of one type (an OR in a STIX
  *     pattern gives several atoms for one iobj; an AND gives atoms that
- *     must all match in the same event: nterms > 1);
+ *     must all match in the same event: `need` has several bits);
  *   - entities (ent): intrusion sets, malware, tools, attack patterns,
  *     from ATT&CK, STIX bundles, MISP galaxies, or named in a CSV column;
  *   - relationships between STIX ids, and references by name (a CSV
@@ -54,8 +54,8 @@ typedef struct ioc {
 	uint8_t type;	  /* ioc_type */
 	uint8_t mode;	  /* ioc_mode */
 	uint8_t plen;	  /* IP prefix length (IPv4 addresses mapped to ::ffff:0:0/96) */
-	uint8_t nterms;	  /* atoms that must all match (STIX AND); 1 = alone */
-	uint8_t term;	  /* this atom's position among them */
+	uint8_t term;	  /* this atom's bit among its object's atoms (0 = alone) */
+	uint32_t need;	  /* bits that must all be seen in one event (STIX AND); 1 = alone */
 	uint32_t obj;	  /* iobj index */
 	uint32_t next;	  /* next atom with the same key (UINT32_MAX = none) */
 	spoor_sv value;	  /* normalised value (IP: 16 bytes) */
@@ -194,8 +194,8 @@ char *intel_strdup(spoor_intel *in, spoor_sv s, spoor_sv *out);
 int intel_obj_new(spoor_intel *in, uint32_t src, uint32_t *out);
 /* Add one atom of raw value v (normalised here); returns 0, 1 if the value
  * is not valid for the type (not added), or SPOOR_E*. */
-int intel_atom_add(spoor_intel *in, uint32_t obj, ioc_type t, ioc_mode mode, spoor_sv v, uint8_t nterms,
-		   uint8_t term);
+int intel_atom_add(spoor_intel *in, uint32_t obj, ioc_type t, ioc_mode mode, spoor_sv v, uint8_t term,
+		   uint32_t need);
 int intel_unsupported(spoor_intel *in, uint32_t src, spoor_sv where, spoor_sv what, const char *why);
 int intel_ent_add(spoor_intel *in, ent_kind kind, spoor_sv id, spoor_sv name, uint32_t *out);
 int intel_rel_add(spoor_intel *in, spoor_sv src, spoor_sv type, spoor_sv dst);

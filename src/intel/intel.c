@@ -183,7 +183,7 @@ int intel_obj_new(spoor_intel *in, uint32_t src, uint32_t *out)
 	return 0;
 }
 
-int intel_atom_add(spoor_intel *in, uint32_t obj, ioc_type t, ioc_mode mode, spoor_sv v, uint8_t nterms, uint8_t term)
+int intel_atom_add(spoor_intel *in, uint32_t obj, ioc_type t, ioc_mode mode, spoor_sv v, uint8_t term, uint32_t need)
 {
 	if (in->atoms.n >= in->opt.max_indicators)
 		return SPOOR_ELIMIT;
@@ -221,8 +221,8 @@ int intel_atom_add(spoor_intel *in, uint32_t obj, ioc_type t, ioc_mode mode, spo
 			a->type = (uint8_t)t;
 			a->mode = (uint8_t)mode;
 			a->plen = plen;
-			a->nterms = nterms ? nterms : 1;
-			a->term = term;
+			a->term = term < 32 ? term : 0;
+			a->need = need ? need : 1u << a->term;
 			a->obj = obj;
 			a->next = UINT32_MAX;
 			a->value = val;

@@ -205,7 +205,7 @@ static int attribute(spoor_intel *in, const evctx *ev, const jnode *a, spoor_sv 
 	if (intel_time(jstr(a, "last_seen"), &t))
 		o->until = t;
 	for (size_t i = 0; i < np && rc >= 0; i++) {
-		rc = intel_atom_add(in, k, (ioc_type)types[i], modes[i], vals[i], 1, 0);
+		rc = intel_atom_add(in, k, (ioc_type)types[i], modes[i], vals[i], 0, 1);
 		if (rc == 1) {
 			char why[96];
 			snprintf(why, sizeof(why), "not a valid %s value", spoor_intel_type_name((unsigned)types[i]));

@@ -548,6 +548,8 @@ int stix_pattern_atoms(spoor_intel *in, uint32_t obj, spoor_sv pattern, spoor_sv
 	} else if (c->structural) {
 		rc = intel_unsupported(in, src, where, pattern, c->structural);
 	} else {
+		/* bit 0: atoms that match alone; AND alternatives take bits from 1 */
+		unsigned next_bit = 1;
 		for (size_t a = 0; a < d.n && rc >= 0; a++) {
 			uint64_t m = d.alt[a];
 			const cmp *bad = NULL;
@@ -570,8 +572,8 @@ int stix_pattern_atoms(spoor_intel *in, uint32_t obj, spoor_sv pattern, spoor_sv
 				rc = intel_unsupported(in, src, where, pattern, why);
 				continue;
 			}
-			if (nterms > 8) {
-				rc = intel_unsupported(in, src, where, pattern, "more than 8 comparisons joined by AND");
+			if (nterms > 1 && next_bit + nterms > 32) {
+				rc = intel_unsupported(in, src, where, pattern, "more than 31 comparisons joined by AND");
 				continue;
 			}
 			/* every term valid first: a half-loaded AND could never complete */
@@ -601,12 +603,18 @@ int stix_pattern_atoms(spoor_intel *in, uint32_t obj, spoor_sv pattern, spoor_sv
 				rc = intel_unsupported(in, src, where, pattern, why);
 				continue;
 			}
-			uint8_t term = 0;
+			unsigned first = nterms > 1 ? next_bit : 0;
+			uint32_t need = nterms > 1 ? (uint32_t)(((1ull << nterms) - 1) << first) : 1;
+			if (nterms > 1)
+				next_bit += (unsigned)nterms;
+			unsigned term = first;
 			for (size_t k = 0; k < c->nc && rc >= 0; k++) {
 				if (!(m & (1ull << k)) || c->c[k].type < 0)
 					continue;
 				const cmp *x = &c->c[k];
-				rc = intel_atom_add(in, obj, (ioc_type)x->type, x->mode, x->value, (uint8_t)nterms, term++);
+				rc = intel_atom_add(in, obj, (ioc_type)x->type, x->mode, x->value, (uint8_t)term, need);
+				if (nterms > 1)
+					term++;
 				if (rc == 1) {
 					char why[160];
 					snprintf(why, sizeof(why), "not a valid %s value: %.*s",

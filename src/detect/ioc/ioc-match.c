@@ -208,6 +208,7 @@ struct ioc_index {
 	uint32_t gen;
 	uint32_t *terms; /* per obj: bitmask of AND terms seen (valid when seen_obj == gen) */
 	uint32_t *seen_obj;
+	bool *fired;
 	ioc_hit *hits, *raw;
 	size_t nhits, hcap, nraw, rcap;
 	char *nbuf; /* normalisation buffer, NORM_MAX(NORM_MAX_IN) */
@@ -390,8 +391,9 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 	x->seen_gen = xcalloc(na, sizeof(*x->seen_gen));
 	x->terms = xcalloc(no, sizeof(*x->terms));
 	x->seen_obj = xcalloc(no, sizeof(*x->seen_obj));
+	x->fired = xcalloc(no, sizeof(*x->fired));
 	x->nbuf = xmalloc(NORM_MAX(NORM_MAX_IN) + 16);
-	if (!x->next || !x->seen_gen || !x->terms || !x->seen_obj || !x->nbuf)
+	if (!x->next || !x->seen_gen || !x->terms || !x->seen_obj || !x->fired || !x->nbuf)
 		rc = SPOOR_ENOMEM;
 	for (size_t i = 0; i < in->atoms.n && rc == 0; i++) {
 		const ioc *a = &in->atoms.v[i];
@@ -465,6 +467,7 @@ void ioc_index_free(ioc_index *x)
 	free(x->seen_gen);
 	free(x->terms);
 	free(x->seen_obj);
+	free(x->fired);
 	free(x->hits);
 	free(x->raw);
 	free(x->nbuf);
@@ -698,13 +701,22 @@ int ioc_index_match(ioc_index *x, spoor_event *ev, const ioc_hit **hits)
 		if (x->seen_obj[h->obj] != x->gen) {
 			x->seen_obj[h->obj] = x->gen;
 			x->terms[h->obj] = 0;
-		} else if (x->terms[h->obj] == UINT32_MAX) {
+			x->fired[h->obj] = false;
+		} else if (x->fired[h->obj]) {
 			continue; /* already reported */
 		}
 		x->terms[h->obj] |= 1u << a->term;
-		if (x->terms[h->obj] != (1u << a->nterms) - 1)
+		/* an AND fires when its last term comes: check every atom seen so
+		 * far of this object with the current bits */
+		bool done = (x->terms[h->obj] & a->need) == a->need;
+		for (size_t j = 0; j < i && !done; j++)
+			if (x->raw[j].obj == h->obj) {
+				uint32_t nd = x->in->atoms.v[x->raw[j].atom].need;
+				done = (x->terms[h->obj] & nd) == nd;
+			}
+		if (!done)
 			continue;
-		x->terms[h->obj] = UINT32_MAX;
+		x->fired[h->obj] = true;
 		if (x->nhits == x->hcap) {
 			size_t nc = x->hcap ? x->hcap * 2 : 16;
 			ioc_hit *nv = xreallocarray(x->hits, nc, sizeof(*nv));
