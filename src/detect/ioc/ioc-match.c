@@ -673,16 +673,21 @@ int ioc_index_match(ioc_index *x, spoor_event *ev, const ioc_hit **hits)
 		memset(x->seen_obj, 0, (x->in->objs.n + 1) * sizeof(*x->seen_obj));
 		x->gen = 1;
 	}
-	for (size_t i = 0; i < ev->n && !x->err; i++) {
-		const efield *f = &ev->f[i];
-		if (!f->id || f->id >= x->nfcls || !x->fcls[f->id] || (f->flags & EF_DEAD) || f->type == SPOOR_VT_NULL)
-			continue;
-		spoor_sv t;
-		if (!event_text(ev, f, &t))
-			return SPOOR_ENOMEM;
-		x->cur_field = f->id;
-		x->cur_value = t;
-		match_value(x, x->fcls[f->id], t);
+	/* URL fields last: a domain seen in its own field (dns.question.name,
+	 * destination.domain) is reported there rather than as a URL's host */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < ev->n && !x->err; i++) {
+			const efield *f = &ev->f[i];
+			if (!f->id || f->id >= x->nfcls || !x->fcls[f->id] || (f->flags & EF_DEAD) ||
+			    f->type == SPOOR_VT_NULL || ((x->fcls[f->id] & FC_URL) != 0) != (pass == 1))
+				continue;
+			spoor_sv t;
+			if (!event_text(ev, f, &t))
+				return SPOOR_ENOMEM;
+			x->cur_field = f->id;
+			x->cur_value = t;
+			match_value(x, x->fcls[f->id], t);
+		}
 	}
 	if (x->err)
 		return x->err;
