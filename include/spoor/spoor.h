@@ -8,6 +8,7 @@
 #include "spoor/event.h"
 #include "spoor/evidence.h"
 #include "spoor/hunt.h"
+#include "spoor/intel.h"
 #include "spoor/rules.h"
 #include "spoor/output.h"
 #include "spoor/scan.h"

@@ -77,6 +77,7 @@ int cmd_rules(int argc, char **argv);
 int cmd_scope(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
+int cmd_intel(int argc, char **argv);
 
 bool is_help(const char *a);
 

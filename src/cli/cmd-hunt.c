@@ -11,19 +11,25 @@
 #include "spoor/case.h"
 #include "spoor/evidence.h"
 #include "spoor/hunt.h"
+#include "spoor/intel.h"
 #include "spoor/rules.h"
 
 static void help(FILE *f)
 {
 	fprintf(f,
-		"usage: spoor hunt --rules PATH [--rules PATH]... [OPTIONS] [PATH...]\n\n"
+		"usage: spoor hunt (--rules PATH | --intel PATH)... [OPTIONS] [PATH...]\n\n"
 		"Match every event against Sigma rules and print one JSON line per alert\n"
 		"(@timestamp, rule.id, rule.name, rule.ruleset, rule.level, rule.path,\n"
 		"threat.technique.id, threat.tactic.name, host.name, user.name, source.ip,\n"
 		"log.file.path, log.offset, spoor.line / spoor.record_id, spoor.matched).\n"
 		"A summary goes to stderr.\n\n"
 		"Hunt options:\n"
-		"  -r, --rules PATH      a Sigma rule file or directory (repeatable; required)\n"
+		"  -r, --rules PATH      a Sigma rule file or directory (repeatable)\n"
+		"      --intel PATH      intel: a MISP feed folder or event, a STIX 2.1 bundle, a CSV\n"
+		"                        or a plain list (repeatable; docs/intel.md); alerts of every\n"
+		"                        engine then name the groups and software they point to\n"
+		"      --sightings FILE  write the indicators sighted to FILE ('-': standard output)\n"
+		"      --sightings-format F  stix (a STIX 2.1 bundle of sightings, default), misp or csv\n"
 		"      --min-level L     only rules of level L or above\n"
 		"                        (informational, low, medium, high, critical)\n"
 		"  -o, --output FILE     write alerts to FILE instead of standard output\n"
@@ -225,6 +231,9 @@ typedef struct hunt_opts {
 	const char *evidence;
 	spoor_evidence_options evo;
 	spoor_sigma_stage_options corr;
+	char **intel;
+	int nintel;
+	const char *sightings, *sightings_format;
 } hunt_opts;
 
 /* --correlation KEY=N (docs/limits.md) */
@@ -262,6 +271,12 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 	const char *v;
 	if ((v = cli_value("hunt", argc, argv, i, "-r", "--rules", &missing))) {
 		o->rules[o->nrules++] = (char *)v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--intel", &missing))) {
+		o->intel[o->nintel++] = (char *)v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--sightings", &missing))) {
+		o->sightings = v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--sightings-format", &missing))) {
+		o->sightings_format = v;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--placeholders", &missing))) {
 		o->ph = v;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--csv", &missing))) {
@@ -315,6 +330,10 @@ typedef struct hunt {
 	bool write_failed;
 	spoor_case *kase; /* --case: findings are also stored there */
 	spoor_diag case_diag;
+	/* intel: the store (attribution of every engine's alerts) and its stage */
+	spoor_intel *intel;
+	spoor_stage *intel_stage;
+	const spoor_ruleset *rs;
 } hunt;
 
 static int add_stage(hunt *hu, spoor_stage *st)
@@ -327,9 +346,37 @@ static int add_stage(hunt *hu, spoor_stage *st)
 	return 0;
 }
 
+/* The rule tags of a Sigma finding (attack.g0098 names a group). */
+static void finding_tags(const hunt *hu, const spoor_finding *f, const char *const **tags, size_t *ntags)
+{
+	*tags = NULL;
+	*ntags = 0;
+	if (!hu->rs || !f->rule_id || !f->ruleset || strcmp(f->ruleset, "sigma"))
+		return;
+	spoor_rule_info ri;
+	for (size_t i = 0, n = spoor_ruleset_count(hu->rs); i < n; i++) {
+		if (spoor_ruleset_rule(hu->rs, i, &ri) == 0 && ri.id && !strcmp(ri.id, f->rule_id)) {
+			*tags = ri.tags;
+			*ntags = ri.ntags;
+			return;
+		}
+	}
+}
+
 static int on_finding(const spoor_finding *f, void *payload)
 {
 	hunt *hu = payload;
+	spoor_finding fa;
+	if (hu->intel && f->ruleset && strcmp(f->ruleset, "intel")) {
+		const char *const *tags;
+		size_t ntags;
+		finding_tags(hu, f, &tags, &ntags);
+		fa = *f;
+		int r = spoor_intel_attribute(hu->intel, f, tags, ntags, &fa.json);
+		if (r < 0)
+			return r;
+		f = &fa;
+	}
 	hu->alerts++;
 	hu->by_level[f->level < _SPOOR_LEVEL_MAX ? f->level : 0]++;
 	if (rtable_add(&hu->counts, f->rule_name, f->level) < 0)
@@ -406,6 +453,38 @@ static int sigma_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spo
 	return 0;
 }
 
+/* Load the intel and add the intel stage.  0 or an exit code. */
+static int intel_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s)
+{
+	spoor_diag d = SPOOR_DIAG_INIT;
+	if (spoor_intel_new(&hu->intel, NULL, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		return EXIT_FAIL;
+	}
+	for (int i = 0; i < ho->nintel; i++) {
+		if (spoor_intel_load(hu->intel, ho->intel[i], &d) < 0) {
+			fprintf(stderr, "spoor hunt: intel: %s\n", d.msg);
+			return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+		}
+	}
+	spoor_intel_stats st;
+	if (spoor_intel_stats_get(hu->intel, &st) < 0)
+		return EXIT_FAIL;
+	if (!s->quiet)
+		fprintf(stderr,
+			"spoor hunt: intel: %" PRIu64 " indicators (%" PRIu64 " values) from %" PRIu64
+			" files, %" PRIu64 " groups, %" PRIu64 " software, %" PRIu64 " techniques; %" PRIu64
+			" not loaded (spoor intel stats PATH lists them)\n",
+			st.objects, st.atoms, st.files, st.groups, st.software, st.techniques, st.unsupported);
+	spoor_stage *stg = NULL;
+	if (spoor_intel_stage_new(&stg, hu->intel, ctx, &d) < 0 || add_stage(hu, stg) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg[0] ? d.msg : "too many stages");
+		return EXIT_FAIL;
+	}
+	hu->intel_stage = stg;
+	return 0;
+}
+
 /* Build the stages, in pipeline order: evidence, enrichers, detectors.
  * 0 or an exit code. */
 static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spoor_ruleset **rs)
@@ -423,8 +502,12 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	/* detectors */
 	if (rc == 0 && ho->nrules)
 		rc = sigma_setup(hu, ctx, ho, s, rs);
+	if (rc == 0 && ho->nintel)
+		rc = intel_setup(hu, ctx, ho, s);
+	hu->rs = *rs;
 	if (rc == 0 && !hu->nstages) {
-		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH\n");
+		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH or intel with "
+				"--intel PATH\n");
 		rc = EXIT_USAGE;
 	}
 	return rc;
@@ -464,9 +547,11 @@ int cmd_hunt(int argc, char **argv)
 	ho.evo = evo;
 	ho.corr = (spoor_sigma_stage_options)SPOOR_SIGMA_STAGE_OPTIONS_INIT;
 	ho.rules = calloc((size_t)argc, sizeof(char *));
+	ho.intel = calloc((size_t)argc, sizeof(char *));
 	hunt *hu = calloc(1, sizeof(*hu));
-	if (!ho.rules || !hu) {
+	if (!ho.rules || !ho.intel || !hu) {
 		free(ho.rules);
+		free(ho.intel);
 		free(hu);
 		return EXIT_FAIL;
 	}
@@ -474,6 +559,7 @@ int cmd_hunt(int argc, char **argv)
 	if (rc >= 0) {
 		scan_cli_done(&s);
 		free(ho.rules);
+		free(ho.intel);
 		free(hu);
 		return rc;
 	}
@@ -543,6 +629,30 @@ int cmd_hunt(int argc, char **argv)
 			rc = EXIT_FAIL;
 		}
 	}
+	if (hu->intel_stage && ho.sightings && (rc == 0 || rc == EXIT_BADINPUT)) {
+		char *text = NULL;
+		size_t tn = 0;
+		d = (spoor_diag)SPOOR_DIAG_INIT;
+		FILE *sf = NULL;
+		if (spoor_intel_stage_export(hu->intel_stage, ho.sightings_format ? ho.sightings_format : "stix", &text,
+					     &tn, &d) < 0) {
+			fprintf(stderr, "spoor hunt: sightings: %s\n", d.msg);
+			rc = EXIT_FAIL;
+		} else if (!strcmp(ho.sightings, "-")) {
+			if (!write_all(STDOUT_FILENO, text, tn)) {
+				fprintf(stderr, "spoor hunt: cannot write sightings: %s\n", strerror(errno));
+				rc = EXIT_FAIL;
+			}
+		} else if (!(sf = fopen(ho.sightings, "w")) || fwrite(text, 1, tn, sf) != tn) {
+			fprintf(stderr, "spoor hunt: %s: %s\n", ho.sightings, strerror(errno));
+			rc = EXIT_FAIL;
+		}
+		if (sf && fclose(sf) != 0 && rc == 0) {
+			fprintf(stderr, "spoor hunt: %s: %s\n", ho.sightings, strerror(errno));
+			rc = EXIT_FAIL;
+		}
+		free(text);
+	}
 	if (hu->olen && !write_all(hu->ofd, hu->obuf, hu->olen) && rc == 0) {
 		fprintf(stderr, "spoor hunt: cannot write alerts: %s\n", strerror(errno));
 		rc = EXIT_FAIL;
@@ -588,10 +698,12 @@ int cmd_hunt(int argc, char **argv)
 	}
 	rtable_free(&hu->counts);
 	spoor_ruleset_free(rs);
+	spoor_intel_free(hu->intel);
 	spoor_scanner_free(sc);
 	spoor_ctx_free(ctx);
 	scan_cli_done(&s);
 	free(ho.rules);
+	free(ho.intel);
 	free(hu);
 	return rc;
 }

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"scope", cmd_scope, "what a case's alerts touched: agencies, mailboxes, hosts, data taken"},
     {"report", cmd_report, "write a case's report (self-contained HTML or Markdown)"},
     {"evidence", cmd_evidence, "keep records in a signed Merkle log; verify, prove, witness"},
+    {"intel", cmd_intel, "load threat intel (MISP, STIX, ATT&CK, CSV): stats, show, match, export"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,737 @@
+/* ioc-match — the indicator index and the typed per-event match. */
+#include "detect/ioc/ioc-match.h"
+
+#include <hs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/ioc/ioc-radix.h"
+
+/* Classes of event fields. */
+enum {
+	FC_IP = 1 << 0,
+	FC_DOMAIN = 1 << 1,
+	FC_URL = 1 << 2,
+	FC_EMAIL = 1 << 3,
+	FC_HASH = 1 << 4,
+	FC_FILE = 1 << 5,
+	FC_UA = 1 << 6,
+	FC_CMD = 1 << 7,
+	FC_X509_SERIAL = 1 << 8,
+	FC_X509_HASH = 1 << 9,
+	FC_UA_PLUS = 1 << 10, /* W3C: '+' stands for a space */
+};
+
+/* Event fields by class: ECS names and the raw names of the formats spoor
+ * reads (Sysmon/Windows EventData, Zeek, Suricata EVE, M365/Entra, W3C,
+ * Okta, ...).  docs/intel.md lists them. */
+static const struct {
+	const char *name;
+	uint16_t cls;
+} field_classes[] = {
+    /* IP addresses */
+    {"source.ip", FC_IP},
+    {"destination.ip", FC_IP},
+    {"client.ip", FC_IP},
+    {"server.ip", FC_IP},
+    {"host.ip", FC_IP},
+    {"source.nat.ip", FC_IP},
+    {"destination.nat.ip", FC_IP},
+    {"SourceIp", FC_IP},
+    {"DestinationIp", FC_IP},
+    {"SourceAddress", FC_IP},
+    {"DestAddress", FC_IP},
+    {"IpAddress", FC_IP},
+    {"IPAddress", FC_IP},
+    {"ClientIP", FC_IP},
+    {"clientip", FC_IP},
+    {"ClientIPAddress", FC_IP},
+    {"ActorIpAddress", FC_IP},
+    {"callerIpAddress", FC_IP},
+    {"ipAddress", FC_IP},
+    {"properties.ipAddress", FC_IP},
+    {"client.ipAddress", FC_IP},
+    {"id.orig_h", FC_IP},
+    {"id.resp_h", FC_IP},
+    {"id_orig_h", FC_IP},
+    {"id_resp_h", FC_IP},
+    {"src_ip", FC_IP},
+    {"dest_ip", FC_IP},
+    {"c-ip", FC_IP},
+    {"s-ip", FC_IP},
+    {"x-forwarded-for", FC_IP},
+    /* domains */
+    {"dns.question.name", FC_DOMAIN},
+    {"destination.domain", FC_DOMAIN},
+    {"source.domain", FC_DOMAIN},
+    {"url.domain", FC_DOMAIN},
+    {"server.domain", FC_DOMAIN},
+    {"tls.client.server_name", FC_DOMAIN},
+    {"QueryName", FC_DOMAIN},
+    {"DestinationHostname", FC_DOMAIN},
+    {"query", FC_DOMAIN},
+    {"server_name", FC_DOMAIN},
+    {"dns.rrname", FC_DOMAIN},
+    {"dns.queries.0.rrname", FC_DOMAIN},
+    {"http.hostname", FC_DOMAIN},
+    {"tls.sni", FC_DOMAIN},
+    {"cs-host", FC_DOMAIN},
+    {"cs(Host)", FC_DOMAIN},
+    {"postfix.client_hostname", FC_DOMAIN},
+    {"postfix.relay_hostname", FC_DOMAIN},
+    /* URLs */
+    {"url.original", FC_URL},
+    {"url.full", FC_URL},
+    {"http.url", FC_URL},
+    {"uri", FC_URL},
+    {"RequestURL", FC_URL},
+    /* e-mail addresses */
+    {"email.from.address", FC_EMAIL},
+    {"email.to.address", FC_EMAIL},
+    {"email.cc.address", FC_EMAIL},
+    {"email.sender.address", FC_EMAIL},
+    {"email.reply_to.address", FC_EMAIL},
+    {"user.email", FC_EMAIL},
+    {"source.user.email", FC_EMAIL},
+    {"destination.user.email", FC_EMAIL},
+    {"mailfrom", FC_EMAIL},
+    {"rcptto.0", FC_EMAIL},
+    {"SenderAddress", FC_EMAIL},
+    {"RecipientAddress", FC_EMAIL},
+    {"P1Sender", FC_EMAIL},
+    {"sender-address", FC_EMAIL},
+    {"recipient-address", FC_EMAIL},
+    /* file hashes */
+    {"file.hash.md5", FC_HASH},
+    {"file.hash.sha1", FC_HASH},
+    {"file.hash.sha256", FC_HASH},
+    {"file.hash.sha512", FC_HASH},
+    {"process.hash.md5", FC_HASH},
+    {"process.hash.sha1", FC_HASH},
+    {"process.hash.sha256", FC_HASH},
+    {"process.hash.sha512", FC_HASH},
+    {"dll.hash.md5", FC_HASH},
+    {"dll.hash.sha1", FC_HASH},
+    {"dll.hash.sha256", FC_HASH},
+    {"Hashes", FC_HASH},
+    {"Hash", FC_HASH},
+    {"md5", FC_HASH},
+    {"sha1", FC_HASH},
+    {"sha256", FC_HASH},
+    {"fileinfo.md5", FC_HASH},
+    {"fileinfo.sha1", FC_HASH},
+    {"fileinfo.sha256", FC_HASH},
+    {"SHA1", FC_HASH},
+    {"SHA256", FC_HASH},
+    {"MD5", FC_HASH},
+    /* files */
+    {"file.path", FC_FILE},
+    {"file.name", FC_FILE},
+    {"file.target_path", FC_FILE},
+    {"process.executable", FC_FILE},
+    {"process.parent.executable", FC_FILE},
+    {"dll.path", FC_FILE},
+    {"TargetFilename", FC_FILE},
+    {"Image", FC_FILE},
+    {"ParentImage", FC_FILE},
+    {"ImageLoaded", FC_FILE},
+    {"NewProcessName", FC_FILE},
+    {"ParentProcessName", FC_FILE},
+    {"fileinfo.filename", FC_FILE},
+    {"filename", FC_FILE},
+    /* user agents */
+    {"user_agent.original", FC_UA},
+    {"http.http_user_agent", FC_UA},
+    {"user_agent", FC_UA},
+    {"UserAgent", FC_UA},
+    {"userAgent", FC_UA},
+    {"properties.userAgent", FC_UA},
+    {"client.userAgent.rawUserAgent", FC_UA},
+    {"cs(User-Agent)", FC_UA | FC_UA_PLUS},
+    /* command lines */
+    {"process.command_line", FC_CMD},
+    {"process.parent.command_line", FC_CMD},
+    {"CommandLine", FC_CMD},
+    {"ParentCommandLine", FC_CMD},
+    /* certificates */
+    {"tls.server.x509.serial_number", FC_X509_SERIAL},
+    {"x509.serial_number", FC_X509_SERIAL},
+    {"certificate.serial", FC_X509_SERIAL},
+    {"tls.serial", FC_X509_SERIAL},
+    {"tls.server.hash.sha1", FC_X509_HASH},
+    {"tls.server.hash.sha256", FC_X509_HASH},
+    {"tls.server.hash.md5", FC_X509_HASH},
+    {"tls.fingerprint", FC_X509_HASH},
+    {"fingerprint", FC_X509_HASH},
+};
+
+/* hash-set key class of an atom type */
+static uint8_t key_class(uint8_t t)
+{
+	switch (t) {
+	case IOC_MD5:
+	case IOC_SHA1:
+	case IOC_SHA256:
+	case IOC_SHA512:
+		return IOC_SHA256; /* one space: the length tells them apart */
+	default:
+		return t;
+	}
+}
+
+typedef struct hslot {
+	uint64_t h;
+	uint32_t head; /* first atom; chain through next[] */
+} hslot;
+
+typedef struct pdb {
+	hs_database_t *db;
+	uint32_t *atom; /* pattern id -> atom */
+	size_t n;
+} pdb;
+
+struct ioc_index {
+	spoor_intel *in;
+	uint32_t *next; /* per atom: next atom with the same key */
+	hslot *tab;
+	size_t cap, nkeys;
+	radix ip;
+	pdb cmd, path;
+	hs_scratch_t *scratch;
+	uint16_t *fcls; /* per field id */
+	size_t nfcls;
+	uint32_t f_dest_domain, f_url_domain, f_http_host, f_cs_host;
+	uint64_t n_exact, n_nets, n_patterns, n_rejected;
+	/* per event */
+	uint32_t *seen_gen; /* per atom: generation it was hit in */
+	uint32_t gen;
+	uint32_t *terms; /* per obj: bitmask of AND terms seen (valid when seen_obj == gen) */
+	uint32_t *seen_obj;
+	bool *fired;
+	ioc_hit *hits, *raw;
+	size_t nhits, hcap, nraw, rcap;
+	char *nbuf; /* normalisation buffer, NORM_MAX(NORM_MAX_IN) */
+	spoor_event *ev;
+	uint32_t cur_field;
+	spoor_sv cur_value;
+	const pdb *cur_pdb;
+	int err;
+};
+
+static uint64_t key_hash(uint8_t cls, const char *p, size_t n)
+{
+	return hash_bytes(p, n, 0x10c0000u + cls) | 1;
+}
+
+static int tab_grow(ioc_index *x)
+{
+	size_t nc = x->cap ? x->cap * 2 : 1024;
+	hslot *nt = xcalloc(nc, sizeof(*nt));
+	if (!nt)
+		return SPOOR_ENOMEM;
+	for (size_t i = 0; i < x->cap; i++) {
+		if (!x->tab[i].h)
+			continue;
+		size_t j = x->tab[i].h & (nc - 1);
+		while (nt[j].h)
+			j = (j + 1) & (nc - 1);
+		nt[j] = x->tab[i];
+	}
+	free(x->tab);
+	x->tab = nt;
+	x->cap = nc;
+	return 0;
+}
+
+static int tab_add(ioc_index *x, uint32_t a)
+{
+	const ioc *at = &x->in->atoms.v[a];
+	uint8_t cls = key_class(at->type);
+	if (2 * (x->nkeys + 1) > x->cap && tab_grow(x) < 0)
+		return SPOOR_ENOMEM;
+	uint64_t h = key_hash(cls, at->value.p, at->value.n);
+	size_t j = h & (x->cap - 1);
+	while (x->tab[j].h) {
+		if (x->tab[j].h == h) {
+			const ioc *o = &x->in->atoms.v[x->tab[j].head];
+			if (key_class(o->type) == cls && sv_eq(o->value, at->value)) {
+				x->next[a] = x->tab[j].head;
+				x->tab[j].head = a;
+				return 0;
+			}
+		}
+		j = (j + 1) & (x->cap - 1);
+	}
+	x->tab[j].h = h;
+	x->tab[j].head = a;
+	x->next[a] = UINT32_MAX;
+	x->nkeys++;
+	return 0;
+}
+
+static uint32_t tab_find(const ioc_index *x, uint8_t cls, const char *p, size_t n)
+{
+	if (!x->cap)
+		return UINT32_MAX;
+	uint64_t h = key_hash(cls, p, n);
+	size_t j = h & (x->cap - 1);
+	while (x->tab[j].h) {
+		if (x->tab[j].h == h) {
+			const ioc *o = &x->in->atoms.v[x->tab[j].head];
+			if (key_class(o->type) == cls && o->value.n == n && !memcmp(o->value.p, p, n))
+				return x->tab[j].head;
+		}
+		j = (j + 1) & (x->cap - 1);
+	}
+	return UINT32_MAX;
+}
+
+/* A literal as a Vectorscan expression. */
+static char *lit_regex(spoor_sv v)
+{
+	char *r = xmalloc(v.n * 4 + 1);
+	if (!r)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < v.n; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ') {
+			r[o++] = (char)c;
+		} else {
+			snprintf(r + o, 5, "\\x%02x", c);
+			o += 4;
+		}
+	}
+	r[o] = 0;
+	return r;
+}
+
+/* Compile the patterns of one class; a pattern Vectorscan rejects is
+ * reported as unsupported and left out. */
+static int pdb_build(ioc_index *x, pdb *d, uint8_t type, spoor_diag *diag)
+{
+	spoor_intel *in = x->in;
+	size_t n = 0;
+	for (size_t i = 0; i < in->atoms.n; i++)
+		if (in->atoms.v[i].type == type && in->atoms.v[i].mode != IOC_EXACT)
+			n++;
+	if (!n)
+		return 0;
+	char **ex = xcalloc(n, sizeof(*ex));
+	unsigned *fl = xcalloc(n, sizeof(*fl));
+	unsigned *ids = xcalloc(n, sizeof(*ids));
+	d->atom = xcalloc(n, sizeof(*d->atom));
+	int rc = (ex && fl && ids && d->atom) ? 0 : SPOOR_ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < in->atoms.n && rc == 0; i++) {
+		const ioc *a = &in->atoms.v[i];
+		if (a->type != type || a->mode == IOC_EXACT)
+			continue;
+		ex[k] = a->mode == IOC_SUBSTR ? lit_regex(a->value) : xstrndup(a->value.p, a->value.n);
+		if (!ex[k]) {
+			rc = SPOOR_ENOMEM;
+			break;
+		}
+		fl[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL;
+		ids[k] = (unsigned)k;
+		d->atom[k] = (uint32_t)i;
+		k++;
+	}
+	while (rc == 0 && k) {
+		hs_compile_error_t *err = NULL;
+		if (hs_compile_multi((const char *const *)ex, fl, ids, (unsigned)k, HS_MODE_BLOCK, NULL, &d->db, &err) ==
+		    HS_SUCCESS) {
+			d->n = k;
+			break;
+		}
+		d->db = NULL;
+		int bad = err ? err->expression : -1;
+		if (bad < 0 || (size_t)bad >= k) {
+			rc = diag_set(diag, SPOOR_ERR, "Vectorscan: %s", err && err->message ? err->message : "?");
+			hs_free_compile_error(err);
+			break;
+		}
+		const ioc *a = &in->atoms.v[d->atom[bad]];
+		const iobj *o = &in->objs.v[a->obj];
+		char why[200];
+		snprintf(why, sizeof(why), "pattern not accepted by Vectorscan: %s", err->message);
+		hs_free_compile_error(err);
+		rc = intel_unsupported(in, o->src, o->id, a->value, why);
+		x->n_rejected++;
+		free(ex[bad]);
+		/* drop it: the last one takes its place */
+		k--;
+		ex[bad] = ex[k];
+		d->atom[bad] = d->atom[k];
+		ex[k] = NULL;
+	}
+	for (size_t i = 0; i < n && ex; i++)
+		free(ex[i]);
+	free(ex);
+	free(fl);
+	free(ids);
+	if (rc == 0 && d->db && hs_alloc_scratch(d->db, &x->scratch) != HS_SUCCESS)
+		rc = SPOOR_ENOMEM;
+	x->n_patterns += d->n;
+	return rc;
+}
+
+int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag *diag)
+{
+	int rc = intel_finish(in);
+	if (rc < 0)
+		return diag_set(diag, rc, "out of memory");
+	ioc_index *x = xcalloc(1, sizeof(*x));
+	if (!x)
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	x->in = in;
+	size_t na = in->atoms.n + 1, no = in->objs.n + 1;
+	x->next = xcalloc(na, sizeof(*x->next));
+	x->seen_gen = xcalloc(na, sizeof(*x->seen_gen));
+	x->terms = xcalloc(no, sizeof(*x->terms));
+	x->seen_obj = xcalloc(no, sizeof(*x->seen_obj));
+	x->fired = xcalloc(no, sizeof(*x->fired));
+	x->nbuf = xmalloc(NORM_MAX(NORM_MAX_IN) + 16);
+	if (!x->next || !x->seen_gen || !x->terms || !x->seen_obj || !x->fired || !x->nbuf)
+		rc = SPOOR_ENOMEM;
+	for (size_t i = 0; i < in->atoms.n && rc == 0; i++) {
+		const ioc *a = &in->atoms.v[i];
+		if (a->mode != IOC_EXACT)
+			continue;
+		if (a->type == IOC_IPV4 || a->type == IOC_IPV6) {
+			uint32_t *slot;
+			rc = radix_insert(&x->ip, (const uint8_t *)a->value.p, a->plen, &slot);
+			if (rc == 0) {
+				x->next[i] = *slot;
+				*slot = (uint32_t)i;
+				x->n_nets++;
+			}
+		} else {
+			rc = tab_add(x, (uint32_t)i);
+			x->n_exact++;
+		}
+	}
+	if (rc == 0)
+		rc = pdb_build(x, &x->cmd, IOC_CMDLINE, diag);
+	if (rc == 0)
+		rc = pdb_build(x, &x->path, IOC_FILEPATH, diag);
+	/* field ids: intern every name once */
+	uint32_t maxid = 0;
+	uint32_t ids[ARRAY_SIZE(field_classes)];
+	for (size_t i = 0; i < ARRAY_SIZE(field_classes) && rc == 0; i++) {
+		ids[i] = field_intern(&ctx->ft, field_classes[i].name, strlen(field_classes[i].name));
+		maxid = MAX(maxid, ids[i]);
+	}
+	if (rc == 0) {
+		x->nfcls = maxid + 1;
+		x->fcls = xcalloc(x->nfcls, sizeof(*x->fcls));
+		if (!x->fcls)
+			rc = SPOOR_ENOMEM;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(field_classes) && rc == 0; i++)
+		if (ids[i])
+			x->fcls[ids[i]] |= field_classes[i].cls;
+	if (rc == 0) {
+		x->f_dest_domain = F_DESTINATION_DOMAIN;
+		x->f_url_domain = field_intern(&ctx->ft, "url.domain", 10);
+		x->f_http_host = field_intern(&ctx->ft, "http.hostname", 13);
+		x->f_cs_host = field_intern(&ctx->ft, "cs-host", 7);
+	}
+	if (rc < 0) {
+		if (!diag || !diag->msg[0])
+			diag_set(diag, rc, "out of memory");
+		ioc_index_free(x);
+		return rc;
+	}
+	*out = x;
+	return 0;
+}
+
+void ioc_index_free(ioc_index *x)
+{
+	if (!x)
+		return;
+	if (x->cmd.db)
+		hs_free_database(x->cmd.db);
+	if (x->path.db)
+		hs_free_database(x->path.db);
+	if (x->scratch)
+		hs_free_scratch(x->scratch);
+	free(x->cmd.atom);
+	free(x->path.atom);
+	radix_free(&x->ip);
+	free(x->next);
+	free(x->tab);
+	free(x->fcls);
+	free(x->seen_gen);
+	free(x->terms);
+	free(x->seen_obj);
+	free(x->fired);
+	free(x->hits);
+	free(x->raw);
+	free(x->nbuf);
+	free(x);
+}
+
+void ioc_index_counts(const ioc_index *x, uint64_t *exact, uint64_t *nets, uint64_t *patterns, uint64_t *rejected)
+{
+	*exact = x->n_exact;
+	*nets = x->n_nets;
+	*patterns = x->n_patterns;
+	*rejected = x->n_rejected;
+}
+
+/* ---- matching ---- */
+
+static void hit(ioc_index *x, uint32_t a)
+{
+	if (x->seen_gen[a] == x->gen)
+		return;
+	x->seen_gen[a] = x->gen;
+	if (x->nraw == x->rcap) {
+		size_t nc = x->rcap ? x->rcap * 2 : 16;
+		ioc_hit *nv = xreallocarray(x->raw, nc, sizeof(*nv));
+		if (!nv) {
+			x->err = SPOOR_ENOMEM;
+			return;
+		}
+		x->raw = nv;
+		x->rcap = nc;
+	}
+	ioc_hit *h = &x->raw[x->nraw++];
+	h->atom = a;
+	h->obj = x->in->atoms.v[a].obj;
+	h->field = x->cur_field;
+	h->value = x->cur_value;
+}
+
+static void hit_chain(ioc_index *x, uint32_t a)
+{
+	for (; a != UINT32_MAX; a = x->next[a])
+		hit(x, a);
+}
+
+static void on_ip(uint32_t val, void *u)
+{
+	hit_chain(u, val);
+}
+
+static void lookup(ioc_index *x, uint8_t cls, const char *p, size_t n)
+{
+	uint32_t a = tab_find(x, cls, p, n);
+	if (a != UINT32_MAX)
+		hit_chain(x, a);
+}
+
+/* the domain and each parent: a.b.evil.example, b.evil.example, evil.example, example */
+static void lookup_domain(ioc_index *x, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		lookup(x, IOC_DOMAIN, p + i, n - i);
+		const char *dot = memchr(p + i, '.', n - i);
+		if (!dot)
+			break;
+		i = (size_t)(dot - p) + 1;
+	}
+}
+
+static int on_pattern(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *u)
+{
+	(void)from;
+	(void)to;
+	(void)flags;
+	ioc_index *x = u;
+	hit(x, x->cur_pdb->atom[id]);
+	return 0;
+}
+
+static void scan(ioc_index *x, const pdb *d, spoor_sv v)
+{
+	if (!d->db || v.n > UINT32_MAX)
+		return;
+	x->cur_pdb = d;
+	hs_error_t e = hs_scan(d->db, v.p ? v.p : "", (unsigned)v.n, 0, x->scratch, on_pattern, x);
+	if (e != HS_SUCCESS)
+		x->err = SPOOR_ERR;
+}
+
+/* hex runs of hash length in a value ("SHA1=..,MD5=..,IMPHASH=..") */
+static void lookup_hashes(ioc_index *x, spoor_sv v)
+{
+	size_t i = 0;
+	while (i < v.n) {
+		size_t s = i;
+		while (i < v.n && ((v.p[i] >= '0' && v.p[i] <= '9') || (v.p[i] >= 'a' && v.p[i] <= 'f') ||
+				   (v.p[i] >= 'A' && v.p[i] <= 'F')))
+			i++;
+		size_t l = i - s;
+		bool imphash = s >= 8 && !strncasecmp(v.p + s - 8, "IMPHASH=", 8);
+		if (hash_type_by_len(l) >= 0 && !imphash && (i == v.n || !((v.p[i] >= 'g' && v.p[i] <= 'z') ||
+									  (v.p[i] >= 'G' && v.p[i] <= 'Z')))) {
+			char *b = x->nbuf;
+			for (size_t k = 0; k < l; k++)
+				b[k] = (char)(v.p[s + k] >= 'A' && v.p[s + k] <= 'F' ? v.p[s + k] + 32 : v.p[s + k]);
+			lookup(x, IOC_SHA256, b, l);
+		}
+		if (i == s)
+			i++;
+		else
+			while (i < v.n && ((v.p[i] >= 'g' && v.p[i] <= 'z') || (v.p[i] >= 'G' && v.p[i] <= 'Z') ||
+					   (v.p[i] >= '0' && v.p[i] <= '9')))
+				i++;
+	}
+}
+
+static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
+{
+	if (!v.n || v.n > NORM_MAX_IN)
+		return;
+	long l;
+	char *b = x->nbuf;
+	if (cls & FC_IP) {
+		uint8_t ip[16], pl;
+		if (norm_ip(v, ip, &pl, false) > 0)
+			radix_lookup(&x->ip, ip, on_ip, x);
+	}
+	if ((cls & FC_DOMAIN) && (l = norm_domain(v, b)) > 0)
+		lookup_domain(x, b, (size_t)l);
+	if (cls & FC_URL) {
+		spoor_sv u = v;
+		/* a path alone (Zeek uri, W3C cs-uri-stem): the host is elsewhere */
+		if (v.p[0] == '/' && !(v.n > 1 && v.p[1] == '/')) {
+			spoor_sv host = {NULL, 0};
+			uint32_t hf[] = {x->f_url_domain, x->f_dest_domain, x->f_http_host, x->f_cs_host};
+			for (size_t i = 0; i < ARRAY_SIZE(hf) && !host.n; i++)
+				if (hf[i])
+					event_get_text(x->ev, hf[i], &host);
+			if (host.n && host.n + v.n < NORM_MAX_IN) {
+				char *tmp = b + NORM_MAX(NORM_MAX_IN) / 2;
+				memcpy(tmp, host.p, host.n);
+				memcpy(tmp + host.n, v.p, v.n);
+				u = sv_make(tmp, host.n + v.n);
+			} else {
+				u.n = 0;
+			}
+		}
+		if (u.n && (l = norm_url(u, b)) > 0) {
+			lookup(x, IOC_URL, b, (size_t)l);
+			/* the host of a URL is a domain sighting (ECS url.domain) */
+			const char *sl = memchr(b, '/', (size_t)l);
+			size_t hl = sl ? (size_t)(sl - b) : (size_t)l;
+			const char *colon = memchr(b, ':', hl);
+			if (colon)
+				hl = (size_t)(colon - b);
+			uint8_t ip[16], pl;
+			if (hl && norm_ip(sv_make(b, hl), ip, &pl, false) > 0)
+				radix_lookup(&x->ip, ip, on_ip, x);
+			else if (hl)
+				lookup_domain(x, b, hl);
+		}
+	}
+	if ((cls & FC_EMAIL) && (l = norm_email(v, b)) > 0)
+		lookup(x, IOC_EMAIL, b, (size_t)l);
+	if (cls & FC_HASH)
+		lookup_hashes(x, v);
+	if (cls & FC_FILE) {
+		if ((l = norm_value(IOC_FILENAME, v, b)) > 0)
+			lookup(x, IOC_FILENAME, b, (size_t)l);
+		if ((l = norm_lower(v, b)) > 0)
+			lookup(x, IOC_FILEPATH, b, (size_t)l);
+		scan(x, &x->path, v);
+	}
+	if (cls & FC_UA) {
+		spoor_sv u = v;
+		if (cls & FC_UA_PLUS) {
+			char *tmp = b + NORM_MAX(NORM_MAX_IN) / 2;
+			for (size_t i = 0; i < v.n; i++)
+				tmp[i] = v.p[i] == '+' ? ' ' : v.p[i];
+			u = sv_make(tmp, v.n);
+		}
+		if ((l = norm_lower(u, b)) > 0)
+			lookup(x, IOC_USER_AGENT, b, (size_t)l);
+	}
+	if (cls & FC_CMD) {
+		if ((l = norm_lower(v, b)) > 0)
+			lookup(x, IOC_CMDLINE, b, (size_t)l);
+		scan(x, &x->cmd, v);
+	}
+	if ((cls & FC_X509_SERIAL) && (l = norm_value(IOC_X509_SERIAL, v, b)) > 0)
+		lookup(x, IOC_X509_SERIAL, b, (size_t)l);
+	if ((cls & FC_X509_HASH) && (l = norm_value(IOC_X509_HASH, v, b)) > 0)
+		lookup(x, IOC_X509_HASH, b, (size_t)l);
+}
+
+int ioc_index_match(ioc_index *x, spoor_event *ev, const ioc_hit **hits)
+{
+	x->nraw = 0;
+	x->nhits = 0;
+	x->err = 0;
+	x->ev = ev;
+	if (++x->gen == 0) {
+		memset(x->seen_gen, 0, (x->in->atoms.n + 1) * sizeof(*x->seen_gen));
+		memset(x->seen_obj, 0, (x->in->objs.n + 1) * sizeof(*x->seen_obj));
+		x->gen = 1;
+	}
+	/* URL fields last: a domain seen in its own field (dns.question.name,
+	 * destination.domain) is reported there rather than as a URL's host */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < ev->n && !x->err; i++) {
+			const efield *f = &ev->f[i];
+			if (!f->id || f->id >= x->nfcls || !x->fcls[f->id] || (f->flags & EF_DEAD) ||
+			    f->type == SPOOR_VT_NULL || ((x->fcls[f->id] & FC_URL) != 0) != (pass == 1))
+				continue;
+			spoor_sv t;
+			if (!event_text(ev, f, &t))
+				return SPOOR_ENOMEM;
+			x->cur_field = f->id;
+			x->cur_value = t;
+			match_value(x, x->fcls[f->id], t);
+		}
+	}
+	if (x->err)
+		return x->err;
+	/* indicator-level checks: validity, to_ids, AND terms; one hit per object */
+	int64_t ts = ev->has_ts ? ev->ts : 0;
+	for (size_t i = 0; i < x->nraw; i++) {
+		const ioc_hit *h = &x->raw[i];
+		const ioc *a = &x->in->atoms.v[h->atom];
+		const iobj *o = &x->in->objs.v[h->obj];
+		if (o->flags & IOBJ_REVOKED)
+			continue;
+		if (!(o->flags & IOBJ_IDS) && !x->in->opt.ignore_to_ids)
+			continue;
+		if (ev->has_ts && (ts < o->from || ts > o->until))
+			continue;
+		if (x->seen_obj[h->obj] != x->gen) {
+			x->seen_obj[h->obj] = x->gen;
+			x->terms[h->obj] = 0;
+			x->fired[h->obj] = false;
+		} else if (x->fired[h->obj]) {
+			continue; /* already reported */
+		}
+		x->terms[h->obj] |= 1u << a->term;
+		/* an AND fires when its last term comes: check every atom seen so
+		 * far of this object with the current bits */
+		bool done = (x->terms[h->obj] & a->need) == a->need;
+		for (size_t j = 0; j < i && !done; j++)
+			if (x->raw[j].obj == h->obj) {
+				uint32_t nd = x->in->atoms.v[x->raw[j].atom].need;
+				done = (x->terms[h->obj] & nd) == nd;
+			}
+		if (!done)
+			continue;
+		x->fired[h->obj] = true;
+		if (x->nhits == x->hcap) {
+			size_t nc = x->hcap ? x->hcap * 2 : 16;
+			ioc_hit *nv = xreallocarray(x->hits, nc, sizeof(*nv));
+			if (!nv)
+				return SPOOR_ENOMEM;
+			x->hits = nv;
+			x->hcap = nc;
+		}
+		x->hits[x->nhits++] = *h;
+	}
+	*hits = x->hits;
+	return (int)x->nhits;
+}

@@ -1,0 +1,123 @@
+/* ioc-radix — PATRICIA tree of IPv6 prefixes. */
+#include "detect/ioc/ioc-radix.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+
+static unsigned bit(const uint8_t *k, unsigned i)
+{
+	return (k[i / 8] >> (7 - i % 8)) & 1;
+}
+
+/* common prefix length of a and b, at most max */
+static unsigned common(const uint8_t *a, const uint8_t *b, unsigned max)
+{
+	unsigned i = 0;
+	while (i + 8 <= max && a[i / 8] == b[i / 8])
+		i += 8;
+	while (i < max && bit(a, i) == bit(b, i))
+		i++;
+	return i;
+}
+
+static uint32_t node_new(radix *t, const uint8_t *key, unsigned plen)
+{
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 64;
+		rnode *nv = xreallocarray(t->v, nc, sizeof(*nv));
+		if (!nv)
+			return 0;
+		t->v = nv;
+		t->cap = nc;
+	}
+	rnode *x = &t->v[t->n];
+	memset(x, 0, sizeof(*x));
+	memcpy(x->key, key, 16);
+	/* keep only the prefix bits */
+	for (unsigned b = plen; b < 128; b++)
+		x->key[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+	x->plen = (uint8_t)MIN(plen, 128u);
+	x->val = UINT32_MAX;
+	return (uint32_t)++t->n;
+}
+
+int radix_insert(radix *t, const uint8_t key[16], unsigned plen, uint32_t **slot)
+{
+	if (plen > 128)
+		plen = 128;
+	uint32_t *link = &t->root;
+	for (;;) {
+		if (!*link) {
+			uint32_t x = node_new(t, key, plen);
+			if (!x)
+				return SPOOR_ENOMEM;
+			*link = x;
+			t->v[x - 1].has = 1;
+			*slot = &t->v[x - 1].val;
+			return 0;
+		}
+		rnode *n = &t->v[*link - 1];
+		unsigned c = common(key, n->key, MIN(plen, (unsigned)n->plen));
+		if (c < n->plen) {
+			uint32_t old = *link;
+			uint8_t obit = (uint8_t)bit(t->v[old - 1].key, c);
+			if (c == plen) {
+				/* the new prefix is above n */
+				uint32_t x = node_new(t, key, plen);
+				if (!x)
+					return SPOOR_ENOMEM;
+				t->v[x - 1].child[obit] = old;
+				t->v[x - 1].has = 1;
+				*link = x;
+				*slot = &t->v[x - 1].val;
+				return 0;
+			}
+			/* they part at bit c: a branch node */
+			uint32_t g = node_new(t, key, c);
+			if (!g)
+				return SPOOR_ENOMEM;
+			uint32_t x = node_new(t, key, plen);
+			if (!x)
+				return SPOOR_ENOMEM;
+			t->v[g - 1].child[obit] = old;
+			t->v[g - 1].child[!obit] = x;
+			t->v[x - 1].has = 1;
+			*link = g;
+			*slot = &t->v[x - 1].val;
+			return 0;
+		}
+		if (plen == n->plen) {
+			n->has = 1;
+			*slot = &n->val;
+			return 0;
+		}
+		link = &n->child[bit(key, n->plen)];
+	}
+}
+
+size_t radix_lookup(const radix *t, const uint8_t addr[16], void (*fn)(uint32_t val, void *u), void *u)
+{
+	size_t k = 0;
+	uint32_t x = t->root;
+	while (x) {
+		const rnode *n = &t->v[x - 1];
+		if (common(addr, n->key, n->plen) < n->plen)
+			break;
+		if (n->has) {
+			fn(n->val, u);
+			k++;
+		}
+		if (n->plen >= 128)
+			break;
+		x = n->child[bit(addr, n->plen)];
+	}
+	return k;
+}
+
+void radix_free(radix *t)
+{
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
