@@ -6,6 +6,8 @@
 #include "spoor/error.h"
 #include "spoor/event.h"
 #include "spoor/hunt.h"
+#include "spoor/analytics.h"
+#include "spoor/geo.h"
 #include "spoor/rules.h"
 #include "spoor/output.h"
 #include "spoor/scan.h"

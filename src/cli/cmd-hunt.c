@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "spoor/analytics.h"
+#include "spoor/geo.h"
 #include "spoor/hunt.h"
 #include "spoor/rules.h"
 
@@ -28,7 +30,13 @@ static void help(FILE *f)
 		"      --csv FILE        also write a CSV timeline (Timestamp, Computer, Channel,\n"
 		"                        EventID, Level, RuleTitle, RuleID, Details)\n"
 		"      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
-		"      --show-rule-errors print each rule that cannot be loaded\n\n%s",
+		"      --show-rule-errors print each rule that cannot be loaded\n"
+		"      --geo PATH        GeoIP source (repeatable, first wins): a MaxMind .mmdb or a\n"
+		"                        CSV of cidr,country,city,lat,lon,asn,asn_org\n"
+		"      --analytics       run the identity and mailbox analytics (docs/analytics.md);\n"
+		"                        on by default when no other detector is given\n"
+		"      --analytics-config FILE  analytics parameters and caps (YAML; implies --analytics)\n"
+		"      --analytics-defaults     print every analytics parameter with its default and exit\n\n%s",
 		scan_cli_help);
 }
 
@@ -209,6 +217,11 @@ typedef struct hunt_opts {
 	int min_level;
 	char **rules;
 	int nrules;
+	const char **geo;
+	int ngeo;
+	bool analytics;
+	const char *an_config;
+	bool an_defaults;
 } hunt_opts;
 
 static int hunt_option(void *u, int argc, char **argv, int *i)
@@ -230,6 +243,15 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 			fprintf(stderr, "spoor hunt: unknown level '%s' (informational, low, medium, high, critical)\n", v);
 			return -1;
 		}
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--geo", &missing))) {
+		o->geo[o->ngeo++] = v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--analytics-config", &missing))) {
+		o->an_config = v;
+		o->analytics = true;
+	} else if (!missing && !strcmp(argv[*i], "--analytics")) {
+		o->analytics = true;
+	} else if (!missing && !strcmp(argv[*i], "--analytics-defaults")) {
+		o->an_defaults = true;
 	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
 		o->h->show = true;
 	} else {
@@ -335,14 +357,55 @@ static int sigma_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spo
 	return 0;
 }
 
+static void on_geo_load(const char *path, bool mmdb, uint64_t count, uint64_t bad, uint64_t bad_line, void *payload)
+{
+	scan_cli *s = payload;
+	if (bad)
+		fprintf(stderr, "spoor hunt: %s: %" PRIu64 " bad rows skipped (first at line %" PRIu64 ")\n", path, bad,
+			bad_line);
+	if (s->verbose)
+		fprintf(stderr, "spoor hunt: %s: %" PRIu64 " %s\n", path, count, mmdb ? "database nodes" : "networks");
+}
+
+/* The GeoIP enricher (--geo).  0 or an exit code. */
+static int geo_setup(hunt *hu, hunt_opts *ho, scan_cli *s)
+{
+	spoor_diag d = SPOOR_DIAG_INIT;
+	spoor_stage *st = NULL;
+	if (spoor_geo_stage_new(&st, ho->geo, (size_t)ho->ngeo, on_geo_load, s, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	}
+	return add_stage(hu, st) < 0 ? EXIT_FAIL : 0;
+}
+
+/* The identity analytics (--analytics).  0 or an exit code. */
+static int analytics_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho)
+{
+	spoor_diag d = SPOOR_DIAG_INIT;
+	spoor_stage *st = NULL;
+	if (spoor_analytics_stage_new(&st, ctx, ho->an_config, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	}
+	return add_stage(hu, st) < 0 ? EXIT_FAIL : 0;
+}
+
 /* Build the stages, in pipeline order: evidence, enrichers, detectors.
  * 0 or an exit code. */
 static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spoor_ruleset **rs)
 {
 	int rc = 0;
+	/* enrichers */
+	if (rc == 0 && ho->ngeo)
+		rc = geo_setup(hu, ho, s);
+	size_t enrichers = hu->nstages;
 	/* detectors */
 	if (rc == 0 && ho->nrules)
 		rc = sigma_setup(hu, ctx, ho, s, rs);
+	/* analytics: asked for, or the detector when no other is given */
+	if (rc == 0 && (ho->analytics || hu->nstages == enrichers))
+		rc = analytics_setup(hu, ctx, ho);
 	if (rc == 0 && !hu->nstages) {
 		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH\n");
 		rc = EXIT_USAGE;
@@ -358,9 +421,11 @@ int cmd_hunt(int argc, char **argv)
 	hunt_opts ho = {0};
 	ho.h = &h;
 	ho.rules = calloc((size_t)argc, sizeof(char *));
+	ho.geo = calloc((size_t)argc, sizeof(char *));
 	hunt *hu = calloc(1, sizeof(*hu));
-	if (!ho.rules || !hu) {
+	if (!ho.rules || !ho.geo || !hu) {
 		free(ho.rules);
+		free(ho.geo);
 		free(hu);
 		return EXIT_FAIL;
 	}
@@ -368,6 +433,15 @@ int cmd_hunt(int argc, char **argv)
 	if (rc >= 0) {
 		scan_cli_done(&s);
 		free(ho.rules);
+		free(ho.geo);
+		free(hu);
+		return rc;
+	}
+	if (ho.an_defaults) {
+		rc = spoor_analytics_describe(stdout) < 0 ? EXIT_FAIL : EXIT_OK;
+		scan_cli_done(&s);
+		free(ho.rules);
+		free(ho.geo);
 		free(hu);
 		return rc;
 	}
@@ -476,6 +550,7 @@ int cmd_hunt(int argc, char **argv)
 	spoor_ctx_free(ctx);
 	scan_cli_done(&s);
 	free(ho.rules);
+	free(ho.geo);
 	free(hu);
 	return rc;
 }
