@@ -76,7 +76,9 @@
 	X(WIN_STATUS, "Status")                                                                                   \
 	X(WIN_SUBSTATUS, "SubStatus")                                                                             \
 	X(WIN_FAILURE_CODE, "FailureCode")                                                                        \
-	X(WIN_AUTH_PKG, "AuthenticationPackageName")
+	X(WIN_AUTH_PKG, "AuthenticationPackageName")                                                              \
+	X(CLIENT_IPADDR, "ClientIPAddress")                                                                       \
+	X(CLIENT_IPADDR_LC, "clientipaddress")
 
 enum {
 #define X(e, n) XI_##e,
@@ -322,6 +324,8 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 		if (!id->client.n)
 			id->client = X2(ids, ev, XI_APP_ID, XI_APP_ID_LC);
 		id->session = X2(ids, ev, XI_SESSION_ID, XI_SESSION_ID_LC);
+		if (!id->src.n) /* mailbox audit records name it ClientIPAddress */
+			id->src = X2(ids, ev, XI_CLIENT_IPADDR, XI_CLIENT_IPADDR_LC);
 		if (is_m365_op(act, "UserLoggedIn") || is_m365_op(act, "UserLoginFailed")) {
 			id->kind = IK_AUTH;
 			if (is_m365_op(act, "UserLoginFailed"))
