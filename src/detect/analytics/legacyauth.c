@@ -18,12 +18,15 @@
 
 typedef struct la_cfg {
 	an_list clients, agents, exempt_accounts;
+	int64_t baseline;
 } la_cfg;
 
 static const an_param params[] = {
     {"clients", P_LIST, offsetof(la_cfg, clients), "legacy client apps (Elastic's list)"},
     {"user_agents", P_LIST, offsetof(la_cfg, agents), "legacy user agents (Panther: BAV2ROPC, CBAInPROD)"},
     {"exempt_accounts", P_LIST, offsetof(la_cfg, exempt_accounts), "accounts allowed to use legacy auth"},
+    {"baseline", P_DUR, offsetof(la_cfg, baseline),
+     "history of the identity (any sign-in) before a legacy client counts as new (Elastic 7d); 0 = always"},
 };
 
 static void defaults(void *c)
@@ -34,11 +37,13 @@ static void defaults(void *c)
 				 "Anywhere (RPC over HTTP)\0Outlook Anywhere\0Outlook Service\0POP3\0Reporting Web "
 				 "Services\0Other clients\0");
 	an_list_set(&s->agents, "BAV2ROPC\0CBAInPROD\0");
+	s->baseline = 0;
 }
 
 typedef struct legacy {
 	const la_cfg *c;
-	idmap seen; /* (acct, client) -> 1 */
+	idmap seen;  /* (acct, client) -> 1 */
+	idmap first; /* acct -> first sign-in seen */
 } legacy;
 
 static void *create(an_engine *e, const void *cfg)
@@ -48,6 +53,7 @@ static void *create(an_engine *e, const void *cfg)
 		return NULL;
 	s->c = cfg;
 	idmap_init(&s->seen, 1, (size_t)e->lim.entries);
+	idmap_init(&s->first, sizeof(int64_t), (size_t)e->lim.entries);
 	return s;
 }
 
@@ -55,6 +61,7 @@ static void destroy(void *st)
 {
 	legacy *s = st;
 	idmap_done(&s->seen);
+	idmap_done(&s->first);
 	free(s);
 }
 
@@ -65,6 +72,11 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 		return 0;
 	if (!sv_eq_cstr(id->proto, "entra") && !sv_eq_cstr(id->proto, "m365"))
 		return 0;
+	sid who = an_name(e, id->user);
+	bool fresh = false;
+	int64_t *first = who ? idmap_get(&s->first, who, &fresh) : NULL;
+	if (first && (fresh || id->ts < *first))
+		*first = id->ts;
 	bool byua = id->ua.n && an_list_has(&s->c->agents, id->ua);
 	if (!byua && !(id->client.n && an_list_has(&s->c->clients, id->client)))
 		return 0;
@@ -78,6 +90,9 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 		return 0;
 	}
 	if (!created)
+		return 0;
+	/* within the identity's first `baseline`: part of its history, not new */
+	if (s->c->baseline && (!first || id->ts - *first < s->c->baseline))
 		return 0;
 	int r = an_alert_begin(e, &an_legacyauth, id->ts, id->ev, SPOOR_LEVEL_MEDIUM);
 	if (r == 0)

@@ -89,8 +89,9 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	sid src = an_name(e, id->src), acct = an_name(e, id->user);
 	if (!src || !acct)
 		return 0;
-	if (id->outcome == 1 && !idmap_find(&s->srcs, src))
-		return 0; /* successes matter only for sources that failed */
+	/* successes are kept too, whatever the order: a password that worked
+	 * at the first try is the spray's catch, and a source that mostly
+	 * succeeds is an office, not a sprayer */
 	src_st *ss = idmap_get(&s->srcs, src, NULL);
 	uint32_t *ix = ss ? idmap_get(&s->pairs, pair_key(src, acct), NULL) : NULL;
 	if (!ix) {
@@ -157,7 +158,7 @@ static int finish(void *st, an_engine *e)
 			continue;
 		tix *t = xmalloc(nf * sizeof(*t));
 		uint32_t *fc = xmalloc(nf * sizeof(*fc));
-		sid *accts = xmalloc(nf * sizeof(sid)), *comp = xmalloc(nf * sizeof(sid));
+		sid *accts = xmalloc(n * sizeof(sid)), *comp = xmalloc(n * sizeof(sid));
 		an_origin *org = xmalloc(nf * sizeof(*org));
 		if (!t || !fc || !accts || !comp || !org) {
 			free(t), free(fc), free(accts), free(comp), free(org);
@@ -187,11 +188,11 @@ static int finish(void *st, an_engine *e)
 		bool hit = best >= (uint64_t)s->c.min_accounts && median <= (uint64_t)s->c.max_fail &&
 			   (!s->c.more_failed || nf > nsucc);
 		if (hit) {
-			uint32_t nc = 0;
+			uint32_t nc = 0, na = 0;
 			int64_t last = 0;
 			for (uint32_t j = 0; j < m; j++) {
 				const ent *en = &v[t[j].i];
-				accts[j] = en->acct;
+				accts[na++] = en->acct;
 				org[j] = en->org;
 				if (en->last > last)
 					last = en->last;
@@ -201,11 +202,24 @@ static int finish(void *st, an_engine *e)
 					an_mark_account(e, en->acct, en->first, su->last, an_index(e, &an_spray));
 				}
 			}
+			/* accounts whose password worked at the first try, during the
+			 * spray (from its first failure to a window after its last) */
+			for (uint32_t i = 0; i < n && na < nf + nsucc; i++) {
+				const ent *en = &v[i];
+				if (en->fails || !en->succ)
+					continue;
+				const an_succ *su = an_success(e, en->acct, src, t[0].t - s->c.window);
+				if (su && su->first <= last + s->c.window) {
+					accts[na++] = en->acct;
+					comp[nc++] = en->acct;
+					an_mark_account(e, en->acct, su->first, su->last, an_index(e, &an_spray));
+				}
+			}
 			an_mark_source(e, src, t[0].t, last, an_index(e, &an_spray));
 			spoor_level lv = nc ? SPOOR_LEVEL_CRITICAL : SPOOR_LEVEL_HIGH;
 			r = an_alert_begin(e, &an_spray, t[bi].t, NULL, lv);
 			if (r == 0)
-				r = an_attack_members(e, &src, 1, accts, m, comp, nc);
+				r = an_attack_members(e, &src, 1, accts, na, comp, nc);
 			if (r == 0)
 				r = an_alert_u64(e, "spoor.failures", fails);
 			if (r == 0)

@@ -158,10 +158,10 @@ static int finish(void *st, an_engine *e)
 				continue;
 			bool lab = p->exempt || q->exempt;
 			spoor_level lv = lab ? SPOOR_LEVEL_LOW : SPOOR_LEVEL_HIGH;
-			if (!lab) {
-				an_mark_source(e, q->src, q->ts, q->ts, idx);
-				an_mark_account(e, acct, q->ts, q->ts, idx);
-			}
+			/* which of the two logons is the intruder's is not known: the
+			 * account is marked, neither source */
+			if (!lab)
+				an_mark_account(e, acct, p->ts, q->ts, idx);
 			sid srcs[2] = {p->src, q->src};
 			an_origin org[2] = {p->org, q->org};
 			r = an_alert_begin(e, &an_travel, q->ts, NULL, lv);
