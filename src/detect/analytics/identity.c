@@ -396,13 +396,18 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 	/* account: machine accounts and anonymous logons are not identities */
 	if (!user.n || sv_eq_cstr(user, "-") || (user.n && user.p[user.n - 1] == '$') ||
 	    sv_ieq_cstr(user, "ANONYMOUS LOGON")) {
-		if (id->kind != IK_MAILREAD || !id->mailbox.n) {
+		/* a failure without an account (Postfix SASL) still counts
+		 * against its source */
+		bool keep = id->kind == IK_AUTH && id->outcome == 0 && id->src.n && !(user.n && user.p[user.n - 1] == '$');
+		if (keep) {
+			user = (spoor_sv){"", 0};
+		} else if (id->kind != IK_MAILREAD || !id->mailbox.n) {
 			id->kind = IK_NONE;
 			return 0;
 		}
 	}
 	id->user = lower(scratch, user);
-	if (user.n && !id->user.p)
+	if (!id->user.p)
 		return SPOOR_ENOMEM;
 	if (id->mailbox.n) {
 		id->mailbox = lower(scratch, id->mailbox);
