@@ -171,6 +171,18 @@ static int eval(bf *s, an_engine *e, idmap *m, bool by_acct)
 			org[i - at] = v[i].org;
 		}
 		int64_t first = v[at].ts, last = v[n - 1].ts;
+		if (!by_acct && no > 1) {
+			/* an office NAT where people mistype: most accounts that failed
+			 * from it also succeeded from it (Sentinel's "failed principals >
+			 * successful principals", per source) */
+			size_t ok = 0;
+			for (size_t i = 0; i < no; i++)
+				ok += an_success(e, others[i], key, first - s->c.slow_window) != NULL;
+			if (ok * 2 >= no) {
+				free(others), free(comp), free(org);
+				continue;
+			}
+		}
 		/* then succeeded: the account (or one of the source's accounts) from
 		 * one of the sources after the first failure counted */
 		for (size_t i = 0; i < no; i++) {
