@@ -171,6 +171,11 @@ static int eval(bf *s, an_engine *e, idmap *m, bool by_acct)
 			org[i - at] = v[i].org;
 		}
 		int64_t first = v[at].ts, last = v[n - 1].ts;
+		if (!by_acct && no == 1) {
+			/* one account: its own alert says it all */
+			free(others), free(comp), free(org);
+			continue;
+		}
 		if (!by_acct && no > 1) {
 			/* an office NAT where people mistype: most accounts that failed
 			 * from it also succeeded from it (Sentinel's "failed principals >

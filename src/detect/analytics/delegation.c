@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "detect/analytics/an.h"
+#include "event/field.h"
 
 typedef struct dl_cfg {
 	an_list allowed;
@@ -57,7 +58,7 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	deleg *s = st;
 	if (id->kind != IK_ADMIN || id->outcome == 0 || !id->ev)
 		return 0;
-	if (sv_starts(id->user, "nt authority"))
+	if (sv_starts(id->user, "nt authority") || sv_ieq_cstr(ident_field(id->ev, F_USER_DOMAIN), "NT AUTHORITY"))
 		return 0;
 	spoor_event *ev = id->ev;
 	spoor_sv a = id->action, who = {"", 0}, rights = {"", 0}, what = {"", 0};
