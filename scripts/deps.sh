@@ -6,7 +6,7 @@ PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 libvectorscan-dev libpcre2-dev libyaml-dev zlib1g-dev libzstd-dev libssl-dev
 libsqlite3-dev libmaxminddb-dev libcmocka-dev libcjson-dev
 jq ripgrep unzip gzip zstd python3 binutils libevtx-utils time
-chromium nodejs"
+chromium nodejs libmaxmind-db-writer-perl"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -9,6 +9,8 @@
 #include "spoor/evidence.h"
 #include "spoor/hunt.h"
 #include "spoor/intel.h"
+#include "spoor/analytics.h"
+#include "spoor/geo.h"
 #include "spoor/rules.h"
 #include "spoor/output.h"
 #include "spoor/scan.h"

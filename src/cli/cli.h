@@ -78,6 +78,7 @@ int cmd_scope(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_intel(int argc, char **argv);
+int cmd_mailboxes(int argc, char **argv);
 
 bool is_help(const char *a);
 

@@ -10,6 +10,8 @@
 #include "cli.h"
 #include "spoor/case.h"
 #include "spoor/evidence.h"
+#include "spoor/analytics.h"
+#include "spoor/geo.h"
 #include "spoor/hunt.h"
 #include "spoor/intel.h"
 #include "spoor/rules.h"
@@ -17,36 +19,45 @@
 static void help(FILE *f)
 {
 	fprintf(f,
-		"usage: spoor hunt (--rules PATH | --intel PATH)... [OPTIONS] [PATH...]\n\n"
-		"Match every event against Sigma rules and print one JSON line per alert\n"
-		"(@timestamp, rule.id, rule.name, rule.ruleset, rule.level, rule.path,\n"
-		"threat.technique.id, threat.tactic.name, host.name, user.name, source.ip,\n"
-		"log.file.path, log.offset, spoor.line / spoor.record_id, spoor.matched).\n"
-		"A summary goes to stderr.\n\n"
-		"Hunt options:\n"
+		"usage: spoor hunt [--rules PATH]... [--intel PATH]... [OPTIONS] [PATH...]\n\n"
+		"Pass every event through the hunt pipeline and print one JSON line per alert\n"
+		"(@timestamp, rule.id, rule.name, rule.ruleset, rule.level, threat.technique.id,\n"
+		"threat.tactic.name, host.name, user.name, source.ip, spoor.agency, log.file.path,\n"
+		"log.offset, spoor.line / spoor.record_id, ...).  A summary goes to stderr.\n"
+		"The pipeline, in order: evidence store, enrichers (GeoIP, inventory), detectors\n"
+		"(Sigma rules, intel indicators, identity and mailbox analytics, provider scope).\n\n"
+		"Detectors:\n"
 		"  -r, --rules PATH      a Sigma rule file or directory (repeatable)\n"
+		"      --min-level L     only rules of level L or above\n"
+		"                        (informational, low, medium, high, critical)\n"
+		"      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
+		"      --show-rule-errors print each rule that cannot be loaded\n"
+		"      --correlation KEY=N  bounds of Sigma correlation state (repeatable): groups\n"
+		"                        (per rule, 100000), entries (per group, 10000), total\n"
+		"                        (2000000), related (records per alert, 32), reorder\n"
+		"                        (seconds of tolerance; default: decide at the end)\n"
 		"      --intel PATH      intel: a MISP feed folder or event, a STIX 2.1 bundle, a CSV\n"
 		"                        or a plain list (repeatable; docs/intel.md); alerts of every\n"
 		"                        engine then name the groups and software they point to\n"
 		"      --sightings FILE  write the indicators sighted to FILE ('-': standard output)\n"
 		"      --sightings-format F  stix (a STIX 2.1 bundle of sightings, default), misp or csv\n"
-		"      --min-level L     only rules of level L or above\n"
-		"                        (informational, low, medium, high, critical)\n"
-		"  -o, --output FILE     write alerts to FILE instead of standard output\n"
-		"      --csv FILE        also write a CSV timeline (Timestamp, Computer, Channel,\n"
-		"                        EventID, Level, RuleTitle, RuleID, Details)\n"
-		"      --case CASE.db    also store alerts, their events, entities and traffic volumes\n"
-		"                        in a case database (created if needed; for scope, report)\n"
-		"      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
-		"      --show-rule-errors print each rule that cannot be loaded\n"
+		"      --analytics       run the identity and mailbox analytics (docs/analytics.md);\n"
+		"                        on by default when no other detector is given\n"
+		"      --analytics-config FILE  analytics parameters and caps (YAML; implies --analytics)\n"
+		"      --analytics-defaults     print every analytics parameter with its default and exit\n\n"
+		"Enrichers:\n"
+		"      --geo PATH        GeoIP source (repeatable, first wins): a MaxMind .mmdb or a\n"
+		"                        CSV of cidr,country,city,lat,lon,asn,asn_org\n\n"
+		"Evidence and outputs:\n"
 		"      --evidence DIR    append every record to the evidence store DIR (spoor evidence\n"
 		"                        init); alerts carry spoor.evidence.leaf\n"
 		"      --evidence-checkpoint-records N / --evidence-checkpoint-seconds S\n"
 		"                        checkpoint intervals (default 100000 records, 10 s)\n"
-		"      --correlation KEY=N  bounds of Sigma correlation state (repeatable): groups\n"
-		"                        (per rule, 100000), entries (per group, 10000), total\n"
-		"                        (2000000), related (records per alert, 32), reorder\n"
-		"                        (seconds of tolerance; default: decide at the end)\n\n%s",
+		"  -o, --output FILE     write alerts to FILE instead of standard output\n"
+		"      --csv FILE        also write a CSV timeline (Timestamp, Computer, Channel,\n"
+		"                        EventID, Level, RuleTitle, RuleID, Details)\n"
+		"      --case CASE.db    also store alerts, their events, entities and traffic volumes\n"
+		"                        in a case database (created if needed; for scope, report)\n\n%s",
 		scan_cli_help);
 }
 
@@ -234,6 +245,11 @@ typedef struct hunt_opts {
 	char **intel;
 	int nintel;
 	const char *sightings, *sightings_format;
+	const char **geo;
+	int ngeo;
+	bool analytics;
+	const char *an_config;
+	bool an_defaults;
 } hunt_opts;
 
 /* --correlation KEY=N (docs/limits.md) */
@@ -309,6 +325,15 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 		}
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--correlation", &missing))) {
 		return corr_option(o, v);
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--geo", &missing))) {
+		o->geo[o->ngeo++] = v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--analytics-config", &missing))) {
+		o->an_config = v;
+		o->analytics = true;
+	} else if (!missing && !strcmp(argv[*i], "--analytics")) {
+		o->analytics = true;
+	} else if (!missing && !strcmp(argv[*i], "--analytics-defaults")) {
+		o->an_defaults = true;
 	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
 		o->h->show = true;
 	} else {
@@ -485,6 +510,40 @@ static int intel_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s)
 	return 0;
 }
 
+static void on_geo_load(const char *path, bool mmdb, uint64_t count, uint64_t bad, uint64_t bad_line, void *payload)
+{
+	scan_cli *s = payload;
+	if (bad)
+		fprintf(stderr, "spoor hunt: %s: %" PRIu64 " bad rows skipped (first at line %" PRIu64 ")\n", path, bad,
+			bad_line);
+	if (s->verbose)
+		fprintf(stderr, "spoor hunt: %s: %" PRIu64 " %s\n", path, count, mmdb ? "database nodes" : "networks");
+}
+
+/* The GeoIP enricher (--geo).  0 or an exit code. */
+static int geo_setup(hunt *hu, hunt_opts *ho, scan_cli *s)
+{
+	spoor_diag d = SPOOR_DIAG_INIT;
+	spoor_stage *st = NULL;
+	if (spoor_geo_stage_new(&st, ho->geo, (size_t)ho->ngeo, on_geo_load, s, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	}
+	return add_stage(hu, st) < 0 ? EXIT_FAIL : 0;
+}
+
+/* The identity analytics (--analytics).  0 or an exit code. */
+static int analytics_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho)
+{
+	spoor_diag d = SPOOR_DIAG_INIT;
+	spoor_stage *st = NULL;
+	if (spoor_analytics_stage_new(&st, ctx, ho->an_config, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	}
+	return add_stage(hu, st) < 0 ? EXIT_FAIL : 0;
+}
+
 /* Build the stages, in pipeline order: evidence, enrichers, detectors.
  * 0 or an exit code. */
 static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spoor_ruleset **rs)
@@ -499,12 +558,19 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 			rc = EXIT_FAIL;
 		}
 	}
+	/* enrichers */
+	if (rc == 0 && ho->ngeo)
+		rc = geo_setup(hu, ho, s);
+	size_t enrichers = hu->nstages;
 	/* detectors */
 	if (rc == 0 && ho->nrules)
 		rc = sigma_setup(hu, ctx, ho, s, rs);
 	if (rc == 0 && ho->nintel)
 		rc = intel_setup(hu, ctx, ho, s);
 	hu->rs = *rs;
+	/* analytics: asked for, or the detector when no other is given */
+	if (rc == 0 && (ho->analytics || hu->nstages == enrichers))
+		rc = analytics_setup(hu, ctx, ho);
 	if (rc == 0 && !hu->nstages) {
 		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH or intel with "
 				"--intel PATH\n");
@@ -548,10 +614,12 @@ int cmd_hunt(int argc, char **argv)
 	ho.corr = (spoor_sigma_stage_options)SPOOR_SIGMA_STAGE_OPTIONS_INIT;
 	ho.rules = calloc((size_t)argc, sizeof(char *));
 	ho.intel = calloc((size_t)argc, sizeof(char *));
+	ho.geo = calloc((size_t)argc, sizeof(char *));
 	hunt *hu = calloc(1, sizeof(*hu));
-	if (!ho.rules || !ho.intel || !hu) {
+	if (!ho.rules || !ho.intel || !ho.geo || !hu) {
 		free(ho.rules);
 		free(ho.intel);
+		free(ho.geo);
 		free(hu);
 		return EXIT_FAIL;
 	}
@@ -560,6 +628,16 @@ int cmd_hunt(int argc, char **argv)
 		scan_cli_done(&s);
 		free(ho.rules);
 		free(ho.intel);
+		free(ho.geo);
+		free(hu);
+		return rc;
+	}
+	if (ho.an_defaults) {
+		rc = spoor_analytics_describe(stdout) < 0 ? EXIT_FAIL : EXIT_OK;
+		scan_cli_done(&s);
+		free(ho.rules);
+		free(ho.intel);
+		free(ho.geo);
 		free(hu);
 		return rc;
 	}
@@ -704,6 +782,7 @@ int cmd_hunt(int argc, char **argv)
 	scan_cli_done(&s);
 	free(ho.rules);
 	free(ho.intel);
+	free(ho.geo);
 	free(hu);
 	return rc;
 }

@@ -14,12 +14,13 @@ static const command commands[] = {
     {"cat", cmd_cat, "print log records as events (JSON lines, ECS names)"},
     {"stats", cmd_stats, "count records by format, source and outcome, and bad records"},
     {"formats", cmd_formats, "list the log formats spoor reads"},
-    {"hunt", cmd_hunt, "run Sigma rules over logs; alerts as JSON lines"},
+    {"hunt", cmd_hunt, "Sigma rules, intel, analytics over logs; alerts as JSON lines"},
     {"rules", cmd_rules, "check, list and count Sigma rules"},
     {"scope", cmd_scope, "what a case's alerts touched: agencies, mailboxes, hosts, data taken"},
     {"report", cmd_report, "write a case's report (self-contained HTML or Markdown)"},
     {"evidence", cmd_evidence, "keep records in a signed Merkle log; verify, prove, witness"},
     {"intel", cmd_intel, "load threat intel (MISP, STIX, ATT&CK, CSV): stats, show, match, export"},
+    {"mailboxes", cmd_mailboxes, "per mailbox and agency: compromise evidence and mail taken"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,36 @@
+/* spoor — stateful identity and mailbox analytics (a hunt stage).
+ *
+ * One stage runs every analytic of docs/analytics.md over the identity
+ * records of the events (logons, mail reads, mailbox changes) and raises
+ * its findings (ruleset "analytics") at the end of the input, or at the
+ * event for single-record analytics (forwarding, inbox rules,
+ * delegation, consent, legacy auth, bulk access).  Parameters and caps
+ * come from a YAML file; every default is documented with its published
+ * source. */
+#ifndef SPOOR_ANALYTICS_H
+#define SPOOR_ANALYTICS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "spoor/common.h"
+#include "spoor/error.h"
+#include "spoor/event.h"
+#include "spoor/hunt.h"
+
+/* The analytics stage.  config_path (YAML, may be NULL for the defaults)
+ * is read now: an unknown analytic or parameter, or a bad value, is
+ * SPOOR_EINVAL with file:line in diag. */
+SPOOR_API int spoor_analytics_stage_new(spoor_stage **out, spoor_ctx *ctx, const char *config_path,
+					spoor_diag *diag);
+/* Print every analytic and parameter with its default, as a config file. */
+SPOOR_API int spoor_analytics_describe(FILE *f);
+
+/* The mailbox summary of a finished analytics stage: per mailbox and per
+ * agency domain, the accounts with evidence of compromise, first and last
+ * attacker access, attacker sources and data taken (bytes, items,
+ * sessions read from those sources).  json: one JSON object per line;
+ * else a table.  Returns 0 or SPOOR_E*. */
+SPOOR_API int spoor_analytics_mailboxes(spoor_stage *st, FILE *f, bool json);
+
+#endif

@@ -1,0 +1,158 @@
+/* spoor mailboxes — how much mail left, from which mailboxes. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "spoor/analytics.h"
+#include "spoor/geo.h"
+#include "spoor/hunt.h"
+
+static void help(FILE *f)
+{
+	fprintf(f,
+		"usage: spoor mailboxes [OPTIONS] [PATH...]\n\n"
+		"Run the identity analytics (docs/analytics.md) over the logs and print, per\n"
+		"mailbox and per agency domain, the accounts with evidence of compromise, first\n"
+		"and last attacker access, the attacker sources, and the data taken: sessions,\n"
+		"items and bytes read from those sources (exact sums of the records).\n\n"
+		"Mailbox options:\n"
+		"      --json            one JSON object per line (spoor.record: mailbox | domain)\n"
+		"      --geo PATH        GeoIP source (repeatable): a MaxMind .mmdb or a CSV of\n"
+		"                        cidr,country,city,lat,lon,asn,asn_org\n"
+		"      --analytics-config FILE  analytics parameters and caps (YAML)\n"
+		"      --alerts FILE     also write the analytics' alerts (JSON lines) to FILE\n\n%s",
+		scan_cli_help);
+}
+
+typedef struct mb_opts {
+	bool json;
+	const char **geo;
+	int ngeo;
+	const char *config, *alerts;
+} mb_opts;
+
+static int mb_option(void *u, int argc, char **argv, int *i)
+{
+	mb_opts *o = u;
+	bool missing = false;
+	const char *v;
+	if ((v = cli_value("mailboxes", argc, argv, i, NULL, "--geo", &missing))) {
+		o->geo[o->ngeo++] = v;
+	} else if (!missing && (v = cli_value("mailboxes", argc, argv, i, NULL, "--analytics-config", &missing))) {
+		o->config = v;
+	} else if (!missing && (v = cli_value("mailboxes", argc, argv, i, NULL, "--alerts", &missing))) {
+		o->alerts = v;
+	} else if (!missing && !strcmp(argv[*i], "--json")) {
+		o->json = true;
+	} else {
+		return missing ? -1 : 0;
+	}
+	return 1;
+}
+
+typedef struct mb_run {
+	FILE *alerts;
+	uint64_t n;
+} mb_run;
+
+static int on_finding(const spoor_finding *f, void *payload)
+{
+	mb_run *m = payload;
+	m->n++;
+	if (m->alerts && fwrite(f->json.p, 1, f->json.n, m->alerts) != f->json.n)
+		return SPOOR_EIO;
+	return 0;
+}
+
+int cmd_mailboxes(int argc, char **argv)
+{
+	scan_cli s;
+	scan_cli_init(&s);
+	mb_opts o = {0};
+	o.geo = calloc((size_t)argc, sizeof(char *));
+	if (!o.geo)
+		return EXIT_FAIL;
+	int rc = scan_cli_args(&s, "mailboxes", argc, argv, help, mb_option, &o);
+	if (rc >= 0) {
+		scan_cli_done(&s);
+		free(o.geo);
+		return rc;
+	}
+	rc = 0;
+	spoor_ctx *ctx = NULL;
+	spoor_scanner *sc = NULL;
+	spoor_stage *st[2] = {NULL, NULL};
+	size_t nst = 0;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	mb_run m = {0};
+	if (o.alerts && !(m.alerts = fopen(o.alerts, "w"))) {
+		fprintf(stderr, "spoor mailboxes: %s: cannot write\n", o.alerts);
+		rc = EXIT_FAIL;
+	}
+	if (rc == 0)
+		rc = scan_cli_open(&s, &ctx, &sc);
+	if (rc == 0 && o.ngeo) {
+		if (spoor_geo_stage_new(&st[nst], o.geo, (size_t)o.ngeo, NULL, NULL, &d) < 0) {
+			fprintf(stderr, "spoor mailboxes: %s\n", d.msg);
+			rc = d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+		} else {
+			nst++;
+		}
+	}
+	spoor_stage *an = NULL;
+	if (rc == 0) {
+		if (spoor_analytics_stage_new(&an, ctx, o.config, &d) < 0) {
+			fprintf(stderr, "spoor mailboxes: %s\n", d.msg);
+			rc = d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+		} else {
+			st[nst++] = an;
+		}
+	}
+	uint64_t events = 0;
+	while (rc == 0) {
+		spoor_event *ev;
+		int r = spoor_scanner_next(sc, &ev, &d);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			fprintf(stderr, "spoor mailboxes: %s\n", d.msg);
+			rc = EXIT_FAIL;
+			break;
+		}
+		events++;
+		for (size_t i = 0; i < nst && rc == 0; i++)
+			if ((r = spoor_stage_event(st[i], ev, on_finding, &m)) < 0) {
+				fprintf(stderr, "spoor mailboxes: %s\n", spoor_strerror(r));
+				rc = EXIT_FAIL;
+			}
+		scan_cli_tick(&s, sc, events);
+	}
+	for (size_t i = 0; i < nst && rc == 0; i++) {
+		d = (spoor_diag)SPOOR_DIAG_INIT;
+		if (spoor_stage_finish(st[i], on_finding, &m, &d) < 0) {
+			fprintf(stderr, "spoor mailboxes: %s\n", d.msg[0] ? d.msg : "cannot finish");
+			rc = EXIT_FAIL;
+		}
+	}
+	if (rc == 0 && spoor_analytics_mailboxes(an, stdout, o.json) < 0) {
+		fprintf(stderr, "spoor mailboxes: out of memory\n");
+		rc = EXIT_FAIL;
+	}
+	if (rc == 0 && !s.quiet)
+		fprintf(stderr, "spoor mailboxes: %" PRIu64 " events, %" PRIu64 " analytics alerts; %s\n", events, m.n,
+			spoor_stage_summary(an));
+	if (sc)
+		rc = scan_cli_finish(&s, sc, rc);
+	if (m.alerts && fclose(m.alerts) != 0 && rc == 0) {
+		fprintf(stderr, "spoor mailboxes: %s: cannot write\n", o.alerts);
+		rc = EXIT_FAIL;
+	}
+	for (size_t i = 0; i < nst; i++)
+		spoor_stage_free(st[i]);
+	spoor_scanner_free(sc);
+	spoor_ctx_free(ctx);
+	scan_cli_done(&s);
+	free(o.geo);
+	return rc;
+}
