@@ -6,6 +6,7 @@
 #include "spoor/error.h"
 #include "spoor/event.h"
 #include "spoor/hunt.h"
+#include "spoor/inventory.h"
 #include "spoor/rules.h"
 #include "spoor/output.h"
 #include "spoor/scan.h"

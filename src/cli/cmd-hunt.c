@@ -14,21 +14,25 @@
 static void help(FILE *f)
 {
 	fprintf(f,
-		"usage: spoor hunt --rules PATH [--rules PATH]... [OPTIONS] [PATH...]\n\n"
+		"usage: spoor hunt --rules PATH [--rules PATH]... [--inventory FILE]... [OPTIONS] [PATH...]\n\n"
 		"Match every event against Sigma rules and print one JSON line per alert\n"
 		"(@timestamp, rule.id, rule.name, rule.ruleset, rule.level, rule.path,\n"
 		"threat.technique.id, threat.tactic.name, host.name, user.name, source.ip,\n"
 		"log.file.path, log.offset, spoor.line / spoor.record_id, spoor.matched).\n"
 		"A summary goes to stderr.\n\n"
 		"Hunt options:\n"
-		"  -r, --rules PATH      a Sigma rule file or directory (repeatable; required)\n"
+		"  -r, --rules PATH      a Sigma rule file or directory (repeatable)\n"
 		"      --min-level L     only rules of level L or above\n"
 		"                        (informational, low, medium, high, critical)\n"
 		"  -o, --output FILE     write alerts to FILE instead of standard output\n"
 		"      --csv FILE        also write a CSV timeline (Timestamp, Computer, Channel,\n"
 		"                        EventID, Level, RuleTitle, RuleID, Details)\n"
 		"      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
-		"      --show-rule-errors print each rule that cannot be loaded\n\n%s",
+		"      --show-rule-errors print each rule that cannot be loaded\n"
+		"      --inventory FILE  agency / IT service provider inventory (repeatable,\n"
+		"                        docs/inventory.md): adds spoor.agency, spoor.provider,\n"
+		"                        spoor.identity.owner to events (Sigma can match them)\n"
+		"                        and runs the provider-scope analytics (docs/providers.md)\n\n%s",
 		scan_cli_help);
 }
 
@@ -209,6 +213,8 @@ typedef struct hunt_opts {
 	int min_level;
 	char **rules;
 	int nrules;
+	char **inventories;
+	int ninventories;
 } hunt_opts;
 
 static int hunt_option(void *u, int argc, char **argv, int *i)
@@ -218,6 +224,8 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 	const char *v;
 	if ((v = cli_value("hunt", argc, argv, i, "-r", "--rules", &missing))) {
 		o->rules[o->nrules++] = (char *)v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--inventory", &missing))) {
+		o->inventories[o->ninventories++] = (char *)v;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--placeholders", &missing))) {
 		o->ph = v;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--csv", &missing))) {
@@ -249,6 +257,7 @@ typedef struct hunt {
 	uint64_t alerts, by_level[_SPOOR_LEVEL_MAX];
 	rtable counts;
 	bool write_failed;
+	spoor_inventory *inv;
 } hunt;
 
 static int add_stage(hunt *hu, spoor_stage *st)
@@ -340,11 +349,28 @@ static int sigma_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spo
 static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spoor_ruleset **rs)
 {
 	int rc = 0;
+	spoor_stage *prov = NULL;
+	/* enrichers: the agency/provider inventory */
+	if (rc == 0 && ho->ninventories) {
+		spoor_diag d = SPOOR_DIAG_INIT;
+		spoor_stage *st = NULL;
+		rc = cli_inventory_load("hunt", ho->inventories, ho->ninventories, &hu->inv);
+		if (rc == 0 && (spoor_inventory_stage_new(&st, hu->inv, &d) < 0 || add_stage(hu, st) < 0 ||
+				spoor_providers_stage_new(&prov, hu->inv, NULL, &d) < 0)) {
+			fprintf(stderr, "spoor hunt: %s\n", d.msg[0] ? d.msg : "too many stages");
+			rc = EXIT_FAIL;
+		}
+	}
 	/* detectors */
 	if (rc == 0 && ho->nrules)
 		rc = sigma_setup(hu, ctx, ho, s, rs);
+	if (rc == 0 && prov) {
+		rc = add_stage(hu, prov) < 0 ? EXIT_FAIL : 0;
+		prov = NULL;
+	}
+	spoor_stage_free(prov);
 	if (rc == 0 && !hu->nstages) {
-		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH\n");
+		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH or an inventory with --inventory FILE\n");
 		rc = EXIT_USAGE;
 	}
 	return rc;
@@ -358,9 +384,11 @@ int cmd_hunt(int argc, char **argv)
 	hunt_opts ho = {0};
 	ho.h = &h;
 	ho.rules = calloc((size_t)argc, sizeof(char *));
+	ho.inventories = calloc((size_t)argc, sizeof(char *));
 	hunt *hu = calloc(1, sizeof(*hu));
-	if (!ho.rules || !hu) {
+	if (!ho.rules || !ho.inventories || !hu) {
 		free(ho.rules);
+		free(ho.inventories);
 		free(hu);
 		return EXIT_FAIL;
 	}
@@ -368,6 +396,7 @@ int cmd_hunt(int argc, char **argv)
 	if (rc >= 0) {
 		scan_cli_done(&s);
 		free(ho.rules);
+		free(ho.inventories);
 		free(hu);
 		return rc;
 	}
@@ -472,10 +501,12 @@ int cmd_hunt(int argc, char **argv)
 		spoor_stage_free(hu->stages[i]);
 	rtable_free(&hu->counts);
 	spoor_ruleset_free(rs);
+	spoor_inventory_free(hu->inv);
 	spoor_scanner_free(sc);
 	spoor_ctx_free(ctx);
 	scan_cli_done(&s);
 	free(ho.rules);
+	free(ho.inventories);
 	free(hu);
 	return rc;
 }

@@ -16,6 +16,9 @@ static const command commands[] = {
     {"formats", cmd_formats, "list the log formats spoor reads"},
     {"hunt", cmd_hunt, "run Sigma rules over logs; alerts as JSON lines"},
     {"rules", cmd_rules, "check, list and count Sigma rules"},
+    {"inventory", cmd_inventory, "check agency / IT service provider inventory files"},
+    {"providers", cmd_providers, "per provider: reach, accesses, out-of-scope, identities"},
+    {"trace", cmd_trace, "walk the provider graph from an account, address, host or key"},
 };
 
 static void usage(FILE *f)
