@@ -77,5 +77,6 @@ int prov_check_chain(prov_stage *s, prov_ev *e, spoor_finding_fn fn, void *paylo
 		 inv_serve_of(p, e->m.agency) ? "" : ", which the provider does not serve");
 	const char *kv[] = {"spoor.chain", path, "spoor.chain.provider", p->id, "spoor.chain.from_agency",
 			    inv->agencies[t->agency].id, NULL};
+	e->blame = t->provider;
 	return prov_emit(s, e, &prov_rule_chain, e->ts, why, kv, fn, payload);
 }

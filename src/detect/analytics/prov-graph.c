@@ -45,8 +45,10 @@ static uint32_t node(prov_graph *g, const char *kind, const char *name, size_t n
 		return INV_NONE;
 	memcpy(key, kind, kl);
 	key[kl] = 0;
+	/* names compare case-insensitively, except SHA256 key fingerprints */
+	bool keep = !strcmp(kind, "key") && n > 7 && !memcmp(name, "SHA256:", 7);
 	for (size_t i = 0; i < n; i++)
-		key[kl + 1 + i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] + 32) : name[i];
+		key[kl + 1 + i] = (!keep && name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] + 32) : name[i];
 	const struct inv_slot *s = inv_map_get(&g->nodes, key, kl + 1 + n);
 	if (s)
 		return s->val;
@@ -227,7 +229,9 @@ int prov_graph_event(prov_graph *g, const spoor_inventory *inv, const prov_ev *e
 
 static int jstr(buf *b, const char *s)
 {
-	return buf_add_json_str(b, s, strlen(s));
+	int rc = buf_addc(b, '"');
+	rc = rc ? rc : buf_add_json_str(b, s, strlen(s));
+	return rc ? rc : buf_addc(b, '"');
 }
 
 static int finish_out(buf *b, int rc, char **out, size_t *len, spoor_diag *diag)
@@ -485,7 +489,7 @@ static int dot_id(buf *b, const prov_gnode *n)
 {
 	char t[400];
 	snprintf(t, sizeof(t), "%s:%s", n->kind, n->name);
-	return buf_add_json_str(b, t, strlen(t)); /* a DOT ID may be a C-style quoted string */
+	return jstr(b, t); /* a DOT ID may be a C-style quoted string */
 }
 
 static int report_dot(prov_stage *s, buf *b)
@@ -631,7 +635,7 @@ SPOOR_API int spoor_providers_trace(spoor_stage *st, const char *entity, spoor_r
 			continue;
 		/* a host someone logged on to is an end point: other accounts
 		 * that logged on there are not linked by it */
-		if (x != start && via[x] == L_LOGON_TO)
+		if (x != start && via[x] == L_LOGON_TO && !strcmp(g->v[x].kind, "host"))
 			continue;
 		if (depth[x] >= TRACE_MAX_DEPTH)
 			continue;
@@ -672,28 +676,32 @@ SPOOR_API int spoor_providers_trace(spoor_stage *st, const char *entity, spoor_r
 		} else {
 			rc = buf_printf(&b, "  provider %s:", g->v[x].name);
 		}
-		/* walk back from the provider to the entity */
-		bool first = true;
-		for (uint32_t y = x; rc == 0; y = prev[y]) {
+		/* the path from the entity to the provider */
+		uint32_t path[TRACE_MAX_DEPTH + 2];
+		size_t np = 0;
+		for (uint32_t y = x; np < ARRAY_SIZE(path); y = prev[y]) {
+			path[np++] = y;
+			if (y == start)
+				break;
+		}
+		for (size_t i = np; i-- > 0 && rc == 0;) {
+			uint32_t y = path[i];
 			char nm[400];
 			snprintf(nm, sizeof(nm), "%s:%s", g->v[y].kind, g->v[y].name);
 			if (fmt == SPOOR_REPORT_JSON) {
-				rc = first ? 0 : buf_addc(&b, ',');
+				rc = i + 1 == np ? 0 : buf_addc(&b, ',');
 				rc = rc ? rc : buf_adds(&b, "{\"node\":");
 				rc = rc ? rc : jstr(&b, nm);
-				if (y != start) {
-					rc = rc ? rc : buf_adds(&b, ",\"via\":");
-					rc = rc ? rc : jstr(&b, via[y]);
-				}
+				if (i)
+					rc = rc ? rc : buf_adds(&b, ",\"next_via\":");
+				if (i)
+					rc = rc ? rc : jstr(&b, via[path[i - 1]]);
 				rc = rc ? rc : buf_addc(&b, '}');
-			} else if (y != start) {
-				rc = buf_printf(&b, " %s <-%s-", nm, via[y]);
 			} else {
 				rc = buf_printf(&b, " %s", nm);
+				if (rc == 0 && i)
+					rc = buf_printf(&b, " -%s-", via[path[i - 1]]);
 			}
-			first = false;
-			if (y == start)
-				break;
 		}
 		rc = rc ? rc : buf_adds(&b, fmt == SPOOR_REPORT_JSON ? "]}" : "\n");
 		found++;

@@ -50,6 +50,9 @@ typedef struct prov_ev {
 	bool privilege;	  /* the event grants privilege (group/role add, sudo to root) */
 	const inv_provider *p; /* m.provider's entry, or NULL */
 	spoor_sv logon_type;
+	/* the provider a finding about this event is charged to in the report
+	 * when the event's actor is not a provider (chains, privilege) */
+	uint32_t blame;
 } prov_ev;
 
 /* A tracked identity (account or host address) for chains and privilege. */

@@ -43,5 +43,6 @@ int prov_check_privilege(prov_stage *s, prov_ev *e, spoor_finding_fn fn, void *p
 	snprintf(why, sizeof(why), "account '%.*s' gained privilege %s min after a logon attributed to provider '%s'",
 		 (int)MIN(e->m.user.n, 200), e->m.user.p, mins, p->id);
 	const char *kv[] = {"spoor.logon.provider", p->id, "spoor.minutes_after_logon", mins, NULL};
+	e->blame = t->logon_provider;
 	return prov_emit(s, e, &prov_rule_privilege, e->ts, why, kv, fn, payload);
 }

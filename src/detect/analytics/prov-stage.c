@@ -182,7 +182,8 @@ int prov_emit(prov_stage *s, prov_ev *e, const prov_rule *r, int64_t ts, const c
 			s->by_rule[i]++;
 	}
 	/* keep out-of-scope accesses for the report */
-	if (e && e->m.provider != INV_NONE) {
+	uint32_t blame = e ? (e->m.provider != INV_NONE ? e->m.provider : e->blame) : INV_NONE;
+	if (blame != INV_NONE) {
 		if (s->nviols >= s->o.max_violations) {
 			s->viols_dropped++;
 		} else {
@@ -200,7 +201,7 @@ int prov_emit(prov_stage *s, prov_ev *e, const prov_rule *r, int64_t ts, const c
 			if (e->m.has_src)
 				inv_format_ip(e->m.src, src, sizeof(src));
 			prov_viol *v = &s->viols[s->nviols++];
-			v->provider = e->m.provider;
+			v->provider = blame;
 			v->agency = e->m.agency;
 			v->rule = r;
 			v->ts = ts;
@@ -271,6 +272,7 @@ static int pv_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 	prov_ev e;
 	memset(&e, 0, sizeof(e));
 	e.ev = ev;
+	e.blame = INV_NONE;
 	s->events++;
 	inv_classify(inv, ev, &e.m);
 	if (ev->has_ts)
