@@ -36,19 +36,36 @@ void prov_graph_done(prov_graph *g)
 	inv_map_done(&g->edges);
 }
 
-/* node id for (kind, name); name lower-cased; INV_NONE on OOM */
-static uint32_t node(prov_graph *g, const char *kind, const char *name, size_t n)
+/* "kind\0name" with the name lower-cased (SHA256 key fingerprints keep
+ * their case); 0 when it does not fit */
+static size_t node_key(const char *kind, const char *name, size_t n, char *key, size_t cap)
 {
-	char key[400];
 	size_t kl = strlen(kind);
-	if (kl + 1 + n > sizeof(key) || !n)
-		return INV_NONE;
+	if (kl + 1 + n > cap || !n)
+		return 0;
 	memcpy(key, kind, kl);
 	key[kl] = 0;
-	/* names compare case-insensitively, except SHA256 key fingerprints */
 	bool keep = !strcmp(kind, "key") && n > 7 && !memcmp(name, "SHA256:", 7);
 	for (size_t i = 0; i < n; i++)
 		key[kl + 1 + i] = (!keep && name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] + 32) : name[i];
+	return kl + 1 + n;
+}
+
+static uint32_t node_find(const prov_graph *g, const char *kind, const char *name, size_t n)
+{
+	char key[400];
+	size_t kn = node_key(kind, name, n, key, sizeof(key));
+	const struct inv_slot *s = kn ? inv_map_get(&g->nodes, key, kn) : NULL;
+	return s ? s->val : INV_NONE;
+}
+
+/* node id for (kind, name), created when new; INV_NONE on OOM */
+static uint32_t node(prov_graph *g, const char *kind, const char *name, size_t n)
+{
+	char key[400];
+	size_t kn = node_key(kind, name, n, key, sizeof(key)), kl = strlen(kind);
+	if (!kn)
+		return INV_NONE;
 	const struct inv_slot *s = inv_map_get(&g->nodes, key, kl + 1 + n);
 	if (s)
 		return s->val;
@@ -548,56 +565,28 @@ static uint32_t find_entity(prov_graph *g, const char *entity)
 {
 	static const char *const kinds[] = {"account", "ip", "host", "key", "provider", "agency", "network"};
 	size_t n = strlen(entity);
-	/* "kind:name" picks a kind; else try each kind, then an address in
-	 * canonical form, then a host's first label */
+	/* "kind:name" picks a kind; else try each kind in turn */
 	const char *colon = strchr(entity, ':');
-	if (colon) {
-		for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
-			if ((size_t)(colon - entity) == strlen(kinds[k]) && !strncmp(entity, kinds[k], strlen(kinds[k]))) {
-				char key[400];
-				size_t kl = strlen(kinds[k]), rest = n - kl - 1;
-				if (kl + 1 + rest > sizeof(key))
-					return INV_NONE;
-				memcpy(key, kinds[k], kl);
-				key[kl] = 0;
-				for (size_t i = 0; i < rest; i++) {
-					char c = colon[1 + i];
-					key[kl + 1 + i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-				}
-				const struct inv_slot *s = inv_map_get(&g->nodes, key, kl + 1 + rest);
-				return s ? s->val : INV_NONE;
-			}
-	}
-	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
-		char key[400];
-		size_t kl = strlen(kinds[k]);
-		if (kl + 1 + n > sizeof(key))
-			return INV_NONE;
-		memcpy(key, kinds[k], kl);
-		key[kl] = 0;
-		for (size_t i = 0; i < n; i++)
-			key[kl + 1 + i] = (entity[i] >= 'A' && entity[i] <= 'Z') ? (char)(entity[i] + 32) : entity[i];
-		const struct inv_slot *s = inv_map_get(&g->nodes, key, kl + 1 + n);
-		if (s)
-			return s->val;
-		if (!strcmp(kinds[k], "key")) {
-			/* key fingerprints keep their case */
-			memcpy(key + kl + 1, entity, n);
-			if ((s = inv_map_get(&g->nodes, key, kl + 1 + n)))
-				return s->val;
+	const char *name = entity;
+	size_t first = 0, last = ARRAY_SIZE(kinds);
+	for (size_t k = 0; colon && k < ARRAY_SIZE(kinds); k++)
+		if ((size_t)(colon - entity) == strlen(kinds[k]) && !strncmp(entity, kinds[k], strlen(kinds[k]))) {
+			first = k;
+			last = k + 1;
+			name = colon + 1;
+			n -= strlen(kinds[k]) + 1;
 		}
-	}
-	uint8_t a[16];
-	if (inv_parse_ip(entity, n, a)) {
+	for (size_t k = first; k < last; k++) {
+		uint32_t x = node_find(g, kinds[k], name, n);
+		uint8_t a[16];
 		char t[48];
-		inv_format_ip(a, t, sizeof(t));
-		char key[64];
-		size_t tl = strlen(t);
-		memcpy(key, "ip", 3);
-		memcpy(key + 3, t, tl);
-		const struct inv_slot *s = inv_map_get(&g->nodes, key, 3 + tl);
-		if (s)
-			return s->val;
+		if (x == INV_NONE && !strcmp(kinds[k], "ip") && inv_parse_ip(name, n, a)) {
+			/* an address in another spelling (::ffff:10.0.0.1, 2001:DB8::1) */
+			inv_format_ip(a, t, sizeof(t));
+			x = node_find(g, "ip", t, strlen(t));
+		}
+		if (x != INV_NONE)
+			return x;
 	}
 	return INV_NONE;
 }
