@@ -26,11 +26,11 @@ typedef struct spoor_inventory spoor_inventory;
 
 typedef struct spoor_inventory_limits {
 	size_t max_file;    /* bytes of one inventory file */
-	size_t max_entries; /* agencies + providers + hosts + networks + names, all files */
+	size_t max_entries; /* YAML nodes in one file (aliases expanded) */
 	const char *zonedir; /* IANA zone files; NULL = /usr/share/zoneinfo */
 } spoor_inventory_limits;
 
-#define SPOOR_INVENTORY_LIMITS_INIT {16u << 20, 4000000, NULL}
+#define SPOOR_INVENTORY_LIMITS_INIT {16u << 20, 2000000, NULL}
 
 /* lim may be NULL (defaults). */
 SPOOR_API int spoor_inventory_new(spoor_inventory **out, const spoor_inventory_limits *lim);
