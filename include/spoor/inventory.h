@@ -65,9 +65,13 @@ typedef struct spoor_providers_options {
 	size_t max_edges;
 	/* out-of-scope accesses kept for the report (findings are not capped) */
 	size_t max_violations;
+	/* optional: the inventory (enrichment) stage that runs before this one
+	 * on the same events; its classification of each event is reused
+	 * instead of computed twice.  Borrowed. */
+	const spoor_stage *enricher;
 } spoor_providers_options;
 
-#define SPOOR_PROVIDERS_OPTIONS_INIT {3600, 86400, 100000, 1000000, 100000}
+#define SPOOR_PROVIDERS_OPTIONS_INIT {3600, 86400, 100000, 1000000, 100000, NULL}
 
 /* The provider-scope stage (ruleset "providers").  inv is borrowed; o may
  * be NULL. */

@@ -355,8 +355,9 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 		spoor_diag d = SPOOR_DIAG_INIT;
 		spoor_stage *st = NULL;
 		rc = cli_inventory_load("hunt", ho->inventories, ho->ninventories, &hu->inv);
+		spoor_providers_options po = SPOOR_PROVIDERS_OPTIONS_INIT;
 		if (rc == 0 && (spoor_inventory_stage_new(&st, hu->inv, &d) < 0 || add_stage(hu, st) < 0 ||
-				spoor_providers_stage_new(&prov, hu->inv, NULL, &d) < 0)) {
+				(po.enricher = st, spoor_providers_stage_new(&prov, hu->inv, &po, &d) < 0))) {
 			fprintf(stderr, "spoor hunt: %s\n", d.msg[0] ? d.msg : "too many stages");
 			rc = EXIT_FAIL;
 		}

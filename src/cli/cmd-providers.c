@@ -80,7 +80,9 @@ int cli_providers_run(const char *cmd, int argc, char **argv, void (*helpfn)(FIL
 	spoor_scanner *sc = NULL;
 	spoor_diag d = SPOOR_DIAG_INIT;
 	rc = cli_inventory_load(cmd, o.inv, o.ninv, &inv);
-	if (rc == 0 && (spoor_inventory_stage_new(&enr, inv, &d) < 0 || spoor_providers_stage_new(&pst, inv, NULL, &d) < 0)) {
+	spoor_providers_options po = SPOOR_PROVIDERS_OPTIONS_INIT;
+	if (rc == 0 && (spoor_inventory_stage_new(&enr, inv, &d) < 0 ||
+			(po.enricher = enr, spoor_providers_stage_new(&pst, inv, &po, &d) < 0))) {
 		fprintf(stderr, "spoor %s: %s\n", cmd, d.msg);
 		rc = EXIT_FAIL;
 	}

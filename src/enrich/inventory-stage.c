@@ -18,6 +18,10 @@ typedef struct inv_stage {
 	spoor_stage base;
 	const spoor_inventory *inv;
 	uint64_t events, agency, provider, owner;
+	/* the last event's classification, for the provider-scope stage */
+	const spoor_event *last_ev;
+	uint32_t last_gen;
+	inv_match last;
 	char summary[160];
 } inv_stage;
 
@@ -30,6 +34,9 @@ static int is_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 	inv_match m;
 	s->events++;
 	inv_classify(inv, ev, &m);
+	s->last_ev = ev;
+	s->last_gen = ev->gen;
+	s->last = m;
 	int r = 0;
 	if (m.agency != INV_NONE) {
 		s->agency++;
@@ -65,6 +72,19 @@ static const char *is_summary(spoor_stage *st)
 static void is_free(spoor_stage *st)
 {
 	free(st);
+}
+
+static const stage_ops inventory_ops;
+
+bool inv_stage_cached(const spoor_stage *st, const spoor_event *ev, inv_match *m)
+{
+	if (!st || st->ops != &inventory_ops)
+		return false;
+	const inv_stage *s = (const inv_stage *)st;
+	if (s->last_ev != ev || s->last_gen != ev->gen)
+		return false;
+	*m = s->last;
+	return true;
 }
 
 static const stage_ops inventory_ops = {

@@ -207,7 +207,7 @@ SPOOR_API void spoor_inventory_free(spoor_inventory *inv)
 	free(inv->nets);
 	inv_map *maps[] = {&inv->ids,	&inv->hostname, &inv->hostip, &inv->account,
 			   &inv->admin, &inv->key,	&inv->jump,   &inv->domain,
-			   &inv->agency_nets.byprefix, &inv->provider_nets.byprefix};
+			   &inv->ident, &inv->agency_nets.byprefix, &inv->provider_nets.byprefix};
 	for (size_t i = 0; i < ARRAY_SIZE(maps); i++)
 		inv_map_done(maps[i]);
 	arena_done(&inv->ar);
@@ -525,6 +525,7 @@ SPOOR_API int spoor_inventory_finish(spoor_inventory *inv, spoor_diag *diag)
 			} else {
 				r = put_unique(inv, &inv->jump, j, (uint32_t)i, 0, p->jump_hosts.pos[k], "jump host",
 					       who_provider, diag);
+				inv->jump_names++;
 			}
 		}
 		for (size_t k = 0; k < p->nserves && r == 0; k++) {
@@ -560,6 +561,18 @@ SPOOR_API int spoor_inventory_finish(spoor_inventory *inv, spoor_diag *diag)
 			}
 		}
 	}
+	for (size_t i = 0; i < inv->nproviders && r == 0; i++)
+		for (size_t k = 0; k < inv->providers[i].naccounts && r == 0; k++) {
+			const char *n = inv->providers[i].accounts[k].name;
+			r = inv_map_put(&inv->ident, n, strlen(n), (uint32_t)i, (uint32_t)k) < 0 ? SPOOR_ENOMEM : 0;
+			inv->ident_with_domain |= strchr(n, '\\') != NULL;
+		}
+	for (size_t i = 0; i < inv->nagencies && r == 0; i++)
+		for (size_t k = 0; k < inv->agencies[i].admins.n && r == 0; k++) {
+			const char *n = inv->agencies[i].admins.v[k];
+			r = inv_map_put(&inv->ident, n, strlen(n), (uint32_t)i, INV_ADMIN) < 0 ? SPOOR_ENOMEM : 0;
+			inv->ident_with_domain |= strchr(n, '\\') != NULL;
+		}
 	if (r == 0)
 		r = check_overlaps(inv, false, diag);
 	if (r == 0)
@@ -663,7 +676,7 @@ static uint32_t host_by_name(const spoor_inventory *inv, spoor_sv n)
 
 /* Provider account by the user text: "name", "DOMAIN\name", "name@domain";
  * an inventory entry without a domain matches the name part of either. */
-static const struct inv_slot *account_of(const inv_map *m, spoor_sv user, spoor_sv domain)
+static const struct inv_slot *account_of(const inv_map *m, spoor_sv user, spoor_sv domain, bool with_domain)
 {
 	if (placeholder(user))
 		return NULL;
@@ -671,7 +684,7 @@ static const struct inv_slot *account_of(const inv_map *m, spoor_sv user, spoor_
 	if (s)
 		return s;
 	char tmp[300];
-	if (domain.n && domain.n + user.n + 1 < sizeof(tmp) && !memchr(user.p, '@', user.n)) {
+	if (with_domain && domain.n && domain.n + user.n + 1 < sizeof(tmp) && !memchr(user.p, '@', user.n)) {
 		/* "DOMAIN\name" as the inventory may write it */
 		memcpy(tmp, domain.p, domain.n);
 		tmp[domain.n] = '\\';
@@ -719,6 +732,8 @@ void inv_classify(const spoor_inventory *inv, spoor_event *ev, inv_match *m)
 		}
 	}
 	const struct inv_slot *js = NULL;
+	if (!inv->jump_names)
+		srcdom.n = ws.n = 0;
 	if (!m->src_is_jump && !placeholder(srcdom))
 		js = map_get_ci(&inv->jump, srcdom);
 	if (!js && !m->src_is_jump && !placeholder(ws))
@@ -736,7 +751,10 @@ void inv_classify(const spoor_inventory *inv, spoor_event *ev, inv_match *m)
 			m->key_provider = k->val;
 	}
 	/* the acting provider: account, key, then the source */
-	const struct inv_slot *a = account_of(&inv->account, user, udom);
+	const struct inv_slot *a = account_of(&inv->ident, user, udom, inv->ident_with_domain);
+	const struct inv_slot *ad = a && a->val2 == INV_ADMIN ? a : NULL;
+	if (ad)
+		a = NULL;
 	if (a) {
 		m->provider = a->val;
 		m->account = a->val2;
@@ -749,14 +767,11 @@ void inv_classify(const spoor_inventory *inv, spoor_event *ev, inv_match *m)
 		m->provider_by = m->src_is_jump ? INV_BY_JUMP : INV_BY_NETWORK;
 	}
 	/* who owns the identity when it is not a provider's */
-	const struct inv_slot *ad = account_of(&inv->admin, user, udom);
+	const struct inv_slot *dom = placeholder(udom) ? NULL : map_get_ci(&inv->domain, udom);
 	if (ad)
 		m->owner_agency = ad->val;
-	else if (!a && !placeholder(udom)) {
-		const struct inv_slot *d = map_get_ci(&inv->domain, udom);
-		if (d)
-			m->owner_agency = d->val;
-	}
+	else if (!a && dom)
+		m->owner_agency = dom->val;
 	/* the target: host, destination network, the account's domain */
 	m->host = host_by_name(inv, hostn);
 	if (m->host == INV_NONE && dst.n) {
@@ -778,12 +793,9 @@ void inv_classify(const spoor_inventory *inv, spoor_event *ev, inv_match *m)
 		m->agency = inv->hosts[m->host].agency;
 		m->agency_by = INV_BY_HOST;
 	}
-	if (m->agency == INV_NONE && !placeholder(udom)) {
-		const struct inv_slot *d = map_get_ci(&inv->domain, udom);
-		if (d) {
-			m->agency = d->val;
-			m->agency_by = INV_BY_DOMAIN;
-		}
+	if (m->agency == INV_NONE && dom) {
+		m->agency = dom->val;
+		m->agency_by = INV_BY_DOMAIN;
 	}
 	if (m->agency == INV_NONE && m->owner_agency != INV_NONE) {
 		m->agency = m->owner_agency;

@@ -21,9 +21,11 @@
 #include "base/arena.h"
 #include "base/base.h"
 #include "base/timeparse.h"
+#include "spoor/hunt.h"
 #include "spoor/inventory.h"
 
 #define INV_NONE UINT32_MAX
+#define INV_ADMIN (UINT32_MAX - 1)
 
 /* Where something was declared, for error messages. */
 typedef struct inv_pos {
@@ -136,7 +138,12 @@ struct spoor_inventory {
 	inv_map key;	  /* key fingerprint -> provider */
 	inv_map jump;	  /* jump host name or address -> provider */
 	inv_map domain;	  /* mail or AD domain -> agency */
+	inv_map ident;	  /* account and admin together: one probe per spelling;
+			   * val2 = account index, or INV_ADMIN for an agency admin */
 	inv_nettab agency_nets, provider_nets;
+	/* skip lookups that cannot hit */
+	bool ident_with_domain; /* some account or admin is written DOMAIN\\name */
+	size_t jump_names;	/* jump hosts given by name */
 };
 
 /* ---- what one event is about (inventory.c) ---- */
@@ -170,6 +177,9 @@ typedef struct inv_match {
 } inv_match;
 
 void inv_classify(const spoor_inventory *inv, spoor_event *ev, inv_match *m);
+/* The inventory stage's classification of ev when ev is the event it saw
+ * last (same event, same generation); false otherwise. */
+bool inv_stage_cached(const spoor_stage *st, const spoor_event *ev, inv_match *m);
 
 /* helpers shared by the loader, the index and the stages */
 bool inv_parse_ip(const char *s, size_t n, uint8_t out[16]);

@@ -34,38 +34,50 @@ static bool contains_ci(spoor_sv s, const char *needle)
 	return false;
 }
 
+static bool starts_ci(spoor_sv s, const char *pre)
+{
+	size_t n = strlen(pre);
+	return s.n >= n && sv_ieq(sv_make(s.p, n), sv_make(pre, n));
+}
+
 static void classify_kind(prov_ev *e)
 {
 	spoor_event *ev = e->ev;
-	spoor_sv cat = text(ev, F_EVENT_CATEGORY), out = text(ev, F_EVENT_OUTCOME), act = text(ev, F_EVENT_ACTION);
-	spoor_sv code = text(ev, F_WIN_EVENT_ID);
-	if (!code.n && event_find(ev, F_WIN_CHANNEL))
-		code = text(ev, F_EVENT_CODE);
-	bool win = code.n != 0;
-	e->logon_type = text(ev, F_WIN_LOGON_TYPE);
-	if (contains_ci(cat, "authentication") && sv_eq_cstr(out, "success") && !contains_ci(act, "logged-out") &&
-	    !contains_ci(act, "logoff") && !contains_ci(act, "logout") && !contains_ci(act, "disconnect"))
+	spoor_sv cat = text(ev, F_EVENT_CATEGORY), act = text(ev, F_EVENT_ACTION);
+	if ((sv_eq_cstr(cat, "authentication") || (cat.n > 14 && contains_ci(cat, "authentication"))) &&
+	    sv_eq_cstr(text(ev, F_EVENT_OUTCOME), "success") &&
+	    !contains_ci(act, "logged-out") && !contains_ci(act, "logoff") && !contains_ci(act, "logout") &&
+	    !contains_ci(act, "disconnect")) {
+		spoor_sv code = text(ev, F_WIN_EVENT_ID);
+		if (!code.n && event_find(ev, F_WIN_CHANNEL))
+			code = text(ev, F_EVENT_CODE);
+		bool win = code.n != 0;
 		e->access = win ? sv_eq_cstr(code, "4624") : true;
-	if (e->access) {
-		if (win) {
-			spoor_sv lt = e->logon_type;
+		if (e->access && win) {
+			spoor_sv lt = e->logon_type = text(ev, F_WIN_LOGON_TYPE);
 			e->interactive = sv_eq_cstr(lt, "2") || sv_eq_cstr(lt, "10") || sv_eq_cstr(lt, "11") ||
 					 sv_eq_cstr(lt, "12") || sv_eq_cstr(lt, "13");
-		} else if (event_find(ev, F_SSH_METHOD)) {
+		} else if (e->access && event_find(ev, F_SSH_METHOD)) {
 			spoor_sv m = text(ev, F_SSH_METHOD);
 			e->interactive = sv_eq_cstr(m, "password") || sv_eq_cstr(m, "keyboard-interactive");
-		} else {
+		} else if (e->access) {
 			/* cloud sign-ins are made by a person unless marked otherwise */
 			e->interactive = contains_ci(act, "loggedin") || contains_ci(act, "login") ||
 					 contains_ci(act, "sign-in") || contains_ci(act, "signin");
 		}
+		return;
 	}
-	spoor_sv tgt = text(ev, F_USER_TARGET_NAME);
-	if (sv_eq_cstr(act, "added-member-to-group") ||
-	    (sv_eq_cstr(act, "sudo_command") && (!tgt.n || sv_eq_cstr(tgt, "root"))) ||
-	    (sv_eq_cstr(act, "su") && sv_eq_cstr(tgt, "root") && !sv_eq_cstr(out, "failure")) ||
-	    contains_ci(act, "add member to role") || contains_ci(act, "add eligible member to role"))
+	if (!act.n)
+		return;
+	if (sv_eq_cstr(act, "added-member-to-group") || starts_ci(act, "add member to role") ||
+	    starts_ci(act, "add eligible member to role")) {
 		e->privilege = true;
+	} else if (sv_eq_cstr(act, "sudo_command") || sv_eq_cstr(act, "su")) {
+		spoor_sv tgt = text(ev, F_USER_TARGET_NAME);
+		e->privilege = sv_eq_cstr(act, "sudo_command") ? (!tgt.n || sv_eq_cstr(tgt, "root"))
+							       : (sv_eq_cstr(tgt, "root") &&
+								  !sv_eq_cstr(text(ev, F_EVENT_OUTCOME), "failure"));
+	}
 }
 
 const char *prov_str(prov_stage *s, spoor_sv v)
@@ -274,7 +286,8 @@ static int pv_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 	e.ev = ev;
 	e.blame = INV_NONE;
 	s->events++;
-	inv_classify(inv, ev, &e.m);
+	if (!inv_stage_cached(s->o.enricher, ev, &e.m))
+		inv_classify(inv, ev, &e.m);
 	if (ev->has_ts)
 		e.ts = ev->ts;
 	classify_kind(&e);
@@ -290,7 +303,10 @@ static int pv_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 		return rc;
 	if (e.access) {
 		s->accesses++;
-		if ((rc = prov_graph_event(&s->g, inv, &e)) < 0)
+		/* the graph keeps logons that touch the inventory: a provider
+		 * identity, or a target in an agency */
+		if ((e.m.provider != INV_NONE || e.m.agency != INV_NONE || e.m.src_agency != INV_NONE) &&
+		    (rc = prov_graph_event(&s->g, inv, &e)) < 0)
 			return rc;
 	}
 	if (e.access && e.p) {
