@@ -96,4 +96,14 @@ SPOOR_API int spoor_providers_report(spoor_stage *st, spoor_report_format fmt, c
 SPOOR_API int spoor_providers_trace(spoor_stage *st, const char *entity, spoor_report_format fmt, char **out,
 				    size_t *len, spoor_diag *diag);
 
+/* `spoor inventory suggest`: a stage that notes, for every successful
+ * logon, which source network (/24, /64) and account reached which target
+ * (the agency an inventory places it in, else the account's or host's
+ * domain).  inv may be NULL.  Render after the input: a YAML inventory
+ * fragment of candidate providers (sources and accounts reaching at least
+ * min_agencies targets, 0 = 2) with the evidence in comments. */
+SPOOR_API int spoor_inventory_suggest_new(spoor_stage **out, const spoor_inventory *inv, size_t min_agencies,
+					  spoor_diag *diag);
+SPOOR_API int spoor_inventory_suggest_render(spoor_stage *st, char **out, size_t *len, spoor_diag *diag);
+
 #endif

@@ -253,12 +253,13 @@ static int add_domain(ld *l, const yn *it, void *u)
 
 static int add_keyfp(ld *l, const yn *it, void *u)
 {
-	/* "SHA256:base64" (case matters) or "MD5:aa:bb:..." (lower-cased) */
-	if (!strncmp(it->s, "SHA256:", 7) && it->n > 7)
-		return strs_add(l, u, it->s, it->n, it, false);
-	if (!strncasecmp(it->s, "MD5:", 4) && it->n > 4)
+	/* "SHA256:base64" as sshd logs it (case matters), "MD5:aa:bb:..."
+	 * (lower-cased), or another token as written */
+	if (memchr(it->s, ' ', it->n) || memchr(it->s, '\t', it->n))
+		return err_at(l, it, SPOOR_EPARSE, "'%s' is not an SSH key fingerprint (SHA256:... or MD5:...)", it->s);
+	if (!strncasecmp(it->s, "MD5:", 4))
 		return strs_add(l, u, it->s, it->n, it, true);
-	return err_at(l, it, SPOOR_EPARSE, "'%s' is not an SSH key fingerprint (SHA256:... or MD5:...)", it->s);
+	return strs_add(l, u, it->s, it->n, it, false);
 }
 
 typedef struct netctx {
@@ -463,18 +464,22 @@ static int load_serve(ld *l, const yn *it, inv_provider *p)
 	s->pos = pos_of(l, ag);
 	p->nserves++;
 	const yn *hosts = it->kind == YM ? get(it, "hosts") : NULL;
-	if (!hosts || is_null(hosts) || (hosts->kind == YS && !strcmp(hosts->s, "*"))) {
+	if (!hosts || is_null(hosts) || (hosts->kind == YS && (!strcmp(hosts->s, "*") || !strcasecmp(hosts->s, "all")))) {
 		s->all_hosts = true;
 		return 0;
 	}
 	return each_scalar(l, it, "hosts", "serves entry", add_lower, &s->hosts);
 }
 
+/* "HH:MM" or "HH:MM:SS" (seconds must be 00) */
 static int parse_hhmm(const yn *v, uint16_t *out)
 {
-	unsigned h, m;
+	unsigned h, m, sec = 0;
 	char tail;
-	if (sscanf(v->s, "%u:%u%c", &h, &m, &tail) != 2 || h > 24 || m > 59 || (h == 24 && m) || v->n > 5)
+	int k = sscanf(v->s, "%2u:%2u:%2u%c", &h, &m, &sec, &tail);
+	if (k == 2 && v->n > 5)
+		return -1;
+	if ((k != 2 && k != 3) || h > 24 || m > 59 || sec || (h == 24 && m))
 		return -1;
 	*out = (uint16_t)(h * 60 + m);
 	return 0;
@@ -482,6 +487,9 @@ static int parse_hhmm(const yn *v, uint16_t *out)
 
 static int day_of(const char *p, size_t n)
 {
+	/* ISO numbers 1 (Monday) .. 7 (Sunday); 0 is Sunday too */
+	if (n == 1 && p[0] >= '0' && p[0] <= '7')
+		return (p[0] - '0') % 7;
 	static const char *const d[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 	static const char *const full[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
 	for (int i = 0; i < 7; i++)
@@ -495,7 +503,7 @@ static int add_days(ld *l, const yn *it, void *u)
 {
 	uint8_t *days = u;
 	const char *p = it->s, *e = it->s + it->n;
-	if (!strcmp(it->s, "*") || !strcasecmp(it->s, "daily")) {
+	if (!strcmp(it->s, "*") || !strcasecmp(it->s, "daily") || !strcasecmp(it->s, "all")) {
 		*days = 0x7f;
 		return 0;
 	}

@@ -142,6 +142,20 @@ static void test_windows_contract(void **state)
 	 * Saturday's either */
 	assert_false(inv_in_window(p, ts("2025-03-07T23:00:00Z")));
 	assert_false(inv_in_window(p, ts("2025-03-09T23:00:00Z")));
+	spoor_inventory_free(inv);
+	/* numeric days (ISO: 1 = Monday, 7 = Sunday), HH:MM:SS, "all" hosts */
+	inv = load("agencies: [{id: a}]\nproviders:\n  - id: p\n    serves: [{agency: a, hosts: all}]\n"
+		   "    windows: [{days: [6, 7], start: '10:00:00', end: '12:00:00'}]\n",
+		   &d);
+	assert_non_null(inv);
+	p = &inv->providers[0];
+	assert_true(p->serves[0].all_hosts);
+	assert_true(inv_in_window(p, ts("2025-03-08T11:00:00Z")));  /* Saturday */
+	assert_true(inv_in_window(p, ts("2025-03-09T11:00:00Z")));  /* Sunday */
+	assert_false(inv_in_window(p, ts("2025-03-10T11:00:00Z"))); /* Monday */
+	spoor_inventory_free(inv);
+	inv = load(inv_yaml, &d);
+	p = &inv->providers[0];
 	/* contract: the end date is the last day */
 	assert_true(inv_in_contract(p, ts("2025-01-01T00:00:00Z")));
 	assert_false(inv_in_contract(p, ts("2024-12-31T23:59:59Z")));
@@ -191,7 +205,9 @@ static void test_errors(void **state)
 	    {"providers:\n  - id: p\n    windows: [{start: '24:00', end: '07:00'}]\n", 3, 23, "cannot start at 24:00"},
 	    {"providers:\n  - id: p\n    windows: [{start: '01:00', end: '07:00', days: []}]\n", 3, 52, "no days"},
 	    {"providers:\n  - id: p\n    contract: {end: 2025-13-01}\n", 3, 21, "is not a date"},
-	    {"providers:\n  - id: p\n    key_fingerprints: [abc]\n", 3, 24, "not an SSH key fingerprint"},
+	    {"providers:\n  - id: p\n    key_fingerprints: [\"SHA256:a b\"]\n", 3, 24, "not an SSH key fingerprint"},
+	    {"providers:\n  - id: p\n    windows: [{start: '08:00:30', end: '09:00'}]\n", 3, 23, "window start"},
+	    {"providers:\n  - id: p\n    windows: [{start: '08:00', end: '09:00', days: [8]}]\n", 3, 53, "not a day"},
 	    {"providers:\n  - id: p\n    accounts: [{name: x, service: maybe}]\n", 3, 35, "'service' must be"},
 	    {"providers:\n  - id: p\n    id: q\n", 3, 5, "key 'id' given twice"},
 	    {"agencies:\n  - id: a\n    hosts: [{name: h1, ip: 10.0.0.1}, {name: h2, ip: 10.0.0.1}]\n", 3, 46,
