@@ -11,6 +11,7 @@
 #include "spoor/intel.h"
 #include "spoor/analytics.h"
 #include "spoor/geo.h"
+#include "spoor/inventory.h"
 #include "spoor/rules.h"
 #include "spoor/output.h"
 #include "spoor/scan.h"

@@ -79,6 +79,14 @@ int cmd_report(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_intel(int argc, char **argv);
 int cmd_mailboxes(int argc, char **argv);
+int cmd_inventory(int argc, char **argv);
+int cmd_providers(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+
+/* Load and finish inventory files (messages printed); 0 or an exit code. */
+int cli_inventory_load(const char *cmd, char **files, int n, spoor_inventory **out);
+/* providers / trace: load, scan, report (entity NULL) or trace. */
+int cli_providers_run(const char *cmd, int argc, char **argv, void (*help)(FILE *), const char *entity);
 
 bool is_help(const char *a);
 

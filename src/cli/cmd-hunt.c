@@ -47,7 +47,11 @@ static void help(FILE *f)
 		"      --analytics-defaults     print every analytics parameter with its default and exit\n\n"
 		"Enrichers:\n"
 		"      --geo PATH        GeoIP source (repeatable, first wins): a MaxMind .mmdb or a\n"
-		"                        CSV of cidr,country,city,lat,lon,asn,asn_org\n\n"
+		"                        CSV of cidr,country,city,lat,lon,asn,asn_org\n"
+		"      --inventory FILE  agency / IT service provider inventory (repeatable,\n"
+		"                        docs/inventory.md): adds spoor.agency, spoor.provider,\n"
+		"                        spoor.identity.owner to events (Sigma can match them)\n"
+		"                        and runs the provider-scope analytics (docs/providers.md)\n\n"
 		"Evidence and outputs:\n"
 		"      --evidence DIR    append every record to the evidence store DIR (spoor evidence\n"
 		"                        init); alerts carry spoor.evidence.leaf\n"
@@ -250,7 +254,17 @@ typedef struct hunt_opts {
 	bool analytics;
 	const char *an_config;
 	bool an_defaults;
+	char **inventories;
+	int ninventories;
 } hunt_opts;
+
+static void opts_free(hunt_opts *o)
+{
+	free(o->rules);
+	free(o->intel);
+	free(o->geo);
+	free(o->inventories);
+}
 
 /* --correlation KEY=N (docs/limits.md) */
 static int corr_option(hunt_opts *o, const char *v)
@@ -293,6 +307,8 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 		o->sightings = v;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--sightings-format", &missing))) {
 		o->sightings_format = v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--inventory", &missing))) {
+		o->inventories[o->ninventories++] = (char *)v;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--placeholders", &missing))) {
 		o->ph = v;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--csv", &missing))) {
@@ -359,6 +375,7 @@ typedef struct hunt {
 	spoor_intel *intel;
 	spoor_stage *intel_stage;
 	const spoor_ruleset *rs;
+	spoor_inventory *inv;
 } hunt;
 
 static int add_stage(hunt *hu, spoor_stage *st)
@@ -558,9 +575,21 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 			rc = EXIT_FAIL;
 		}
 	}
-	/* enrichers */
+	/* enrichers: GeoIP, then the agency/provider inventory */
 	if (rc == 0 && ho->ngeo)
 		rc = geo_setup(hu, ho, s);
+	spoor_stage *prov = NULL;
+	if (rc == 0 && ho->ninventories) {
+		spoor_diag d = SPOOR_DIAG_INIT;
+		spoor_stage *st = NULL;
+		rc = cli_inventory_load("hunt", ho->inventories, ho->ninventories, &hu->inv);
+		spoor_providers_options po = SPOOR_PROVIDERS_OPTIONS_INIT;
+		if (rc == 0 && (spoor_inventory_stage_new(&st, hu->inv, &d) < 0 || add_stage(hu, st) < 0 ||
+				(po.enricher = st, spoor_providers_stage_new(&prov, hu->inv, &po, &d) < 0))) {
+			fprintf(stderr, "spoor hunt: %s\n", d.msg[0] ? d.msg : "too many stages");
+			rc = EXIT_FAIL;
+		}
+	}
 	size_t enrichers = hu->nstages;
 	/* detectors */
 	if (rc == 0 && ho->nrules)
@@ -568,12 +597,17 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	if (rc == 0 && ho->nintel)
 		rc = intel_setup(hu, ctx, ho, s);
 	hu->rs = *rs;
+	if (rc == 0 && prov) {
+		rc = add_stage(hu, prov) < 0 ? EXIT_FAIL : 0;
+		prov = NULL;
+	}
+	spoor_stage_free(prov);
 	/* analytics: asked for, or the detector when no other is given */
 	if (rc == 0 && (ho->analytics || hu->nstages == enrichers))
 		rc = analytics_setup(hu, ctx, ho);
 	if (rc == 0 && !hu->nstages) {
-		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH or intel with "
-				"--intel PATH\n");
+		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules (--rules PATH), intel (--intel "
+				"PATH) or an inventory (--inventory FILE)\n");
 		rc = EXIT_USAGE;
 	}
 	return rc;
@@ -615,29 +649,24 @@ int cmd_hunt(int argc, char **argv)
 	ho.rules = calloc((size_t)argc, sizeof(char *));
 	ho.intel = calloc((size_t)argc, sizeof(char *));
 	ho.geo = calloc((size_t)argc, sizeof(char *));
+	ho.inventories = calloc((size_t)argc, sizeof(char *));
 	hunt *hu = calloc(1, sizeof(*hu));
-	if (!ho.rules || !ho.intel || !ho.geo || !hu) {
-		free(ho.rules);
-		free(ho.intel);
-		free(ho.geo);
+	if (!ho.rules || !ho.intel || !ho.geo || !ho.inventories || !hu) {
+		opts_free(&ho);
 		free(hu);
 		return EXIT_FAIL;
 	}
 	int rc = scan_cli_args(&s, "hunt", argc, argv, help, hunt_option, &ho);
 	if (rc >= 0) {
 		scan_cli_done(&s);
-		free(ho.rules);
-		free(ho.intel);
-		free(ho.geo);
+		opts_free(&ho);
 		free(hu);
 		return rc;
 	}
 	if (ho.an_defaults) {
 		rc = spoor_analytics_describe(stdout) < 0 ? EXIT_FAIL : EXIT_OK;
 		scan_cli_done(&s);
-		free(ho.rules);
-		free(ho.intel);
-		free(ho.geo);
+		opts_free(&ho);
 		free(hu);
 		return rc;
 	}
@@ -777,12 +806,11 @@ int cmd_hunt(int argc, char **argv)
 	rtable_free(&hu->counts);
 	spoor_ruleset_free(rs);
 	spoor_intel_free(hu->intel);
+	spoor_inventory_free(hu->inv);
 	spoor_scanner_free(sc);
 	spoor_ctx_free(ctx);
 	scan_cli_done(&s);
-	free(ho.rules);
-	free(ho.intel);
-	free(ho.geo);
+	opts_free(&ho);
 	free(hu);
 	return rc;
 }

@@ -21,6 +21,9 @@ static const command commands[] = {
     {"evidence", cmd_evidence, "keep records in a signed Merkle log; verify, prove, witness"},
     {"intel", cmd_intel, "load threat intel (MISP, STIX, ATT&CK, CSV): stats, show, match, export"},
     {"mailboxes", cmd_mailboxes, "per mailbox and agency: compromise evidence and mail taken"},
+    {"inventory", cmd_inventory, "check agency / IT service provider inventory files"},
+    {"providers", cmd_providers, "per provider: reach, accesses, out-of-scope, identities"},
+    {"trace", cmd_trace, "walk the provider graph from an account, address, host or key"},
 };
 
 static void usage(FILE *f)
