@@ -74,6 +74,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
 int cmd_hunt(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
 
 bool is_help(const char *a);
 

@@ -16,6 +16,7 @@ static const command commands[] = {
     {"formats", cmd_formats, "list the log formats spoor reads"},
     {"hunt", cmd_hunt, "run Sigma rules over logs; alerts as JSON lines"},
     {"rules", cmd_rules, "check, list and count Sigma rules"},
+    {"simulate", cmd_simulate, "write a simulated multi-agency campaign with ground truth"},
 };
 
 static void usage(FILE *f)
