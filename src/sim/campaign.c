@@ -300,8 +300,7 @@ static void plan_taidoor(sim_world *w)
 	int64_t D = w->o.days;
 	uint32_t targeted = 0;
 	uint32_t *order = xcalloc(w->o.mailboxes, sizeof(*order));
-	uint32_t *tries = xcalloc(w->o.mailboxes, sizeof(*tries));
-	if (!order || !tries)
+	if (!order)
 		goto out;
 	for (uint32_t a = 0; a < w->nag; a++) {
 		sim_agency *ag = &w->ag[a];
@@ -314,51 +313,52 @@ static void plan_taidoor(sim_world *w)
 		uint32_t nround = 0, succ_round = 2 + rng_below(r, 3);
 		uint32_t fallen = 0, want = 1 + rng_below(r, 2);
 		uint32_t first_victim = NONE;
-		for (int64_t day = ds; day < dend; day++) {
-			memset(tries, 0, w->o.mailboxes * sizeof(*tries));
-			double h = rng_unit(r) * 6.0;
-			for (int rd = 0; rd < 2; rd++, nround++) {
-				int64_t t = at(w, day, h + rd * (8.0 + rng_unit(r) * 6.0));
-				/* this round's list: a shuffled subset */
-				uint32_t n = w->o.mailboxes;
-				for (uint32_t i = 0; i < n; i++)
-					order[i] = i;
-				for (uint32_t i = n - 1; i > 0; i--) {
-					uint32_t j = rng_below(r, i + 1), x = order[i];
-					order[i] = order[j];
-					order[j] = x;
-				}
-				uint32_t k = MIN(SPRAY_TARGETS_MAX, (uint32_t)(n * (0.4 + 0.3 * rng_unit(r))));
-				for (uint32_t i = 0; i < k; i++) {
-					uint32_t u = order[i];
-					if (tries[u] >= 2 || ag->users[u].compromised)
-						continue;
-					tries[u]++;
-					uint32_t ip = T->ips[rng_below(r, T->nips)];
-					bool ok = nround >= succ_round && fallen < want && !ag->users[u].admin &&
-						  rng_chance(r, 0.15);
-					int kind = spray_kind(ag->kind);
-					int st = spray_stream(ag->kind);
-					if (ag->kind == MK_DOVECOT && rng_chance(r, 0.3))
-						kind = P_SPRAY_POSTFIX;
-					if (ok)
-						kind = ag->kind == MK_DOVECOT	  ? P_VALID_DOVECOT
-						       : ag->kind == MK_EXCHANGE ? P_VALID_OWA
-										 : P_VALID_ENTRA;
-					plant *p = add(w, t, stream_id(w, a, st), kind, ACT_TAIDOOR);
-					if (p) {
-						p->ag = a, p->user = u, p->ip = ip, p->key = rng_u64(r);
-						if (ok) {
-							fallen++;
-							/* mark now so later rounds skip it; truth is set when written */
-							ag->users[u].compromised = -1;
-							use_mailbox(w, a, u, first_victim, t, ip);
-							if (first_victim == NONE)
-								first_victim = u;
-						}
+		/* rounds 14 h apart, each account at most once a round: never more
+		 * than two tries of one account in any 24 hours */
+		int64_t t0r = at(w, ds, rng_unit(r) * 6.0);
+		uint32_t rounds = (uint32_t)((dend - ds) * 24 / 14);
+		if (succ_round >= rounds)
+			succ_round = rounds ? rounds - 1 : 0;
+		for (uint32_t rd = 0; rd < rounds; rd++, nround++) {
+			int64_t t = t0r + (int64_t)rd * 14 * HOUR_MS + (int64_t)(rng_unit(r) * HOUR_MS);
+			/* this round's list: a shuffled subset */
+			uint32_t n = w->o.mailboxes;
+			for (uint32_t i = 0; i < n; i++)
+				order[i] = i;
+			for (uint32_t i = n - 1; i > 0; i--) {
+				uint32_t j = rng_below(r, i + 1), x = order[i];
+				order[i] = order[j];
+				order[j] = x;
+			}
+			uint32_t k = MIN(SPRAY_TARGETS_MAX, (uint32_t)(n * (0.4 + 0.3 * rng_unit(r))));
+			for (uint32_t i = 0; i < k; i++) {
+				uint32_t u = order[i];
+				if (ag->users[u].compromised)
+					continue;
+				uint32_t ip = T->ips[rng_below(r, T->nips)];
+				bool ok = nround >= succ_round && fallen < want && !ag->users[u].admin &&
+					  (rng_chance(r, 0.15) || (rd + 1 == rounds && !fallen));
+				int kind = spray_kind(ag->kind);
+				int st = spray_stream(ag->kind);
+				if (ag->kind == MK_DOVECOT && rng_chance(r, 0.3))
+					kind = P_SPRAY_POSTFIX;
+				if (ok)
+					kind = ag->kind == MK_DOVECOT	  ? P_VALID_DOVECOT
+					       : ag->kind == MK_EXCHANGE ? P_VALID_OWA
+									 : P_VALID_ENTRA;
+				plant *p = add(w, t, stream_id(w, a, st), kind, ACT_TAIDOOR);
+				if (p) {
+					p->ag = a, p->user = u, p->ip = ip, p->key = rng_u64(r);
+					if (ok) {
+						fallen++;
+						/* mark now so later rounds skip it; truth is set when written */
+						ag->users[u].compromised = -1;
+						use_mailbox(w, a, u, first_victim, t, ip);
+						if (first_victim == NONE)
+							first_victim = u;
 					}
-					t += rng_range(r, 20, 150) * 1000;
 				}
+				t += rng_range(r, 20, 150) * 1000;
 			}
 		}
 	}
@@ -367,7 +367,6 @@ static void plan_taidoor(sim_world *w)
 			w->ag[a].users[u].compromised = 0;
 out:
 	free(order);
-	free(tries);
 	(void)targeted;
 }
 

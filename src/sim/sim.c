@@ -153,7 +153,7 @@ void truth_mark(sim_world *w, sim_stream *s, const plant *p, const char *account
 		o_json(f, account);
 		O_LIT(f, "\"");
 	}
-	if (p->ip && p->kind != P_GW_FORWARDED) {
+	if (p->ip && p->kind != P_GW_FORWARDED && p->kind != P_IMAP_DOWNLOAD) { /* only where the line has it */
 		ip_str(ip, p->ip);
 		o_fmt(f, ",\"ip\":\"%s\"", ip);
 	}
