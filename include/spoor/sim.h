@@ -5,6 +5,7 @@
 #define SPOOR_SIM_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "spoor/common.h"
 #include "spoor/error.h"
@@ -37,5 +38,9 @@ typedef struct spoor_sim_result {
 SPOOR_API void spoor_sim_options_init(spoor_sim_options *o);
 /* Write the scenario into o->out_dir.  0 or a negative SPOOR_E* code. */
 SPOOR_API int spoor_simulate(const spoor_sim_options *o, spoor_sim_result *res, spoor_diag *d);
+/* Score alerts (JSON lines with log.file.path, spoor.line, rule.name, as
+ * `spoor hunt` writes them; "-" = stdin) against truth.jsonl: recall per
+ * behaviour and precision per rule, as a text table on out. */
+SPOOR_API int spoor_sim_score(const char *truth_jsonl, const char *alerts, FILE *out, spoor_diag *d);
 
 #endif

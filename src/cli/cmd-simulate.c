@@ -15,7 +15,8 @@ static void help(FILE *f)
 {
 	fprintf(f,
 		"usage: spoor simulate --out DIR [--seed S] [--agencies N] [--mailboxes N] [--providers N]\n"
-		"                      [--days N] [--scale X] [--start YYYY-MM-DD] [-q]\n\n"
+		"                      [--days N] [--scale X] [--start YYYY-MM-DD] [-q]\n"
+		"       spoor simulate score --truth DIR/truth ALERTS\n\n"
 		"Write a realistic multi-agency scenario: logs in the formats spoor reads (Postfix/Dovecot\n"
 		"syslog, Exchange IIS W3C, M365 audit, Entra sign-ins, Windows Security/System/Sysmon/Defender\n"
 		"as evtx_dump JSON, jump-host auth.log, Zeek TSV), benign traffic with hard negatives, a\n"
@@ -55,9 +56,64 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void score_help(FILE *f)
+{
+	fprintf(f, "usage: spoor simulate score --truth DIR/truth ALERTS\n\n"
+		   "Score alerts (`spoor hunt` JSON lines; - = stdin) against a simulation's ground truth:\n"
+		   "an alert counts for a planted record when its log.file.path ends with the record's file\n"
+		   "and its spoor.line is the record's line.  Prints recall per behaviour (password-spray,\n"
+		   "mailbox-download, lateral-from-provider ...) and precision per rule.\n\n"
+		   "  --truth PATH     the truth folder (DIR/truth) or its truth.jsonl\n");
+}
+
+static int cmd_score(int argc, char **argv)
+{
+	const char *truth = NULL, *alerts = NULL;
+	for (int i = 1; i < argc; i++) {
+		bool missing = false;
+		const char *v;
+		if (is_help(argv[i])) {
+			score_help(stdout);
+			return EXIT_OK;
+		}
+		if ((v = cli_value("simulate score", argc, argv, &i, NULL, "--truth", &missing))) {
+			truth = v;
+		} else if (missing) {
+			return EXIT_USAGE;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "spoor simulate score: unknown option '%s' (see --help)\n", argv[i]);
+			return EXIT_USAGE;
+		} else if (!alerts) {
+			alerts = argv[i];
+		} else {
+			fprintf(stderr, "spoor simulate score: one alerts file only\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (!truth || !alerts) {
+		score_help(stderr);
+		return EXIT_USAGE;
+	}
+	char path[4096];
+	size_t n = strlen(truth);
+	if (n > 6 && !strcmp(truth + n - 6, ".jsonl"))
+		snprintf(path, sizeof(path), "%s", truth);
+	else
+		snprintf(path, sizeof(path), "%s/truth.jsonl", truth);
+	spoor_diag d = {0};
+	int rc = spoor_sim_score(path, alerts, stdout, &d);
+	if (rc) {
+		fprintf(stderr, "spoor simulate score: %s\n", d.msg);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 int cmd_simulate(int argc, char **argv)
 {
 	spoor_sim_options o;
+	if (argc > 1 && !strcmp(argv[1], "score"))
+		return cmd_score(argc - 1, argv + 1);
 	bool quiet = false;
 	spoor_sim_options_init(&o);
 	for (int i = 1; i < argc; i++) {
@@ -127,7 +183,9 @@ int cmd_simulate(int argc, char **argv)
 	spoor_diag d = {0};
 	spoor_sim_result r = {0};
 	double t = now();
+	clock_t c0 = clock();
 	int rc = spoor_simulate(&o, &r, &d);
+	double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
 	t = now() - t;
 	if (rc) {
 		fprintf(stderr, "spoor simulate: %s\n", d.msg);
@@ -136,8 +194,8 @@ int cmd_simulate(int argc, char **argv)
 	if (!quiet)
 		fprintf(stderr,
 			"spoor simulate: %" PRIu64 " files, %" PRIu64 " records, %.1f MB, %" PRIu64
-			" planted records; %.2f s, %.1f MB/s -> %s\n",
+			" planted records; %.2f s (%.1f MB/s), cpu %.2f s (%.1f MB/s) -> %s\n",
 			r.files, r.records, (double)r.bytes / 1e6, r.planted, t, t > 0 ? (double)r.bytes / 1e6 / t : 0.0,
-			o.out_dir);
+			cpu, cpu > 0 ? (double)r.bytes / 1e6 / cpu : 0.0, o.out_dir);
 	return EXIT_OK;
 }

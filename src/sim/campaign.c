@@ -304,8 +304,8 @@ static void plan_taidoor(sim_world *w)
 		goto out;
 	for (uint32_t a = 0; a < w->nag; a++) {
 		sim_agency *ag = &w->ag[a];
-		/* most agencies are sprayed; one in four is spared (not the first two) */
-		if (a >= 2 && rng_chance(r, 0.25))
+		/* most agencies are sprayed; beyond the first four, one in four is spared */
+		if (a >= 4 && rng_chance(r, 0.25))
 			continue;
 		targeted++;
 		int64_t ds = rng_below(r, (uint32_t)MAX(1, D / 3));
