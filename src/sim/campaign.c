@@ -269,8 +269,9 @@ static void use_mailbox(sim_world *w, uint32_t a, uint32_t u, uint32_t other, in
 			p->ag = a, p->user = u, p->ip = ip;
 		if ((p = add(w, ts + rng_range(r, 2, 20) * MIN_MS, stream_id(w, a, S_UAL), P_UAL_FORWARD, ACT_TAIDOOR)))
 			p->ag = a, p->user = u, p->ip = ip, p->key = rng_u64(r);
-		if (other != NONE &&
-		    (p = add(w, ts + rng_range(r, 21, 40) * MIN_MS, stream_id(w, a, S_UAL), P_UAL_DELEGATE, ACT_TAIDOOR)))
+		if (other == NONE) /* no second account yet: a colleague's, to read along */
+			other = (u + 1 + rng_below(r, ag->nusers - 1)) % ag->nusers;
+		if ((p = add(w, ts + rng_range(r, 21, 40) * MIN_MS, stream_id(w, a, S_UAL), P_UAL_DELEGATE, ACT_TAIDOOR)))
 			p->ag = a, p->user = u, p->host = other, p->ip = ip;
 		for (uint32_t s = 0; s < sessions; s++) {
 			int64_t tm = ts + rng_range(r, 1, 3) * HOUR_MS + (int64_t)s * rng_range(r, 6, 30) * HOUR_MS;
