@@ -188,6 +188,17 @@ static void plan_blacktech(sim_world *w)
 				p->ag = a, p->host = host, p->ip = ip, p->n1 = c2;
 				p->n2 = rng_size(r, 900);
 				p->key = rng_u64(r);
+				/* the same connection in conn.log (same uid) */
+				plant c = *p;
+				plant *q = add(w, tb, stream_id(w, a, S_CONN), P_C2_CONN, ACT_BLACKTECH);
+				if (q) {
+					uint32_t seq = q->seq;
+					*q = c;
+					q->seq = seq;
+					q->stream = stream_id(w, a, S_CONN);
+					q->kind = P_C2_CONN;
+					q->n1 = kind == P_C2_HTTP ? 80 : 443;
+				}
 			}
 			tb += (int64_t)((double)gap * (0.6 + 0.8 * rng_unit(r)));
 			if (n % 200 == 199)

@@ -158,6 +158,11 @@ static void conn_plant(sim_world *w, sim_stream *s, const plant *p)
 		truth_mark(w, s, p, w->pv[p->pv].svc, c);
 		conn(w, s, p->t, p->key, p->ip, a->hosts[p->host].ip, 3389, "ssl", 1800 + (double)(p->key % 5000), p->n1,
 		     p->n2, "SF", "ShADadfFr");
+	} else if (p->kind == P_C2_CONN) {
+		snprintf(c, sizeof(c), "%s\t%u\ttcp\t%s", ip, (unsigned)p->n1, p->n1 == 80 ? "http" : "ssl");
+		truth_mark(w, s, p, NULL, c);
+		conn(w, s, p->t, p->key, a->hosts[p->host].ip, p->ip, (unsigned)p->n1, p->n1 == 80 ? "http" : "ssl",
+		     0.4 + (double)(p->key % 1000) / 1000.0, 300 + p->n2 % 1200, p->n2, "SF", "ShADadfF");
 	} else if (p->kind == P_EXFIL_CONN) {
 		snprintf(c, sizeof(c), "%s\t443\ttcp\tssl", ip);
 		plant q = *p;
