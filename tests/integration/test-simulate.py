@@ -134,6 +134,38 @@ def geo_covers(root):
     check(not missing, f"public addresses missing from geoip.csv: {missing[:10]}")
 
 
+def fail2ban(root):
+    """fail2ban's own filters read the simulated syslog as real Postfix,
+    Dovecot and sshd lines: every failure line matches, nothing else."""
+    exe = shutil.which("fail2ban-regex")
+    if not exe:
+        print("note: fail2ban-regex not installed (Debian package fail2ban); its check is skipped")
+        return
+
+    def matched(path, flt):
+        r = subprocess.run([exe, path, flt], capture_output=True, text=True)
+        m = re.search(r"Lines: \d+ lines, \d+ ignored, (\d+) matched", r.stdout)
+        check(m is not None, f"fail2ban-regex {flt} on {path}: {r.stdout[-300:]} {r.stderr[-300:]}")
+        return int(m.group(1)) if m else -1
+
+    n = 0
+    for d, _, fs in os.walk(os.path.join(root, "logs")):
+        for f in fs:
+            p = os.path.join(d, f)
+            text = open(p, errors="replace").read()
+            if f == "maillog":
+                want = text.count("(auth failed,")
+                check(want > 0 and matched(p, "dovecot") == want, f"fail2ban dovecot on {p}: want {want}")
+                want = text.count("SASL LOGIN authentication failed")
+                check(want > 0 and matched(p, "postfix[mode=auth]") == want, f"fail2ban postfix on {p}: want {want}")
+                n += 2
+            elif f == "auth.log":
+                want = text.count("Failed password") + text.count(": Invalid user ")
+                check(want > 0 and matched(p, "sshd") == want, f"fail2ban sshd on {p}: want {want}")
+                n += 1
+    print(f"fail2ban-regex: {n} file/filter pairs match exactly the failure lines")
+
+
 def main():
     if not BIN:
         print("SPOOR_BIN not set")
@@ -158,6 +190,7 @@ def main():
         sim(d, 99, "--agencies", "7", "--days", "9")
         truth = truth_consistent(d, 99)
         geo_covers(a)
+        fail2ban(a)
         # spoor's own rules fire on the planted Windows events
         r = subprocess.run([BIN, "hunt", "--no-progress", "-q", "--rules", os.path.join(SRC, "rules"),
                             os.path.join(d, "logs")], capture_output=True, text=True)
