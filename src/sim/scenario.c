@@ -170,6 +170,21 @@ bool in_window(const sim_provider *p, int64_t ms)
 	return (p->win_days >> c.wday & 1) && c.h >= p->win_start && c.h < p->win_end;
 }
 
+/* Insert name into an open-addressing set of hashes (n slots, at most a
+ * quarter used); false if it was there already. */
+static bool name_unique(uint64_t *set, size_t n, const char *name)
+{
+	uint64_t h = hash_bytes(name, strlen(name), 0x5eed) | 1;
+	for (size_t i = h % n;; i = (i + 1) % n) {
+		if (set[i] == h)
+			return false;
+		if (!set[i]) {
+			set[i] = h;
+			return true;
+		}
+	}
+}
+
 static void fingerprint(rng *r, char *out)
 {
 	memcpy(out, "SHA256:", 7);
@@ -229,20 +244,21 @@ int scenario_build(sim_world *w, spoor_diag *d)
 		}
 		a->nusers = o->mailboxes;
 		a->users = xcalloc(a->nusers, sizeof(*a->users));
-		if (!a->users)
+		size_t nseen = 4 * (size_t)a->nusers;
+		uint64_t *seen = xcalloc(nseen, sizeof(*seen));
+		if (!a->users || !seen) {
+			free(seen);
 			return diag_set(d, SPOOR_ENOMEM, "simulate: out of memory");
+		}
 		for (uint32_t u = 0; u < a->nusers; u++) {
 			sim_user *x = &a->users[u];
 			uint32_t fi = rng_below(r, (uint32_t)sim_nfirst), la = rng_below(r, (uint32_t)sim_nlast);
 			uint32_t fi2 = rng_below(r, (uint32_t)sim_nfirst);
 			/* unique: chen.weiming, then a number */
 			snprintf(x->name, sizeof(x->name), "%s.%s%s", sim_last[la], sim_first[fi], sim_first[fi2]);
-			for (uint32_t v = 0; v < u; v++) {
-				if (!strcmp(a->users[v].name, x->name)) {
-					snprintf(x->name, sizeof(x->name), "%s.%s%s%u", sim_last[la], sim_first[fi],
-						 sim_first[fi2], u);
-					break;
-				}
+			if (!name_unique(seen, nseen, x->name)) {
+				snprintf(x->name, sizeof(x->name), "%s.%s%s%u", sim_last[la], sim_first[fi], sim_first[fi2], u);
+				name_unique(seen, nseen, x->name); /* the number makes it unique */
 			}
 			snprintf(x->display, sizeof(x->display), "%c%s %c%s%s", sim_last[la][0] - 32, sim_last[la] + 1,
 				 sim_first[fi][0] - 32, sim_first[fi] + 1, sim_first[fi2]);
@@ -255,6 +271,7 @@ int scenario_build(sim_world *w, spoor_diag *d)
 			x->vpn = rng_chance(r, 0.06);
 			snprintf(x->sid_tail, sizeof(x->sid_tail), "%u", 1100 + u);
 		}
+		free(seen);
 	}
 	for (uint32_t i = 0; i < w->npv; i++) {
 		sim_provider *p = &w->pv[i];
