@@ -1,11 +1,13 @@
 #!/bin/sh
 # Install the Debian 12 packages spoor needs to build, test and benchmark.
 # Idempotent: installs only what is missing, and says what it installs.
+# fail2ban: only its fail2ban-regex is used, by the simulate test (its filters
+# check the simulated Postfix/Dovecot/sshd lines).
 set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 libvectorscan-dev libpcre2-dev libyaml-dev zlib1g-dev libzstd-dev libssl-dev
 libsqlite3-dev libmaxminddb-dev libcmocka-dev libcjson-dev
-jq ripgrep unzip gzip zstd python3 binutils libevtx-utils time
+jq ripgrep unzip gzip zstd python3 binutils libevtx-utils time fail2ban
 chromium nodejs libmaxmind-db-writer-perl"
 missing=""
 for p in $PKGS; do

@@ -15,6 +15,7 @@
 #include "spoor/rules.h"
 #include "spoor/output.h"
 #include "spoor/scan.h"
+#include "spoor/sim.h"
 #include "spoor/version.h"
 
 #endif

@@ -87,6 +87,7 @@ int cmd_trace(int argc, char **argv);
 int cli_inventory_load(const char *cmd, char **files, int n, spoor_inventory **out);
 /* providers / trace: load, scan, report (entity NULL) or trace. */
 int cli_providers_run(const char *cmd, int argc, char **argv, void (*help)(FILE *), const char *entity);
+int cmd_simulate(int argc, char **argv);
 
 bool is_help(const char *a);
 

@@ -24,6 +24,7 @@ static const command commands[] = {
     {"inventory", cmd_inventory, "check agency / IT service provider inventory files"},
     {"providers", cmd_providers, "per provider: reach, accesses, out-of-scope, identities"},
     {"trace", cmd_trace, "walk the provider graph from an account, address, host or key"},
+    {"simulate", cmd_simulate, "write a simulated multi-agency campaign with ground truth"},
 };
 
 static void usage(FILE *f)
