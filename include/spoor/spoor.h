@@ -16,6 +16,7 @@
 #include "spoor/output.h"
 #include "spoor/scan.h"
 #include "spoor/sim.h"
+#include "spoor/sim.h"
 #include "spoor/version.h"
 
 #endif
