@@ -30,12 +30,12 @@ typedef struct spoor_evidence_options {
 	uint64_t checkpoint_records;
 	/* ... or when this many seconds passed since the last one (0 = never) */
 	double checkpoint_seconds;
-	int zstd_level; /* bundle compression level (1..19) */
+	int zstd_level; /* bundle compression level (1..19; default 1: appends are CPU-bound) */
 	/* ingest time to record (UTC ns); 0 = the clock at each append */
 	int64_t ingest_ns;
 } spoor_evidence_options;
 
-#define SPOOR_EVIDENCE_OPTIONS_INIT {SPOOR_EVIDENCE_OPTIONS_VERSION, 100000, 10.0, 3, 0}
+#define SPOOR_EVIDENCE_OPTIONS_INIT {SPOOR_EVIDENCE_OPTIONS_VERSION, 100000, 10.0, 1, 0}
 
 /* Create a store in dir (created if missing, must be empty): a new Ed25519
  * key named key_name (NULL: "spoor/<hostname>"), the origin line equal to

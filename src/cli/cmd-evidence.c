@@ -50,7 +50,7 @@ static void help_add(FILE *f)
 		"Evidence options:\n"
 		"      --checkpoint-records N   checkpoint after N new records (default 100000, 0 = off)\n"
 		"      --checkpoint-seconds S   checkpoint after S seconds (default 10, 0 = off)\n"
-		"      --zstd-level L           bundle compression level 1..19 (default 3)\n\n%s",
+		"      --zstd-level L           bundle compression level 1..19 (default 1)\n\n%s",
 		scan_cli_help);
 }
 
