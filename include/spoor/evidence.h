@@ -159,4 +159,25 @@ SPOOR_API int spoor_evidence_cosign(const char *dir, uint64_t size, const char *
 SPOOR_API int spoor_evidence_stage_new(spoor_stage **out, const char *dir, const spoor_evidence_options *opts,
 				       spoor_diag *diag);
 
+/* Covered-track detection for `spoor hunt` (ATT&CK T1070 / T1562): logs
+ * cleared, audit policy changes, the event log or Sysmon stopped or
+ * reconfigured, EventRecordID gaps in a live log, time going backwards. */
+#define SPOOR_TRACKS_OPTIONS_VERSION 1
+typedef struct spoor_tracks_options {
+	unsigned version;
+	/* a stream (file, host, channel) counts as a live log, where a gap in
+	 * EventRecordID means deleted records, once it has this many
+	 * transitions and this share of them are +1 steps */
+	uint64_t gap_min_transitions;
+	double gap_min_density;
+	/* event time going back by more than this (seconds) while record ids
+	 * go forward */
+	double time_back_seconds;
+	size_t max_streams; /* (file, host, channel) streams tracked */
+} spoor_tracks_options;
+
+#define SPOOR_TRACKS_OPTIONS_INIT {SPOOR_TRACKS_OPTIONS_VERSION, 200, 0.99, 300.0, 100000}
+
+SPOOR_API int spoor_tracks_stage_new(spoor_stage **out, const spoor_tracks_options *opts, spoor_diag *diag);
+
 #endif

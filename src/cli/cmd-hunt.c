@@ -33,7 +33,9 @@ static void help(FILE *f)
 		"      --evidence DIR    append every record to the evidence store DIR (spoor evidence\n"
 		"                        init); alerts carry spoor.evidence.leaf\n"
 		"      --evidence-checkpoint-records N / --evidence-checkpoint-seconds S\n"
-		"                        checkpoint intervals (default 100000 records, 10 s)\n\n%s",
+		"                        checkpoint intervals (default 100000 records, 10 s)\n"
+		"      --covered-tracks  detect covered tracks: logs cleared, audit policy changed,\n"
+		"                        logging stopped, EventRecordID gaps, time going back\n\n%s",
 		scan_cli_help);
 }
 
@@ -216,6 +218,7 @@ typedef struct hunt_opts {
 	int nrules;
 	const char *evidence;
 	spoor_evidence_options evo;
+	bool tracks;
 } hunt_opts;
 
 static int hunt_option(void *u, int argc, char **argv, int *i)
@@ -253,6 +256,8 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 			fprintf(stderr, "spoor hunt: --evidence-checkpoint-seconds: not a number\n");
 			return -1;
 		}
+	} else if (!missing && !strcmp(argv[*i], "--covered-tracks")) {
+		o->tracks = true;
 	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
 		o->h->show = true;
 	} else {
@@ -375,8 +380,16 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	/* detectors */
 	if (rc == 0 && ho->nrules)
 		rc = sigma_setup(hu, ctx, ho, s, rs);
+	if (rc == 0 && ho->tracks) {
+		spoor_stage *st = NULL;
+		spoor_diag d = SPOOR_DIAG_INIT;
+		if (spoor_tracks_stage_new(&st, NULL, &d) < 0 || add_stage(hu, st) < 0) {
+			fprintf(stderr, "spoor hunt: --covered-tracks: %s\n", d.msg[0] ? d.msg : "too many stages");
+			rc = EXIT_FAIL;
+		}
+	}
 	if (rc == 0 && !hu->nstages) {
-		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH\n");
+		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH (or --evidence DIR, --covered-tracks)\n");
 		rc = EXIT_USAGE;
 	}
 	return rc;
