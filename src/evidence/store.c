@@ -343,7 +343,7 @@ int spoor_evidence_checkpoint(spoor_evidence *e, spoor_diag *diag)
 	}
 	close(dfd);
 	uint8_t root[32];
-	tlog_frontier_root(&e->ts.fr, root);
+	tile_stack_root(&e->ts, root);
 	if ((rc = sign_and_store(e, root, diag)) < 0)
 		return rc;
 	/* superseded partial files go (a crash here leaves harmless extras) */
@@ -514,28 +514,9 @@ static int recover(spoor_evidence *e, spoor_diag *diag)
 		if (rc < 0)
 			goto out;
 	}
-	/* the frontier from stored hashes: one perfect subtree per set bit */
-	tile_reader *tr = xmalloc(sizeof(*tr));
-	if (!tr) {
-		rc = diag_set(diag, SPOOR_ENOMEM, "out of memory");
-		goto out;
-	}
-	tile_reader_init(tr, e->dir, s, diag);
-	tlog_frontier_init(&e->ts.fr);
-	uint64_t start = 0;
-	for (int bit = 63; bit >= 0 && rc == 0; bit--) {
-		if (!(s >> bit & 1))
-			continue;
-		rc = tile_reader_hash(tr, (unsigned)bit, start >> bit, e->ts.fr.h[e->ts.fr.n]);
-		e->ts.fr.n++;
-		start += 1ull << bit;
-	}
-	free(tr);
-	e->ts.fr.size = s;
-	if (rc < 0)
-		goto out;
+	/* the root from the partial tiles just read */
 	uint8_t root[32];
-	tlog_frontier_root(&e->ts.fr, root);
+	tile_stack_root(&e->ts, root);
 	if (memcmp(root, c.root, 32) != 0) {
 		rc = diag_set(diag, SPOOR_ECORRUPT,
 			      "the stored tiles do not match the checkpoint (size %" PRIu64

@@ -441,7 +441,7 @@ static void check_roots(vctx *v, size_t *next)
 	while (*next < v->nck && v->ck[*next].size == v->ts->size) {
 		ckref *c = &v->ck[*next];
 		uint8_t root[32];
-		tlog_frontier_root(&v->ts->fr, root);
+		tile_stack_root(v->ts, root);
 		if (memcmp(root, c->root, 32) != 0)
 			v->root_mismatch = true;
 		if (memcmp(root, c->root, 32) != 0 && v->leaf_problems == 0)
