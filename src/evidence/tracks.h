@@ -6,7 +6,8 @@
  *   tracks-audit.c    audit policy changed (4719), auditing removed
  *   tracks-service.c  EventLog / Sysmon stopped, shut down or reconfigured
  *   tracks-gap.c      EventRecordID gaps and reversals in a live log
- *   tracks-time.c     event time going backwards while record ids go forwards */
+ *   tracks-time.c     event time going backwards while record ids go forwards
+ *   tracks-rotate.c   files truncated or replaced between two runs (evidence stage) */
 #ifndef SPOOR_TRACKS_H
 #define SPOOR_TRACKS_H
 
@@ -47,5 +48,12 @@ int track_gap_new(track_gap **out);
 int track_gap_event(track_gap *g, tracks *t, spoor_event *ev);
 int track_gap_finish(track_gap *g, tracks *t);
 void track_gap_free(track_gap *g);
+
+/* tracks-rotate: state in the evidence store, driven by the evidence stage */
+typedef struct track_rotate track_rotate;
+int track_rotate_open(track_rotate **out, const char *dir, spoor_diag *diag);
+int track_rotate_event(track_rotate *r, spoor_event *ev);
+int track_rotate_finish(track_rotate *r, spoor_finding_fn fn, void *payload, spoor_diag *diag);
+void track_rotate_free(track_rotate *r);
 
 #endif

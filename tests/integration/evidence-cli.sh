@@ -97,4 +97,25 @@ cp "$T/st/history/$old" "$T/st/checkpoint"
 expect_problem "rollback" "rollback: checkpoint rolled back: the latest checkpoint has size"
 restore
 "$SPOOR" evidence verify "$T/st" --key "$T/st/vkey" >/dev/null 2>&1 || fail "restored store verifies"
+# between two hunts over the same store: truncated, replaced, rotated
+mkdir "$T/logs"
+gen() { awk -v s="$1" -v n="$2" 'BEGIN { for (i = s; i < s + n; i++) printf "Nov 29 13:%02d:%02d h2 sshd[%d]: Accepted password for u%d from 203.0.113.%d port %d ssh2\n", int(i/60)%60, i%60, 100+i, i%9, i%250, 4000+i }'; }
+gen 0 100 >"$T/logs/auth.log"
+"$SPOOR" evidence init "$T/st2" >/dev/null 2>&1
+hunt2() { "$SPOOR" hunt -q --no-progress --evidence "$T/st2" "$T/logs" 2>/dev/null; }
+[ -z "$(hunt2)" ] || fail "first run: no alert expected"
+head -n 60 "$T/logs/auth.log" >"$T/x" && mv "$T/x" "$T/logs/auth.log"
+hunt2 | grep -q '"rule.id":"spoor-tracks-log-truncated"' || fail "truncation between runs not detected"
+ok
+gen 1000 80 >"$T/logs/auth.log"
+hunt2 | grep -q '"rule.id":"spoor-tracks-log-replaced"' || fail "replacement between runs not detected"
+ok
+mv "$T/logs/auth.log" "$T/logs/auth.log.1"
+gen 2000 50 >"$T/logs/auth.log"
+out=$(hunt2)
+[ -z "$out" ] || fail "a proper rotation raised: $out"
+gen 2050 30 >>"$T/logs/auth.log"
+[ -z "$(hunt2)" ] || fail "an appended file raised an alert"
+ok
+"$SPOOR" evidence verify "$T/st2" >/dev/null 2>&1 || fail "st2 verifies"
 echo "evidence-cli: $n checks passed (store of $size leaves)"
