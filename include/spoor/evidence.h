@@ -30,12 +30,12 @@ typedef struct spoor_evidence_options {
 	uint64_t checkpoint_records;
 	/* ... or when this many seconds passed since the last one (0 = never) */
 	double checkpoint_seconds;
-	int zstd_level; /* bundle compression level (1..19) */
+	int zstd_level; /* bundle compression level (1..19; default 1: appends are CPU-bound) */
 	/* ingest time to record (UTC ns); 0 = the clock at each append */
 	int64_t ingest_ns;
 } spoor_evidence_options;
 
-#define SPOOR_EVIDENCE_OPTIONS_INIT {SPOOR_EVIDENCE_OPTIONS_VERSION, 100000, 10.0, 3, 0}
+#define SPOOR_EVIDENCE_OPTIONS_INIT {SPOOR_EVIDENCE_OPTIONS_VERSION, 100000, 10.0, 1, 0}
 
 /* Create a store in dir (created if missing, must be empty): a new Ed25519
  * key named key_name (NULL: "spoor/<hostname>"), the origin line equal to
@@ -158,5 +158,26 @@ SPOOR_API int spoor_evidence_cosign(const char *dir, uint64_t size, const char *
  * opts and at the end of the run. */
 SPOOR_API int spoor_evidence_stage_new(spoor_stage **out, const char *dir, const spoor_evidence_options *opts,
 				       spoor_diag *diag);
+
+/* Covered-track detection for `spoor hunt` (ATT&CK T1070 / T1562): logs
+ * cleared, audit policy changes, the event log or Sysmon stopped or
+ * reconfigured, EventRecordID gaps in a live log, time going backwards. */
+#define SPOOR_TRACKS_OPTIONS_VERSION 1
+typedef struct spoor_tracks_options {
+	unsigned version;
+	/* a stream (file, host, channel) counts as a live log, where a gap in
+	 * EventRecordID means deleted records, once it has this many
+	 * transitions and this share of them are +1 steps */
+	uint64_t gap_min_transitions;
+	double gap_min_density;
+	/* event time going back by more than this (seconds) while record ids
+	 * go forward */
+	double time_back_seconds;
+	size_t max_streams; /* (file, host, channel) streams tracked */
+} spoor_tracks_options;
+
+#define SPOOR_TRACKS_OPTIONS_INIT {SPOOR_TRACKS_OPTIONS_VERSION, 200, 0.99, 300.0, 100000}
+
+SPOOR_API int spoor_tracks_stage_new(spoor_stage **out, const spoor_tracks_options *opts, spoor_diag *diag);
 
 #endif

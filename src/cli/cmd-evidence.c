@@ -50,7 +50,7 @@ static void help_add(FILE *f)
 		"Evidence options:\n"
 		"      --checkpoint-records N   checkpoint after N new records (default 100000, 0 = off)\n"
 		"      --checkpoint-seconds S   checkpoint after S seconds (default 10, 0 = off)\n"
-		"      --zstd-level L           bundle compression level 1..19 (default 3)\n\n%s",
+		"      --zstd-level L           bundle compression level 1..19 (default 1)\n\n%s",
 		scan_cli_help);
 }
 
@@ -421,7 +421,7 @@ static int ev_prove(int argc, char **argv)
 
 static int ev_check_proof(int argc, char **argv)
 {
-	const char *file = NULL;
+	const char *file = NULL, *leaf_file = NULL;
 	char *key = NULL;
 	strv wit = {{0}, 0};
 	uint64_t quorum = 0;
@@ -431,9 +431,10 @@ static int ev_check_proof(int argc, char **argv)
 		bool missing = false;
 		const char *v;
 		if (is_help(argv[i])) {
-			printf("usage: spoor evidence check-proof --key VKEY [--witness VKEY]... [--quorum N] FILE\n\n"
+			printf("usage: spoor evidence check-proof --key VKEY [--witness VKEY]... [--quorum N] [--leaf FILE] FILE\n\n"
 			       "Verify a C2SP tlog-proof with only public keys: the log's signature, the witness\n"
-			       "quorum, and the inclusion of the leaf (its extra line) in the checkpoint.\n");
+			       "quorum, and the inclusion of the leaf in the checkpoint.  The leaf is the proof's\n"
+			       "extra line (spoor writes the leaf entry there), or the bytes of --leaf FILE.\n");
 			free(key);
 			free_keys(&wit);
 			return EXIT_OK;
@@ -447,6 +448,8 @@ static int ev_check_proof(int argc, char **argv)
 			if (!parse_u64(v, &quorum))
 				rc = usage_err("check-proof", "--quorum: not a number");
 			qset = true;
+		} else if (!missing && (v = cli_value("evidence check-proof", argc, argv, &i, NULL, "--leaf", &missing))) {
+			leaf_file = v;
 		} else if (missing) {
 			rc = EXIT_USAGE;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
@@ -472,9 +475,20 @@ static int ev_check_proof(int argc, char **argv)
 		free_keys(&wit);
 		return EXIT_FAIL;
 	}
+	size_t ln = 0;
+	char *leaf = leaf_file ? read_all(leaf_file, &ln) : NULL;
+	if (leaf_file && !leaf) {
+		fprintf(stderr, "spoor evidence check-proof: %s: %s\n", leaf_file, strerror(errno));
+		free(p);
+		free(key);
+		free_keys(&wit);
+		return EXIT_FAIL;
+	}
 	spoor_diag d = SPOOR_DIAG_INIT;
 	uint64_t idx = 0;
-	if (spoor_evidence_check_proof(p, n, key, wit.v, wit.n, quorum, NULL, 0, &idx, &d) < 0) {
+	int cr = spoor_evidence_check_proof(p, n, key, wit.v, wit.n, quorum, leaf, ln, &idx, &d);
+	free(leaf);
+	if (cr < 0) {
 		fprintf(stderr, "spoor evidence check-proof: %s\n", d.msg);
 		rc = EXIT_FAIL;
 	} else {

@@ -57,6 +57,8 @@ static void help(FILE *f)
 		"                        init); alerts carry spoor.evidence.leaf\n"
 		"      --evidence-checkpoint-records N / --evidence-checkpoint-seconds S\n"
 		"                        checkpoint intervals (default 100000 records, 10 s)\n"
+		"      --covered-tracks  detect covered tracks: logs cleared, audit policy changed,\n"
+		"                        logging stopped, EventRecordID gaps, time going back\n"
 		"  -o, --output FILE     write alerts to FILE instead of standard output\n"
 		"      --csv FILE        also write a CSV timeline (Timestamp, Computer, Channel,\n"
 		"                        EventID, Level, RuleTitle, RuleID, Details)\n"
@@ -256,6 +258,7 @@ typedef struct hunt_opts {
 	bool an_defaults;
 	char **inventories;
 	int ninventories;
+	bool tracks;
 } hunt_opts;
 
 static void opts_free(hunt_opts *o)
@@ -350,6 +353,8 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 		o->analytics = true;
 	} else if (!missing && !strcmp(argv[*i], "--analytics-defaults")) {
 		o->an_defaults = true;
+	} else if (!missing && !strcmp(argv[*i], "--covered-tracks")) {
+		o->tracks = true;
 	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
 		o->h->show = true;
 	} else {
@@ -602,12 +607,21 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 		prov = NULL;
 	}
 	spoor_stage_free(prov);
+	if (rc == 0 && ho->tracks) {
+		spoor_stage *st = NULL;
+		spoor_diag d = SPOOR_DIAG_INIT;
+		if (spoor_tracks_stage_new(&st, NULL, &d) < 0 || add_stage(hu, st) < 0) {
+			fprintf(stderr, "spoor hunt: --covered-tracks: %s\n", d.msg[0] ? d.msg : "too many stages");
+			rc = EXIT_FAIL;
+		}
+	}
 	/* analytics: asked for, or the detector when no other is given */
 	if (rc == 0 && (ho->analytics || hu->nstages == enrichers))
 		rc = analytics_setup(hu, ctx, ho);
 	if (rc == 0 && !hu->nstages) {
 		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules (--rules PATH), intel (--intel "
-				"PATH) or an inventory (--inventory FILE)\n");
+				"PATH) an inventory (--inventory FILE) or\n"
+				"--covered-tracks\n");
 		rc = EXIT_USAGE;
 	}
 	return rc;

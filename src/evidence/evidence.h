@@ -193,19 +193,20 @@ int leaf_encode(buf *out, const leaf_entry *e);
 int leaf_decode(leaf_entry *e, const uint8_t *p, size_t n);
 
 /* Hashes per level while building (appender) or recomputing (verifier):
- * the partial tile of every level, the frontier for the root, and a
+ * the partial tile of every level (enough for the root), and a
  * callback for each tile that becomes full. */
 #define TILE_LEVELS 8 /* 256^8 = 2^64 leaves */
 typedef struct tile_stack {
 	uint64_t size;
 	uint64_t cnt[TILE_LEVELS]; /* hashes at each level */
-	tlog_frontier fr;
 	uint8_t h[TILE_LEVELS][TILE_WIDTH][32];
 	int (*on_full)(void *u, int level, uint64_t index, const uint8_t (*h)[32]);
 	void *u;
 } tile_stack;
 void tile_stack_init(tile_stack *t);
 int tile_stack_add(tile_stack *t, const uint8_t leaf[32]);
+/* RFC 6962 root of the t->size leaves added so far (from the partial tiles) */
+void tile_stack_root(const tile_stack *t, uint8_t out[32]);
 /* hash of 2^k consecutive hashes as a perfect tree */
 void tile_perfect_root(const uint8_t (*h)[32], size_t n, uint8_t out[32]);
 

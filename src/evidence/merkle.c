@@ -19,11 +19,13 @@ void tlog_leaf_hash(const void *p, size_t n, uint8_t out[32])
 
 void tlog_node_hash(const uint8_t l[32], const uint8_t r[32], uint8_t out[32])
 {
-	uint8_t b[65];
-	b[0] = 1;
-	memcpy(b + 1, l, 32);
-	memcpy(b + 33, r, 32);
-	SHA256(b, sizeof(b), out);
+	SHA256_CTX c;
+	static const uint8_t one = 1;
+	SHA256_Init(&c);
+	SHA256_Update(&c, &one, 1);
+	SHA256_Update(&c, l, 32);
+	SHA256_Update(&c, r, 32);
+	SHA256_Final(out, &c);
 }
 
 void tlog_empty_root(uint8_t out[32])

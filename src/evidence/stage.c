@@ -8,10 +8,12 @@
 #include "detect/stage.h"
 #include "event/event-int.h"
 #include "evidence/evidence.h"
+#include "evidence/tracks.h"
 
 typedef struct ev_stage {
 	spoor_stage base;
 	spoor_evidence *e;
+	track_rotate *rot;
 	uint64_t first, records;
 	char summary[160];
 } ev_stage;
@@ -27,6 +29,8 @@ static int es_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 	if (rc < 0)
 		return rc;
 	s->records++;
+	if ((rc = track_rotate_event(s->rot, ev)) < 0)
+		return rc;
 	char num[24];
 	int n = snprintf(num, sizeof(num), "%" PRIu64, leaf);
 	return event_set_copy(ev, F_SPOOR_EVIDENCE_LEAF, SPOOR_VT_NUM, sv_make(num, (size_t)n), SPOOR_FF_ECS);
@@ -34,10 +38,11 @@ static int es_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 
 static int es_finish(spoor_stage *st, spoor_finding_fn fn, void *payload, spoor_diag *diag)
 {
-	(void)fn;
-	(void)payload;
 	ev_stage *s = (ev_stage *)st;
-	return spoor_evidence_checkpoint(s->e, diag);
+	int rc = spoor_evidence_checkpoint(s->e, diag);
+	if (rc == 0)
+		rc = track_rotate_finish(s->rot, fn, payload, diag);
+	return rc;
 }
 
 static const char *es_summary(spoor_stage *st)
@@ -54,6 +59,7 @@ static void es_free(spoor_stage *st)
 	ev_stage *s = (ev_stage *)st;
 	spoor_diag d = SPOOR_DIAG_INIT;
 	spoor_evidence_close(s->e, &d);
+	track_rotate_free(s->rot);
 	free(s);
 }
 
@@ -72,6 +78,11 @@ int spoor_evidence_stage_new(spoor_stage **out, const char *dir, const spoor_evi
 		return rc;
 	}
 	s->base.ops = &es_ops;
+	if ((rc = track_rotate_open(&s->rot, dir, diag)) < 0) {
+		spoor_evidence_close(s->e, NULL);
+		free(s);
+		return rc;
+	}
 	s->first = spoor_evidence_size(s->e);
 	*out = &s->base;
 	return 0;

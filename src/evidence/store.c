@@ -150,6 +150,36 @@ int ev_write_file(const char *dir, const char *rel, const void *data, size_t n, 
 	return 0;
 }
 
+/* A file no checkpoint covers yet (a full tile or bundle past the last
+ * checkpoint): written in place, without a temporary file, because nothing
+ * signed depends on it until the next checkpoint's syncfs. */
+static int write_new(const char *dir, const char *rel, const void *data, size_t n, spoor_diag *diag)
+{
+	char p[PATH_CAP];
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ENOENT && mkdirs(dir, rel) == 0)
+		fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return diag_set(diag, SPOOR_EIO, "%s: %s", p, strerror(errno));
+	const char *q = data;
+	while (n) {
+		ssize_t w = write(fd, q, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = errno;
+			close(fd);
+			return diag_set(diag, SPOOR_EIO, "%s: %s", p, strerror(e));
+		}
+		q += w;
+		n -= (size_t)w;
+	}
+	if (close(fd) < 0)
+		return diag_set(diag, SPOOR_EIO, "%s: %s", p, strerror(errno));
+	return 0;
+}
+
 int ev_bundle_decode(const void *p, size_t n, buf *out, spoor_diag *diag)
 {
 	unsigned long long sz = ZSTD_getFrameContentSize(p, n);
@@ -242,7 +272,10 @@ static int write_bundle(spoor_evidence *e, uint64_t n, unsigned w, spoor_diag *d
 	size_t r = ZSTD_compressCCtx(e->zc, e->scratch.p, bound, e->ebuf.p, e->ebuf.len, e->o.zstd_level);
 	if (ZSTD_isError(r))
 		return diag_set(diag, SPOOR_ERR, "zstd: %s", ZSTD_getErrorName(r));
-	return ev_write_file(e->dir, rel, e->scratch.p, r, false, diag);
+	/* a partial bundle may replace one a checkpoint covers: atomically */
+	if (w != TILE_WIDTH)
+		return ev_write_file(e->dir, rel, e->scratch.p, r, false, diag);
+	return write_new(e->dir, rel, e->scratch.p, r, diag);
 }
 
 static int on_full(void *u, int level, uint64_t index, const uint8_t (*h)[32])
@@ -250,7 +283,7 @@ static int on_full(void *u, int level, uint64_t index, const uint8_t (*h)[32])
 	spoor_evidence *e = u;
 	char rel[128];
 	tile_path(rel, sizeof(rel), level, index, 0);
-	int rc = ev_write_file(e->dir, rel, h, TILE_WIDTH * 32, false, e->diag);
+	int rc = write_new(e->dir, rel, h, TILE_WIDTH * 32, e->diag);
 	if (rc == 0 && level == 0) {
 		rc = write_bundle(e, index, TILE_WIDTH, e->diag);
 		buf_clear(&e->ebuf);
@@ -310,7 +343,7 @@ int spoor_evidence_checkpoint(spoor_evidence *e, spoor_diag *diag)
 	}
 	close(dfd);
 	uint8_t root[32];
-	tlog_frontier_root(&e->ts.fr, root);
+	tile_stack_root(&e->ts, root);
 	if ((rc = sign_and_store(e, root, diag)) < 0)
 		return rc;
 	/* superseded partial files go (a crash here leaves harmless extras) */
@@ -481,28 +514,9 @@ static int recover(spoor_evidence *e, spoor_diag *diag)
 		if (rc < 0)
 			goto out;
 	}
-	/* the frontier from stored hashes: one perfect subtree per set bit */
-	tile_reader *tr = xmalloc(sizeof(*tr));
-	if (!tr) {
-		rc = diag_set(diag, SPOOR_ENOMEM, "out of memory");
-		goto out;
-	}
-	tile_reader_init(tr, e->dir, s, diag);
-	tlog_frontier_init(&e->ts.fr);
-	uint64_t start = 0;
-	for (int bit = 63; bit >= 0 && rc == 0; bit--) {
-		if (!(s >> bit & 1))
-			continue;
-		rc = tile_reader_hash(tr, (unsigned)bit, start >> bit, e->ts.fr.h[e->ts.fr.n]);
-		e->ts.fr.n++;
-		start += 1ull << bit;
-	}
-	free(tr);
-	e->ts.fr.size = s;
-	if (rc < 0)
-		goto out;
+	/* the root from the partial tiles just read */
 	uint8_t root[32];
-	tlog_frontier_root(&e->ts.fr, root);
+	tile_stack_root(&e->ts, root);
 	if (memcmp(root, c.root, 32) != 0) {
 		rc = diag_set(diag, SPOOR_ECORRUPT,
 			      "the stored tiles do not match the checkpoint (size %" PRIu64
@@ -535,8 +549,8 @@ int spoor_evidence_open(spoor_evidence **out, const char *dir, const spoor_evide
 	e->lockfd = -1;
 	spoor_evidence_options def = SPOOR_EVIDENCE_OPTIONS_INIT;
 	e->o = opts ? *opts : def;
-	if (e->o.zstd_level < 1 || e->o.zstd_level > 19)
-		e->o.zstd_level = 3;
+	if (e->o.zstd_level < -7 || e->o.zstd_level > 19 || e->o.zstd_level == 0)
+		e->o.zstd_level = 1;
 	e->dir = xstrndup(dir, strlen(dir));
 	buf_init(&e->ebuf, 256u * (ENTRY_MAX + 2) + 1);
 	buf_init(&e->enc, ENTRY_MAX + 16);

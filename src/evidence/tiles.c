@@ -135,7 +135,6 @@ void tile_stack_init(tile_stack *t)
 {
 	t->size = 0;
 	memset(t->cnt, 0, sizeof(t->cnt));
-	tlog_frontier_init(&t->fr);
 }
 
 void tile_perfect_root(const uint8_t (*h)[32], size_t n, uint8_t out[32])
@@ -155,7 +154,6 @@ void tile_perfect_root(const uint8_t (*h)[32], size_t n, uint8_t out[32])
 
 int tile_stack_add(tile_stack *t, const uint8_t leaf[32])
 {
-	tlog_frontier_append(&t->fr, leaf);
 	t->size++;
 	uint8_t cur[32];
 	memcpy(cur, leaf, 32);
@@ -185,4 +183,32 @@ unsigned tile_width(int level, uint64_t n, uint64_t size)
 	if ((n + 1) * TILE_WIDTH <= cnt)
 		return TILE_WIDTH;
 	return (unsigned)(cnt % TILE_WIDTH);
+}
+
+/* The root from the partial tiles alone: the hashes waiting in the partial
+ * tile of each level are the perfect subtrees of the compact range [0,
+ * size), largest first (higher levels first, and within a level by the
+ * bits of its width). */
+void tile_stack_root(const tile_stack *t, uint8_t out[32])
+{
+	uint8_t fr[64][32];
+	unsigned n = 0;
+	for (int l = TILE_LEVELS - 1; l >= 0; l--) {
+		unsigned w = (unsigned)(t->cnt[l] % TILE_WIDTH), pos = 0;
+		for (int k = 7; k >= 0; k--) {
+			if (!(w >> k & 1))
+				continue;
+			tile_perfect_root((const uint8_t(*)[32])t->h[l] + pos, (size_t)1 << k, fr[n++]);
+			pos += 1u << k;
+		}
+	}
+	if (n == 0) {
+		tlog_empty_root(out);
+		return;
+	}
+	uint8_t r[32];
+	memcpy(r, fr[n - 1], 32);
+	for (unsigned i = n - 1; i-- > 0;)
+		tlog_node_hash(fr[i], r, r);
+	memcpy(out, r, 32);
 }

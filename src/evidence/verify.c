@@ -121,7 +121,16 @@ typedef struct vctx {
 	tile_stack *ts; /* recomputation */
 	ckref *ck;
 	size_t nck, capck;
-	bool tiles_bad_reported;
+	bool root_mismatch; /* the leaves disagree with some signed root */
+	/* same-count mismatches between a bundle and its level-0 tile: a
+	 * changed leaf if the leaves disagree with the signed roots, else an
+	 * altered tile; decided at the end */
+	struct pending {
+		spoor_evidence_problem p;
+		uint64_t leaf;
+		char msg[300];
+	} pend[MAX_MESSAGES];
+	size_t npend, npend_total;
 } vctx;
 
 static void problem(vctx *v, spoor_evidence_problem p, const char *fmt, ...) PRINTF(3, 4);
@@ -140,6 +149,42 @@ static void problem(vctx *v, spoor_evidence_problem p, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	v->o->on_problem(p, msg, v->o->payload);
+}
+
+static void pending(vctx *v, spoor_evidence_problem p, uint64_t leaf, const char *fmt, ...) PRINTF(4, 5);
+static void pending(vctx *v, spoor_evidence_problem p, uint64_t leaf, const char *fmt, ...)
+{
+	v->leaf_problems++;
+	v->npend_total++;
+	if (v->npend == MAX_MESSAGES)
+		return;
+	struct pending *q = &v->pend[v->npend++];
+	q->p = p;
+	q->leaf = leaf;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(q->msg, sizeof(q->msg), fmt, ap);
+	va_end(ap);
+}
+
+static void flush_pending(vctx *v)
+{
+	for (size_t i = 0; i < v->npend; i++) {
+		struct pending *q = &v->pend[i];
+		if (v->root_mismatch) {
+			problem(v, q->p, "%s", q->msg);
+		} else {
+			char rel[128];
+			tile_path(rel, sizeof(rel), 0, q->leaf / TILE_WIDTH, 0);
+			problem(v, SPOOR_EVP_TILE,
+				"%s (or its partial copy): the hash of leaf %" PRIu64
+				" was altered; the leaves themselves match every signed root",
+				rel, q->leaf);
+		}
+	}
+	/* the ones over the message cap still count */
+	for (size_t i = v->npend; i < v->npend_total; i++)
+		v->rep->problems[v->root_mismatch ? SPOOR_EVP_CHANGED : SPOOR_EVP_TILE]++, v->failures++;
 }
 
 static int add_ck(vctx *v, uint64_t size, const uint8_t root[32], const char *label, size_t cosigs)
@@ -365,7 +410,7 @@ static void diagnose(vctx *v, uint64_t base, const uint8_t (*E)[32], size_t c, c
 			base / TILE_WIDTH, c, w, base + i);
 		return;
 	}
-	/* same count: changed or moved leaves */
+	/* same count: changed or moved leaves (or an altered tile: see pending) */
 	for (; i < c; i++) {
 		if (memcmp(E[i], T[i], 32) == 0)
 			continue;
@@ -375,19 +420,19 @@ static void diagnose(vctx *v, uint64_t base, const uint8_t (*E)[32], size_t c, c
 				break;
 		if (j < w) {
 			if (j > i && memcmp(E[j], T[i], 32) == 0) {
-				problem(v, SPOOR_EVP_REORDERED, "leaves %" PRIu64 " and %" PRIu64 " swapped", base + i,
-					base + j);
+				pending(v, SPOOR_EVP_REORDERED, base + i, "leaves %" PRIu64 " and %" PRIu64 " swapped",
+					base + i, base + j);
 				continue;
 			}
 			if (j < i && memcmp(E[j], T[i], 32) == 0)
 				continue; /* the other half of a swap already reported */
-			problem(v, SPOOR_EVP_REORDERED, "leaf %" PRIu64 " holds the record of leaf %" PRIu64, base + i,
-				base + j);
+			pending(v, SPOOR_EVP_REORDERED, base + i, "leaf %" PRIu64 " holds the record of leaf %" PRIu64,
+				base + i, base + j);
 			continue;
 		}
 		leaf_label(lab, sizeof(lab), ent[i], entlen[i]);
-		problem(v, SPOOR_EVP_CHANGED, "leaf %" PRIu64 " changed%s: its bytes no longer hash to the signed tree",
-			base + i, lab);
+		pending(v, SPOOR_EVP_CHANGED, base + i,
+			"leaf %" PRIu64 " changed%s: its bytes no longer hash to the signed tree", base + i, lab);
 	}
 }
 
@@ -396,7 +441,9 @@ static void check_roots(vctx *v, size_t *next)
 	while (*next < v->nck && v->ck[*next].size == v->ts->size) {
 		ckref *c = &v->ck[*next];
 		uint8_t root[32];
-		tlog_frontier_root(&v->ts->fr, root);
+		tile_stack_root(v->ts, root);
+		if (memcmp(root, c->root, 32) != 0)
+			v->root_mismatch = true;
 		if (memcmp(root, c->root, 32) != 0 && v->leaf_problems == 0)
 			problem(v, SPOOR_EVP_INCONSISTENT,
 				"%s (size %" PRIu64 "): root does not match the stored leaves: this checkpoint and the "
@@ -451,9 +498,24 @@ static int recompute(vctx *v, uint64_t target)
 			r = ev_read_file(v->dir, rel, &raw, raw.max, &d);
 		}
 		if (r < 0) {
-			problem(v, SPOOR_EVP_TRUNCATED,
-				"store truncated: leaves %" PRIu64 "-%" PRIu64 " missing (%s), the checkpoint covers %" PRIu64,
-				base, target - 1, d.msg, target);
+			/* a hole in the middle, or the end gone? */
+			uint64_t last = (target - 1) / TILE_WIDTH;
+			unsigned lw = tile_width(0, last, target);
+			char lrel[128], lp[4300];
+			tile_path(lrel, sizeof(lrel), -1, last, lw == TILE_WIDTH ? 0 : lw);
+			snprintf(lp, sizeof(lp), "%s/%s", v->dir, lrel);
+			FILE *lf = last > n ? fopen(lp, "rb") : NULL;
+			if (lf) {
+				fclose(lf);
+				problem(v, SPOOR_EVP_MISSING,
+					"%s deleted: leaves %" PRIu64 "-%" PRIu64 " missing from the middle of the log", rel,
+					base, base + w - 1);
+			} else {
+				problem(v, SPOOR_EVP_TRUNCATED,
+					"store truncated: leaves %" PRIu64 "-%" PRIu64 " missing (%s), the checkpoint covers %" PRIu64,
+					base, target - 1, d.msg, target);
+			}
+			v->leaf_problems++;
 			break;
 		}
 		if (ev_bundle_decode(raw.p, raw.len, &ent, &d) < 0) {
@@ -633,6 +695,8 @@ int spoor_evidence_verify(const char *dir, const spoor_evidence_verify_options *
 	rc = recompute(&v, target);
 	if (rc < 0)
 		goto out;
+	if (v.npend_total)
+		flush_pending(&v);
 	if (have_latest && rep->leaves_read == target && v.leaf_problems == 0) {
 		/* the partial tiles of the latest checkpoint (what tlog clients fetch) */
 		for (int l = 1; l < TILE_LEVELS; l++) {

@@ -1,0 +1,88 @@
+#!/bin/sh
+# bench/run-evidence.sh BUILD — the evidence store's throughput, next to
+# sha256sum over the same bytes in the same run; writes bench/RESULTS-evidence.md.
+#
+#   append   bench-evidence append FILE STORE: every line one record (library
+#            only: leaf encoding, SHA-256, tiles, zstd bundles, checkpoints)
+#   add      spoor evidence add STORE FILE: the same through the scanner (parsing)
+#   verify   bench-evidence verify STORE: recompute every leaf, tile, checkpoint
+#   sha256sum FILE: the floor for hashing the same bytes once
+#
+# Inputs: syslog lines (EV_RECORDS, default 2,000,000, ~130 bytes each), and
+# JSON lines from bench/data/templates.jsonl when `make bench` made it.
+# The stores go to /dev/shm (EV_DIR to change) so that the disk of a shared
+# VM does not decide the result; wall and CPU (user+sys) seconds are given,
+# trust CPU when the load is high.
+set -eu
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+case $BUILD in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+SPOOR="$BUILD/src/cli/spoor"
+BE="$BUILD/bench/bench-evidence"
+GEN="$BUILD/bench/gen-jsonl"
+RECORDS=${EV_RECORDS:-2000000}
+DATA=${BENCH_DATA:-$ROOT/bench/data}
+WORK=${EV_DIR:-/dev/shm/spoor-bench-evidence}
+OUT="$ROOT/bench/RESULTS-evidence.md"
+mkdir -p "$DATA"
+for b in "$SPOOR" "$BE"; do [ -x "$b" ] || { echo "bench: missing $b (ninja -C $BUILD)" >&2; exit 1; }; done
+rm -rf "$WORK"
+mkdir -p "$WORK"
+trap 'rm -rf "$WORK"' EXIT
+
+SYS="$DATA/evidence-syslog.log"
+if [ ! -s "$SYS" ] || [ "$(wc -l <"$SYS")" -ne "$RECORDS" ]; then
+	awk -v n="$RECORDS" 'BEGIN { srand(7); for (i = 0; i < n; i++)
+		printf "Nov 29 10:%02d:%02d host%d sshd[%d]: Accepted publickey for user%d from 10.%d.%d.%d port %d ssh2: ED25519 SHA256:%08x\n",
+			int(i/60)%60, i%60, i%37, 1000+i%30000, int(rand()*500), int(rand()*256), int(rand()*256), int(rand()*256),
+			1024+int(rand()*60000), int(rand()*4294967295) }' >"$SYS"
+fi
+inputs="$SYS"
+if [ -s "$DATA/templates.jsonl" ] && [ -x "$GEN" ]; then
+	JS="$DATA/evidence-json.jsonl"
+	[ -s "$JS" ] || "$GEN" "$DATA/templates.jsonl" 300000000 >"$JS" 2>/dev/null
+	inputs="$inputs $JS"
+fi
+
+# run CMD...: prints "wall cpu" (seconds) of the command, its stdout to $WORK/last
+run() {
+	/usr/bin/time -f '%e %U %S' -o "$WORK/time" "$@" >"$WORK/last" 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
+	awk '{ printf "%.2f %.2f", $1, $2 + $3 }' "$WORK/time"
+}
+mbs() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", b / s / 1e6; else print "-" }'; }
+rps() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "-" }'; }
+
+{
+	echo "# Evidence store throughput"
+	echo
+	echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg);"
+	echo "stores in $WORK. CPU = user+sys seconds (use it when the load is high)."
+	echo
+	echo "| input | what | records | MB | wall s | CPU s | records/s (CPU) | MB/s (CPU) | MB/s (wall) |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+} >"$OUT"
+for f in $inputs; do
+	name=$(basename "$f")
+	bytes=$(stat -c %s "$f")
+	recs=$(wc -l <"$f")
+	cat "$f" >/dev/null # warm the page cache
+	set -- $(run sha256sum "$f")
+	echo "| $name | sha256sum | $recs | $((bytes / 1000000)) | $1 | $2 | - | $(mbs "$bytes" "$2") | $(mbs "$bytes" "$1") |" >>"$OUT"
+	"$SPOOR" evidence init "$WORK/st" >/dev/null 2>&1
+	set -- $(run "$BE" append "$f" "$WORK/st")
+	echo "| $name | append (library) | $recs | $((bytes / 1000000)) | $1 | $2 | $(rps "$recs" "$2") | $(mbs "$bytes" "$2") | $(mbs "$bytes" "$1") |" >>"$OUT"
+	vbytes=$(sed -n 's/.* bytes=\([0-9]*\).*/\1/p' "$WORK/last")
+	set -- $(run "$BE" verify "$WORK/st")
+	vb=$(sed -n 's/.* bytes=\([0-9]*\).*/\1/p' "$WORK/last")
+	echo "| $name | verify (leaf entries) | $recs | $((vb / 1000000)) | $1 | $2 | $(rps "$recs" "$2") | $(mbs "$vb" "$2") | $(mbs "$vb" "$1") |" >>"$OUT"
+	store=$(du -sb "$WORK/st" | cut -f1)
+	rm -rf "$WORK/st"
+	"$SPOOR" evidence init "$WORK/st" >/dev/null 2>&1
+	set -- $(run "$SPOOR" evidence add "$WORK/st" -q --checkpoint-seconds 0 --checkpoint-records 1000000 "$f")
+	echo "| $name | spoor evidence add (parse + append) | $recs | $((bytes / 1000000)) | $1 | $2 | $(rps "$recs" "$2") | $(mbs "$bytes" "$2") | $(mbs "$bytes" "$1") |" >>"$OUT"
+	rm -rf "$WORK/st"
+	echo "| $name | store size | | $((store / 1000000)) | | | | | |" >>"$OUT"
+	: "$vbytes"
+done
+cat "$OUT"
