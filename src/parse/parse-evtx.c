@@ -117,6 +117,7 @@ static int evtx_open(void *state, const parse_env *env)
 		return rc;
 	if (env->codepage)
 		s->dec.cp = env->codepage;
+	s->dec.no_carve = env->no_carve;
 	s->env = env;
 	unsigned jobs = env->jobs > 1 ? env->jobs : 1;
 	/* Chunks decoded ahead stay in the scanner's window until consumed:
@@ -166,6 +167,7 @@ static void start_workers(evtx_state *s)
 			break;
 		if (s->env->codepage)
 			w->dec.cp = s->env->codepage;
+		w->dec.no_carve = s->env->no_carve;
 		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
 			evtx_dec_done(&w->dec);
 			break; /* fewer workers: the calling thread decodes the rest */
