@@ -1,12 +1,16 @@
 /* parse-evtx — Windows EVTX files as a self-framed format.
  *
  * The window is the file as a byte stream.  The 4096-byte file header is
- * read and skipped; then each 64 KiB chunk is copied into the per-file
- * state once whole (or at end of file, truncated) and its records are
- * produced one per call.  Each call consumes up to the end of the record
- * it reports, so origins and raw bytes are exact; decoding works on the
- * private copy of the chunk because templates and names are addressed by
- * chunk offset (often in earlier records).
+ * read and skipped; then each 64 KiB chunk is copied into a slot once whole
+ * (or at end of file, truncated), decoded whole into a tape (evtx.h) by a
+ * worker thread or by this one, and its records are replayed and mapped
+ * to events here, one per call, in file order.  Each call consumes up to
+ * the end of the record it reports, so origins and raw bytes are exact;
+ * decoding works on the slot's copy of the chunk because templates and
+ * names are addressed by chunk offset (often in earlier records) and the
+ * scanner's window moves.  With -j N, up to 4N chunks are in flight; the
+ * output does not depend on N (docs/internals/evtx.md, "Parallel
+ * decoding").
  *
  * Field names follow spoor's naming of evtx_dump JSON: System.<E> -> E,
  * System.<E>@<A> -> E_A, EventData <Data Name="X"> -> X (plus an alias
