@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""bench/mk-big-evtx.py SRC_DIR OUT BYTES: one large EVTX file for the
-throughput bench: every 64 KiB chunk of every .evtx under SRC_DIR (name
-order), repeated until OUT holds BYTES, behind a fresh file header whose
+"""bench/mk-big-evtx.py SRC OUT BYTES: one large EVTX file for the
+throughput bench: every 64 KiB chunk of every .evtx under SRC (a folder, in
+name order, or a comma-separated list of files), repeated until OUT holds
+BYTES, behind a fresh file header whose
 chunk count matches.  Chunks are independent, so the copy decodes exactly
 as the originals do (record ids repeat; that is fine for a bench)."""
 import os
@@ -10,17 +11,20 @@ import sys
 import zlib
 
 src, out, target = sys.argv[1], sys.argv[2], int(sys.argv[3])
+paths = []
+if os.path.isdir(src):
+    for root, dirs, files in sorted(os.walk(src)):
+        dirs.sort()
+        paths += [os.path.join(root, f) for f in sorted(files) if f.endswith(".evtx")]
+else:
+    paths = src.split(",")
 chunks = []
-for root, dirs, files in sorted(os.walk(src)):
-    dirs.sort()
-    for f in sorted(files):
-        if not f.endswith(".evtx"):
-            continue
-        b = open(os.path.join(root, f), "rb").read()
-        for o in range(4096, len(b) - 65535, 65536):
-            c = b[o:o + 65536]
-            if c[:8] == b"ElfChnk\0":
-                chunks.append(c)
+for path in paths:
+    b = open(path, "rb").read()
+    for o in range(4096, len(b) - 65535, 65536):
+        c = b[o:o + 65536]
+        if c[:8] == b"ElfChnk\0":
+            chunks.append(c)
 if not chunks:
     sys.exit("mk-big-evtx: no chunks under " + src)
 h = bytearray(4096)

@@ -11,7 +11,14 @@
 #               lines with varied client addresses);
 #   zeek.log    ~200 MB: wrccdc's real dns.log (TSV) data lines repeated
 #               under its header;
-#   EVTX        the 281 files of evtx/mitre-attack-cc0 (27 MB, as they are).
+#   EVTX        the 281 files of evtx/mitre-attack-cc0 (27 MB, as they are);
+#   big.evtx    ~200 MB: one file of every chunk of evtx/ (parser-edgecases
+#               and mitre-attack-cc0), repeated (bench/mk-big-evtx.py), for
+#               the -j 1 / -j 2 figures;
+#   clean.evtx  ~100 MB: the same from four clean samples evtxexport reads
+#               whole (security, system, Security_with_size_t, irregular
+#               bool values; it gives up on a whole file at its first
+#               unsupported token), for spoor vs evtxexport on one file.
 set -eu
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,6 +85,17 @@ if [ ! -s "$ZEEK" ]; then
 	rm -f "$src" "$DATA/zeek-body.tmp"
 fi
 EVTXDIR="$SHARED/evtx/mitre-attack-cc0"
+BIGEVTX="$DATA/big.evtx"
+if [ ! -s "$BIGEVTX" ]; then
+	say "building $BIGEVTX"
+	python3 "$ROOT/bench/mk-big-evtx.py" "$SHARED/evtx" "$BIGEVTX" "${BENCH_EVTX_BYTES:-200000000}" >&2
+fi
+CLEANEVTX="$DATA/clean.evtx"
+if [ ! -s "$CLEANEVTX" ]; then
+	say "building $CLEANEVTX"
+	S="$SHARED/evtx/parser-edgecases/samples"
+	python3 "$ROOT/bench/mk-big-evtx.py" "$S/security.evtx,$S/system.evtx,$S/Security_with_size_t.evtx,$S/sample-with-irregular-bool-values.evtx" "$CLEANEVTX" "${BENCH_EVTX_CLEAN_BYTES:-100000000}" >&2
+fi
 
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT INT TERM
@@ -137,7 +155,20 @@ t evtx-spoor-cat-1core "$EVB" sh -c "tr '\\n' '\\0' < '$OUT/evtx-files' | $PIN x
 # two cores: the file list in two halves, one spoor process each (spoor has
 # no -j yet: this is the process-level figure)
 t evtx-spoor-cat-2procs "$EVB" sh -c "for h in '$OUT'/evtx-half.*; do tr '\\n' '\\0' < \"\$h\" | xargs -0 '$SPOOR' cat -q --no-progress >/dev/null & done; wait"
+# One large file, decoded by one thread and by two (-j): spoor stats (decode,
+# events, ECS, counting) and spoor cat (JSON out).
+cat "$BIGEVTX" >/dev/null
+BIGREC=$("$SPOOR" stats --json -q --no-progress "$BIGEVTX" 2>/dev/null | sed -n 's/.*"records":\([0-9]*\).*/\1/p')
+PIN2=""
+command -v taskset >/dev/null && PIN2="taskset -c 0,1"
+t evtx-big-stats-j1 "$(sz "$BIGEVTX")" sh -c "$PIN '$SPOOR' stats -q --no-progress -j 1 '$BIGEVTX' >/dev/null"
+t evtx-big-stats-j2 "$(sz "$BIGEVTX")" sh -c "$PIN2 '$SPOOR' stats -q --no-progress -j 2 '$BIGEVTX' >/dev/null"
+t evtx-big-cat-j1 "$(sz "$BIGEVTX")" sh -c "$PIN '$SPOOR' cat -q --no-progress -j 1 '$BIGEVTX' >/dev/null"
+t evtx-big-cat-j2 "$(sz "$BIGEVTX")" sh -c "$PIN2 '$SPOOR' cat -q --no-progress -j 2 '$BIGEVTX' >/dev/null"
+t evtx-clean-stats-j1 "$(sz "$CLEANEVTX")" sh -c "$PIN '$SPOOR' stats -q --no-progress -j 1 '$CLEANEVTX' >/dev/null"
+t evtx-clean-cat-j1 "$(sz "$CLEANEVTX")" sh -c "$PIN '$SPOOR' cat -q --no-progress -j 1 '$CLEANEVTX' >/dev/null"
 if command -v evtxexport >/dev/null; then
+	t evtx-clean-evtxexport-1core "$(sz "$CLEANEVTX")" sh -c "$PIN evtxexport -f xml '$CLEANEVTX' >/dev/null 2>&1; true"
 	t evtx-evtxexport-1core "$EVB" sh -c "tr '\\n' '\\0' < '$OUT/evtx-files' | $PIN xargs -0 -n 1 evtxexport -f xml >/dev/null 2>&1; true"
 else
 	say "evtxexport missing (Debian libevtx-utils): EVTX baseline skipped"
@@ -150,12 +181,13 @@ fi
 	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg); median of $RUNS runs; spoor pinned to one core with taskset"
 	echo "- syslog: $(sz "$SYSLOG") bytes (real auth.log + Postfix/Dovecot lines, repeated); W3C: $(sz "$IIS") bytes of IIS/OWA/EWS/ActiveSync lines; Zeek: $(sz "$ZEEK") bytes of wrccdc dns.log TSV; EVTX: the 281 real files of mitre-attack-cc0 read $REP times ($EVB bytes)"
 	echo "- spoor-parse = the scanner with format detection and program parsers, no output (bench-parse scan); spoor-cat = JSON lines to /dev/null"
+	echo "- big.evtx: $(sz "$BIGEVTX") bytes, every chunk of evtx/ repeated (bench/mk-big-evtx.py); $BIGREC records (carved ones included); -j 2 runs on two cores (taskset -c 0,1)"
 	echo
 	echo "| run | wall s | MB/s (wall) | MB/s (CPU) | events/s (wall) | peak RSS MiB |"
 	echo "|---|---:|---:|---:|---:|---:|"
 	awk '{ cpu = $3 + $4; printf "| %s | %.2f | %.0f | %.0f | %s | %.1f |\n", $1, $2, $6 / $2 / 1e6, (cpu > 0 ? $6 / cpu / 1e6 : 0), ($7 > 0 ? sprintf("%.0f", $7 / $2) : "-"), $5 / 1024 }' "$OUT/rows"
 	echo
-	awk '
+	awk -v rec="${BIGREC:-0}" '
 	{ w[$1] = $2; c[$1] = $3 + $4; b[$1] = $6 }
 	END {
 		print "| target | measured (wall) | measured (CPU) | result (CPU) |"
@@ -164,6 +196,14 @@ fi
 			printf "| syslog with program parsing >= 200 MB/s, one core | %.0f MB/s | %.0f MB/s | %s |\n", b["syslog-spoor-parse"] / w["syslog-spoor-parse"] / 1e6, b["syslog-spoor-parse"] / c["syslog-spoor-parse"] / 1e6, (b["syslog-spoor-parse"] / c["syslog-spoor-parse"] / 1e6 >= 200 ? "met" : "MISSED")
 		if ("evtx-evtxexport-1core" in w && "evtx-spoor-parse-1core" in w)
 			printf "| EVTX >= 20x evtxexport, one core (spoor-parse: the scanner, no output) | %.1fx | %.1fx | %s |\n", w["evtx-evtxexport-1core"] / w["evtx-spoor-parse-1core"], c["evtx-evtxexport-1core"] / c["evtx-spoor-parse-1core"], (c["evtx-evtxexport-1core"] / c["evtx-spoor-parse-1core"] >= 20 ? "met" : "MISSED")
+		if ("evtx-big-stats-j1" in w && "evtx-big-stats-j2" in w)
+			printf "| EVTX big file: spoor stats -j 2 vs -j 1 (wall) | %.0f -> %.0f MB/s, %.0f -> %.0f records/s | %.2fx | (reference) |\n", b["evtx-big-stats-j1"] / w["evtx-big-stats-j1"] / 1e6, b["evtx-big-stats-j2"] / w["evtx-big-stats-j2"] / 1e6, rec / w["evtx-big-stats-j1"], rec / w["evtx-big-stats-j2"], w["evtx-big-stats-j1"] / w["evtx-big-stats-j2"]
+		if ("evtx-big-cat-j1" in w && "evtx-big-cat-j2" in w)
+			printf "| EVTX big file: spoor cat -j 2 vs -j 1 (wall) | %.0f -> %.0f MB/s | %.2fx | (reference) |\n", b["evtx-big-cat-j1"] / w["evtx-big-cat-j1"] / 1e6, b["evtx-big-cat-j2"] / w["evtx-big-cat-j2"] / 1e6, w["evtx-big-cat-j1"] / w["evtx-big-cat-j2"]
+		if ("evtx-clean-evtxexport-1core" in w && "evtx-clean-stats-j1" in w)
+			printf "| EVTX one clean 100 MB file: spoor stats vs evtxexport, one core | %.1fx | %.1fx | %s |\n", w["evtx-clean-evtxexport-1core"] / w["evtx-clean-stats-j1"], c["evtx-clean-evtxexport-1core"] / c["evtx-clean-stats-j1"], (c["evtx-clean-evtxexport-1core"] / c["evtx-clean-stats-j1"] >= 20 ? "met" : "MISSED")
+		if ("evtx-clean-evtxexport-1core" in w && "evtx-clean-cat-j1" in w)
+			printf "| EVTX one clean 100 MB file: spoor cat (JSON) vs evtxexport (XML), one core | %.1fx | %.1fx | (reference) |\n", w["evtx-clean-evtxexport-1core"] / w["evtx-clean-cat-j1"], c["evtx-clean-evtxexport-1core"] / c["evtx-clean-cat-j1"]
 		if ("evtx-evtxexport-1core" in w && "evtx-spoor-cat-1core" in w)
 			printf "| EVTX spoor cat (JSON out) vs evtxexport (XML out), one core | %.1fx | %.1fx | (reference) |\n", w["evtx-evtxexport-1core"] / w["evtx-spoor-cat-1core"], c["evtx-evtxexport-1core"] / c["evtx-spoor-cat-1core"]
 	}' "$OUT/rows"

@@ -71,9 +71,12 @@ typedef struct spoor_scan_options {
 	/* Code page of 8-bit "ANSI" text (EVTX value type 0x02): NULL =
 	 * windows-1252; e.g. "windows-1251", "iso-8859-1", "utf-8". */
 	const char *codepage;
+	/* Do not carve records from unused space (EVTX chunk slack); records
+	 * recovered otherwise (resynchronised, stale headers) still come. */
+	bool no_carve;
 } spoor_scan_options;
 
-#define SPOOR_SCAN_OPTIONS_INIT {SPOOR_SCAN_OPTIONS_VERSION, NULL, NULL, NULL, 1, NULL}
+#define SPOOR_SCAN_OPTIONS_INIT {SPOOR_SCAN_OPTIONS_VERSION, NULL, NULL, NULL, 1, NULL, false}
 
 /* Counters over a whole scan. */
 typedef struct spoor_scan_stats {

@@ -21,6 +21,7 @@ const char scan_cli_help[] =
     "                        the output is the same, in the same order, whatever N\n"
     "      --codepage NAME   code page of 8-bit \"ANSI\" text in EVTX: windows-1252 (default),\n"
     "                        windows-1250..1258, iso-8859-1, koi8-r, utf-8, ...\n"
+    "      --no-carve        do not carve old records from unused EVTX chunk space (slack)\n"
     "  -q, --quiet           print no bad-record lines, only the summary\n"
     "  -v, --verbose         also name each file skipped for having no known format\n"
     "      --no-progress     no progress line (shown on a terminal during long runs)\n"
@@ -140,6 +141,8 @@ int scan_cli_option(scan_cli *s, int argc, char **argv, int *i)
 		s->quiet = true;
 	} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 		s->verbose = true;
+	} else if (!strcmp(a, "--no-carve")) {
+		s->scan_opts.no_carve = true;
 	} else if (!strcmp(a, "--no-progress")) {
 		s->progress = false;
 	} else {

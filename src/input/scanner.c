@@ -232,6 +232,7 @@ static int open_next(spoor_scanner *sc)
 		sc->env.jobs = sc->jobs;
 		sc->env.codepage = sc->codepage;
 		sc->env.recovered = &sc->st.records_recovered;
+		sc->env.no_carve = sc->opts.no_carve;
 		if (sc->fmt->state_size) {
 			sc->fstate = xcalloc(1, sc->fmt->state_size);
 			if (!sc->fstate)

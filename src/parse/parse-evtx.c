@@ -1,12 +1,16 @@
 /* parse-evtx — Windows EVTX files as a self-framed format.
  *
  * The window is the file as a byte stream.  The 4096-byte file header is
- * read and skipped; then each 64 KiB chunk is copied into the per-file
- * state once whole (or at end of file, truncated) and its records are
- * produced one per call.  Each call consumes up to the end of the record
- * it reports, so origins and raw bytes are exact; decoding works on the
- * private copy of the chunk because templates and names are addressed by
- * chunk offset (often in earlier records).
+ * read and skipped; then each 64 KiB chunk is copied into a slot once whole
+ * (or at end of file, truncated), decoded whole into a tape (evtx.h) by a
+ * worker thread or by this one, and its records are replayed and mapped
+ * to events here, one per call, in file order.  Each call consumes up to
+ * the end of the record it reports, so origins and raw bytes are exact;
+ * decoding works on the slot's copy of the chunk because templates and
+ * names are addressed by chunk offset (often in earlier records) and the
+ * scanner's window moves.  With -j N, up to 4N chunks are in flight; the
+ * output does not depend on N (docs/internals/evtx.md, "Parallel
+ * decoding").
  *
  * Field names follow spoor's naming of evtx_dump JSON: System.<E> -> E,
  * System.<E>@<A> -> E_A, EventData <Data Name="X"> -> X (plus an alias
@@ -117,6 +121,7 @@ static int evtx_open(void *state, const parse_env *env)
 		return rc;
 	if (env->codepage)
 		s->dec.cp = env->codepage;
+	s->dec.no_carve = env->no_carve;
 	s->env = env;
 	unsigned jobs = env->jobs > 1 ? env->jobs : 1;
 	/* Chunks decoded ahead stay in the scanner's window until consumed:
@@ -166,6 +171,7 @@ static void start_workers(evtx_state *s)
 			break;
 		if (s->env->codepage)
 			w->dec.cp = s->env->codepage;
+		w->dec.no_carve = s->env->no_carve;
 		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
 			evtx_dec_done(&w->dec);
 			break; /* fewer workers: the calling thread decodes the rest */

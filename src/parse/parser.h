@@ -30,6 +30,7 @@ typedef struct parse_env {
 	unsigned jobs;	      /* threads the format may use for this file (<= 1: none) */
 	const struct codepage_def *codepage; /* 8-bit text; NULL = windows-1252 */
 	uint64_t *recovered;  /* count of recovered records (may be NULL) */
+	bool no_carve;	      /* do not carve records from unused space */
 } parse_env;
 
 /* The window a self-framed format sees. */

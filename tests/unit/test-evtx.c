@@ -83,6 +83,7 @@ typedef void (*each_fn)(spoor_event *ev, void *u);
 /* Feed p[0..n) as a stream: with step > 0 the window grows step bytes at
  * a time (the scanner's refill), exercising PARSE_MORE. */
 static const codepage_def *run_cp; /* ANSI code page for run_mem (NULL: default) */
+static bool run_no_carve;	   /* --no-carve for run_mem */
 
 static void run_mem_j(const uint8_t *p, size_t n, size_t step, unsigned jobs, run_res *res, each_fn each, void *u)
 {
@@ -98,7 +99,7 @@ static void run_mem_j(const uint8_t *p, size_t n, size_t step, unsigned jobs, ru
 	spoor_diag diag;
 	memset(&diag, 0, sizeof(diag));
 	uint64_t recovered = 0;
-	parse_env env = {ctx, "mem", 0, &diag, jobs, run_cp, &recovered};
+	parse_env env = {ctx, "mem", 0, &diag, jobs, run_cp, &recovered, run_no_carve};
 	assert_int_equal(vt->open(st, &env), 0);
 	memset(res, 0, sizeof(*res));
 	size_t off = 0, avail = step ? MIN(step, n) : n;
@@ -1212,6 +1213,11 @@ static void test_damage(void **state)
 	run_res rj;
 	run_mem_j(p, sec_n, 5000, 2, &rj, NULL, NULL);
 	assert_true(rj.hash == r.hash);
+	run_no_carve = true; /* --no-carve: the log as its headers describe it */
+	run_mem(p, sec_n, 0, &r, NULL, NULL);
+	run_no_carve = false;
+	assert_int_equal(r.good, 2261 - 31);
+	assert_int_equal(r.slack, 0);
 	free(p);
 
 	/* The chunk header's last record offset left behind (header not

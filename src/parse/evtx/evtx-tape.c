@@ -224,7 +224,7 @@ int evtx_tape_chunk(evtx_dec *d, const uint8_t *c, uint32_t clen, evtx_tape *t)
 	 * Only records that decode are kept; the rest of the slack is not
 	 * part of the log and is not counted as bad. */
 	uint32_t size = 0;
-	uint32_t q = ci->end < clen ? evtx_chunk_carve(c, clen, ci->end, &size) : clen;
+	uint32_t q = ci->end < clen && !d->no_carve ? evtx_chunk_carve(c, clen, ci->end, &size) : clen;
 	while (q < clen) {
 		evtx_record rec = {q, size, 0, 0, false};
 		memcpy(&rec.id, c + q + 8, 8);

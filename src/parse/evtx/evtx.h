@@ -165,6 +165,7 @@ typedef struct evtx_dec {
 	const char *err; /* why the last record failed */
 	uint32_t err_off;
 	const codepage_def *cp; /* ANSI strings (default windows-1252) */
+	bool no_carve;		/* evtx_tape_chunk: no slack carving */
 } evtx_dec;
 
 int evtx_dec_init(evtx_dec *d);
