@@ -419,6 +419,7 @@ struct corr_state {
 	corr_limits lim;
 	cstate *cs;
 	uint64_t seq, chain_seq;
+	unsigned nest; /* > 0 while a decided window feeds chained correlations */
 	uint64_t total; /* entries held */
 	int64_t maxts, last_sweep;
 	int64_t next_due; /* no window closes before this watermark (reorder mode) */
@@ -953,8 +954,11 @@ static int insert(corr_state *s, size_t ci, const char *key, size_t kn, const ce
 {
 	cstate *c = &s->cs[ci];
 	int rc = 0;
-	/* the stage-wide bound: free the least recently used group first */
-	if (s->total >= s->lim.max_total) {
+	/* the stage-wide bound: free the least recently used group first.
+	 * Not while a decision feeds chained correlations: evicting there
+	 * could decide another group that feeds again, without end; the
+	 * bound is exceeded by at most one entry per chain level meanwhile */
+	if (s->total >= s->lim.max_total && !s->nest) {
 		cstate *v = c;
 		for (size_t k = 0; v->tail < 0 && k < s->p->nc; k++)
 			v = &s->cs[k];
@@ -1332,10 +1336,12 @@ static int emit_window(corr_state *s, cstate *c, cgroup *g, size_t lo, size_t hi
 	if (!kc)
 		return SPOOR_ENOMEM;
 	memcpy(kc, key, kn);
+	s->nest++;
 	for (uint32_t k = p->feed_start[rule]; k < p->feed_start[rule + 1] && rc == 0; k++) {
 		last.mask = 1ull << p->feed[k].ref;
 		rc = feed_one(s, p->feed[k].corr, p->feed[k].ref, NULL, kc, kn, &last, fn, payload);
 	}
+	s->nest--;
 	free(kc);
 	return rc;
 }
