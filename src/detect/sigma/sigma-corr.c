@@ -414,6 +414,12 @@ typedef struct cstate {
 	int32_t head, tail; /* LRU */
 } cstate;
 
+typedef struct vset {
+	uint64_t *tab;
+	uint32_t *cnt;
+	size_t cap, mask;
+} vset;
+
 struct corr_state {
 	const corr_plan *p;
 	corr_limits lim;
@@ -431,9 +437,10 @@ struct corr_state {
 	size_t npaths, cappaths;
 	/* scratch */
 	buf key, js, det;
-	uint64_t *vtab; /* value multiset: key, count pairs */
-	uint32_t *vcnt;
-	size_t vcap;
+	/* value multisets, one per nesting level (a decision feeding a
+	 * chained correlation decides there with its own) */
+	vset *vs;
+	size_t nvs;
 	double *nums;
 	size_t numcap;
 	char (*techbuf)[16];
@@ -530,8 +537,11 @@ void corr_state_free(corr_state *s)
 	buf_done(&s->key);
 	buf_done(&s->js);
 	buf_done(&s->det);
-	free(s->vtab);
-	free(s->vcnt);
+	for (size_t i = 0; i < s->nvs; i++) {
+		free(s->vs[i].tab);
+		free(s->vs[i].cnt);
+	}
+	free(s->vs);
 	free(s->nums);
 	free(s);
 }
@@ -613,37 +623,52 @@ static int32_t group_get(corr_state *s, cstate *c, const char *key, size_t n, sp
 static int emit_window(corr_state *s, cstate *c, cgroup *g, size_t lo, size_t hi, double val, size_t extra,
 		       spoor_finding_fn fn, void *payload);
 
-/* Value multiset for value_count / value_percentile: open addressing. */
-static int vset_reset(corr_state *s, size_t want)
+/* Value multiset for value_count / value_percentile: open addressing
+ * over value hashes (never 0), sized for `want` distinct values; only the
+ * part in use is cleared. */
+static vset *vset_get(corr_state *s, size_t want, int *rc)
 {
+	if (s->nest >= s->nvs) {
+		vset *v = xreallocarray(s->vs, s->nest + 1, sizeof(*v));
+		if (!v) {
+			*rc = SPOOR_ENOMEM;
+			return NULL;
+		}
+		memset(v + s->nvs, 0, (s->nest + 1 - s->nvs) * sizeof(*v));
+		s->vs = v;
+		s->nvs = s->nest + 1;
+	}
+	vset *v = &s->vs[s->nest];
 	size_t cap = 16;
 	while (cap < want * 2)
 		cap *= 2;
-	if (cap > s->vcap) {
-		uint64_t *t = xreallocarray(s->vtab, cap, sizeof(*t));
-		if (!t)
-			return SPOOR_ENOMEM;
-		s->vtab = t;
-		uint32_t *k = xreallocarray(s->vcnt, cap, sizeof(*k));
-		if (!k)
-			return SPOOR_ENOMEM;
-		s->vcnt = k;
-		s->vcap = cap;
+	if (cap > v->cap) {
+		uint64_t *t = xreallocarray(v->tab, cap, sizeof(*t));
+		if (t)
+			v->tab = t;
+		uint32_t *k = t ? xreallocarray(v->cnt, cap, sizeof(*k)) : NULL;
+		if (!k) {
+			*rc = SPOOR_ENOMEM;
+			return NULL;
+		}
+		v->cnt = k;
+		v->cap = cap;
 	}
-	memset(s->vtab, 0, s->vcap * sizeof(*s->vtab));
-	memset(s->vcnt, 0, s->vcap * sizeof(*s->vcnt));
-	return 0;
+	v->mask = cap - 1;
+	memset(v->tab, 0, cap * sizeof(*v->tab));
+	memset(v->cnt, 0, cap * sizeof(*v->cnt));
+	return v;
 }
 
-/* count change of value h by d (+1/-1); returns the new count */
-static uint32_t vset_add(corr_state *s, uint64_t h, int d)
+/* count change of value h by d (+1/-1, 0 to read); returns the new count */
+static uint32_t vset_add(vset *v, uint64_t h, int d)
 {
-	size_t m = s->vcap - 1, i = (size_t)(h * 0x9E3779B97F4A7C15ull >> 7) & m;
-	while (s->vtab[i] && s->vtab[i] != h)
+	size_t m = v->mask, i = (size_t)(h * 0x9E3779B97F4A7C15ull >> 7) & m;
+	while (v->tab[i] && v->tab[i] != h)
 		i = (i + 1) & m;
-	s->vtab[i] = h;
-	s->vcnt[i] = (uint32_t)((int64_t)s->vcnt[i] + d);
-	return s->vcnt[i];
+	v->tab[i] = h;
+	v->cnt[i] = (uint32_t)((int64_t)v->cnt[i] + d);
+	return v->cnt[i];
 }
 
 static bool cond_holds(const sigma_corr *c, double v, bool temporal, size_t nrefs)
@@ -718,20 +743,21 @@ static int eval_window(corr_state *s, const corr_def *d, const cgroup *g, size_t
 	}
 	/* rare value mode: a value whose share (percent of the window's
 	 * events with a value) meets the condition; the first such value */
-	int rc = vset_reset(s, w);
-	if (rc < 0)
+	int rc = 0;
+	vset *vs = vset_get(s, w, &rc);
+	if (!vs)
 		return rc;
 	size_t m = 0;
 	for (size_t i = lo; i <= hi; i++)
 		if (g->e[i].vh) {
-			vset_add(s, g->e[i].vh, 1);
+			vset_add(vs, g->e[i].vh, 1);
 			m++;
 		}
 	*hold = false;
 	for (size_t i = lo; i <= hi && m; i++) {
 		if (!g->e[i].vh)
 			continue;
-		uint32_t cnt = vset_add(s, g->e[i].vh, 0);
+		uint32_t cnt = vset_add(vs, g->e[i].vh, 0);
 		double share = 100.0 * cnt / (double)m;
 		if (cond_holds(c, share, false, 0)) {
 			*val = share;
@@ -760,8 +786,7 @@ static int group_decide(corr_state *s, cstate *c, int32_t gi, int64_t upto, bool
 	uint32_t refcnt[CORR_MAX_REFS];
 	bool incr = d->type != CT_TEMPORAL_ORDERED && d->type != CT_VALUE_PERCENTILE;
 	memset(refcnt, 0, sizeof(refcnt));
-	if (d->type == CT_VALUE_COUNT && (rc = vset_reset(s, n)) < 0)
-		return rc;
+	vset *vs = NULL; /* value_count: set up when a first window is decided */
 	while (i < n && rc == 0) {
 		int64_t a = g->e[i].ts;
 		int64_t lim;
@@ -771,6 +796,8 @@ static int group_decide(corr_state *s, cstate *c, int32_t gi, int64_t upto, bool
 			break;
 		if (hi < i)
 			hi = i;
+		if (d->type == CT_VALUE_COUNT && !vs && !(vs = vset_get(s, n, &rc)))
+			break;
 		while (hi < n && g->e[hi].ts - a <= d->span_ns) {
 			const centry *e = &g->e[hi];
 			cnt++;
@@ -778,7 +805,7 @@ static int group_decide(corr_state *s, cstate *c, int32_t gi, int64_t upto, bool
 				nnum++;
 				sum += e->num;
 			}
-			if (d->type == CT_VALUE_COUNT && e->vh && vset_add(s, e->vh, 1) == 1)
+			if (d->type == CT_VALUE_COUNT && e->vh && vset_add(vs, e->vh, 1) == 1)
 				distinct++;
 			for (size_t j = 0; j < d->nrefs && d->type == CT_TEMPORAL; j++)
 				if ((e->mask >> j & 1) && refcnt[j]++ == 0)
@@ -822,7 +849,7 @@ static int group_decide(corr_state *s, cstate *c, int32_t gi, int64_t upto, bool
 			/* consume the window: the next one starts after it */
 			for (size_t x = i; x < hi && d->type == CT_VALUE_COUNT; x++)
 				if (g->e[x].vh)
-					vset_add(s, g->e[x].vh, -1);
+					vset_add(vs, g->e[x].vh, -1);
 			i = hi;
 			cnt = nnum = distinct = present = 0;
 			sum = 0;
@@ -837,7 +864,7 @@ static int group_decide(corr_state *s, cstate *c, int32_t gi, int64_t upto, bool
 				nnum--;
 				sum -= e->num;
 			}
-			if (d->type == CT_VALUE_COUNT && e->vh && vset_add(s, e->vh, -1) == 0)
+			if (d->type == CT_VALUE_COUNT && e->vh && vset_add(vs, e->vh, -1) == 0)
 				distinct--;
 			for (size_t j = 0; j < d->nrefs && d->type == CT_TEMPORAL; j++)
 				if ((e->mask >> j & 1) && --refcnt[j] == 0)
