@@ -798,7 +798,8 @@ static int group_decide(corr_state *s, cstate *c, int32_t gi, int64_t upto, bool
 			hi = i;
 		if (d->type == CT_VALUE_COUNT && !vs && !(vs = vset_get(s, n, &rc)))
 			break;
-		while (hi < n && g->e[hi].ts - a <= d->span_ns) {
+		int64_t dt;
+		while (hi < n && !__builtin_sub_overflow(g->e[hi].ts, a, &dt) && dt <= d->span_ns) {
 			const centry *e = &g->e[hi];
 			cnt++;
 			if (!isnan(e->num)) {
@@ -878,13 +879,20 @@ static int group_decide(corr_state *s, cstate *c, int32_t gi, int64_t upto, bool
 		}
 	}
 	if (i) {
-		g->decided = g->e[i - 1].ts + 1;
+		g->decided = g->e[i - 1].ts == INT64_MAX ? INT64_MAX : g->e[i - 1].ts + 1;
 		if (i < n)
 			memmove(g->e, g->e + i, (n - i) * sizeof(*g->e));
 		g->n = n - i;
 		s->total -= i;
 	}
 	return rc;
+}
+
+/* The watermark: the highest event time seen minus the tolerance. */
+static int64_t watermark(const corr_state *s)
+{
+	int64_t w;
+	return __builtin_sub_overflow(s->maxts, s->lim.reorder_ns, &w) ? INT64_MIN + 1 : w;
 }
 
 static int state_grow(cstate *c)
@@ -1048,7 +1056,7 @@ static int insert(corr_state *s, size_t ci, const char *key, size_t kn, const ce
 	/* with a reorder tolerance, the windows of this group the watermark
 	 * has closed are decided now */
 	if (s->lim.reorder_ns >= 0 && s->have_ts)
-		rc = group_decide(s, c, gi, s->maxts - s->lim.reorder_ns, false, fn, payload);
+		rc = group_decide(s, c, gi, watermark(s), false, fn, payload);
 	return rc;
 }
 
@@ -1189,9 +1197,11 @@ int corr_after_event(corr_state *s, spoor_event *ev, spoor_finding_fn fn, void *
 	}
 	/* sweep every group when the watermark moved by an eighth of the
 	 * shortest timespan (groups just fed were decided on insert) */
-	int64_t w = s->maxts - s->lim.reorder_ns;
+	int64_t w = watermark(s);
 	int64_t step = s->min_span / 8 > 0 ? s->min_span / 8 : 1;
-	if (w < s->next_due || (s->last_sweep && w - s->last_sweep < step))
+	int64_t moved;
+	if (w < s->next_due ||
+	    (s->last_sweep && !__builtin_sub_overflow(w, s->last_sweep, &moved) && moved < step))
 		return 0;
 	s->last_sweep = w;
 	return sweep(s, w, fn, payload);

@@ -121,7 +121,7 @@ static const char *sg_summary(spoor_stage *st)
 		corr_counters c;
 		corr_get_counters(s->corr, &c);
 		snprintf(s->summary + n, sizeof(s->summary) - (size_t)n,
-			 "; correlations: %" PRIu64 " events fed, %" PRIu64 " alerts, %" PRIu64
+			 "; correlations: %" PRIu64 " events fed, %" PRIu64 " windows matched, %" PRIu64
 			 " without time, %" PRIu64 " late, caps hit: %" PRIu64 " groups evicted (max groups), %" PRIu64
 			 " windows forced (max entries), %" PRIu64 " groups evicted (max total)",
 			 c.fed, c.alerts, c.no_time, c.late, c.groups_evicted, c.windows_forced, c.total_evictions);
