@@ -66,8 +66,8 @@ static int on_finding(const spoor_finding *f, void *payload)
 	if (!f->ev) {
 		CHECK(f->ts != 0);
 		size_t k = 0;
-		for (const char *p = f->json.p; (p = memmem(p, (size_t)(f->json.p + f->json.n - p), "\"log.offset\"", 12));
-		     p++)
+		for (const char *p = f->json.p;
+		     (p = memmem(p, (size_t)(f->json.p + f->json.n - p), "\"log.offset\"", 12)); p++)
 			k++;
 		/* the related records, plus the value_origin of rare values */
 		CHECK(k <= related_max + 1);

@@ -145,7 +145,8 @@ static int visit(pb *b, size_t k, int depth)
 			rc = visit(b, (size_t)b->cidx[t], depth + 1);
 			if (b->state[b->cidx[t]] != 2) {
 				if (rc == 0)
-					rc = set_why(b, rule, "correlation references correlation '%s' that cannot run", ref);
+					rc = set_why(b, rule, "correlation references correlation '%s' that cannot run",
+						     ref);
 				okk = false;
 			}
 		} else if (b->rules[t]->kind != SIGMA_RULE) {
@@ -398,8 +399,8 @@ typedef struct cgroup {
 	uint64_t h;
 	centry *e;
 	size_t n, cap;
-	int64_t decided; /* anchors before this time were decided */
-	int32_t hnext;	 /* hash chain */
+	int64_t decided;    /* anchors before this time were decided */
+	int32_t hnext;	    /* hash chain */
 	int32_t prev, next; /* LRU: most recent at head */
 	bool used;
 } cgroup;
@@ -425,7 +426,7 @@ struct corr_state {
 	corr_limits lim;
 	cstate *cs;
 	uint64_t seq, chain_seq;
-	unsigned nest; /* > 0 while a decided window feeds chained correlations */
+	unsigned nest;	/* > 0 while a decided window feeds chained correlations */
 	uint64_t total; /* entries held */
 	int64_t maxts, last_sweep;
 	int64_t next_due; /* no window closes before this watermark (reorder mode) */
@@ -1200,8 +1201,7 @@ int corr_after_event(corr_state *s, spoor_event *ev, spoor_finding_fn fn, void *
 	int64_t w = watermark(s);
 	int64_t step = s->min_span / 8 > 0 ? s->min_span / 8 : 1;
 	int64_t moved;
-	if (w < s->next_due ||
-	    (s->last_sweep && !__builtin_sub_overflow(w, s->last_sweep, &moved) && moved < step))
+	if (w < s->next_due || (s->last_sweep && !__builtin_sub_overflow(w, s->last_sweep, &moved) && moved < step))
 		return 0;
 	s->last_sweep = w;
 	return sweep(s, w, fn, payload);

@@ -457,7 +457,8 @@ static int parse_correlation(ld *l, const ynode *root)
 			if (!strcmp(k->s, "percentile")) {
 				double d;
 				if (v->kind != YN_SCALAR || !sigma_parse_num(v->s, v->n, &d) || !(d >= 0 && d <= 100))
-					return fail(l, v, "correlation condition 'percentile' needs a number from 0 to 100");
+					return fail(l, v,
+						    "correlation condition 'percentile' needs a number from 0 to 100");
 				c->percentile = d;
 				continue;
 			}
