@@ -279,6 +279,28 @@ static void test_value_count(void **state)
 	done(&r);
 }
 
+static void test_value_count_tuple(void **state)
+{
+	(void)state;
+	run r;
+	/* a list of fields: distinct (User, Domain) pairs */
+	start(&r,
+	      corr_doc("  type: value_count\n  rules: [failed]\n  group-by: [Ip]\n  timespan: 1h\n"
+		       "  condition: {field: [User, Domain], gte: 3}\n  generate: True\n"),
+	      NULL);
+	feed(&r, 4625, T0, KV("Ip", "1", "User", "a", "Domain", "x"));
+	feed(&r, 4625, T0 + NS, KV("Ip", "1", "User", "a", "Domain", "y"));
+	feed(&r, 4625, T0 + 2 * NS, KV("Ip", "1", "User", "b", "Domain", "x"));
+	feed(&r, 4625, T0 + 3 * NS, KV("Ip", "2", "User", "a", "Domain", "x"));
+	feed(&r, 4625, T0 + 4 * NS, KV("Ip", "2", "User", "a", "Domain", "x"));
+	feed(&r, 4625, T0 + 5 * NS, KV("Ip", "2", "User", "b")); /* no Domain: no value */
+	finish(&r);
+	assert_int_equal(ncorr(&r), 1);
+	has(corr_alert(&r, 0), "\"Ip\":\"1\"");
+	assert_int_equal(r.n, 7); /* generate: True (any case): the 6 failed logons too */
+	done(&r);
+}
+
 static void test_temporal(void **state)
 {
 	(void)state;
@@ -681,6 +703,7 @@ int main(void)
 	    cmocka_unit_test(test_consumed_and_ranges),
 	    cmocka_unit_test(test_group_by_fields_and_missing),
 	    cmocka_unit_test(test_value_count),
+	    cmocka_unit_test(test_value_count_tuple),
 	    cmocka_unit_test(test_temporal),
 	    cmocka_unit_test(test_temporal_ordered),
 	    cmocka_unit_test(test_value_sum_avg_percentile),

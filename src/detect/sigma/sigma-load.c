@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "detect/sigma/sigma-int.h"
 
@@ -487,7 +488,7 @@ static int parse_correlation(ld *l, const ynode *root)
 		return fail(l, c->aliases, "correlation 'aliases' must be a map: alias: {rule: field}");
 	const ynode *g = ynode_get(cy, "generate");
 	if (g && g->kind == YN_SCALAR)
-		c->generate = !strcmp(g->s, "true");
+		c->generate = !strcasecmp(g->s, "true") || !strcasecmp(g->s, "yes");
 	return 0;
 }
 
