@@ -37,7 +37,7 @@ SPOOR_API int spoor_level_parse(const char *name);
 typedef enum spoor_rule_kind {
 	SPOOR_RULE_DETECTION = 0,
 	SPOOR_RULE_FILTER,	/* Sigma filter (meta rule): parsed, not applied yet */
-	SPOOR_RULE_CORRELATION, /* Sigma correlation: parsed, not evaluated yet */
+	SPOOR_RULE_CORRELATION, /* Sigma correlation: evaluated by the Sigma hunt stage */
 	_SPOOR_RULE_KIND_MAX
 } spoor_rule_kind;
 

@@ -276,8 +276,10 @@ static int corr_option(hunt_opts *o, const char *v)
 	char *end = NULL;
 	long long n = eq ? strtoll(eq + 1, &end, 10) : 0;
 	if (!eq || end == eq + 1 || *end || n < (strncmp(v, "reorder=", 8) ? 1 : 0)) {
-		fprintf(stderr, "spoor hunt: --correlation wants groups=N, entries=N, total=N, related=N or "
-				"reorder=SECONDS, not '%s'\n", v);
+		fprintf(stderr,
+			"spoor hunt: --correlation wants groups=N, entries=N, total=N, related=N or "
+			"reorder=SECONDS, not '%s'\n",
+			v);
 		return -1;
 	}
 	if (!strncmp(v, "groups=", 7))

@@ -66,8 +66,8 @@ static int on_finding(const spoor_finding *f, void *payload)
 	if (!f->ev) {
 		CHECK(f->ts != 0);
 		size_t k = 0;
-		for (const char *p = f->json.p; (p = memmem(p, (size_t)(f->json.p + f->json.n - p), "\"log.offset\"", 12));
-		     p++)
+		for (const char *p = f->json.p;
+		     (p = memmem(p, (size_t)(f->json.p + f->json.n - p), "\"log.offset\"", 12)); p++)
 			k++;
 		/* the related records, plus the value_origin of rare values */
 		CHECK(k <= related_max + 1);
@@ -79,17 +79,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	spoor_ctx *ctx = NULL;
-	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
-	if (spoor_ctx_new(&ctx, &co, NULL) < 0)
-		return 0;
-	spoor_ruleset *rs = NULL;
+	/* the rule set is immutable once used: built once, shared by every
+	 * input (only the stage and its correlation state are per input) */
+	static spoor_ctx *ctx;
+	static spoor_ruleset *rs;
 	spoor_diag d = SPOOR_DIAG_INIT;
-	CHECK(spoor_ruleset_new(&rs, ctx, NULL, &d) == 0);
-	CHECK(spoor_ruleset_add_buffer(rs, "fuzz.yml", rules, strlen(rules), &d) == 0);
-	spoor_rules_stats st;
-	spoor_ruleset_stats(rs, &st);
-	CHECK(st.failed == 0 && st.active == st.loaded);
+	if (!ctx) {
+		spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
+		CHECK(spoor_ctx_new(&ctx, &co, NULL) == 0);
+		CHECK(spoor_ruleset_new(&rs, ctx, NULL, &d) == 0);
+		CHECK(spoor_ruleset_add_buffer(rs, "fuzz.yml", rules, strlen(rules), &d) == 0);
+		spoor_rules_stats st;
+		spoor_ruleset_stats(rs, &st);
+		CHECK(st.failed == 0 && st.active == st.loaded);
+	}
 	uint8_t h = data[0];
 	spoor_sigma_stage_options o = SPOOR_SIGMA_STAGE_OPTIONS_INIT;
 	o.corr_max_groups = 1 + (h & 3);
@@ -137,7 +140,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(spoor_stage_finish(stg, on_finding, NULL, &d) == 0);
 	CHECK(spoor_stage_summary(stg)[0] != 0);
 	spoor_stage_free(stg);
-	spoor_ruleset_free(rs);
-	spoor_ctx_free(ctx);
 	return 0;
 }

@@ -12,8 +12,8 @@
 #include "spoor/hunt.h"
 #include "spoor/rules.h"
 
-#define NS  1000000000LL
-#define T0  (1700000000LL * NS)
+#define NS     1000000000LL
+#define T0     (1700000000LL * NS)
 #define MINUTE (60 * NS)
 
 /* Base rules: Security events by EventID. */
@@ -151,8 +151,9 @@ static void test_event_count_boundaries(void **state)
 	(void)state;
 	run r;
 	/* timespan 10m: both ends inclusive */
-	start(&r, corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 10m\n"
-			   "  condition: {gte: 3}\n"),
+	start(&r,
+	      corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 10m\n"
+		       "  condition: {gte: 3}\n"),
 	      NULL);
 	feed(&r, 4625, T0, KV("User", "alice"));
 	feed(&r, 4625, T0 + 5 * MINUTE, KV("User", "alice"));
@@ -160,8 +161,8 @@ static void test_event_count_boundaries(void **state)
 	feed(&r, 4625, T0, KV("User", "bob"));
 	feed(&r, 4625, T0 + 5 * MINUTE, KV("User", "bob"));
 	feed(&r, 4625, T0 + 10 * MINUTE + 1, KV("User", "bob")); /* 1 ns too late: out */
-	feed(&r, 4624, T0 + MINUTE, KV("User", "bob"));	       /* another rule: not counted */
-	assert_int_equal(ncorr(&r), 0);			       /* decided at the end */
+	feed(&r, 4624, T0 + MINUTE, KV("User", "bob"));		 /* another rule: not counted */
+	assert_int_equal(ncorr(&r), 0);				 /* decided at the end */
 	finish(&r);
 	assert_int_equal(ncorr(&r), 1);
 	const char *a = corr_alert(&r, 0);
@@ -185,8 +186,9 @@ static void test_consumed_and_ranges(void **state)
 	run r;
 	/* 7 events in a burst, gte 3: the window fires once and its events
 	 * are consumed; the rest (1) does not fire again */
-	start(&r, corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
-			   "  condition: {gte: 3}\n"),
+	start(&r,
+	      corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
+		       "  condition: {gte: 3}\n"),
 	      NULL);
 	for (int i = 0; i < 7; i++)
 		feed(&r, 4625, T0 + i * NS, KV("User", "alice"));
@@ -195,8 +197,9 @@ static void test_consumed_and_ranges(void **state)
 	has(corr_alert(&r, 0), "\"spoor.correlation.value\":7");
 	done(&r);
 	/* a range: 2 < n <= 3; and neq */
-	start(&r, corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
-			   "  condition: {gt: 2, lte: 3}\n"),
+	start(&r,
+	      corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
+		       "  condition: {gt: 2, lte: 3}\n"),
 	      NULL);
 	for (int i = 0; i < 3; i++)
 		feed(&r, 4625, T0 + i * NS, KV("User", "three"));
@@ -209,8 +212,9 @@ static void test_consumed_and_ranges(void **state)
 	has(corr_alert(&r, 0), "\"User\":\"three\"");
 	has(corr_alert(&r, 1), "\"User\":\"four\"");
 	done(&r);
-	start(&r, corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
-			   "  condition: {neq: 1, lt: 3}\n"),
+	start(&r,
+	      corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
+		       "  condition: {neq: 1, lt: 3}\n"),
 	      NULL);
 	feed(&r, 4625, T0, KV("User", "one"));
 	feed(&r, 4625, T0, KV("User", "two"));
@@ -225,8 +229,9 @@ static void test_group_by_fields_and_missing(void **state)
 {
 	(void)state;
 	run r;
-	start(&r, corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User, Host]\n  timespan: 1h\n"
-			   "  condition: {gte: 2}\n"),
+	start(&r,
+	      corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User, Host]\n  timespan: 1h\n"
+		       "  condition: {gte: 2}\n"),
 	      NULL);
 	feed(&r, 4625, T0, KV("User", "a", "Host", "h1"));
 	feed(&r, 4625, T0 + NS, KV("User", "a", "Host", "h2"));
@@ -242,8 +247,9 @@ static void test_value_count(void **state)
 {
 	(void)state;
 	run r;
-	start(&r, corr_doc("  type: value_count\n  rules: [failed]\n  group-by: [Ip]\n  timespan: 1h\n"
-			   "  condition: {field: User, gte: 3}\n"),
+	start(&r,
+	      corr_doc("  type: value_count\n  rules: [failed]\n  group-by: [Ip]\n  timespan: 1h\n"
+		       "  condition: {field: User, gte: 3}\n"),
 	      NULL);
 	/* spray: 3 distinct users from one address; repeats do not count */
 	feed(&r, 4625, T0, KV("Ip", "10.0.0.1", "User", "a"));
@@ -252,13 +258,14 @@ static void test_value_count(void **state)
 	feed(&r, 4625, T0 + 3 * NS, KV("Ip", "10.0.0.2", "User", "a"));
 	feed(&r, 4625, T0 + 4 * NS, KV("Ip", "10.0.0.2", "User", "a"));
 	feed(&r, 4625, T0 + 5 * NS, KV("Ip", "10.0.0.2", "User", "a"));
-	feed(&r, 4625, T0 + 6 * NS, KV("Ip", "10.0.0.1")); /* no value: not a distinct one */
+	feed(&r, 4625, T0 + 6 * NS, KV("Ip", "10.0.0.1"));		       /* no value: not a distinct one */
 	feed(&r, 4625, T0 + 2 * 3600 * NS, KV("Ip", "10.0.0.1", "User", "c")); /* outside the window */
 	finish(&r);
 	assert_int_equal(ncorr(&r), 0);
 	done(&r);
-	start(&r, corr_doc("  type: value_count\n  rules: [failed]\n  group-by: [Ip]\n  timespan: 1h\n"
-			   "  condition: {field: User, gte: 3}\n"),
+	start(&r,
+	      corr_doc("  type: value_count\n  rules: [failed]\n  group-by: [Ip]\n  timespan: 1h\n"
+		       "  condition: {field: User, gte: 3}\n"),
 	      NULL);
 	feed(&r, 4625, T0, KV("Ip", "10.0.0.1", "User", "a"));
 	feed(&r, 4625, T0 + NS, KV("Ip", "10.0.0.1", "User", "b"));
@@ -269,6 +276,28 @@ static void test_value_count(void **state)
 	has(corr_alert(&r, 0), "\"spoor.correlation.value\":3");
 	has(corr_alert(&r, 0), "\"spoor.correlation.field\":\"User\"");
 	has(corr_alert(&r, 0), "\"spoor.correlation.events\":4");
+	done(&r);
+}
+
+static void test_value_count_tuple(void **state)
+{
+	(void)state;
+	run r;
+	/* a list of fields: distinct (User, Domain) pairs */
+	start(&r,
+	      corr_doc("  type: value_count\n  rules: [failed]\n  group-by: [Ip]\n  timespan: 1h\n"
+		       "  condition: {field: [User, Domain], gte: 3}\n  generate: True\n"),
+	      NULL);
+	feed(&r, 4625, T0, KV("Ip", "1", "User", "a", "Domain", "x"));
+	feed(&r, 4625, T0 + NS, KV("Ip", "1", "User", "a", "Domain", "y"));
+	feed(&r, 4625, T0 + 2 * NS, KV("Ip", "1", "User", "b", "Domain", "x"));
+	feed(&r, 4625, T0 + 3 * NS, KV("Ip", "2", "User", "a", "Domain", "x"));
+	feed(&r, 4625, T0 + 4 * NS, KV("Ip", "2", "User", "a", "Domain", "x"));
+	feed(&r, 4625, T0 + 5 * NS, KV("Ip", "2", "User", "b")); /* no Domain: no value */
+	finish(&r);
+	assert_int_equal(ncorr(&r), 1);
+	has(corr_alert(&r, 0), "\"Ip\":\"1\"");
+	assert_int_equal(r.n, 7); /* generate: True (any case): the 6 failed logons too */
 	done(&r);
 }
 
@@ -332,8 +361,9 @@ static void test_value_sum_avg_percentile(void **state)
 {
 	(void)state;
 	run r;
-	start(&r, corr_doc("  type: value_sum\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
-			   "  condition: {field: Bytes, gt: 1000}\n"),
+	start(&r,
+	      corr_doc("  type: value_sum\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
+		       "  condition: {field: Bytes, gt: 1000}\n"),
 	      NULL);
 	feed(&r, 4625, T0, KV("User", "a", "Bytes", "600"));
 	feed(&r, 4625, T0 + NS, KV("User", "a", "Bytes", "500"));
@@ -345,8 +375,9 @@ static void test_value_sum_avg_percentile(void **state)
 	has(corr_alert(&r, 0), "\"spoor.correlation.value\":1100");
 	done(&r);
 
-	start(&r, corr_doc("  type: value_avg\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
-			   "  condition: {field: Bytes, gte: 2.5}\n"),
+	start(&r,
+	      corr_doc("  type: value_avg\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
+		       "  condition: {field: Bytes, gte: 2.5}\n"),
 	      NULL);
 	feed(&r, 4625, T0, KV("User", "a", "Bytes", "2"));
 	feed(&r, 4625, T0 + NS, KV("User", "a", "Bytes", "3"));
@@ -359,8 +390,9 @@ static void test_value_sum_avg_percentile(void **state)
 	done(&r);
 
 	/* the 90th percentile (nearest rank) of 10 values is the 9th */
-	start(&r, corr_doc("  type: value_percentile\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
-			   "  condition: {field: Bytes, percentile: 90, gte: 9}\n"),
+	start(&r,
+	      corr_doc("  type: value_percentile\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
+		       "  condition: {field: Bytes, percentile: 90, gte: 9}\n"),
 	      NULL);
 	for (int i = 10; i >= 1; i--) {
 		char v[8];
@@ -377,8 +409,9 @@ static void test_value_sum_avg_percentile(void **state)
 	done(&r);
 
 	/* no percentile: a value whose share of the window is at most 10% */
-	start(&r, corr_doc("  type: value_percentile\n  rules: [failed]\n  group-by: [Host]\n  timespan: 1h\n"
-			   "  condition: {field: Image, lte: 10}\n"),
+	start(&r,
+	      corr_doc("  type: value_percentile\n  rules: [failed]\n  group-by: [Host]\n  timespan: 1h\n"
+		       "  condition: {field: Image, lte: 10}\n"),
 	      NULL);
 	for (int i = 0; i < 9; i++)
 		feed(&r, 4625, T0 + i * NS, KV("Host", "h", "Image", "svchost.exe"));
@@ -417,8 +450,9 @@ static void test_generate(void **state)
 {
 	(void)state;
 	run r;
-	start(&r, corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
-			   "  condition: {gte: 2}\n  generate: true\n"),
+	start(&r,
+	      corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
+		       "  condition: {gte: 2}\n  generate: true\n"),
 	      NULL);
 	feed(&r, 4625, T0, KV("User", "a"));
 	feed(&r, 4625, T0 + NS, KV("User", "a"));
@@ -427,8 +461,9 @@ static void test_generate(void **state)
 	assert_int_equal(r.n, 4); /* 2 failed, 1 success, 1 correlation */
 	assert_int_equal(ncorr(&r), 1);
 	done(&r);
-	start(&r, corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
-			   "  condition: {gte: 2}\n"),
+	start(&r,
+	      corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
+		       "  condition: {gte: 2}\n"),
 	      NULL);
 	feed(&r, 4625, T0, KV("User", "a"));
 	feed(&r, 4625, T0 + NS, KV("User", "a"));
@@ -547,8 +582,9 @@ static void test_caps(void **state)
 	/* max 3 entries per group: the oldest window is decided early */
 	o = (spoor_sigma_stage_options)SPOOR_SIGMA_STAGE_OPTIONS_INIT;
 	o.corr_max_entries = 3;
-	start(&r, corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
-			   "  condition: {gte: 4}\n"),
+	start(&r,
+	      corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
+		       "  condition: {gte: 4}\n"),
 	      &o);
 	for (int i = 0; i < 5; i++)
 		feed(&r, 4625, T0 + i * NS, KV("User", "a"));
@@ -563,8 +599,9 @@ static void test_caps(void **state)
 	o = (spoor_sigma_stage_options)SPOOR_SIGMA_STAGE_OPTIONS_INIT;
 	o.corr_max_total = 4;
 	o.corr_max_related = 2;
-	start(&r, corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
-			   "  condition: {gte: 2}\n"),
+	start(&r,
+	      corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
+		       "  condition: {gte: 2}\n"),
 	      &o);
 	for (int i = 0; i < 3; i++)
 		feed(&r, 4625, T0 + i * NS, KV("User", "a"));
@@ -583,8 +620,9 @@ static void test_no_time_and_resolution(void **state)
 {
 	(void)state;
 	run r;
-	start(&r, corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
-			   "  condition: {gte: 1}\n"),
+	start(&r,
+	      corr_doc("  type: event_count\n  rules: [failed]\n  group-by: [User]\n  timespan: 1h\n"
+		       "  condition: {gte: 1}\n"),
 	      NULL);
 	feed(&r, 4625, 0, KV("User", "a")); /* no timestamp: cannot be placed */
 	finish(&r);
@@ -593,19 +631,20 @@ static void test_no_time_and_resolution(void **state)
 		fail_msg("summary: %s", spoor_stage_summary(r.st));
 	done(&r);
 	/* references that do not resolve; a cycle; naming a filter */
-	static const char yml[] = BASE "title: Unknown ref\n"
-				       "correlation: {type: event_count, rules: [nosuch], group-by: [U], timespan: "
-				       "1h, condition: {gte: 1}}\n"
-				       "---\n"
-				       "title: Loop A\nname: la\n"
-				       "correlation: {type: temporal, rules: [lb, failed], group-by: [U], timespan: 1h}\n"
-				       "---\n"
-				       "title: Loop B\nname: lb\n"
-				       "correlation: {type: temporal, rules: [la], group-by: [U], timespan: 1h}\n"
-				       "---\n"
-				       "title: By id\n"
-				       "correlation: {type: event_count, rules: [00000000-0000-4000-8000-000000004625], "
-				       "group-by: [U], timespan: 1h, condition: {gte: 1}}\n";
+	static const char yml[] =
+	    BASE "title: Unknown ref\n"
+		 "correlation: {type: event_count, rules: [nosuch], group-by: [U], timespan: "
+		 "1h, condition: {gte: 1}}\n"
+		 "---\n"
+		 "title: Loop A\nname: la\n"
+		 "correlation: {type: temporal, rules: [lb, failed], group-by: [U], timespan: 1h}\n"
+		 "---\n"
+		 "title: Loop B\nname: lb\n"
+		 "correlation: {type: temporal, rules: [la], group-by: [U], timespan: 1h}\n"
+		 "---\n"
+		 "title: By id\n"
+		 "correlation: {type: event_count, rules: [00000000-0000-4000-8000-000000004625], "
+		 "group-by: [U], timespan: 1h, condition: {gte: 1}}\n";
 	start(&r, yml, NULL);
 	spoor_rule_info ri;
 	assert_int_equal(spoor_ruleset_rule(r.rs, 3, &ri), 0);
@@ -664,6 +703,7 @@ int main(void)
 	    cmocka_unit_test(test_consumed_and_ranges),
 	    cmocka_unit_test(test_group_by_fields_and_missing),
 	    cmocka_unit_test(test_value_count),
+	    cmocka_unit_test(test_value_count_tuple),
 	    cmocka_unit_test(test_temporal),
 	    cmocka_unit_test(test_temporal_ordered),
 	    cmocka_unit_test(test_value_sum_avg_percentile),

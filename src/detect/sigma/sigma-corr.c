@@ -145,7 +145,8 @@ static int visit(pb *b, size_t k, int depth)
 			rc = visit(b, (size_t)b->cidx[t], depth + 1);
 			if (b->state[b->cidx[t]] != 2) {
 				if (rc == 0)
-					rc = set_why(b, rule, "correlation references correlation '%s' that cannot run", ref);
+					rc = set_why(b, rule, "correlation references correlation '%s' that cannot run",
+						     ref);
 				okk = false;
 			}
 		} else if (b->rules[t]->kind != SIGMA_RULE) {
@@ -398,8 +399,8 @@ typedef struct cgroup {
 	uint64_t h;
 	centry *e;
 	size_t n, cap;
-	int64_t decided; /* anchors before this time were decided */
-	int32_t hnext;	 /* hash chain */
+	int64_t decided;    /* anchors before this time were decided */
+	int32_t hnext;	    /* hash chain */
 	int32_t prev, next; /* LRU: most recent at head */
 	bool used;
 } cgroup;
@@ -414,11 +415,18 @@ typedef struct cstate {
 	int32_t head, tail; /* LRU */
 } cstate;
 
+typedef struct vset {
+	uint64_t *tab;
+	uint32_t *cnt;
+	size_t cap, mask;
+} vset;
+
 struct corr_state {
 	const corr_plan *p;
 	corr_limits lim;
 	cstate *cs;
 	uint64_t seq, chain_seq;
+	unsigned nest;	/* > 0 while a decided window feeds chained correlations */
 	uint64_t total; /* entries held */
 	int64_t maxts, last_sweep;
 	int64_t next_due; /* no window closes before this watermark (reorder mode) */
@@ -430,9 +438,10 @@ struct corr_state {
 	size_t npaths, cappaths;
 	/* scratch */
 	buf key, js, det;
-	uint64_t *vtab; /* value multiset: key, count pairs */
-	uint32_t *vcnt;
-	size_t vcap;
+	/* value multisets, one per nesting level (a decision feeding a
+	 * chained correlation decides there with its own) */
+	vset *vs;
+	size_t nvs;
 	double *nums;
 	size_t numcap;
 	char (*techbuf)[16];
@@ -529,8 +538,11 @@ void corr_state_free(corr_state *s)
 	buf_done(&s->key);
 	buf_done(&s->js);
 	buf_done(&s->det);
-	free(s->vtab);
-	free(s->vcnt);
+	for (size_t i = 0; i < s->nvs; i++) {
+		free(s->vs[i].tab);
+		free(s->vs[i].cnt);
+	}
+	free(s->vs);
 	free(s->nums);
 	free(s);
 }
@@ -612,37 +624,52 @@ static int32_t group_get(corr_state *s, cstate *c, const char *key, size_t n, sp
 static int emit_window(corr_state *s, cstate *c, cgroup *g, size_t lo, size_t hi, double val, size_t extra,
 		       spoor_finding_fn fn, void *payload);
 
-/* Value multiset for value_count / value_percentile: open addressing. */
-static int vset_reset(corr_state *s, size_t want)
+/* Value multiset for value_count / value_percentile: open addressing
+ * over value hashes (never 0), sized for `want` distinct values; only the
+ * part in use is cleared. */
+static vset *vset_get(corr_state *s, size_t want, int *rc)
 {
+	if (s->nest >= s->nvs) {
+		vset *v = xreallocarray(s->vs, s->nest + 1, sizeof(*v));
+		if (!v) {
+			*rc = SPOOR_ENOMEM;
+			return NULL;
+		}
+		memset(v + s->nvs, 0, (s->nest + 1 - s->nvs) * sizeof(*v));
+		s->vs = v;
+		s->nvs = s->nest + 1;
+	}
+	vset *v = &s->vs[s->nest];
 	size_t cap = 16;
 	while (cap < want * 2)
 		cap *= 2;
-	if (cap > s->vcap) {
-		uint64_t *t = xreallocarray(s->vtab, cap, sizeof(*t));
-		if (!t)
-			return SPOOR_ENOMEM;
-		s->vtab = t;
-		uint32_t *k = xreallocarray(s->vcnt, cap, sizeof(*k));
-		if (!k)
-			return SPOOR_ENOMEM;
-		s->vcnt = k;
-		s->vcap = cap;
+	if (cap > v->cap) {
+		uint64_t *t = xreallocarray(v->tab, cap, sizeof(*t));
+		if (t)
+			v->tab = t;
+		uint32_t *k = t ? xreallocarray(v->cnt, cap, sizeof(*k)) : NULL;
+		if (!k) {
+			*rc = SPOOR_ENOMEM;
+			return NULL;
+		}
+		v->cnt = k;
+		v->cap = cap;
 	}
-	memset(s->vtab, 0, s->vcap * sizeof(*s->vtab));
-	memset(s->vcnt, 0, s->vcap * sizeof(*s->vcnt));
-	return 0;
+	v->mask = cap - 1;
+	memset(v->tab, 0, cap * sizeof(*v->tab));
+	memset(v->cnt, 0, cap * sizeof(*v->cnt));
+	return v;
 }
 
-/* count change of value h by d (+1/-1); returns the new count */
-static uint32_t vset_add(corr_state *s, uint64_t h, int d)
+/* count change of value h by d (+1/-1, 0 to read); returns the new count */
+static uint32_t vset_add(vset *v, uint64_t h, int d)
 {
-	size_t m = s->vcap - 1, i = (size_t)(h * 0x9E3779B97F4A7C15ull >> 7) & m;
-	while (s->vtab[i] && s->vtab[i] != h)
+	size_t m = v->mask, i = (size_t)(h * 0x9E3779B97F4A7C15ull >> 7) & m;
+	while (v->tab[i] && v->tab[i] != h)
 		i = (i + 1) & m;
-	s->vtab[i] = h;
-	s->vcnt[i] = (uint32_t)((int64_t)s->vcnt[i] + d);
-	return s->vcnt[i];
+	v->tab[i] = h;
+	v->cnt[i] = (uint32_t)((int64_t)v->cnt[i] + d);
+	return v->cnt[i];
 }
 
 static bool cond_holds(const sigma_corr *c, double v, bool temporal, size_t nrefs)
@@ -717,20 +744,21 @@ static int eval_window(corr_state *s, const corr_def *d, const cgroup *g, size_t
 	}
 	/* rare value mode: a value whose share (percent of the window's
 	 * events with a value) meets the condition; the first such value */
-	int rc = vset_reset(s, w);
-	if (rc < 0)
+	int rc = 0;
+	vset *vs = vset_get(s, w, &rc);
+	if (!vs)
 		return rc;
 	size_t m = 0;
 	for (size_t i = lo; i <= hi; i++)
 		if (g->e[i].vh) {
-			vset_add(s, g->e[i].vh, 1);
+			vset_add(vs, g->e[i].vh, 1);
 			m++;
 		}
 	*hold = false;
 	for (size_t i = lo; i <= hi && m; i++) {
 		if (!g->e[i].vh)
 			continue;
-		uint32_t cnt = vset_add(s, g->e[i].vh, 0);
+		uint32_t cnt = vset_add(vs, g->e[i].vh, 0);
 		double share = 100.0 * cnt / (double)m;
 		if (cond_holds(c, share, false, 0)) {
 			*val = share;
@@ -759,8 +787,7 @@ static int group_decide(corr_state *s, cstate *c, int32_t gi, int64_t upto, bool
 	uint32_t refcnt[CORR_MAX_REFS];
 	bool incr = d->type != CT_TEMPORAL_ORDERED && d->type != CT_VALUE_PERCENTILE;
 	memset(refcnt, 0, sizeof(refcnt));
-	if (d->type == CT_VALUE_COUNT && (rc = vset_reset(s, n)) < 0)
-		return rc;
+	vset *vs = NULL; /* value_count: set up when a first window is decided */
 	while (i < n && rc == 0) {
 		int64_t a = g->e[i].ts;
 		int64_t lim;
@@ -770,14 +797,17 @@ static int group_decide(corr_state *s, cstate *c, int32_t gi, int64_t upto, bool
 			break;
 		if (hi < i)
 			hi = i;
-		while (hi < n && g->e[hi].ts - a <= d->span_ns) {
+		if (d->type == CT_VALUE_COUNT && !vs && !(vs = vset_get(s, n, &rc)))
+			break;
+		int64_t dt;
+		while (hi < n && !__builtin_sub_overflow(g->e[hi].ts, a, &dt) && dt <= d->span_ns) {
 			const centry *e = &g->e[hi];
 			cnt++;
 			if (!isnan(e->num)) {
 				nnum++;
 				sum += e->num;
 			}
-			if (d->type == CT_VALUE_COUNT && e->vh && vset_add(s, e->vh, 1) == 1)
+			if (d->type == CT_VALUE_COUNT && e->vh && vset_add(vs, e->vh, 1) == 1)
 				distinct++;
 			for (size_t j = 0; j < d->nrefs && d->type == CT_TEMPORAL; j++)
 				if ((e->mask >> j & 1) && refcnt[j]++ == 0)
@@ -821,7 +851,7 @@ static int group_decide(corr_state *s, cstate *c, int32_t gi, int64_t upto, bool
 			/* consume the window: the next one starts after it */
 			for (size_t x = i; x < hi && d->type == CT_VALUE_COUNT; x++)
 				if (g->e[x].vh)
-					vset_add(s, g->e[x].vh, -1);
+					vset_add(vs, g->e[x].vh, -1);
 			i = hi;
 			cnt = nnum = distinct = present = 0;
 			sum = 0;
@@ -836,7 +866,7 @@ static int group_decide(corr_state *s, cstate *c, int32_t gi, int64_t upto, bool
 				nnum--;
 				sum -= e->num;
 			}
-			if (d->type == CT_VALUE_COUNT && e->vh && vset_add(s, e->vh, -1) == 0)
+			if (d->type == CT_VALUE_COUNT && e->vh && vset_add(vs, e->vh, -1) == 0)
 				distinct--;
 			for (size_t j = 0; j < d->nrefs && d->type == CT_TEMPORAL; j++)
 				if ((e->mask >> j & 1) && --refcnt[j] == 0)
@@ -850,13 +880,20 @@ static int group_decide(corr_state *s, cstate *c, int32_t gi, int64_t upto, bool
 		}
 	}
 	if (i) {
-		g->decided = g->e[i - 1].ts + 1;
+		g->decided = g->e[i - 1].ts == INT64_MAX ? INT64_MAX : g->e[i - 1].ts + 1;
 		if (i < n)
 			memmove(g->e, g->e + i, (n - i) * sizeof(*g->e));
 		g->n = n - i;
 		s->total -= i;
 	}
 	return rc;
+}
+
+/* The watermark: the highest event time seen minus the tolerance. */
+static int64_t watermark(const corr_state *s)
+{
+	int64_t w;
+	return __builtin_sub_overflow(s->maxts, s->lim.reorder_ns, &w) ? INT64_MIN + 1 : w;
 }
 
 static int state_grow(cstate *c)
@@ -953,8 +990,11 @@ static int insert(corr_state *s, size_t ci, const char *key, size_t kn, const ce
 {
 	cstate *c = &s->cs[ci];
 	int rc = 0;
-	/* the stage-wide bound: free the least recently used group first */
-	if (s->total >= s->lim.max_total) {
+	/* the stage-wide bound: free the least recently used group first.
+	 * Not while a decision feeds chained correlations: evicting there
+	 * could decide another group that feeds again, without end; the
+	 * bound is exceeded by at most one entry per chain level meanwhile */
+	if (s->total >= s->lim.max_total && !s->nest) {
 		cstate *v = c;
 		for (size_t k = 0; v->tail < 0 && k < s->p->nc; k++)
 			v = &s->cs[k];
@@ -1017,7 +1057,7 @@ static int insert(corr_state *s, size_t ci, const char *key, size_t kn, const ce
 	/* with a reorder tolerance, the windows of this group the watermark
 	 * has closed are decided now */
 	if (s->lim.reorder_ns >= 0 && s->have_ts)
-		rc = group_decide(s, c, gi, s->maxts - s->lim.reorder_ns, false, fn, payload);
+		rc = group_decide(s, c, gi, watermark(s), false, fn, payload);
 	return rc;
 }
 
@@ -1158,9 +1198,10 @@ int corr_after_event(corr_state *s, spoor_event *ev, spoor_finding_fn fn, void *
 	}
 	/* sweep every group when the watermark moved by an eighth of the
 	 * shortest timespan (groups just fed were decided on insert) */
-	int64_t w = s->maxts - s->lim.reorder_ns;
+	int64_t w = watermark(s);
 	int64_t step = s->min_span / 8 > 0 ? s->min_span / 8 : 1;
-	if (w < s->next_due || (s->last_sweep && w - s->last_sweep < step))
+	int64_t moved;
+	if (w < s->next_due || (s->last_sweep && !__builtin_sub_overflow(w, s->last_sweep, &moved) && moved < step))
 		return 0;
 	s->last_sweep = w;
 	return sweep(s, w, fn, payload);
@@ -1332,10 +1373,12 @@ static int emit_window(corr_state *s, cstate *c, cgroup *g, size_t lo, size_t hi
 	if (!kc)
 		return SPOOR_ENOMEM;
 	memcpy(kc, key, kn);
+	s->nest++;
 	for (uint32_t k = p->feed_start[rule]; k < p->feed_start[rule + 1] && rc == 0; k++) {
 		last.mask = 1ull << p->feed[k].ref;
 		rc = feed_one(s, p->feed[k].corr, p->feed[k].ref, NULL, kc, kn, &last, fn, payload);
 	}
+	s->nest--;
 	free(kc);
 	return rc;
 }

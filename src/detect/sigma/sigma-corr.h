@@ -73,7 +73,7 @@ typedef struct corr_plan {
 	size_t nrules;
 	uint32_t *feed_start; /* [nrules + 1]: rule i feeds feed[feed_start[i] .. feed_start[i+1]) */
 	corr_feed *feed;
-	uint8_t *flags;	 /* [nrules]: CORR_RULE_* */
+	uint8_t *flags;	  /* [nrules]: CORR_RULE_* */
 	const char **why; /* [nrules]: a correlation that cannot run: why; else NULL */
 	char *whybuf;	  /* owns the texts of why[] */
 } corr_plan;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "detect/sigma/sigma-int.h"
 
@@ -457,7 +458,8 @@ static int parse_correlation(ld *l, const ynode *root)
 			if (!strcmp(k->s, "percentile")) {
 				double d;
 				if (v->kind != YN_SCALAR || !sigma_parse_num(v->s, v->n, &d) || !(d >= 0 && d <= 100))
-					return fail(l, v, "correlation condition 'percentile' needs a number from 0 to 100");
+					return fail(l, v,
+						    "correlation condition 'percentile' needs a number from 0 to 100");
 				c->percentile = d;
 				continue;
 			}
@@ -486,7 +488,7 @@ static int parse_correlation(ld *l, const ynode *root)
 		return fail(l, c->aliases, "correlation 'aliases' must be a map: alias: {rule: field}");
 	const ynode *g = ynode_get(cy, "generate");
 	if (g && g->kind == YN_SCALAR)
-		c->generate = !strcmp(g->s, "true");
+		c->generate = !strcasecmp(g->s, "true") || !strcasecmp(g->s, "yes");
 	return 0;
 }
 

@@ -121,7 +121,7 @@ static const char *sg_summary(spoor_stage *st)
 		corr_counters c;
 		corr_get_counters(s->corr, &c);
 		snprintf(s->summary + n, sizeof(s->summary) - (size_t)n,
-			 "; correlations: %" PRIu64 " events fed, %" PRIu64 " alerts, %" PRIu64
+			 "; correlations: %" PRIu64 " events fed, %" PRIu64 " windows matched, %" PRIu64
 			 " without time, %" PRIu64 " late, caps hit: %" PRIu64 " groups evicted (max groups), %" PRIu64
 			 " windows forced (max entries), %" PRIu64 " groups evicted (max total)",
 			 c.fed, c.alerts, c.no_time, c.late, c.groups_evicted, c.windows_forced, c.total_evictions);
@@ -179,8 +179,8 @@ SPOOR_API int spoor_sigma_stage_new_opts(spoor_stage **out, const spoor_ruleset 
 		    .max_groups = o.corr_max_groups ? o.corr_max_groups : SPOOR_CORR_DEFAULT_MAX_GROUPS,
 		    .max_entries = o.corr_max_entries ? o.corr_max_entries : SPOOR_CORR_DEFAULT_MAX_ENTRIES,
 		    .max_total = o.corr_max_total ? o.corr_max_total : SPOOR_CORR_DEFAULT_MAX_TOTAL,
-		    .reorder_ns = o.corr_reorder_s < 0 || o.corr_reorder_s > maxr ? -1
-										: o.corr_reorder_s * 1000000000LL,
+		    .reorder_ns =
+			o.corr_reorder_s < 0 || o.corr_reorder_s > maxr ? -1 : o.corr_reorder_s * 1000000000LL,
 		    .max_related = o.corr_max_related ? o.corr_max_related : SPOOR_CORR_DEFAULT_MAX_RELATED,
 		};
 		if ((rc = corr_state_new(&s->corr, cp, &lim)) < 0) {
