@@ -82,8 +82,7 @@ int simf_open(simf *f, const char *root, const char *rel, spoor_diag *d)
 {
 	char path[1024];
 	memset(f, 0, sizeof(*f));
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >= sizeof(path) ||
-	    strlen(rel) >= sizeof(f->rel))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >= sizeof(path) || strlen(rel) >= sizeof(f->rel))
 		return diag_set(d, SPOOR_ELIMIT, "simulate: path too long: %s/%s", root, rel);
 	snprintf(f->rel, sizeof(f->rel), "%s", rel);
 	if (mkdirs(path))
