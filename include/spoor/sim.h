@@ -11,27 +11,27 @@
 #include "spoor/error.h"
 
 /* Limits (docs/limits.md). */
-#define SPOOR_SIM_MAX_AGENCIES 64
+#define SPOOR_SIM_MAX_AGENCIES	64
 #define SPOOR_SIM_MAX_PROVIDERS 32
 #define SPOOR_SIM_MAX_MAILBOXES 20000
-#define SPOOR_SIM_MAX_DAYS 3660
-#define SPOOR_SIM_MAX_SCALE 100000.0
+#define SPOOR_SIM_MAX_DAYS	3660
+#define SPOOR_SIM_MAX_SCALE	100000.0
 
 typedef struct spoor_sim_options {
 	const char *out_dir; /* created if missing; files in it are overwritten */
-	uint64_t seed;       /* same seed and options: byte-identical output */
+	uint64_t seed;	     /* same seed and options: byte-identical output */
 	uint32_t agencies;   /* 1..64, default 4 */
 	uint32_t mailboxes;  /* mailboxes per agency, 8..20000, default 40 */
 	uint32_t providers;  /* IT service providers, 1..32, default 3 */
-	uint32_t days;       /* 2..3660, default 14 */
-	double scale;        /* benign volume multiplier, (0, 100000], default 1 */
-	int64_t start;       /* first day, epoch seconds at 00:00 UTC; default 2024-03-04 */
+	uint32_t days;	     /* 2..3660, default 14 */
+	double scale;	     /* benign volume multiplier, (0, 100000], default 1 */
+	int64_t start;	     /* first day, epoch seconds at 00:00 UTC; default 2024-03-04 */
 } spoor_sim_options;
 
 typedef struct spoor_sim_result {
-	uint64_t files;   /* log files written */
+	uint64_t files;	  /* log files written */
 	uint64_t records; /* log records (lines) written */
-	uint64_t bytes;   /* bytes of logs written */
+	uint64_t bytes;	  /* bytes of logs written */
 	uint64_t planted; /* malicious records (lines in truth/truth.jsonl) */
 } spoor_sim_result;
 

@@ -195,7 +195,8 @@ int cmd_simulate(int argc, char **argv)
 		fprintf(stderr,
 			"spoor simulate: %" PRIu64 " files, %" PRIu64 " records, %.1f MB, %" PRIu64
 			" planted records; %.2f s (%.1f MB/s), cpu %.2f s (%.1f MB/s) -> %s\n",
-			r.files, r.records, (double)r.bytes / 1e6, r.planted, t, t > 0 ? (double)r.bytes / 1e6 / t : 0.0,
-			cpu, cpu > 0 ? (double)r.bytes / 1e6 / cpu : 0.0, o.out_dir);
+			r.files, r.records, (double)r.bytes / 1e6, r.planted, t,
+			t > 0 ? (double)r.bytes / 1e6 / t : 0.0, cpu, cpu > 0 ? (double)r.bytes / 1e6 / cpu : 0.0,
+			o.out_dir);
 	return EXIT_OK;
 }

@@ -26,11 +26,11 @@ const plant_info plant_infos[_P_MAX] = {
 #undef P
 };
 
-#define MIN_MS 60000LL
-#define HOUR_MS 3600000LL
-#define DAY_MS 86400000LL
-#define SPRAY_TARGETS_MAX 60 /* accounts tried per round (a spray list) */
-#define BEACONS_MAX 1500     /* per infected host */
+#define MIN_MS		  60000LL
+#define HOUR_MS		  3600000LL
+#define DAY_MS		  86400000LL
+#define SPRAY_TARGETS_MAX 60   /* accounts tried per round (a spray list) */
+#define BEACONS_MAX	  1500 /* per infected host */
 
 static plant *add(sim_world *w, int64_t t, uint32_t stream, int kind, int actor)
 {
@@ -102,7 +102,8 @@ static void actors(sim_world *w)
 	snprintf(a->svc_path, sizeof(a->svc_path), "%s%s.exe", dir[rng_below(r, 2)], a->svc_name);
 	rng_chars(r, a->loader_sha256, 64, "0123456789ABCDEF");
 	a->loader_sha256[64] = 0;
-	snprintf(a->ua, sizeof(a->ua), "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1; Trident/4.0; .NET CLR 2.0.50727)");
+	snprintf(a->ua, sizeof(a->ua),
+		 "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1; Trident/4.0; .NET CLR 2.0.50727)");
 
 	sim_actor *t = &w->actor[ACT_TAIDOOR];
 	t->name = "Taidoor";
@@ -168,8 +169,8 @@ static void plan_blacktech(sim_world *w)
 			p->ag = a, p->pv = P, p->host = host;
 		if ((p = add(w, ti + 3000, stream_id(w, a, S_SYSMON), P_PROC_LOADER, ACT_BLACKTECH)))
 			p->ag = a, p->host = host, p->key = 2000 + rng_below(r, 60000);
-		if (nhit == 1 && (p = add(w, ti + rng_range(r, 30, 600) * 1000, stream_id(w, a, S_DEF), P_DEFENDER_PLEAD,
-					  ACT_BLACKTECH)))
+		if (nhit == 1 && (p = add(w, ti + rng_range(r, 30, 600) * 1000, stream_id(w, a, S_DEF),
+					  P_DEFENDER_PLEAD, ACT_BLACKTECH)))
 			p->ag = a, p->host = H_APP;
 		/* C2 until the end */
 		int64_t span = w->t1 - ti;
@@ -184,7 +185,8 @@ static void plan_blacktech(sim_world *w)
 				lastdns = tb;
 			}
 			int kind = n % 8 == 7 ? P_C2_HTTP : P_C2_SSL;
-			if ((p = add(w, tb, stream_id(w, a, kind == P_C2_HTTP ? S_HTTP : S_SSL), kind, ACT_BLACKTECH))) {
+			if ((p = add(w, tb, stream_id(w, a, kind == P_C2_HTTP ? S_HTTP : S_SSL), kind,
+				     ACT_BLACKTECH))) {
 				p->ag = a, p->host = host, p->ip = ip, p->n1 = c2;
 				p->n2 = rng_size(r, 900);
 				p->key = rng_u64(r);
@@ -224,9 +226,11 @@ static void plan_blacktech(sim_world *w)
 			}
 			te += rng_range(r, 20, 50) * MIN_MS;
 		}
-		if ((p = add(w, te + rng_range(r, 5, 20) * MIN_MS, stream_id(w, a, S_SEC), P_LOG_CLEAR_SEC, ACT_BLACKTECH)))
+		if ((p = add(w, te + rng_range(r, 5, 20) * MIN_MS, stream_id(w, a, S_SEC), P_LOG_CLEAR_SEC,
+			     ACT_BLACKTECH)))
 			p->ag = a, p->host = host, p->pv = P;
-		if ((p = add(w, te + rng_range(r, 21, 25) * MIN_MS, stream_id(w, a, S_SYS), P_LOG_CLEAR_SYS, ACT_BLACKTECH)))
+		if ((p = add(w, te + rng_range(r, 21, 25) * MIN_MS, stream_id(w, a, S_SYS), P_LOG_CLEAR_SYS,
+			     ACT_BLACKTECH)))
 			p->ag = a, p->host = host, p->pv = P;
 	}
 }
@@ -255,7 +259,7 @@ static void use_mailbox(sim_world *w, uint32_t a, uint32_t u, uint32_t other, in
 			if ((p = add(w, ts, stream_id(w, a, S_MAIL), P_VALID_DOVECOT, ACT_TAIDOOR)))
 				p->ag = a, p->user = u, p->ip = ip, p->key = key;
 			if ((p = add(w, ts + rng_range(r, 10, 90) * MIN_MS, stream_id(w, a, S_MAIL), P_IMAP_DOWNLOAD,
-				      ACT_TAIDOOR))) {
+				     ACT_TAIDOOR))) {
 				p->ag = a, p->user = u, p->ip = ip, p->key = key;
 				p->n2 = 300 + rng_below(r, 4000);
 				p->n1 = p->n2 * (20000 + rng_below(r, 80000));
@@ -282,7 +286,8 @@ static void use_mailbox(sim_world *w, uint32_t a, uint32_t u, uint32_t other, in
 			p->ag = a, p->user = u, p->ip = ip, p->key = rng_u64(r);
 		if (other == NONE) /* no second account yet: a colleague's, to read along */
 			other = (u + 1 + rng_below(r, ag->nusers - 1)) % ag->nusers;
-		if ((p = add(w, ts + rng_range(r, 21, 40) * MIN_MS, stream_id(w, a, S_UAL), P_UAL_DELEGATE, ACT_TAIDOOR)))
+		if ((p = add(w, ts + rng_range(r, 21, 40) * MIN_MS, stream_id(w, a, S_UAL), P_UAL_DELEGATE,
+			     ACT_TAIDOOR)))
 			p->ag = a, p->user = u, p->host = other, p->ip = ip;
 		for (uint32_t s = 0; s < sessions; s++) {
 			int64_t tm = ts + rng_range(r, 1, 3) * HOUR_MS + (int64_t)s * rng_range(r, 6, 30) * HOUR_MS;
@@ -355,7 +360,7 @@ static void plan_taidoor(sim_world *w)
 				if (ag->kind == MK_DOVECOT && rng_chance(r, 0.3))
 					kind = P_SPRAY_POSTFIX;
 				if (ok)
-					kind = ag->kind == MK_DOVECOT	  ? P_VALID_DOVECOT
+					kind = ag->kind == MK_DOVECOT	 ? P_VALID_DOVECOT
 					       : ag->kind == MK_EXCHANGE ? P_VALID_OWA
 									 : P_VALID_ENTRA;
 				plant *p = add(w, t, stream_id(w, a, st), kind, ACT_TAIDOOR);
@@ -462,7 +467,8 @@ int campaign_write_summary(sim_world *w, spoor_diag *d)
 			if (!x->compromised)
 				continue;
 			iso_str(ts, sizeof(ts), x->compromised);
-			o_fmt(&f, "%s\n {\"agency\":\"%s\",\"account\":\"%s\",\"actor\":\"Taidoor\",\"first_use\":\"%s\"}",
+			o_fmt(&f,
+			      "%s\n {\"agency\":\"%s\",\"account\":\"%s\",\"actor\":\"Taidoor\",\"first_use\":\"%s\"}",
 			      first ? "" : ",", w->ag[a].id, user_upn(&w->ag[a], x, upn, sizeof(upn)), ts);
 			first = false;
 		}
@@ -481,7 +487,8 @@ int campaign_write_summary(sim_world *w, spoor_diag *d)
 			sim_user *x = &w->ag[a].users[u];
 			if (!x->taken_bytes && !x->taken_items)
 				continue;
-			o_fmt(&f, "%s\n {\"agency\":\"%s\",\"mailbox\":\"%s\",\"bytes\":%" PRIu64 ",\"items\":%" PRIu64 "}",
+			o_fmt(&f,
+			      "%s\n {\"agency\":\"%s\",\"mailbox\":\"%s\",\"bytes\":%" PRIu64 ",\"items\":%" PRIu64 "}",
 			      first ? "" : ",", w->ag[a].id, user_upn(&w->ag[a], x, upn, sizeof(upn)), x->taken_bytes,
 			      x->taken_items);
 			first = false;
@@ -512,8 +519,8 @@ int campaign_write_summary(sim_world *w, spoor_diag *d)
 					o_ch(&f, ',');
 				o_ipq(&f, A->c2_ip[k]);
 			}
-			o_fmt(&f, "],\"c2_domains\":[\"%s\",\"%s\",\"%s\"],\"exfil_ip\":", A->c2_domain[0], A->c2_domain[1],
-			      A->c2_domain[2]);
+			o_fmt(&f, "],\"c2_domains\":[\"%s\",\"%s\",\"%s\"],\"exfil_ip\":", A->c2_domain[0],
+			      A->c2_domain[1], A->c2_domain[2]);
 			o_ipq(&f, A->exfil_ip);
 			O_LIT(&f, ",\"service\":\"");
 			o_json(&f, A->svc_name);

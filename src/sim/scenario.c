@@ -6,12 +6,12 @@
 
 #include "sim-int.h"
 
-const char *const sim_first[] = {"wei", "mei", "hui", "jun", "ling", "hao", "yu", "ting", "chih", "kai",
-				 "ming", "yi", "hsin", "jie", "pei", "shu", "chun", "yen", "fang", "lung",
-				 "wen", "hua", "an", "ching", "li", "tzu", "po", "yun", "chia", "sheng"};
-const char *const sim_last[] = {"chen", "lin", "huang", "chang", "lee", "wang", "wu", "liu", "tsai", "yang",
-				"hsu", "cheng", "hsieh", "kuo", "hung", "tseng", "chiu", "liao", "lai", "chou",
-				"yeh", "su", "chuang", "lu", "chiang", "ho", "lo", "kao", "pan", "chien"};
+const char *const sim_first[] = {"wei",	 "mei", "hui",	"jun",	 "ling", "hao", "yu",	"ting", "chih", "kai",
+				 "ming", "yi",	"hsin", "jie",	 "pei",	 "shu", "chun", "yen",	"fang", "lung",
+				 "wen",	 "hua", "an",	"ching", "li",	 "tzu", "po",	"yun",	"chia", "sheng"};
+const char *const sim_last[] = {"chen", "lin",	 "huang",  "chang", "lee",    "wang",  "wu",   "liu",  "tsai", "yang",
+				"hsu",	"cheng", "hsieh",  "kuo",   "hung",   "tseng", "chiu", "liao", "lai",  "chou",
+				"yeh",	"su",	 "chuang", "lu",    "chiang", "ho",    "lo",   "kao",  "pan",  "chien"};
 const size_t sim_nfirst = ARRAY_SIZE(sim_first), sim_nlast = ARRAY_SIZE(sim_last);
 
 static const struct {
@@ -38,10 +38,9 @@ static const struct {
 static const struct {
 	const char *id, *name;
 } provider_names[] = {
-    {"fsi", "Formosa Systems Integration"}, {"jmn", "Jade Mountain Networks"},
-    {"hits", "Harbor IT Services"},         {"pds", "Pinecone Data Services"},
-    {"lms", "Lotus Managed Services"},      {"kes", "Kestrel Consulting"},
-    {"tcs", "Typhoon Cloud Solutions"},     {"ams", "Alishan Mail Systems"},
+    {"fsi", "Formosa Systems Integration"}, {"jmn", "Jade Mountain Networks"}, {"hits", "Harbor IT Services"},
+    {"pds", "Pinecone Data Services"},	    {"lms", "Lotus Managed Services"}, {"kes", "Kestrel Consulting"},
+    {"tcs", "Typhoon Cloud Solutions"},	    {"ams", "Alishan Mail Systems"},
 };
 
 /* Public address plan (docs/simulate.md): 198.18.0.0/15 (RFC 2544
@@ -54,7 +53,8 @@ typedef struct geo_tmpl {
 	const char *org;
 } geo_tmpl;
 
-static const geo_tmpl g_agency[] = {{"TW", "Taipei", 25.0330, 121.5654, 64600, "Government Service Network (simulated)"}};
+static const geo_tmpl g_agency[] = {
+    {"TW", "Taipei", 25.0330, 121.5654, 64600, "Government Service Network (simulated)"}};
 static const geo_tmpl g_home[] = {
     {"TW", "Taipei", 25.0478, 121.5319, 64801, "Formosa Broadband (simulated)"},
     {"TW", "New Taipei", 25.0120, 121.4650, 64801, "Formosa Broadband (simulated)"},
@@ -153,8 +153,8 @@ double activity(int64_t ms, bool server)
 {
 	civil c;
 	civil_of(ms + (int64_t)SIM_TZ_MIN * 60000, &c);
-	static const double hour[24] = {0.03, 0.02, 0.02, 0.02, 0.02, 0.04, 0.08, 0.25, 0.7, 1.0, 1.0, 0.95,
-					0.55, 0.85, 1.0, 1.0, 0.95, 0.8, 0.45, 0.25, 0.2, 0.15, 0.08, 0.05};
+	static const double hour[24] = {0.03, 0.02, 0.02, 0.02, 0.02, 0.04, 0.08, 0.25, 0.7, 1.0,  1.0,	 0.95,
+					0.55, 0.85, 1.0,  1.0,	0.95, 0.8,  0.45, 0.25, 0.2, 0.15, 0.08, 0.05};
 	double a = hour[c.h];
 	if (c.wday == 0 || c.wday == 6)
 		a *= 0.12;
@@ -257,7 +257,8 @@ int scenario_build(sim_world *w, spoor_diag *d)
 			/* unique: chen.weiming, then a number */
 			snprintf(x->name, sizeof(x->name), "%s.%s%s", sim_last[la], sim_first[fi], sim_first[fi2]);
 			if (!name_unique(seen, nseen, x->name)) {
-				snprintf(x->name, sizeof(x->name), "%s.%s%s%u", sim_last[la], sim_first[fi], sim_first[fi2], u);
+				snprintf(x->name, sizeof(x->name), "%s.%s%s%u", sim_last[la], sim_first[fi],
+					 sim_first[fi2], u);
 				name_unique(seen, nseen, x->name); /* the number makes it unique */
 			}
 			snprintf(x->display, sizeof(x->display), "%c%s %c%s%s", sim_last[la][0] - 32, sim_last[la] + 1,
@@ -285,7 +286,8 @@ int scenario_build(sim_world *w, spoor_diag *d)
 		snprintf(p->domain, sizeof(p->domain), "%s.example", p->id);
 		geo_block *gb = &w->geo[w->pool_first[POOL_PROVIDER] + i];
 		static const char *const pcity[] = {"Hsinchu", "Taichung", "Taipei", "Kaohsiung"};
-		static const double plat[] = {24.8138, 24.1477, 25.0330, 22.6273}, plon[] = {120.9675, 120.6736, 121.5654, 120.3014};
+		static const double plat[] = {24.8138, 24.1477, 25.0330, 22.6273},
+				    plon[] = {120.9675, 120.6736, 121.5654, 120.3014};
 		gb->city = pcity[i % 4];
 		gb->lat = plat[i % 4];
 		gb->lon = plon[i % 4];
@@ -295,7 +297,8 @@ int scenario_build(sim_world *w, spoor_diag *d)
 		p->jump_ip = p->net + 10;
 		snprintf(p->jump_name, sizeof(p->jump_name), "jump01");
 		for (int k = 0; k < 4; k++) {
-			snprintf(p->staff[k], sizeof(p->staff[k]), "%s.%s", sim_first[rng_below(r, (uint32_t)sim_nfirst)],
+			snprintf(p->staff[k], sizeof(p->staff[k]), "%s.%s",
+				 sim_first[rng_below(r, (uint32_t)sim_nfirst)],
 				 sim_last[rng_below(r, (uint32_t)sim_nlast)]);
 			fingerprint(r, p->staff_fp[k]);
 		}
@@ -356,8 +359,8 @@ int scenario_write_inventory(sim_world *w, spoor_diag *d)
 	for (uint32_t i = 0; i < w->nag; i++) {
 		sim_agency *a = &w->ag[i];
 		static const char *const mk[] = {"dovecot-postfix", "exchange", "m365"};
-		o_fmt(&f, "  - id: %s\n    name: \"%s\"\n    mail_domains: [%s]\n    ad_domains: [%s, %s]\n", a->id, a->name,
-		      a->domain, a->ad, a->addns);
+		o_fmt(&f, "  - id: %s\n    name: \"%s\"\n    mail_domains: [%s]\n    ad_domains: [%s, %s]\n", a->id,
+		      a->name, a->domain, a->ad, a->addns);
 		o_fmt(&f, "    mail_platform: %s\n    tenant_id: %s\n    tz: \"+08:00\"\n", mk[a->kind], a->tenant);
 		ip_str(ip, a->net);
 		o_fmt(&f, "    networks: [\"%s/16\", ", ip);
@@ -390,7 +393,8 @@ int scenario_write_inventory(sim_world *w, spoor_diag *d)
 		ip_str(ip, p->net);
 		o_fmt(&f, "  - id: %s\n    name: \"%s\"\n    source_networks: [\"%s/24\"]\n", p->id, p->name, ip);
 		ip_str(ip, p->jump_ip);
-		o_fmt(&f, "    jump_hosts: [{name: %s.%s, ip: %s}]\n    accounts: [%s", p->jump_name, p->domain, ip, p->svc);
+		o_fmt(&f, "    jump_hosts: [{name: %s.%s, ip: %s}]\n    accounts: [%s", p->jump_name, p->domain, ip,
+		      p->svc);
 		for (int k = 0; k < 4; k++)
 			o_fmt(&f, ", %s", p->staff[k]);
 		O_LIT(&f, "]\n    key_fingerprints:\n");
@@ -419,8 +423,8 @@ int scenario_write_inventory(sim_world *w, spoor_diag *d)
 				first = false;
 			}
 		}
-		o_fmt(&f, "]\n        start: \"%02u:00\"\n        end: \"%02u:00\"\n        tz: \"+08:00\"\n", p->win_start,
-		      p->win_end);
+		o_fmt(&f, "]\n        start: \"%02u:00\"\n        end: \"%02u:00\"\n        tz: \"+08:00\"\n",
+		      p->win_start, p->win_end);
 		o_fmt(&f, "    contract: {start: \"%.10s\", end: \"%.10s\"}\n", ts0, ts1);
 	}
 	return simf_close(&f, 0, d);
@@ -437,7 +441,8 @@ int scenario_write_geoip(sim_world *w, spoor_diag *d)
 	for (uint32_t i = 0; i < w->ngeo; i++) {
 		geo_block *g = &w->geo[i];
 		ip_str(ip, g->net);
-		o_fmt(&f, "%s/24,%s,%s,%.4f,%.4f,%u,\"%s\"\n", ip, g->country, g->city, g->lat, g->lon, g->asn, g->asn_org);
+		o_fmt(&f, "%s/24,%s,%s,%.4f,%.4f,%u,\"%s\"\n", ip, g->country, g->city, g->lat, g->lon, g->asn,
+		      g->asn_org);
 	}
 	/* the documentation nets the attacker and scanners use */
 	O_LIT(&f, "203.0.113.0/24,HK,Hong Kong,22.3193,114.1694,65205,\"Kowloon Datacenter (simulated)\"\n");

@@ -8,9 +8,9 @@
 
 #include "sim-int.h"
 
-#define SCORE_MAX_LINE (1 << 20)   /* longer lines are skipped and counted */
-#define SCORE_MAX_TRUTH 50000000u  /* truth records held */
-#define SCORE_MAX_NAMES 4096       /* distinct files / behaviours / rules */
+#define SCORE_MAX_LINE	(1 << 20) /* longer lines are skipped and counted */
+#define SCORE_MAX_TRUTH 50000000u /* truth records held */
+#define SCORE_MAX_NAMES 4096	  /* distinct files / behaviours / rules */
 
 typedef struct trec {
 	uint32_t file, beh;
@@ -139,7 +139,8 @@ int spoor_sim_score(const char *truth_path, const char *alerts_path, FILE *out, 
 		}
 		uint32_t fi = name_id(&files, path), bi = name_id(&behs, beh);
 		if (fi == UINT32_MAX || bi == UINT32_MAX) {
-			rc = diag_set(d, SPOOR_ELIMIT, "simulate score: more than %d files or behaviours", SCORE_MAX_NAMES);
+			rc = diag_set(d, SPOOR_ELIMIT, "simulate score: more than %d files or behaviours",
+				      SCORE_MAX_NAMES);
 			goto out;
 		}
 		tr[ntr++] = (trec){fi, bi, ln, 0};
@@ -175,7 +176,8 @@ int spoor_sim_score(const char *truth_path, const char *alerts_path, FILE *out, 
 			size_t pl = strlen(path);
 			for (uint32_t i = 0; i < files.n; i++) {
 				size_t fl = strlen(files.v[i]);
-				if (fl <= pl && !strcmp(path + pl - fl, files.v[i]) && (fl == pl || path[pl - fl - 1] == '/')) {
+				if (fl <= pl && !strcmp(path + pl - fl, files.v[i]) &&
+				    (fl == pl || path[pl - fl - 1] == '/')) {
 					lastf = i;
 					break;
 				}
@@ -205,7 +207,8 @@ int spoor_sim_score(const char *truth_path, const char *alerts_path, FILE *out, 
 		}
 		all += n;
 		found += f;
-		fprintf(out, "%-26s %8" PRIu64 " %8" PRIu64 " %6.1f%%\n", behs.v[b], n, f, n ? 100.0 * (double)f / (double)n : 0.0);
+		fprintf(out, "%-26s %8" PRIu64 " %8" PRIu64 " %6.1f%%\n", behs.v[b], n, f,
+			n ? 100.0 * (double)f / (double)n : 0.0);
 	}
 	fprintf(out, "%-26s %8" PRIu64 " %8" PRIu64 " %6.1f%%\n\n", "all", all, found,
 		all ? 100.0 * (double)found / (double)all : 0.0);
@@ -216,8 +219,8 @@ int spoor_sim_score(const char *truth_path, const char *alerts_path, FILE *out, 
 	fprintf(out, "%-60s %8" PRIu64 " %8" PRIu64 " %8.1f%%\n", "all", alerts, tp,
 		alerts ? 100.0 * (double)tp / (double)alerts : 0.0);
 	if (nofile || skipped)
-		fprintf(out, "(%" PRIu64 " alerts without log.file.path/spoor.line, %" PRIu64 " unreadable lines)\n", nofile,
-			skipped);
+		fprintf(out, "(%" PRIu64 " alerts without log.file.path/spoor.line, %" PRIu64 " unreadable lines)\n",
+			nofile, skipped);
 out:
 	free(line);
 	free(tr);

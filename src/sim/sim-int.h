@@ -128,9 +128,9 @@ void civil_of(int64_t ms, civil *c);
 int64_t sim_days_from_civil(int y, int m, int d);
 /* 2024-03-04T09:30:00.123Z (frac digits 0, 3 or 7), "Z" or "+08:00" */
 void o_iso(simf *f, int64_t ms, int frac, int tzmin);
-void o_bsd(simf *f, int64_t ms, int tzmin);  /* "Mar  4 09:30:00" */
-void o_w3c(simf *f, int64_t ms);             /* "2024-03-04 09:30:00" */
-void o_epoch(simf *f, int64_t ms);           /* "1709544600.123456" */
+void o_bsd(simf *f, int64_t ms, int tzmin);    /* "Mar  4 09:30:00" */
+void o_w3c(simf *f, int64_t ms);	       /* "2024-03-04 09:30:00" */
+void o_epoch(simf *f, int64_t ms);	       /* "1709544600.123456" */
 void iso_str(char *out, size_t n, int64_t ms); /* 2024-03-04T09:30:00Z */
 
 /* ---- addresses ---------------------------------------------------------- */
@@ -165,11 +165,11 @@ enum pool {
 enum mail_kind { MK_DOVECOT, MK_EXCHANGE, MK_M365 };
 
 typedef struct sim_user {
-	char name[32];    /* chen.wei */
+	char name[32];	  /* chen.wei */
 	char display[40]; /* Chen Wei */
-	uint32_t pc_ip;   /* workstation */
+	uint32_t pc_ip;	  /* workstation */
 	uint32_t home_ip, phone_ip;
-	uint16_t pc;      /* workstation number */
+	uint16_t pc; /* workstation number */
 	uint8_t admin, traveller, vpn;
 	char sid_tail[24];
 	/* ground truth, filled as plants are written */
@@ -187,16 +187,16 @@ typedef struct sim_host {
 enum { H_DC1, H_DC2, H_MAIL, H_FILE, H_WEB, H_APP, H_NHOSTS };
 
 typedef struct sim_agency {
-	char id[16];      /* moea */
-	char name[80];    /* Ministry of Economic Affairs */
-	char domain[48];  /* moea.gov.example */
-	char ad[16];      /* MOEA (NetBIOS) */
-	char addns[64];   /* corp.moea.gov.example */
-	char tenant[40];  /* GUID */
-	char sid[48];     /* S-1-5-21-a-b-c */
-	int kind;         /* enum mail_kind */
-	uint32_t net;     /* 10.x.0.0/16 */
-	uint32_t pub;     /* public /24 */
+	char id[16];	 /* moea */
+	char name[80];	 /* Ministry of Economic Affairs */
+	char domain[48]; /* moea.gov.example */
+	char ad[16];	 /* MOEA (NetBIOS) */
+	char addns[64];	 /* corp.moea.gov.example */
+	char tenant[40]; /* GUID */
+	char sid[48];	 /* S-1-5-21-a-b-c */
+	int kind;	 /* enum mail_kind */
+	uint32_t net;	 /* 10.x.0.0/16 */
+	uint32_t pub;	 /* public /24 */
 	sim_host hosts[H_NHOSTS];
 	sim_user *users;
 	uint32_t nusers;
@@ -204,40 +204,40 @@ typedef struct sim_agency {
 } sim_agency;
 
 typedef struct sim_provider {
-	char id[16];    /* acme */
+	char id[16]; /* acme */
 	char name[80];
 	char domain[48];
-	uint32_t net;   /* public /24 */
+	uint32_t net; /* public /24 */
 	uint32_t jump_ip;
 	char jump_name[48];
-	char staff[4][32];     /* ssh accounts on the jump host */
-	char staff_fp[4][48];  /* their key fingerprints (SHA256:...) */
-	char svc[32];          /* its account in served agencies' domains */
-	uint64_t serves;       /* bitmask of agencies */
+	char staff[4][32];			      /* ssh accounts on the jump host */
+	char staff_fp[4][48];			      /* their key fingerprints (SHA256:...) */
+	char svc[32];				      /* its account in served agencies' domains */
+	uint64_t serves;			      /* bitmask of agencies */
 	uint8_t hosts_served[SPOOR_SIM_MAX_AGENCIES]; /* bitmask of H_* per agency */
-	uint8_t win_days;      /* bitmask, bit 0 = Sunday */
-	uint8_t win_start, win_end; /* local hours [start, end) */
-	bool abused;           /* truth */
+	uint8_t win_days;			      /* bitmask, bit 0 = Sunday */
+	uint8_t win_start, win_end;		      /* local hours [start, end) */
+	bool abused;				      /* truth */
 } sim_provider;
 
 #define SIM_TZ_MIN 480 /* agencies and providers: UTC+08:00 */
 
 /* Streams: one output file each. */
 enum stream_kind {
-	S_MAIL,    /* Postfix + Dovecot, RFC 3164 (dovecot agencies) */
-	S_MAILGW,  /* Postfix mail gateway, RFC 5424 (exchange / m365 agencies) */
-	S_IIS,     /* Exchange front end IIS W3C (exchange agencies) */
-	S_UAL,     /* M365 unified audit log (m365 agencies) */
-	S_SIGNIN,  /* Entra sign-ins (exchange hybrid and m365 agencies) */
-	S_SEC,     /* Windows Security (evtx_dump JSON) */
-	S_SYS,     /* Windows System */
-	S_SYSMON,  /* Sysmon */
-	S_DEF,     /* Defender operational */
-	S_CONN,    /* Zeek conn */
-	S_DNS,     /* Zeek dns */
-	S_HTTP,    /* Zeek http */
-	S_SSL,     /* Zeek ssl */
-	S_NAGENCY, /* per-agency streams above */
+	S_MAIL,		    /* Postfix + Dovecot, RFC 3164 (dovecot agencies) */
+	S_MAILGW,	    /* Postfix mail gateway, RFC 5424 (exchange / m365 agencies) */
+	S_IIS,		    /* Exchange front end IIS W3C (exchange agencies) */
+	S_UAL,		    /* M365 unified audit log (m365 agencies) */
+	S_SIGNIN,	    /* Entra sign-ins (exchange hybrid and m365 agencies) */
+	S_SEC,		    /* Windows Security (evtx_dump JSON) */
+	S_SYS,		    /* Windows System */
+	S_SYSMON,	    /* Sysmon */
+	S_DEF,		    /* Defender operational */
+	S_CONN,		    /* Zeek conn */
+	S_DNS,		    /* Zeek dns */
+	S_HTTP,		    /* Zeek http */
+	S_SSL,		    /* Zeek ssl */
+	S_NAGENCY,	    /* per-agency streams above */
 	S_AUTH = S_NAGENCY, /* provider jump host auth.log */
 	_S_KINDS
 };
@@ -248,9 +248,9 @@ typedef struct sim_stream {
 	bool on;
 	simf f;
 	rng r;
-	uint64_t seq;           /* per-stream counter (record ids, pids, queue ids) */
+	uint64_t seq;		/* per-stream counter (record ids, pids, queue ids) */
 	uint64_t rid[H_NHOSTS]; /* Windows: EventRecordID per host */
-	size_t pcur, pend;      /* this stream's plants: [pcur, pend) of world.plants */
+	size_t pcur, pend;	/* this stream's plants: [pcur, pend) of world.plants */
 	/* writer scratch: pending session ends (min-heap by time) */
 	struct pend *heap;
 	size_t nheap;
@@ -322,7 +322,7 @@ typedef struct sim_world {
 	simf truth;
 	uint64_t planted;
 	int64_t t0, t1; /* ms: start of first day, end of last day */
-	rng r;          /* world-level draws */
+	rng r;		/* world-level draws */
 } sim_world;
 
 static inline uint32_t stream_id(const sim_world *w, uint32_t ag, int kind)
@@ -338,7 +338,7 @@ static inline uint32_t stream_auth(const sim_world *w, uint32_t pv)
 /* scenario.c */
 int scenario_build(sim_world *w, spoor_diag *d);
 void scenario_free(sim_world *w);
-uint32_t pool_ip(sim_world *w, rng *r, int pool);         /* random host in the pool */
+uint32_t pool_ip(sim_world *w, rng *r, int pool);	      /* random host in the pool */
 uint32_t pool_ip_n(const sim_world *w, int pool, uint32_t n); /* n-th address, stable */
 int scenario_write_inventory(sim_world *w, spoor_diag *d);
 int scenario_write_geoip(sim_world *w, spoor_diag *d);

@@ -176,8 +176,8 @@ void truth_mark(sim_world *w, sim_stream *s, const plant *p, const char *account
 		if (pi->behaviour == plant_infos[P_VALID_DOVECOT].behaviour && !u->compromised)
 			u->compromised = p->t;
 	}
-	bool foothold = p->kind == P_VALID_DOVECOT || p->kind == P_VALID_OWA || p->kind == P_VALID_ENTRA ||
-			p->kind == P_RDP_LOGON;
+	bool foothold =
+	    p->kind == P_VALID_DOVECOT || p->kind == P_VALID_OWA || p->kind == P_VALID_ENTRA || p->kind == P_RDP_LOGON;
 	if (foothold && p->ag != NONE && (!w->ag[p->ag].first_compromise || p->t < w->ag[p->ag].first_compromise))
 		w->ag[p->ag].first_compromise = p->t;
 	if (p->kind == P_JUMP_LOGIN && p->pv != NONE)
@@ -255,7 +255,8 @@ int spoor_simulate(const spoor_sim_options *o, spoor_sim_result *res, spoor_diag
 		if (!s->on)
 			continue;
 		char rel[160];
-		snprintf(rel, sizeof(rel), sim_writers[s->kind].path, s->kind == S_AUTH ? w.pv[s->pv].id : w.ag[s->ag].id);
+		snprintf(rel, sizeof(rel), sim_writers[s->kind].path,
+			 s->kind == S_AUTH ? w.pv[s->pv].id : w.ag[s->ag].id);
 		if ((rc = simf_open(&s->f, w.root, rel, d)))
 			goto out;
 		if (sim_writers[s->kind].header)

@@ -82,8 +82,7 @@ int simf_open(simf *f, const char *root, const char *rel, spoor_diag *d)
 {
 	char path[1024];
 	memset(f, 0, sizeof(*f));
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >= sizeof(path) ||
-	    strlen(rel) >= sizeof(f->rel))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >= sizeof(path) || strlen(rel) >= sizeof(f->rel))
 		return diag_set(d, SPOOR_ELIMIT, "simulate: path too long: %s/%s", root, rel);
 	snprintf(f->rel, sizeof(f->rel), "%s", rel);
 	if (mkdirs(path))
@@ -271,7 +270,7 @@ void o_iso(simf *f, int64_t ms, int frac, int tzmin)
 		o_u64w(f, (uint64_t)c.ms, 3);
 	} else if (frac == 7) {
 		o_ch(f, '.');
-		o_u64w(f, (uint64_t)c.ms * 10000 + (uint64_t)((ms * 7919) % 10000 + 10000) % 10000, 7);
+		o_u64w(f, (uint64_t)c.ms * 10000 + ((uint64_t)ms * 7919u) % 10000, 7);
 	}
 	if (tzmin == 0) {
 		o_ch(f, 'Z');
@@ -320,5 +319,5 @@ void o_epoch(simf *f, int64_t ms)
 	o_i64(f, ms / 1000);
 	o_ch(f, '.');
 	/* microseconds: ms plus a stable sub-ms part */
-	o_u64w(f, (uint64_t)(ms % 1000) * 1000 + (uint64_t)((ms * 2654435761u) % 1000), 6);
+	o_u64w(f, (uint64_t)(ms % 1000) * 1000 + ((uint64_t)ms * 2654435761u) % 1000, 6);
 }

@@ -27,7 +27,8 @@ static void auth_benign(sim_world *w, sim_stream *s, int64_t t)
 	if (k < 55) {
 		/* internet noise */
 		static const char *const u[] = {"admin", "ubuntu", "test", "oracle", "postgres", "git", "user", "pi"};
-		uint32_t ip = rng_chance(&s->r, 0.5) ? pool_ip(w, &s->r, POOL_SCANNER) : IP4(198, 51, 100, 2 + rng_below(&s->r, 190));
+		uint32_t ip = rng_chance(&s->r, 0.5) ? pool_ip(w, &s->r, POOL_SCANNER)
+						     : IP4(198, 51, 100, 2 + rng_below(&s->r, 190));
 		const char *name = u[rng_below(&s->r, ARRAY_SIZE(u))];
 		unsigned port = 30000 + rng_below(&s->r, 30000);
 		hdr(f, t, "sshd", pid);
@@ -58,15 +59,16 @@ static void auth_benign(sim_world *w, sim_stream *s, int64_t t)
 		o_fmt(f, " port %u ssh2: ED25519 %s", port, p->staff_fp[st]);
 		o_end(f);
 		hdr(f, t, "sshd", pid);
-		o_fmt(f, "pam_unix(sshd:session): session opened for user %s(uid=%d) by (uid=0)", p->staff[st], 1001 + st);
+		o_fmt(f, "pam_unix(sshd:session): session opened for user %s(uid=%d) by (uid=0)", p->staff[st],
+		      1001 + st);
 		o_end(f);
 		hdr(f, t + 40, "systemd-logind", 612);
 		o_fmt(f, "New session %" PRIu64 " of user %s.", s->seq, p->staff[st]);
 		o_end(f);
 		if (rng_chance(&s->r, 0.3)) {
 			hdr(f, t + 60000, "sudo", 0);
-			o_fmt(f, "%s : TTY=pts/%u ; PWD=/home/%s ; USER=root ; COMMAND=/usr/bin/systemctl status xrdp", p->staff[st],
-			      rng_below(&s->r, 4), p->staff[st]);
+			o_fmt(f, "%s : TTY=pts/%u ; PWD=/home/%s ; USER=root ; COMMAND=/usr/bin/systemctl status xrdp",
+			      p->staff[st], rng_below(&s->r, 4), p->staff[st]);
 			o_end(f);
 		}
 	} else {

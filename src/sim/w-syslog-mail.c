@@ -9,6 +9,13 @@
 
 enum { PE_LOGOUT, PE_RETRY_OK };
 
+/* The sender's domain of a mail host: mail.partner-org.example -> partner-org.example. */
+static const char *mail_dom(const char *host)
+{
+	const char *dot = strchr(host, '.');
+	return dot && strchr(dot + 1, '.') ? dot + 1 : host;
+}
+
 static void qid(sim_stream *s, char *out)
 {
 	uint64_t x = (s->seq++ + 1) * 0x9e3779b97f4a7c15ULL;
@@ -144,16 +151,22 @@ static void inbound(sim_world *w, sim_stream *s, int64_t t, hdr_fn H, bool gw)
 {
 	simf *f = &s->f;
 	sim_agency *a = S_AG(w, s);
-	const sim_user *u = &a->users[rng_below(&s->r, a->nusers)];
+	/* one in ten is a mailing list: several recipients in the agency */
+	uint32_t nrcpt = rng_chance(&s->r, 0.1) ? 3 + rng_below(&s->r, 6) : 1;
+	uint32_t first = rng_below(&s->r, a->nusers);
 	uint32_t peer = pool_ip(w, &s->r, POOL_MAILPEER);
 	char q[12], sender[64];
 	uint64_t pid = 1000 + s->seq % 30000;
 	qid(s, q);
-	static const char *const dom[] = {"mail.partner-org.example", "news.trade-assoc.example", "gov-lists.example",
-					  "university.edu.example", "consulate.example", "vendor-mail.example"};
+	static const char *const dom[] = {"mail.partner-org.example", "news.trade-assoc.example",
+					  "gov-lists.example",	      "mx.university.example",
+					  "consulate.example",	      "vendor-mail.example"};
 	const char *d = dom[rng_below(&s->r, ARRAY_SIZE(dom))];
-	snprintf(sender, sizeof(sender), "%s.%s@%s", sim_first[rng_below(&s->r, (uint32_t)sim_nfirst)],
-		 sim_last[rng_below(&s->r, (uint32_t)sim_nlast)], strchr(d, '.') + 1);
+	if (nrcpt > 1)
+		snprintf(sender, sizeof(sender), "announce-bounces@%s", mail_dom(d));
+	else
+		snprintf(sender, sizeof(sender), "%s.%s@%s", sim_first[rng_below(&s->r, (uint32_t)sim_nfirst)],
+			 sim_last[rng_below(&s->r, (uint32_t)sim_nlast)], mail_dom(d));
 	uint64_t size = rng_size(&s->r, 38000);
 	H(w, s, t, gw ? "postfix/smtpd" : "postfix/smtpd", pid);
 	O_LIT(f, "connect from ");
@@ -177,7 +190,7 @@ static void inbound(sim_world *w, sim_stream *s, int64_t t, hdr_fn H, bool gw)
 	o_ch(f, '.');
 	o_u64(f, s->seq);
 	o_ch(f, '@');
-	o_str(f, strchr(d, '.') + 1);
+	o_str(f, mail_dom(d));
 	o_ch(f, '>');
 	o_end(f);
 	H(w, s, t, "postfix/qmgr", 911);
@@ -186,36 +199,43 @@ static void inbound(sim_world *w, sim_stream *s, int64_t t, hdr_fn H, bool gw)
 	o_str(f, sender);
 	O_LIT(f, ">, size=");
 	o_u64(f, size);
-	O_LIT(f, ", nrcpt=1 (queue active)");
+	O_LIT(f, ", nrcpt=");
+	o_u64(f, nrcpt);
+	O_LIT(f, " (queue active)");
 	o_end(f);
-	if (gw) {
-		H(w, s, t + 300, "postfix/smtp", pid + 13);
-		o_str(f, q);
-		O_LIT(f, ": to=<");
-		o_str(f, u->name);
-		o_ch(f, '@');
-		o_str(f, a->domain);
-		O_LIT(f, ">, relay=mail01.");
-		o_str(f, a->addns);
-		o_ch(f, '[');
-		o_ip(f, a->hosts[H_MAIL].ip);
-		O_LIT(f, "]:25, delay=0.41, delays=0.08/0.01/0.12/0.2, dsn=2.6.0, status=sent (250 2.6.0 <queued> Queued mail for delivery)");
-		o_end(f);
-	} else {
-		H(w, s, t + 200, "postfix/lmtp", pid + 13);
-		o_str(f, q);
-		O_LIT(f, ": to=<");
-		o_str(f, u->name);
-		o_ch(f, '@');
-		o_str(f, a->domain);
-		O_LIT(f, ">, relay=mail.");
-		o_str(f, a->domain);
-		O_LIT(f, "[private/dovecot-lmtp], delay=0.22, delays=0.1/0.01/0.02/0.09, dsn=2.0.0, status=sent (250 2.0.0 <");
-		o_str(f, u->name);
-		o_ch(f, '@');
-		o_str(f, a->domain);
-		O_LIT(f, "> Saved)");
-		o_end(f);
+	for (uint32_t k = 0; k < nrcpt; k++) {
+		const sim_user *u = &a->users[(first + k * 7) % a->nusers];
+		if (gw) {
+			H(w, s, t + 300, "postfix/smtp", pid + 13);
+			o_str(f, q);
+			O_LIT(f, ": to=<");
+			o_str(f, u->name);
+			o_ch(f, '@');
+			o_str(f, a->domain);
+			O_LIT(f, ">, relay=mail01.");
+			o_str(f, a->addns);
+			o_ch(f, '[');
+			o_ip(f, a->hosts[H_MAIL].ip);
+			O_LIT(f, "]:25, delay=0.41, delays=0.08/0.01/0.12/0.2, dsn=2.6.0, status=sent (250 2.6.0 "
+				 "<queued> Queued mail for delivery)");
+			o_end(f);
+		} else {
+			H(w, s, t + 200, "postfix/lmtp", pid + 13);
+			o_str(f, q);
+			O_LIT(f, ": to=<");
+			o_str(f, u->name);
+			o_ch(f, '@');
+			o_str(f, a->domain);
+			O_LIT(f, ">, relay=mail.");
+			o_str(f, a->domain);
+			O_LIT(f, "[private/dovecot-lmtp], delay=0.22, delays=0.1/0.01/0.02/0.09, dsn=2.0.0, "
+				 "status=sent (250 2.0.0 <");
+			o_str(f, u->name);
+			o_ch(f, '@');
+			o_str(f, a->domain);
+			O_LIT(f, "> Saved)");
+			o_end(f);
+		}
 	}
 	H(w, s, t + 300, "postfix/qmgr", 911);
 	o_str(f, q);
@@ -284,10 +304,12 @@ static void outbound(sim_world *w, sim_stream *s, int64_t t, hdr_fn H, bool gw)
 static void scanner(sim_world *w, sim_stream *s, int64_t t, hdr_fn H, bool gw)
 {
 	simf *f = &s->f;
-	uint32_t ip = rng_chance(&s->r, 0.5) ? pool_ip(w, &s->r, POOL_SCANNER) : IP4(192, 0, 2, 2 + rng_below(&s->r, 250));
+	uint32_t ip =
+	    rng_chance(&s->r, 0.5) ? pool_ip(w, &s->r, POOL_SCANNER) : IP4(192, 0, 2, 2 + rng_below(&s->r, 250));
 	uint64_t pid = 1000 + s->seq++ % 30000;
 	if (!gw && rng_chance(&s->r, 0.5)) {
-		static const char *const names[] = {"admin", "test", "info", "webmaster", "support", "postmaster", "user"};
+		static const char *const names[] = {"admin",   "test",	     "info", "webmaster",
+						    "support", "postmaster", "user"};
 		char sess[20];
 		sess_of(rng_u64(&s->r), sess);
 		login_line(w, s, t, names[rng_below(&s->r, ARRAY_SIZE(names))], ip, sess, 0, true);

@@ -6,7 +6,8 @@
 #include "sim-int.h"
 
 static const char UA_OUTLOOK[] = "Microsoft+Office/16.0+(Windows+NT+10.0;+Microsoft+Outlook+16.0.17328;+Pro)";
-static const char UA_BROWSER[] = "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/122.0.0.0+Safari/537.36+Edg/122.0.0.0";
+static const char UA_BROWSER[] = "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/"
+				 "537.36+(KHTML,+like+Gecko)+Chrome/122.0.0.0+Safari/537.36+Edg/122.0.0.0";
 static const char UA_EAS[] = "Apple-iPhone15C2/2104.92";
 static const char UA_EWS[] = "ExchangeServicesClient/15.00.0913.015";
 
@@ -21,7 +22,8 @@ void w_iis_header(sim_world *w, sim_stream *s)
 }
 
 static void line(sim_world *w, sim_stream *s, int64_t t, const char *method, const char *stem, const char *query,
-		 const char *user, uint32_t ip, const char *ua, const char *ref, unsigned status, uint64_t scb, uint64_t csb)
+		 const char *user, uint32_t ip, const char *ua, const char *ref, unsigned status, uint64_t scb,
+		 uint64_t csb)
 {
 	simf *f = &s->f;
 	sim_agency *a = S_AG(w, s);
@@ -59,7 +61,8 @@ static void owa_logon(sim_world *w, sim_stream *s, int64_t t, const char *upn, u
 	char g[40];
 	rand_guid(&s->r, g);
 	snprintf(q, sizeof(q), "&CorrelationID=<empty>;&cafeReqId=%s;&encoding=;", g);
-	snprintf(ref, sizeof(ref), "https://mail.%s/owa/auth/logon.aspx?replaceCurrent=1&url=https%%3a%%2f%%2fmail.%s%%2fowa%%2f%s",
+	snprintf(ref, sizeof(ref),
+		 "https://mail.%s/owa/auth/logon.aspx?replaceCurrent=1&url=https%%3a%%2f%%2fmail.%s%%2fowa%%2f%s",
 		 S_AG(w, s)->domain, S_AG(w, s)->domain, ok ? "" : "&reason=2");
 	line(w, s, t, "POST", "/owa/auth.owa", q, upn, ip, ua, ref, 302, 1200 + rng_below(&s->r, 300), 1800);
 }
@@ -75,7 +78,8 @@ static void iis_benign(sim_world *w, sim_stream *s, int64_t t)
 	if (k < 380) {
 		snprintf(q, sizeof(q), "mailboxId=%s&smtpAddress=%s&clientId=%08X&CorrelationID=<empty>;", u->name, upn,
 			 (unsigned)rng_u64(&s->r));
-		line(w, s, t, "POST", "/mapi/emsmdb/", q, upn, ip, UA_OUTLOOK, "-", 200, rng_size(&s->r, 9000), rng_size(&s->r, 1500));
+		line(w, s, t, "POST", "/mapi/emsmdb/", q, upn, ip, UA_OUTLOOK, "-", 200, rng_size(&s->r, 9000),
+		     rng_size(&s->r, 1500));
 	} else if (k < 600) {
 		snprintf(q, sizeof(q), "User=%s&DeviceId=%012" PRIX64 "&DeviceType=iPhone&Cmd=Sync", u->name,
 			 (uint64_t)(hash_bytes(u->name, strlen(u->name), 3) & 0xffffffffffffULL));
@@ -85,22 +89,23 @@ static void iis_benign(sim_world *w, sim_stream *s, int64_t t)
 		line(w, s, t, "POST", "/EWS/Exchange.asmx", "&CorrelationID=<empty>;", upn, ip, UA_OUTLOOK, "-", 200,
 		     rng_size(&s->r, 4000), 900);
 	} else if (k < 800) {
-		line(w, s, t, "POST", "/autodiscover/autodiscover.xml", "&CorrelationID=<empty>;", upn, ip, UA_OUTLOOK, "-",
-		     200, 3100, 380);
+		line(w, s, t, "POST", "/autodiscover/autodiscover.xml", "&CorrelationID=<empty>;", upn, ip, UA_OUTLOOK,
+		     "-", 200, 3100, 380);
 	} else if (k < 960) {
 		/* OWA from the office, home or abroad; sometimes a typo first */
 		uint32_t src = u->traveller && rng_chance(&s->r, 0.2) ? pool_ip(w, &s->r, POOL_TRAVEL)
-			       : rng_chance(&s->r, 0.3)		     ? u->home_ip
-									     : ip;
+			       : rng_chance(&s->r, 0.3)		      ? u->home_ip
+								      : ip;
 		if (rng_chance(&s->r, 0.04))
 			owa_logon(w, s, t, upn, src, false, UA_BROWSER);
 		owa_logon(w, s, t + 1, upn, src, true, UA_BROWSER);
 	} else {
 		/* scanners probing */
-		static const char *const stem[] = {"/owa/auth/x.js", "/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application",
-						   "/autodiscover/autodiscover.json", "/aspnet_client/", "/owa/auth/logon.aspx"};
-		line(w, s, t, "GET", stem[rng_below(&s->r, ARRAY_SIZE(stem))], "-", "-", pool_ip(w, &s->r, POOL_SCANNER),
-		     "Mozilla/5.0+zgrab/0.x", "-", 404, 1245, 210);
+		static const char *const stem[] = {
+		    "/owa/auth/x.js", "/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application",
+		    "/autodiscover/autodiscover.json", "/aspnet_client/", "/owa/auth/logon.aspx"};
+		line(w, s, t, "GET", stem[rng_below(&s->r, ARRAY_SIZE(stem))], "-", "-",
+		     pool_ip(w, &s->r, POOL_SCANNER), "Mozilla/5.0+zgrab/0.x", "-", 404, 1245, 210);
 	}
 }
 

@@ -37,8 +37,8 @@ static void ev_begin(sim_world *w, sim_stream *s, int64_t t, uint32_t host, cons
 	} else {
 		o_u64(f, e->id);
 	}
-	o_fmt(f, ",\"Version\":%u,\"Level\":%u,\"Task\":%u,\"Opcode\":0,\"Keywords\":\"%s\",", e->version, e->level, e->task,
-	      e->keywords);
+	o_fmt(f, ",\"Version\":%u,\"Level\":%u,\"Task\":%u,\"Opcode\":0,\"Keywords\":\"%s\",", e->version, e->level,
+	      e->task, e->keywords);
 	O_LIT(f, "\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"");
 	o_iso(f, t, 7, 0);
 	O_LIT(f, "\"}},\"EventRecordID\":");
@@ -69,8 +69,16 @@ static void logon(sim_world *w, sim_stream *s, int64_t t, uint32_t host, unsigne
 		  const char *domain, unsigned type, uint32_t ip, const char *ws, uint64_t logonid)
 {
 	simf *f = &s->f;
-	evsys e = {"Microsoft-Windows-Security-Auditing", SEC_GUID, NULL, id, 0, id == 4624 ? 2 : 0, 0,
-		   12544, id == 4624 ? "0x8020000000000000" : "0x8010000000000000", "Security"};
+	evsys e = {"Microsoft-Windows-Security-Auditing",
+		   SEC_GUID,
+		   NULL,
+		   id,
+		   0,
+		   id == 4624 ? 2 : 0,
+		   0,
+		   12544,
+		   id == 4624 ? "0x8020000000000000" : "0x8010000000000000",
+		   "Security"};
 	sim_agency *a = S_AG(w, s);
 	ev_begin(w, s, t, host, &e);
 	O_LIT(f, "\"EventData\":{\"SubjectUserSid\":\"S-1-0-0\",\"SubjectUserName\":\"-\",\"SubjectDomainName\":\"-\","
@@ -89,14 +97,16 @@ static void logon(sim_world *w, sim_stream *s, int64_t t, uint32_t host, unsigne
 		o_fmt(f, "\",\"LogonType\":%u,\"LogonProcessName\":\"%s\",\"AuthenticationPackageName\":\"%s\",", type,
 		      type == 3 ? "Kerberos" : "User32 ", type == 3 ? "Kerberos" : "Negotiate");
 	} else {
-		o_fmt(f, "\",\"Status\":\"0xc000006d\",\"FailureReason\":\"%%%%2313\",\"SubStatus\":\"0xc000006a\","
-			 "\"LogonType\":%u,\"LogonProcessName\":\"NtLmSsp \",\"AuthenticationPackageName\":\"NTLM\",",
+		o_fmt(f,
+		      "\",\"Status\":\"0xc000006d\",\"FailureReason\":\"%%%%2313\",\"SubStatus\":\"0xc000006a\","
+		      "\"LogonType\":%u,\"LogonProcessName\":\"NtLmSsp \",\"AuthenticationPackageName\":\"NTLM\",",
 		      type);
 	}
 	O_LIT(f, "\"WorkstationName\":\"");
 	o_str(f, ws);
-	O_LIT(f, "\",\"LogonGuid\":\"{00000000-0000-0000-0000-000000000000}\",\"TransmittedServices\":\"-\","
-		 "\"LmPackageName\":\"-\",\"KeyLength\":0,\"ProcessId\":\"0x0\",\"ProcessName\":\"-\",\"IpAddress\":\"");
+	O_LIT(f,
+	      "\",\"LogonGuid\":\"{00000000-0000-0000-0000-000000000000}\",\"TransmittedServices\":\"-\","
+	      "\"LmPackageName\":\"-\",\"KeyLength\":0,\"ProcessId\":\"0x0\",\"ProcessName\":\"-\",\"IpAddress\":\"");
 	o_ip(f, ip);
 	O_LIT(f, "\",\"IpPort\":\"");
 	o_u64(f, type == 3 ? 0 : 49152 + rng_below(&s->r, 16000));
@@ -110,13 +120,21 @@ static void cleared(sim_world *w, sim_stream *s, int64_t t, uint32_t host, bool 
 	simf *f = &s->f;
 	sim_agency *a = S_AG(w, s);
 	evsys e = {security ? "Microsoft-Windows-Eventlog" : "Microsoft-Windows-Eventlog",
-		   "{fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148}", NULL, security ? 1102 : 104, 0, 0, 4,
-		   security ? 104 : 104, security ? "0x4020000000000000" : "0x8000000000000000",
+		   "{fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148}",
+		   NULL,
+		   security ? 1102 : 104,
+		   0,
+		   0,
+		   4,
+		   security ? 104 : 104,
+		   security ? "0x4020000000000000" : "0x8000000000000000",
 		   security ? "Security" : "System"};
 	ev_begin(w, s, t, host, &e);
-	O_LIT(f, "\"UserData\":{\"LogFileCleared\":{\"#attributes\":{\"xmlns\":\"http://manifests.microsoft.com/win/2004/08/windows/eventlog\"},");
+	O_LIT(f, "\"UserData\":{\"LogFileCleared\":{\"#attributes\":{\"xmlns\":\"http://manifests.microsoft.com/win/"
+		 "2004/08/windows/eventlog\"},");
 	if (security) {
-		o_fmt(f, "\"SubjectUserSid\":\"%s-%u\",\"SubjectUserName\":\"", a->sid, 1100u + (unsigned)(strlen(user) * 7));
+		o_fmt(f, "\"SubjectUserSid\":\"%s-%u\",\"SubjectUserName\":\"", a->sid,
+		      1100u + (unsigned)(strlen(user) * 7));
 		o_str(f, user);
 		O_LIT(f, "\",\"SubjectDomainName\":\"");
 		o_str(f, a->ad);
@@ -164,7 +182,8 @@ static void sec_benign(sim_world *w, sim_stream *s, int64_t t)
 			do
 				host = rng_below(&s->r, H_NHOSTS);
 			while (!(pv->hosts_served[s->ag] >> host & 1));
-			logon(w, s, t, host, 4624, pv->svc, a->ad, 10, pv->jump_ip, "JUMP01", rng_u64(&s->r) & 0xffffffff);
+			logon(w, s, t, host, 4624, pv->svc, a->ad, 10, pv->jump_ip, "JUMP01",
+			      rng_u64(&s->r) & 0xffffffff);
 			break;
 		}
 	} else {
@@ -200,12 +219,20 @@ void w_sec_day(sim_world *w, sim_stream *s, int64_t day0)
 }
 
 /* ---- System ----------------------------------------------------------------- */
-static void service_installed(sim_world *w, sim_stream *s, int64_t t, uint32_t host, const char *name,
-			      const char *path, const char *account)
+static void service_installed(sim_world *w, sim_stream *s, int64_t t, uint32_t host, const char *name, const char *path,
+			      const char *account)
 {
 	simf *f = &s->f;
-	evsys e = {"Service Control Manager", "{555908d1-a6d7-4695-8e1e-26931d2012f4}", "Service Control Manager",
-		   7045, 16384, 0, 4, 0, "0x8080000000000000", "System"};
+	evsys e = {"Service Control Manager",
+		   "{555908d1-a6d7-4695-8e1e-26931d2012f4}",
+		   "Service Control Manager",
+		   7045,
+		   16384,
+		   0,
+		   4,
+		   0,
+		   "0x8080000000000000",
+		   "System"};
 	ev_begin(w, s, t, host, &e);
 	O_LIT(f, "\"EventData\":{\"ServiceName\":\"");
 	o_json(f, name);
@@ -225,10 +252,13 @@ static void sys_benign(sim_world *w, sim_stream *s, int64_t t)
 	uint32_t k = rng_below(&s->r, 10000);
 	if (k < 20) {
 		static const char *const n[][2] = {
-		    {"Google Update Service (gupdate)", "\"C:\\Program Files (x86)\\Google\\Update\\GoogleUpdate.exe\" /svc"},
+		    {"Google Update Service (gupdate)",
+		     "\"C:\\Program Files (x86)\\Google\\Update\\GoogleUpdate.exe\" /svc"},
 		    {"Veeam Backup Agent", "\"C:\\Program Files\\Veeam\\Endpoint Backup\\Veeam.EndPoint.Service.exe\""},
-		    {"Zabbix Agent 2", "\"C:\\Program Files\\Zabbix Agent 2\\zabbix_agent2.exe\" -c \"C:\\Program Files\\Zabbix Agent 2\\zabbix_agent2.conf\""},
-		    {"Microsoft Monitoring Agent", "\"C:\\Program Files\\Microsoft Monitoring Agent\\Agent\\HealthService.exe\""},
+		    {"Zabbix Agent 2", "\"C:\\Program Files\\Zabbix Agent 2\\zabbix_agent2.exe\" -c \"C:\\Program "
+				       "Files\\Zabbix Agent 2\\zabbix_agent2.conf\""},
+		    {"Microsoft Monitoring Agent",
+		     "\"C:\\Program Files\\Microsoft Monitoring Agent\\Agent\\HealthService.exe\""},
 		};
 		uint32_t i = rng_below(&s->r, ARRAY_SIZE(n));
 		service_installed(w, s, t, host, n[i][0], n[i][1], "LocalSystem");
@@ -239,11 +269,23 @@ static void sys_benign(sim_world *w, sim_stream *s, int64_t t)
 		cleared(w, s, t, host, false, a->users[rng_below(&s->r, 2)].name, "Application");
 		return;
 	}
-	static const char *const svc[] = {"Windows Update", "Background Intelligent Transfer Service",
-					  "Windows Modules Installer", "Microsoft Defender Antivirus Network Inspection Service",
-					  "Volume Shadow Copy", "WinHTTP Web Proxy Auto-Discovery Service", "Print Spooler"};
-	evsys e = {"Service Control Manager", "{555908d1-a6d7-4695-8e1e-26931d2012f4}", "Service Control Manager",
-		   7036, 16384, 0, 4, 0, "0x8080000000000000", "System"};
+	static const char *const svc[] = {"Windows Update",
+					  "Background Intelligent Transfer Service",
+					  "Windows Modules Installer",
+					  "Microsoft Defender Antivirus Network Inspection Service",
+					  "Volume Shadow Copy",
+					  "WinHTTP Web Proxy Auto-Discovery Service",
+					  "Print Spooler"};
+	evsys e = {"Service Control Manager",
+		   "{555908d1-a6d7-4695-8e1e-26931d2012f4}",
+		   "Service Control Manager",
+		   7036,
+		   16384,
+		   0,
+		   4,
+		   0,
+		   "0x8080000000000000",
+		   "System"};
 	ev_begin(w, s, t, host, &e);
 	O_LIT(f, "\"EventData\":{\"param1\":\"");
 	o_str(f, svc[rng_below(&s->r, ARRAY_SIZE(svc))]);
@@ -282,7 +324,7 @@ static void proc(sim_world *w, sim_stream *s, int64_t t, uint32_t host, const ch
 	simf *f = &s->f;
 	char guid[40];
 	evsys e = {"Microsoft-Windows-Sysmon", "{5770385f-c22a-43e0-bf4c-06f5698ffbd9}", NULL, 1, 0, 5, 4, 1,
-		   "0x8000000000000000", "Microsoft-Windows-Sysmon/Operational"};
+		   "0x8000000000000000",       "Microsoft-Windows-Sysmon/Operational"};
 	ev_begin(w, s, t, host, &e);
 	O_LIT(f, "\"EventData\":{\"RuleName\":\"-\",\"UtcTime\":\"");
 	o_w3c(f, t);
@@ -290,14 +332,18 @@ static void proc(sim_world *w, sim_stream *s, int64_t t, uint32_t host, const ch
 	rand_guid(&s->r, guid);
 	o_fmt(f, "\",\"ProcessGuid\":\"{%s}\",\"ProcessId\":%" PRIu64 ",\"Image\":\"", guid, pid);
 	o_json(f, image);
-	O_LIT(f, "\",\"FileVersion\":\"-\",\"Description\":\"-\",\"Product\":\"-\",\"Company\":\"-\",\"OriginalFileName\":\"-\",\"CommandLine\":\"");
+	O_LIT(f, "\",\"FileVersion\":\"-\",\"Description\":\"-\",\"Product\":\"-\",\"Company\":\"-\","
+		 "\"OriginalFileName\":\"-\",\"CommandLine\":\"");
 	o_json(f, cmd);
 	O_LIT(f, "\",\"CurrentDirectory\":\"C:\\\\Windows\\\\system32\\\\\",\"User\":\"");
 	o_json(f, user);
-	O_LIT(f, "\",\"LogonGuid\":\"{00000000-0000-0000-0000-000000000000}\",\"LogonId\":\"0x3e7\",\"TerminalSessionId\":0,"
-		 "\"IntegrityLevel\":\"System\",\"Hashes\":\"SHA256=");
+	O_LIT(
+	    f,
+	    "\",\"LogonGuid\":\"{00000000-0000-0000-0000-000000000000}\",\"LogonId\":\"0x3e7\",\"TerminalSessionId\":0,"
+	    "\"IntegrityLevel\":\"System\",\"Hashes\":\"SHA256=");
 	o_str(f, sha256);
-	o_fmt(f, "\",\"ParentProcessGuid\":\"{%s}\",\"ParentProcessId\":%u,\"ParentImage\":\"", guid, 600 + (unsigned)(pid % 97));
+	o_fmt(f, "\",\"ParentProcessGuid\":\"{%s}\",\"ParentProcessId\":%u,\"ParentImage\":\"", guid,
+	      600 + (unsigned)(pid % 97));
 	o_json(f, parent);
 	O_LIT(f, "\",\"ParentCommandLine\":\"");
 	o_json(f, pcmd);
@@ -310,19 +356,33 @@ static void sysmon_benign(sim_world *w, sim_stream *s, int64_t t)
 	sim_agency *a = S_AG(w, s);
 	uint32_t host = servers[rng_below(&s->r, ARRAY_SIZE(servers))];
 	static const char *const p[][4] = {
-	    {"C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule", "C:\\Windows\\System32\\services.exe", "C:\\Windows\\system32\\services.exe"},
-	    {"C:\\Windows\\System32\\wbem\\WmiPrvSE.exe", "C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding", "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k DcomLaunch -p"},
-	    {"C:\\Windows\\System32\\taskhostw.exe", "taskhostw.exe Install $(Arg0)", "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k netsvcs -p"},
-	    {"C:\\Program Files\\Zabbix Agent 2\\zabbix_agent2.exe", "\"C:\\Program Files\\Zabbix Agent 2\\zabbix_agent2.exe\" -c zabbix_agent2.conf", "C:\\Windows\\System32\\services.exe", "C:\\Windows\\system32\\services.exe"},
-	    {"C:\\Windows\\System32\\conhost.exe", "\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1", "C:\\Windows\\System32\\cmd.exe", "cmd.exe /c C:\\Scripts\\backup.cmd"},
+	    {"C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule",
+	     "C:\\Windows\\System32\\services.exe", "C:\\Windows\\system32\\services.exe"},
+	    {"C:\\Windows\\System32\\wbem\\WmiPrvSE.exe",
+	     "C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding", "C:\\Windows\\System32\\svchost.exe",
+	     "C:\\Windows\\system32\\svchost.exe -k DcomLaunch -p"},
+	    {"C:\\Windows\\System32\\taskhostw.exe", "taskhostw.exe Install $(Arg0)",
+	     "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k netsvcs -p"},
+	    {"C:\\Program Files\\Zabbix Agent 2\\zabbix_agent2.exe",
+	     "\"C:\\Program Files\\Zabbix Agent 2\\zabbix_agent2.exe\" -c zabbix_agent2.conf",
+	     "C:\\Windows\\System32\\services.exe", "C:\\Windows\\system32\\services.exe"},
+	    {"C:\\Windows\\System32\\conhost.exe", "\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1",
+	     "C:\\Windows\\System32\\cmd.exe", "cmd.exe /c C:\\Scripts\\backup.cmd"},
 	};
 	/* admins with admin tools: the hard negatives */
 	static const char *const adm[][4] = {
-	    {"C:\\Tools\\SysinternalsSuite\\PsExec64.exe", "PsExec64.exe \\\\FS01 -s cmd /c ipconfig /flushdns", "C:\\Windows\\System32\\cmd.exe", "\"C:\\Windows\\system32\\cmd.exe\""},
-	    {"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "powershell.exe -NoProfile -Command Get-ADUser -Filter * -Properties lastLogonDate", "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE"},
-	    {"C:\\Windows\\System32\\wevtutil.exe", "wevtutil.exe qe Security /c:50 /rd:true /f:text", "C:\\Windows\\System32\\cmd.exe", "\"C:\\Windows\\system32\\cmd.exe\""},
-	    {"C:\\Program Files\\7-Zip\\7z.exe", "\"C:\\Program Files\\7-Zip\\7z.exe\" a D:\\Backup\\iis-logs.7z C:\\inetpub\\logs\\LogFiles", "C:\\Windows\\System32\\cmd.exe", "\"C:\\Windows\\system32\\cmd.exe\""},
-	    {"C:\\Windows\\System32\\mmc.exe", "\"C:\\Windows\\system32\\mmc.exe\" \"C:\\Windows\\system32\\dsa.msc\"", "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE"},
+	    {"C:\\Tools\\SysinternalsSuite\\PsExec64.exe", "PsExec64.exe \\\\FS01 -s cmd /c ipconfig /flushdns",
+	     "C:\\Windows\\System32\\cmd.exe", "\"C:\\Windows\\system32\\cmd.exe\""},
+	    {"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+	     "powershell.exe -NoProfile -Command Get-ADUser -Filter * -Properties lastLogonDate",
+	     "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE"},
+	    {"C:\\Windows\\System32\\wevtutil.exe", "wevtutil.exe qe Security /c:50 /rd:true /f:text",
+	     "C:\\Windows\\System32\\cmd.exe", "\"C:\\Windows\\system32\\cmd.exe\""},
+	    {"C:\\Program Files\\7-Zip\\7z.exe",
+	     "\"C:\\Program Files\\7-Zip\\7z.exe\" a D:\\Backup\\iis-logs.7z C:\\inetpub\\logs\\LogFiles",
+	     "C:\\Windows\\System32\\cmd.exe", "\"C:\\Windows\\system32\\cmd.exe\""},
+	    {"C:\\Windows\\System32\\mmc.exe", "\"C:\\Windows\\system32\\mmc.exe\" \"C:\\Windows\\system32\\dsa.msc\"",
+	     "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE"},
 	};
 	char sha[65], user[64];
 	rng_chars(&s->r, sha, 64, "0123456789ABCDEF");
@@ -330,7 +390,8 @@ static void sysmon_benign(sim_world *w, sim_stream *s, int64_t t)
 	if (rng_chance(&s->r, 0.08)) {
 		uint32_t i = rng_below(&s->r, ARRAY_SIZE(adm));
 		snprintf(user, sizeof(user), "%s\\%s", a->ad, a->users[rng_below(&s->r, 2)].name);
-		proc(w, s, t, host, adm[i][0], adm[i][1], adm[i][2], adm[i][3], user, sha, 1000 + rng_below(&s->r, 60000));
+		proc(w, s, t, host, adm[i][0], adm[i][1], adm[i][2], adm[i][3], user, sha,
+		     1000 + rng_below(&s->r, 60000));
 	} else {
 		uint32_t i = rng_below(&s->r, ARRAY_SIZE(p));
 		proc(w, s, t, host, p[i][0], p[i][1], p[i][2], p[i][3], "NT AUTHORITY\\SYSTEM", sha,
@@ -353,16 +414,17 @@ static void sysmon_plant(sim_world *w, sim_stream *s, const plant *p)
 		char *slash = strrchr(dir, '\\');
 		if (slash)
 			slash[1] = 0;
-		snprintf(cmd, sizeof(cmd), "%srar.exe a -m5 -r -hp%08" PRIx64 " %sd1.rar \\\\FS01\\Share\\Policy\\*.doc*",
-			 dir, p->key * 2654435761u, dir);
+		snprintf(cmd, sizeof(cmd),
+			 "%srar.exe a -m5 -r -hp%08" PRIx64 " %sd1.rar \\\\FS01\\Share\\Policy\\*.doc*", dir,
+			 p->key * 2654435761u, dir);
 		snprintf(c, sizeof(c), "d1.rar");
 		truth_mark(w, s, p, "NT AUTHORITY\\SYSTEM", c);
 		char img[128];
 		snprintf(img, sizeof(img), "%srar.exe", dir);
 		rng_chars(&s->r, sha, 64, "0123456789ABCDEF");
 		sha[64] = 0;
-		proc(w, s, p->t, p->host, img, cmd, "C:\\Windows\\System32\\cmd.exe", "cmd.exe /c", "NT AUTHORITY\\SYSTEM",
-		     sha, p->key);
+		proc(w, s, p->t, p->host, img, cmd, "C:\\Windows\\System32\\cmd.exe", "cmd.exe /c",
+		     "NT AUTHORITY\\SYSTEM", sha, p->key);
 	}
 }
 
@@ -377,11 +439,20 @@ static void detection(sim_world *w, sim_stream *s, int64_t t, uint32_t host, con
 {
 	simf *f = &s->f;
 	sim_agency *a = S_AG(w, s);
-	evsys e = {"Microsoft-Windows-Windows Defender", "{11cd958a-c507-4ef3-b3f2-5fd9dfbd2c78}", NULL, 1116, 0, 0, 3, 0,
-		   "0x8000000000000000", "Microsoft-Windows-Windows Defender/Operational"};
+	evsys e = {"Microsoft-Windows-Windows Defender",
+		   "{11cd958a-c507-4ef3-b3f2-5fd9dfbd2c78}",
+		   NULL,
+		   1116,
+		   0,
+		   0,
+		   3,
+		   0,
+		   "0x8000000000000000",
+		   "Microsoft-Windows-Windows Defender/Operational"};
 	ev_begin(w, s, t, host, &e);
-	O_LIT(f, "\"EventData\":{\"Product Name\":\"Microsoft Defender Antivirus\",\"Product Version\":\"4.18.24010.12\","
-		 "\"Detection ID\":\"{");
+	O_LIT(f,
+	      "\"EventData\":{\"Product Name\":\"Microsoft Defender Antivirus\",\"Product Version\":\"4.18.24010.12\","
+	      "\"Detection ID\":\"{");
 	char g[40];
 	rand_guid(&s->r, g);
 	o_str(f, g);
@@ -389,9 +460,12 @@ static void detection(sim_world *w, sim_stream *s, int64_t t, uint32_t host, con
 	o_iso(f, t, 3, 0);
 	o_fmt(f, "\",\"Threat ID\":\"%u\",\"Threat Name\":\"", 2147600000u + rng_below(&s->r, 100000));
 	o_str(f, threat);
-	o_fmt(f, "\",\"Severity ID\":\"%u\",\"Category Name\":\"%s\",\"Path\":\"file:_", sev, sev >= 4 ? "Backdoor" : "Trojan");
+	o_fmt(f, "\",\"Severity ID\":\"%u\",\"Category Name\":\"%s\",\"Path\":\"file:_", sev,
+	      sev >= 4 ? "Backdoor" : "Trojan");
 	o_json(f, path);
-	O_LIT(f, "\",\"Detection Source Name\":\"Real-Time Protection\",\"Process Name\":\"Unknown\",\"Detection User\":\"");
+	O_LIT(
+	    f,
+	    "\",\"Detection Source Name\":\"Real-Time Protection\",\"Process Name\":\"Unknown\",\"Detection User\":\"");
 	o_str(f, a->ad);
 	O_LIT(f, "\\\\SYSTEM\",\"Action Name\":\"Not Applicable\",\"Engine Version\":\"AM: 1.1.24010.10\"}");
 	ev_end(f);
@@ -411,12 +485,21 @@ static void def_benign(sim_world *w, sim_stream *s, int64_t t)
 		detection(w, s, t, host, th[i][0], th[i][1], 1 + i);
 		return;
 	}
-	evsys e = {"Microsoft-Windows-Windows Defender", "{11cd958a-c507-4ef3-b3f2-5fd9dfbd2c78}", NULL, 2000, 0, 0, 4, 0,
-		   "0x8000000000000000", "Microsoft-Windows-Windows Defender/Operational"};
+	evsys e = {"Microsoft-Windows-Windows Defender",
+		   "{11cd958a-c507-4ef3-b3f2-5fd9dfbd2c78}",
+		   NULL,
+		   2000,
+		   0,
+		   0,
+		   4,
+		   0,
+		   "0x8000000000000000",
+		   "Microsoft-Windows-Windows Defender/Operational"};
 	ev_begin(w, s, t, host, &e);
-	o_fmt(f, "\"EventData\":{\"Product Name\":\"Microsoft Defender Antivirus\",\"Product Version\":\"4.18.24010.12\","
-		 "\"Current Signature Version\":\"1.405.%u.0\",\"Previous Signature Version\":\"1.405.%u.0\","
-		 "\"Signature Type\":\"AntiVirus\",\"Update Type\":\"Delta\"}",
+	o_fmt(f,
+	      "\"EventData\":{\"Product Name\":\"Microsoft Defender Antivirus\",\"Product Version\":\"4.18.24010.12\","
+	      "\"Current Signature Version\":\"1.405.%u.0\",\"Previous Signature Version\":\"1.405.%u.0\","
+	      "\"Signature Type\":\"AntiVirus\",\"Update Type\":\"Delta\"}",
 	      100 + (unsigned)((t / 3600000) % 900), 99 + (unsigned)((t / 3600000) % 900));
 	ev_end(f);
 }

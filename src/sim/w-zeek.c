@@ -6,25 +6,33 @@
 
 static const char *const FIELDS[] = {
     [S_CONN] = "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\t"
-	       "conn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents",
-    [S_DNS] = "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\t"
-	      "qtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected",
-    [S_HTTP] = "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tversion\t"
-	       "user_agent\torigin\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\ttags\t"
-	       "username\tpassword\tproxied\torig_fuids\torig_filenames\torig_mime_types\tresp_fuids\tresp_filenames\tresp_mime_types",
-    [S_SSL] = "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tversion\tcipher\tcurve\tserver_name\tresumed\tlast_alert\t"
+	       "conn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_"
+	       "ip_bytes\ttunnel_parents",
+    [S_DNS] =
+	"ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\t"
+	"qtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected",
+    [S_HTTP] =
+	"ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tversion\t"
+	"user_agent\torigin\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\ttags\t"
+	"username\tpassword\tproxied\torig_fuids\torig_filenames\torig_mime_types\tresp_fuids\tresp_filenames\tresp_"
+	"mime_types",
+    [S_SSL] = "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tversion\tcipher\tcurve\tserver_name\tresumed\tlast_"
+	      "alert\t"
 	      "next_protocol\testablished\tssl_history\tcert_chain_fps\tclient_cert_chain_fps\tsni_matches_cert",
 };
 static const char *const TYPES[] = {
     [S_CONN] = "time\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\t"
 	       "string\tcount\tcount\tcount\tcount\tset[string]",
-    [S_DNS] = "time\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\t"
-	      "string\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool",
-    [S_HTTP] = "time\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tcount\t"
-	       "count\tcount\tstring\tcount\tstring\tset[enum]\tstring\tstring\tset[string]\tvector[string]\tvector[string]\t"
-	       "vector[string]\tvector[string]\tvector[string]\tvector[string]",
-    [S_SSL] = "time\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\tstring\tbool\tstring\tstring\tbool\tstring\t"
-	      "vector[string]\tvector[string]\tbool",
+    [S_DNS] =
+	"time\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\t"
+	"string\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool",
+    [S_HTTP] =
+	"time\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tcount\t"
+	"count\tcount\tstring\tcount\tstring\tset[enum]\tstring\tstring\tset[string]\tvector[string]\tvector[string]\t"
+	"vector[string]\tvector[string]\tvector[string]\tvector[string]",
+    [S_SSL] =
+	"time\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\tstring\tbool\tstring\tstring\tbool\tstring\t"
+	"vector[string]\tvector[string]\tbool",
 };
 static const char *const PATHS[] = {[S_CONN] = "conn", [S_DNS] = "dns", [S_HTTP] = "http", [S_SSL] = "ssl"};
 
@@ -70,10 +78,18 @@ static void head(simf *f, int64_t t, uint64_t key, uint32_t oh, unsigned op, uin
 }
 
 /* services people use, with a stable address each */
-static const char *const SITES[] = {"outlook.office365.com", "login.microsoftonline.com", "www.bing.com",
-				    "update.microsoft.com", "ocsp.digicert.com", "www.google.com",
-				    "teams.microsoft.com", "github.com", "news.gov-portal.example", "cdn.jsdelivr.net",
-				    "fonts.gstatic.com", "weather.example"};
+static const char *const SITES[] = {"outlook.office365.com",
+				    "login.microsoftonline.com",
+				    "www.bing.com",
+				    "update.microsoft.com",
+				    "ocsp.digicert.com",
+				    "www.google.com",
+				    "teams.microsoft.com",
+				    "github.com",
+				    "news.gov-portal.example",
+				    "cdn.jsdelivr.net",
+				    "fonts.gstatic.com",
+				    "weather.example"};
 static uint32_t site_ip(sim_world *w, uint32_t i)
 {
 	return pool_ip_n(w, POOL_SERVICE, i * 37 + 5);
@@ -125,22 +141,25 @@ static void conn_benign(sim_world *w, sim_stream *s, int64_t t)
 		     big ? 50000000 + rng_below(&s->r, 300000000) : rng_size(&s->r, 2500), rng_size(&s->r, 30000), "SF",
 		     "ShADadfFr");
 	} else if (k < 900) {
-		conn(w, s, t, key, a->hosts[H_DC1].ip, pool_ip_n(w, POOL_SERVICE, 3), 53, "dns", 0.02, 40, 120, "SF", "Dd");
+		conn(w, s, t, key, a->hosts[H_DC1].ip, pool_ip_n(w, POOL_SERVICE, 3), 53, "dns", 0.02, 40, 120, "SF",
+		     "Dd");
 	} else if (k < 950) {
-		conn(w, s, t, key, pool_ip(w, &s->r, POOL_MAILPEER), a->hosts[H_MAIL].ip, 25, "smtp", rng_exp(&s->r, 3.0),
-		     rng_size(&s->r, 40000), 2000, "SF", "ShAdDafF");
+		conn(w, s, t, key, pool_ip(w, &s->r, POOL_MAILPEER), a->hosts[H_MAIL].ip, 25, "smtp",
+		     rng_exp(&s->r, 3.0), rng_size(&s->r, 40000), 2000, "SF", "ShAdDafF");
 	} else if (k < 990) {
-		uint32_t ip = rng_chance(&s->r, 0.5) ? pool_ip(w, &s->r, POOL_SCANNER) : IP4(192, 0, 2, 2 + rng_below(&s->r, 250));
+		uint32_t ip = rng_chance(&s->r, 0.5) ? pool_ip(w, &s->r, POOL_SCANNER)
+						     : IP4(192, 0, 2, 2 + rng_below(&s->r, 250));
 		static const unsigned ports[] = {22, 23, 445, 3389, 8080, 443, 1433, 5900};
-		conn(w, s, t, key, ip, a->hosts[rng_below(&s->r, H_NHOSTS)].ip, ports[rng_below(&s->r, 8)], "-", 0, 0, 0,
-		     "S0", "S");
+		conn(w, s, t, key, ip, a->hosts[rng_below(&s->r, H_NHOSTS)].ip, ports[rng_below(&s->r, 8)], "-", 0, 0,
+		     0, "S0", "S");
 	} else {
 		/* provider maintenance over RDP, inside the window */
 		for (uint32_t p = 0; p < w->npv; p++) {
 			sim_provider *pv = &w->pv[p];
 			if ((pv->serves >> s->ag & 1) && in_window(pv, t)) {
-				conn(w, s, t, key, pv->jump_ip, a->hosts[H_APP].ip, 3389, "ssl", 600 + rng_exp(&s->r, 1800),
-				     rng_size(&s->r, 3000000), rng_size(&s->r, 40000000), "SF", "ShADadfFr");
+				conn(w, s, t, key, pv->jump_ip, a->hosts[H_APP].ip, 3389, "ssl",
+				     600 + rng_exp(&s->r, 1800), rng_size(&s->r, 3000000), rng_size(&s->r, 40000000),
+				     "SF", "ShADadfFr");
 				return;
 			}
 		}
@@ -156,8 +175,8 @@ static void conn_plant(sim_world *w, sim_stream *s, const plant *p)
 	if (p->kind == P_ZEEK_RDP) {
 		snprintf(c, sizeof(c), "%s\t", ip);
 		truth_mark(w, s, p, w->pv[p->pv].svc, c);
-		conn(w, s, p->t, p->key, p->ip, a->hosts[p->host].ip, 3389, "ssl", 1800 + (double)(p->key % 5000), p->n1,
-		     p->n2, "SF", "ShADadfFr");
+		conn(w, s, p->t, p->key, p->ip, a->hosts[p->host].ip, 3389, "ssl", 1800 + (double)(p->key % 5000),
+		     p->n1, p->n2, "SF", "ShADadfFr");
 	} else if (p->kind == P_C2_CONN) {
 		snprintf(c, sizeof(c), "%s\t%u\ttcp\t%s", ip, (unsigned)p->n1, p->n1 == 80 ? "http" : "ssl");
 		truth_mark(w, s, p, NULL, c);
@@ -167,8 +186,8 @@ static void conn_plant(sim_world *w, sim_stream *s, const plant *p)
 		snprintf(c, sizeof(c), "%s\t443\ttcp\tssl", ip);
 		plant q = *p;
 		truth_mark(w, s, &q, NULL, c);
-		conn(w, s, p->t, p->key, a->hosts[p->host].ip, p->ip, 443, "ssl", 300 + (double)(p->key % 900), p->n1, p->n2,
-		     "SF", "ShADadfFr");
+		conn(w, s, p->t, p->key, a->hosts[p->host].ip, p->ip, 443, "ssl", 300 + (double)(p->key % 900), p->n1,
+		     p->n2, "SF", "ShADadfFr");
 	}
 }
 
@@ -226,7 +245,9 @@ static void http(sim_world *w, sim_stream *s, int64_t t, uint64_t key, uint32_t 
 	simf *f = &s->f;
 	(void)w;
 	head(f, t, key, from, 49152 + (unsigned)(key % 16000), to, 80);
-	o_fmt(f, "1\t%s\t%s\t%s\t-\t1.1\t%s\t-\t%" PRIu64 "\t%" PRIu64 "\t%u\t%s\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-",
+	o_fmt(f,
+	      "1\t%s\t%s\t%s\t-\t1.1\t%s\t-\t%" PRIu64 "\t%" PRIu64
+	      "\t%u\t%s\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-",
 	      method, host, uri, ua, req, resp, status, status == 200 ? "OK" : "Not Modified");
 	o_end(f);
 }
@@ -234,9 +255,11 @@ static void http(sim_world *w, sim_stream *s, int64_t t, uint64_t key, uint32_t 
 static void http_benign(sim_world *w, sim_stream *s, int64_t t)
 {
 	static const char *const u[][3] = {
-	    {"update.microsoft.com", "/msdownload/update/v3/static/trustedr/en/authrootstl.cab", "Microsoft-CryptoAPI/10.0"},
+	    {"update.microsoft.com", "/msdownload/update/v3/static/trustedr/en/authrootstl.cab",
+	     "Microsoft-CryptoAPI/10.0"},
 	    {"ocsp.digicert.com", "/MFEwTzBNMEswSTAJBgUrDgMCGgUABBQ", "Microsoft-CryptoAPI/10.0"},
-	    {"ctldl.windowsupdate.com", "/msdownload/update/v3/static/trustedr/en/disallowedcertstl.cab", "Microsoft-CryptoAPI/10.0"},
+	    {"ctldl.windowsupdate.com", "/msdownload/update/v3/static/trustedr/en/disallowedcertstl.cab",
+	     "Microsoft-CryptoAPI/10.0"},
 	    {"weather.example", "/api/v1/taipei", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"},
 	};
 	uint32_t i = rng_below(&s->r, ARRAY_SIZE(u));
@@ -251,8 +274,8 @@ static void http_plant(sim_world *w, sim_stream *s, const plant *p)
 	char uri[64];
 	snprintf(uri, sizeof(uri), "/index.php?id=%08" PRIx64, p->key & 0xffffffff);
 	truth_mark(w, s, p, NULL, uri);
-	http(w, s, p->t, p->key, a->hosts[p->host].ip, p->ip, "POST", A->c2_domain[p->n1], uri, A->ua, 120 + p->n2 % 300,
-	     p->n2, 200);
+	http(w, s, p->t, p->key, a->hosts[p->host].ip, p->ip, "POST", A->c2_domain[p->n1], uri, A->ua,
+	     120 + p->n2 % 300, p->n2, 200);
 }
 
 void w_http_day(sim_world *w, sim_stream *s, int64_t day0)

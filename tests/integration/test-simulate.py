@@ -134,6 +134,43 @@ def geo_covers(root):
     check(not missing, f"public addresses missing from geoip.csv: {missing[:10]}")
 
 
+def reference_checks(root):
+    """JSON lines are valid JSON (Python's parser as the oracle); Zeek TSV
+    headers are well formed and every row has one value per field; W3C rows
+    have one value per #Fields name."""
+    nj = nz = 0
+    for rel, data in files(os.path.join(root, "logs")).items():
+        text = data.decode()
+        lines = text.split("\n")
+        check(lines[-1] == "", f"{rel}: no final newline")
+        lines = lines[:-1]
+        if rel.endswith(".jsonl"):
+            for i, l in enumerate(lines):
+                try:
+                    json.loads(l)
+                except ValueError as e:
+                    check(False, f"{rel}:{i + 1}: invalid JSON: {e}")
+                    break
+            nj += 1
+        elif "/zeek/" in rel:
+            head = [l for l in lines if l.startswith("#")]
+            check(head[0] == "#separator \\x09", f"{rel}: separator line {head[0]!r}")
+            names = dict(l[1:].split("\t", 1) for l in head[1:] if "\t" in l)
+            for k in ("set_separator", "empty_field", "unset_field", "path", "open", "fields", "types"):
+                check(k in names, f"{rel}: no #{k}")
+            nf = len(names["fields"].split("\t"))
+            check(nf == len(names["types"].split("\t")), f"{rel}: #fields and #types differ in length")
+            check(rel.endswith(names["path"] + ".log"), f"{rel}: #path {names['path']}")
+            bad = [i for i, l in enumerate(lines) if not l.startswith("#") and len(l.split("\t")) != nf]
+            check(not bad, f"{rel}: rows with the wrong number of values, first at line {bad[:1]}")
+            nz += 1
+        elif rel.endswith("u_ex.log"):
+            fields = [l for l in lines if l.startswith("#Fields: ")][0].split()[1:]
+            bad = [i for i, l in enumerate(lines) if not l.startswith("#") and len(l.split(" ")) != len(fields)]
+            check(not bad, f"{rel}: W3C rows with the wrong number of values, first at line {bad[:1]}")
+    print(f"reference checks: {nj} JSON-lines files valid, {nz} Zeek TSV files well formed")
+
+
 def fail2ban(root):
     """fail2ban's own filters read the simulated syslog as real Postfix,
     Dovecot and sshd lines: every failure line matches, nothing else."""
@@ -190,6 +227,7 @@ def main():
         sim(d, 99, "--agencies", "7", "--days", "9")
         truth = truth_consistent(d, 99)
         geo_covers(a)
+        reference_checks(a)
         fail2ban(a)
         # spoor's own rules fire on the planted Windows events
         r = subprocess.run([BIN, "hunt", "--no-progress", "-q", "--rules", os.path.join(SRC, "rules"),

@@ -138,9 +138,9 @@ static void test_format(void **state)
 	assert_string_equal(s, "2024-03-04T09:30:00.123Z 2024-03-04T17:30:00+08:00 Mar  4 09:30:00 2024-03-04 09:30:00 "
 			       "198.18.0.25 a\\\"b\\\\c\\td 007 -12\n");
 	free(s);
-	assert_true(activity(t - 6 * 3600000LL, false) > 0.9);  /* Monday 11:30 local */
-	assert_true(activity(t + 5 * 86400000LL, false) < 0.2);  /* Saturday */
-	assert_true(activity(t + 5 * 86400000LL, true) >= 0.3);  /* servers never sleep */
+	assert_true(activity(t - 6 * 3600000LL, false) > 0.9);	/* Monday 11:30 local */
+	assert_true(activity(t + 5 * 86400000LL, false) < 0.2); /* Saturday */
+	assert_true(activity(t + 5 * 86400000LL, true) >= 0.3); /* servers never sleep */
 }
 
 static void test_pend(void **state)
@@ -236,9 +236,15 @@ static void test_deterministic(void **state)
 	assert_int_equal(ra.planted, rb.planted);
 	assert_true(ra.planted > 50);
 	assert_true(ra.files >= 25);
-	static const char *const files[] = {"truth/truth.jsonl", "truth/summary.json", "inventory.yaml", "geoip.csv",
-					    "indicators.csv", "logs/moea/mail/maillog", "logs/mofa/exchange/W3SVC1/u_ex.log",
-					    "logs/moi/m365/ual.jsonl", "logs/moea/windows/security.jsonl",
+	static const char *const files[] = {"truth/truth.jsonl",
+					    "truth/summary.json",
+					    "inventory.yaml",
+					    "geoip.csv",
+					    "indicators.csv",
+					    "logs/moea/mail/maillog",
+					    "logs/mofa/exchange/W3SVC1/u_ex.log",
+					    "logs/moi/m365/ual.jsonl",
+					    "logs/moea/windows/security.jsonl",
 					    "logs/mofa/zeek/conn.log"};
 	char pa[500], pb[500], pc[500];
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -288,7 +294,8 @@ static void test_score(void **state)
 	char *s = slurp(out, NULL);
 	assert_non_null(strstr(s, "log-cleared                       2        1   50.0%"));
 	assert_non_null(strstr(s, "password-spray                    1        0    0.0%"));
-	assert_non_null(strstr(s, "R1                                                                  2        1     50.0%"));
+	assert_non_null(
+	    strstr(s, "R1                                                                  2        1     50.0%"));
 	assert_non_null(strstr(s, "(1 alerts without log.file.path/spoor.line"));
 	free(s);
 	assert_int_equal(spoor_sim_score("/nonexistent/truth.jsonl", alerts, stdout, &d), SPOOR_ENOTFOUND);
@@ -297,8 +304,8 @@ static void test_score(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rng),     cmocka_unit_test(test_civil),         cmocka_unit_test(test_format),
-	    cmocka_unit_test(test_pend),    cmocka_unit_test(test_options),       cmocka_unit_test(test_deterministic),
+	    cmocka_unit_test(test_rng),	  cmocka_unit_test(test_civil),	  cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_pend),  cmocka_unit_test(test_options), cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_score),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
