@@ -36,6 +36,8 @@ static void help(FILE *f)
 		"      --analytics       run the identity and mailbox analytics (docs/analytics.md);\n"
 		"                        on by default when no other detector is given\n"
 		"      --analytics-config FILE  analytics parameters and caps (YAML; implies --analytics)\n"
+		"      --state FILE      keep the analytics' baselines in FILE between runs (read now,\n"
+		"                        written at the end; implies --analytics)\n"
 		"      --analytics-defaults     print every analytics parameter with its default and exit\n\n%s",
 		scan_cli_help);
 }
@@ -220,7 +222,7 @@ typedef struct hunt_opts {
 	const char **geo;
 	int ngeo;
 	bool analytics;
-	const char *an_config;
+	const char *an_config, *an_state;
 	bool an_defaults;
 } hunt_opts;
 
@@ -247,6 +249,9 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 		o->geo[o->ngeo++] = v;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--analytics-config", &missing))) {
 		o->an_config = v;
+		o->analytics = true;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--state", &missing))) {
+		o->an_state = v;
 		o->analytics = true;
 	} else if (!missing && !strcmp(argv[*i], "--analytics")) {
 		o->analytics = true;
@@ -387,6 +392,11 @@ static int analytics_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho)
 	if (spoor_analytics_stage_new(&st, ctx, ho->an_config, &d) < 0) {
 		fprintf(stderr, "spoor hunt: %s\n", d.msg);
 		return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	}
+	if (ho->an_state && spoor_analytics_state(st, ho->an_state, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		spoor_stage_free(st);
+		return d.code == SPOOR_EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	}
 	return add_stage(hu, st) < 0 ? EXIT_FAIL : 0;
 }

@@ -199,7 +199,19 @@ typedef struct an_def {
 	int (*on_ident)(void *st, an_engine *e, const ident *id);
 	int (*finish)(void *st, an_engine *e);
 	void (*destroy)(void *st);
+	/* --state: write the baselines as records "<name>.<kind>\tfield..."
+	 * (an_state_*), and take one back (fields after the tag); may be NULL */
+	int (*save)(void *st, an_engine *e, FILE *f);
+	int (*load)(void *st, an_engine *e, const char *kind, char **fv, int nf);
 } an_def;
+
+/* state file helpers (engine.c): one record per line, tab-separated,
+ * strings escaped (\\, \t, \n) */
+void an_state_begin(FILE *f, const char *tag);
+void an_state_sv(FILE *f, spoor_sv s);
+void an_state_i64(FILE *f, int64_t v);
+void an_state_end(FILE *f);
+bool an_state_num(const char *s, int64_t *v);
 
 /* Limits of the whole engine (config section "limits"). */
 typedef struct an_limits {
@@ -248,6 +260,8 @@ struct an_engine {
 	bool enabled[24];
 	char summary[512];
 	char err[256]; /* set by an analytic's create() when its config is wrong */
+	char *state_path; /* --state: loaded at start, written at finish */
+	uint64_t state_loaded;
 };
 
 typedef struct an_succ {

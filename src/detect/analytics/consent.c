@@ -122,6 +122,30 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	return r ? r : an_alert_end(e, &an_consent, id->ts, ev, lv);
 }
 
+static int save(void *st, an_engine *e, FILE *f)
+{
+	consent *s = st;
+	for (size_t i = 0; i < s->seen.n; i++) {
+		uint64_t k = idmap_key_at(&s->seen, i);
+		an_state_begin(f, "consent.application");
+		an_state_sv(f, an_sv(e, (sid)(k >> 32)));
+		an_state_sv(f, an_sv(e, (sid)k));
+		an_state_end(f);
+	}
+	return 0;
+}
+
+static int load(void *st, an_engine *e, const char *kind, char **fv, int nf)
+{
+	consent *s = st;
+	if (strcmp(kind, "application") || nf != 2)
+		return 0;
+	sid a = an_name(e, sv_cstr(fv[0])), c = an_name(e, sv_cstr(fv[1]));
+	if (a && c)
+		idmap_get(&s->seen, pair_key(a, c), NULL);
+	return 1;
+}
+
 const an_def an_consent = {
     .name = "consent",
     .rule_id = "spoor-analytic-oauth-consent",
@@ -136,4 +160,6 @@ const an_def an_consent = {
     .create = create,
     .on_ident = on_ident,
     .destroy = destroy,
+    .save = save,
+    .load = load,
 };
