@@ -33,8 +33,7 @@ static void help(FILE *f)
 		"      --show-rule-errors print each rule that cannot be loaded\n"
 		"      --geo PATH        GeoIP source (repeatable, first wins): a MaxMind .mmdb or a\n"
 		"                        CSV of cidr,country,city,lat,lon,asn,asn_org\n"
-		"      --analytics       run the identity and mailbox analytics (docs/analytics.md);\n"
-		"                        on by default when no other detector is given\n"
+		"      --analytics       run the identity and mailbox analytics (docs/analytics.md)\n"
 		"      --analytics-config FILE  analytics parameters and caps (YAML; implies --analytics)\n"
 		"      --state FILE      keep the analytics' baselines in FILE between runs (read now,\n"
 		"                        written at the end; implies --analytics)\n"
@@ -413,11 +412,11 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	/* detectors */
 	if (rc == 0 && ho->nrules)
 		rc = sigma_setup(hu, ctx, ho, s, rs);
-	/* analytics: asked for, or the detector when no other is given */
-	if (rc == 0 && (ho->analytics || hu->nstages == enrichers))
+	/* analytics: when asked for */
+	if (rc == 0 && ho->analytics)
 		rc = analytics_setup(hu, ctx, ho);
-	if (rc == 0 && !hu->nstages) {
-		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH\n");
+	if (rc == 0 && hu->nstages == enrichers) {
+		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH, or --analytics\n");
 		rc = EXIT_USAGE;
 	}
 	return rc;
