@@ -79,7 +79,11 @@ static void test_cidrs(void **state)
 {
 	(void)state;
 	an_list l = {0};
-	assert_int_equal(an_list_set(&l, "10.0.0.0/8\0" "192.0.2.7\0" "2001:db8::/32\0" "100.64.0.0/10\0"), 0);
+	assert_int_equal(an_list_set(&l, "10.0.0.0/8\0"
+					 "192.0.2.7\0"
+					 "2001:db8::/32\0"
+					 "100.64.0.0/10\0"),
+			 0);
 	an_cidrs c;
 	const char *bad = NULL;
 	assert_true(an_cidrs_parse(&c, &l, &bad));
@@ -92,7 +96,9 @@ static void test_cidrs(void **state)
 	assert_false(an_cidrs_match(&c, sv_cstr("100.128.0.0")));
 	assert_false(an_cidrs_match(&c, sv_cstr("not-an-ip")));
 	an_cidrs_free(&c);
-	assert_int_equal(an_list_set(&l, "10.0.0.0/8\0" "10.0.0.0/33\0"), 0);
+	assert_int_equal(an_list_set(&l, "10.0.0.0/8\0"
+					 "10.0.0.0/33\0"),
+			 0);
 	assert_false(an_cidrs_parse(&c, &l, &bad));
 	assert_string_equal(bad, "10.0.0.0/33");
 	an_cidrs_free(&c);
@@ -109,7 +115,8 @@ static void test_lists(void **state)
 {
 	(void)state;
 	an_list l = {0};
-	an_list_set(&l, "moea.gov.example\0" "Deleted\0");
+	an_list_set(&l, "moea.gov.example\0"
+			"Deleted\0");
 	assert_true(an_list_suffix(&l, sv_cstr("a@moea.gov.example")));
 	assert_true(an_list_suffix(&l, sv_cstr("hq.moea.gov.example")));
 	assert_false(an_list_suffix(&l, sv_cstr("notmoea.gov.example")));
@@ -225,15 +232,16 @@ static found run(const char *config, const char *log)
 	return x;
 }
 
-#define FAIL_LINE(ts, user, ip)                                                                                    \
+#define FAIL_LINE(ts, user, ip)                                                                                        \
 	ts " mail dovecot: imap-login: Disconnected (auth failed, 1 attempts): user=<" user ">, method=PLAIN, rip=" ip \
 	   ", lip=10.0.0.1, TLS, session=<x>\n"
-#define OK_LINE(ts, user, ip)                                                                                      \
+#define OK_LINE(ts, user, ip)                                                                                          \
 	ts " mail dovecot: imap-login: Login: user=<" user ">, method=PLAIN, rip=" ip ", lip=10.0.0.1, mpid=1, TLS, "  \
 	   "session=<y>\n"
 
-static const char *BF_ONLY = "bruteforce:\n  window: 10m\n  min_failures: 3\n  slow_min_failures: 0\n  by_source: false\n"
-			     "spray:\n  enabled: false\nstuffing:\n  enabled: false\n";
+static const char *BF_ONLY =
+    "bruteforce:\n  window: 10m\n  min_failures: 3\n  slow_min_failures: 0\n  by_source: false\n"
+    "spray:\n  enabled: false\nstuffing:\n  enabled: false\n";
 
 static void test_window_boundary(void **state)
 {
@@ -301,7 +309,8 @@ static void test_caps_counted(void **state)
 {
 	(void)state;
 	/* a list cap of 2: the third failure of the account is turned away and counted */
-	found x = run("limits:\n  list: 2\n" "bruteforce:\n  min_failures: 3\n  slow_min_failures: 0\n",
+	found x = run("limits:\n  list: 2\n"
+		      "bruteforce:\n  min_failures: 3\n  slow_min_failures: 0\n",
 		      FAIL_LINE("2026-03-02T01:00:00Z", "a@x.gov", "198.51.100.1")
 			  FAIL_LINE("2026-03-02T01:01:00Z", "a@x.gov", "198.51.100.1")
 			      FAIL_LINE("2026-03-02T01:02:00Z", "a@x.gov", "198.51.100.1"));
@@ -342,8 +351,12 @@ static void test_config_errors(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-	    "nosuch:\n  x: 1\n",	    "spray:\n  window: soon\n", "spray:\n  min_accounts: -3\n",
-	    "travel:\n  exempt_networks: 10.0.0.0/8\n", "spray:\n  enabled: maybe\n", "limits:\n  bogus: 1\n",
+	    "nosuch:\n  x: 1\n",
+	    "spray:\n  window: soon\n",
+	    "spray:\n  min_accounts: -3\n",
+	    "travel:\n  exempt_networks: 10.0.0.0/8\n",
+	    "spray:\n  enabled: maybe\n",
+	    "limits:\n  bogus: 1\n",
 	};
 	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
 	spoor_ctx *ctx = NULL;
@@ -369,12 +382,18 @@ static void test_config_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pool_caps),	   cmocka_unit_test(test_idmap_caps),
-	    cmocka_unit_test(test_avec_caps),	   cmocka_unit_test(test_cidrs),
-	    cmocka_unit_test(test_lists),	   cmocka_unit_test(test_haversine),
-	    cmocka_unit_test(test_geo_csv),	   cmocka_unit_test(test_window_boundary),
-	    cmocka_unit_test(test_event_time_out_of_order), cmocka_unit_test(test_spray_low_and_slow),
-	    cmocka_unit_test(test_caps_counted),	   cmocka_unit_test(test_config_errors),
+	    cmocka_unit_test(test_pool_caps),
+	    cmocka_unit_test(test_idmap_caps),
+	    cmocka_unit_test(test_avec_caps),
+	    cmocka_unit_test(test_cidrs),
+	    cmocka_unit_test(test_lists),
+	    cmocka_unit_test(test_haversine),
+	    cmocka_unit_test(test_geo_csv),
+	    cmocka_unit_test(test_window_boundary),
+	    cmocka_unit_test(test_event_time_out_of_order),
+	    cmocka_unit_test(test_spray_low_and_slow),
+	    cmocka_unit_test(test_caps_counted),
+	    cmocka_unit_test(test_config_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

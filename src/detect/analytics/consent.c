@@ -53,8 +53,10 @@ static void *create(an_engine *e, const void *cfg)
 	idmap_init(&s->seen, 1, (size_t)e->lim.entries);
 	s->f_obj = field_intern(&e->ctx->ft, "ObjectId", strlen("ObjectId"));
 	s->f_obj_lc = field_intern(&e->ctx->ft, "objectid", strlen("objectid"));
-	s->f_target = field_intern(&e->ctx->ft, "properties.targetResources.0.displayName", strlen("properties.targetResources.0.displayName"));
-	s->f_target2 = field_intern(&e->ctx->ft, "TargetResources.0.displayName", strlen("TargetResources.0.displayName"));
+	s->f_target = field_intern(&e->ctx->ft, "properties.targetResources.0.displayName",
+				   strlen("properties.targetResources.0.displayName"));
+	s->f_target2 =
+	    field_intern(&e->ctx->ft, "TargetResources.0.displayName", strlen("TargetResources.0.displayName"));
 	return s;
 }
 

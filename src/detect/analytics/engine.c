@@ -17,7 +17,7 @@
 #include "spoor/analytics.h"
 
 static const an_def *const all_defs[] = {
-    &an_spray,	&an_bruteforce, &an_stuffing,	&an_travel,    &an_firstseen, &an_legacyauth,
+    &an_spray,	   &an_bruteforce, &an_stuffing,   &an_travel,	   &an_firstseen, &an_legacyauth,
     &an_inboxrule, &an_forwarding, &an_delegation, &an_bulkaccess, &an_consent,
 };
 
@@ -104,8 +104,8 @@ bool an_list_suffix(const an_list *l, spoor_sv s)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		size_t k = strlen(l->v[i]);
-		if (k <= s.n && ieq_n(l->v[i], s.p + s.n - k, k) && (k == s.n || s.p[s.n - k - 1] == '.' ||
-								       s.p[s.n - k - 1] == '@' || l->v[i][0] == '.'))
+		if (k <= s.n && ieq_n(l->v[i], s.p + s.n - k, k) &&
+		    (k == s.n || s.p[s.n - k - 1] == '.' || s.p[s.n - k - 1] == '@' || l->v[i][0] == '.'))
 			return true;
 	}
 	return false;
@@ -205,8 +205,8 @@ static int set_param(const an_param *p, void *cfg, const ynode *v, const char *s
 	switch (p->type) {
 	case P_DUR:
 		if (!parse_dur(s, (int64_t *)(base + p->off)))
-			return diag_set(diag, SPOOR_EINVAL, "%s:%u: %s: '%s' is not a duration (90s, 20m, 6h, 14d)", src,
-					v->line, p->name, s);
+			return diag_set(diag, SPOOR_EINVAL, "%s:%u: %s: '%s' is not a duration (90s, 20m, 6h, 14d)",
+					src, v->line, p->name, s);
 		return 0;
 	case P_INT: {
 		long long x = strtoll(s, &end, 10);
@@ -218,7 +218,8 @@ static int set_param(const an_param *p, void *cfg, const ynode *v, const char *s
 	case P_NUM: {
 		double x = strtod(s, &end);
 		if (end == s || *end)
-			return diag_set(diag, SPOOR_EINVAL, "%s:%u: %s: '%s' is not a number", src, v->line, p->name, s);
+			return diag_set(diag, SPOOR_EINVAL, "%s:%u: %s: '%s' is not a number", src, v->line, p->name,
+					s);
 		*(double *)(base + p->off) = x;
 		return 0;
 	}
@@ -252,7 +253,8 @@ static int section(const an_param *ps, size_t np, void *cfg, bool *enabled, cons
 		while (j < np && strcmp(ps[j].name, k->s))
 			j++;
 		if (j == np)
-			return diag_set(diag, SPOOR_EINVAL, "%s:%u: %s: unknown parameter '%s'", src, k->line, name, k->s);
+			return diag_set(diag, SPOOR_EINVAL, "%s:%u: %s: unknown parameter '%s'", src, k->line, name,
+					k->s);
 		int r = set_param(&ps[j], cfg, v, src, diag);
 		if (r < 0)
 			return r;
@@ -287,8 +289,8 @@ static int load_config(an_engine *e, const char *path, spoor_diag *diag)
 			for (size_t i = 0; i + 1 < root->nkv && r == 0; i += 2) {
 				const char *k = root->kv[i]->s;
 				if (!strcmp(k, "limits")) {
-					r = section(limit_params, ARRAY_SIZE(limit_params), &e->lim, NULL, root->kv[i + 1],
-						    path, k, diag);
+					r = section(limit_params, ARRAY_SIZE(limit_params), &e->lim, NULL,
+						    root->kv[i + 1], path, k, diag);
 					continue;
 				}
 				size_t j = 0;
@@ -448,8 +450,7 @@ static void detail_sids(an_engine *e, const char *k, const sid *v, size_t n)
 	an_detail(e, k, sv_make(tmp, o));
 }
 
-int an_attack_members(an_engine *e, const sid *srcs, size_t ns, const sid *accts, size_t na, const sid *comp,
-		      size_t nc)
+int an_attack_members(an_engine *e, const sid *srcs, size_t ns, const sid *accts, size_t na, const sid *comp, size_t nc)
 {
 	int r = 0;
 	if (ns == 1)
@@ -526,7 +527,7 @@ static void unescape(char *s)
 	*o = 0;
 }
 
-#define STATE_MAGIC "spoor-analytics-state 1"
+#define STATE_MAGIC    "spoor-analytics-state 1"
 #define STATE_MAX_LINE 4096
 
 /* shared: successes per (account, source), the "new source" memory */
@@ -811,8 +812,7 @@ static const stage_ops an_ops = {
     .free = an_free,
 };
 
-SPOOR_API int spoor_analytics_stage_new(spoor_stage **out, spoor_ctx *ctx, const char *config_path,
-					spoor_diag *diag)
+SPOOR_API int spoor_analytics_stage_new(spoor_stage **out, spoor_ctx *ctx, const char *config_path, spoor_diag *diag)
 {
 	*out = NULL;
 	an_engine *e = xcalloc(1, sizeof(*e));

@@ -76,14 +76,14 @@ static bool under(spoor_sv d, spoor_sv base)
 	return base.n == d.n || t[-1] == '.';
 }
 
-static const char *const fwd_params[] = {"ForwardingSmtpAddress", "ForwardingAddress", "ForwardTo",
-					 "ForwardAsAttachmentTo", "RedirectTo", "BlindCopyTo",
-					 "RedirectMessageTo", "RedirectToRecipients"};
+static const char *const fwd_params[] = {"ForwardingSmtpAddress", "ForwardingAddress",	 "ForwardTo",
+					 "ForwardAsAttachmentTo", "RedirectTo",		 "BlindCopyTo",
+					 "RedirectMessageTo",	  "RedirectToRecipients"};
 
 static bool is_op(spoor_sv a)
 {
-	static const char *const ops[] = {"Set-Mailbox",     "Set-MailUser",	 "Set-RemoteMailbox", "New-InboxRule",
-					  "Set-InboxRule",   "New-TransportRule", "Set-TransportRule", "sieve-redirect"};
+	static const char *const ops[] = {"Set-Mailbox",   "Set-MailUser",	"Set-RemoteMailbox", "New-InboxRule",
+					  "Set-InboxRule", "New-TransportRule", "Set-TransportRule", "sieve-redirect"};
 	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
 		if (sv_ieq_cstr(a, ops[i]))
 			return true;
