@@ -21,8 +21,13 @@
 /* The analytics stage.  config_path (YAML, may be NULL for the defaults)
  * is read now: an unknown analytic or parameter, or a bad value, is
  * SPOOR_EINVAL with file:line in diag. */
-SPOOR_API int spoor_analytics_stage_new(spoor_stage **out, spoor_ctx *ctx, const char *config_path,
-					spoor_diag *diag);
+SPOOR_API int spoor_analytics_stage_new(spoor_stage **out, spoor_ctx *ctx, const char *config_path, spoor_diag *diag);
+/* Keep the baselines between runs: read `path` now (a missing file is a
+ * first run), write it (atomically, by rename) when the stage finishes.
+ * Kept: successes per (account, source), first-seen countries / ASNs /
+ * clients, legacy clients, mail clients per mailbox, consents, forwarding
+ * destinations.  Windows (spray, brute force, ...) are not carried over. */
+SPOOR_API int spoor_analytics_state(spoor_stage *st, const char *path, spoor_diag *diag);
 /* Print every analytic and parameter with its default, as a config file. */
 SPOOR_API int spoor_analytics_describe(FILE *f);
 

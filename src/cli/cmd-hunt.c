@@ -41,9 +41,10 @@ static void help(FILE *f)
 		"                        engine then name the groups and software they point to\n"
 		"      --sightings FILE  write the indicators sighted to FILE ('-': standard output)\n"
 		"      --sightings-format F  stix (a STIX 2.1 bundle of sightings, default), misp or csv\n"
-		"      --analytics       run the identity and mailbox analytics (docs/analytics.md);\n"
-		"                        on by default when no other detector is given\n"
+		"      --analytics       run the identity and mailbox analytics (docs/analytics.md)\n"
 		"      --analytics-config FILE  analytics parameters and caps (YAML; implies --analytics)\n"
+		"      --state FILE      keep the analytics' baselines in FILE between runs (read now,\n"
+		"                        written at the end; implies --analytics)\n"
 		"      --analytics-defaults     print every analytics parameter with its default and exit\n\n"
 		"Enrichers:\n"
 		"      --geo PATH        GeoIP source (repeatable, first wins): a MaxMind .mmdb or a\n"
@@ -254,7 +255,7 @@ typedef struct hunt_opts {
 	const char **geo;
 	int ngeo;
 	bool analytics;
-	const char *an_config;
+	const char *an_config, *an_state;
 	bool an_defaults;
 	char **inventories;
 	int ninventories;
@@ -350,6 +351,9 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 		o->geo[o->ngeo++] = v;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--analytics-config", &missing))) {
 		o->an_config = v;
+		o->analytics = true;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--state", &missing))) {
+		o->an_state = v;
 		o->analytics = true;
 	} else if (!missing && !strcmp(argv[*i], "--analytics")) {
 		o->analytics = true;
@@ -565,6 +569,11 @@ static int analytics_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho)
 		fprintf(stderr, "spoor hunt: %s\n", d.msg);
 		return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
 	}
+	if (ho->an_state && spoor_analytics_state(st, ho->an_state, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		spoor_stage_free(st);
+		return d.code == SPOOR_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+	}
 	return add_stage(hu, st) < 0 ? EXIT_FAIL : 0;
 }
 
@@ -617,13 +626,12 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 			rc = EXIT_FAIL;
 		}
 	}
-	/* analytics: asked for, or the detector when no other is given */
-	if (rc == 0 && (ho->analytics || hu->nstages == enrichers))
+	/* analytics: when asked for */
+	if (rc == 0 && ho->analytics)
 		rc = analytics_setup(hu, ctx, ho);
-	if (rc == 0 && !hu->nstages) {
-		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules (--rules PATH), intel (--intel "
-				"PATH) an inventory (--inventory FILE) or\n"
-				"--covered-tracks\n");
+	if (rc == 0 && hu->nstages == enrichers) {
+		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules (--rules PATH), intel (--intel PATH), "
+				"--analytics, an inventory (--inventory FILE) or --covered-tracks\n");
 		rc = EXIT_USAGE;
 	}
 	return rc;

@@ -21,6 +21,7 @@ static void help(FILE *f)
 		"      --geo PATH        GeoIP source (repeatable): a MaxMind .mmdb or a CSV of\n"
 		"                        cidr,country,city,lat,lon,asn,asn_org\n"
 		"      --analytics-config FILE  analytics parameters and caps (YAML)\n"
+		"      --state FILE      the analytics' baselines kept between runs (as spoor hunt)\n"
 		"      --alerts FILE     also write the analytics' alerts (JSON lines) to FILE\n\n%s",
 		scan_cli_help);
 }
@@ -29,7 +30,7 @@ typedef struct mb_opts {
 	bool json;
 	const char **geo;
 	int ngeo;
-	const char *config, *alerts;
+	const char *config, *alerts, *state;
 } mb_opts;
 
 static int mb_option(void *u, int argc, char **argv, int *i)
@@ -41,6 +42,8 @@ static int mb_option(void *u, int argc, char **argv, int *i)
 		o->geo[o->ngeo++] = v;
 	} else if (!missing && (v = cli_value("mailboxes", argc, argv, i, NULL, "--analytics-config", &missing))) {
 		o->config = v;
+	} else if (!missing && (v = cli_value("mailboxes", argc, argv, i, NULL, "--state", &missing))) {
+		o->state = v;
 	} else if (!missing && (v = cli_value("mailboxes", argc, argv, i, NULL, "--alerts", &missing))) {
 		o->alerts = v;
 	} else if (!missing && !strcmp(argv[*i], "--json")) {
@@ -107,6 +110,10 @@ int cmd_mailboxes(int argc, char **argv)
 			rc = d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
 		} else {
 			st[nst++] = an;
+			if (o.state && spoor_analytics_state(an, o.state, &d) < 0) {
+				fprintf(stderr, "spoor mailboxes: %s\n", d.msg);
+				rc = d.code == SPOOR_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+			}
 		}
 	}
 	uint64_t events = 0;

@@ -66,8 +66,7 @@ static void from_mmdb(MMDB_s *db, const char *ip, geo_rec *r, bool *any)
 			*any = true;
 		}
 	}
-	if (!r->asn && MMDB_get_value(&res.entry, &d, "autonomous_system_number", NULL) == MMDB_SUCCESS &&
-	    d.has_data) {
+	if (!r->asn && MMDB_get_value(&res.entry, &d, "autonomous_system_number", NULL) == MMDB_SUCCESS && d.has_data) {
 		if (d.type == MMDB_DATA_TYPE_UINT32)
 			r->asn = d.uint32;
 		else if (d.type == MMDB_DATA_TYPE_UINT16)

@@ -25,8 +25,8 @@ typedef struct geo_rec {
 typedef struct geo_csv geo_csv;
 
 /* Limits of a CSV table. */
-#define GEO_CSV_MAX_ROWS  (8u << 20) /* networks */
-#define GEO_CSV_MAX_LINE  4096	     /* bytes of one row */
+#define GEO_CSV_MAX_ROWS (8u << 20) /* networks */
+#define GEO_CSV_MAX_LINE 4096	    /* bytes of one row */
 
 /* Load a CSV of `cidr,country,city,lat,lon,asn,asn_org` (header line
  * optional; empty cells allowed).  Bad rows are counted in *bad (first

@@ -227,8 +227,7 @@ class Gen:
         t = T0 + timedelta(days=16, hours=3)
         for i in range(45):
             self.dv_login(t + timedelta(seconds=12 * i), u, ATT["brute"], ok=False)
-        self.truth["bruteforce"].add(u)
-        self.truth["bruteforce"].add(ATT["brute"])
+        self.truth["bruteforce"].add(u)  # one account: the per-account alert (no per-source duplicate)
         B = "mofa.gov.example"
         # 3. credential stuffing against M365: 25 accounts, 18 sources, 50 failures in 8 minutes; one works
         t = T0 + timedelta(days=17, hours=4)

@@ -38,7 +38,7 @@ typedef struct strpool {
 		const char *s;
 		uint32_t n;
 		uint64_t h;
-	} *v; /* v[id] */
+	} * v; /* v[id] */
 	size_t n, vcap, max;
 	uint64_t dropped; /* names not kept: the pool was full */
 } strpool;
@@ -63,7 +63,7 @@ typedef struct idmap {
 	uint64_t *keys; /* key + 1; 0 = empty */
 	uint32_t *idx;	/* slot -> value index */
 	size_t tcap;
-	char *vals; /* n * vsize */
+	char *vals;   /* n * vsize */
 	uint64_t *kv; /* key of value i */
 	size_t vsize, n, vcap, max;
 	uint64_t dropped;
@@ -97,9 +97,9 @@ void avec_free(avec *a);
 /* ---- identity records (identity.c) ---- */
 enum {
 	IK_NONE = 0,
-	IK_AUTH,      /* a logon attempt: outcome known */
-	IK_MAILREAD,  /* mail read: MailItemsAccessed, IMAP/POP session end */
-	IK_ADMIN,     /* a mailbox or tenant change: rule, forwarding, permission, consent */
+	IK_AUTH,     /* a logon attempt: outcome known */
+	IK_MAILREAD, /* mail read: MailItemsAccessed, IMAP/POP session end */
+	IK_ADMIN,    /* a mailbox or tenant change: rule, forwarding, permission, consent */
 };
 
 typedef struct ident {
@@ -159,9 +159,9 @@ typedef struct an_list {
 	char **v;
 	size_t n;
 } an_list;
-bool an_list_has(const an_list *l, spoor_sv s);        /* case-insensitive */
-bool an_list_suffix(const an_list *l, spoor_sv s);     /* s ends with an item (domains) */
-bool an_list_contains(const an_list *l, spoor_sv s);   /* s contains an item */
+bool an_list_has(const an_list *l, spoor_sv s);	     /* case-insensitive */
+bool an_list_suffix(const an_list *l, spoor_sv s);   /* s ends with an item (domains) */
+bool an_list_contains(const an_list *l, spoor_sv s); /* s contains an item */
 /* set a list from "a\0b\0" (ends with an empty item); 0 or SPOOR_ENOMEM */
 int an_list_set(an_list *l, const char *items);
 
@@ -199,17 +199,29 @@ typedef struct an_def {
 	int (*on_ident)(void *st, an_engine *e, const ident *id);
 	int (*finish)(void *st, an_engine *e);
 	void (*destroy)(void *st);
+	/* --state: write the baselines as records "<name>.<kind>\tfield..."
+	 * (an_state_*), and take one back (fields after the tag); may be NULL */
+	int (*save)(void *st, an_engine *e, FILE *f);
+	int (*load)(void *st, an_engine *e, const char *kind, char **fv, int nf);
 } an_def;
+
+/* state file helpers (engine.c): one record per line, tab-separated,
+ * strings escaped (\\, \t, \n) */
+void an_state_begin(FILE *f, const char *tag);
+void an_state_sv(FILE *f, spoor_sv s);
+void an_state_i64(FILE *f, int64_t v);
+void an_state_end(FILE *f);
+bool an_state_num(const char *s, int64_t *v);
 
 /* Limits of the whole engine (config section "limits"). */
 typedef struct an_limits {
-	int64_t names;	     /* distinct names kept (accounts, sources, clients, paths) */
-	int64_t name_bytes;  /* bytes of those names */
-	int64_t entries;     /* entries per map (per analytic) */
-	int64_t list;	     /* items per list (per account, per source) */
-	int64_t memory;	     /* bytes of lists, all analytics together */
-	int64_t origins;     /* record origins listed per alert */
-	int64_t listed;	     /* accounts / sources listed per alert */
+	int64_t names;	    /* distinct names kept (accounts, sources, clients, paths) */
+	int64_t name_bytes; /* bytes of those names */
+	int64_t entries;    /* entries per map (per analytic) */
+	int64_t list;	    /* items per list (per account, per source) */
+	int64_t memory;	    /* bytes of lists, all analytics together */
+	int64_t origins;    /* record origins listed per alert */
+	int64_t listed;	    /* accounts / sources listed per alert */
 } an_limits;
 
 /* What the mailbox summary needs from every analytic: who attacked, whom. */
@@ -234,8 +246,8 @@ struct an_engine {
 	uint64_t events, idents, alerts;
 	uint64_t by_kind[4];
 	/* attacker sources (sid) and compromised accounts, for `spoor mailboxes` */
-	idmap bad_src;	/* src sid -> an_mark */
-	idmap comp;	/* account sid -> an_mark */
+	idmap bad_src; /* src sid -> an_mark */
+	idmap comp;    /* account sid -> an_mark */
 	/* successes per (account, source): first/last time, for "then succeeded" */
 	idmap succ; /* pair(acct, src) -> an_succ */
 	/* mail read per (mailbox, source): sessions, bytes, items */
@@ -247,7 +259,9 @@ struct an_engine {
 	void *states[24];
 	bool enabled[24];
 	char summary[512];
-	char err[256]; /* set by an analytic's create() when its config is wrong */
+	char err[256];	  /* set by an analytic's create() when its config is wrong */
+	char *state_path; /* --state: loaded at start, written at finish */
+	uint64_t state_loaded;
 };
 
 typedef struct an_succ {

@@ -131,6 +131,30 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	return r ? r : an_alert_end(e, &an_bulkaccess, id->ts, id->ev, lv);
 }
 
+static int save(void *st, an_engine *e, FILE *f)
+{
+	bulk *s = st;
+	for (size_t i = 0; i < s->clients.n; i++) {
+		uint64_t k = idmap_key_at(&s->clients, i);
+		an_state_begin(f, "bulkaccess.client");
+		an_state_sv(f, an_sv(e, (sid)(k >> 32)));
+		an_state_sv(f, an_sv(e, (sid)k));
+		an_state_end(f);
+	}
+	return 0;
+}
+
+static int load(void *st, an_engine *e, const char *kind, char **fv, int nf)
+{
+	bulk *s = st;
+	if (strcmp(kind, "client") || nf != 2)
+		return 0;
+	sid a = an_name(e, sv_cstr(fv[0])), c = an_name(e, sv_cstr(fv[1]));
+	if (a && c)
+		idmap_get(&s->clients, pair_key(a, c), NULL);
+	return 1;
+}
+
 const an_def an_bulkaccess = {
     .name = "bulkaccess",
     .rule_id = "spoor-analytic-bulk-mail-access",
@@ -145,4 +169,6 @@ const an_def an_bulkaccess = {
     .create = create,
     .on_ident = on_ident,
     .destroy = destroy,
+    .save = save,
+    .load = load,
 };

@@ -53,8 +53,10 @@ static void *create(an_engine *e, const void *cfg)
 	idmap_init(&s->seen, 1, (size_t)e->lim.entries);
 	s->f_obj = field_intern(&e->ctx->ft, "ObjectId", strlen("ObjectId"));
 	s->f_obj_lc = field_intern(&e->ctx->ft, "objectid", strlen("objectid"));
-	s->f_target = field_intern(&e->ctx->ft, "properties.targetResources.0.displayName", strlen("properties.targetResources.0.displayName"));
-	s->f_target2 = field_intern(&e->ctx->ft, "TargetResources.0.displayName", strlen("TargetResources.0.displayName"));
+	s->f_target = field_intern(&e->ctx->ft, "properties.targetResources.0.displayName",
+				   strlen("properties.targetResources.0.displayName"));
+	s->f_target2 =
+	    field_intern(&e->ctx->ft, "TargetResources.0.displayName", strlen("TargetResources.0.displayName"));
 	return s;
 }
 
@@ -122,6 +124,30 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	return r ? r : an_alert_end(e, &an_consent, id->ts, ev, lv);
 }
 
+static int save(void *st, an_engine *e, FILE *f)
+{
+	consent *s = st;
+	for (size_t i = 0; i < s->seen.n; i++) {
+		uint64_t k = idmap_key_at(&s->seen, i);
+		an_state_begin(f, "consent.application");
+		an_state_sv(f, an_sv(e, (sid)(k >> 32)));
+		an_state_sv(f, an_sv(e, (sid)k));
+		an_state_end(f);
+	}
+	return 0;
+}
+
+static int load(void *st, an_engine *e, const char *kind, char **fv, int nf)
+{
+	consent *s = st;
+	if (strcmp(kind, "application") || nf != 2)
+		return 0;
+	sid a = an_name(e, sv_cstr(fv[0])), c = an_name(e, sv_cstr(fv[1]));
+	if (a && c)
+		idmap_get(&s->seen, pair_key(a, c), NULL);
+	return 1;
+}
+
 const an_def an_consent = {
     .name = "consent",
     .rule_id = "spoor-analytic-oauth-consent",
@@ -136,4 +162,6 @@ const an_def an_consent = {
     .create = create,
     .on_ident = on_ident,
     .destroy = destroy,
+    .save = save,
+    .load = load,
 };

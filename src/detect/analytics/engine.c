@@ -17,7 +17,7 @@
 #include "spoor/analytics.h"
 
 static const an_def *const all_defs[] = {
-    &an_spray,	&an_bruteforce, &an_stuffing,	&an_travel,    &an_firstseen, &an_legacyauth,
+    &an_spray,	   &an_bruteforce, &an_stuffing,   &an_travel,	   &an_firstseen, &an_legacyauth,
     &an_inboxrule, &an_forwarding, &an_delegation, &an_bulkaccess, &an_consent,
 };
 
@@ -104,8 +104,8 @@ bool an_list_suffix(const an_list *l, spoor_sv s)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		size_t k = strlen(l->v[i]);
-		if (k <= s.n && ieq_n(l->v[i], s.p + s.n - k, k) && (k == s.n || s.p[s.n - k - 1] == '.' ||
-								       s.p[s.n - k - 1] == '@' || l->v[i][0] == '.'))
+		if (k <= s.n && ieq_n(l->v[i], s.p + s.n - k, k) &&
+		    (k == s.n || s.p[s.n - k - 1] == '.' || s.p[s.n - k - 1] == '@' || l->v[i][0] == '.'))
 			return true;
 	}
 	return false;
@@ -205,8 +205,8 @@ static int set_param(const an_param *p, void *cfg, const ynode *v, const char *s
 	switch (p->type) {
 	case P_DUR:
 		if (!parse_dur(s, (int64_t *)(base + p->off)))
-			return diag_set(diag, SPOOR_EINVAL, "%s:%u: %s: '%s' is not a duration (90s, 20m, 6h, 14d)", src,
-					v->line, p->name, s);
+			return diag_set(diag, SPOOR_EINVAL, "%s:%u: %s: '%s' is not a duration (90s, 20m, 6h, 14d)",
+					src, v->line, p->name, s);
 		return 0;
 	case P_INT: {
 		long long x = strtoll(s, &end, 10);
@@ -218,7 +218,8 @@ static int set_param(const an_param *p, void *cfg, const ynode *v, const char *s
 	case P_NUM: {
 		double x = strtod(s, &end);
 		if (end == s || *end)
-			return diag_set(diag, SPOOR_EINVAL, "%s:%u: %s: '%s' is not a number", src, v->line, p->name, s);
+			return diag_set(diag, SPOOR_EINVAL, "%s:%u: %s: '%s' is not a number", src, v->line, p->name,
+					s);
 		*(double *)(base + p->off) = x;
 		return 0;
 	}
@@ -252,7 +253,8 @@ static int section(const an_param *ps, size_t np, void *cfg, bool *enabled, cons
 		while (j < np && strcmp(ps[j].name, k->s))
 			j++;
 		if (j == np)
-			return diag_set(diag, SPOOR_EINVAL, "%s:%u: %s: unknown parameter '%s'", src, k->line, name, k->s);
+			return diag_set(diag, SPOOR_EINVAL, "%s:%u: %s: unknown parameter '%s'", src, k->line, name,
+					k->s);
 		int r = set_param(&ps[j], cfg, v, src, diag);
 		if (r < 0)
 			return r;
@@ -287,8 +289,8 @@ static int load_config(an_engine *e, const char *path, spoor_diag *diag)
 			for (size_t i = 0; i + 1 < root->nkv && r == 0; i += 2) {
 				const char *k = root->kv[i]->s;
 				if (!strcmp(k, "limits")) {
-					r = section(limit_params, ARRAY_SIZE(limit_params), &e->lim, NULL, root->kv[i + 1],
-						    path, k, diag);
+					r = section(limit_params, ARRAY_SIZE(limit_params), &e->lim, NULL,
+						    root->kv[i + 1], path, k, diag);
 					continue;
 				}
 				size_t j = 0;
@@ -448,8 +450,7 @@ static void detail_sids(an_engine *e, const char *k, const sid *v, size_t n)
 	an_detail(e, k, sv_make(tmp, o));
 }
 
-int an_attack_members(an_engine *e, const sid *srcs, size_t ns, const sid *accts, size_t na, const sid *comp,
-		      size_t nc)
+int an_attack_members(an_engine *e, const sid *srcs, size_t ns, const sid *accts, size_t na, const sid *comp, size_t nc)
 {
 	int r = 0;
 	if (ns == 1)
@@ -467,6 +468,211 @@ int an_attack_members(an_engine *e, const sid *srcs, size_t ns, const sid *accts
 	if (nc)
 		detail_sids(e, "succeeded", comp, nc);
 	return r;
+}
+
+/* ---- state between runs (--state FILE) ---- */
+
+void an_state_begin(FILE *f, const char *tag)
+{
+	fputs(tag, f);
+}
+
+void an_state_sv(FILE *f, spoor_sv s)
+{
+	fputc('\t', f);
+	for (size_t i = 0; i < s.n; i++) {
+		char c = s.p[i];
+		if (c == '\\')
+			fputs("\\\\", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else
+			fputc(c, f);
+	}
+}
+
+void an_state_i64(FILE *f, int64_t v)
+{
+	fprintf(f, "\t%" PRId64, v);
+}
+
+void an_state_end(FILE *f)
+{
+	fputc('\n', f);
+}
+
+bool an_state_num(const char *s, int64_t *v)
+{
+	char *end;
+	long long x = strtoll(s, &end, 10);
+	if (end == s || *end)
+		return false;
+	*v = x;
+	return true;
+}
+
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
+#define STATE_MAGIC    "spoor-analytics-state 1"
+#define STATE_MAX_LINE 4096
+
+/* shared: successes per (account, source), the "new source" memory */
+static int save_shared(an_engine *e, FILE *f)
+{
+	for (size_t i = 0; i < e->succ.n; i++) {
+		uint64_t k = idmap_key_at(&e->succ, i);
+		const an_succ *s = idmap_at(&e->succ, i);
+		an_state_begin(f, "engine.success");
+		an_state_sv(f, an_sv(e, (sid)(k >> 32)));
+		an_state_sv(f, an_sv(e, (sid)k));
+		an_state_i64(f, s->first);
+		an_state_i64(f, s->last);
+		an_state_i64(f, s->n);
+		an_state_end(f);
+	}
+	return 0;
+}
+
+static int state_load(an_engine *e, spoor_diag *diag)
+{
+	FILE *f = fopen(e->state_path, "r");
+	if (!f)
+		return 0; /* the first run: no state yet */
+	char *line = xmalloc(STATE_MAX_LINE + 2);
+	if (!line) {
+		fclose(f);
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	}
+	int r = 0;
+	uint64_t ln = 0, bad = 0;
+	while (r == 0 && fgets(line, STATE_MAX_LINE + 2, f)) {
+		ln++;
+		size_t n = strlen(line);
+		if (n && line[n - 1] == '\n')
+			line[--n] = 0;
+		else if (!feof(f)) { /* too long: skip the rest */
+			int c;
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			bad++;
+			continue;
+		}
+		if (ln == 1) {
+			if (strcmp(line, STATE_MAGIC))
+				r = diag_set(diag, SPOOR_EINVAL, "%s: not a spoor analytics state file", e->state_path);
+			continue;
+		}
+		char *fv[16];
+		int nf = 0;
+		for (char *p = line; p && nf < 16;) {
+			fv[nf++] = p;
+			p = strchr(p, '\t');
+			if (p)
+				*p++ = 0;
+		}
+		for (int i = 0; i < nf; i++)
+			unescape(fv[i]);
+		char *dot = strchr(fv[0], '.');
+		if (!dot) {
+			bad++;
+			continue;
+		}
+		*dot = 0;
+		const char *kind = dot + 1;
+		if (!strcmp(fv[0], "engine")) {
+			int64_t a, b, c;
+			if (!strcmp(kind, "success") && nf == 6 && an_state_num(fv[3], &a) && an_state_num(fv[4], &b) &&
+			    an_state_num(fv[5], &c)) {
+				sid acct = an_name(e, sv_cstr(fv[1])), src = an_name(e, sv_cstr(fv[2]));
+				an_succ *s = acct && src ? idmap_get(&e->succ, pair_key(acct, src), NULL) : NULL;
+				if (s) {
+					s->first = a;
+					s->last = b;
+					s->n = (uint32_t)c;
+					e->state_loaded++;
+				}
+			} else {
+				bad++;
+			}
+			continue;
+		}
+		size_t j = 0;
+		while (j < e->n && strcmp(e->defs[j]->name, fv[0]))
+			j++;
+		if (j == e->n || !e->enabled[j] || !e->defs[j]->load) {
+			bad += j == e->n;
+			continue;
+		}
+		int k = e->defs[j]->load(e->states[j], e, kind, fv + 1, nf - 1);
+		if (k < 0)
+			r = diag_set(diag, k, "%s: out of memory", e->state_path);
+		else if (k == 0)
+			bad++;
+		else
+			e->state_loaded++;
+	}
+	if (r == 0 && ferror(f))
+		r = diag_set(diag, SPOOR_EIO, "%s: read error", e->state_path);
+	if (r == 0 && bad)
+		r = diag_set(diag, SPOOR_EINVAL, "%s: %" PRIu64 " records not understood", e->state_path, bad);
+	free(line);
+	fclose(f);
+	return r;
+}
+
+static int state_save(an_engine *e, spoor_diag *diag)
+{
+	size_t n = strlen(e->state_path);
+	char *tmp = xmalloc(n + 8);
+	if (!tmp)
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	snprintf(tmp, n + 8, "%s.tmp", e->state_path);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		int r = diag_set(diag, SPOOR_EIO, "%s: cannot write", tmp);
+		free(tmp);
+		return r;
+	}
+	fprintf(f, "%s\n", STATE_MAGIC);
+	int r = save_shared(e, f);
+	for (size_t i = 0; i < e->n && r == 0; i++)
+		if (e->enabled[i] && e->defs[i]->save)
+			r = e->defs[i]->save(e->states[i], e, f);
+	bool bad = ferror(f);
+	if (fclose(f) != 0 || bad)
+		r = r ? r : SPOOR_EIO;
+	if (r == 0 && rename(tmp, e->state_path) != 0)
+		r = SPOOR_EIO;
+	if (r < 0) {
+		remove(tmp);
+		diag_set(diag, r, "%s: cannot write the state", e->state_path);
+	}
+	free(tmp);
+	return r;
+}
+
+SPOOR_API int spoor_analytics_state(spoor_stage *st, const char *path, spoor_diag *diag)
+{
+	an_engine *e = (an_engine *)st;
+	free(e->state_path);
+	e->state_path = xstrndup(path, strlen(path));
+	if (!e->state_path)
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	return state_load(e, diag);
 }
 
 /* ---- the stage ---- */
@@ -550,7 +756,7 @@ static int an_finish(spoor_stage *st, spoor_finding_fn fn, void *payload, spoor_
 		if (r < 0)
 			return diag_set(diag, r, "%s: %s", e->defs[i]->name, spoor_strerror(r));
 	}
-	return 0;
+	return e->state_path ? state_save(e, diag) : 0;
 }
 
 static uint64_t dropped(const an_engine *e)
@@ -585,6 +791,7 @@ static void an_free(spoor_stage *st)
 		}
 	}
 	ident_ids_free(e->ids);
+	free(e->state_path);
 	pool_done(&e->pool);
 	idmap_done(&e->bad_src);
 	idmap_done(&e->comp);
@@ -605,8 +812,7 @@ static const stage_ops an_ops = {
     .free = an_free,
 };
 
-SPOOR_API int spoor_analytics_stage_new(spoor_stage **out, spoor_ctx *ctx, const char *config_path,
-					spoor_diag *diag)
+SPOOR_API int spoor_analytics_stage_new(spoor_stage **out, spoor_ctx *ctx, const char *config_path, spoor_diag *diag)
 {
 	*out = NULL;
 	an_engine *e = xcalloc(1, sizeof(*e));

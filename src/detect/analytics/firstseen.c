@@ -207,6 +207,55 @@ static int finish(void *st, an_engine *e)
 	return r;
 }
 
+static int save(void *st, an_engine *e, FILE *f)
+{
+	firstseen *s = st;
+	for (size_t i = 0; i < s->ident.n; i++) {
+		an_state_begin(f, "firstseen.identity");
+		an_state_sv(f, an_sv(e, (sid)idmap_key_at(&s->ident, i)));
+		an_state_i64(f, *(int64_t *)idmap_at(&s->ident, i));
+		an_state_end(f);
+	}
+	for (size_t i = 0; i < s->vals.n; i++) {
+		const val *x = idmap_at(&s->vals, i);
+		an_state_begin(f, "firstseen.value");
+		an_state_sv(f, an_sv(e, (sid)(idmap_key_at(&s->vals, i) >> 32)));
+		an_state_sv(f, an_sv(e, x->value));
+		an_state_i64(f, x->first);
+		an_state_sv(f, an_sv(e, x->src));
+		an_state_end(f);
+	}
+	return 0;
+}
+
+static int load(void *st, an_engine *e, const char *kind, char **fv, int nf)
+{
+	firstseen *s = st;
+	int64_t t;
+	if (!strcmp(kind, "identity") && nf == 2 && an_state_num(fv[1], &t)) {
+		sid a = an_name(e, sv_cstr(fv[0]));
+		int64_t *p = a ? idmap_get(&s->ident, a, NULL) : NULL;
+		if (p)
+			*p = t;
+		return 1;
+	}
+	if (!strcmp(kind, "value") && nf == 4 && an_state_num(fv[2], &t) && strlen(fv[1]) > 2 && fv[1][1] == ':') {
+		const char *d = strchr("cak", fv[1][0]);
+		if (!d)
+			return 0;
+		sid a = an_name(e, sv_cstr(fv[0])), v = an_name(e, sv_cstr(fv[1]));
+		val *x = a && v ? idmap_get(&s->vals, pair_key(a, v), NULL) : NULL;
+		if (x) {
+			x->first = t;
+			x->value = v;
+			x->dim = (uint8_t)(d - "cak");
+			x->src = an_name(e, sv_cstr(fv[3]));
+		}
+		return 1;
+	}
+	return 0;
+}
+
 const an_def an_firstseen = {
     .name = "firstseen",
     .rule_id = "spoor-analytic-first-seen",
@@ -222,4 +271,6 @@ const an_def an_firstseen = {
     .on_ident = on_ident,
     .finish = finish,
     .destroy = destroy,
+    .save = save,
+    .load = load,
 };

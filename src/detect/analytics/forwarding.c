@@ -76,14 +76,14 @@ static bool under(spoor_sv d, spoor_sv base)
 	return base.n == d.n || t[-1] == '.';
 }
 
-static const char *const fwd_params[] = {"ForwardingSmtpAddress", "ForwardingAddress", "ForwardTo",
-					 "ForwardAsAttachmentTo", "RedirectTo", "BlindCopyTo",
-					 "RedirectMessageTo", "RedirectToRecipients"};
+static const char *const fwd_params[] = {"ForwardingSmtpAddress", "ForwardingAddress",	 "ForwardTo",
+					 "ForwardAsAttachmentTo", "RedirectTo",		 "BlindCopyTo",
+					 "RedirectMessageTo",	  "RedirectToRecipients"};
 
 static bool is_op(spoor_sv a)
 {
-	static const char *const ops[] = {"Set-Mailbox",     "Set-MailUser",	 "Set-RemoteMailbox", "New-InboxRule",
-					  "Set-InboxRule",   "New-TransportRule", "Set-TransportRule", "sieve-redirect"};
+	static const char *const ops[] = {"Set-Mailbox",   "Set-MailUser",	"Set-RemoteMailbox", "New-InboxRule",
+					  "Set-InboxRule", "New-TransportRule", "Set-TransportRule", "sieve-redirect"};
 	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
 		if (sv_ieq_cstr(a, ops[i]))
 			return true;
@@ -172,6 +172,35 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	return r ? r : an_alert_end(e, &an_forwarding, id->ts, id->ev, lv);
 }
 
+static int save(void *st, an_engine *e, FILE *f)
+{
+	fwd *s = st;
+	for (size_t i = 0; i < s->dest.n; i++) {
+		const dst *d = idmap_at(&s->dest, i);
+		an_state_begin(f, "forwarding.destination");
+		an_state_sv(f, an_sv(e, (sid)idmap_key_at(&s->dest, i)));
+		an_state_sv(f, an_sv(e, d->first_acct));
+		an_state_i64(f, d->accounts);
+		an_state_end(f);
+	}
+	return 0;
+}
+
+static int load(void *st, an_engine *e, const char *kind, char **fv, int nf)
+{
+	fwd *s = st;
+	int64_t n;
+	if (strcmp(kind, "destination") || nf != 3 || !an_state_num(fv[2], &n) || n < 0)
+		return 0;
+	sid d = an_name(e, sv_cstr(fv[0]));
+	dst *x = d ? idmap_get(&s->dest, d, NULL) : NULL;
+	if (x) {
+		x->first_acct = an_name(e, sv_cstr(fv[1]));
+		x->accounts = (uint32_t)MIN(n, (int64_t)UINT32_MAX);
+	}
+	return 1;
+}
+
 const an_def an_forwarding = {
     .name = "forwarding",
     .rule_id = "spoor-analytic-external-forwarding",
@@ -186,4 +215,6 @@ const an_def an_forwarding = {
     .create = create,
     .on_ident = on_ident,
     .destroy = destroy,
+    .save = save,
+    .load = load,
 };

@@ -30,54 +30,54 @@
 #include "event/event-int.h"
 #include "event/field.h"
 
-#define XNAMES(X)                                                                                                 \
-	X(DV_SERVICE, "dovecot.service")                                                                          \
-	X(DV_SESSION, "dovecot.session")                                                                          \
-	X(DV_BODY_BYTES, "dovecot.body_bytes")                                                                    \
-	X(DV_BODY_COUNT, "dovecot.body_count")                                                                    \
-	X(DV_REASON, "dovecot.reason")                                                                            \
-	X(PF_SASL, "postfix.sasl_method")                                                                         \
-	X(SSH_METHOD, "ssh.method")                                                                               \
-	X(EX_APP, "exchange.app")                                                                                 \
-	X(HTTP_STATUS, "http.response.status_code")                                                               \
-	X(W32_STATUS, "sc-win32-status")                                                                          \
-	X(RAW_MESSAGE, "message")                                                                                 \
-	X(OPCOUNT, "OperationCount")                                                                              \
-	X(OPCOUNT_LC, "operationcount")                                                                           \
-	X(MBOX_OWNER, "MailboxOwnerUPN")                                                                          \
-	X(MBOX_OWNER_LC, "mailboxownerupn")                                                                       \
-	X(CLIENT_APP_ID, "ClientAppId")                                                                           \
-	X(CLIENT_APP_ID_LC, "clientappid")                                                                        \
-	X(APP_ID, "AppId")                                                                                        \
-	X(APP_ID_LC, "appid")                                                                                     \
-	X(CLIENT_INFO, "ClientInfoString")                                                                        \
-	X(CLIENT_INFO_LC, "clientinfostring")                                                                     \
-	X(SESSION_ID, "SessionId")                                                                                \
-	X(SESSION_ID_LC, "sessionid")                                                                             \
-	X(OP_PROPS, "OperationProperties")                                                                        \
-	X(OP_PROPS_THR, "OperationProperties.IsThrottled")                                                        \
-	X(OP_PROPS_THR_LC, "operationproperties.IsThrottled")                                                     \
-	X(FOLDERS, "Folders")                                                                                     \
-	X(FOLDERS_LC, "folders")                                                                                  \
-	X(AZ_CLIENT_APP, "properties.clientAppUsed")                                                              \
-	X(SE_CLIENT_APP, "ClientAppUsed")                                                                         \
-	X(AZ_APP_NAME, "properties.appDisplayName")                                                               \
-	X(SE_APP_NAME, "AppDisplayName")                                                                          \
-	X(AZ_ERROR, "properties.status.errorCode")                                                                \
-	X(SE_RESULT, "ResultType")                                                                                \
-	X(AZ_COUNTRY, "properties.location.countryOrRegion")                                                      \
-	X(AZ_CITY, "properties.location.city")                                                                    \
-	X(AZ_LAT, "properties.location.geoCoordinates.latitude")                                                  \
-	X(AZ_LON, "properties.location.geoCoordinates.longitude")                                                 \
-	X(SE_COUNTRY, "LocationDetails.countryOrRegion")                                                          \
-	X(SE_LAT, "LocationDetails.geoCoordinates.latitude")                                                      \
-	X(SE_LON, "LocationDetails.geoCoordinates.longitude")                                                     \
-	X(WIN_LOGON_TYPE, "LogonType")                                                                            \
-	X(WIN_STATUS, "Status")                                                                                   \
-	X(WIN_SUBSTATUS, "SubStatus")                                                                             \
-	X(WIN_FAILURE_CODE, "FailureCode")                                                                        \
-	X(WIN_AUTH_PKG, "AuthenticationPackageName")                                                              \
-	X(CLIENT_IPADDR, "ClientIPAddress")                                                                       \
+#define XNAMES(X)                                                                                                      \
+	X(DV_SERVICE, "dovecot.service")                                                                               \
+	X(DV_SESSION, "dovecot.session")                                                                               \
+	X(DV_BODY_BYTES, "dovecot.body_bytes")                                                                         \
+	X(DV_BODY_COUNT, "dovecot.body_count")                                                                         \
+	X(DV_REASON, "dovecot.reason")                                                                                 \
+	X(PF_SASL, "postfix.sasl_method")                                                                              \
+	X(SSH_METHOD, "ssh.method")                                                                                    \
+	X(EX_APP, "exchange.app")                                                                                      \
+	X(HTTP_STATUS, "http.response.status_code")                                                                    \
+	X(W32_STATUS, "sc-win32-status")                                                                               \
+	X(RAW_MESSAGE, "message")                                                                                      \
+	X(OPCOUNT, "OperationCount")                                                                                   \
+	X(OPCOUNT_LC, "operationcount")                                                                                \
+	X(MBOX_OWNER, "MailboxOwnerUPN")                                                                               \
+	X(MBOX_OWNER_LC, "mailboxownerupn")                                                                            \
+	X(CLIENT_APP_ID, "ClientAppId")                                                                                \
+	X(CLIENT_APP_ID_LC, "clientappid")                                                                             \
+	X(APP_ID, "AppId")                                                                                             \
+	X(APP_ID_LC, "appid")                                                                                          \
+	X(CLIENT_INFO, "ClientInfoString")                                                                             \
+	X(CLIENT_INFO_LC, "clientinfostring")                                                                          \
+	X(SESSION_ID, "SessionId")                                                                                     \
+	X(SESSION_ID_LC, "sessionid")                                                                                  \
+	X(OP_PROPS, "OperationProperties")                                                                             \
+	X(OP_PROPS_THR, "OperationProperties.IsThrottled")                                                             \
+	X(OP_PROPS_THR_LC, "operationproperties.IsThrottled")                                                          \
+	X(FOLDERS, "Folders")                                                                                          \
+	X(FOLDERS_LC, "folders")                                                                                       \
+	X(AZ_CLIENT_APP, "properties.clientAppUsed")                                                                   \
+	X(SE_CLIENT_APP, "ClientAppUsed")                                                                              \
+	X(AZ_APP_NAME, "properties.appDisplayName")                                                                    \
+	X(SE_APP_NAME, "AppDisplayName")                                                                               \
+	X(AZ_ERROR, "properties.status.errorCode")                                                                     \
+	X(SE_RESULT, "ResultType")                                                                                     \
+	X(AZ_COUNTRY, "properties.location.countryOrRegion")                                                           \
+	X(AZ_CITY, "properties.location.city")                                                                         \
+	X(AZ_LAT, "properties.location.geoCoordinates.latitude")                                                       \
+	X(AZ_LON, "properties.location.geoCoordinates.longitude")                                                      \
+	X(SE_COUNTRY, "LocationDetails.countryOrRegion")                                                               \
+	X(SE_LAT, "LocationDetails.geoCoordinates.latitude")                                                           \
+	X(SE_LON, "LocationDetails.geoCoordinates.longitude")                                                          \
+	X(WIN_LOGON_TYPE, "LogonType")                                                                                 \
+	X(WIN_STATUS, "Status")                                                                                        \
+	X(WIN_SUBSTATUS, "SubStatus")                                                                                  \
+	X(WIN_FAILURE_CODE, "FailureCode")                                                                             \
+	X(WIN_AUTH_PKG, "AuthenticationPackageName")                                                                   \
+	X(CLIENT_IPADDR, "ClientIPAddress")                                                                            \
 	X(CLIENT_IPADDR_LC, "clientipaddress")
 
 enum {
@@ -345,7 +345,8 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 			id->has_items = true;
 			spoor_sv thr = X2(ids, ev, XI_OP_PROPS_THR, XI_OP_PROPS_THR_LC);
 			spoor_sv props = ident_field(ev, ids->id[XI_OP_PROPS]);
-			id->throttled = sv_ieq_cstr(thr, "true") || find_sub(props, "\"IsThrottled\",\"Value\":\"True\"");
+			id->throttled =
+			    sv_ieq_cstr(thr, "true") || find_sub(props, "\"IsThrottled\",\"Value\":\"True\"");
 			spoor_sv ci = X2(ids, ev, XI_CLIENT_INFO, XI_CLIENT_INFO_LC);
 			if (!id->client.n)
 				id->client = ci;
@@ -398,7 +399,8 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 	    sv_ieq_cstr(user, "ANONYMOUS LOGON")) {
 		/* a failure without an account (Postfix SASL) still counts
 		 * against its source */
-		bool keep = id->kind == IK_AUTH && id->outcome == 0 && id->src.n && !(user.n && user.p[user.n - 1] == '$');
+		bool keep =
+		    id->kind == IK_AUTH && id->outcome == 0 && id->src.n && !(user.n && user.p[user.n - 1] == '$');
 		if (keep) {
 			user = (spoor_sv){"", 0};
 		} else if (id->kind != IK_MAILREAD || !id->mailbox.n) {

@@ -23,8 +23,7 @@ typedef struct ir_cfg {
 
 static const an_param params[] = {
     {"hide_folders", P_LIST, offsetof(ir_cfg, folders), "MoveToFolder substrings that hide mail (Elastic, Hawk)"},
-    {"keywords", P_LIST, offsetof(ir_cfg, keywords),
-     "condition words an intruder hides (Elastic and Sentinel lists)"},
+    {"keywords", P_LIST, offsetof(ir_cfg, keywords), "condition words an intruder hides (Elastic and Sentinel lists)"},
     {"new_source_age", P_DUR, offsetof(ir_cfg, new_source_age),
      "a source is new when the account's first success from it is younger than this"},
 };

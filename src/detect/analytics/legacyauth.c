@@ -104,6 +104,45 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	return r ? r : an_alert_end(e, &an_legacyauth, id->ts, id->ev, SPOOR_LEVEL_MEDIUM);
 }
 
+static int save(void *st, an_engine *e, FILE *f)
+{
+	legacy *s = st;
+	for (size_t i = 0; i < s->first.n; i++) {
+		an_state_begin(f, "legacyauth.identity");
+		an_state_sv(f, an_sv(e, (sid)idmap_key_at(&s->first, i)));
+		an_state_i64(f, *(int64_t *)idmap_at(&s->first, i));
+		an_state_end(f);
+	}
+	for (size_t i = 0; i < s->seen.n; i++) {
+		uint64_t k = idmap_key_at(&s->seen, i);
+		an_state_begin(f, "legacyauth.client");
+		an_state_sv(f, an_sv(e, (sid)(k >> 32)));
+		an_state_sv(f, an_sv(e, (sid)k));
+		an_state_end(f);
+	}
+	return 0;
+}
+
+static int load(void *st, an_engine *e, const char *kind, char **fv, int nf)
+{
+	legacy *s = st;
+	int64_t t;
+	if (!strcmp(kind, "identity") && nf == 2 && an_state_num(fv[1], &t)) {
+		sid a = an_name(e, sv_cstr(fv[0]));
+		int64_t *p = a ? idmap_get(&s->first, a, NULL) : NULL;
+		if (p)
+			*p = t;
+		return 1;
+	}
+	if (!strcmp(kind, "client") && nf == 2) {
+		sid a = an_name(e, sv_cstr(fv[0])), c = an_name(e, sv_cstr(fv[1]));
+		if (a && c)
+			idmap_get(&s->seen, pair_key(a, c), NULL);
+		return 1;
+	}
+	return 0;
+}
+
 const an_def an_legacyauth = {
     .name = "legacyauth",
     .rule_id = "spoor-analytic-legacy-auth",
@@ -118,4 +157,6 @@ const an_def an_legacyauth = {
     .create = create,
     .on_ident = on_ident,
     .destroy = destroy,
+    .save = save,
+    .load = load,
 };

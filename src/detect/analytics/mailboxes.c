@@ -97,7 +97,8 @@ static void print_json(an_engine *e, FILE *f, const agg *a, bool dom)
 	char t1[48], t2[48];
 	tstr(a->first, t1);
 	tstr(a->last, t2);
-	buf_adds(&b, dom ? "{\"spoor.record\":\"domain\",\"spoor.domain\":" : "{\"spoor.record\":\"mailbox\",\"spoor.mailbox\":");
+	buf_adds(&b, dom ? "{\"spoor.record\":\"domain\",\"spoor.domain\":"
+			 : "{\"spoor.record\":\"mailbox\",\"spoor.mailbox\":");
 	spoor_sv n = an_sv(e, dom ? a->domain : a->name);
 	json_str(&b, n.p, n.n);
 	if (!dom) {
@@ -219,8 +220,9 @@ SPOOR_API int spoor_analytics_mailboxes(spoor_stage *st, FILE *f, bool json)
 			v[i].key = an_sv(e, v[i].name);
 		qsort(v, n, sizeof(agg), cmp_agg);
 		if (!json)
-			fprintf(f, "%-40s %-5s %-24s %-24s %8s %10s %14s  %s\n", "MAILBOX", "COMP", "FIRST ATTACKER ACCESS",
-				"LAST ATTACKER ACCESS", "SESSIONS", "ITEMS", "BYTES", "ATTACKER SOURCES");
+			fprintf(f, "%-40s %-5s %-24s %-24s %8s %10s %14s  %s\n", "MAILBOX", "COMP",
+				"FIRST ATTACKER ACCESS", "LAST ATTACKER ACCESS", "SESSIONS", "ITEMS", "BYTES",
+				"ATTACKER SOURCES");
 		for (size_t i = 0; i < n; i++) {
 			if (json)
 				print_json(e, f, &v[i], false);
@@ -252,8 +254,8 @@ SPOOR_API int spoor_analytics_mailboxes(spoor_stage *st, FILE *f, bool json)
 			qsort(w, nd, sizeof(agg), cmp_agg);
 			if (!json)
 				fprintf(f, "\n%-40s %9s %11s %-24s %-24s %8s %10s %14s\n", "AGENCY DOMAIN", "MAILBOXES",
-					"COMPROMISED", "FIRST ATTACKER ACCESS", "LAST ATTACKER ACCESS", "SESSIONS", "ITEMS",
-					"BYTES");
+					"COMPROMISED", "FIRST ATTACKER ACCESS", "LAST ATTACKER ACCESS", "SESSIONS",
+					"ITEMS", "BYTES");
 			for (size_t i = 0; i < nd; i++) {
 				if (json)
 					print_json(e, f, &w[i], true);

@@ -41,8 +41,8 @@ typedef struct bin {
 
 typedef struct stuff {
 	st_cfg c;
-	idmap bins;		/* bin number -> bin */
-	idmap seen_a, seen_s;	/* (bin, sid) -> 1 */
+	idmap bins;	      /* bin number -> bin */
+	idmap seen_a, seen_s; /* (bin, sid) -> 1 */
 } stuff;
 
 static void *create(an_engine *e, const void *cfg)
@@ -114,8 +114,8 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	add_uniq(e, &s->seen_a, &b->accts, bn, acct);
 	add_uniq(e, &s->seen_s, &b->srcs, bn, src);
 	if (b->orgs.n < (uint64_t)e->lim.origins) {
-		an_origin *o = avec_push(&b->orgs, sizeof(an_origin), (uint32_t)e->lim.origins, &e->mem,
-					 (uint64_t)e->lim.memory);
+		an_origin *o =
+		    avec_push(&b->orgs, sizeof(an_origin), (uint32_t)e->lim.origins, &e->mem, (uint64_t)e->lim.memory);
 		if (o)
 			*o = e->cur_origin;
 	}
