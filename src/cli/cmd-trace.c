@@ -29,7 +29,8 @@ int cmd_trace(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (argv[1][0] == '-') {
-		fprintf(stderr, "spoor trace: the ENTITY comes first (spoor trace ENTITY --inventory FILE [PATH...])\n");
+		fprintf(stderr,
+			"spoor trace: the ENTITY comes first (spoor trace ENTITY --inventory FILE [PATH...])\n");
 		return EXIT_USAGE;
 	}
 	const char *entity = argv[1];

@@ -342,7 +342,8 @@ static int report_json(prov_stage *s, buf *b)
 			rc = k ? buf_addc(b, ',') : 0;
 			rc = rc ? rc : buf_adds(b, "{\"name\":");
 			rc = rc ? rc : jstr(b, p->accounts[k].name);
-			rc = rc ? rc : buf_adds(b, p->accounts[k].service ? ",\"service\":true}" : ",\"service\":false}");
+			rc = rc ? rc
+				: buf_adds(b, p->accounts[k].service ? ",\"service\":true}" : ",\"service\":false}");
 		}
 		rc = rc ? rc : buf_adds(b, "],\"key_fingerprints\":");
 		rc = rc ? rc : strs_json(b, &p->keys);
@@ -378,8 +379,9 @@ static int report_json(prov_stage *s, buf *b)
 			rc = rc ? rc : jstr(b, r->account);
 			rc = rc ? rc : buf_adds(b, ",\"source\":");
 			rc = rc ? rc : jstr(b, r->src);
-			rc = rc ? rc : buf_printf(b, ",\"count\":%" PRIu64 ",\"first\":\"%s\",\"last\":\"%s\"}", r->count,
-						  t1, t2);
+			rc = rc ? rc
+				: buf_printf(b, ",\"count\":%" PRIu64 ",\"first\":\"%s\",\"last\":\"%s\"}", r->count,
+					     t1, t2);
 		}
 		rc = rc ? rc : buf_adds(b, "],\"out_of_scope\":[");
 		first = true;
@@ -497,7 +499,9 @@ static int report_table(prov_stage *s, buf *b)
 		rc = rc ? rc : buf_addc(b, '\n');
 	}
 	if (rc == 0 && (s->viols_dropped || s->g.dropped))
-		rc = buf_printf(b, "note: %" PRIu64 " out-of-scope accesses and %" PRIu64 " graph edges beyond the limits not shown\n",
+		rc = buf_printf(b,
+				"note: %" PRIu64 " out-of-scope accesses and %" PRIu64
+				" graph edges beyond the limits not shown\n",
 				s->viols_dropped, s->g.dropped);
 	return rc;
 }
@@ -515,8 +519,8 @@ static int report_dot(prov_stage *s, buf *b)
 	int rc = buf_adds(b, "graph providers {\n  node [shape=box];\n");
 	for (size_t i = 0; i < g->n && rc == 0; i++) {
 		const prov_gnode *n = &g->v[i];
-		const char *shape = !strcmp(n->kind, "provider") ? "doubleoctagon"
-				    : !strcmp(n->kind, "agency") ? "house"
+		const char *shape = !strcmp(n->kind, "provider")  ? "doubleoctagon"
+				    : !strcmp(n->kind, "agency")  ? "house"
 				    : !strcmp(n->kind, "account") ? "ellipse"
 								  : "box";
 		rc = buf_adds(b, "  ");
@@ -554,8 +558,9 @@ SPOOR_API int spoor_providers_report(spoor_stage *st, spoor_report_format fmt, c
 		return SPOOR_EINVAL;
 	buf b;
 	buf_init(&b, (size_t)1 << 31);
-	int rc = fmt == SPOOR_REPORT_JSON ? report_json(s, &b) : fmt == SPOOR_REPORT_DOT ? report_dot(s, &b)
-											 : report_table(s, &b);
+	int rc = fmt == SPOOR_REPORT_JSON  ? report_json(s, &b)
+		 : fmt == SPOOR_REPORT_DOT ? report_dot(s, &b)
+					   : report_table(s, &b);
 	return finish_out(&b, rc, out, len, diag);
 }
 
