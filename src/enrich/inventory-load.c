@@ -393,7 +393,6 @@ static int load_agency(ld *l, const yn *a)
 	netctx nc = {false, idx};
 	if ((r = each_scalar(l, a, "mail_domains", "agency", add_domain, &ag->mail_domains)) < 0 ||
 	    (r = each_scalar(l, a, "ad_domains", "agency", add_domain, &ag->ad_domains)) < 0 ||
-	    (r = each_scalar(l, a, "admins", "agency", add_lower, &ag->admins)) < 0 ||
 	    (r = each_scalar(l, a, "admin_hosts", "agency", add_lower, &ag->admin_hosts)) < 0 ||
 	    (r = each_scalar(l, a, "networks", "agency", add_net, &nc)) < 0)
 		return r;
@@ -405,6 +404,35 @@ static int load_agency(ld *l, const yn *a)
 		for (size_t i = 0; i < hosts->nkv; i++)
 			if ((r = load_host(l, hosts->kv[i], idx)) < 0)
 				return r;
+	}
+	/* admins: account names, or {account|name, host} for an admin working
+	 * from an admin host */
+	const yn *adm = get(a, "admins");
+	if (adm && !is_null(adm)) {
+		size_t n = adm->kind == YQ ? adm->nkv : 1;
+		if (adm->kind == YM)
+			return err_at(l, adm, SPOOR_EPARSE, "'admins' of agency must be a list, not a mapping");
+		for (size_t i = 0; i < n; i++) {
+			const yn *it = adm->kind == YQ ? adm->kv[i] : adm;
+			if (it->kind == YS && !is_null(it)) {
+				r = strs_add(l, &ag->admins, it->s, it->n, it, true);
+			} else if (it->kind == YM) {
+				static const char *const akeys[] = {"account", "name", "host", NULL};
+				const yn *nm = NULL, *hn = NULL;
+				if ((r = known_keys(l, it, "admin", akeys)) < 0 ||
+				    (r = scalar(l, it, "host", "admin", false, &hn)) < 0 ||
+				    (r = scalar(l, it, get(it, "account") ? "account" : "name", "admin", !hn, &nm)) < 0)
+					return r;
+				if (nm)
+					r = strs_add(l, &ag->admins, nm->s, nm->n, nm, true);
+				if (r == 0 && hn)
+					r = strs_add(l, &ag->admin_hosts, hn->s, hn->n, hn, true);
+			} else {
+				r = err_at(l, it, SPOOR_EPARSE, "an admin must be an account name or a mapping (account, host)");
+			}
+			if (r < 0)
+				return r;
+		}
 	}
 	return 0;
 }

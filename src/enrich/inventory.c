@@ -585,6 +585,12 @@ SPOOR_API int spoor_inventory_finish(spoor_inventory *inv, spoor_diag *diag)
 			r = inv_map_put(&inv->ident, n, strlen(n), (uint32_t)i, INV_ADMIN) < 0 ? SPOOR_ENOMEM : 0;
 			inv->ident_with_domain |= strchr(n, '\\') != NULL;
 		}
+	for (size_t i = 0; i < inv->nnets; i++)
+		if (inv->nets[i].owner_is_provider)
+			inv->providers[inv->nets[i].owner].has_sources = true;
+	for (size_t i = 0; i < inv->nproviders; i++)
+		if (inv->providers[i].jump_hosts.n)
+			inv->providers[i].has_sources = true;
 	if (r == 0)
 		r = check_overlaps(inv, false, diag);
 	if (r == 0)

@@ -96,6 +96,7 @@ typedef struct inv_provider {
 	size_t nwindows, capwindows;
 	int64_t contract_start, contract_end; /* UTC ns; end is exclusive; 0 = open */
 	bool has_start, has_end;
+	bool has_sources; /* declares source networks or jump hosts */
 	inv_pos pos;
 } inv_provider;
 

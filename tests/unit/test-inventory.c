@@ -343,6 +343,16 @@ static void test_merge(void **state)
 	spoor_inventory_stats_get(inv, &st);
 	assert_int_equal(st.files, 2);
 	spoor_inventory_free(inv);
+	/* admins as {account, host} */
+	assert_int_equal(spoor_inventory_new(&inv, NULL), 0);
+	const char *c = "agencies:\n  - id: a\n    hosts: [adm01]\n"
+			"    admins: [x, {account: 'A\\y', host: adm01}, {host: ADM01}]\n";
+	assert_int_equal(spoor_inventory_load_mem(inv, "c.yaml", c, strlen(c), &d), 0);
+	assert_int_equal(spoor_inventory_finish(inv, &d), 0);
+	assert_int_equal(inv->agencies[0].admins.n, 2);
+	assert_string_equal(inv->agencies[0].admins.v[1], "a\\y");
+	assert_int_equal(inv->agencies[0].admin_hosts.n, 2);
+	spoor_inventory_free(inv);
 	/* the limit on one file */
 	spoor_inventory_limits lim = SPOOR_INVENTORY_LIMITS_INIT;
 	lim.max_file = 10;

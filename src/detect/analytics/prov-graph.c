@@ -109,7 +109,7 @@ static int half(prov_gnode *a, uint32_t to, const char *label)
 static int edge(prov_graph *g, uint32_t a, uint32_t b, const char *label)
 {
 	if (a == INV_NONE || b == INV_NONE)
-		return a == INV_NONE && b == INV_NONE ? 0 : 0;
+		return 0; /* a side without a name (or not interned): no edge */
 	char key[3 * sizeof(uint32_t) + sizeof(void *)];
 	memcpy(key, &a, 4);
 	memcpy(key + 4, &b, 4);
