@@ -110,7 +110,7 @@ static int edge(prov_graph *g, uint32_t a, uint32_t b, const char *label)
 {
 	if (a == INV_NONE || b == INV_NONE)
 		return 0; /* a side without a name (or not interned): no edge */
-	char key[3 * sizeof(uint32_t) + sizeof(void *)];
+	char key[2 * sizeof(uint32_t) + sizeof(void *)];
 	memcpy(key, &a, 4);
 	memcpy(key + 4, &b, 4);
 	memcpy(key + 8, &label, sizeof(void *));
