@@ -25,12 +25,15 @@
 typedef struct spoor_inventory spoor_inventory;
 
 typedef struct spoor_inventory_limits {
-	size_t max_file;    /* bytes of one inventory file */
-	size_t max_entries; /* YAML nodes in one file (aliases expanded) */
+	size_t max_file;     /* bytes of one inventory file */
+	size_t max_entries;  /* YAML nodes in one file (aliases expanded) */
 	const char *zonedir; /* IANA zone files; NULL = /usr/share/zoneinfo */
 } spoor_inventory_limits;
 
-#define SPOOR_INVENTORY_LIMITS_INIT {16u << 20, 2000000, NULL}
+#define SPOOR_INVENTORY_LIMITS_INIT                                                                                    \
+	{                                                                                                              \
+		16u << 20, 2000000, NULL                                                                               \
+	}
 
 /* lim may be NULL (defaults). */
 SPOOR_API int spoor_inventory_new(spoor_inventory **out, const spoor_inventory_limits *lim);
@@ -71,12 +74,15 @@ typedef struct spoor_providers_options {
 	const spoor_stage *enricher;
 } spoor_providers_options;
 
-#define SPOOR_PROVIDERS_OPTIONS_INIT {3600, 86400, 100000, 1000000, 100000, NULL}
+#define SPOOR_PROVIDERS_OPTIONS_INIT                                                                                   \
+	{                                                                                                              \
+		3600, 86400, 100000, 1000000, 100000, NULL                                                             \
+	}
 
 /* The provider-scope stage (ruleset "providers").  inv is borrowed; o may
  * be NULL. */
-SPOOR_API int spoor_providers_stage_new(spoor_stage **out, const spoor_inventory *inv,
-					const spoor_providers_options *o, spoor_diag *diag);
+SPOOR_API int spoor_providers_stage_new(spoor_stage **out, const spoor_inventory *inv, const spoor_providers_options *o,
+					spoor_diag *diag);
 
 typedef enum spoor_providers_format {
 	SPOOR_PROVIDERS_TABLE = 0,

@@ -42,19 +42,20 @@ int cli_inventory_load(const char *cmd, char **files, int n, spoor_inventory **o
 
 static void help(FILE *f)
 {
-	fprintf(f, "usage: spoor inventory check FILE...\n"
-		   "       spoor inventory suggest [--inventory FILE]... [--min-agencies N] [OPTIONS] PATH...\n\n"
-		   "suggest: read logs and propose provider facts for the analyst to confirm: source\n"
-		   "networks (/24, /64) and accounts whose successful logons reach N or more targets\n"
-		   "(default 2; a target is the agency an inventory places the logon in, else the\n"
-		   "account's or host's domain), printed as a YAML inventory fragment with the\n"
-		   "evidence in comments.  Sources and accounts the inventory already knows are left out.\n\n"
-		   "check:\n"
-		   "Load agency/provider inventory files (YAML or JSON, docs/inventory.md), merge\n"
-		   "them and check them: syntax, unknown keys, references to agencies and hosts,\n"
-		   "overlapping networks, time windows and zones, contract dates.  Errors name the\n"
-		   "file, line and column.  Prints what was loaded.\n\n"
-		   "Exit codes: 0 valid, 1 invalid or unreadable, 2 usage error.\n\n%s",
+	fprintf(f,
+		"usage: spoor inventory check FILE...\n"
+		"       spoor inventory suggest [--inventory FILE]... [--min-agencies N] [OPTIONS] PATH...\n\n"
+		"suggest: read logs and propose provider facts for the analyst to confirm: source\n"
+		"networks (/24, /64) and accounts whose successful logons reach N or more targets\n"
+		"(default 2; a target is the agency an inventory places the logon in, else the\n"
+		"account's or host's domain), printed as a YAML inventory fragment with the\n"
+		"evidence in comments.  Sources and accounts the inventory already knows are left out.\n\n"
+		"check:\n"
+		"Load agency/provider inventory files (YAML or JSON, docs/inventory.md), merge\n"
+		"them and check them: syntax, unknown keys, references to agencies and hosts,\n"
+		"overlapping networks, time windows and zones, contract dates.  Errors name the\n"
+		"file, line and column.  Prints what was loaded.\n\n"
+		"Exit codes: 0 valid, 1 invalid or unreadable, 2 usage error.\n\n%s",
 		scan_cli_help);
 }
 

@@ -13,8 +13,8 @@ static void help(FILE *f)
 		"both ways: an account, an IP address, a host, an SSH key fingerprint, a provider\n"
 		"or agency id; 'kind:name' (account:, ip:, host:, key:, provider:, agency:,\n"
 		"network:) picks the kind when a name is ambiguous.  Prints every provider the\n"
-		"entity links to with the path (account <- logon-from - address <- in-network -\n"
-		"network <- network - provider) and the hosts it logged on to.\n\n"
+		"entity links to with the path (account -logon-from- address -in-network-\n"
+		"network -network- provider) and the hosts it logged on to (docs/providers.md).\n\n"
 		"Options:\n"
 		"      --inventory FILE  agency/provider inventory (repeatable; required)\n"
 		"      --json            JSON instead of text\n\n"
@@ -29,7 +29,8 @@ int cmd_trace(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (argv[1][0] == '-') {
-		fprintf(stderr, "spoor trace: the ENTITY comes first (spoor trace ENTITY --inventory FILE [PATH...])\n");
+		fprintf(stderr,
+			"spoor trace: the ENTITY comes first (spoor trace ENTITY --inventory FILE [PATH...])\n");
 		return EXIT_USAGE;
 	}
 	const char *entity = argv[1];

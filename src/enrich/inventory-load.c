@@ -224,8 +224,8 @@ static int each_scalar(ld *l, const yn *m, const char *key, const char *what, it
 	for (size_t i = 0; i < v->nkv; i++) {
 		const yn *it = v->kv[i];
 		if (it->kind != YS || is_null(it))
-			return err_at(l, it, SPOOR_EPARSE, "'%s' of %s: each item must be a value, not %s", key,
-				      what, is_null(it) ? "empty" : kind_name(it));
+			return err_at(l, it, SPOOR_EPARSE, "'%s' of %s: each item must be a value, not %s", key, what,
+				      is_null(it) ? "empty" : kind_name(it));
 		int r = fn(l, it, u);
 		if (r < 0)
 			return r;
@@ -393,7 +393,6 @@ static int load_agency(ld *l, const yn *a)
 	netctx nc = {false, idx};
 	if ((r = each_scalar(l, a, "mail_domains", "agency", add_domain, &ag->mail_domains)) < 0 ||
 	    (r = each_scalar(l, a, "ad_domains", "agency", add_domain, &ag->ad_domains)) < 0 ||
-	    (r = each_scalar(l, a, "admins", "agency", add_lower, &ag->admins)) < 0 ||
 	    (r = each_scalar(l, a, "admin_hosts", "agency", add_lower, &ag->admin_hosts)) < 0 ||
 	    (r = each_scalar(l, a, "networks", "agency", add_net, &nc)) < 0)
 		return r;
@@ -405,6 +404,35 @@ static int load_agency(ld *l, const yn *a)
 		for (size_t i = 0; i < hosts->nkv; i++)
 			if ((r = load_host(l, hosts->kv[i], idx)) < 0)
 				return r;
+	}
+	/* admins: account names, or {account|name, host} for an admin working
+	 * from an admin host */
+	const yn *adm = get(a, "admins");
+	if (adm && !is_null(adm)) {
+		size_t n = adm->kind == YQ ? adm->nkv : 1;
+		if (adm->kind == YM)
+			return err_at(l, adm, SPOOR_EPARSE, "'admins' of agency must be a list, not a mapping");
+		for (size_t i = 0; i < n; i++) {
+			const yn *it = adm->kind == YQ ? adm->kv[i] : adm;
+			if (it->kind == YS && !is_null(it)) {
+				r = strs_add(l, &ag->admins, it->s, it->n, it, true);
+			} else if (it->kind == YM) {
+				static const char *const akeys[] = {"account", "name", "host", NULL};
+				const yn *nm = NULL, *hn = NULL;
+				if ((r = known_keys(l, it, "admin", akeys)) < 0 ||
+				    (r = scalar(l, it, "host", "admin", false, &hn)) < 0 ||
+				    (r = scalar(l, it, get(it, "account") ? "account" : "name", "admin", !hn, &nm)) < 0)
+					return r;
+				if (nm)
+					r = strs_add(l, &ag->admins, nm->s, nm->n, nm, true);
+				if (r == 0 && hn)
+					r = strs_add(l, &ag->admin_hosts, hn->s, hn->n, hn, true);
+			} else {
+				r = err_at(l, it, SPOOR_EPARSE, "an admin must be an account name or a mapping (account, host)");
+			}
+			if (r < 0)
+				return r;
+		}
 	}
 	return 0;
 }
@@ -464,7 +492,8 @@ static int load_serve(ld *l, const yn *it, inv_provider *p)
 	s->pos = pos_of(l, ag);
 	p->nserves++;
 	const yn *hosts = it->kind == YM ? get(it, "hosts") : NULL;
-	if (!hosts || is_null(hosts) || (hosts->kind == YS && (!strcmp(hosts->s, "*") || !strcasecmp(hosts->s, "all")))) {
+	if (!hosts || is_null(hosts) ||
+	    (hosts->kind == YS && (!strcmp(hosts->s, "*") || !strcasecmp(hosts->s, "all")))) {
 		s->all_hosts = true;
 		return 0;
 	}
@@ -491,7 +520,8 @@ static int day_of(const char *p, size_t n)
 	if (n == 1 && p[0] >= '0' && p[0] <= '7')
 		return (p[0] - '0') % 7;
 	static const char *const d[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-	static const char *const full[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+	static const char *const full[] = {"sunday",   "monday", "tuesday", "wednesday",
+					   "thursday", "friday", "saturday"};
 	for (int i = 0; i < 7; i++)
 		if ((n == 3 && !strncasecmp(p, d[i], 3)) || (n == strlen(full[i]) && !strncasecmp(p, full[i], n)))
 			return i;
@@ -599,11 +629,11 @@ static int parse_date(ld *l, const yn *v, bool end, int64_t *out)
 static int load_provider(ld *l, const yn *a)
 {
 	spoor_inventory *inv = l->inv;
-	static const char *const keys[] = {"id",	   "name",    "source_networks", "jump_hosts", "accounts",
-					   "key_fingerprints", "serves", "windows",	    "contract",	  NULL};
+	static const char *const keys[] = {
+	    "id",     "name",	 "source_networks", "jump_hosts", "accounts", "key_fingerprints",
+	    "serves", "windows", "contract",	    NULL};
 	if (a->kind != YM)
-		return err_at(l, a, SPOOR_EPARSE, "a provider must be a mapping (id, name, ...), not %s",
-			      kind_name(a));
+		return err_at(l, a, SPOOR_EPARSE, "a provider must be a mapping (id, name, ...), not %s", kind_name(a));
 	int r = known_keys(l, a, "provider", keys);
 	const yn *id, *name;
 	if (r == 0)
@@ -681,8 +711,7 @@ int inv_load_text(spoor_inventory *inv, const char *name, const char *text, size
 	if (inv->finished)
 		return diag_set(diag, SPOOR_EINVAL, "inventory already finished");
 	if (len > inv->lim.max_file)
-		return err_at(&l, NULL, SPOOR_ELIMIT, "file larger than %zu bytes (limit max_file)",
-			      inv->lim.max_file);
+		return err_at(&l, NULL, SPOOR_ELIMIT, "file larger than %zu bytes (limit max_file)", inv->lim.max_file);
 	yaml_parser_t p;
 	if (!yaml_parser_initialize(&p))
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
@@ -692,13 +721,12 @@ int inv_load_text(spoor_inventory *inv, const char *name, const char *text, size
 	while (rc == 0) {
 		yaml_document_t doc;
 		if (!yaml_parser_load(&p, &doc)) {
-			yn at = {0, (uint32_t)p.problem_mark.line + 1, (uint32_t)p.problem_mark.column + 1, "", 0,
-				 NULL, 0};
-			rc = p.error == YAML_MEMORY_ERROR
-				 ? SPOOR_ENOMEM
-				 : err_at(&l, &at, SPOOR_EPARSE, "malformed YAML: %s%s%s",
-					  p.problem ? p.problem : "syntax error", p.context ? " " : "",
-					  p.context ? p.context : "");
+			yn at = {0, (uint32_t)p.problem_mark.line + 1, (uint32_t)p.problem_mark.column + 1, "", 0, NULL,
+				 0};
+			rc = p.error == YAML_MEMORY_ERROR ? SPOOR_ENOMEM
+							  : err_at(&l, &at, SPOOR_EPARSE, "malformed YAML: %s%s%s",
+								   p.problem ? p.problem : "syntax error",
+								   p.context ? " " : "", p.context ? p.context : "");
 			break;
 		}
 		if (!yaml_document_get_root_node(&doc)) {

@@ -44,8 +44,7 @@ static int is_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 	}
 	if (r == 0 && m.provider != INV_NONE) {
 		s->provider++;
-		r = event_set(ev, F_SPOOR_PROVIDER, SPOOR_VT_STR, sv_cstr(inv->providers[m.provider].id),
-			      SPOOR_FF_ECS);
+		r = event_set(ev, F_SPOOR_PROVIDER, SPOOR_VT_STR, sv_cstr(inv->providers[m.provider].id), SPOOR_FF_ECS);
 	}
 	const char *owner = NULL;
 	if (m.provider_by == INV_BY_ACCOUNT || m.provider_by == INV_BY_KEY)

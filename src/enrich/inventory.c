@@ -205,9 +205,17 @@ SPOOR_API void spoor_inventory_free(spoor_inventory *inv)
 	free(inv->providers);
 	free(inv->hosts);
 	free(inv->nets);
-	inv_map *maps[] = {&inv->ids,	&inv->hostname, &inv->hostip, &inv->account,
-			   &inv->admin, &inv->key,	&inv->jump,   &inv->domain,
-			   &inv->ident, &inv->agency_nets.byprefix, &inv->provider_nets.byprefix};
+	inv_map *maps[] = {&inv->ids,
+			   &inv->hostname,
+			   &inv->hostip,
+			   &inv->account,
+			   &inv->admin,
+			   &inv->key,
+			   &inv->jump,
+			   &inv->domain,
+			   &inv->ident,
+			   &inv->agency_nets.byprefix,
+			   &inv->provider_nets.byprefix};
 	for (size_t i = 0; i < ARRAY_SIZE(maps); i++)
 		inv_map_done(maps[i]);
 	arena_done(&inv->ar);
@@ -342,8 +350,8 @@ static int check_overlaps(spoor_inventory *inv, bool providers, spoor_diag *diag
 			inv_format_ip(v[endi].addr, b, sizeof(b));
 			unsigned pa = v[i].plen - (is_v4(v[i].addr) ? 96 : 0);
 			unsigned pb = v[endi].plen - (is_v4(v[endi].addr) ? 96 : 0);
-			rc = err_pos(diag, v[i].pos, "network %s/%u of %s '%s' overlaps %s/%u of %s '%s' (%s:%u)", a, pa,
-				     providers ? "provider" : "agency", owner_id(inv, &v[i]), b, pb,
+			rc = err_pos(diag, v[i].pos, "network %s/%u of %s '%s' overlaps %s/%u of %s '%s' (%s:%u)", a,
+				     pa, providers ? "provider" : "agency", owner_id(inv, &v[i]), b, pb,
 				     providers ? "provider" : "agency", owner_id(inv, &v[endi]), v[endi].pos.file,
 				     v[endi].pos.line);
 		}
@@ -400,8 +408,8 @@ uint32_t inv_net_lookup(const spoor_inventory *inv, const inv_nettab *t, const u
 	return INV_NONE;
 }
 
-static int put_unique(spoor_inventory *inv, inv_map *m, const char *key, uint32_t val, uint32_t val2,
-		      inv_pos pos, const char *what, void (*who)(const spoor_inventory *, uint32_t, uint32_t, char *, size_t),
+static int put_unique(spoor_inventory *inv, inv_map *m, const char *key, uint32_t val, uint32_t val2, inv_pos pos,
+		      const char *what, void (*who)(const spoor_inventory *, uint32_t, uint32_t, char *, size_t),
 		      spoor_diag *diag)
 {
 	int r = inv_map_put(m, key, strlen(key), val, val2);
@@ -497,8 +505,9 @@ SPOOR_API int spoor_inventory_finish(spoor_inventory *inv, spoor_diag *diag)
 				       "admin account", who_agency, diag);
 		for (size_t k = 0; k < a->admin_hosts.n && r == 0; k++)
 			if (!inv_map_get(&inv->hostname, a->admin_hosts.v[k], strlen(a->admin_hosts.v[k])))
-				r = err_pos(diag, a->admin_hosts.pos[k], "admin host '%s' of agency '%s' is not a listed host",
-					    a->admin_hosts.v[k], a->id);
+				r = err_pos(diag, a->admin_hosts.pos[k],
+					    "admin host '%s' of agency '%s' is not a listed host", a->admin_hosts.v[k],
+					    a->id);
 	}
 	/* providers: accounts, keys, jump hosts, served agencies and hosts */
 	for (size_t i = 0; i < inv->nproviders && r == 0; i++) {
@@ -508,8 +517,8 @@ SPOOR_API int spoor_inventory_finish(spoor_inventory *inv, spoor_diag *diag)
 				       p->accounts[k].pos, "account", who_provider, diag);
 			if (r == 0 && inv_map_get(&inv->admin, p->accounts[k].name, strlen(p->accounts[k].name)))
 				r = err_pos(diag, p->accounts[k].pos,
-					    "account '%s' of provider '%s' is also an agency admin account", p->accounts[k].name,
-					    p->id);
+					    "account '%s' of provider '%s' is also an agency admin account",
+					    p->accounts[k].name, p->id);
 		}
 		for (size_t k = 0; k < p->keys.n && r == 0; k++)
 			r = put_unique(inv, &inv->key, p->keys.v[k], (uint32_t)i, 0, p->keys.pos[k], "key fingerprint",
@@ -532,14 +541,15 @@ SPOOR_API int spoor_inventory_finish(spoor_inventory *inv, spoor_diag *diag)
 			inv_serve *s = &p->serves[k];
 			const struct inv_slot *sl = inv_map_get(&inv->ids, s->agency_id, strlen(s->agency_id));
 			if (!sl || sl->val2 != 0) {
-				r = err_pos(diag, s->pos, "provider '%s' serves unknown agency '%s'", p->id, s->agency_id);
+				r = err_pos(diag, s->pos, "provider '%s' serves unknown agency '%s'", p->id,
+					    s->agency_id);
 				break;
 			}
 			s->agency = sl->val;
 			for (size_t m = 0; m < k && r == 0; m++)
 				if (p->serves[m].agency == s->agency)
-					r = err_pos(diag, s->pos, "provider '%s' lists agency '%s' twice in serves", p->id,
-						    s->agency_id);
+					r = err_pos(diag, s->pos, "provider '%s' lists agency '%s' twice in serves",
+						    p->id, s->agency_id);
 			for (size_t h = 0; h < s->hosts.n && r == 0; h++) {
 				const char *hn = s->hosts.v[h];
 				bool found = false;
@@ -549,14 +559,16 @@ SPOOR_API int spoor_inventory_finish(spoor_inventory *inv, spoor_diag *diag)
 							!strcmp(inv->hosts[x].role, hn + 5);
 					if (!found)
 						r = err_pos(diag, s->hosts.pos[h],
-							    "no host of agency '%s' has role '%s' (host group of provider '%s')",
+							    "no host of agency '%s' has role '%s' (host group of "
+							    "provider '%s')",
 							    s->agency_id, hn + 5, p->id);
 				} else {
 					const struct inv_slot *hs = inv_map_get(&inv->hostname, hn, strlen(hn));
 					if (!hs || inv->hosts[hs->val].agency != s->agency)
-						r = err_pos(diag, s->hosts.pos[h],
-							    "host '%s' allowed to provider '%s' is not a host of agency '%s'",
-							    hn, p->id, s->agency_id);
+						r = err_pos(
+						    diag, s->hosts.pos[h],
+						    "host '%s' allowed to provider '%s' is not a host of agency '%s'",
+						    hn, p->id, s->agency_id);
 				}
 			}
 		}
@@ -573,6 +585,12 @@ SPOOR_API int spoor_inventory_finish(spoor_inventory *inv, spoor_diag *diag)
 			r = inv_map_put(&inv->ident, n, strlen(n), (uint32_t)i, INV_ADMIN) < 0 ? SPOOR_ENOMEM : 0;
 			inv->ident_with_domain |= strchr(n, '\\') != NULL;
 		}
+	for (size_t i = 0; i < inv->nnets; i++)
+		if (inv->nets[i].owner_is_provider)
+			inv->providers[inv->nets[i].owner].has_sources = true;
+	for (size_t i = 0; i < inv->nproviders; i++)
+		if (inv->providers[i].jump_hosts.n)
+			inv->providers[i].has_sources = true;
 	if (r == 0)
 		r = check_overlaps(inv, false, diag);
 	if (r == 0)

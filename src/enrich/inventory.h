@@ -24,7 +24,7 @@
 #include "spoor/hunt.h"
 #include "spoor/inventory.h"
 
-#define INV_NONE UINT32_MAX
+#define INV_NONE  UINT32_MAX
 #define INV_ADMIN (UINT32_MAX - 1)
 
 /* Where something was declared, for error messages. */
@@ -73,14 +73,14 @@ typedef struct inv_serve {
 } inv_serve;
 
 typedef struct inv_window {
-	uint8_t days;		   /* bit d = weekday d (0 = Sunday) */
+	uint8_t days;		     /* bit d = weekday d (0 = Sunday) */
 	uint16_t start_min, end_min; /* minutes of the local day; end < start wraps midnight */
 	spoor_tz tz;
 	inv_pos pos;
 } inv_window;
 
 typedef struct inv_account {
-	char *name; /* lower-case, as written */
+	char *name;   /* lower-case, as written */
 	bool service; /* service use only: no interactive logons */
 	inv_pos pos;
 } inv_account;
@@ -96,6 +96,7 @@ typedef struct inv_provider {
 	size_t nwindows, capwindows;
 	int64_t contract_start, contract_end; /* UTC ns; end is exclusive; 0 = open */
 	bool has_start, has_end;
+	bool has_sources; /* declares source networks or jump hosts */
 	inv_pos pos;
 } inv_provider;
 
@@ -105,7 +106,7 @@ typedef struct inv_map {
 		const char *key;
 		size_t n;
 		uint32_t val, val2;
-	} *v;
+	} * v;
 	size_t cap, len;
 } inv_map;
 
@@ -162,15 +163,15 @@ enum {
 typedef struct inv_match {
 	uint32_t provider; /* acting provider or INV_NONE */
 	uint8_t provider_by;
-	uint32_t account;  /* index in the provider's accounts, or INV_NONE */
-	uint32_t agency;   /* target agency or INV_NONE */
+	uint32_t account; /* index in the provider's accounts, or INV_NONE */
+	uint32_t agency;  /* target agency or INV_NONE */
 	uint8_t agency_by;
-	uint32_t host;	   /* target host or INV_NONE */
-	uint32_t owner_agency;	 /* agency owning the identity (admin, domain) */
-	uint32_t src_agency;	 /* agency whose network holds source.ip */
-	uint32_t src_provider;	 /* provider whose network holds source.ip */
-	bool src_is_jump;	 /* source.ip or source name is a jump host */
-	uint32_t key_provider;	 /* provider of the SSH key fingerprint */
+	uint32_t host;	       /* target host or INV_NONE */
+	uint32_t owner_agency; /* agency owning the identity (admin, domain) */
+	uint32_t src_agency;   /* agency whose network holds source.ip */
+	uint32_t src_provider; /* provider whose network holds source.ip */
+	bool src_is_jump;      /* source.ip or source name is a jump host */
+	uint32_t key_provider; /* provider of the SSH key fingerprint */
 	bool has_src;
 	uint8_t src[16];
 	spoor_sv user, host_name, key; /* event texts (borrowed) */

@@ -63,7 +63,8 @@ static void run_events(const spoor_inventory *inv)
 			else if (inv->nnets && (i & 2))
 				inv_format_ip(inv->nets[i % inv->nnets].addr, src, sizeof(src));
 			if (inv->nproviders && inv->providers[i % inv->nproviders].naccounts)
-				snprintf(user, sizeof(user), "%s", inv->providers[i % inv->nproviders].accounts[0].name);
+				snprintf(user, sizeof(user), "%s",
+					 inv->providers[i % inv->nproviders].accounts[0].name);
 			event_set_copy(&ev, F_HOST_NAME, SPOOR_VT_STR, sv_cstr(host), 0);
 			event_set_copy(&ev, F_SOURCE_IP, SPOOR_VT_STR, sv_cstr(src), 0);
 			event_set_copy(&ev, F_USER_NAME, SPOOR_VT_STR, sv_cstr(user), 0);

@@ -11,32 +11,31 @@
 #include "spoor/inventory.h"
 #include "spoor/scan.h"
 
-static const char inv_yaml[] =
-    "agencies:\n"
-    "  - id: moh\n"
-    "    name: Ministry of Health\n"
-    "    mail_domains: [moh.gov.example]\n"
-    "    ad_domains: [MOH, moh.local]\n"
-    "    networks: [10.10.0.0/16, 10.10.5.0/24, \"2001:db8:10::/48\"]\n"
-    "    hosts:\n"
-    "      - {name: moh-dc01.moh.local, ip: 10.10.0.10, role: dc}\n"
-    "      - {name: moh-web01, ip: 10.10.1.20, role: web}\n"
-    "      - moh-ws17\n"
-    "    admins: [moh-admin]\n"
-    "  - id: mof\n"
-    "    mail_domains: mof.gov.example\n"
-    "    networks: 10.20.0.0/16\n"
-    "providers:\n"
-    "  - id: acme\n"
-    "    source_networks: [203.0.113.0/24, \"2001:db8:ac::/48\"]\n"
-    "    jump_hosts: [acme-jump01, 198.51.100.5]\n"
-    "    accounts: [acme-ops, {name: svc-backup, service: true}, 'MOH\\acme-x']\n"
-    "    key_fingerprints: ['SHA256:Key1']\n"
-    "    serves: [{agency: moh, hosts: ['role:web']}]\n"
-    "    windows:\n"
-    "      - {days: mon-fri, start: '08:00', end: '18:00', tz: '+01:00'}\n"
-    "      - {days: [sat], start: '22:00', end: '02:00', tz: UTC}\n"
-    "    contract: {start: 2025-01-01, end: 2025-12-31}\n";
+static const char inv_yaml[] = "agencies:\n"
+			       "  - id: moh\n"
+			       "    name: Ministry of Health\n"
+			       "    mail_domains: [moh.gov.example]\n"
+			       "    ad_domains: [MOH, moh.local]\n"
+			       "    networks: [10.10.0.0/16, 10.10.5.0/24, \"2001:db8:10::/48\"]\n"
+			       "    hosts:\n"
+			       "      - {name: moh-dc01.moh.local, ip: 10.10.0.10, role: dc}\n"
+			       "      - {name: moh-web01, ip: 10.10.1.20, role: web}\n"
+			       "      - moh-ws17\n"
+			       "    admins: [moh-admin]\n"
+			       "  - id: mof\n"
+			       "    mail_domains: mof.gov.example\n"
+			       "    networks: 10.20.0.0/16\n"
+			       "providers:\n"
+			       "  - id: acme\n"
+			       "    source_networks: [203.0.113.0/24, \"2001:db8:ac::/48\"]\n"
+			       "    jump_hosts: [acme-jump01, 198.51.100.5]\n"
+			       "    accounts: [acme-ops, {name: svc-backup, service: true}, 'MOH\\acme-x']\n"
+			       "    key_fingerprints: ['SHA256:Key1']\n"
+			       "    serves: [{agency: moh, hosts: ['role:web']}]\n"
+			       "    windows:\n"
+			       "      - {days: mon-fri, start: '08:00', end: '18:00', tz: '+01:00'}\n"
+			       "      - {days: [sat], start: '22:00', end: '02:00', tz: UTC}\n"
+			       "    contract: {start: 2025-01-01, end: 2025-12-31}\n";
 
 static spoor_inventory *load(const char *text, spoor_diag *d)
 {
@@ -128,11 +127,11 @@ static void test_windows_contract(void **state)
 	assert_non_null(inv);
 	const inv_provider *p = &inv->providers[0];
 	/* Mon-Fri 08:00-18:00 at +01:00 */
-	assert_true(inv_in_window(p, ts("2025-03-03T07:00:00Z")));	/* Mon 08:00 local */
-	assert_false(inv_in_window(p, ts("2025-03-03T06:59:59Z")));	/* Mon 07:59:59 */
-	assert_false(inv_in_window(p, ts("2025-03-03T17:00:00Z")));	/* Mon 18:00: end is exclusive */
-	assert_true(inv_in_window(p, ts("2025-03-07T16:59:00Z")));	/* Fri 17:59 */
-	assert_false(inv_in_window(p, ts("2025-03-09T10:00:00Z")));	/* Sunday */
+	assert_true(inv_in_window(p, ts("2025-03-03T07:00:00Z")));  /* Mon 08:00 local */
+	assert_false(inv_in_window(p, ts("2025-03-03T06:59:59Z"))); /* Mon 07:59:59 */
+	assert_false(inv_in_window(p, ts("2025-03-03T17:00:00Z"))); /* Mon 18:00: end is exclusive */
+	assert_true(inv_in_window(p, ts("2025-03-07T16:59:00Z")));  /* Fri 17:59 */
+	assert_false(inv_in_window(p, ts("2025-03-09T10:00:00Z"))); /* Sunday */
 	/* Sat 22:00-02:00 UTC wraps into Sunday morning */
 	assert_true(inv_in_window(p, ts("2025-03-08T23:30:00Z")));
 	assert_true(inv_in_window(p, ts("2025-03-09T01:59:00Z")));
@@ -212,7 +211,8 @@ static void test_errors(void **state)
 	    {"providers:\n  - id: p\n    id: q\n", 3, 5, "key 'id' given twice"},
 	    {"agencies:\n  - id: a\n    hosts: [{name: h1, ip: 10.0.0.1}, {name: h2, ip: 10.0.0.1}]\n", 3, 46,
 	     "already used by host 'h1'"},
-	    {"agencies:\n  - id: a\n    hosts: [h1]\n  - id: b\n    hosts: [H1]\n", 5, 13, "host 'h1' is already listed"},
+	    {"agencies:\n  - id: a\n    hosts: [h1]\n  - id: b\n    hosts: [H1]\n", 5, 13,
+	     "host 'h1' is already listed"},
 	    {"agencies:\n  - id: a\n    admins: [x]\nproviders:\n  - id: p\n    accounts: [x]\n", 6, 16,
 	     "also an agency admin"},
 	    {"", 0, 0, "empty inventory"},
@@ -297,8 +297,11 @@ static void test_enrich(void **state)
 	       (kv[]){{F_USER_NAME, "acme-ops@mof.gov.example"}, {F_USER_DOMAIN, "mof.gov.example"}, {0, NULL}}, "mof",
 	       "acme", "acme");
 	/* provider by key, by network, by jump host (address and name) */
-	enrich(st, ctx, (kv[]){{F_USER_NAME, "root"}, {F_SSH_KEY_FINGERPRINT, "SHA256:Key1"}, {F_HOST_NAME, "moh-web01"}, {0, NULL}},
-	       "moh", "acme", "acme");
+	enrich(
+	    st, ctx,
+	    (kv[]){
+		{F_USER_NAME, "root"}, {F_SSH_KEY_FINGERPRINT, "SHA256:Key1"}, {F_HOST_NAME, "moh-web01"}, {0, NULL}},
+	    "moh", "acme", "acme");
 	enrich(st, ctx, (kv[]){{F_USER_NAME, "root"}, {F_SSH_KEY_FINGERPRINT, "SHA256:key1"}, {0, NULL}}, NULL, NULL,
 	       NULL); /* SHA256 fingerprints are case-sensitive */
 	enrich(st, ctx, (kv[]){{F_SOURCE_IP, "203.0.113.9"}, {F_HOST_NAME, "unknown-host"}, {0, NULL}}, NULL, "acme",
@@ -310,8 +313,10 @@ static void test_enrich(void **state)
 	enrich(st, ctx, (kv[]){{F_USER_NAME, "moh-admin"}, {0, NULL}}, "moh", NULL, "moh");
 	enrich(st, ctx, (kv[]){{F_USER_NAME, "jsmith"}, {F_USER_DOMAIN, "MOH"}, {F_HOST_NAME, "mof-x"}, {0, NULL}},
 	       "moh", NULL, "moh");
-	enrich(st, ctx, (kv[]){{F_USER_NAME, "jsmith"}, {F_USER_DOMAIN, "moh.local"}, {F_DESTINATION_IP, "10.20.0.1"}, {0, NULL}},
-	       "mof", NULL, "moh");
+	enrich(
+	    st, ctx,
+	    (kv[]){{F_USER_NAME, "jsmith"}, {F_USER_DOMAIN, "moh.local"}, {F_DESTINATION_IP, "10.20.0.1"}, {0, NULL}},
+	    "mof", NULL, "moh");
 	/* nothing known */
 	enrich(st, ctx, (kv[]){{F_USER_NAME, "-"}, {F_SOURCE_IP, "8.8.8.8"}, {F_HOST_NAME, "-"}, {0, NULL}}, NULL, NULL,
 	       NULL);
@@ -338,6 +343,16 @@ static void test_merge(void **state)
 	spoor_inventory_stats_get(inv, &st);
 	assert_int_equal(st.files, 2);
 	spoor_inventory_free(inv);
+	/* admins as {account, host} */
+	assert_int_equal(spoor_inventory_new(&inv, NULL), 0);
+	const char *c = "agencies:\n  - id: a\n    hosts: [adm01]\n"
+			"    admins: [x, {account: 'A\\y', host: adm01}, {host: ADM01}]\n";
+	assert_int_equal(spoor_inventory_load_mem(inv, "c.yaml", c, strlen(c), &d), 0);
+	assert_int_equal(spoor_inventory_finish(inv, &d), 0);
+	assert_int_equal(inv->agencies[0].admins.n, 2);
+	assert_string_equal(inv->agencies[0].admins.v[1], "a\\y");
+	assert_int_equal(inv->agencies[0].admin_hosts.n, 2);
+	spoor_inventory_free(inv);
 	/* the limit on one file */
 	spoor_inventory_limits lim = SPOOR_INVENTORY_LIMITS_INIT;
 	lim.max_file = 10;
@@ -349,8 +364,12 @@ static void test_merge(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cidr),	 cmocka_unit_test(test_load_and_lookup), cmocka_unit_test(test_windows_contract),
-	    cmocka_unit_test(test_iana_window), cmocka_unit_test(test_errors),	 cmocka_unit_test(test_enrich),
+	    cmocka_unit_test(test_cidr),
+	    cmocka_unit_test(test_load_and_lookup),
+	    cmocka_unit_test(test_windows_contract),
+	    cmocka_unit_test(test_iana_window),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_enrich),
 	    cmocka_unit_test(test_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,8 +75,9 @@ int prov_check_chain(prov_stage *s, prov_ev *e, spoor_finding_fn fn, void *paylo
 	snprintf(why, sizeof(why), "entered agency '%s' from provider '%s', then moved into agency '%s'%s",
 		 inv->agencies[t->agency].id, p->id, inv->agencies[e->m.agency].id,
 		 inv_serve_of(p, e->m.agency) ? "" : ", which the provider does not serve");
-	const char *kv[] = {"spoor.chain", path, "spoor.chain.provider", p->id, "spoor.chain.from_agency",
-			    inv->agencies[t->agency].id, NULL};
+	const char *kv[] = {
+	    "spoor.chain", path, "spoor.chain.provider", p->id, "spoor.chain.from_agency", inv->agencies[t->agency].id,
+	    NULL};
 	e->blame = t->provider;
 	return prov_emit(s, e, &prov_rule_chain, e->ts, why, kv, fn, payload);
 }

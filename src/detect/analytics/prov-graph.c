@@ -109,8 +109,8 @@ static int half(prov_gnode *a, uint32_t to, const char *label)
 static int edge(prov_graph *g, uint32_t a, uint32_t b, const char *label)
 {
 	if (a == INV_NONE || b == INV_NONE)
-		return a == INV_NONE && b == INV_NONE ? 0 : 0;
-	char key[3 * sizeof(uint32_t) + sizeof(void *)];
+		return 0; /* a side without a name (or not interned): no edge */
+	char key[2 * sizeof(uint32_t) + sizeof(void *)];
 	memcpy(key, &a, 4);
 	memcpy(key + 4, &b, 4);
 	memcpy(key + 8, &label, sizeof(void *));
@@ -342,7 +342,8 @@ static int report_json(prov_stage *s, buf *b)
 			rc = k ? buf_addc(b, ',') : 0;
 			rc = rc ? rc : buf_adds(b, "{\"name\":");
 			rc = rc ? rc : jstr(b, p->accounts[k].name);
-			rc = rc ? rc : buf_adds(b, p->accounts[k].service ? ",\"service\":true}" : ",\"service\":false}");
+			rc = rc ? rc
+				: buf_adds(b, p->accounts[k].service ? ",\"service\":true}" : ",\"service\":false}");
 		}
 		rc = rc ? rc : buf_adds(b, "],\"key_fingerprints\":");
 		rc = rc ? rc : strs_json(b, &p->keys);
@@ -378,8 +379,9 @@ static int report_json(prov_stage *s, buf *b)
 			rc = rc ? rc : jstr(b, r->account);
 			rc = rc ? rc : buf_adds(b, ",\"source\":");
 			rc = rc ? rc : jstr(b, r->src);
-			rc = rc ? rc : buf_printf(b, ",\"count\":%" PRIu64 ",\"first\":\"%s\",\"last\":\"%s\"}", r->count,
-						  t1, t2);
+			rc = rc ? rc
+				: buf_printf(b, ",\"count\":%" PRIu64 ",\"first\":\"%s\",\"last\":\"%s\"}", r->count,
+					     t1, t2);
 		}
 		rc = rc ? rc : buf_adds(b, "],\"out_of_scope\":[");
 		first = true;
@@ -497,7 +499,9 @@ static int report_table(prov_stage *s, buf *b)
 		rc = rc ? rc : buf_addc(b, '\n');
 	}
 	if (rc == 0 && (s->viols_dropped || s->g.dropped))
-		rc = buf_printf(b, "note: %" PRIu64 " out-of-scope accesses and %" PRIu64 " graph edges beyond the limits not shown\n",
+		rc = buf_printf(b,
+				"note: %" PRIu64 " out-of-scope accesses and %" PRIu64
+				" graph edges beyond the limits not shown\n",
 				s->viols_dropped, s->g.dropped);
 	return rc;
 }
@@ -515,8 +519,8 @@ static int report_dot(prov_stage *s, buf *b)
 	int rc = buf_adds(b, "graph providers {\n  node [shape=box];\n");
 	for (size_t i = 0; i < g->n && rc == 0; i++) {
 		const prov_gnode *n = &g->v[i];
-		const char *shape = !strcmp(n->kind, "provider") ? "doubleoctagon"
-				    : !strcmp(n->kind, "agency") ? "house"
+		const char *shape = !strcmp(n->kind, "provider")  ? "doubleoctagon"
+				    : !strcmp(n->kind, "agency")  ? "house"
 				    : !strcmp(n->kind, "account") ? "ellipse"
 								  : "box";
 		rc = buf_adds(b, "  ");

@@ -22,7 +22,8 @@ int prov_check_host(prov_stage *s, prov_ev *e, spoor_finding_fn fn, void *payloa
 		return 0;
 	const inv_host *h = &s->inv->hosts[e->m.host];
 	char why[512];
-	snprintf(why, sizeof(why), "provider '%s' logged on to host '%s' (role '%s') of agency '%s', outside its allowed hosts",
-		 e->p->id, h->name, h->role, s->inv->agencies[e->m.agency].id);
+	snprintf(why, sizeof(why),
+		 "provider '%s' logged on to host '%s' (role '%s') of agency '%s', outside its allowed hosts", e->p->id,
+		 h->name, h->role, s->inv->agencies[e->m.agency].id);
 	return prov_emit_scope(s, e, &prov_rule_host, why, "spoor.host.role", h->role, fn, payload);
 }

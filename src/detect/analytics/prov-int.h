@@ -37,17 +37,17 @@ typedef struct prov_rule {
 	const char *tactics[3];
 } prov_rule;
 
-extern const prov_rule prov_rule_unserved, prov_rule_host, prov_rule_window, prov_rule_contract,
-    prov_rule_source, prov_rule_interactive, prov_rule_stale, prov_rule_chain, prov_rule_privilege;
+extern const prov_rule prov_rule_unserved, prov_rule_host, prov_rule_window, prov_rule_contract, prov_rule_source,
+    prov_rule_interactive, prov_rule_stale, prov_rule_chain, prov_rule_privilege;
 
 /* What the stage knows about the event being processed. */
 typedef struct prov_ev {
 	spoor_event *ev;
 	inv_match m;
-	int64_t ts; /* 0 when unknown */
-	bool access;	  /* a successful logon / sign-in / session start */
-	bool interactive; /* ... made by a person (RDP, console, password ssh, M365 sign-in) */
-	bool privilege;	  /* the event grants privilege (group/role add, sudo to root) */
+	int64_t ts;	       /* 0 when unknown */
+	bool access;	       /* a successful logon / sign-in / session start */
+	bool interactive;      /* ... made by a person (RDP, console, password ssh, M365 sign-in) */
+	bool privilege;	       /* the event grants privilege (group/role add, sudo to root) */
 	const inv_provider *p; /* m.provider's entry, or NULL */
 	spoor_sv logon_type;
 	/* the provider a finding about this event is charged to in the report

@@ -17,16 +17,6 @@ const prov_rule prov_rule_source = {
     {"Initial Access", "Persistence"},
 };
 
-static bool declares_sources(const spoor_inventory *inv, uint32_t p)
-{
-	if (inv->providers[p].jump_hosts.n)
-		return true;
-	for (size_t i = 0; i < inv->nnets; i++)
-		if (inv->nets[i].owner_is_provider && inv->nets[i].owner == p)
-			return true;
-	return false;
-}
-
 int prov_check_source(prov_stage *s, prov_ev *e, spoor_finding_fn fn, void *payload)
 {
 	if (!e->access || !e->p || !e->m.has_src || e->m.agency == INV_NONE)
@@ -40,7 +30,7 @@ int prov_check_source(prov_stage *s, prov_ev *e, spoor_finding_fn fn, void *payl
 	static const uint8_t lo6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 	if (!memcmp(e->m.src, lo4, 13) || !memcmp(e->m.src, lo6, 16))
 		return 0;
-	if (!declares_sources(s->inv, e->m.provider))
+	if (!e->p->has_sources)
 		return 0;
 	char ip[48], why[512];
 	inv_format_ip(e->m.src, ip, sizeof(ip));

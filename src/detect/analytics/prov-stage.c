@@ -45,9 +45,8 @@ static void classify_kind(prov_ev *e)
 	spoor_event *ev = e->ev;
 	spoor_sv cat = text(ev, F_EVENT_CATEGORY), act = text(ev, F_EVENT_ACTION);
 	if ((sv_eq_cstr(cat, "authentication") || (cat.n > 14 && contains_ci(cat, "authentication"))) &&
-	    sv_eq_cstr(text(ev, F_EVENT_OUTCOME), "success") &&
-	    !contains_ci(act, "logged-out") && !contains_ci(act, "logoff") && !contains_ci(act, "logout") &&
-	    !contains_ci(act, "disconnect")) {
+	    sv_eq_cstr(text(ev, F_EVENT_OUTCOME), "success") && !contains_ci(act, "logged-out") &&
+	    !contains_ci(act, "logoff") && !contains_ci(act, "logout") && !contains_ci(act, "disconnect")) {
 		spoor_sv code = text(ev, F_WIN_EVENT_ID);
 		if (!code.n && event_find(ev, F_WIN_CHANNEL))
 			code = text(ev, F_EVENT_CODE);
@@ -74,9 +73,9 @@ static void classify_kind(prov_ev *e)
 		e->privilege = true;
 	} else if (sv_eq_cstr(act, "sudo_command") || sv_eq_cstr(act, "su")) {
 		spoor_sv tgt = text(ev, F_USER_TARGET_NAME);
-		e->privilege = sv_eq_cstr(act, "sudo_command") ? (!tgt.n || sv_eq_cstr(tgt, "root"))
-							       : (sv_eq_cstr(tgt, "root") &&
-								  !sv_eq_cstr(text(ev, F_EVENT_OUTCOME), "failure"));
+		e->privilege = sv_eq_cstr(act, "sudo_command")
+				   ? (!tgt.n || sv_eq_cstr(tgt, "root"))
+				   : (sv_eq_cstr(tgt, "root") && !sv_eq_cstr(text(ev, F_EVENT_OUTCOME), "failure"));
 	}
 }
 
@@ -187,9 +186,9 @@ int prov_emit(prov_stage *s, prov_ev *e, const prov_rule *r, int64_t ts, const c
 	f.json = sv_make(s->js.p, s->js.len);
 	s->findings++;
 	for (size_t i = 0; i < ARRAY_SIZE(s->by_rule); i++) {
-		static const prov_rule *const all[] = {&prov_rule_unserved, &prov_rule_host,	   &prov_rule_window,
-						       &prov_rule_contract, &prov_rule_source,	   &prov_rule_interactive,
-						       &prov_rule_stale,    &prov_rule_chain,	   &prov_rule_privilege};
+		static const prov_rule *const all[] = {&prov_rule_unserved, &prov_rule_host,   &prov_rule_window,
+						       &prov_rule_contract, &prov_rule_source, &prov_rule_interactive,
+						       &prov_rule_stale,    &prov_rule_chain,  &prov_rule_privilege};
 		if (all[i] == r)
 			s->by_rule[i]++;
 	}
@@ -235,9 +234,9 @@ static int record_reach(prov_stage *s, prov_ev *e)
 	if (e->m.has_src)
 		inv_format_ip(e->m.src, src, sizeof(src));
 	char key[600];
-	int kn = snprintf(key, sizeof(key), "%u|%u|%.*s|%.*s|%s", e->m.provider, e->m.agency, (int)MIN(e->m.host_name.n, 200),
-			  e->m.host_name.p ? e->m.host_name.p : "", (int)MIN(e->m.user.n, 200),
-			  e->m.user.p ? e->m.user.p : "", src);
+	int kn = snprintf(key, sizeof(key), "%u|%u|%.*s|%.*s|%s", e->m.provider, e->m.agency,
+			  (int)MIN(e->m.host_name.n, 200), e->m.host_name.p ? e->m.host_name.p : "",
+			  (int)MIN(e->m.user.n, 200), e->m.user.p ? e->m.user.p : "", src);
 	if (kn < 0 || (size_t)kn >= sizeof(key))
 		return 0;
 	for (int i = 0; i < kn; i++)
@@ -315,8 +314,8 @@ static int pv_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 			return rc;
 	}
 	static int (*const checks[])(prov_stage *, prov_ev *, spoor_finding_fn, void *) = {
-	    prov_check_unserved, prov_check_host,	 prov_check_window, prov_check_contract, prov_check_source,
-	    prov_check_interactive, prov_check_stale, prov_check_chain,  prov_check_privilege,
+	    prov_check_unserved,    prov_check_host,  prov_check_window, prov_check_contract,  prov_check_source,
+	    prov_check_interactive, prov_check_stale, prov_check_chain,	 prov_check_privilege,
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(checks) && rc == 0; i++)
 		rc = checks[i](s, &e, fn, payload);
@@ -368,8 +367,8 @@ const stage_ops prov_stage_ops = {
     .free = pv_free,
 };
 
-SPOOR_API int spoor_providers_stage_new(spoor_stage **out, const spoor_inventory *inv,
-					const spoor_providers_options *o, spoor_diag *diag)
+SPOOR_API int spoor_providers_stage_new(spoor_stage **out, const spoor_inventory *inv, const spoor_providers_options *o,
+					spoor_diag *diag)
 {
 	if (!inv->finished)
 		return diag_set(diag, SPOOR_EINVAL, "inventory not finished (spoor_inventory_finish)");

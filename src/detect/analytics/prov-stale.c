@@ -77,12 +77,13 @@ int prov_stale_finish(prov_stage *s, spoor_finding_fn fn, void *payload)
 		time_format(st->first, first);
 		time_format(st->last, last);
 		snprintf(n, sizeof(n), "%" PRIu64, st->count);
-		snprintf(why, sizeof(why),
-			 "account '%s' of provider '%s' still seen in agency '%s' after the contract ended (seen %s times)",
-			 acct, p->id, ag, n);
-		const char *kv[] = {"spoor.provider",	   p->id, "spoor.agency", ag,	   "user.name", acct,
-				    "spoor.contract.end", end,	 "spoor.first", first, "spoor.last", last,
-				    "spoor.count",	   n,	  "spoor.origin", st->origin, NULL};
+		snprintf(
+		    why, sizeof(why),
+		    "account '%s' of provider '%s' still seen in agency '%s' after the contract ended (seen %s times)",
+		    acct, p->id, ag, n);
+		const char *kv[] = {"spoor.provider",	  p->id, "spoor.agency", ag,	     "user.name",  acct,
+				    "spoor.contract.end", end,	 "spoor.first",	 first,	     "spoor.last", last,
+				    "spoor.count",	  n,	 "spoor.origin", st->origin, NULL};
 		rc = prov_emit(s, NULL, &prov_rule_stale, st->first, why, kv, fn, payload);
 	}
 	return rc;
