@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "detect/ioc/ioc-radix.h"
 #include "event/event-int.h"
 #include "intel/intel-int.h"
 #include "spoor/intel.h"
@@ -71,6 +72,67 @@ static void test_norm(void **state)
 	assert_int_equal(norm_ip(sv_cstr("[2001:db8::1]"), ip, &pl, false), 16);
 	assert_int_equal(norm_ip(sv_cstr("fe80::1%eth0"), ip, &pl, false), 16);
 	assert_int_equal(norm_ip(sv_cstr("evil.example"), ip, &pl, false), -1);
+}
+
+/* ---- the radix tree against a linear scan ---- */
+
+static void count_hit(uint32_t val, void *u)
+{
+	uint64_t *sum = u;
+	*sum += val + 1;
+}
+
+static bool in_prefix(const uint8_t *a, const uint8_t *k, unsigned plen)
+{
+	for (unsigned b = 0; b < plen; b++)
+		if (((a[b / 8] >> (7 - b % 8)) & 1) != ((k[b / 8] >> (7 - b % 8)) & 1))
+			return false;
+	return true;
+}
+
+static void test_radix(void **state)
+{
+	(void)state;
+	enum { N = 5000, Q = 3000 };
+	static bool first[N];
+	static uint8_t keys[N][16];
+	static unsigned plens[N];
+	radix t = {0};
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < N; i++) {
+		/* clustered keys (shared prefixes), prefix lengths 0..128 */
+		for (int b = 0; b < 16; b++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			keys[i][b] = b < 10 ? 0 : (uint8_t)(b < 12 ? 0xff : (x & 0x3) + (b == 12 ? 10 : 0));
+		}
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		plens[i] = i % 7 == 0 ? (unsigned)(x % 129) : 96 + (unsigned)(x % 33);
+		for (unsigned b = plens[i]; b < 128; b++)
+			keys[i][b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+		uint32_t *slot;
+		assert_int_equal(radix_insert(&t, keys[i], plens[i], &slot), 0);
+		first[i] = *slot == UINT32_MAX; /* first of equal prefixes */
+		if (first[i])
+			*slot = (uint32_t)i;
+	}
+	for (int q = 0; q < Q; q++) {
+		uint8_t a[16] = {0};
+		a[10] = a[11] = 0xff;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		a[12] = (uint8_t)(10 + (x & 3));
+		a[13] = (uint8_t)((x >> 8) & 3);
+		a[14] = (uint8_t)((x >> 16) & 3);
+		a[15] = (uint8_t)((x >> 24) & 3);
+		uint64_t got = 0, want = 0;
+		radix_lookup(&t, a, count_hit, &got);
+		/* the linear scan: each distinct stored prefix containing a, once */
+		for (int i = 0; i < N; i++) {
+			if (first[i] && in_prefix(a, keys[i], plens[i]))
+				want += (uint64_t)i + 1;
+		}
+		assert_int_equal(got, want);
+	}
+	radix_free(&t);
 }
 
 /* ---- matching, table-driven ---- */
@@ -591,7 +653,7 @@ static void test_shared_data(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_norm),      cmocka_unit_test(test_match_table), cmocka_unit_test(test_stix),
+	    cmocka_unit_test(test_norm),      cmocka_unit_test(test_radix),       cmocka_unit_test(test_match_table), cmocka_unit_test(test_stix),
 	    cmocka_unit_test(test_misp),      cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_shared_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
