@@ -25,7 +25,10 @@ static void help(FILE *f)
 		"  -r, --rules PATH      a Sigma rule file or directory (repeatable)\n"
 		"      --intel PATH      intel: a MISP feed folder or event, a STIX 2.1 bundle, a CSV\n"
 		"                        or a plain list (repeatable; docs/intel.md); alerts of every\n"
-		"                        engine then name the groups and software they point to\n"
+		"                        engine then name the groups and software they point to.\n"
+		"                        Without it, spoor's built-in pack (@builtin: BlackTech /\n"
+		"                        Taidoor) is used with the rules\n"
+		"      --no-intel        no intel at all (not even the built-in pack)\n"
 		"      --sightings FILE  write the indicators sighted to FILE ('-': standard output)\n"
 		"      --sightings-format F  stix (a STIX 2.1 bundle of sightings, default), misp or csv\n"
 		"      --min-level L     only rules of level L or above\n"
@@ -218,6 +221,7 @@ typedef struct hunt_opts {
 	char **intel;
 	int nintel;
 	const char *sightings, *sightings_format;
+	bool no_intel;
 } hunt_opts;
 
 static int hunt_option(void *u, int argc, char **argv, int *i)
@@ -245,6 +249,8 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 			fprintf(stderr, "spoor hunt: unknown level '%s' (informational, low, medium, high, critical)\n", v);
 			return -1;
 		}
+	} else if (!missing && !strcmp(argv[*i], "--no-intel")) {
+		o->no_intel = true;
 	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
 		o->h->show = true;
 	} else {
@@ -422,6 +428,13 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	/* detectors */
 	if (rc == 0 && ho->nrules)
 		rc = sigma_setup(hu, ctx, ho, s, rs);
+	/* intel: what was given, else the built-in pack beside the rules */
+	if (rc == 0 && ho->nintel && ho->no_intel) {
+		fprintf(stderr, "spoor hunt: --intel and --no-intel together\n");
+		rc = EXIT_USAGE;
+	}
+	if (rc == 0 && !ho->nintel && ho->nrules && !ho->no_intel)
+		ho->intel[ho->nintel++] = "@builtin";
 	if (rc == 0 && ho->nintel)
 		rc = intel_setup(hu, ctx, ho, s);
 	hu->rs = *rs;

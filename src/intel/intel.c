@@ -680,12 +680,19 @@ static int load_dir(spoor_intel *in, const char *dir, unsigned depth, spoor_diag
 
 SPOOR_API int spoor_intel_load(spoor_intel *in, const char *path, spoor_diag *diag)
 {
+	if (!strcmp(path, "@builtin"))
+		return spoor_intel_load_builtin(in, diag);
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return diag_set(diag, SPOOR_ENOTFOUND, "%s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return load_dir(in, path, 0, diag);
 	return load_file(in, path, false, diag);
+}
+
+SPOOR_API int spoor_intel_load_builtin(spoor_intel *in, spoor_diag *diag)
+{
+	return load_buffer(in, "@builtin", NULL, intel_pack_json, intel_pack_len, false, diag);
 }
 
 SPOOR_API int spoor_intel_load_mem(spoor_intel *in, const char *name, const char *p, size_t n, spoor_diag *diag)

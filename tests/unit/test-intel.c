@@ -650,11 +650,49 @@ static void test_shared_data(void **state)
 	spoor_intel_free(in);
 }
 
+/* ---- the built-in pack ---- */
+
+static void test_builtin(void **state)
+{
+	(void)state;
+	spoor_intel *in = NULL;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(spoor_intel_new(&in, NULL, &d), 0);
+	assert_int_equal(spoor_intel_load(in, "@builtin", &d), 0);
+	spoor_intel_stats st;
+	assert_int_equal(spoor_intel_stats_get(in, &st), 0);
+	assert_true(st.atoms > 50);
+	assert_int_equal(st.unsupported, 0);
+	assert_int_equal(st.techniques, 0); /* by design: no attribution by technique by default */
+	spoor_sv t;
+	assert_int_equal(spoor_intel_show(in, "Palmerworm", &t), 0);
+	assert_non_null(memmem(t.p, t.n, "PLEAD (S0435)", 13));
+	/* every indicator says where it comes from */
+	for (size_t i = 0; i < in->objs.n; i++)
+		assert_true(in->objs.v[i].name.n > 0);
+	spoor_intel_free(in);
+	/* the embedded bytes are intel/blacktech-taidoor.json (scripts/make-intel-pack.py) */
+	const char *src = getenv("SPOOR_SRC");
+	if (src) {
+		char p[4096];
+		snprintf(p, sizeof(p), "%s/intel/blacktech-taidoor.json", src);
+		FILE *f = fopen(p, "rb");
+		assert_non_null(f);
+		fclose(f);
+		size_t n;
+		char *b = slurp(p, &n);
+		assert_int_equal(n, intel_pack_len);
+		assert_memory_equal(b, intel_pack_json, n);
+		free(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_norm),      cmocka_unit_test(test_radix),       cmocka_unit_test(test_match_table), cmocka_unit_test(test_stix),
 	    cmocka_unit_test(test_misp),      cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_shared_data),
+	    cmocka_unit_test(test_builtin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
