@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -274,6 +275,12 @@ typedef struct hunt {
 	spoor_intel *intel;
 	spoor_stage *intel_stage;
 	const spoor_ruleset *rs;
+	struct gtag {
+		const char *id;
+		const char *const *tags;
+		size_t ntags;
+	} *gtags;
+	size_t ngtags;
 } hunt;
 
 static int add_stage(hunt *hu, spoor_stage *st)
@@ -286,21 +293,46 @@ static int add_stage(hunt *hu, spoor_stage *st)
 	return 0;
 }
 
-/* The rule tags of a Sigma finding (attack.g0098 names a group). */
+/* The rule tags of a Sigma finding, for the rules whose tags name a group
+ * or software (attack.g0098, attack.s0011): hu->gtags, built once. */
 static void finding_tags(const hunt *hu, const spoor_finding *f, const char *const **tags, size_t *ntags)
 {
 	*tags = NULL;
 	*ntags = 0;
-	if (!hu->rs || !f->rule_id || !f->ruleset || strcmp(f->ruleset, "sigma"))
+	if (!hu->ngtags || !f->rule_id || !f->ruleset || strcmp(f->ruleset, "sigma"))
 		return;
-	spoor_rule_info ri;
-	for (size_t i = 0, n = spoor_ruleset_count(hu->rs); i < n; i++) {
-		if (spoor_ruleset_rule(hu->rs, i, &ri) == 0 && ri.id && !strcmp(ri.id, f->rule_id)) {
-			*tags = ri.tags;
-			*ntags = ri.ntags;
+	for (size_t i = 0; i < hu->ngtags; i++) {
+		if (!strcmp(hu->gtags[i].id, f->rule_id)) {
+			*tags = hu->gtags[i].tags;
+			*ntags = hu->gtags[i].ntags;
 			return;
 		}
 	}
+}
+
+static int collect_gtags(hunt *hu)
+{
+	if (!hu->rs || !hu->intel)
+		return 0;
+	spoor_rule_info ri;
+	for (size_t i = 0, n = spoor_ruleset_count(hu->rs); i < n; i++) {
+		if (spoor_ruleset_rule(hu->rs, i, &ri) < 0 || !ri.id)
+			continue;
+		bool named = false;
+		for (size_t k = 0; k < ri.ntags && !named; k++)
+			named = !strncasecmp(ri.tags[k], "attack.g", 8) || !strncasecmp(ri.tags[k], "attack.s", 8);
+		if (!named)
+			continue;
+		void *nv = realloc(hu->gtags, (hu->ngtags + 1) * sizeof(*hu->gtags));
+		if (!nv)
+			return -1;
+		hu->gtags = nv;
+		hu->gtags[hu->ngtags].id = ri.id;
+		hu->gtags[hu->ngtags].tags = ri.tags;
+		hu->gtags[hu->ngtags].ntags = ri.ntags;
+		hu->ngtags++;
+	}
+	return 0;
 }
 
 static int on_finding(const spoor_finding *f, void *payload)
@@ -438,6 +470,8 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	if (rc == 0 && ho->nintel)
 		rc = intel_setup(hu, ctx, ho, s);
 	hu->rs = *rs;
+	if (rc == 0 && collect_gtags(hu) < 0)
+		rc = EXIT_FAIL;
 	if (rc == 0 && !hu->nstages) {
 		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH or intel with "
 				"--intel PATH\n");
@@ -596,6 +630,7 @@ int cmd_hunt(int argc, char **argv)
 	rtable_free(&hu->counts);
 	spoor_ruleset_free(rs);
 	spoor_intel_free(hu->intel);
+	free(hu->gtags);
 	spoor_scanner_free(sc);
 	spoor_ctx_free(ctx);
 	scan_cli_done(&s);

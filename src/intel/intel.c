@@ -795,9 +795,20 @@ int intel_finish(spoor_intel *in)
 						break;
 					}
 			}
-			if (e->merged != i)
-				continue;
 			spoor_sv k;
+			if (e->merged != i) {
+				/* the other names of a merged entity lead to the canonical one */
+				uint32_t dummy;
+				for (uint32_t a = 0; a <= e->naliases && rc == 0; a++) {
+					spoor_sv v = a == e->naliases ? e->name : e->aliases[a];
+					if (!v.n || find_by_name(in, &names, cls, v, &dummy))
+						continue;
+					rc = name_key(in, cls, v, &k);
+					if (rc == 0)
+						rc = smap_put(&names, k, e->merged);
+				}
+				continue;
+			}
 			rc = name_key(in, cls, e->name, &k);
 			if (rc == 0 && e->name.n)
 				rc = smap_put(&names, k, (uint32_t)i);
