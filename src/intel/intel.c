@@ -526,7 +526,7 @@ static int load_buffer(spoor_intel *in, const char *name, const char *dir, const
 		rc = jdoc_parse(&d, p, n, in->opt.max_depth, in->opt.max_json_values);
 		if (rc < 0) {
 			jdoc_done(&d);
-			if (rc == SPOOR_EPARSE && quiet_skip && p[i] == '[') {
+			if (rc == SPOOR_EPARSE && p[i] == '[' && csv_detect(p, n) == 3) {
 				/* "[file:hashes..." lines: a STIX pattern list */
 			} else {
 				diag_set(diag, rc, "%s: JSON: %s at byte %zu", name, d.err ? d.err : "error", d.err_pos);
@@ -536,7 +536,7 @@ static int load_buffer(spoor_intel *in, const char *name, const char *dir, const
 		} else {
 			const jnode *r = d.root;
 			const char *fmt = NULL;
-			if (is_stix(r))
+			if (is_stix(r) || (r && r->type == J_ARR && r->child && is_stix(r->child)))
 				fmt = "stix";
 			else if (misp_is_event(r))
 				fmt = "misp";

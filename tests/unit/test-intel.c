@@ -203,6 +203,8 @@ static void test_match_table(void **state)
 	    {"source.ip", "198.51.100.7", NULL, 2},
 	    {"destination.ip", "::ffff:198.51.100.7", NULL, 2},
 	    {"SourceIp", "198.51.100.8", NULL, 0},
+	    {"ClientIP", "198.51.100.7:50123", NULL, 2},
+	    {"ClientIP", "[::ffff:198.51.100.7]:443", NULL, 2},
 	    {"id.resp_h", "203.0.113.0", NULL, 3},
 	    {"id.resp_h", "203.0.113.255", NULL, 3},
 	    {"id.resp_h", "203.0.114.0", NULL, 0},
@@ -517,6 +519,16 @@ static void test_bad_input(void **state)
 	assert_int_equal(spoor_intel_stats_get(in, &st), 0);
 	assert_int_equal(st.atoms, 3);
 	assert_int_equal(st.unsupported, 1);
+	/* a file of STIX patterns named directly (not JSON although it starts with '[') */
+	const char *pats = "[ipv4-addr:value = '192.0.2.77']\n[file:mime_type = 'x']\n";
+	assert_int_equal(spoor_intel_load_mem(in, "p.txt", pats, strlen(pats), &d), 0);
+	/* a JSON array of STIX objects */
+	const char *arr = "[{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--a\","
+			  "\"pattern\":\"[domain-name:value = 'arr.example']\",\"pattern_type\":\"stix\"}]";
+	assert_int_equal(spoor_intel_load_mem(in, "a.json", arr, strlen(arr), &d), 0);
+	assert_int_equal(spoor_intel_stats_get(in, &st), 0);
+	assert_int_equal(st.atoms, 5);
+	assert_int_equal(st.unsupported, 2);
 	/* the indicator limit */
 	spoor_intel_free(in);
 	o = (spoor_intel_options)SPOOR_INTEL_OPTIONS_INIT;

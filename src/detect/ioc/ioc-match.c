@@ -614,8 +614,16 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 	char *b = x->nbuf;
 	if (cls & FC_IP) {
 		uint8_t ip[16], pl;
-		if (norm_ip(v, ip, &pl, false) > 0)
+		if (norm_ip(v, ip, &pl, false) > 0) {
 			radix_lookup(&x->ip, ip, on_ip, x);
+		} else {
+			/* "192.0.2.1:443", "[2001:db8::1]:443": the address before the port */
+			const char *c = memrchr(v.p, ':', v.n);
+			spoor_sv a = c ? sv_make(v.p, (size_t)(c - v.p)) : v;
+			if (c && (memchr(a.p, ':', a.n) == NULL || (a.n && a.p[a.n - 1] == ']')) &&
+			    norm_ip(a, ip, &pl, false) > 0)
+				radix_lookup(&x->ip, ip, on_ip, x);
+		}
 	}
 	if ((cls & FC_DOMAIN) && (l = norm_domain(v, b)) > 0)
 		lookup_domain(x, b, (size_t)l);
