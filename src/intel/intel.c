@@ -395,28 +395,36 @@ int intel_type_from_name(spoor_sv name, ioc_mode *mode)
 	return -1;
 }
 
+static bool has_char(spoor_sv v, char c)
+{
+	for (size_t i = 0; i < v.n; i++)
+		if (v.p[i] == c)
+			return true;
+	return false;
+}
+
 int intel_type_guess(spoor_sv v)
 {
 	v = sv_trim(v);
-	if (!v.n || v.n > NORM_MAX_IN)
+	if (!v.p || !v.n || v.n > NORM_MAX_IN)
 		return -1;
 	uint8_t ip[16], pl;
 	if (norm_ip(v, ip, &pl, true) > 0)
-		return memchr(v.p, ':', v.n) ? IOC_IPV6 : IOC_IPV4;
+		return has_char(v, ':') ? IOC_IPV6 : IOC_IPV4;
 	char tmp[NORM_MAX(256)];
 	if (v.n <= 256) {
 		long l = norm_hex(v, tmp);
 		if (l == (long)v.n && hash_type_by_len((size_t)l) >= 0)
 			return hash_type_by_len((size_t)l);
 	}
-	if (memmem(v.p, v.n, "://", 3))
+	if ((v.n >= 3 && memmem(v.p, v.n, "://", 3)))
 		return IOC_URL;
-	if (memchr(v.p, '@', v.n) && !memchr(v.p, ' ', v.n))
+	if (has_char(v, '@') && !has_char(v, ' '))
 		return IOC_EMAIL;
-	if (memchr(v.p, '.', v.n) && !memchr(v.p, ' ', v.n) && !memchr(v.p, '/', v.n) && v.n <= 256 &&
+	if (has_char(v, '.') && !has_char(v, ' ') && !has_char(v, '/') && v.n <= 256 &&
 	    norm_domain(v, tmp) > 0)
 		return IOC_DOMAIN;
-	if (memchr(v.p, '/', v.n) && !memchr(v.p, ' ', v.n) && memchr(v.p, '.', v.n))
+	if (has_char(v, '/') && !has_char(v, ' ') && has_char(v, '.'))
 		return IOC_URL;
 	return -1;
 }
@@ -886,8 +894,10 @@ int intel_finish(spoor_intel *in)
 		in->uses.v[i].a = canon(in, in->uses.v[i].a);
 		in->uses.v[i].b = canon(in, in->uses.v[i].b);
 	}
-	qsort(in->oe.v, in->oe.n, sizeof(ipair), cmp_pair);
-	qsort(in->uses.v, in->uses.n, sizeof(ipair), cmp_pair);
+	if (in->oe.n)
+		qsort(in->oe.v, in->oe.n, sizeof(ipair), cmp_pair);
+	if (in->uses.n)
+		qsort(in->uses.v, in->uses.n, sizeof(ipair), cmp_pair);
 	size_t w = 0;
 	for (size_t i = 0; i < in->oe.n; i++)
 		if (!w || cmp_pair(&in->oe.v[i], &in->oe.v[w - 1]))
@@ -926,7 +936,8 @@ int intel_finish(spoor_intel *in)
 		rev[i].a = in->uses.v[i].b;
 		rev[i].b = in->uses.v[i].a;
 	}
-	qsort(rev, in->uses.n, sizeof(*rev), cmp_pair);
+	if (in->uses.n)
+		qsort(rev, in->uses.n, sizeof(*rev), cmp_pair);
 	for (size_t i = 0; i < in->uses.n && rc == 0; i++) {
 		uint32_t *slot;
 		if (VEC_PUSH(in, in->lists, slot) < 0) {

@@ -618,9 +618,15 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 			radix_lookup(&x->ip, ip, on_ip, x);
 		} else {
 			/* "192.0.2.1:443", "[2001:db8::1]:443": the address before the port */
-			const char *c = memrchr(v.p, ':', v.n);
+			const char *c = NULL;
+			for (size_t k = v.n; k > 0 && !c; k--)
+				if (v.p[k - 1] == ':')
+					c = v.p + k - 1;
 			spoor_sv a = c ? sv_make(v.p, (size_t)(c - v.p)) : v;
-			if (c && (memchr(a.p, ':', a.n) == NULL || (a.n && a.p[a.n - 1] == ']')) &&
+			bool colon = false;
+			for (size_t k = 0; k < a.n && !colon; k++)
+				colon = a.p[k] == ':';
+			if (c && (!colon || (a.n && a.p[a.n - 1] == ']')) &&
 			    norm_ip(a, ip, &pl, false) > 0)
 				radix_lookup(&x->ip, ip, on_ip, x);
 		}
