@@ -42,6 +42,7 @@ bench: build
 	@sh bench/run.sh $(BUILD)
 	@sh bench/run-formats.sh $(BUILD)
 	@sh bench/run-simulate.sh $(BUILD)
+	@sh bench/run-intel.sh $(BUILD)
 
 fuzz: deps
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang $(MESON) setup $(FUZZ_BUILD) --buildtype=debugoptimized \

@@ -43,6 +43,12 @@ SPOOR_API int spoor_intel_load(spoor_intel *in, const char *path, spoor_diag *di
 /* Same for bytes in memory; `name` is used in messages. */
 SPOOR_API int spoor_intel_load_mem(spoor_intel *in, const char *name, const char *p, size_t n, spoor_diag *diag);
 
+/* spoor's built-in pack for the BlackTech / Taidoor campaign (groups,
+ * software, who uses what, hashes, user agent, certificate, command line,
+ * each with its public source; intel/blacktech-taidoor.json).  Loaded as
+ * the file "@builtin". */
+SPOOR_API int spoor_intel_load_builtin(spoor_intel *in, spoor_diag *diag);
+
 /* Indicator type names, index 0.. until NULL: "ipv4", "ipv6", "domain",
  * "url", "email", "md5", "sha1", "sha256", "sha512", "filename",
  * "filepath", "user-agent", "command-line", "x509-serial", "x509-hash". */

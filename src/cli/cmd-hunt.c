@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,7 +39,10 @@ static void help(FILE *f)
 		"                        (seconds of tolerance; default: decide at the end)\n"
 		"      --intel PATH      intel: a MISP feed folder or event, a STIX 2.1 bundle, a CSV\n"
 		"                        or a plain list (repeatable; docs/intel.md); alerts of every\n"
-		"                        engine then name the groups and software they point to\n"
+		"                        engine then name the groups and software they point to.\n"
+		"                        Without it, spoor's built-in pack (@builtin: BlackTech /\n"
+		"                        Taidoor) is used with the rules\n"
+		"      --no-intel        no intel at all (not even the built-in pack)\n"
 		"      --sightings FILE  write the indicators sighted to FILE ('-': standard output)\n"
 		"      --sightings-format F  stix (a STIX 2.1 bundle of sightings, default), misp or csv\n"
 		"      --analytics       run the identity and mailbox analytics (docs/analytics.md)\n"
@@ -260,6 +264,7 @@ typedef struct hunt_opts {
 	char **inventories;
 	int ninventories;
 	bool tracks;
+	bool no_intel;
 } hunt_opts;
 
 static void opts_free(hunt_opts *o)
@@ -361,6 +366,8 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 		o->an_defaults = true;
 	} else if (!missing && !strcmp(argv[*i], "--covered-tracks")) {
 		o->tracks = true;
+	} else if (!missing && !strcmp(argv[*i], "--no-intel")) {
+		o->no_intel = true;
 	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
 		o->h->show = true;
 	} else {
@@ -387,6 +394,12 @@ typedef struct hunt {
 	spoor_stage *intel_stage;
 	const spoor_ruleset *rs;
 	spoor_inventory *inv;
+	struct gtag {
+		const char *id;
+		const char *const *tags;
+		size_t ntags;
+	} *gtags;
+	size_t ngtags;
 } hunt;
 
 static int add_stage(hunt *hu, spoor_stage *st)
@@ -399,21 +412,46 @@ static int add_stage(hunt *hu, spoor_stage *st)
 	return 0;
 }
 
-/* The rule tags of a Sigma finding (attack.g0098 names a group). */
+/* The rule tags of a Sigma finding, for the rules whose tags name a group
+ * or software (attack.g0098, attack.s0011): hu->gtags, built once. */
 static void finding_tags(const hunt *hu, const spoor_finding *f, const char *const **tags, size_t *ntags)
 {
 	*tags = NULL;
 	*ntags = 0;
-	if (!hu->rs || !f->rule_id || !f->ruleset || strcmp(f->ruleset, "sigma"))
+	if (!hu->ngtags || !f->rule_id || !f->ruleset || strcmp(f->ruleset, "sigma"))
 		return;
-	spoor_rule_info ri;
-	for (size_t i = 0, n = spoor_ruleset_count(hu->rs); i < n; i++) {
-		if (spoor_ruleset_rule(hu->rs, i, &ri) == 0 && ri.id && !strcmp(ri.id, f->rule_id)) {
-			*tags = ri.tags;
-			*ntags = ri.ntags;
+	for (size_t i = 0; i < hu->ngtags; i++) {
+		if (!strcmp(hu->gtags[i].id, f->rule_id)) {
+			*tags = hu->gtags[i].tags;
+			*ntags = hu->gtags[i].ntags;
 			return;
 		}
 	}
+}
+
+static int collect_gtags(hunt *hu)
+{
+	if (!hu->rs || !hu->intel)
+		return 0;
+	spoor_rule_info ri;
+	for (size_t i = 0, n = spoor_ruleset_count(hu->rs); i < n; i++) {
+		if (spoor_ruleset_rule(hu->rs, i, &ri) < 0 || !ri.id)
+			continue;
+		bool named = false;
+		for (size_t k = 0; k < ri.ntags && !named; k++)
+			named = !strncasecmp(ri.tags[k], "attack.g", 8) || !strncasecmp(ri.tags[k], "attack.s", 8);
+		if (!named)
+			continue;
+		void *nv = realloc(hu->gtags, (hu->ngtags + 1) * sizeof(*hu->gtags));
+		if (!nv)
+			return -1;
+		hu->gtags = nv;
+		hu->gtags[hu->ngtags].id = ri.id;
+		hu->gtags[hu->ngtags].tags = ri.tags;
+		hu->gtags[hu->ngtags].ntags = ri.ntags;
+		hu->ngtags++;
+	}
+	return 0;
 }
 
 static int on_finding(const spoor_finding *f, void *payload)
@@ -610,6 +648,13 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	/* detectors */
 	if (rc == 0 && ho->nrules)
 		rc = sigma_setup(hu, ctx, ho, s, rs);
+	/* intel: what was given, else the built-in pack beside the rules */
+	if (rc == 0 && ho->nintel && ho->no_intel) {
+		fprintf(stderr, "spoor hunt: --intel and --no-intel together\n");
+		rc = EXIT_USAGE;
+	}
+	if (rc == 0 && !ho->nintel && ho->nrules && !ho->no_intel)
+		ho->intel[ho->nintel++] = "@builtin";
 	if (rc == 0 && ho->nintel)
 		rc = intel_setup(hu, ctx, ho, s);
 	hu->rs = *rs;
@@ -626,6 +671,8 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 			rc = EXIT_FAIL;
 		}
 	}
+	if (rc == 0 && collect_gtags(hu) < 0)
+		rc = EXIT_FAIL;
 	/* analytics: when asked for */
 	if (rc == 0 && ho->analytics)
 		rc = analytics_setup(hu, ctx, ho);

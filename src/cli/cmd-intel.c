@@ -10,8 +10,8 @@
 
 static void help(FILE *f)
 {
-	fprintf(f, "usage: spoor intel stats PATH...\n"
-		   "       spoor intel show --intel PATH [--intel PATH]... NAME\n"
+	fprintf(f, "usage: spoor intel stats [PATH...]\n"
+		   "       spoor intel show [--intel PATH]... NAME\n"
 		   "       spoor intel match --intel PATH [--intel PATH]... [HUNT OPTIONS] [LOG...]\n"
 		   "       spoor intel export --intel PATH... [--format stix|misp|csv] [LOG...]\n\n"
 		   "Threat intelligence: MISP feed folders (manifest.json + events), MISP event\n"
@@ -19,7 +19,8 @@ static void help(FILE *f)
 		   "sets, malware, tools, attack patterns, relationships), CSV files with a type and\n"
 		   "a value column, plain lists of indicators and lists of STIX patterns; the\n"
 		   "format of each file is recognised from its content, folders are read\n"
-		   "recursively.\n\n"
+		   "recursively.  Without a path, spoor's built-in pack (@builtin: the BlackTech /\n"
+		   "Taidoor groups, software and indicators, each with its public source) is used.\n\n"
 		   "  stats   count indicators by type, by file and by group; list what could not\n"
 		   "          be loaded (unsupported STIX patterns, unknown types, bad values)\n"
 		   "  show    what is known about a group or software (name, alias or ATT&CK id):\n"
@@ -83,11 +84,8 @@ static int stats(int argc, char **argv)
 		} else
 			paths[np++] = argv[i];
 	}
-	if (!np) {
-		fprintf(stderr, "spoor intel stats: give intel files or folders (spoor intel --help)\n");
-		free(paths);
-		return EXIT_USAGE;
-	}
+	if (!np)
+		paths[np++] = "@builtin";
 	spoor_intel *in = NULL;
 	int rc = load_all(&in, paths, np, "stats");
 	free(paths);
@@ -173,8 +171,10 @@ static int show(int argc, char **argv)
 			name = argv[i];
 		}
 	}
-	if (!np || !name) {
-		fprintf(stderr, "spoor intel show: give --intel PATH and a group or software name\n");
+	if (!np)
+		paths[np++] = "@builtin";
+	if (!name) {
+		fprintf(stderr, "spoor intel show: give a group or software name\n");
 		free(paths);
 		return EXIT_USAGE;
 	}

@@ -189,6 +189,10 @@ int csv_load(spoor_intel *in, uint32_t src, const char *p, size_t n, spoor_diag 
 /* what a text file is: 1 CSV with a header, 2 plain list, 3 STIX pattern lines, 0 none */
 int csv_detect(const char *p, size_t n);
 
+/* The built-in pack (pack-data.c, generated). */
+extern const char intel_pack_json[];
+extern const size_t intel_pack_len;
+
 /* Store helpers (intel.c). */
 char *intel_strdup(spoor_intel *in, spoor_sv s, spoor_sv *out);
 int intel_obj_new(spoor_intel *in, uint32_t src, uint32_t *out);

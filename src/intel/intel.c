@@ -395,28 +395,36 @@ int intel_type_from_name(spoor_sv name, ioc_mode *mode)
 	return -1;
 }
 
+static bool has_char(spoor_sv v, char c)
+{
+	for (size_t i = 0; i < v.n; i++)
+		if (v.p[i] == c)
+			return true;
+	return false;
+}
+
 int intel_type_guess(spoor_sv v)
 {
 	v = sv_trim(v);
-	if (!v.n || v.n > NORM_MAX_IN)
+	if (!v.p || !v.n || v.n > NORM_MAX_IN)
 		return -1;
 	uint8_t ip[16], pl;
 	if (norm_ip(v, ip, &pl, true) > 0)
-		return memchr(v.p, ':', v.n) ? IOC_IPV6 : IOC_IPV4;
+		return has_char(v, ':') ? IOC_IPV6 : IOC_IPV4;
 	char tmp[NORM_MAX(256)];
 	if (v.n <= 256) {
 		long l = norm_hex(v, tmp);
 		if (l == (long)v.n && hash_type_by_len((size_t)l) >= 0)
 			return hash_type_by_len((size_t)l);
 	}
-	if (memmem(v.p, v.n, "://", 3))
+	if ((v.n >= 3 && memmem(v.p, v.n, "://", 3)))
 		return IOC_URL;
-	if (memchr(v.p, '@', v.n) && !memchr(v.p, ' ', v.n))
+	if (has_char(v, '@') && !has_char(v, ' '))
 		return IOC_EMAIL;
-	if (memchr(v.p, '.', v.n) && !memchr(v.p, ' ', v.n) && !memchr(v.p, '/', v.n) && v.n <= 256 &&
+	if (has_char(v, '.') && !has_char(v, ' ') && !has_char(v, '/') && v.n <= 256 &&
 	    norm_domain(v, tmp) > 0)
 		return IOC_DOMAIN;
-	if (memchr(v.p, '/', v.n) && !memchr(v.p, ' ', v.n) && memchr(v.p, '.', v.n))
+	if (has_char(v, '/') && !has_char(v, ' ') && has_char(v, '.'))
 		return IOC_URL;
 	return -1;
 }
@@ -526,7 +534,7 @@ static int load_buffer(spoor_intel *in, const char *name, const char *dir, const
 		rc = jdoc_parse(&d, p, n, in->opt.max_depth, in->opt.max_json_values);
 		if (rc < 0) {
 			jdoc_done(&d);
-			if (rc == SPOOR_EPARSE && quiet_skip && p[i] == '[') {
+			if (rc == SPOOR_EPARSE && p[i] == '[' && csv_detect(p, n) == 3) {
 				/* "[file:hashes..." lines: a STIX pattern list */
 			} else {
 				diag_set(diag, rc, "%s: JSON: %s at byte %zu", name, d.err ? d.err : "error", d.err_pos);
@@ -536,7 +544,7 @@ static int load_buffer(spoor_intel *in, const char *name, const char *dir, const
 		} else {
 			const jnode *r = d.root;
 			const char *fmt = NULL;
-			if (is_stix(r))
+			if (is_stix(r) || (r && r->type == J_ARR && r->child && is_stix(r->child)))
 				fmt = "stix";
 			else if (misp_is_event(r))
 				fmt = "misp";
@@ -680,12 +688,19 @@ static int load_dir(spoor_intel *in, const char *dir, unsigned depth, spoor_diag
 
 SPOOR_API int spoor_intel_load(spoor_intel *in, const char *path, spoor_diag *diag)
 {
+	if (!strcmp(path, "@builtin"))
+		return spoor_intel_load_builtin(in, diag);
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return diag_set(diag, SPOOR_ENOTFOUND, "%s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return load_dir(in, path, 0, diag);
 	return load_file(in, path, false, diag);
+}
+
+SPOOR_API int spoor_intel_load_builtin(spoor_intel *in, spoor_diag *diag)
+{
+	return load_buffer(in, "@builtin", NULL, intel_pack_json, intel_pack_len, false, diag);
 }
 
 SPOOR_API int spoor_intel_load_mem(spoor_intel *in, const char *name, const char *p, size_t n, spoor_diag *diag)
@@ -788,9 +803,20 @@ int intel_finish(spoor_intel *in)
 						break;
 					}
 			}
-			if (e->merged != i)
-				continue;
 			spoor_sv k;
+			if (e->merged != i) {
+				/* the other names of a merged entity lead to the canonical one */
+				uint32_t dummy;
+				for (uint32_t a = 0; a <= e->naliases && rc == 0; a++) {
+					spoor_sv v = a == e->naliases ? e->name : e->aliases[a];
+					if (!v.n || find_by_name(in, &names, cls, v, &dummy))
+						continue;
+					rc = name_key(in, cls, v, &k);
+					if (rc == 0)
+						rc = smap_put(&names, k, e->merged);
+				}
+				continue;
+			}
 			rc = name_key(in, cls, e->name, &k);
 			if (rc == 0 && e->name.n)
 				rc = smap_put(&names, k, (uint32_t)i);
@@ -868,8 +894,10 @@ int intel_finish(spoor_intel *in)
 		in->uses.v[i].a = canon(in, in->uses.v[i].a);
 		in->uses.v[i].b = canon(in, in->uses.v[i].b);
 	}
-	qsort(in->oe.v, in->oe.n, sizeof(ipair), cmp_pair);
-	qsort(in->uses.v, in->uses.n, sizeof(ipair), cmp_pair);
+	if (in->oe.n)
+		qsort(in->oe.v, in->oe.n, sizeof(ipair), cmp_pair);
+	if (in->uses.n)
+		qsort(in->uses.v, in->uses.n, sizeof(ipair), cmp_pair);
 	size_t w = 0;
 	for (size_t i = 0; i < in->oe.n; i++)
 		if (!w || cmp_pair(&in->oe.v[i], &in->oe.v[w - 1]))
@@ -908,7 +936,8 @@ int intel_finish(spoor_intel *in)
 		rev[i].a = in->uses.v[i].b;
 		rev[i].b = in->uses.v[i].a;
 	}
-	qsort(rev, in->uses.n, sizeof(*rev), cmp_pair);
+	if (in->uses.n)
+		qsort(rev, in->uses.n, sizeof(*rev), cmp_pair);
 	for (size_t i = 0; i < in->uses.n && rc == 0; i++) {
 		uint32_t *slot;
 		if (VEC_PUSH(in, in->lists, slot) < 0) {

@@ -68,7 +68,7 @@ static int object(spoor_intel *in, uint32_t src, const jnode *o)
 
 int stix_load(spoor_intel *in, uint32_t src, const jnode *root, spoor_diag *diag)
 {
-	const jnode *objs = jget(root, "objects");
+	const jnode *objs = root->type == J_ARR ? root : jget(root, "objects");
 	int rc = 0;
 	if (objs && objs->type == J_ARR) {
 		for (const jnode *o = objs->child; o && rc == 0; o = o->next)

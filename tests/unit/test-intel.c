@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "detect/ioc/ioc-radix.h"
 #include "event/event-int.h"
 #include "intel/intel-int.h"
 #include "spoor/intel.h"
@@ -71,6 +72,67 @@ static void test_norm(void **state)
 	assert_int_equal(norm_ip(sv_cstr("[2001:db8::1]"), ip, &pl, false), 16);
 	assert_int_equal(norm_ip(sv_cstr("fe80::1%eth0"), ip, &pl, false), 16);
 	assert_int_equal(norm_ip(sv_cstr("evil.example"), ip, &pl, false), -1);
+}
+
+/* ---- the radix tree against a linear scan ---- */
+
+static void count_hit(uint32_t val, void *u)
+{
+	uint64_t *sum = u;
+	*sum += val + 1;
+}
+
+static bool in_prefix(const uint8_t *a, const uint8_t *k, unsigned plen)
+{
+	for (unsigned b = 0; b < plen; b++)
+		if (((a[b / 8] >> (7 - b % 8)) & 1) != ((k[b / 8] >> (7 - b % 8)) & 1))
+			return false;
+	return true;
+}
+
+static void test_radix(void **state)
+{
+	(void)state;
+	enum { N = 5000, Q = 3000 };
+	static bool first[N];
+	static uint8_t keys[N][16];
+	static unsigned plens[N];
+	radix t = {0};
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < N; i++) {
+		/* clustered keys (shared prefixes), prefix lengths 0..128 */
+		for (int b = 0; b < 16; b++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			keys[i][b] = b < 10 ? 0 : (uint8_t)(b < 12 ? 0xff : (x & 0x3) + (b == 12 ? 10 : 0));
+		}
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		plens[i] = i % 7 == 0 ? (unsigned)(x % 129) : 96 + (unsigned)(x % 33);
+		for (unsigned b = plens[i]; b < 128; b++)
+			keys[i][b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+		uint32_t *slot;
+		assert_int_equal(radix_insert(&t, keys[i], plens[i], &slot), 0);
+		first[i] = *slot == UINT32_MAX; /* first of equal prefixes */
+		if (first[i])
+			*slot = (uint32_t)i;
+	}
+	for (int q = 0; q < Q; q++) {
+		uint8_t a[16] = {0};
+		a[10] = a[11] = 0xff;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		a[12] = (uint8_t)(10 + (x & 3));
+		a[13] = (uint8_t)((x >> 8) & 3);
+		a[14] = (uint8_t)((x >> 16) & 3);
+		a[15] = (uint8_t)((x >> 24) & 3);
+		uint64_t got = 0, want = 0;
+		radix_lookup(&t, a, count_hit, &got);
+		/* the linear scan: each distinct stored prefix containing a, once */
+		for (int i = 0; i < N; i++) {
+			if (first[i] && in_prefix(a, keys[i], plens[i]))
+				want += (uint64_t)i + 1;
+		}
+		assert_int_equal(got, want);
+	}
+	radix_free(&t);
 }
 
 /* ---- matching, table-driven ---- */
@@ -141,6 +203,8 @@ static void test_match_table(void **state)
 	    {"source.ip", "198.51.100.7", NULL, 2},
 	    {"destination.ip", "::ffff:198.51.100.7", NULL, 2},
 	    {"SourceIp", "198.51.100.8", NULL, 0},
+	    {"ClientIP", "198.51.100.7:50123", NULL, 2},
+	    {"ClientIP", "[::ffff:198.51.100.7]:443", NULL, 2},
 	    {"id.resp_h", "203.0.113.0", NULL, 3},
 	    {"id.resp_h", "203.0.113.255", NULL, 3},
 	    {"id.resp_h", "203.0.114.0", NULL, 0},
@@ -455,6 +519,16 @@ static void test_bad_input(void **state)
 	assert_int_equal(spoor_intel_stats_get(in, &st), 0);
 	assert_int_equal(st.atoms, 3);
 	assert_int_equal(st.unsupported, 1);
+	/* a file of STIX patterns named directly (not JSON although it starts with '[') */
+	const char *pats = "[ipv4-addr:value = '192.0.2.77']\n[file:mime_type = 'x']\n";
+	assert_int_equal(spoor_intel_load_mem(in, "p.txt", pats, strlen(pats), &d), 0);
+	/* a JSON array of STIX objects */
+	const char *arr = "[{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--a\","
+			  "\"pattern\":\"[domain-name:value = 'arr.example']\",\"pattern_type\":\"stix\"}]";
+	assert_int_equal(spoor_intel_load_mem(in, "a.json", arr, strlen(arr), &d), 0);
+	assert_int_equal(spoor_intel_stats_get(in, &st), 0);
+	assert_int_equal(st.atoms, 5);
+	assert_int_equal(st.unsupported, 2);
 	/* the indicator limit */
 	spoor_intel_free(in);
 	o = (spoor_intel_options)SPOOR_INTEL_OPTIONS_INIT;
@@ -588,11 +662,49 @@ static void test_shared_data(void **state)
 	spoor_intel_free(in);
 }
 
+/* ---- the built-in pack ---- */
+
+static void test_builtin(void **state)
+{
+	(void)state;
+	spoor_intel *in = NULL;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(spoor_intel_new(&in, NULL, &d), 0);
+	assert_int_equal(spoor_intel_load(in, "@builtin", &d), 0);
+	spoor_intel_stats st;
+	assert_int_equal(spoor_intel_stats_get(in, &st), 0);
+	assert_true(st.atoms > 50);
+	assert_int_equal(st.unsupported, 0);
+	assert_int_equal(st.techniques, 0); /* by design: no attribution by technique by default */
+	spoor_sv t;
+	assert_int_equal(spoor_intel_show(in, "Palmerworm", &t), 0);
+	assert_non_null(memmem(t.p, t.n, "PLEAD (S0435)", 13));
+	/* every indicator says where it comes from */
+	for (size_t i = 0; i < in->objs.n; i++)
+		assert_true(in->objs.v[i].name.n > 0);
+	spoor_intel_free(in);
+	/* the embedded bytes are intel/blacktech-taidoor.json (scripts/make-intel-pack.py) */
+	const char *src = getenv("SPOOR_SRC");
+	if (src) {
+		char p[4096];
+		snprintf(p, sizeof(p), "%s/intel/blacktech-taidoor.json", src);
+		FILE *f = fopen(p, "rb");
+		assert_non_null(f);
+		fclose(f);
+		size_t n;
+		char *b = slurp(p, &n);
+		assert_int_equal(n, intel_pack_len);
+		assert_memory_equal(b, intel_pack_json, n);
+		free(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_norm),      cmocka_unit_test(test_match_table), cmocka_unit_test(test_stix),
+	    cmocka_unit_test(test_norm),      cmocka_unit_test(test_radix),       cmocka_unit_test(test_match_table), cmocka_unit_test(test_stix),
 	    cmocka_unit_test(test_misp),      cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_shared_data),
+	    cmocka_unit_test(test_builtin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -196,6 +196,11 @@ struct ioc_index {
 	uint32_t *next; /* per atom: next atom with the same key */
 	hslot *tab;
 	size_t cap, nkeys;
+	/* a one-bit-per-hash filter in front of the table, sized to stay in
+	 * cache (16 bits per key): most event values are not indicators, and
+	 * they are turned away without touching the big table */
+	uint64_t *bloom;
+	uint64_t bmask;
 	radix ip;
 	pdb cmd, path;
 	hs_scratch_t *scratch;
@@ -275,6 +280,9 @@ static uint32_t tab_find(const ioc_index *x, uint8_t cls, const char *p, size_t 
 	if (!x->cap)
 		return UINT32_MAX;
 	uint64_t h = key_hash(cls, p, n);
+	uint64_t bit = (h >> 20) & x->bmask;
+	if (!(x->bloom[bit >> 6] & (1ull << (bit & 63))))
+		return UINT32_MAX;
 	size_t j = h & (x->cap - 1);
 	while (x->tab[j].h) {
 		if (x->tab[j].h == h) {
@@ -412,6 +420,20 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 			x->n_exact++;
 		}
 	}
+	if (rc == 0 && x->cap) {
+		size_t bits = 1024;
+		while (bits < 16 * x->nkeys && bits < ((size_t)1 << 31))
+			bits *= 2;
+		x->bmask = bits - 1;
+		x->bloom = xcalloc(bits / 64, sizeof(uint64_t));
+		if (!x->bloom)
+			rc = SPOOR_ENOMEM;
+		for (size_t j = 0; j < x->cap && rc == 0; j++)
+			if (x->tab[j].h) {
+				uint64_t bit = (x->tab[j].h >> 20) & x->bmask;
+				x->bloom[bit >> 6] |= 1ull << (bit & 63);
+			}
+	}
 	if (rc == 0)
 		rc = pdb_build(x, &x->cmd, IOC_CMDLINE, diag);
 	if (rc == 0)
@@ -463,6 +485,7 @@ void ioc_index_free(ioc_index *x)
 	radix_free(&x->ip);
 	free(x->next);
 	free(x->tab);
+	free(x->bloom);
 	free(x->fcls);
 	free(x->seen_gen);
 	free(x->terms);
@@ -591,8 +614,22 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 	char *b = x->nbuf;
 	if (cls & FC_IP) {
 		uint8_t ip[16], pl;
-		if (norm_ip(v, ip, &pl, false) > 0)
+		if (norm_ip(v, ip, &pl, false) > 0) {
 			radix_lookup(&x->ip, ip, on_ip, x);
+		} else {
+			/* "192.0.2.1:443", "[2001:db8::1]:443": the address before the port */
+			const char *c = NULL;
+			for (size_t k = v.n; k > 0 && !c; k--)
+				if (v.p[k - 1] == ':')
+					c = v.p + k - 1;
+			spoor_sv a = c ? sv_make(v.p, (size_t)(c - v.p)) : v;
+			bool colon = false;
+			for (size_t k = 0; k < a.n && !colon; k++)
+				colon = a.p[k] == ':';
+			if (c && (!colon || (a.n && a.p[a.n - 1] == ']')) &&
+			    norm_ip(a, ip, &pl, false) > 0)
+				radix_lookup(&x->ip, ip, on_ip, x);
+		}
 	}
 	if ((cls & FC_DOMAIN) && (l = norm_domain(v, b)) > 0)
 		lookup_domain(x, b, (size_t)l);
@@ -673,13 +710,30 @@ int ioc_index_match(ioc_index *x, spoor_event *ev, const ioc_hit **hits)
 		memset(x->seen_obj, 0, (x->in->objs.n + 1) * sizeof(*x->seen_obj));
 		x->gen = 1;
 	}
+	/* the typed fields of the event; a value an ECS field shares with its
+	 * raw field (the same bytes) is matched once, under the raw name */
+	uint32_t cand[128];
+	const char *seenp[128];
+	size_t ncand = 0;
+	for (size_t i = 0; i < ev->n && ncand < ARRAY_SIZE(cand); i++) {
+		const efield *f = &ev->f[i];
+		if (!f->id || f->id >= x->nfcls || !x->fcls[f->id] || (f->flags & EF_DEAD) || f->type == SPOOR_VT_NULL)
+			continue;
+		bool dup = false;
+		for (size_t k = 0; k < ncand && !dup; k++)
+			dup = seenp[k] == f->val.p && ev->f[cand[k]].val.n == f->val.n &&
+			      x->fcls[ev->f[cand[k]].id] == x->fcls[f->id];
+		if (dup)
+			continue;
+		seenp[ncand] = f->val.p;
+		cand[ncand++] = (uint32_t)i;
+	}
 	/* URL fields last: a domain seen in its own field (dns.question.name,
 	 * destination.domain) is reported there rather than as a URL's host */
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < ev->n && !x->err; i++) {
-			const efield *f = &ev->f[i];
-			if (!f->id || f->id >= x->nfcls || !x->fcls[f->id] || (f->flags & EF_DEAD) ||
-			    f->type == SPOOR_VT_NULL || ((x->fcls[f->id] & FC_URL) != 0) != (pass == 1))
+		for (size_t k = 0; k < ncand && !x->err; k++) {
+			const efield *f = &ev->f[cand[k]];
+			if (((x->fcls[f->id] & FC_URL) != 0) != (pass == 1))
 				continue;
 			spoor_sv t;
 			if (!event_text(ev, f, &t))

@@ -43,34 +43,42 @@ static uint32_t node_new(radix *t, const uint8_t *key, unsigned plen)
 	return (uint32_t)++t->n;
 }
 
+/* the link to a node: the root, or a child slot of node `parent` (index + 1);
+ * re-derived after every allocation (the node array may move) */
+static uint32_t *link_of(radix *t, uint32_t parent, unsigned dir)
+{
+	return parent ? &t->v[parent - 1].child[dir] : &t->root;
+}
+
 int radix_insert(radix *t, const uint8_t key[16], unsigned plen, uint32_t **slot)
 {
 	if (plen > 128)
 		plen = 128;
-	uint32_t *link = &t->root;
+	uint32_t parent = 0;
+	unsigned dir = 0;
 	for (;;) {
-		if (!*link) {
+		uint32_t cur = *link_of(t, parent, dir);
+		if (!cur) {
 			uint32_t x = node_new(t, key, plen);
 			if (!x)
 				return SPOOR_ENOMEM;
-			*link = x;
+			*link_of(t, parent, dir) = x;
 			t->v[x - 1].has = 1;
 			*slot = &t->v[x - 1].val;
 			return 0;
 		}
-		rnode *n = &t->v[*link - 1];
-		unsigned c = common(key, n->key, MIN(plen, (unsigned)n->plen));
-		if (c < n->plen) {
-			uint32_t old = *link;
-			uint8_t obit = (uint8_t)bit(t->v[old - 1].key, c);
+		unsigned nplen = t->v[cur - 1].plen;
+		unsigned c = common(key, t->v[cur - 1].key, MIN(plen, nplen));
+		if (c < nplen) {
+			unsigned obit = bit(t->v[cur - 1].key, c);
 			if (c == plen) {
-				/* the new prefix is above n */
+				/* the new prefix is above cur */
 				uint32_t x = node_new(t, key, plen);
 				if (!x)
 					return SPOOR_ENOMEM;
-				t->v[x - 1].child[obit] = old;
+				t->v[x - 1].child[obit] = cur;
 				t->v[x - 1].has = 1;
-				*link = x;
+				*link_of(t, parent, dir) = x;
 				*slot = &t->v[x - 1].val;
 				return 0;
 			}
@@ -81,19 +89,20 @@ int radix_insert(radix *t, const uint8_t key[16], unsigned plen, uint32_t **slot
 			uint32_t x = node_new(t, key, plen);
 			if (!x)
 				return SPOOR_ENOMEM;
-			t->v[g - 1].child[obit] = old;
+			t->v[g - 1].child[obit] = cur;
 			t->v[g - 1].child[!obit] = x;
 			t->v[x - 1].has = 1;
-			*link = g;
+			*link_of(t, parent, dir) = g;
 			*slot = &t->v[x - 1].val;
 			return 0;
 		}
-		if (plen == n->plen) {
-			n->has = 1;
-			*slot = &n->val;
+		if (plen == nplen) {
+			t->v[cur - 1].has = 1;
+			*slot = &t->v[cur - 1].val;
 			return 0;
 		}
-		link = &n->child[bit(key, n->plen)];
+		dir = bit(key, nplen);
+		parent = cur;
 	}
 }
 
