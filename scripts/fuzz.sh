@@ -38,6 +38,11 @@ for bin in "$BUILD"/tests/fuzz/fuzz-*; do
 	# EVTX: two chunks and a file header, so that chunks decode in worker
 	# threads and a chunk follows a carved one.
 	[ "$name" = evtx ] && maxlen=140000
+	# Real files as seeds are read where they are (the shared data), never
+	# copied into the repository: the EVTX parser edge cases.
+	shared=${SPOOR_SHARED_DATA:-$ROOT/../shared/data}
+	[ "$name" = evtx ] && [ -d "$shared/evtx/parser-edgecases/samples" ] &&
+		dirs="$dirs $shared/evtx/parser-edgecases/samples"
 	echo "fuzz: $name for ${SECONDS_EACH}s (log: $log)"
 	# shellcheck disable=SC2086
 	"$bin" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -max_len="$maxlen" \

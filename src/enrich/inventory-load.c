@@ -211,6 +211,47 @@ static int strs_add(ld *l, inv_strs *s, const char *p, size_t n, const yn *at, b
  * through check (may be NULL) before it is kept. */
 typedef int (*item_fn)(ld *l, const yn *item, void *u);
 
+/* Items that may also be written as mappings: jump_hosts as {name, ip},
+ * key_fingerprints as {account, fingerprint} (what `spoor simulate`
+ * writes, and what an inventory kept by hand tends to grow into).  The
+ * values of the listed keys are taken as items; other keys are errors. */
+static const struct {
+	const char *list;
+	const char *const keys[3];
+} map_items[] = {
+    {"jump_hosts", {"name", "ip", NULL}},
+    {"key_fingerprints", {"fingerprint", "account", NULL}},
+};
+
+static int each_mapped(ld *l, const yn *it, const char *key, item_fn fn, void *u)
+{
+	for (size_t k = 0; k < sizeof(map_items) / sizeof(map_items[0]); k++) {
+		if (strcmp(map_items[k].list, key))
+			continue;
+		int r = known_keys(l, it, key, map_items[k].keys);
+		if (r < 0)
+			return r;
+		/* the first key is the item; for key_fingerprints the account is
+		 * documentation (the fingerprint identifies the key wherever it is used) */
+		size_t take = strcmp(key, "jump_hosts") ? 1 : 2;
+		bool any = false;
+		for (size_t j = 0; j < take && r == 0; j++) {
+			const yn *v = get(it, map_items[k].keys[j]);
+			if (!v || is_null(v))
+				continue;
+			if (v->kind != YS)
+				return err_at(l, v, SPOOR_EPARSE, "'%s' in %s must be a value, not %s",
+					      map_items[k].keys[j], key, kind_name(v));
+			any = true;
+			r = fn(l, v, u);
+		}
+		if (r == 0 && !any)
+			r = err_at(l, it, SPOOR_EPARSE, "an item of '%s' needs '%s'", key, map_items[k].keys[0]);
+		return r;
+	}
+	return err_at(l, it, SPOOR_EPARSE, "'%s': each item must be a value, not a mapping", key);
+}
+
 static int each_scalar(ld *l, const yn *m, const char *key, const char *what, item_fn fn, void *u)
 {
 	const yn *v = get(m, key);
@@ -223,6 +264,12 @@ static int each_scalar(ld *l, const yn *m, const char *key, const char *what, it
 			      kind_name(v));
 	for (size_t i = 0; i < v->nkv; i++) {
 		const yn *it = v->kv[i];
+		if (it->kind == YM) {
+			int r = each_mapped(l, it, key, fn, u);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (it->kind != YS || is_null(it))
 			return err_at(l, it, SPOOR_EPARSE, "'%s' of %s: each item must be a value, not %s", key, what,
 				      is_null(it) ? "empty" : kind_name(it));
@@ -365,8 +412,10 @@ static int load_host(ld *l, const yn *h, uint32_t agency)
 static int load_agency(ld *l, const yn *a)
 {
 	spoor_inventory *inv = l->inv;
-	static const char *const keys[] = {"id",    "name",   "mail_domains", "ad_domains", "networks",
-					   "hosts", "admins", "admin_hosts",  NULL};
+	static const char *const keys[] = {"id",	  "name",	 "mail_domains", "ad_domains",
+					   "networks",	  "hosts",	 "admins",	 "admin_hosts",
+					   "tenant_id",	  "workstations", "mail_platform", "tz",
+					   NULL};
 	if (a->kind != YM)
 		return err_at(l, a, SPOOR_EPARSE, "an agency must be a mapping (id, name, ...), not %s", kind_name(a));
 	int r = known_keys(l, a, "agency", keys);
@@ -396,6 +445,25 @@ static int load_agency(ld *l, const yn *a)
 	    (r = each_scalar(l, a, "admin_hosts", "agency", add_lower, &ag->admin_hosts)) < 0 ||
 	    (r = each_scalar(l, a, "networks", "agency", add_net, &nc)) < 0)
 		return r;
+	/* informational: validated for type, not used for attribution yet */
+	const yn *info;
+	if ((r = scalar(l, a, "mail_platform", "agency", false, &info)) < 0 ||
+	    (r = scalar(l, a, "tz", "agency", false, &info)) < 0)
+		return r;
+	if ((info = get(a, "tenant_id")) && !is_null(info) && info->kind != YS && info->kind != YQ)
+		return err_at(l, info, SPOOR_EPARSE, "'tenant_id' of agency must be a value or a list, not %s",
+			      kind_name(info));
+	/* workstations: {count, network}; the network belongs to the agency */
+	const yn *ws = get(a, "workstations");
+	if (ws && !is_null(ws)) {
+		static const char *const wkeys[] = {"count", "network", "networks", NULL};
+		if (ws->kind != YM)
+			return err_at(l, ws, SPOOR_EPARSE, "'workstations' of agency must be a mapping (count, network)");
+		if ((r = known_keys(l, ws, "workstations", wkeys)) < 0 ||
+		    (r = each_scalar(l, ws, "network", "workstations", add_net, &nc)) < 0 ||
+		    (r = each_scalar(l, ws, "networks", "workstations", add_net, &nc)) < 0)
+			return r;
+	}
 	const yn *hosts = get(a, "hosts");
 	if (hosts && !is_null(hosts)) {
 		if (hosts->kind != YQ)

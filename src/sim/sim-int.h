@@ -211,7 +211,7 @@ typedef struct sim_provider {
 	uint32_t jump_ip;
 	char jump_name[48];
 	char staff[4][32];			      /* ssh accounts on the jump host */
-	char staff_fp[4][48];			      /* their key fingerprints (SHA256:...) */
+	char staff_fp[4][52];			      /* their key fingerprints ("SHA256:" + 43 base64 + NUL) */
 	char svc[32];				      /* its account in served agencies' domains */
 	uint64_t serves;			      /* bitmask of agencies */
 	uint8_t hosts_served[SPOOR_SIM_MAX_AGENCIES]; /* bitmask of H_* per agency */
