@@ -21,6 +21,12 @@ import tempfile
 BIN = os.environ.get("SPOOR_BIN", "spoor")
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000000
 CAP_MB = 160  # process peak, with the caps below
+# a sanitizer build (build-asan) neither has the memory profile nor the speed:
+# run a tenth of the stream there and check the caps and counts only
+sanitized = b"libasan" in subprocess.run(["ldd", BIN], capture_output=True).stdout
+if sanitized:
+    N //= 10
+    CAP_MB = 1 << 20
 
 cfg = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
 cfg.write("limits:\n  names: 200000\n  name_bytes: 16000000\n  entries: 100000\n  list: 64\n  memory: 33554432\n")
@@ -82,6 +88,8 @@ else:
         fails.append("lists %d KiB above the cap" % kib)
     if away == 0:
         fails.append("caps never hit on %d identities" % N)
+    if sanitized:
+        print("(sanitizer build: %d records, RSS not bounded)" % N)
 if rss_mb > CAP_MB:
     fails.append("peak RSS %.0f MiB above %d" % (rss_mb, CAP_MB))
 if "185.220.101.7" not in out:

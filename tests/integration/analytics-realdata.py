@@ -12,6 +12,8 @@
 - Panther rule tests (logs/panther): Exchange external forwarding (10
   events, expected_result per event) and Entra legacy auth (3 events; the
   rule's KNOWN_EXCEPTION account given as exempt_accounts).
+- MITRE ATT&CK EVTX samples (T1110 folder): Kerberos brute force against
+  one account (4771) and user enumeration (4768/4771) from one address.
 - OTRF GoldenSAMLADFSMailAccess: its MailItemsAccessed record by an
   application id no first-party list knows raises the bulk / new-client
   analytic (dataset labelled T1114).
@@ -153,6 +155,19 @@ if os.path.exists(z):
             or ba[0]["spoor.client"] != "5a95e683-08ad-424e-a441-1d1aec52c02c":
         fails.append("golden saml: bulk access alerts %s" % ba)
     print("otrf GoldenSAMLADFSMailAccess: MailItemsAccessed by an unknown app: checked")
+
+# Windows Kerberos brute force and user enumeration (EVTX, folder labelled T1110)
+BR = os.path.join(DATA, "evtx", "mitre-attack-cc0", "TA0006-Credential Access", "T1110.xxx-Brut force")
+if os.path.isdir(BR):
+    a = hunt([os.path.join(BR, "ID4771-Kerberos brutforce with valid user.evtx")])
+    if [(x["spoor.analytic"], x.get("spoor.group_by"), x.get("user.name"), x["spoor.failures"]) for x in a] != \
+            [("bruteforce", "account", "admin-hacker", 54)]:
+        fails.append("evtx kerberos brute force: %s" % a)
+    a = hunt([os.path.join(BR, "ID4768-4771-Kerberos brutforce with non existing users.evtx")])
+    sp = [x for x in a if x["spoor.analytic"] == "spray"]
+    if len(sp) != 1 or sp[0]["source.ip"] != "::ffff:10.23.123.11" or sp[0]["spoor.failures"] != 49:
+        fails.append("evtx kerberos user enumeration: %s" % a)
+    print("evtx Kerberos brute force (4771) and user enumeration (4768/4771): checked")
 
 for f in os.listdir(tmp):
     os.unlink(os.path.join(tmp, f))

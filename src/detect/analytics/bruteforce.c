@@ -150,7 +150,8 @@ static int eval(bf *s, an_engine *e, idmap *m, bool by_acct)
 		uint32_t n = a->n, cnt = 0;
 		if (n < MIN((uint64_t)s->c.min_failures, (uint64_t)s->c.slow_min_failures))
 			continue;
-		qsort(v, n, sizeof(*v), cmp_rec);
+		if (n > 1)
+			qsort(v, n, sizeof(*v), cmp_rec);
 		bool slow = false;
 		int64_t at = window_hit(v, n, s->c.window, s->c.min_failures, &cnt);
 		if (at < 0) {

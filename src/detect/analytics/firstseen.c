@@ -164,7 +164,8 @@ static int finish(void *st, an_engine *e)
 		if (f && x->first - *f >= s->c->baseline)
 			v[n++] = (nv){acct, (uint32_t)i, x->first};
 	}
-	qsort(v, n, sizeof(*v), cmp_nv);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_nv);
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0;) {
 		size_t j = i;

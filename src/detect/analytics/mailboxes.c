@@ -218,7 +218,8 @@ SPOOR_API int spoor_analytics_mailboxes(spoor_stage *st, FILE *f, bool json)
 			memcpy(v, mb.vals, n * sizeof(agg));
 		for (size_t i = 0; i < n; i++)
 			v[i].key = an_sv(e, v[i].name);
-		qsort(v, n, sizeof(agg), cmp_agg);
+		if (n > 1)
+			qsort(v, n, sizeof(agg), cmp_agg);
 		if (!json)
 			fprintf(f, "%-40s %-5s %-24s %-24s %8s %10s %14s  %s\n", "MAILBOX", "COMP",
 				"FIRST ATTACKER ACCESS", "LAST ATTACKER ACCESS", "SESSIONS", "ITEMS", "BYTES",
@@ -251,7 +252,8 @@ SPOOR_API int spoor_analytics_mailboxes(spoor_stage *st, FILE *f, bool json)
 				w[i].name = w[i].domain;
 				w[i].key = an_sv(e, w[i].domain);
 			}
-			qsort(w, nd, sizeof(agg), cmp_agg);
+			if (nd > 1)
+				qsort(w, nd, sizeof(agg), cmp_agg);
 			if (!json)
 				fprintf(f, "\n%-40s %9s %11s %-24s %-24s %8s %10s %14s\n", "AGENCY DOMAIN", "MAILBOXES",
 					"COMPROMISED", "FIRST ATTACKER ACCESS", "LAST ATTACKER ACCESS", "SESSIONS",

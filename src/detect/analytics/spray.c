@@ -173,8 +173,10 @@ static int finish(void *st, an_engine *e)
 				fc[m++] = v[i].fails;
 				fails += v[i].fails;
 			}
-		qsort(t, m, sizeof(*t), cmp_tix);
-		qsort(fc, m, sizeof(*fc), cmp_u32);
+		if (m > 1)
+			qsort(t, m, sizeof(*t), cmp_tix);
+		if (m > 1)
+			qsort(fc, m, sizeof(*fc), cmp_u32);
 		uint32_t best = 0, bi = 0;
 		for (uint32_t i = 0, j = 0; j < m; j++) {
 			while (t[j].t - t[i].t > s->c.window)

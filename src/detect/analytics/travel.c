@@ -144,7 +144,8 @@ static int finish(void *st, an_engine *e)
 		avec *a = idmap_at(&s->accts, k);
 		sid acct = (sid)idmap_key_at(&s->accts, k);
 		lg *v = a->v;
-		qsort(v, a->n, sizeof(*v), cmp_lg);
+		if (a->n > 1)
+			qsort(v, a->n, sizeof(*v), cmp_lg);
 		for (uint32_t i = 1; i < a->n && r == 0; i++) {
 			const lg *p = &v[i - 1], *q = &v[i];
 			if (p->src == q->src || q->ts - p->ts > s->c->max_gap)
