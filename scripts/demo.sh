@@ -1,49 +1,65 @@
 #!/bin/sh
-# make demo: simulate a small multi-agency campaign (spoor simulate), hunt
-# through it with spoor's own Sigma rules, and score the alerts against the
-# simulation's ground truth.
+# make demo: the whole story on data spoor makes itself.
+#   1. spoor simulate      four agencies, three IT service providers, a week of logs,
+#                          a planted BlackTech/Taidoor-style campaign and its truth
+#   2. spoor evidence init an append-only, signed Merkle log for every record
+#   3. spoor hunt          Sigma rules, intel, identity and mailbox analytics, the
+#                          provider inventory, covered tracks; into the evidence
+#                          log and a case database
+#   4. spoor scope         what was touched, since when, what data left
+#   5. spoor report        one self-contained HTML report
+#   6. spoor evidence verify   nobody edited the records afterwards
+#   7. scores against the simulation's truth
 set -u
 B=${1:-build}
 S="$B/src/cli/spoor"
 SEED=${DEMO_SEED:-7}
-D="$B/demo-sim"
+W="$B/demo"
+D="$W/sim"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+t0=$(date +%s)
 
-say "spoor simulate: 4 agencies, 3 IT providers, 7 days, seed $SEED (same seed, same bytes)"
-rm -rf "$D"
+say "1. spoor simulate: 4 agencies, 3 IT providers, 7 days, seed $SEED (same seed, same bytes)"
+rm -rf "$W" && mkdir -p "$W"
 "$S" simulate --out "$D" --seed "$SEED" --agencies 4 --mailboxes 30 --providers 3 --days 7 --scale 0.5 || exit 1
 echo "inventory: $D/inventory.yaml   geoip: $D/geoip.csv   intel: $D/indicators.csv   truth: $D/truth/"
-( cd "$D" && find logs -type f | sort | sed 's/^/  /' | head -50 )
-
-say "spoor stats: every file parsed, formats detected from content"
 "$S" stats --no-progress "$D/logs" | sed -n '1,5p;/by format/,/^$/p'
 
-say "what was planted (truth/summary.json)"
-if command -v jq >/dev/null 2>&1; then
-	jq -r '"providers abused: \(.providers_abused | join(", "))",
-	       "agencies compromised: \([.agencies_compromised[] | "\(.agency) (\(.first_compromise))"] | join(", "))",
-	       "accounts: \([.accounts_compromised[] | .account] | join(", "))",
-	       (.mailboxes_taken[] | "mailbox \(.mailbox): \(.items) items, \(.bytes / 1e6 | floor) MB taken")' \
-		"$D/truth/summary.json"
-else
-	cat "$D/truth/summary.json"
+say "2. spoor evidence init: a signed, append-only log for every record the hunt reads"
+"$S" evidence init "$W/evidence" --key-name spoor-demo 2>&1 | tail -2 || exit 1
+
+say "3. spoor hunt: Sigma rules + intel + analytics + provider inventory + covered tracks"
+"$S" hunt --no-progress --rules rules --intel "$D/indicators.csv" --inventory "$D/inventory.yaml" \
+	--geo "$D/geoip.csv" --analytics --covered-tracks --evidence "$W/evidence" --case "$W/case.db" \
+	--csv "$W/timeline.csv" -o "$W/alerts.jsonl" "$D/logs"
+rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 3 ] && exit 1
+echo "$(wc -l < "$W/alerts.jsonl") alerts -> $W/alerts.jsonl (timeline: $W/timeline.csv)"
+
+say "4. spoor scope: agencies, providers, mailboxes touched; kill chain; data taken"
+"$S" scope "$W/case.db" > "$W/scope.txt" || exit 1
+sed -n '1,4p' "$W/scope.txt"
+awk '/^AGENCY/,/^$/' "$W/scope.txt" | head -24
+awk '/^TAKEN/,0' "$W/scope.txt" | head -12
+"$S" scope "$W/case.db" --format json > "$W/scope.json" || exit 1
+
+say "5. spoor report"
+"$S" report "$W/case.db" -o "$W/report.html" || exit 1
+
+say "6. spoor evidence verify: every leaf recomputed, every checkpoint's signature checked"
+"$S" evidence verify "$W/evidence" --key "$W/evidence/vkey" || exit 1
+
+say "7. against the truth of the simulation"
+echo "-- alerts: recall per planted behaviour, precision per rule (spoor simulate score)"
+"$S" simulate score --truth "$D/truth" "$W/alerts.jsonl"
+if command -v python3 >/dev/null 2>&1; then
+	echo
+	echo "-- scope: compromised agencies, mailboxes emptied, bytes taken (scripts/scope-vs-truth.py)"
+	python3 scripts/scope-vs-truth.py "$W/scope.json" "$D/truth"
 fi
 
-say "spoor hunt --rules rules: spoor's own Sigma rules over every log"
-"$S" hunt --no-progress -q --rules rules "$D/logs" > "$D/alerts.jsonl"
-echo "$(wc -l < "$D/alerts.jsonl") alerts -> $D/alerts.jsonl"
-if command -v jq >/dev/null 2>&1; then
-	jq -r '[.["@timestamp"], .["rule.level"], .["rule.name"], .["host.name"] // "-", .["log.file.path"]] | @tsv' \
-		"$D/alerts.jsonl" | sed "s|$D/||" | sort | head -20 | column -t -s "$(printf '\t')"
-fi
-
-say "spoor simulate score: which planted behaviours the rules found (recall) and how many alerts were right (precision)"
-"$S" simulate score --truth "$D/truth" "$D/alerts.jsonl"
-
-say "done"
-echo "The rules see the Windows end of the BlackTech intrusion (the PLEAD-like service, the"
-echo "cleared logs, Defender's detection).  The password spray below lockout, the provider's"
-echo "jump host used at night, mailbox download and forwarding, C2 beacons and exfiltration"
-echo "are in the logs too: the truth lists every record; the analytics and intel engines are"
-echo "what should find them.  Bigger: $S simulate --out /tmp/big --scale 10 (about 1.2 GB)."
+say "done in $(($(date +%s) - t0)) s"
+echo "report:   $W/report.html  (open it in a browser; no network needed)"
+echo "case:     $W/case.db      (spoor scope $W/case.db --agency moea --format json)"
+echo "evidence: $W/evidence     (spoor evidence prove $W/evidence --leaf 0)"
 exit 0
