@@ -1,0 +1,38 @@
+#!/bin/sh
+# Issue 11's check on simulated data: the case's scope against the truth of
+# `spoor simulate` — every compromised agency and every emptied mailbox
+# found, the bytes taken per mailbox within 5 % of the truth, and the share
+# of mailboxes named that really were emptied above a floor (the figure
+# the closing note reports).  Seeds 7 and 11.
+set -u
+S=${SPOOR_BIN:?}
+SRC=${SPOOR_SRC:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+for seed in 7 11; do
+	D="$T/sim$seed"
+	"$S" simulate --out "$D" --seed "$seed" --agencies 4 --mailboxes 30 --providers 3 --days 7 --scale 0.5 -q || exit 1
+	"$S" hunt -q --no-progress --rules "$SRC/rules" --intel "$D/indicators.csv" --inventory "$D/inventory.yaml" \
+		--geo "$D/geoip.csv" --analytics --covered-tracks --case "$D/case.db" -o /dev/null "$D/logs"
+	rc=$?
+	[ $rc -ne 0 ] && [ $rc -ne 3 ] && { echo "FAIL seed $seed: hunt exited $rc"; exit 1; }
+	"$S" scope "$D/case.db" --format json > "$D/scope.json" || exit 1
+	python3 "$SRC/scripts/scope-vs-truth.py" "$D/scope.json" "$D/truth"
+	python3 "$SRC/scripts/scope-vs-truth.py" "$D/scope.json" "$D/truth" --json > "$D/cmp.json"
+	python3 - "$D/cmp.json" "$seed" "${SCOPE_MIN_MAILBOX_PRECISION:-0.05}" <<'PY' || fail=1
+import json, sys
+c = json.load(open(sys.argv[1])); seed = sys.argv[2]; floor = float(sys.argv[3])
+bad = []
+if c["agencies"]["recall"] < 1 or c["agencies"]["precision"] < 1: bad.append("agencies %s" % c["agencies"])
+if c["mailboxes"]["recall"] < 1: bad.append("mailboxes missed: %s" % c["mailboxes"]["missed"])
+if c["mailboxes"]["precision"] < floor: bad.append("mailbox precision %.3f < %.3f" % (c["mailboxes"]["precision"], floor))
+for r in c["per_mailbox"]:
+    if r["truth_bytes"] > 10_000_000 and abs(r["spoor_bytes"] - r["truth_bytes"]) > 0.05 * r["truth_bytes"]:
+        bad.append("bytes of %s: %d vs %d" % (r["mailbox"], r["spoor_bytes"], r["truth_bytes"]))
+for b in bad: print("FAIL seed %s: %s" % (seed, b))
+print("seed %s: %s" % (seed, "ok" if not bad else "%d failures" % len(bad)))
+sys.exit(1 if bad else 0)
+PY
+done
+exit $fail
