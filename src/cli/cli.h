@@ -77,4 +77,13 @@ int cmd_rules(int argc, char **argv);
 
 bool is_help(const char *a);
 
+/* Default rules (cmd-rules.c): the folder `spoor rules update` installs
+ * into ($SPOOR_RULES, $XDG_DATA_HOME/spoor/rules, ~/.local/share/spoor/rules),
+ * spoor's own rules, and the folders `spoor hunt` loads without --rules:
+ * the installed set if it exists, then spoor's own (at most 2, written
+ * to out; buf holds the first). */
+bool rules_install_dir(char *out, size_t n);
+const char *rules_builtin_dir(void);
+int rules_default_dirs(const char **out, char *buf, size_t bufn);
+
 #endif

@@ -14,14 +14,18 @@
 static void help(FILE *f)
 {
 	fprintf(f,
-		"usage: spoor hunt --rules PATH [--rules PATH]... [OPTIONS] [PATH...]\n\n"
+		"usage: spoor hunt [--rules PATH]... [OPTIONS] [PATH...]\n\n"
 		"Match every event against Sigma rules and print one JSON line per alert\n"
 		"(@timestamp, rule.id, rule.name, rule.ruleset, rule.level, rule.path,\n"
 		"threat.technique.id, threat.tactic.name, host.name, user.name, source.ip,\n"
 		"log.file.path, log.offset, spoor.line / spoor.record_id, spoor.matched).\n"
 		"A summary goes to stderr.\n\n"
 		"Hunt options:\n"
-		"  -r, --rules PATH      a Sigma rule file or directory (repeatable; required)\n"
+		"  -r, --rules PATH      a Sigma rule file or directory (repeatable); without it,\n"
+		"                        the set `spoor rules update` installed ($SPOOR_RULES,\n"
+		"                        $XDG_DATA_HOME/spoor/rules) and spoor's own rules\n"
+		"      --no-default-rules  no Sigma rules unless --rules gives them\n"
+		"      --logsource-map FILE  a YAML logsource mapping added to the built-in one\n"
 		"      --min-level L     only rules of level L or above\n"
 		"                        (informational, low, medium, high, critical)\n"
 		"  -o, --output FILE     write alerts to FILE instead of standard output\n"
@@ -205,10 +209,12 @@ static bool write_all(int fd, const char *p, size_t n)
 
 typedef struct hunt_opts {
 	hctx *h;
-	const char *out_path, *csv_path, *ph;
+	const char *out_path, *csv_path, *ph, *lsmap;
 	int min_level;
 	char **rules;
 	int nrules;
+	bool no_default_rules;
+	char defbuf[4096];
 } hunt_opts;
 
 static int hunt_option(void *u, int argc, char **argv, int *i)
@@ -230,6 +236,10 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 			fprintf(stderr, "spoor hunt: unknown level '%s' (informational, low, medium, high, critical)\n", v);
 			return -1;
 		}
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--logsource-map", &missing))) {
+		o->lsmap = v;
+	} else if (!missing && !strcmp(argv[*i], "--no-default-rules")) {
+		o->no_default_rules = true;
 	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
 		o->h->show = true;
 	} else {
@@ -298,6 +308,7 @@ static int sigma_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spo
 	ro.on_error = on_rule_error;
 	ro.payload = ho->h;
 	ro.placeholders = ho->ph;
+	ro.logsource_map = ho->lsmap;
 	if (spoor_ruleset_new(rsp, ctx, &ro, &d) < 0) {
 		fprintf(stderr, "spoor hunt: %s\n", d.msg);
 		return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
@@ -341,10 +352,21 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 {
 	int rc = 0;
 	/* detectors */
+	if (rc == 0 && !ho->nrules && !ho->no_default_rules) {
+		/* the default rules (cmd-rules.c) */
+		const char *dd[2];
+		int nd = rules_default_dirs(dd, ho->defbuf, sizeof(ho->defbuf));
+		for (int k = 0; k < nd; k++) {
+			ho->rules[ho->nrules++] = (char *)dd[k];
+			if (!s->quiet)
+				fprintf(stderr, "spoor hunt: rules from %s\n", dd[k]);
+		}
+	}
 	if (rc == 0 && ho->nrules)
 		rc = sigma_setup(hu, ctx, ho, s, rs);
 	if (rc == 0 && !hu->nstages) {
-		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH\n");
+		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH (no default rules "
+				"found: spoor rules update installs a set)\n");
 		rc = EXIT_USAGE;
 	}
 	return rc;
@@ -357,7 +379,7 @@ int cmd_hunt(int argc, char **argv)
 	hctx h = {0};
 	hunt_opts ho = {0};
 	ho.h = &h;
-	ho.rules = calloc((size_t)argc, sizeof(char *));
+	ho.rules = calloc((size_t)argc + 2, sizeof(char *)); /* + the default rule folders */
 	hunt *hu = calloc(1, sizeof(*hu));
 	if (!ho.rules || !hu) {
 		free(ho.rules);
