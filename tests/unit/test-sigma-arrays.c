@@ -46,7 +46,13 @@ static const acase cases[] = {
     {"a name prefix is not a segment", "  s:\n    Param|contains: ForwardTo\n  condition: s\n", NULL, 0},
     {"object keys are not array indices", "  s:\n    Parameters: x\n  condition: s\n",
      "Parameters.Name.Value=x", 0},
-    {"a present field wins over elements", "  s:\n    tags: b\n  condition: s\n", "tags=a;tags.0=b", 0},
+    {"a present field and elements are all values", "  s:\n    tags: b\n  condition: s\n", "tags=a;tags.0=b", 1},
+    {"present field matches, elements not needed", "  s:\n    tags: a\n  condition: s\n", "tags=a;tags.0=b", 1},
+    {"neq: any value equal", "  s:\n    tags|neq: b\n  condition: s\n", "tags=a;tags.0=b", 0},
+    {"neq on an absent field is false", "  s:\n    tags|neq: b\n  condition: s\n", "other=a", 0},
+    {"M365: a parameter called Name",
+     "  s:\n    Parameters.Name: ForwardTo\n  condition: s\n",
+     "Parameters.0.Name=Name;Parameters.0.Value=sync;Parameters.1.Name=ForwardTo;Parameters.Name=sync", 1},
     {"re over elements", "  s:\n    Parameters.Value|re: '^evil@'\n  condition: s\n", NULL, 1},
 };
 

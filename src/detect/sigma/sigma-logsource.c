@@ -534,8 +534,15 @@ int sigma_lsmap_load(sigma_lsmap **out, const char *path, const char *text, size
 	}
 	const ynode *root = nd == 1 ? docs[0].root : NULL;
 	if (!root || root->kind != YN_MAP) {
+		unsigned line = nd ? docs[0].line : 1;
 		sigma_lsmap_free(m);
-		return map_err(diag, path, root, "a logsource map is one YAML map (replace, services, categories)");
+		diag_set(diag, SPOOR_EPARSE, "%s:%u:1: a logsource map is one YAML map (replace, services, categories)",
+			 path, line);
+		if (diag) {
+			diag->line = line;
+			diag->col = 1;
+		}
+		return SPOOR_EPARSE;
 	}
 	for (size_t i = 0; i < root->nkv && rc == 0; i += 2) {
 		const ynode *k = root->kv[i], *v = root->kv[i + 1];
