@@ -53,6 +53,15 @@ static const acase cases[] = {
     {"M365: a parameter called Name",
      "  s:\n    Parameters.Name: ForwardTo\n  condition: s\n",
      "Parameters.0.Name=Name;Parameters.0.Value=sync;Parameters.1.Name=ForwardTo;Parameters.Name=sync", 1},
+    /* keyword (field-less) items: prefiltered through the keyword database */
+    {"keyword in some field", "  kw:\n    - 'sekurlsa::'\n    - mimikatz\n  condition: kw\n",
+     "x=1;CommandLine=run SEKURLSA::logonpasswords", 1},
+    {"keyword nowhere", "  kw:\n    - 'sekurlsa::'\n    - mimikatz\n  condition: kw\n", "x=1;CommandLine=whoami", 0},
+    {"keyword all: in two fields", "  kw:\n    '|all':\n      - alpha\n      - omega\n  condition: kw\n",
+     "a=alpha one;b=omega two", 1},
+    {"keyword all: one missing", "  kw:\n    '|all':\n      - alpha\n      - omega\n  condition: kw\n",
+     "a=alpha one;b=beta two", 0},
+    {"keyword does not span two values", "  kw:\n    - 'ab'\n  condition: kw\n", "a=xa;b=bx", 0},
     {"re over elements", "  s:\n    Parameters.Value|re: '^evil@'\n  condition: s\n", NULL, 1},
 };
 

@@ -347,6 +347,33 @@ bool sigma_ls_match(const ls_sel *s, spoor_event *ev)
 	return true;
 }
 
+static size_t group_conds(const ls_group *g, uint32_t *out, size_t n, size_t max)
+{
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t k = 0; k < g->alts[i].ncond; k++) {
+			uint32_t f = g->alts[i].cond[k].field;
+			bool dup = false;
+			for (size_t j = 0; j < n && !dup; j++)
+				dup = out[j] == f;
+			if (dup)
+				continue;
+			if (n == max)
+				return max + 1;
+			out[n++] = f;
+		}
+	return n;
+}
+
+size_t sigma_ls_cond_fields(const ls_sel *s, uint32_t *out, size_t n, size_t max)
+{
+	if (!s)
+		return n;
+	n = group_conds(&s->svc, out, n, max);
+	if (n > max)
+		return n;
+	return group_conds(&s->cat, out, n, max);
+}
+
 /* ---- coverage: can any format spoor reads satisfy the selector? ---- */
 
 static bool feed_eq(const char *feed, const char *want)
