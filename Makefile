@@ -41,6 +41,7 @@ test: build build-asan
 bench: build
 	@sh bench/run.sh $(BUILD)
 	@sh bench/run-formats.sh $(BUILD)
+	@sh bench/run-hunt.sh $(BUILD)
 
 fuzz: deps
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang $(MESON) setup $(FUZZ_BUILD) --buildtype=debugoptimized \

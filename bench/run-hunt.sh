@@ -3,12 +3,14 @@
 # rules, on one core, against `rg -F` of the rules' literal atoms and
 # `cat`; appends (or replaces) its section of bench/RESULTS.md.
 #
-# 1. Corpus: HUNT_BYTES (default 1100000000) bytes of Windows JSON lines in
-#    $HUNT_DATA (default /tmp/spoor-bench-hunt): real Windows records from
-#    the shared data (SigmaHQ regression events in evtx_dump shape,
-#    compacted; OTRF Winlogbeat/NXLog lines) replicated with fresh values
-#    by BUILD/bench/gen-jsonl; plus the EVTX corpus (evtx/mitre-attack-cc0,
-#    281 files) read HUNT_EVTX_REP times (default 3).
+# 1. Corpus: at least HUNT_BYTES (default 1100000000) bytes of Windows JSON
+#    lines in $HUNT_DATA (default /tmp/spoor-bench-hunt): real Windows
+#    records from the shared data (SigmaHQ regression events in evtx_dump
+#    shape, compacted; OTRF Winlogbeat/NXLog lines) replicated as they are
+#    (not through gen-jsonl: it rewrites every digit run, EventIDs included,
+#    and Windows rules would then select almost no event); plus the EVTX
+#    corpus (evtx/mitre-attack-cc0, 281 files) read HUNT_EVTX_REP times
+#    (default 3).
 # 2. Rule sets: "all" = every SigmaHQ rule folder (rules*, 3,780 rules);
 #    "10" = the first 10 Windows process_creation rules by file name.
 # 3. LITERALS: the literal atoms of all the rules (for each string value of
@@ -35,11 +37,10 @@ BYTES=${HUNT_BYTES:-1100000000}
 RUNS=${HUNT_RUNS:-3}
 REP=${HUNT_EVTX_REP:-3}
 SPOOR="$BUILD/src/cli/spoor"
-GEN="$BUILD/bench/gen-jsonl"
 RES="$ROOT/bench/RESULTS.md"
 say() { printf '%s\n' "bench-hunt: $*" >&2; }
 
-[ -x "$SPOOR" ] && [ -x "$GEN" ] || { say "build first: ninja -C $BUILD"; exit 1; }
+[ -x "$SPOOR" ] || { say "build first: ninja -C $BUILD"; exit 1; }
 [ -d "$SHARED/sigma" ] || { say "shared data not found at $SHARED (set SPOOR_SHARED_DATA)"; exit 1; }
 [ -x /usr/bin/time ] || { say "/usr/bin/time missing (Debian package 'time')"; exit 1; }
 command -v rg >/dev/null || { say "rg missing (Debian package ripgrep)"; exit 1; }
@@ -63,8 +64,9 @@ if [ ! -s "$TPL" ]; then
 fi
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
 if [ "$(size_of "$FILE")" -lt "$BYTES" ] || [ "$TPL" -nt "$FILE" ]; then
-	say "generating $FILE ($BYTES bytes) from $(wc -l <"$TPL") Windows records"
-	"$GEN" "$TPL" "$BYTES" >"$FILE.tmp"
+	say "replicating $(wc -l <"$TPL") Windows records to $BYTES bytes: $FILE"
+	: >"$FILE.tmp"
+	while [ "$(size_of "$FILE.tmp")" -lt "$BYTES" ]; do cat "$TPL" >>"$FILE.tmp"; done
 	mv "$FILE.tmp" "$FILE"
 fi
 SIZE=$(size_of "$FILE")
@@ -176,7 +178,7 @@ SEC="$OUT/section"
 	echo "## Sigma hunt (bench/run-hunt.sh)"
 	echo
 	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg); median of $RUNS runs; every command pinned to one core (\`$PIN\`)"
-	echo "- Windows JSON: $DATA/windows.jsonl, $SIZE bytes, $(wc -l <"$TPL") real Windows records (SigmaHQ regression events, OTRF Winlogbeat/NXLog) replicated with fresh values by gen-jsonl; EVTX: the 281 files of mitre-attack-cc0 read $REP times ($EVB bytes)"
+	echo "- Windows JSON: $DATA/windows.jsonl, $SIZE bytes: $(wc -l <"$TPL") real Windows records (SigmaHQ regression events, OTRF Winlogbeat/NXLog) replicated; EVTX: the 281 files of mitre-attack-cc0 read $REP times ($EVB bytes)"
 	echo "- rules: all = SigmaHQ rules* ($RULES_RUN rules run); 10 = the first 10 Windows process_creation rules; alerts with all rules: $ALERTS_JSON (JSON), $ALERTS_EVTX (EVTX)"
 	echo "- rg-F-literals: \`LC_ALL=C rg -F -c -f LITERALS\` with the $(wc -l <"$LIT") literal atoms of all the rules (case-sensitive, whole-line scan: far less work than Sigma's per-field, case-insensitive matching)"
 	echo
