@@ -132,14 +132,14 @@ SPOOR_API void spoor_ruleset_stats(const spoor_ruleset *rs, spoor_rules_stats *o
  * function (it holds a .spoor-rules marker).  URLs are refused
  * (SPOOR_EINVAL): fetch first. */
 typedef struct spoor_rules_install_stats {
-	char source_kind[8];	/* "folder", "zip", "tar", "tar.gz" */
-	uint64_t files;		/* rule files installed */
-	uint64_t rules, failed; /* detection rules that load; rule documents/files that do not */
+	char source_kind[8];			     /* "folder", "zip", "tar", "tar.gz" */
+	uint64_t files;				     /* rule files installed */
+	uint64_t rules, failed;			     /* detection rules that load; rule documents/files that do not */
 	uint64_t added, changed, removed, unchanged; /* files, against the installed set */
 } spoor_rules_install_stats;
 #define SPOOR_RULES_INSTALL_DRY_RUN 1u /* verify and count, change nothing */
-SPOOR_API int spoor_rules_install(const char *dest, const char *from, unsigned flags,
-				  spoor_rules_install_stats *out, spoor_diag *diag);
+SPOOR_API int spoor_rules_install(const char *dest, const char *from, unsigned flags, spoor_rules_install_stats *out,
+				  spoor_diag *diag);
 
 /* An alert: rule index (for spoor_ruleset_rule) and the fields whose
  * values made it match (interned ids, spoor_field_name). */

@@ -11,9 +11,9 @@
 
 /* Exit codes (docs/exit-codes.md). */
 enum {
-	EXIT_OK = 0,       /* done, all input read */
-	EXIT_FAIL = 1,     /* could not complete (I/O, out of memory) */
-	EXIT_USAGE = 2,    /* bad command line */
+	EXIT_OK = 0,	   /* done, all input read */
+	EXIT_FAIL = 1,	   /* could not complete (I/O, out of memory) */
+	EXIT_USAGE = 2,	   /* bad command line */
 	EXIT_BADINPUT = 3, /* completed, but some records or files were bad */
 };
 

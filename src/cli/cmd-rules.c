@@ -218,10 +218,10 @@ static void do_list(const spoor_ruleset *rs)
 			continue;
 		printf("%-13s %-36s %s\t%s/%s/%s\t%s:%" PRIu64 "%s%s%s\n", ri.level ? spoor_level_name(ri.level) : "-",
 		       ri.id ? ri.id : "-", ri.title, ri.product ? ri.product : "-", ri.category ? ri.category : "-",
-		       ri.service ? ri.service : "-", ri.path, ri.line, ri.active ? "" : "\tnot run: ",
-		       ri.active ? "" : (ri.inactive_reason ? ri.inactive_reason : "?"),
+		       ri.service ? ri.service : "-", ri.path, ri.line,
+		       ri.active ? "" : "\tnot run: ", ri.active ? "" : (ri.inactive_reason ? ri.inactive_reason : "?"),
 		       ri.kind == SPOOR_RULE_DETECTION && !ri.fed_by ? "\tno format spoor reads feeds this logsource"
-								      : "");
+								     : "");
 	}
 }
 
@@ -320,8 +320,9 @@ static int cmd_update(int argc, char **argv)
 		}
 	}
 	if (!from) {
-		fprintf(stderr, "spoor rules update: give --from DIR or --from ARCHIVE (spoor does not download; fetch a "
-				"SigmaHQ release first)\n");
+		fprintf(stderr,
+			"spoor rules update: give --from DIR or --from ARCHIVE (spoor does not download; fetch a "
+			"SigmaHQ release first)\n");
 		return EXIT_USAGE;
 	}
 	char d[4096];

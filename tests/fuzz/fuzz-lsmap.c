@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CHECK(cond)                                                                                                    \
 	do {                                                                                                           \
 		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "fuzz-lsmap: invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);     \
+			fprintf(stderr, "fuzz-lsmap: invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);      \
 			abort();                                                                                       \
 		}                                                                                                      \
 	} while (0)

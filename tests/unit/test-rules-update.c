@@ -141,8 +141,8 @@ static void test_names(void **state)
 		const char *name;
 		int ok;
 	} c[] = {
-	    {"rules/a.yml", 1}, {"a", 1},	     {"/etc/passwd", 0}, {"rules/../../x", 0}, {"..", 0},
-	    {"a\\b", 0},	  {"a/..b/c", 1}, {"", 0},		 {"a//b", 1},
+	    {"rules/a.yml", 1}, {"a", 1}, {"/etc/passwd", 0}, {"rules/../../x", 0}, {"..", 0}, {"a\\b", 0},
+	    {"a/..b/c", 1},	{"", 0},  {"a//b", 1},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(c); i++)
 		if (arc_name_ok(c[i].name, strlen(c[i].name)) != c[i].ok)

@@ -116,8 +116,8 @@ static int zip_each(const char *data, size_t n, arc_fn fn, void *payload, spoor_
 		if (((ext_attr >> 16) & 0170000) == 0120000)
 			continue;
 		if (!arc_name_ok(name, nlen))
-			return diag_set(diag, SPOOR_EPARSE, "zip: unsafe member name '%.*s'", (int)(nlen > 200 ? 200 : nlen),
-					name);
+			return diag_set(diag, SPOOR_EPARSE, "zip: unsafe member name '%.*s'",
+					(int)(nlen > 200 ? 200 : nlen), name);
 		if (flags & 1)
 			return diag_set(diag, SPOOR_EPARSE, "zip: '%.*s' is encrypted", (int)nlen, name);
 		if (csize == 0xffffffffu || usize == 0xffffffffu)

@@ -342,8 +342,9 @@ static int verify(const char *root, const ilist *l, spoor_rules_install_stats *s
 	spoor_ruleset_free(rs);
 	spoor_ctx_free(ctx);
 	if (!rst.detection)
-		return diag_set(diag, SPOOR_EPARSE, "not a Sigma rule tree: none of its %" PRIu64 " .yml files is a Sigma "
-						    "detection rule",
+		return diag_set(diag, SPOOR_EPARSE,
+				"not a Sigma rule tree: none of its %" PRIu64 " .yml files is a Sigma "
+				"detection rule",
 				nrule_files);
 	if (st->failed * 10 > nrule_files)
 		return diag_set(diag, SPOOR_EPARSE,
@@ -451,7 +452,10 @@ SPOOR_API int spoor_rules_install(const char *dest, const char *from, unsigned f
 		if (rc == 0) {
 			int k = arc_kind(data, n);
 			snprintf(st->source_kind, sizeof(st->source_kind), "%s",
-				 k == ARC_ZIP ? "zip" : k == ARC_TAR ? "tar" : k == ARC_TGZ ? "tar.gz" : "?");
+				 k == ARC_ZIP	? "zip"
+				 : k == ARC_TAR ? "tar"
+				 : k == ARC_TGZ ? "tar.gz"
+						: "?");
 			spoor_diag d = SPOOR_DIAG_INIT;
 			rc = arc_each(data, n, on_member, &l, &d);
 			if (rc < 0)
@@ -500,8 +504,9 @@ SPOOR_API int spoor_rules_install(const char *dest, const char *from, unsigned f
 		if (!f) {
 			rc = diag_set(diag, SPOOR_EIO, "cannot create %s: %s", mp, strerror(errno));
 		} else {
-			fprintf(f, "source: %s\nsource_kind: %s\ninstalled: %lld\nrule_files: %" PRIu64
-				   "\nrules: %" PRIu64 "\n",
+			fprintf(f,
+				"source: %s\nsource_kind: %s\ninstalled: %lld\nrule_files: %" PRIu64 "\nrules: %" PRIu64
+				"\n",
 				from, st->source_kind, (long long)time(NULL), st->files, st->rules);
 			if (fclose(f) != 0)
 				rc = diag_set(diag, SPOOR_EIO, "cannot write %s", mp);
@@ -511,7 +516,8 @@ SPOOR_API int spoor_rules_install(const char *dest, const char *from, unsigned f
 		struct stat ds;
 		if (stat(dest, &ds) < 0) {
 			if (rename(stage, dest) < 0)
-				rc = diag_set(diag, SPOOR_EIO, "cannot rename %s to %s: %s", stage, dest, strerror(errno));
+				rc = diag_set(diag, SPOOR_EIO, "cannot rename %s to %s: %s", stage, dest,
+					      strerror(errno));
 			else
 				staged = false;
 		} else if (renameat2(AT_FDCWD, stage, AT_FDCWD, dest, RENAME_EXCHANGE) == 0) {
@@ -525,7 +531,8 @@ SPOOR_API int spoor_rules_install(const char *dest, const char *from, unsigned f
 				snprintf(old, dn + 32, "%s.old-%ld", dest, (long)getpid());
 				rm_tree(old);
 				if (rename(dest, old) < 0) {
-					rc = diag_set(diag, SPOOR_EIO, "cannot move %s aside: %s", dest, strerror(errno));
+					rc = diag_set(diag, SPOOR_EIO, "cannot move %s aside: %s", dest,
+						      strerror(errno));
 				} else if (rename(stage, dest) < 0) {
 					rc = diag_set(diag, SPOOR_EIO, "cannot rename %s to %s: %s", stage, dest,
 						      strerror(errno));

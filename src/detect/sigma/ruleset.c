@@ -15,8 +15,8 @@
 #include "event/field.h"
 #include "spoor/rules.h"
 
-#define RULES_MAX_FILES	   100000
-#define RULES_MAX_DEPTH	   16
+#define RULES_MAX_FILES 100000
+#define RULES_MAX_DEPTH 16
 
 typedef struct rentry {
 	sigma_rule *r;
@@ -87,8 +87,8 @@ struct spoor_matcher {
 	/* logsource decision cache */
 	uint32_t condf[LSC_MAX_CONDS];
 	size_t ncondf;
-	bool lsc_off; /* too many condition fields: no cache */
-	size_t words; /* uint64_t words per group bitset */
+	bool lsc_off;	    /* too many condition fields: no cache */
+	size_t words;	    /* uint64_t words per group bitset */
 	uint64_t *lsc_key;  /* LSC_SLOTS keys (0 = empty) */
 	uint64_t *lsc_bits; /* LSC_SLOTS bitsets */
 	size_t lsc_used;
@@ -199,7 +199,7 @@ SPOOR_API int spoor_ruleset_new(spoor_ruleset **out, spoor_ctx *ctx, const spoor
 		int rc = text ? sigma_lsmap_load(&rs->lsmap, rs->opts.logsource_map, text, len, diag)
 			      : diag_set(diag, err, "%s: %s", rs->opts.logsource_map,
 					 err == SPOOR_ENOTFOUND ? "no such file"
-					 : err == SPOOR_ELIMIT  ? "too large"
+					 : err == SPOOR_ELIMIT	? "too large"
 								: "cannot read");
 		free(text);
 		if (rc < 0) {

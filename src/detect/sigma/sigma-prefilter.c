@@ -69,7 +69,7 @@ struct sigma_pf_scratch {
 	size_t nrules;
 	uint32_t gen;
 	const sigma_prefilter *pf;
-	arr_memo arr; /* array-element fields -> the rule fields they stand for */
+	arr_memo arr;	/* array-element fields -> the rule fields they stand for */
 	uint32_t *list; /* this event's candidates, in the order they were found */
 	size_t nlist;
 	/* the keyword database runs once over all string and number values,
@@ -588,9 +588,8 @@ static int kw_add(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, sp
 		if (r < 0)
 			return r;
 		c->db = &pf->dbs[pf->kwdb];
-		return hs_scan(c->db->db, t.p ? t.p : "", (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS
-			   ? 0
-			   : SPOOR_ERR;
+		return hs_scan(c->db->db, t.p ? t.p : "", (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0
+													    : SPOOR_ERR;
 	}
 	if (s->kwn + t.n + 1 > PF_KW_FLUSH) {
 		int r = kw_flush(pf, s, c);
@@ -628,8 +627,8 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 		if ((f->flags & EF_DEAD) || f->type == SPOOR_VT_NULL)
 			continue;
 		/* keyword items look at every string and number field (sigma-match.c) */
-		bool kw = pf->kwdb >= 0 &&
-			  (f->type == SPOOR_VT_STR || f->type == SPOOR_VT_JSTR || f->type == SPOOR_VT_NUM);
+		bool kw =
+		    pf->kwdb >= 0 && (f->type == SPOOR_VT_STR || f->type == SPOOR_VT_JSTR || f->type == SPOOR_VT_NUM);
 		/* the field's own database, and those of the rule fields an array
 		 * element stands for (Parameters.0.Name -> Parameters) */
 		int32_t dbi[1 + ARR_MAX_CANDS];
