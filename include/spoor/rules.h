@@ -122,6 +122,25 @@ SPOOR_API size_t spoor_ruleset_count(const spoor_ruleset *rs);
 SPOOR_API int spoor_ruleset_rule(const spoor_ruleset *rs, size_t i, spoor_rule_info *out);
 SPOOR_API void spoor_ruleset_stats(const spoor_ruleset *rs, spoor_rules_stats *out);
 
+/* spoor rules update: install or refresh a rule set in folder `dest`
+ * from `from`, a rule folder (a SigmaHQ checkout: its rules* folders) or
+ * a .zip / .tar / .tar.gz archive of one (a SigmaHQ release or GitHub
+ * tarball).  The new set is staged beside dest, verified (at least one
+ * detection rule and 90% of the rule files load; else nothing changes:
+ * SPOOR_EPARSE), compared with the installed one, then swapped in
+ * atomically.  dest must be absent, empty, or installed by this
+ * function (it holds a .spoor-rules marker).  URLs are refused
+ * (SPOOR_EINVAL): fetch first. */
+typedef struct spoor_rules_install_stats {
+	char source_kind[8];			     /* "folder", "zip", "tar", "tar.gz" */
+	uint64_t files;				     /* rule files installed */
+	uint64_t rules, failed;			     /* detection rules that load; rule documents/files that do not */
+	uint64_t added, changed, removed, unchanged; /* files, against the installed set */
+} spoor_rules_install_stats;
+#define SPOOR_RULES_INSTALL_DRY_RUN 1u /* verify and count, change nothing */
+SPOOR_API int spoor_rules_install(const char *dest, const char *from, unsigned flags, spoor_rules_install_stats *out,
+				  spoor_diag *diag);
+
 /* An alert: rule index (for spoor_ruleset_rule) and the fields whose
  * values made it match (interned ids, spoor_field_name). */
 typedef struct spoor_alert {

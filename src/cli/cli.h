@@ -11,9 +11,9 @@
 
 /* Exit codes (docs/exit-codes.md). */
 enum {
-	EXIT_OK = 0,       /* done, all input read */
-	EXIT_FAIL = 1,     /* could not complete (I/O, out of memory) */
-	EXIT_USAGE = 2,    /* bad command line */
+	EXIT_OK = 0,	   /* done, all input read */
+	EXIT_FAIL = 1,	   /* could not complete (I/O, out of memory) */
+	EXIT_USAGE = 2,	   /* bad command line */
 	EXIT_BADINPUT = 3, /* completed, but some records or files were bad */
 };
 
@@ -90,5 +90,14 @@ int cli_providers_run(const char *cmd, int argc, char **argv, void (*help)(FILE 
 int cmd_simulate(int argc, char **argv);
 
 bool is_help(const char *a);
+
+/* Default rules (cmd-rules.c): the folder `spoor rules update` installs
+ * into ($SPOOR_RULES, $XDG_DATA_HOME/spoor/rules, ~/.local/share/spoor/rules),
+ * spoor's own rules, and the folders `spoor hunt` loads without --rules:
+ * the installed set if it exists, then spoor's own (at most 2, written
+ * to out; buf holds the first). */
+bool rules_install_dir(char *out, size_t n);
+const char *rules_builtin_dir(void);
+int rules_default_dirs(const char **out, char *buf, size_t bufn);
 
 #endif

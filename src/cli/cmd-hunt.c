@@ -28,7 +28,12 @@ static void help(FILE *f)
 		"The pipeline, in order: evidence store, enrichers (GeoIP, inventory), detectors\n"
 		"(Sigma rules, intel indicators, identity and mailbox analytics, provider scope).\n\n"
 		"Detectors:\n"
-		"  -r, --rules PATH      a Sigma rule file or directory (repeatable)\n"
+		"  -r, --rules PATH      a Sigma rule file or directory (repeatable); when no\n"
+		"                        detector is given at all: the set `spoor rules update`\n"
+		"                        installed ($SPOOR_RULES, $XDG_DATA_HOME/spoor/rules) and\n"
+		"                        spoor's own rules\n"
+		"      --no-default-rules  no Sigma rules unless --rules gives them\n"
+		"      --logsource-map FILE  a YAML logsource mapping added to the built-in one\n"
 		"      --min-level L     only rules of level L or above\n"
 		"                        (informational, low, medium, high, critical)\n"
 		"      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
@@ -245,7 +250,7 @@ static bool write_all(int fd, const char *p, size_t n)
 
 typedef struct hunt_opts {
 	hctx *h;
-	const char *out_path, *csv_path, *ph;
+	const char *out_path, *csv_path, *ph, *lsmap;
 	const char *case_path;
 	int min_level;
 	char **rules;
@@ -265,6 +270,8 @@ typedef struct hunt_opts {
 	int ninventories;
 	bool tracks;
 	bool no_intel;
+	bool no_default_rules;
+	char defbuf[4096];
 } hunt_opts;
 
 static void opts_free(hunt_opts *o)
@@ -368,6 +375,10 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 		o->tracks = true;
 	} else if (!missing && !strcmp(argv[*i], "--no-intel")) {
 		o->no_intel = true;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--logsource-map", &missing))) {
+		o->lsmap = v;
+	} else if (!missing && !strcmp(argv[*i], "--no-default-rules")) {
+		o->no_default_rules = true;
 	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
 		o->h->show = true;
 	} else {
@@ -507,6 +518,7 @@ static int sigma_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spo
 	ro.on_error = on_rule_error;
 	ro.payload = ho->h;
 	ro.placeholders = ho->ph;
+	ro.logsource_map = ho->lsmap;
 	if (spoor_ruleset_new(rsp, ctx, &ro, &d) < 0) {
 		fprintf(stderr, "spoor hunt: %s\n", d.msg);
 		return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
@@ -646,6 +658,17 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	}
 	size_t enrichers = hu->nstages;
 	/* detectors */
+	if (rc == 0 && !ho->nrules && !ho->no_default_rules && !ho->nintel && !ho->analytics && !ho->ninventories &&
+	    !ho->tracks) {
+		/* no detector asked for: the default Sigma rules (cmd-rules.c) */
+		const char *dd[2];
+		int nd = rules_default_dirs(dd, ho->defbuf, sizeof(ho->defbuf));
+		for (int k = 0; k < nd; k++) {
+			ho->rules[ho->nrules++] = (char *)dd[k];
+			if (!s->quiet)
+				fprintf(stderr, "spoor hunt: rules from %s\n", dd[k]);
+		}
+	}
 	if (rc == 0 && ho->nrules)
 		rc = sigma_setup(hu, ctx, ho, s, rs);
 	/* intel: what was given, else the built-in pack beside the rules */
@@ -717,7 +740,7 @@ int cmd_hunt(int argc, char **argv)
 	spoor_evidence_options evo = SPOOR_EVIDENCE_OPTIONS_INIT;
 	ho.evo = evo;
 	ho.corr = (spoor_sigma_stage_options)SPOOR_SIGMA_STAGE_OPTIONS_INIT;
-	ho.rules = calloc((size_t)argc, sizeof(char *));
+	ho.rules = calloc((size_t)argc + 2, sizeof(char *)); /* + the default rule folders */
 	ho.intel = calloc((size_t)argc, sizeof(char *));
 	ho.geo = calloc((size_t)argc, sizeof(char *));
 	ho.inventories = calloc((size_t)argc, sizeof(char *));

@@ -1,15 +1,19 @@
-/* spoor rules — check, list and count Sigma rules. */
+/* spoor rules — check, list and count Sigma rules; install a rule set
+ * (update); where the default rules are (rules_default_dirs). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "spoor/rules.h"
 
 static void help(FILE *f)
 {
-	fprintf(f, "usage: spoor rules check|list|stats [OPTIONS] PATH...\n\n"
-		   "PATH is a Sigma rule file or a directory searched for *.yml / *.yaml.\n\n"
+	fprintf(f, "usage: spoor rules check|list|stats [OPTIONS] [PATH...]\n"
+		   "       spoor rules update --from DIR|ARCHIVE [--dest DIR] [-n]\n\n"
+		   "PATH is a Sigma rule file or a directory searched for *.yml / *.yaml; without\n"
+		   "PATH, the default rules `spoor hunt` uses (the installed set and spoor's own).\n\n"
 		   "  check   load every rule; print each one that cannot be loaded as\n"
 		   "          FILE:LINE:COL: reason, then a summary.  Exit 3 when any failed.\n"
 		   "  list    one line per loaded rule: level, id, title, logsource, FILE:LINE,\n"
@@ -214,17 +218,140 @@ static void do_list(const spoor_ruleset *rs)
 			continue;
 		printf("%-13s %-36s %s\t%s/%s/%s\t%s:%" PRIu64 "%s%s%s\n", ri.level ? spoor_level_name(ri.level) : "-",
 		       ri.id ? ri.id : "-", ri.title, ri.product ? ri.product : "-", ri.category ? ri.category : "-",
-		       ri.service ? ri.service : "-", ri.path, ri.line, ri.active ? "" : "\tnot run: ",
-		       ri.active ? "" : (ri.inactive_reason ? ri.inactive_reason : "?"),
+		       ri.service ? ri.service : "-", ri.path, ri.line,
+		       ri.active ? "" : "\tnot run: ", ri.active ? "" : (ri.inactive_reason ? ri.inactive_reason : "?"),
 		       ri.kind == SPOOR_RULE_DETECTION && !ri.fed_by ? "\tno format spoor reads feeds this logsource"
-								      : "");
+								     : "");
 	}
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return p && *p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The folder `spoor rules update` installs into: $SPOOR_RULES, else
+ * $XDG_DATA_HOME/spoor/rules, else ~/.local/share/spoor/rules.  false
+ * when none can be named (no HOME). */
+bool rules_install_dir(char *out, size_t n)
+{
+	const char *e = getenv("SPOOR_RULES");
+	if (e && *e)
+		return (size_t)snprintf(out, n, "%s", e) < n;
+	e = getenv("XDG_DATA_HOME");
+	if (e && *e == '/')
+		return (size_t)snprintf(out, n, "%s/spoor/rules", e) < n;
+	e = getenv("HOME");
+	if (e && *e)
+		return (size_t)snprintf(out, n, "%s/.local/share/spoor/rules", e) < n;
+	return false;
+}
+
+/* spoor's own rules: installed beside spoor (<datadir>/spoor/rules), or
+ * the source tree's rules/ for a build that is not installed. */
+const char *rules_builtin_dir(void)
+{
+#ifdef SPOOR_DATADIR
+	if (is_dir(SPOOR_DATADIR "/spoor/rules"))
+		return SPOOR_DATADIR "/spoor/rules";
+#endif
+#ifdef SPOOR_SOURCE_RULES
+	if (is_dir(SPOOR_SOURCE_RULES))
+		return SPOOR_SOURCE_RULES;
+#endif
+	return NULL;
+}
+
+int rules_default_dirs(const char **out, char *buf, size_t bufn)
+{
+	int n = 0;
+	if (rules_install_dir(buf, bufn) && is_dir(buf))
+		out[n++] = buf;
+	const char *b = rules_builtin_dir();
+	if (b)
+		out[n++] = b;
+	return n;
+}
+
+static void update_help(FILE *f)
+{
+	char d[4096];
+	fprintf(f,
+		"usage: spoor rules update --from DIR|ARCHIVE [--dest DIR] [-n]\n\n"
+		"Install or refresh the Sigma rule set `spoor hunt` uses when given no --rules.\n"
+		"DIR is a rule folder or a SigmaHQ checkout (its rules* folders are taken);\n"
+		"ARCHIVE a .zip, .tar or .tar.gz of one (a SigmaHQ release, a GitHub tarball).\n"
+		"The new set is verified (it must be a Sigma rule tree: at least one detection\n"
+		"rule, 90%% of the rule files load), compared with the installed one and swapped\n"
+		"in atomically; the counts of added, changed and removed files are printed.\n\n"
+		"  --from DIR|ARCHIVE  where the rules come from (no download: fetch first)\n"
+		"  --dest DIR          where to install (default: $SPOOR_RULES, else\n"
+		"                      $XDG_DATA_HOME/spoor/rules, else ~/.local/share/spoor/rules)\n"
+		"  -n, --dry-run       verify and count, change nothing\n\n"
+		"Default destination here: %s\n",
+		rules_install_dir(d, sizeof(d)) ? d : "(none: set SPOOR_RULES or HOME)");
+}
+
+static int cmd_update(int argc, char **argv)
+{
+	const char *from = NULL, *dest = NULL;
+	unsigned flags = 0;
+	for (int i = 2; i < argc; i++) {
+		if (is_help(argv[i])) {
+			update_help(stdout);
+			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run")) {
+			flags |= SPOOR_RULES_INSTALL_DRY_RUN;
+		} else if (!strcmp(argv[i], "--from") || !strcmp(argv[i], "--dest")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "spoor rules update: %s needs a value\n", argv[i]);
+				return EXIT_USAGE;
+			}
+			if (argv[i][2] == 'f')
+				from = argv[++i];
+			else
+				dest = argv[++i];
+		} else {
+			fprintf(stderr, "spoor rules update: unknown argument '%s' (spoor rules update --help)\n",
+				argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!from) {
+		fprintf(stderr,
+			"spoor rules update: give --from DIR or --from ARCHIVE (spoor does not download; fetch a "
+			"SigmaHQ release first)\n");
+		return EXIT_USAGE;
+	}
+	char d[4096];
+	if (!dest) {
+		if (!rules_install_dir(d, sizeof(d))) {
+			fprintf(stderr, "spoor rules update: no destination: give --dest or set SPOOR_RULES\n");
+			return EXIT_USAGE;
+		}
+		dest = d;
+	}
+	spoor_rules_install_stats st;
+	spoor_diag dg = SPOOR_DIAG_INIT;
+	int r = spoor_rules_install(dest, from, flags, &st, &dg);
+	if (r < 0) {
+		fprintf(stderr, "spoor rules update: %s\n", dg.msg);
+		return r == SPOOR_EINVAL || r == SPOOR_ENOTFOUND ? EXIT_USAGE : EXIT_FAIL;
+	}
+	printf("%s %" PRIu64 " rule files (%" PRIu64 " rules; %" PRIu64 " do not load) from %s (%s) %s %s\n",
+	       (flags & SPOOR_RULES_INSTALL_DRY_RUN) ? "would install" : "installed", st.files, st.rules, st.failed,
+	       from, st.source_kind, (flags & SPOOR_RULES_INSTALL_DRY_RUN) ? "into" : "in", dest);
+	printf("%" PRIu64 " added, %" PRIu64 " changed, %" PRIu64 " removed, %" PRIu64 " unchanged\n", st.added,
+	       st.changed, st.removed, st.unchanged);
+	return EXIT_OK;
 }
 
 int cmd_rules(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "spoor rules: give a subcommand: check, list or stats (spoor rules --help)\n");
+		fprintf(stderr, "spoor rules: give a subcommand: check, list, stats or update (spoor rules --help)\n");
 		return EXIT_USAGE;
 	}
 	if (is_help(argv[1])) {
@@ -232,8 +359,10 @@ int cmd_rules(int argc, char **argv)
 		return EXIT_OK;
 	}
 	const char *sub = argv[1];
+	if (!strcmp(sub, "update"))
+		return cmd_update(argc, argv);
 	if (strcmp(sub, "check") && strcmp(sub, "list") && strcmp(sub, "stats")) {
-		fprintf(stderr, "spoor rules: unknown subcommand '%s' (check, list, stats)\n", sub);
+		fprintf(stderr, "spoor rules: unknown subcommand '%s' (check, list, stats, update)\n", sub);
 		return EXIT_USAGE;
 	}
 	rctx rc = {0};
@@ -272,8 +401,15 @@ int cmd_rules(int argc, char **argv)
 			paths[npaths++] = argv[i];
 		}
 	}
+	char defbuf[4096];
 	if (!npaths) {
-		fprintf(stderr, "spoor rules %s: give a rule file or directory\n", sub);
+		const char *dd[2];
+		int nd = rules_default_dirs(dd, defbuf, sizeof(defbuf));
+		for (int k = 0; k < nd; k++)
+			paths[npaths++] = (char *)dd[k];
+	}
+	if (!npaths) {
+		fprintf(stderr, "spoor rules %s: give a rule file or directory (no default rules found)\n", sub);
 		free(paths);
 		return EXIT_USAGE;
 	}

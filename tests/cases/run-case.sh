@@ -5,6 +5,8 @@ dir=$1
 bin=${SPOOR_BIN:?SPOOR_BIN not set}
 data=${SPOOR_SHARED_DATA:-}
 name=${dir#*/cases/}
+# @TMP@: a fresh folder per run, removed afterwards
+tmp=$(mktemp -d)
 mapfile -t raw < "$dir/cmd"
 args=()
 for a in "${raw[@]}"; do
@@ -18,15 +20,30 @@ for a in "${raw[@]}"; do
 	fi
 	a=${a//@DIR@/$dir}
 	a=${a//@DATA@/$data}
+	a=${a//@TMP@/$tmp}
 	args+=("$a")
 done
+# `env`: NAME=VALUE lines (same substitutions) set for the run
+envs=()
+if [ -f "$dir/env" ]; then
+	while IFS= read -r a; do
+		[ -z "$a" ] && continue
+		case "$a" in \#*) continue ;; esac
+		a=${a//@DIR@/$dir}
+		a=${a//@DATA@/$data}
+		a=${a//@TMP@/$tmp}
+		envs+=("$a")
+	done < "$dir/env"
+fi
 out=$(mktemp)
 err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+trap 'rm -rf "$out" "$err" "$out.diff" "$tmp"' EXIT
 stdin=/dev/null
 [ -f "$dir/stdin" ] && stdin="$dir/stdin"
-(cd "$dir" && "$bin" "${args[@]}" < "$stdin" > "$out" 2> "$err")
+(cd "$dir" && env "${envs[@]}" "$bin" "${args[@]}" < "$stdin" > "$out" 2> "$err")
 rc=$?
+# the run's temporary folder shows as @TMP@
+sed -i "s|$tmp|@TMP@|g" "$out" "$err"
 want_rc=0
 [ -f "$dir/expect-exit" ] && want_rc=$(tr -d ' \n' < "$dir/expect-exit")
 fail=0

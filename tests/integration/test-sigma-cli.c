@@ -163,9 +163,14 @@ int main(void)
 	CHECK(strstr(out, ",high,Encoded PowerShell,rule-b,CommandLine: powershell /enc AAAA\n"), "%s", out);
 	free(out);
 
-	snprintf(cmd, sizeof(cmd), "'%s' hunt '%s/ev.json' 2>&1", bin, dir);
+	snprintf(cmd, sizeof(cmd), "'%s' hunt --no-default-rules '%s/ev.json' 2>&1", bin, dir);
 	rc = run(cmd, &out);
 	CHECK(rc == 2 && strstr(out, "--rules"), "no rules: exit %d: %s", rc, out);
+	free(out);
+	/* without --rules: the installed set ($SPOOR_RULES) and spoor's own */
+	snprintf(cmd, sizeof(cmd), "SPOOR_RULES='%s' '%s' hunt '%s/ev.json' 2>&1 >/dev/null", rules, bin, dir);
+	rc = run(cmd, &out);
+	CHECK(rc == 0 && strstr(out, "rules from") && strstr(out, "2 alerts"), "default rules: exit %d: %s", rc, out);
 	free(out);
 	snprintf(cmd, sizeof(cmd), "'%s' hunt --rules '%s' --min-level severe '%s/ev.json' 2>&1", bin, rules, dir);
 	rc = run(cmd, &out);

@@ -26,17 +26,18 @@ static const acase cases[] = {
     {"no element matches", "  s:\n    Parameters|contains: RedirectTo\n  condition: s\n", NULL, 0},
     {"path through the array", "  s:\n    Parameters.Name: ForwardTo\n  condition: s\n", NULL, 1},
     {"path through the array, other key", "  s:\n    Parameters.Value: ForwardTo\n  condition: s\n", NULL, 0},
-    {"list of values, any element", "  s:\n    Parameters.Name:\n      - DeleteMessage\n      - forwardto\n"
-				    "  condition: s\n",
+    {"list of values, any element",
+     "  s:\n    Parameters.Name:\n      - DeleteMessage\n      - forwardto\n"
+     "  condition: s\n",
      NULL, 1},
     {"scalar array", "  s:\n    tags: b\n  condition: s\n", "tags.0=a;tags.1=b", 1},
     {"scalar array, no element", "  s:\n    tags: c\n  condition: s\n", "tags.0=a;tags.1=b", 0},
     {"all: each value by some element", "  s:\n    tags|all: [a, b]\n  condition: s\n", "tags.0=a;tags.1=b", 1},
     {"all: one value unmatched", "  s:\n    tags|all: [a, c]\n  condition: s\n", "tags.0=a;tags.1=b", 0},
-    {"not: an element matches the filter",
-     "  s:\n    x: 1\n  f:\n    tags: b\n  condition: s and not f\n", "x=1;tags.0=a;tags.1=b", 0},
-    {"not: no element matches the filter",
-     "  s:\n    x: 1\n  f:\n    tags: z\n  condition: s and not f\n", "x=1;tags.0=a;tags.1=b", 1},
+    {"not: an element matches the filter", "  s:\n    x: 1\n  f:\n    tags: b\n  condition: s and not f\n",
+     "x=1;tags.0=a;tags.1=b", 0},
+    {"not: no element matches the filter", "  s:\n    x: 1\n  f:\n    tags: z\n  condition: s and not f\n",
+     "x=1;tags.0=a;tags.1=b", 1},
     {"neq over an array", "  s:\n    tags|neq: b\n  condition: s\n", "tags.0=a;tags.1=b", 0},
     {"nested arrays", "  s:\n    a.b.c: deep\n  condition: s\n", "a.0.b.0.c=no;a.1.b.2.c=deep", 1},
     {"nested arrays, prefix of the path", "  s:\n    a.b|contains: dee\n  condition: s\n", "a.1.b.2.c=deep", 1},
@@ -44,17 +45,30 @@ static const acase cases[] = {
     {"null: not when elements exist", "  s:\n    tags: null\n  condition: s\n", "tags.0=a", 0},
     {"null: no elements", "  s:\n    tags: null\n  condition: s\n", "other.0=a", 1},
     {"a name prefix is not a segment", "  s:\n    Param|contains: ForwardTo\n  condition: s\n", NULL, 0},
-    {"object keys are not array indices", "  s:\n    Parameters: x\n  condition: s\n",
-     "Parameters.Name.Value=x", 0},
-    {"a present field wins over elements", "  s:\n    tags: b\n  condition: s\n", "tags=a;tags.0=b", 0},
+    {"object keys are not array indices", "  s:\n    Parameters: x\n  condition: s\n", "Parameters.Name.Value=x", 0},
+    {"a present field and elements are all values", "  s:\n    tags: b\n  condition: s\n", "tags=a;tags.0=b", 1},
+    {"present field matches, elements not needed", "  s:\n    tags: a\n  condition: s\n", "tags=a;tags.0=b", 1},
+    {"neq: any value equal", "  s:\n    tags|neq: b\n  condition: s\n", "tags=a;tags.0=b", 0},
+    {"neq on an absent field is false", "  s:\n    tags|neq: b\n  condition: s\n", "other=a", 0},
+    {"M365: a parameter called Name", "  s:\n    Parameters.Name: ForwardTo\n  condition: s\n",
+     "Parameters.0.Name=Name;Parameters.0.Value=sync;Parameters.1.Name=ForwardTo;Parameters.Name=sync", 1},
+    /* keyword (field-less) items: prefiltered through the keyword database */
+    {"keyword in some field", "  kw:\n    - 'sekurlsa::'\n    - mimikatz\n  condition: kw\n",
+     "x=1;CommandLine=run SEKURLSA::logonpasswords", 1},
+    {"keyword nowhere", "  kw:\n    - 'sekurlsa::'\n    - mimikatz\n  condition: kw\n", "x=1;CommandLine=whoami", 0},
+    {"keyword all: in two fields", "  kw:\n    '|all':\n      - alpha\n      - omega\n  condition: kw\n",
+     "a=alpha one;b=omega two", 1},
+    {"keyword all: one missing", "  kw:\n    '|all':\n      - alpha\n      - omega\n  condition: kw\n",
+     "a=alpha one;b=beta two", 0},
+    {"keyword does not span two values", "  kw:\n    - 'ab'\n  condition: kw\n", "a=xa;b=bx", 0},
     {"re over elements", "  s:\n    Parameters.Value|re: '^evil@'\n  condition: s\n", NULL, 1},
 };
 
 static int run_case(spoor_ctx *ctx, const acase *c)
 {
 	char yml[1024];
-	snprintf(yml, sizeof(yml),
-		 "title: t\nid: a-1\nlogsource: {product: m365, service: audit}\ndetection:\n%s", c->detection);
+	snprintf(yml, sizeof(yml), "title: t\nid: a-1\nlogsource: {product: m365, service: audit}\ndetection:\n%s",
+		 c->detection);
 	spoor_rules_options o = SPOOR_RULES_OPTIONS_INIT;
 	spoor_ruleset *rs = NULL;
 	spoor_diag d = SPOOR_DIAG_INIT;

@@ -118,7 +118,8 @@ static void test_logsources(void **state)
 	     "4624", NULL, 1},
 	    /* Linux syslog services */
 	    {"sshd", "{product: linux, service: sshd}", "linux", "sshd", NULL, NULL, NULL, NULL, 1},
-	    {"syslog covers sshd lines", "{product: linux, service: syslog}", "linux", "sshd", NULL, NULL, NULL, NULL, 1},
+	    {"syslog covers sshd lines", "{product: linux, service: syslog}", "linux", "sshd", NULL, NULL, NULL, NULL,
+	     1},
 	    {"syslog not windows", "{product: linux, service: syslog}", "windows", "security", NULL, "Security", NULL,
 	     NULL, 0},
 	    {"auth covers sudo", "{product: linux, service: auth}", "linux", "sudo", NULL, NULL, NULL, NULL, 1},
@@ -141,13 +142,13 @@ static void test_logsources(void **state)
 	     0},
 	    {"threat_management = Security & Compliance", "{product: m365, service: threat_management}", "m365",
 	     "securitycompliancecenter", NULL, NULL, NULL, NULL, 1},
-	    {"threat_management not exchange", "{product: m365, service: threat_management}", "m365", "exchange",
-	     NULL, NULL, NULL, NULL, 0},
+	    {"threat_management not exchange", "{product: m365, service: threat_management}", "m365", "exchange", NULL,
+	     NULL, NULL, NULL, 0},
 	    {"signinlogs", "{product: azure, service: signinlogs}", "azure", "signinlogs", NULL, NULL, NULL, NULL, 1},
 	    {"riskdetection needs riskEventType", "{product: azure, service: riskdetection}", "azure", "auditlogs",
 	     NULL, NULL, NULL, NULL, 0},
-	    {"riskdetection with riskEventType", "{product: azure, service: riskdetection}", "azure", "auditlogs",
-	     NULL, NULL, NULL, NULL, 1, "riskEventType", "unfamiliarFeatures"},
+	    {"riskdetection with riskEventType", "{product: azure, service: riskdetection}", "azure", "auditlogs", NULL,
+	     NULL, NULL, NULL, 1, "riskEventType", "unfamiliarFeatures"},
 	    {"pim = audit logs", "{product: azure, service: pim}", "azure", "auditlogs", NULL, NULL, NULL, NULL, 1},
 	    /* network */
 	    {"proxy on Zeek http", "{category: proxy}", "zeek", "http", NULL, NULL, NULL, NULL, 1},
@@ -403,10 +404,9 @@ static void test_glob(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_logsources),	 cmocka_unit_test(test_field_mapping),
-	    cmocka_unit_test(test_map_fields_errors),
-	    cmocka_unit_test(test_base64offset), cmocka_unit_test(test_windash_utf16),
-	    cmocka_unit_test(test_glob),
+	    cmocka_unit_test(test_logsources),	      cmocka_unit_test(test_field_mapping),
+	    cmocka_unit_test(test_map_fields_errors), cmocka_unit_test(test_base64offset),
+	    cmocka_unit_test(test_windash_utf16),     cmocka_unit_test(test_glob),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,8 +16,8 @@
 #include "event/field.h"
 #include "spoor/rules.h"
 
-#define RULES_MAX_FILES	   100000
-#define RULES_MAX_DEPTH	   16
+#define RULES_MAX_FILES 100000
+#define RULES_MAX_DEPTH 16
 
 typedef struct rentry {
 	sigma_rule *r;
@@ -40,6 +40,9 @@ typedef struct lsgroup {
 	const sigma_rule *first;
 	uint32_t *rules;
 	size_t n, cap;
+	/* the rules of the group the prefilter does not gate (set with it) */
+	uint32_t *ungated;
+	size_t nungated;
 } lsgroup;
 
 struct spoor_ruleset {
@@ -52,6 +55,9 @@ struct spoor_ruleset {
 	rentry *rules;
 	size_t n, cap;
 	spoor_rules_stats st;
+	/* rule index -> group index (UINT32_MAX: the rule does not run) */
+	uint32_t *rule_group;
+	size_t caprg;
 	/* built by the first spoor_matcher_new after rules were added */
 	sigma_prefilter *pf;
 	bool pf_dirty;
@@ -72,6 +78,13 @@ typedef struct alert_slot {
 	size_t nhits;
 } alert_slot;
 
+/* Which groups' logsources select an event depends only on the event's
+ * logsource (product, service, category, channel) and the few fields the
+ * selectors test (EventID, EventType, process.name ...): the decisions are
+ * cached per matcher under a 64-bit hash of those values. */
+#define LSC_MAX_CONDS 16
+#define LSC_SLOTS     4096 /* cleared when 3/4 full */
+
 struct spoor_matcher {
 	const spoor_ruleset *rs;
 	sigma_re_scratch *re;
@@ -79,6 +92,18 @@ struct spoor_matcher {
 	alert_slot *a;
 	size_t na, cap;
 	buf out;
+	/* logsource decision cache */
+	uint32_t condf[LSC_MAX_CONDS];
+	size_t ncondf;
+	bool lsc_off;	    /* too many condition fields: no cache */
+	size_t words;	    /* uint64_t words per group bitset */
+	uint64_t *lsc_key;  /* LSC_SLOTS keys (0 = empty) */
+	uint64_t *lsc_bits; /* LSC_SLOTS bitsets */
+	size_t lsc_used;
+	uint64_t *tmp_bits;
+	/* rules to run on this event, as (group << 32 | rule) */
+	uint64_t *run;
+	size_t caprun;
 };
 
 SPOOR_API const char *spoor_level_name(spoor_level l)
@@ -182,7 +207,7 @@ SPOOR_API int spoor_ruleset_new(spoor_ruleset **out, spoor_ctx *ctx, const spoor
 		int rc = text ? sigma_lsmap_load(&rs->lsmap, rs->opts.logsource_map, text, len, diag)
 			      : diag_set(diag, err, "%s: %s", rs->opts.logsource_map,
 					 err == SPOOR_ENOTFOUND ? "no such file"
-					 : err == SPOOR_ELIMIT  ? "too large"
+					 : err == SPOOR_ELIMIT	? "too large"
 								: "cannot read");
 		free(text);
 		if (rc < 0) {
@@ -206,9 +231,12 @@ SPOOR_API spoor_ruleset *spoor_ruleset_free(spoor_ruleset *rs)
 	for (size_t i = 0; i < rs->n; i++)
 		free(rs->rules[i].filters);
 	free(rs->rules);
-	for (size_t i = 0; i < rs->ngroups; i++)
+	for (size_t i = 0; i < rs->ngroups; i++) {
 		free(rs->groups[i].rules);
+		free(rs->groups[i].ungated);
+	}
 	free(rs->groups);
+	free(rs->rule_group);
 	sigma_pf_free(rs->pf);
 	sigma_lsmap_free(rs->lsmap);
 	corr_plan_free(rs->corr);
@@ -264,6 +292,18 @@ static int group_add(spoor_ruleset *rs, const sigma_rule *r, size_t idx)
 		g->cap = nc;
 	}
 	g->rules[g->n++] = (uint32_t)idx;
+	if (idx >= rs->caprg) {
+		size_t nc = rs->caprg ? rs->caprg * 2 : 1024;
+		while (nc <= idx)
+			nc *= 2;
+		uint32_t *v = xreallocarray(rs->rule_group, nc, sizeof(*v));
+		if (!v)
+			return SPOOR_ENOMEM;
+		memset(v + rs->caprg, 0xff, (nc - rs->caprg) * sizeof(*v));
+		rs->rule_group = v;
+		rs->caprg = nc;
+	}
+	rs->rule_group[idx] = (uint32_t)(g - rs->groups);
 	return 0;
 }
 
@@ -641,6 +681,19 @@ SPOOR_API int spoor_matcher_new(spoor_matcher **out, const spoor_ruleset *rs, sp
 		}
 		sigma_pf_free(w->pf);
 		w->pf = pf;
+		for (size_t gi = 0; gi < w->ngroups; gi++) {
+			lsgroup *g = &w->groups[gi];
+			free(g->ungated);
+			g->nungated = 0;
+			g->ungated = xcalloc(g->n + 1, sizeof(uint32_t));
+			if (!g->ungated) {
+				spoor_matcher_free(m);
+				return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+			}
+			for (size_t k = 0; k < g->n; k++)
+				if (!sigma_pf_gated(pf, g->rules[k]))
+					g->ungated[g->nungated++] = g->rules[k];
+		}
 	}
 	((spoor_ruleset *)rs)->pf_dirty = false;
 	if (rs->pf && sigma_pf_scratch_new(&m->pf, rs->pf) < 0) {
@@ -648,6 +701,24 @@ SPOOR_API int spoor_matcher_new(spoor_matcher **out, const spoor_ruleset *rs, sp
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	}
 	buf_init(&m->out, 1u << 20);
+	/* the logsource decision cache */
+	for (size_t gi = 0; gi < rs->ngroups && !m->lsc_off; gi++) {
+		size_t n = sigma_ls_cond_fields(rs->groups[gi].first->plan->ls, m->condf, m->ncondf, LSC_MAX_CONDS);
+		if (n > LSC_MAX_CONDS)
+			m->lsc_off = true;
+		else
+			m->ncondf = n;
+	}
+	m->words = (rs->ngroups + 63) / 64;
+	if (!m->words)
+		m->words = 1;
+	m->lsc_key = xcalloc(LSC_SLOTS, sizeof(uint64_t));
+	m->lsc_bits = xcalloc(LSC_SLOTS * m->words, sizeof(uint64_t));
+	m->tmp_bits = xcalloc(m->words, sizeof(uint64_t));
+	if (!m->lsc_key || !m->lsc_bits || !m->tmp_bits) {
+		spoor_matcher_free(m);
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	}
 	*out = m;
 	return 0;
 }
@@ -659,9 +730,96 @@ SPOOR_API spoor_matcher *spoor_matcher_free(spoor_matcher *m)
 	sigma_re_scratch_free(m->re);
 	sigma_pf_scratch_free(m->pf);
 	free(m->a);
+	free(m->lsc_key);
+	free(m->lsc_bits);
+	free(m->tmp_bits);
+	free(m->run);
 	buf_done(&m->out);
 	free(m);
 	return NULL;
+}
+
+static uint64_t sv_hash(spoor_sv v, uint64_t seed)
+{
+	return hash_bytes(v.p ? v.p : "", v.n, seed);
+}
+
+/* The groups whose logsource selects ev, as a bitset (cached). */
+static const uint64_t *groups_for(spoor_matcher *m, spoor_event *ev)
+{
+	const spoor_ruleset *rs = m->rs;
+	uint64_t *bits = m->tmp_bits;
+	uint64_t key = 0;
+	size_t slot = 0;
+	if (!m->lsc_off) {
+		const spoor_logsource *ls = &ev->ls;
+		key = sv_hash(ls->product, 0x9e3779b97f4a7c15ull);
+		key = sv_hash(ls->service, key);
+		key = sv_hash(ls->category, key);
+		key = sv_hash(ls->channel, key);
+		for (size_t i = 0; i < m->ncondf; i++) {
+			const efield *f = event_find(ev, m->condf[i]);
+			/* absent, null and present fields hash apart */
+			key = f ? sv_hash(f->val, key ^ (0x100u + f->type)) : hash_bytes("", 0, key ^ 0x55);
+		}
+		key |= 1; /* 0 marks an empty slot */
+		slot = (size_t)(key >> 20) & (LSC_SLOTS - 1);
+		while (m->lsc_key[slot] && m->lsc_key[slot] != key)
+			slot = (slot + 1) & (LSC_SLOTS - 1);
+		if (m->lsc_key[slot] == key)
+			return &m->lsc_bits[slot * m->words];
+	}
+	memset(bits, 0, m->words * sizeof(uint64_t));
+	for (size_t gi = 0; gi < rs->ngroups; gi++)
+		if (sigma_ls_match(rs->groups[gi].first->plan->ls, ev))
+			bits[gi / 64] |= 1ull << (gi % 64);
+	if (!m->lsc_off) {
+		if (m->lsc_used >= LSC_SLOTS * 3 / 4) {
+			memset(m->lsc_key, 0, LSC_SLOTS * sizeof(uint64_t));
+			m->lsc_used = 0;
+			slot = (size_t)(key >> 20) & (LSC_SLOTS - 1);
+		}
+		m->lsc_key[slot] = key;
+		memcpy(&m->lsc_bits[slot * m->words], bits, m->words * sizeof(uint64_t));
+		m->lsc_used++;
+	}
+	return bits;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Rule i on the event: its detection, then the filters that name it. */
+static int run_rule(spoor_matcher *m, spoor_event *ev, size_t i)
+{
+	const spoor_ruleset *rs = m->rs;
+	const rentry *e = &rs->rules[i];
+	if (m->na == m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 16;
+		alert_slot *v = xreallocarray(m->a, nc, sizeof(*v));
+		if (!v)
+			return SPOOR_ENOMEM;
+		m->a = v;
+		m->cap = nc;
+	}
+	alert_slot *s = &m->a[m->na];
+	if (!sigma_match_detection(e->r->plan, ev, m->re, s->hits, &s->nhits))
+		return 0;
+	/* a filter's condition is AND-ed to the rule's (filters spec v2.1) */
+	bool keep = true;
+	for (size_t fi = 0; fi < e->nfilters && keep; fi++) {
+		uint32_t fh[SIGMA_MAX_HITS];
+		size_t fn;
+		keep = sigma_match_detection(rs->rules[e->filters[fi]].r->plan, ev, m->re, fh, &fn);
+	}
+	if (keep) {
+		s->rule = i;
+		m->na++;
+	}
+	return 0;
 }
 
 SPOOR_API int spoor_matcher_match(spoor_matcher *m, spoor_event *ev)
@@ -670,46 +828,60 @@ SPOOR_API int spoor_matcher_match(spoor_matcher *m, spoor_event *ev)
 	sigma_arr_reset(sigma_re_scratch_arr(m->re)); /* a new event */
 	const spoor_ruleset *rs = m->rs;
 	const sigma_prefilter *pf = m->pf ? rs->pf : NULL;
-	bool scanned = false;
-	for (size_t gi = 0; gi < rs->ngroups; gi++) {
-		const lsgroup *g = &rs->groups[gi];
-		if (!sigma_ls_match(g->first->plan->ls, ev))
-			continue;
-		if (pf && !scanned) {
-			int r = sigma_pf_scan(pf, m->pf, ev);
-			if (r < 0)
-				return r;
-			scanned = true;
-		}
-		for (size_t k = 0; k < g->n; k++) {
-			size_t i = g->rules[k];
-			const rentry *e = &rs->rules[i];
-			if (pf && !sigma_pf_may_match(pf, m->pf, i))
+	const uint64_t *sel = groups_for(m, ev);
+	bool any = false;
+	for (size_t w = 0; w < m->words && !any; w++)
+		any = sel[w] != 0;
+	if (!any)
+		return 0;
+	int r;
+	if (!pf) {
+		/* every rule of every selected group (SPOOR_SIGMA_NO_PREFILTER) */
+		for (size_t gi = 0; gi < rs->ngroups; gi++) {
+			if (!(sel[gi / 64] >> (gi % 64) & 1))
 				continue;
-			if (m->na == m->cap) {
-				size_t nc = m->cap ? m->cap * 2 : 16;
-				alert_slot *v = xreallocarray(m->a, nc, sizeof(*v));
-				if (!v)
-					return SPOOR_ENOMEM;
-				m->a = v;
-				m->cap = nc;
-			}
-			alert_slot *s = &m->a[m->na];
-			if (!sigma_match_detection(e->r->plan, ev, m->re, s->hits, &s->nhits))
-				continue;
-			/* a filter's condition is AND-ed to the rule's (filters spec v2.1) */
-			bool keep = true;
-			for (size_t fi = 0; fi < e->nfilters && keep; fi++) {
-				uint32_t fh[SIGMA_MAX_HITS];
-				size_t fn;
-				keep = sigma_match_detection(rs->rules[e->filters[fi]].r->plan, ev, m->re, fh, &fn);
-			}
-			if (keep) {
-				s->rule = i;
-				m->na++;
-			}
+			const lsgroup *g = &rs->groups[gi];
+			for (size_t k = 0; k < g->n; k++)
+				if ((r = run_rule(m, ev, g->rules[k])) < 0)
+					return r;
 		}
+		return (int)m->na;
 	}
+	if ((r = sigma_pf_scan(pf, m->pf, ev)) < 0)
+		return r;
+	/* candidates of selected groups and the selected groups' ungated rules,
+	 * run in (group, rule) order: the order of a plain walk of the groups */
+	size_t nc;
+	const uint32_t *cand = sigma_pf_candidates(m->pf, &nc);
+	size_t need = nc;
+	for (size_t gi = 0; gi < rs->ngroups; gi++)
+		if (sel[gi / 64] >> (gi % 64) & 1)
+			need += rs->groups[gi].nungated;
+	if (need > m->caprun) {
+		uint64_t *v = xreallocarray(m->run, need, sizeof(*v));
+		if (!v)
+			return SPOOR_ENOMEM;
+		m->run = v;
+		m->caprun = need;
+	}
+	size_t n = 0;
+	for (size_t k = 0; k < nc; k++) {
+		uint32_t g = cand[k] < rs->caprg ? rs->rule_group[cand[k]] : UINT32_MAX;
+		if (g != UINT32_MAX && (sel[g / 64] >> (g % 64) & 1))
+			m->run[n++] = (uint64_t)g << 32 | cand[k];
+	}
+	for (size_t gi = 0; gi < rs->ngroups; gi++) {
+		if (!(sel[gi / 64] >> (gi % 64) & 1))
+			continue;
+		const lsgroup *g = &rs->groups[gi];
+		for (size_t k = 0; k < g->nungated; k++)
+			m->run[n++] = (uint64_t)gi << 32 | g->ungated[k];
+	}
+	if (n > 1)
+		qsort(m->run, n, sizeof(*m->run), cmp_u64);
+	for (size_t k = 0; k < n; k++)
+		if ((r = run_rule(m, ev, (uint32_t)m->run[k])) < 0)
+			return r;
 	return (int)m->na;
 }
 

@@ -412,6 +412,10 @@ bool sigma_ls_match(const ls_sel *sel, spoor_event *ev);
 /* The event field to try when the rule's field is absent (LS_FIELD), or 0. */
 uint32_t sigma_ls_alt_field(const sigma_rule *r, const char *field, struct field_table *ft);
 void sigma_ls_free(ls_sel *sel);
+/* Append the ids of the event fields the selector tests (EventID,
+ * EventType, process.name ...) to out (no duplicates); returns the new
+ * count, or max + 1 when they do not fit. */
+size_t sigma_ls_cond_fields(const ls_sel *sel, uint32_t *out, size_t n, size_t max);
 /* The formats spoor reads whose events the selector can select (a
  * description), or NULL when none can (LS_FEED rows). */
 const char *sigma_ls_fed(const ls_sel *sel);
@@ -435,6 +439,10 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s);
  * it can match.  0, SPOOR_ENOMEM or SPOOR_ERR (Vectorscan). */
 int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *ev);
 bool sigma_pf_may_match(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule);
+/* The gated rules that became candidates in the last scan (each once). */
+const uint32_t *sigma_pf_candidates(const sigma_pf_scratch *s, size_t *n);
+/* Whether a rule runs only as a candidate. */
+bool sigma_pf_gated(const sigma_prefilter *pf, size_t rule);
 
 /* ---- Matching (sigma-match.c) ---- */
 

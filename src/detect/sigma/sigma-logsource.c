@@ -51,8 +51,10 @@ typedef struct ls_feed_row {
 
 static const ls_row builtin_rows[] = {
 #define LS_SVC(p, s, c) {.product = p, .name = s, .channel = c},
-#define LS_CAT(p, c, e, s, t) {.is_cat = true, .product = p, .name = c, .via = s, .cf = {"EventID", "EventType"}, .cv = {#e, t}},
-#define LS_EVSVC(p, s, ep, es, f, v) {.product = p, .name = s, .ev_product = ep, .ev_service = es, .cf = {f}, .cv = {v}},
+#define LS_CAT(p, c, e, s, t)                                                                                          \
+	{.is_cat = true, .product = p, .name = c, .via = s, .cf = {"EventID", "EventType"}, .cv = {#e, t}},
+#define LS_EVSVC(p, s, ep, es, f, v)                                                                                   \
+	{.product = p, .name = s, .ev_product = ep, .ev_service = es, .cf = {f}, .cv = {v}},
 #define LS_EVCAT(p, c, ep, es, f, v)                                                                                   \
 	{.is_cat = true, .product = p, .name = c, .ev_product = ep, .ev_service = es, .cf = {f}, .cv = {v}},
 #define LS_FIELD(c, a, b)
@@ -197,7 +199,8 @@ static void add_conds(ls_alt *a, const ls_row *r, struct field_table *ft)
 	for (size_t k = 0; k < LS_MAX_CONDS && a->ncond < LS_MAX_CONDS; k++) {
 		if (!r->cf[k] || !r->cv[k])
 			continue;
-		uint32_t id = !strcmp(r->cf[k], "EventID") ? F_WIN_EVENT_ID : field_intern(ft, r->cf[k], strlen(r->cf[k]));
+		uint32_t id =
+		    !strcmp(r->cf[k], "EventID") ? F_WIN_EVENT_ID : field_intern(ft, r->cf[k], strlen(r->cf[k]));
 		if (!id)
 			continue;
 		a->cond[a->ncond++] = (ls_cond){id, r->cv[k]};
@@ -214,8 +217,7 @@ static ls_alt *group_push(ls_group *g)
 }
 
 /* An event-logsource row as an alternative. */
-static void alt_from_row(ls_alt *a, const ls_row *r, const char *product, struct field_table *ft,
-			 const sigma_lsmap *m)
+static void alt_from_row(ls_alt *a, const ls_row *r, const char *product, struct field_table *ft, const sigma_lsmap *m)
 {
 	a->product = r->ev_product && *r->ev_product ? r->ev_product : product;
 	if (r->via) {
@@ -347,6 +349,33 @@ bool sigma_ls_match(const ls_sel *s, spoor_event *ev)
 	return true;
 }
 
+static size_t group_conds(const ls_group *g, uint32_t *out, size_t n, size_t max)
+{
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t k = 0; k < g->alts[i].ncond; k++) {
+			uint32_t f = g->alts[i].cond[k].field;
+			bool dup = false;
+			for (size_t j = 0; j < n && !dup; j++)
+				dup = out[j] == f;
+			if (dup)
+				continue;
+			if (n == max)
+				return max + 1;
+			out[n++] = f;
+		}
+	return n;
+}
+
+size_t sigma_ls_cond_fields(const ls_sel *s, uint32_t *out, size_t n, size_t max)
+{
+	if (!s)
+		return n;
+	n = group_conds(&s->svc, out, n, max);
+	if (n > max)
+		return n;
+	return group_conds(&s->cat, out, n, max);
+}
+
 /* ---- coverage: can any format spoor reads satisfy the selector? ---- */
 
 static bool feed_eq(const char *feed, const char *want)
@@ -464,8 +493,9 @@ static int load_entry(sigma_lsmap *m, const ynode *e, bool is_cat, const char *p
 	for (size_t j = 0; j < nev; j++) {
 		const ynode *x = evs->kind == YN_SEQ ? evs->kv[j] : evs;
 		if (x->kind != YN_MAP)
-			return map_err(d, path, x, "an event selection is a map: product, service, category, channel, "
-						   "fields");
+			return map_err(d, path, x,
+				       "an event selection is a map: product, service, category, channel, "
+				       "fields");
 		ls_row r = {.is_cat = is_cat, .product = product, .name = name};
 		r.ev_product = ystr(ynode_get(x, "product"));
 		r.ev_service = ystr(ynode_get(x, "service"));
@@ -474,8 +504,8 @@ static int load_entry(sigma_lsmap *m, const ynode *e, bool is_cat, const char *p
 		const ynode *fs = ynode_get(x, "fields");
 		for (size_t i = 0; i < x->nkv; i += 2) {
 			const char *k = x->kv[i]->s;
-			if (strcmp(k, "product") && strcmp(k, "service") && strcmp(k, "category") && strcmp(k, "channel") &&
-			    strcmp(k, "fields"))
+			if (strcmp(k, "product") && strcmp(k, "service") && strcmp(k, "category") &&
+			    strcmp(k, "channel") && strcmp(k, "fields"))
 				return map_err(d, path, x->kv[i],
 					       "unknown key (product, service, category, channel, fields)");
 		}
@@ -485,7 +515,8 @@ static int load_entry(sigma_lsmap *m, const ynode *e, bool is_cat, const char *p
 			for (size_t i = 0; i < fs->nkv; i += 2) {
 				const char *v = ystr(fs->kv[i + 1]);
 				if (!v)
-					return map_err(d, path, fs->kv[i + 1], "a field test's value is a string or number");
+					return map_err(d, path, fs->kv[i + 1],
+						       "a field test's value is a string or number");
 				r.cf[i / 2] = fs->kv[i]->s;
 				r.cv[i / 2] = v;
 			}
@@ -534,10 +565,15 @@ int sigma_lsmap_load(sigma_lsmap **out, const char *path, const char *text, size
 	}
 	const ynode *root = nd == 1 ? docs[0].root : NULL;
 	if (!root || root->kind != YN_MAP) {
-		/* the message reads the node's position: before the arena goes */
-		rc = map_err(diag, path, root, "a logsource map is one YAML map (replace, services, categories)");
+		unsigned line = nd ? docs[0].line : 1;
 		sigma_lsmap_free(m);
-		return rc;
+		diag_set(diag, SPOOR_EPARSE, "%s:%u:1: a logsource map is one YAML map (replace, services, categories)",
+			 path, line);
+		if (diag) {
+			diag->line = line;
+			diag->col = 1;
+		}
+		return SPOOR_EPARSE;
 	}
 	for (size_t i = 0; i < root->nkv && rc == 0; i += 2) {
 		const ynode *k = root->kv[i], *v = root->kv[i + 1];

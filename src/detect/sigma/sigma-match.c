@@ -175,56 +175,73 @@ static bool keyword_match(mctx *c, const pitem *it)
 	return true;
 }
 
-/* The item on an absent field that the event has as an array. */
-static bool array_match(mctx *c, const pitem *it, const efield **el, size_t ne)
+/* The values of an item's field: the field itself (or its logsource
+ * alternative) when present, and the elements of an array at that path
+ * (sigma-array.c).  A shape may also give a list a field of the same
+ * name (M365 Parameters.<Name> from a parameter called "Name"): all are
+ * values of the path. */
+typedef struct fvals {
+	const efield *v[SIGMA_MAX_ARRAY_ELEMS + 1];
+	size_t n;
+	bool arrays_done;
+} fvals;
+
+static void add_arrays(mctx *c, const pitem *it, fvals *fv)
 {
-	if (it->nm && it->m[0].kind == MK_EXISTS) {
-		bool r = it->m[0].exists;
-		if (r)
-			hit(c, el[0]->id);
-		return it->neg ? !r : r;
-	}
-	if (it->nm && it->m[0].kind == MK_NULL)
-		return it->neg; /* present: not null */
-	bool r;
-	size_t saved = c->nhits;
+	fv->arrays_done = true;
+	if (!c->re)
+		return;
+	sigma_arr_scratch *as = sigma_re_scratch_arr(c->re);
+	size_t room = SIGMA_MAX_ARRAY_ELEMS + 1 - fv->n;
+	size_t k = sigma_arr_elems(as, c->ev, it->field, fv->v + fv->n, room);
+	if (!k && it->alt)
+		k = sigma_arr_elems(as, c->ev, it->alt, fv->v + fv->n, room);
+	fv->n += k;
+}
+
+/* Some value matches the item's values (OR), or under `all` each value
+ * group is matched by some value. */
+static bool vals_match(mctx *c, const pitem *it, fvals *fv)
+{
 	if (!it->all) {
-		r = false;
-		for (size_t k = 0; k < ne && !r; k++) {
+		for (size_t k = 0;; k++) {
+			if (k == fv->n) {
+				if (fv->arrays_done)
+					return false;
+				add_arrays(c, it, fv);
+				if (k == fv->n)
+					return false;
+			}
 			spoor_sv t;
-			if (event_text(c->ev, el[k], &t) && values_match(c, it, t)) {
-				r = true;
-				hit(c, el[k]->id);
+			if (event_text(c->ev, fv->v[k], &t) && values_match(c, it, t)) {
+				hit(c, fv->v[k]->id);
+				return true;
 			}
 		}
-	} else {
-		/* each value group matched by some element */
-		r = true;
-		size_t i = 0;
-		while (i < it->nm && r) {
-			uint16_t g = it->m[i].grp;
-			size_t j = i;
-			while (j < it->nm && it->m[j].grp == g)
-				j++;
-			bool ok = false;
-			for (size_t k = 0; k < ne && !ok; k++) {
-				spoor_sv t;
-				if (!event_text(c->ev, el[k], &t))
-					continue;
-				for (size_t x = i; x < j && !ok; x++)
-					ok = vm_text(c, &it->m[x], t);
-				if (ok)
-					hit(c, el[k]->id);
-			}
-			r = ok;
-			i = j;
+	}
+	if (!fv->arrays_done)
+		add_arrays(c, it, fv);
+	size_t i = 0;
+	while (i < it->nm) {
+		uint16_t g = it->m[i].grp;
+		size_t j = i;
+		while (j < it->nm && it->m[j].grp == g)
+			j++;
+		bool ok = false;
+		for (size_t k = 0; k < fv->n && !ok; k++) {
+			spoor_sv t;
+			if (!event_text(c->ev, fv->v[k], &t))
+				continue;
+			for (size_t x = i; x < j && !ok; x++)
+				ok = vm_text(c, &it->m[x], t);
+			if (ok)
+				hit(c, fv->v[k]->id);
 		}
+		if (!ok)
+			return false;
+		i = j;
 	}
-	if (it->neg) {
-		c->nhits = saved;
-		r = !r;
-	}
-	return r;
+	return true;
 }
 
 static bool item_match(mctx *c, const pitem *it)
@@ -232,41 +249,32 @@ static bool item_match(mctx *c, const pitem *it)
 	if (!it->field)
 		return keyword_match(c, it);
 	const efield *f = event_find(c->ev, it->field);
-	uint32_t fid = it->field;
-	if (!f && it->alt) {
+	if (!f && it->alt)
 		f = event_find(c->ev, it->alt);
-		fid = it->alt;
-	}
-	if (!f && c->re) {
-		const efield *el[SIGMA_MAX_ARRAY_ELEMS];
-		sigma_arr_scratch *as = sigma_re_scratch_arr(c->re);
-		size_t ne = sigma_arr_elems(as, c->ev, it->field, el, SIGMA_MAX_ARRAY_ELEMS);
-		if (!ne && it->alt)
-			ne = sigma_arr_elems(as, c->ev, it->alt, el, SIGMA_MAX_ARRAY_ELEMS);
-		if (ne)
-			return array_match(c, it, el, ne);
-	}
-	bool present = f && f->type != SPOOR_VT_NULL;
-	if (it->nm && it->m[0].kind == MK_EXISTS) {
-		bool r = it->m[0].exists == present;
-		if (r && present)
-			hit(c, fid);
+	fvals fv;
+	fv.n = 0;
+	fv.arrays_done = false;
+	if (f && f->type != SPOOR_VT_NULL)
+		fv.v[fv.n++] = f;
+	if (it->nm && (it->m[0].kind == MK_EXISTS || it->m[0].kind == MK_NULL)) {
+		if (!fv.n)
+			add_arrays(c, it, &fv);
+		bool present = fv.n > 0;
+		bool r = it->m[0].kind == MK_EXISTS ? it->m[0].exists == present : !present;
+		if (r && present && it->m[0].kind == MK_EXISTS)
+			hit(c, fv.v[0]->id);
 		return it->neg ? !r : r;
 	}
-	if (it->nm && it->m[0].kind == MK_NULL) {
-		bool r = !present;
-		return it->neg ? !r : r;
-	}
-	if (!present)
-		return false;
-	spoor_sv t;
-	if (!event_text(c->ev, f, &t))
-		return false;
-	bool r = values_match(c, it, t);
-	if (it->neg)
+	size_t saved = c->nhits;
+	bool r = vals_match(c, it, &fv);
+	if (!fv.n)
+		return false; /* absent (no value, no element): false, neq too */
+	if (it->neg) {
+		c->nhits = saved;
 		r = !r;
-	if (r)
-		hit(c, fid);
+		if (r && fv.n)
+			hit(c, fv.v[0]->id);
+	}
 	return r;
 }
 

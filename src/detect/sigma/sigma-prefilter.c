@@ -60,6 +60,7 @@ struct sigma_prefilter {
 	uint8_t *gated; /* per rule: 1 = runs only as a candidate */
 	size_t nrules;
 	size_t ngated;
+	int32_t kwdb; /* the keyword items' database (atoms of field 0), or -1 */
 };
 
 struct sigma_pf_scratch {
@@ -68,7 +69,13 @@ struct sigma_pf_scratch {
 	size_t nrules;
 	uint32_t gen;
 	const sigma_prefilter *pf;
-	arr_memo arr; /* array-element fields -> the rule fields they stand for */
+	arr_memo arr;	/* array-element fields -> the rule fields they stand for */
+	uint32_t *list; /* this event's candidates, in the order they were found */
+	size_t nlist;
+	/* the keyword database runs once over all string and number values,
+	 * joined by NUL (no atom holds a NUL, so no match spans two values) */
+	char *kw;
+	size_t kwn, kwcap;
 };
 
 /* A candidate atom set under construction: (field, literal) views into
@@ -141,7 +148,9 @@ static int item_atoms(const pitem *it, aset *out)
 {
 	out->n = 0;
 	out->none = true;
-	if (!it->field || it->neg || !it->nm)
+	/* a keyword (field-less) item's atoms go to field 0: the keyword
+	 * database, scanned over every string and number field */
+	if (it->neg || !it->nm)
 		return 0;
 	for (size_t i = 0; i < it->nm; i++)
 		if (it->m[i].kind != MK_GLOB)
@@ -390,6 +399,8 @@ static int build_dbs(sigma_prefilter *pf, spoor_diag *diag)
 		pf->ndbs++;
 		i = j;
 	}
+	pf->kwdb = pf->fdb[0];
+	pf->fdb[0] = -1;
 	return 0;
 }
 
@@ -494,7 +505,8 @@ int sigma_pf_scratch_new(sigma_pf_scratch **out, const sigma_prefilter *pf)
 	s->pf = pf;
 	s->nrules = pf->nrules;
 	s->cand = xcalloc(pf->nrules + 1, sizeof(uint32_t));
-	if (!s->cand) {
+	s->list = xcalloc(pf->nrules + 1, sizeof(uint32_t));
+	if (!s->cand || !s->list) {
 		sigma_pf_scratch_free(s);
 		return SPOOR_ENOMEM;
 	}
@@ -515,6 +527,8 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s)
 	if (s->hs)
 		hs_free_scratch(s->hs);
 	free(s->cand);
+	free(s->list);
+	free(s->kw);
 	sigma_arr_memo_done(&s->arr);
 	free(s);
 }
@@ -532,13 +546,77 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
 	(void)flags;
 	scanctx *c = payload;
 	const pf_atom *a = &c->pf->atoms[c->db->pat[id]];
-	for (size_t i = 0; i < a->nrules; i++)
-		c->s->cand[a->rules[i]] = c->s->gen;
+	sigma_pf_scratch *s = c->s;
+	for (size_t i = 0; i < a->nrules; i++) {
+		uint32_t r = a->rules[i];
+		if (s->cand[r] != s->gen) {
+			s->cand[r] = s->gen;
+			s->list[s->nlist++] = r;
+		}
+	}
+	return 0;
+}
+
+const uint32_t *sigma_pf_candidates(const sigma_pf_scratch *s, size_t *n)
+{
+	*n = s->nlist;
+	return s->list;
+}
+
+bool sigma_pf_gated(const sigma_prefilter *pf, size_t rule)
+{
+	return pf->gated[rule] != 0;
+}
+
+#define PF_KW_FLUSH (1u << 20) /* joined keyword text scanned in pieces of about this size */
+
+static int kw_flush(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c)
+{
+	if (!s->kwn)
+		return 0;
+	c->db = &pf->dbs[pf->kwdb];
+	hs_error_t e = hs_scan(c->db->db, s->kw, (unsigned)s->kwn, 0, s->hs, on_hit, c);
+	s->kwn = 0;
+	return e == HS_SUCCESS ? 0 : SPOOR_ERR;
+}
+
+static int kw_add(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, spoor_sv t)
+{
+	if (t.n >= PF_KW_FLUSH) {
+		/* a huge value alone */
+		int r = kw_flush(pf, s, c);
+		if (r < 0)
+			return r;
+		c->db = &pf->dbs[pf->kwdb];
+		return hs_scan(c->db->db, t.p ? t.p : "", (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0
+													    : SPOOR_ERR;
+	}
+	if (s->kwn + t.n + 1 > PF_KW_FLUSH) {
+		int r = kw_flush(pf, s, c);
+		if (r < 0)
+			return r;
+	}
+	if (s->kwn + t.n + 1 > s->kwcap) {
+		size_t nc = s->kwcap ? s->kwcap : 65536;
+		while (nc < s->kwn + t.n + 1)
+			nc *= 2;
+		char *v = xrealloc(s->kw, nc);
+		if (!v)
+			return SPOOR_ENOMEM;
+		s->kw = v;
+		s->kwcap = nc;
+	}
+	if (t.n)
+		memcpy(s->kw + s->kwn, t.p, t.n);
+	s->kwn += t.n;
+	s->kw[s->kwn++] = 0;
 	return 0;
 }
 
 int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *ev)
 {
+	s->nlist = 0;
+	s->kwn = 0;
 	if (++s->gen == 0) {
 		memset(s->cand, 0, s->nrules * sizeof(uint32_t));
 		s->gen = 1;
@@ -546,19 +624,24 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 	scanctx c = {pf, NULL, s};
 	for (size_t i = 0; i < ev->n; i++) {
 		const efield *f = &ev->f[i];
-		if (!f->id || (f->flags & EF_DEAD) || f->type == SPOOR_VT_NULL)
+		if ((f->flags & EF_DEAD) || f->type == SPOOR_VT_NULL)
 			continue;
-		/* the field's own database, or those of the rule fields an array
+		/* keyword items look at every string and number field (sigma-match.c) */
+		bool kw =
+		    pf->kwdb >= 0 && (f->type == SPOOR_VT_STR || f->type == SPOOR_VT_JSTR || f->type == SPOOR_VT_NUM);
+		/* the field's own database, and those of the rule fields an array
 		 * element stands for (Parameters.0.Name -> Parameters) */
 		int32_t dbi[1 + ARR_MAX_CANDS];
 		size_t ndb = 0;
-		if (f->id < pf->nfdb && pf->fdb[f->id] >= 0)
-			dbi[ndb++] = pf->fdb[f->id];
-		const arr_entry *ae = sigma_arr_get(&s->arr, &ev->ctx->ft, f->id);
-		for (size_t k = 0; k < ae->n; k++)
-			if (ae->c[k] < pf->nfdb && pf->fdb[ae->c[k]] >= 0)
-				dbi[ndb++] = pf->fdb[ae->c[k]];
-		if (!ndb)
+		if (f->id) {
+			if (f->id < pf->nfdb && pf->fdb[f->id] >= 0)
+				dbi[ndb++] = pf->fdb[f->id];
+			const arr_entry *ae = sigma_arr_get(&s->arr, &ev->ctx->ft, f->id);
+			for (size_t k = 0; k < ae->n; k++)
+				if (ae->c[k] < pf->nfdb && pf->fdb[ae->c[k]] >= 0)
+					dbi[ndb++] = pf->fdb[ae->c[k]];
+		}
+		if (!ndb && !kw)
 			continue;
 		spoor_sv t;
 		if (!event_text(ev, f, &t))
@@ -571,8 +654,13 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 			if (e != HS_SUCCESS)
 				return SPOOR_ERR;
 		}
+		if (kw) {
+			int r = kw_add(pf, s, &c, t);
+			if (r < 0)
+				return r;
+		}
 	}
-	return 0;
+	return kw_flush(pf, s, &c);
 }
 
 bool sigma_pf_may_match(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule)
