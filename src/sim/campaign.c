@@ -412,10 +412,14 @@ int campaign_write_indicators(sim_world *w, spoor_diag *d)
 	if (rc)
 		return rc;
 	const sim_actor *B = &w->actor[ACT_BLACKTECH], *T = &w->actor[ACT_TAIDOOR];
+	/* What partner CERTs share during the investigation: part of the
+	 * infrastructure, observed from before the intrusion until after the
+	 * logs end (first_seen/last_seen bound matching, docs/intel.md).  An
+	 * indicator whose last sighting predates the logs would be expired and
+	 * rightly never match. */
 	iso_str(a, sizeof(a), w->t0 - 200 * DAY_MS);
-	iso_str(b, sizeof(b), w->t0 - 20 * DAY_MS);
+	iso_str(b, sizeof(b), w->t1 + 30 * DAY_MS);
 	O_LIT(&f, "type,value,source,group,first_seen,last_seen,confidence\n");
-	/* what an intel feed knows before the intrusion: part of it */
 	ip_str(ip, B->c2_ip[0]);
 	o_fmt(&f, "ipv4,%s,jpcert-sim,BlackTech,%s,%s,80\n", ip, a, b);
 	o_fmt(&f, "domain,%s,jpcert-sim,BlackTech,%s,%s,70\n", B->c2_domain[0], a, b);
@@ -425,9 +429,10 @@ int campaign_write_indicators(sim_world *w, spoor_diag *d)
 	ip_str(ip, T->ips[0]);
 	o_fmt(&f, "ipv4,%s,cisa-sim,Taidoor,%s,%s,60\n", ip, a, b);
 	o_fmt(&f, "domain,%s,cisa-sim,Taidoor,%s,%s,60\n", T->c2_domain[0], a, b);
-	/* stale indicators never seen in these logs */
+	/* stale indicators, expired before these logs and never seen in them */
 	rng r;
 	rng_seed(&r, w->o.seed, 0x1d1c);
+	iso_str(b, sizeof(b), w->t0 - 20 * DAY_MS);
 	for (int i = 0; i < 4; i++) {
 		ip_str(ip, IP4(198, 51, 100, 200 + i));
 		o_fmt(&f, "ipv4,%s,osint-sim,%s,%s,%s,30\n", ip, i % 2 ? "Taidoor" : "BlackTech", a, b);
