@@ -116,6 +116,7 @@ typedef struct vctx {
 	uint64_t messages;
 	uint64_t leaf_problems; /* changed/missing/reordered so far */
 	note_key logkey;
+	const char *origin; /* the store's origin line */
 	note_key *wit;
 	size_t nwit;
 	tile_stack *ts; /* recomputation */
@@ -236,6 +237,11 @@ static int check_note(vctx *v, const char *label, const char *p, size_t n, check
 	}
 	if (checkpoint_parse(c, np->text.p, np->text.n, &d) < 0) {
 		problem(v, SPOOR_EVP_FORMAT, "%s: %s", label, d.msg);
+		goto out;
+	}
+	if (v->origin && !sv_eq_cstr(c->origin, v->origin)) {
+		problem(v, SPOOR_EVP_INCONSISTENT, "%s: checkpoint of another log (origin %.*s, the store is %s)", label,
+			(int)MIN(c->origin.n, 200), c->origin.p, v->origin);
 		goto out;
 	}
 	if (v->nwit) {
@@ -620,6 +626,7 @@ int spoor_evidence_verify(const char *dir, const spoor_evidence_verify_options *
 	int rc = ev_config_load(dir, &cfg, diag);
 	if (rc < 0)
 		return rc;
+	v.origin = cfg.origin;
 	if (o->vkey) {
 		if ((rc = note_key_parse_vkey(&v.logkey, o->vkey, strlen(o->vkey), diag)) < 0)
 			return rc;
