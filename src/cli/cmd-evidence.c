@@ -558,7 +558,23 @@ static int ev_show(int argc, char **argv)
 		free(out);
 		return EXIT_FAIL;
 	}
-	if (raw) {
+	if (raw && lf.blob) {
+		/* the record is in DIR/blobs/<hex SHA-256>; the leaf holds its hash */
+		char p[4400];
+		int o = snprintf(p, sizeof(p), "%s/blobs/", dir);
+		for (size_t i = 0; i < 32 && o > 0 && (size_t)o + 3 < sizeof(p); i++)
+			o += snprintf(p + o, sizeof(p) - (size_t)o, "%02x", (unsigned char)lf.record.p[i]);
+		size_t bn;
+		char *b = read_all(p, &bn);
+		if (!b) {
+			fprintf(stderr, "spoor evidence show: %s: %s\n", p, strerror(errno));
+			spoor_evidence_leaf_done(&lf);
+			free(out);
+			return EXIT_FAIL;
+		}
+		fwrite(b, 1, bn, stdout);
+		free(b);
+	} else if (raw) {
 		fwrite(lf.record.p, 1, lf.record.n, stdout);
 	} else {
 		printf("{\"leaf\":%" PRIu64 ",\"ingest_ns\":%" PRId64 ",\"format\":\"%.*s\",\"path\":", leaf, lf.ingest_ns,
