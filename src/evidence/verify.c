@@ -376,8 +376,12 @@ static void leaf_label(char *out, size_t cap, const uint8_t *entry, size_t n)
 {
 	leaf_entry le;
 	if (leaf_decode(&le, entry, n) == 0)
-		snprintf(out, cap, " (%.*s offset %" PRIu64 "%s)", (int)MIN(le.path.n, 200), le.path.p, le.offset,
-			 le.record_id ? ", record id" : "");
+	{
+		char rid[40] = "";
+		if (le.record_id)
+			snprintf(rid, sizeof(rid), ", record id %" PRIu64, le.record_id);
+		snprintf(out, cap, " (%.*s offset %" PRIu64 "%s)", (int)MIN(le.path.n, 200), le.path.p, le.offset, rid);
+	}
 	else
 		snprintf(out, cap, " (undecodable entry)");
 }
