@@ -202,6 +202,7 @@ int main(int argc, char **argv)
 	snprintf(vkey, sizeof(vkey), "%.*s", (int)strcspn(b.p, "\n"), b.p);
 	if (ev_read_file(dir, "key", &b, 4096, NULL) < 0 || note_key_parse_skey(&logkey, b.p, b.len, NULL) < 0)
 		die("key");
+	buf_done(&b);
 	for (uint64_t s = eo.checkpoint_records; s < nrec && nhist < 64; s += eo.checkpoint_records)
 		hist_sizes[nhist++] = s;
 	if (verify_now() != 0)
