@@ -1,11 +1,14 @@
 #!/bin/sh
 # Install the Debian 12 packages spoor needs to build, test and benchmark.
 # Idempotent: installs only what is missing, and says what it installs.
+# golang-go + golang-golang-x-mod-dev build ../shared/tools/goverify, the
+# independent verifier the evidence store is checked against (tests skip without it).
 set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 libvectorscan-dev libpcre2-dev libyaml-dev zlib1g-dev libzstd-dev libssl-dev
 libsqlite3-dev libmaxminddb-dev libcmocka-dev libcjson-dev
-jq ripgrep unzip gzip zstd python3 binutils libevtx-utils time"
+jq ripgrep unzip gzip zstd python3 binutils libevtx-utils time
+golang-go golang-golang-x-mod-dev"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
