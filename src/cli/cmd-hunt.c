@@ -242,14 +242,16 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 		}
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--evidence", &missing))) {
 		o->evidence = v;
-	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--evidence-checkpoint-records", &missing))) {
+	} else if (!missing &&
+		   (v = cli_value("hunt", argc, argv, i, NULL, "--evidence-checkpoint-records", &missing))) {
 		char *e;
 		o->evo.checkpoint_records = strtoull(v, &e, 10);
 		if (*e || *v == '-') {
 			fprintf(stderr, "spoor hunt: --evidence-checkpoint-records: not a number\n");
 			return -1;
 		}
-	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--evidence-checkpoint-seconds", &missing))) {
+	} else if (!missing &&
+		   (v = cli_value("hunt", argc, argv, i, NULL, "--evidence-checkpoint-seconds", &missing))) {
 		char *e;
 		o->evo.checkpoint_seconds = strtod(v, &e);
 		if (*e || o->evo.checkpoint_seconds < 0) {
@@ -373,7 +375,8 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 		spoor_stage *st = NULL;
 		spoor_diag d = SPOOR_DIAG_INIT;
 		if (spoor_evidence_stage_new(&st, ho->evidence, &ho->evo, &d) < 0 || add_stage(hu, st) < 0) {
-			fprintf(stderr, "spoor hunt: --evidence %s: %s\n", ho->evidence, d.msg[0] ? d.msg : "too many stages");
+			fprintf(stderr, "spoor hunt: --evidence %s: %s\n", ho->evidence,
+				d.msg[0] ? d.msg : "too many stages");
 			rc = EXIT_FAIL;
 		}
 	}
@@ -389,7 +392,8 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 		}
 	}
 	if (rc == 0 && !hu->nstages) {
-		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH (or --evidence DIR, --covered-tracks)\n");
+		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules with --rules PATH (or --evidence "
+				"DIR, --covered-tracks)\n");
 		rc = EXIT_USAGE;
 	}
 	return rc;

@@ -192,9 +192,10 @@ int spoor_evidence_witness(const char *request, size_t n, const char *log_vkey, 
 			rc = diag_set(diag, SPOOR_ECORRUPT, "422: a proof from size 0 must be empty");
 	} else if (old == c.size) {
 		if (np_ || memcmp(st.root, c.root, 32))
-			rc = diag_set(diag, SPOOR_ECORRUPT,
-				      "422: same size %" PRIu64 " with a different root: split view, not cosigned", old);
-	} else if (!tlog_verify_consistency(old, c.size, st.root, c.root, (const uint8_t (*)[32])proof, np_)) {
+			rc =
+			    diag_set(diag, SPOOR_ECORRUPT,
+				     "422: same size %" PRIu64 " with a different root: split view, not cosigned", old);
+	} else if (!tlog_verify_consistency(old, c.size, st.root, c.root, (const uint8_t(*)[32])proof, np_)) {
 		rc = diag_set(diag, SPOOR_ECORRUPT,
 			      "422: the consistency proof from %" PRIu64 " to %" PRIu64 " does not verify: the log "
 			      "rewrote its history; not cosigned",
