@@ -77,8 +77,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		double wall = now() - t0, c = cpu() - c0;
-		printf("append records=%" PRIu64 " bytes=%" PRIu64 " wall=%.3f cpu=%.3f rec_per_s=%.0f mb_per_s=%.1f\n", a.n,
-		       a.bytes, wall, c, (double)a.n / wall, (double)a.bytes / wall / 1e6);
+		printf("append records=%" PRIu64 " bytes=%" PRIu64 " wall=%.3f cpu=%.3f rec_per_s=%.0f mb_per_s=%.1f\n",
+		       a.n, a.bytes, wall, c, (double)a.n / wall, (double)a.bytes / wall / 1e6);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "verify")) {
@@ -91,8 +91,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench-evidence: verify: %d problems %s\n", r, d.msg);
 			return 1;
 		}
-		printf("verify records=%" PRIu64 " bytes=%" PRIu64 " wall=%.3f cpu=%.3f mb_per_s=%.1f\n", rep.leaves_read,
-		       rep.bytes, wall, c, (double)rep.bytes / wall / 1e6);
+		printf("verify records=%" PRIu64 " bytes=%" PRIu64 " wall=%.3f cpu=%.3f mb_per_s=%.1f\n",
+		       rep.leaves_read, rep.bytes, wall, c, (double)rep.bytes / wall / 1e6);
 		return 0;
 	}
 	fprintf(stderr, "usage: bench-evidence append FILE DIR | verify DIR\n");

@@ -3,12 +3,14 @@
 # Idempotent: installs only what is missing, and says what it installs.
 # fail2ban: only its fail2ban-regex is used, by the simulate test (its filters
 # check the simulated Postfix/Dovecot/sshd lines).
+# golang-go + golang-golang-x-mod-dev build ../shared/tools/goverify, the
+# independent verifier the evidence store is checked against (tests skip without it).
 set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 libvectorscan-dev libpcre2-dev libyaml-dev zlib1g-dev libzstd-dev libssl-dev
 libsqlite3-dev libmaxminddb-dev libcmocka-dev libcjson-dev
 jq ripgrep unzip gzip zstd python3 binutils libevtx-utils time fail2ban
-chromium nodejs libmaxmind-db-writer-perl"
+chromium nodejs libmaxmind-db-writer-perl golang-go golang-golang-x-mod-dev"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -35,7 +35,10 @@ typedef struct spoor_evidence_options {
 	int64_t ingest_ns;
 } spoor_evidence_options;
 
-#define SPOOR_EVIDENCE_OPTIONS_INIT {SPOOR_EVIDENCE_OPTIONS_VERSION, 100000, 10.0, 1, 0}
+#define SPOOR_EVIDENCE_OPTIONS_INIT                                                                                    \
+	{                                                                                                              \
+		SPOOR_EVIDENCE_OPTIONS_VERSION, 100000, 10.0, 1, 0                                                     \
+	}
 
 /* Create a store in dir (created if missing, must be empty): a new Ed25519
  * key named key_name (NULL: "spoor/<hostname>"), the origin line equal to
@@ -58,8 +61,7 @@ typedef struct spoor_evidence_record {
 SPOOR_API int spoor_evidence_append(spoor_evidence *e, const spoor_evidence_record *r, uint64_t *leaf,
 				    spoor_diag *diag);
 /* The raw record and origin of an event. */
-SPOOR_API int spoor_evidence_append_event(spoor_evidence *e, const spoor_event *ev, uint64_t *leaf,
-					  spoor_diag *diag);
+SPOOR_API int spoor_evidence_append_event(spoor_evidence *e, const spoor_event *ev, uint64_t *leaf, spoor_diag *diag);
 /* Make everything appended so far durable and sign a checkpoint for it. */
 SPOOR_API int spoor_evidence_checkpoint(spoor_evidence *e, spoor_diag *diag);
 SPOOR_API uint64_t spoor_evidence_size(const spoor_evidence *e);
@@ -70,14 +72,14 @@ SPOOR_API int spoor_evidence_close(spoor_evidence *e, spoor_diag *diag);
 
 /* Verification of a whole store. */
 typedef enum spoor_evidence_problem {
-	SPOOR_EVP_NOTE = 0,     /* informational (not a failure) */
-	SPOOR_EVP_SIGNATURE,    /* a checkpoint or cosignature does not verify */
-	SPOOR_EVP_CHANGED,      /* a leaf's bytes changed */
-	SPOOR_EVP_MISSING,      /* a leaf deleted from a bundle */
-	SPOOR_EVP_REORDERED,    /* leaves swapped or moved */
-	SPOOR_EVP_TRUNCATED,    /* bundles or tiles missing at the end */
+	SPOOR_EVP_NOTE = 0,	/* informational (not a failure) */
+	SPOOR_EVP_SIGNATURE,	/* a checkpoint or cosignature does not verify */
+	SPOOR_EVP_CHANGED,	/* a leaf's bytes changed */
+	SPOOR_EVP_MISSING,	/* a leaf deleted from a bundle */
+	SPOOR_EVP_REORDERED,	/* leaves swapped or moved */
+	SPOOR_EVP_TRUNCATED,	/* bundles or tiles missing at the end */
 	SPOOR_EVP_INCONSISTENT, /* checkpoints that no single history explains */
-	SPOOR_EVP_ROLLBACK,     /* the latest checkpoint is older than one seen before */
+	SPOOR_EVP_ROLLBACK,	/* the latest checkpoint is older than one seen before */
 	SPOOR_EVP_QUORUM,	/* witness quorum not met */
 	SPOOR_EVP_TILE,		/* a hash tile differs from the leaves */
 	SPOOR_EVP_FORMAT,	/* unreadable files */
@@ -89,17 +91,20 @@ SPOOR_API const char *spoor_evidence_problem_name(spoor_evidence_problem p);
 #define SPOOR_EVIDENCE_VERIFY_VERSION 1
 typedef struct spoor_evidence_verify_options {
 	unsigned version;
-	const char *vkey;	      /* the log's key; NULL = the store's own vkey file */
+	const char *vkey;	    /* the log's key; NULL = the store's own vkey file */
 	const char *const *witness; /* witness vkeys (cosignature/v1) */
 	size_t nwitness;
-	size_t quorum;		      /* cosignatures needed on some checkpoint */
+	size_t quorum;		    /* cosignatures needed on some checkpoint */
 	const char *const *trusted; /* checkpoint files saved earlier (must be consistent) */
 	size_t ntrusted;
 	void (*on_problem)(spoor_evidence_problem p, const char *msg, void *payload);
 	void *payload;
 } spoor_evidence_verify_options;
 
-#define SPOOR_EVIDENCE_VERIFY_INIT {SPOOR_EVIDENCE_VERIFY_VERSION, NULL, NULL, 0, 0, NULL, 0, NULL, NULL}
+#define SPOOR_EVIDENCE_VERIFY_INIT                                                                                     \
+	{                                                                                                              \
+		SPOOR_EVIDENCE_VERIFY_VERSION, NULL, NULL, 0, 0, NULL, 0, NULL, NULL                                   \
+	}
 
 typedef struct spoor_evidence_report {
 	uint64_t size;	      /* leaves in the latest checkpoint */
@@ -112,8 +117,8 @@ typedef struct spoor_evidence_report {
 
 /* Returns the number of failures found (0 = the store verifies), or < 0
  * when the store cannot be read at all. */
-SPOOR_API int spoor_evidence_verify(const char *dir, const spoor_evidence_verify_options *o,
-				    spoor_evidence_report *rep, spoor_diag *diag);
+SPOOR_API int spoor_evidence_verify(const char *dir, const spoor_evidence_verify_options *o, spoor_evidence_report *rep,
+				    spoor_diag *diag);
 
 /* A C2SP tlog-proof of leaf `index` against the latest checkpoint, with the
  * leaf entry in its "extra" line; *out is malloc'ed text. */
@@ -121,9 +126,9 @@ SPOOR_API int spoor_evidence_prove(const char *dir, uint64_t index, char **out, 
 /* Check a tlog-proof offline: log key, optional witnesses and quorum.  The
  * leaf is the proof's extra line (or entry/entrylen when given).  0 when it
  * verifies, else SPOOR_ECORRUPT/EPARSE with the reason in diag. */
-SPOOR_API int spoor_evidence_check_proof(const char *proof, size_t n, const char *vkey,
-					 const char *const *witness, size_t nwitness, size_t quorum,
-					 const void *entry, size_t entrylen, uint64_t *index, spoor_diag *diag);
+SPOOR_API int spoor_evidence_check_proof(const char *proof, size_t n, const char *vkey, const char *const *witness,
+					 size_t nwitness, size_t quorum, const void *entry, size_t entrylen,
+					 uint64_t *index, spoor_diag *diag);
 
 /* The leaf entry carried by a tlog-proof (its extra line), decoded. */
 typedef struct spoor_evidence_leaf {
@@ -176,7 +181,10 @@ typedef struct spoor_tracks_options {
 	size_t max_streams; /* (file, host, channel) streams tracked */
 } spoor_tracks_options;
 
-#define SPOOR_TRACKS_OPTIONS_INIT {SPOOR_TRACKS_OPTIONS_VERSION, 200, 0.99, 300.0, 100000}
+#define SPOOR_TRACKS_OPTIONS_INIT                                                                                      \
+	{                                                                                                              \
+		SPOOR_TRACKS_OPTIONS_VERSION, 200, 0.99, 300.0, 100000                                                 \
+	}
 
 SPOOR_API int spoor_tracks_stage_new(spoor_stage **out, const spoor_tracks_options *opts, spoor_diag *diag);
 

@@ -11,25 +11,24 @@
 
 static void help(FILE *f)
 {
-	fprintf(f,
-		"usage: spoor evidence SUBCOMMAND [OPTIONS]\n\n"
-		"An append-only, signed Merkle log of every raw record spoor reads (RFC 6962 tree,\n"
-		"C2SP tlog-tiles layout, signed-note checkpoints, tlog-cosignature witnesses).\n\n"
-		"Subcommands:\n"
-		"  init DIR [--key-name NAME]       create a store with a new Ed25519 key\n"
-		"  add DIR PATH...                  append every record of PATH... (one leaf each)\n"
-		"  verify DIR [--key VKEY] [--witness VKEY]... [--quorum N] [--trusted FILE]...\n"
-		"                                   recompute the store and check every checkpoint\n"
-		"  prove DIR --leaf N               C2SP tlog-proof of leaf N (latest checkpoint)\n"
-		"  check-proof --key VKEY [--witness VKEY]... [--quorum N] FILE\n"
-		"                                   verify a tlog-proof offline\n"
-		"  show DIR --leaf N [--raw]        a leaf's origin and record\n"
-		"  witness-request DIR [--old N]    tlog-witness add-checkpoint body for the latest\n"
-		"                                   checkpoint, with a consistency proof from N\n"
-		"  witness --key SKEY --log VKEY --state FILE [REQUEST]\n"
-		"                                   act as a witness: check, cosign, print the line\n"
-		"  cosign DIR [--size N] [FILE]     attach cosignature lines to a stored checkpoint\n\n"
-		"`spoor evidence SUBCOMMAND --help` tells more.\n");
+	fprintf(f, "usage: spoor evidence SUBCOMMAND [OPTIONS]\n\n"
+		   "An append-only, signed Merkle log of every raw record spoor reads (RFC 6962 tree,\n"
+		   "C2SP tlog-tiles layout, signed-note checkpoints, tlog-cosignature witnesses).\n\n"
+		   "Subcommands:\n"
+		   "  init DIR [--key-name NAME]       create a store with a new Ed25519 key\n"
+		   "  add DIR PATH...                  append every record of PATH... (one leaf each)\n"
+		   "  verify DIR [--key VKEY] [--witness VKEY]... [--quorum N] [--trusted FILE]...\n"
+		   "                                   recompute the store and check every checkpoint\n"
+		   "  prove DIR --leaf N               C2SP tlog-proof of leaf N (latest checkpoint)\n"
+		   "  check-proof --key VKEY [--witness VKEY]... [--quorum N] FILE\n"
+		   "                                   verify a tlog-proof offline\n"
+		   "  show DIR --leaf N [--raw]        a leaf's origin and record\n"
+		   "  witness-request DIR [--old N]    tlog-witness add-checkpoint body for the latest\n"
+		   "                                   checkpoint, with a consistency proof from N\n"
+		   "  witness --key SKEY --log VKEY --state FILE [REQUEST]\n"
+		   "                                   act as a witness: check, cosign, print the line\n"
+		   "  cosign DIR [--size N] [FILE]     attach cosignature lines to a stored checkpoint\n\n"
+		   "`spoor evidence SUBCOMMAND --help` tells more.\n");
 }
 
 static void help_init(FILE *f)
@@ -157,8 +156,9 @@ static int ev_init(int argc, char **argv)
 		fclose(f);
 	}
 	printf("%s", line);
-	fprintf(stderr, "spoor evidence init: store created in %s; verifier key above (also in %s/vkey): keep a copy "
-			"elsewhere\n",
+	fprintf(stderr,
+		"spoor evidence init: store created in %s; verifier key above (also in %s/vkey): keep a copy "
+		"elsewhere\n",
 		dir, dir);
 	return EXIT_OK;
 }
@@ -260,8 +260,8 @@ static int ev_add(int argc, char **argv)
 			fprintf(stderr,
 				"spoor evidence add: %" PRIu64 " records appended (leaves %" PRIu64 "-%" PRIu64
 				"), tree size %" PRIu64 ", %.2f s, %.0f records/s, %.1f MB/s\n",
-				size - first, first, size ? size - 1 : 0, size, dt, dt > 0 ? (double)(size - first) / dt : 0,
-				dt > 0 ? (double)st.bytes / dt / 1e6 : 0);
+				size - first, first, size ? size - 1 : 0, size, dt,
+				dt > 0 ? (double)(size - first) / dt : 0, dt > 0 ? (double)st.bytes / dt / 1e6 : 0);
 		rc = scan_cli_finish(&s, sc, rc);
 	}
 	spoor_scanner_free(sc);
@@ -278,8 +278,8 @@ typedef struct strv {
 static void on_problem(spoor_evidence_problem p, const char *msg, void *payload)
 {
 	(void)payload;
-	fprintf(stderr, "spoor evidence verify: %s: %s\n", p == SPOOR_EVP_NOTE ? "note" : spoor_evidence_problem_name(p),
-		msg);
+	fprintf(stderr, "spoor evidence verify: %s: %s\n",
+		p == SPOOR_EVP_NOTE ? "note" : spoor_evidence_problem_name(p), msg);
 }
 
 static void free_keys(strv *w)
@@ -315,10 +315,12 @@ static int ev_verify(int argc, char **argv)
 		} else if ((v = cli_value("evidence verify", argc, argv, &i, NULL, "--key", &missing))) {
 			free(key);
 			key = key_arg(v);
-		} else if (!missing && (v = cli_value("evidence verify", argc, argv, &i, NULL, "--witness", &missing))) {
+		} else if (!missing &&
+			   (v = cli_value("evidence verify", argc, argv, &i, NULL, "--witness", &missing))) {
 			if (wit.n < 64)
 				wit.v[wit.n++] = key_arg(v);
-		} else if (!missing && (v = cli_value("evidence verify", argc, argv, &i, NULL, "--trusted", &missing))) {
+		} else if (!missing &&
+			   (v = cli_value("evidence verify", argc, argv, &i, NULL, "--trusted", &missing))) {
 			if (trusted.n < 64)
 				trusted.v[trusted.n++] = v;
 		} else if (!missing && (v = cli_value("evidence verify", argc, argv, &i, NULL, "--quorum", &missing))) {
@@ -388,10 +390,11 @@ static int ev_prove(int argc, char **argv)
 		bool missing = false;
 		const char *v;
 		if (is_help(argv[i])) {
-			printf("usage: spoor evidence prove DIR --leaf N\n\n"
-			       "Print a C2SP tlog-proof (c2sp.org/tlog-proof@v1) of leaf N against the latest\n"
-			       "checkpoint: its extra line is the leaf entry (base64), so the proof alone shows\n"
-			       "the record and that the signed log holds it.  `spoor evidence check-proof` checks it.\n");
+			printf(
+			    "usage: spoor evidence prove DIR --leaf N\n\n"
+			    "Print a C2SP tlog-proof (c2sp.org/tlog-proof@v1) of leaf N against the latest\n"
+			    "checkpoint: its extra line is the leaf entry (base64), so the proof alone shows\n"
+			    "the record and that the signed log holds it.  `spoor evidence check-proof` checks it.\n");
 			return EXIT_OK;
 		} else if ((v = cli_value("evidence prove", argc, argv, &i, NULL, "--leaf", &missing))) {
 			if (!parse_u64(v, &leaf))
@@ -431,7 +434,8 @@ static int ev_check_proof(int argc, char **argv)
 		bool missing = false;
 		const char *v;
 		if (is_help(argv[i])) {
-			printf("usage: spoor evidence check-proof --key VKEY [--witness VKEY]... [--quorum N] [--leaf FILE] FILE\n\n"
+			printf("usage: spoor evidence check-proof --key VKEY [--witness VKEY]... [--quorum N] [--leaf "
+			       "FILE] FILE\n\n"
 			       "Verify a C2SP tlog-proof with only public keys: the log's signature, the witness\n"
 			       "quorum, and the inclusion of the leaf in the checkpoint.  The leaf is the proof's\n"
 			       "extra line (spoor writes the leaf entry there), or the bytes of --leaf FILE.\n");
@@ -441,14 +445,17 @@ static int ev_check_proof(int argc, char **argv)
 		} else if ((v = cli_value("evidence check-proof", argc, argv, &i, NULL, "--key", &missing))) {
 			free(key);
 			key = key_arg(v);
-		} else if (!missing && (v = cli_value("evidence check-proof", argc, argv, &i, NULL, "--witness", &missing))) {
+		} else if (!missing &&
+			   (v = cli_value("evidence check-proof", argc, argv, &i, NULL, "--witness", &missing))) {
 			if (wit.n < 64)
 				wit.v[wit.n++] = key_arg(v);
-		} else if (!missing && (v = cli_value("evidence check-proof", argc, argv, &i, NULL, "--quorum", &missing))) {
+		} else if (!missing &&
+			   (v = cli_value("evidence check-proof", argc, argv, &i, NULL, "--quorum", &missing))) {
 			if (!parse_u64(v, &quorum))
 				rc = usage_err("check-proof", "--quorum: not a number");
 			qset = true;
-		} else if (!missing && (v = cli_value("evidence check-proof", argc, argv, &i, NULL, "--leaf", &missing))) {
+		} else if (!missing &&
+			   (v = cli_value("evidence check-proof", argc, argv, &i, NULL, "--leaf", &missing))) {
 			leaf_file = v;
 		} else if (missing) {
 			rc = EXIT_USAGE;
@@ -558,11 +565,27 @@ static int ev_show(int argc, char **argv)
 		free(out);
 		return EXIT_FAIL;
 	}
-	if (raw) {
+	if (raw && lf.blob) {
+		/* the record is in DIR/blobs/<hex SHA-256>; the leaf holds its hash */
+		char p[4400];
+		int o = snprintf(p, sizeof(p), "%s/blobs/", dir);
+		for (size_t i = 0; i < 32 && o > 0 && (size_t)o + 3 < sizeof(p); i++)
+			o += snprintf(p + o, sizeof(p) - (size_t)o, "%02x", (unsigned char)lf.record.p[i]);
+		size_t bn;
+		char *b = read_all(p, &bn);
+		if (!b) {
+			fprintf(stderr, "spoor evidence show: %s: %s\n", p, strerror(errno));
+			spoor_evidence_leaf_done(&lf);
+			free(out);
+			return EXIT_FAIL;
+		}
+		fwrite(b, 1, bn, stdout);
+		free(b);
+	} else if (raw) {
 		fwrite(lf.record.p, 1, lf.record.n, stdout);
 	} else {
-		printf("{\"leaf\":%" PRIu64 ",\"ingest_ns\":%" PRId64 ",\"format\":\"%.*s\",\"path\":", leaf, lf.ingest_ns,
-		       (int)lf.format.n, lf.format.p);
+		printf("{\"leaf\":%" PRIu64 ",\"ingest_ns\":%" PRId64 ",\"format\":\"%.*s\",\"path\":", leaf,
+		       lf.ingest_ns, (int)lf.format.n, lf.format.p);
 		json_print(stdout, lf.path.p, lf.path.n);
 		printf(",\"offset\":%" PRIu64 ",\"line\":%" PRIu64 ",\"record_id\":%" PRIu64 ",\"bytes\":%zu%s}\n",
 		       lf.offset, lf.line, lf.record_id, lf.blob ? (size_t)lf.blob_len : lf.record.n,

@@ -343,14 +343,16 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 		o->case_path = v;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--evidence", &missing))) {
 		o->evidence = v;
-	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--evidence-checkpoint-records", &missing))) {
+	} else if (!missing &&
+		   (v = cli_value("hunt", argc, argv, i, NULL, "--evidence-checkpoint-records", &missing))) {
 		char *e;
 		o->evo.checkpoint_records = strtoull(v, &e, 10);
 		if (*e || *v == '-') {
 			fprintf(stderr, "spoor hunt: --evidence-checkpoint-records: not a number\n");
 			return -1;
 		}
-	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--evidence-checkpoint-seconds", &missing))) {
+	} else if (!missing &&
+		   (v = cli_value("hunt", argc, argv, i, NULL, "--evidence-checkpoint-seconds", &missing))) {
 		char *e;
 		o->evo.checkpoint_seconds = strtod(v, &e);
 		if (*e || o->evo.checkpoint_seconds < 0) {
@@ -637,7 +639,8 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 		spoor_stage *st = NULL;
 		spoor_diag d = SPOOR_DIAG_INIT;
 		if (spoor_evidence_stage_new(&st, ho->evidence, &ho->evo, &d) < 0 || add_stage(hu, st) < 0) {
-			fprintf(stderr, "spoor hunt: --evidence %s: %s\n", ho->evidence, d.msg[0] ? d.msg : "too many stages");
+			fprintf(stderr, "spoor hunt: --evidence %s: %s\n", ho->evidence,
+				d.msg[0] ? d.msg : "too many stages");
 			rc = EXIT_FAIL;
 		}
 	}
@@ -659,7 +662,7 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	size_t enrichers = hu->nstages;
 	/* detectors */
 	if (rc == 0 && !ho->nrules && !ho->no_default_rules && !ho->nintel && !ho->analytics && !ho->ninventories &&
-	    !ho->tracks) {
+	    !ho->tracks && !ho->evidence) {
 		/* no detector asked for: the default Sigma rules (cmd-rules.c) */
 		const char *dd[2];
 		int nd = rules_default_dirs(dd, ho->defbuf, sizeof(ho->defbuf));
@@ -699,9 +702,9 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	/* analytics: when asked for */
 	if (rc == 0 && ho->analytics)
 		rc = analytics_setup(hu, ctx, ho);
-	if (rc == 0 && hu->nstages == enrichers) {
+	if (rc == 0 && hu->nstages == enrichers && !ho->evidence) {
 		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules (--rules PATH), intel (--intel PATH), "
-				"--analytics, an inventory (--inventory FILE) or --covered-tracks\n");
+				"--analytics, an inventory (--inventory FILE), --covered-tracks or --evidence DIR\n");
 		rc = EXIT_USAGE;
 	}
 	return rc;

@@ -97,14 +97,15 @@ int tlog_proof_parse(tlog_proof *tp, const char *p, size_t n, spoor_diag *diag)
 		return diag_set(diag, SPOOR_EPARSE, "malformed tlog-proof: no canonical \"index N\" line");
 	for (;;) {
 		if (!next_line(&q, e, &l))
-			return diag_set(diag, SPOOR_EPARSE, "malformed tlog-proof: no blank line before the checkpoint");
+			return diag_set(diag, SPOOR_EPARSE,
+					"malformed tlog-proof: no blank line before the checkpoint");
 		if (l.n == 0)
 			break;
 		if (tp->n == TLOG_MAX_PROOF)
 			return diag_set(diag, SPOOR_ELIMIT, "tlog-proof has more than %d hashes", TLOG_MAX_PROOF);
 		if (b64_decode(l.p, l.n, tp->path[tp->n], 32) != 32)
-			return diag_set(diag, SPOOR_EPARSE, "malformed tlog-proof: proof line %zu is not base64 of 32 bytes",
-					tp->n + 1);
+			return diag_set(diag, SPOOR_EPARSE,
+					"malformed tlog-proof: proof line %zu is not base64 of 32 bytes", tp->n + 1);
 		tp->n++;
 	}
 	tp->note = sv_make(q, (size_t)(e - q));

@@ -51,15 +51,14 @@ typedef int (*tlog_hash_fn)(void *u, unsigned height, uint64_t index, uint8_t ou
 /* MTH(D[lo:hi]) through fn.  0 or SPOOR_E*. */
 int tlog_subtree_hash(tlog_hash_fn fn, void *u, uint64_t lo, uint64_t hi, uint8_t out[32]);
 /* RFC 6962 PATH(index, D[size]) into proof (TLOG_MAX_PROOF entries); *n set. */
-int tlog_prove_inclusion(tlog_hash_fn fn, void *u, uint64_t index, uint64_t size, uint8_t proof[][32],
-			 size_t *n);
+int tlog_prove_inclusion(tlog_hash_fn fn, void *u, uint64_t index, uint64_t size, uint8_t proof[][32], size_t *n);
 /* RFC 6962 PROOF(m, D[n]) for 0 < m <= n (empty when m == n). */
 int tlog_prove_consistency(tlog_hash_fn fn, void *u, uint64_t m, uint64_t size, uint8_t proof[][32], size_t *n);
 
 /* RFC 9162 §2.1.3.2.  true when leaf (a leaf hash) is at index in the
  * tree of size with root. */
-bool tlog_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf[32], const uint8_t (*proof)[32],
-			   size_t n, const uint8_t root[32]);
+bool tlog_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf[32], const uint8_t (*proof)[32], size_t n,
+			   const uint8_t root[32]);
 /* RFC 9162 §2.1.4.2, with these edge cases (as transparency-dev/merkle):
  * m == n: proof empty and roots equal; m == 0: rejected (a consistency
  * proof from the empty tree means nothing; callers that accept any tree

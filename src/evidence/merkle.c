@@ -169,8 +169,8 @@ int tlog_prove_consistency(tlog_hash_fn fn, void *u, uint64_t m, uint64_t size, 
 	return subproof(fn, u, m, 0, size, true, proof, n);
 }
 
-bool tlog_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf[32], const uint8_t (*proof)[32],
-			   size_t n, const uint8_t root[32])
+bool tlog_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf[32], const uint8_t (*proof)[32], size_t n,
+			   const uint8_t root[32])
 {
 	if (index >= size || n > TLOG_MAX_PROOF)
 		return false;

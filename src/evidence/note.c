@@ -183,8 +183,9 @@ static int parse_key3(note_key *k, const char *s, size_t n, uint8_t *out32, cons
 	if (r != 33)
 		return diag_set(diag, SPOOR_EPARSE, "malformed %s: key is not base64 of 33 bytes", what);
 	if (raw[0] != NOTE_SIG_ED25519 && raw[0] != NOTE_SIG_COSIG)
-		return diag_set(diag, SPOOR_EPARSE, "%s: unsupported signature type 0x%02x (spoor knows 0x01 "
-						    "Ed25519 and 0x04 Ed25519 cosignature)",
+		return diag_set(diag, SPOOR_EPARSE,
+				"%s: unsupported signature type 0x%02x (spoor knows 0x01 "
+				"Ed25519 and 0x04 Ed25519 cosignature)",
 				what, raw[0]);
 	k->type = raw[0];
 	k->id = id;
@@ -277,8 +278,8 @@ bool note_ed25519_verify(const uint8_t pub[32], const void *msg, size_t n, const
 {
 	EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	bool ok = pk && c && EVP_DigestVerifyInit(c, NULL, NULL, NULL, pk) == 1 &&
-		  EVP_DigestVerify(c, sig, 64, msg, n) == 1;
+	bool ok =
+	    pk && c && EVP_DigestVerifyInit(c, NULL, NULL, NULL, pk) == 1 && EVP_DigestVerify(c, sig, 64, msg, n) == 1;
 	EVP_MD_CTX_free(c);
 	EVP_PKEY_free(pk);
 	return ok;
@@ -318,7 +319,8 @@ int note_parse(note_parsed *np, const char *p, size_t n, spoor_diag *diag)
 		size_t ll = (size_t)(e - (p + i));
 		const char *l = p + i;
 		if (ll < 5 || memcmp(l, "\xe2\x80\x94 ", 4) != 0)
-			return diag_set(diag, SPOOR_EPARSE, "malformed note: signature line does not start with \"— \"");
+			return diag_set(diag, SPOOR_EPARSE,
+					"malformed note: signature line does not start with \"— \"");
 		const char *sp = memchr(l + 4, ' ', ll - 4);
 		if (!sp)
 			return diag_set(diag, SPOOR_EPARSE, "malformed note: signature line without a signature");
@@ -332,8 +334,9 @@ int note_parse(note_parsed *np, const char *p, size_t n, spoor_diag *diag)
 		size_t bl = ll - (size_t)(b - l);
 		long r = b64_decode(b, bl, np->raw[np->nsig], sizeof(np->raw[0]));
 		if (r < 5)
-			return diag_set(diag, SPOOR_EPARSE, "malformed note: signature of %.*s is not base64 of at "
-							    "least 5 bytes",
+			return diag_set(diag, SPOOR_EPARSE,
+					"malformed note: signature of %.*s is not base64 of at "
+					"least 5 bytes",
 					(int)nl, l + 4);
 		const uint8_t *raw = np->raw[np->nsig];
 		s->name = sv_make(l + 4, nl);

@@ -49,8 +49,8 @@ static const char *es_summary(spoor_stage *st)
 {
 	ev_stage *s = (ev_stage *)st;
 	snprintf(s->summary, sizeof(s->summary),
-		 "%" PRIu64 " records appended as leaves %" PRIu64 "-%" PRIu64 ", %" PRIu64 " checkpointed",
-		 s->records, s->first, s->first + (s->records ? s->records - 1 : 0), spoor_evidence_checkpointed(s->e));
+		 "%" PRIu64 " records appended as leaves %" PRIu64 "-%" PRIu64 ", %" PRIu64 " checkpointed", s->records,
+		 s->first, s->first + (s->records ? s->records - 1 : 0), spoor_evidence_checkpointed(s->e));
 	return s->summary;
 }
 
@@ -65,8 +65,7 @@ static void es_free(spoor_stage *st)
 
 static const stage_ops es_ops = {"evidence", es_event, es_finish, es_summary, es_free};
 
-int spoor_evidence_stage_new(spoor_stage **out, const char *dir, const spoor_evidence_options *opts,
-			     spoor_diag *diag)
+int spoor_evidence_stage_new(spoor_stage **out, const char *dir, const spoor_evidence_options *opts, spoor_diag *diag)
 {
 	*out = NULL;
 	ev_stage *s = xcalloc(1, sizeof(*s));

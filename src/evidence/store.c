@@ -203,8 +203,9 @@ int ev_config_load(const char *dir, ev_config *c, spoor_diag *diag)
 	int rc = ev_read_file(dir, "spoor-evidence", &b, 1 << 16, diag);
 	if (rc < 0) {
 		buf_done(&b);
-		return rc == SPOOR_ENOTFOUND ? diag_set(diag, rc, "%s is not an evidence store (no spoor-evidence "
-								  "file; spoor evidence init creates one)",
+		return rc == SPOOR_ENOTFOUND ? diag_set(diag, rc,
+							"%s is not an evidence store (no spoor-evidence "
+							"file; spoor evidence init creates one)",
 							dir)
 					     : rc;
 	}
@@ -237,8 +238,8 @@ struct spoor_evidence {
 	note_key key;
 	spoor_evidence_options o;
 	tile_stack ts;
-	buf ebuf;   /* the current entry bundle, uncompressed */
-	buf enc;    /* one leaf entry */
+	buf ebuf; /* the current entry bundle, uncompressed */
+	buf enc;  /* one leaf entry */
 	buf scratch;
 	ZSTD_CCtx *zc;
 	uint64_t ckpt_size; /* size of the last signed checkpoint */
@@ -539,8 +540,7 @@ out:
 	return rc;
 }
 
-int spoor_evidence_open(spoor_evidence **out, const char *dir, const spoor_evidence_options *opts,
-			spoor_diag *diag)
+int spoor_evidence_open(spoor_evidence **out, const char *dir, const spoor_evidence_options *opts, spoor_diag *diag)
 {
 	*out = NULL;
 	spoor_evidence *e = xcalloc(1, sizeof(*e));

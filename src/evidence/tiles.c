@@ -37,7 +37,8 @@ int tile_path(char *out, size_t cap, int level, uint64_t n, unsigned w)
 	if (level < 0)
 		r = w ? snprintf(out, cap, "tile/entries/%s.p/%u", idx, w) : snprintf(out, cap, "tile/entries/%s", idx);
 	else
-		r = w ? snprintf(out, cap, "tile/%d/%s.p/%u", level, idx, w) : snprintf(out, cap, "tile/%d/%s", level, idx);
+		r = w ? snprintf(out, cap, "tile/%d/%s.p/%u", level, idx, w)
+		      : snprintf(out, cap, "tile/%d/%s", level, idx);
 	return r < 0 || (size_t)r >= cap ? SPOOR_ELIMIT : 0;
 }
 
@@ -164,11 +165,11 @@ int tile_stack_add(tile_stack *t, const uint8_t leaf[32])
 		if (w + 1 < TILE_WIDTH)
 			break;
 		if (t->on_full) {
-			int rc = t->on_full(t->u, l, t->cnt[l] / TILE_WIDTH - 1, (const uint8_t (*)[32])t->h[l]);
+			int rc = t->on_full(t->u, l, t->cnt[l] / TILE_WIDTH - 1, (const uint8_t(*)[32])t->h[l]);
 			if (rc < 0)
 				return rc;
 		}
-		tile_perfect_root((const uint8_t (*)[32])t->h[l], TILE_WIDTH, cur);
+		tile_perfect_root((const uint8_t(*)[32])t->h[l], TILE_WIDTH, cur);
 	}
 	return 0;
 }

@@ -26,8 +26,8 @@ int track_cleared_event(tracks *t, spoor_event *ev)
 	spoor_sv user = tracks_field(ev, "SubjectUserName");
 	char details[512];
 	spoor_sv logname = id == 104 ? (chan.n ? chan : sv_cstr("System")) : sv_cstr("Security");
-	snprintf(details, sizeof(details), "EventID: %ld \xC2\xA6 log: %.*s \xC2\xA6 by: %.*s", id, (int)MIN(logname.n, 200),
-		 logname.p, (int)MIN(user.n, 200), user.p);
+	snprintf(details, sizeof(details), "EventID: %ld \xC2\xA6 log: %.*s \xC2\xA6 by: %.*s", id,
+		 (int)MIN(logname.n, 200), logname.p, (int)MIN(user.n, 200), user.p);
 	track_hit h = {
 	    .id = id == 1102 ? "spoor-tracks-security-log-cleared" : "spoor-tracks-event-log-cleared",
 	    .name = id == 1102 ? "Security event log cleared" : "Windows event log cleared",

@@ -180,18 +180,20 @@ int track_gap_finish(track_gap *g, tracks *t)
 			if (rc == 0)
 				rc = json_str(&x, s->path, strlen(s->path));
 			if (rc == 0)
-				rc = buf_printf(&x,
-						",\"log.offset\":%" PRIu64 ",\"spoor.record_id.before\":%" PRIu64
-						",\"spoor.record_id.after\":%" PRIu64 ",\"spoor.records_missing\":%" PRIu64
-						",\"spoor.stream.transitions\":%" PRIu64 ",\"spoor.stream.gaps\":%" PRIu64,
-						r->offset, r->from, r->to, back ? 0 : r->to - r->from - 1, s->transitions,
-						s->ngaps);
+				rc = buf_printf(
+				    &x,
+				    ",\"log.offset\":%" PRIu64 ",\"spoor.record_id.before\":%" PRIu64
+				    ",\"spoor.record_id.after\":%" PRIu64 ",\"spoor.records_missing\":%" PRIu64
+				    ",\"spoor.stream.transitions\":%" PRIu64 ",\"spoor.stream.gaps\":%" PRIu64,
+				    r->offset, r->from, r->to, back ? 0 : r->to - r->from - 1, s->transitions,
+				    s->ngaps);
 			char details[256];
 			snprintf(details, sizeof(details), "EventRecordID %" PRIu64 " -> %" PRIu64 " \xC2\xA6 %s",
 				 r->from, r->to, s->chan);
 			track_hit h = {
 			    .id = back ? "spoor-tracks-record-id-reversed" : "spoor-tracks-record-id-gap",
-			    .name = back ? "Event records out of order in a live log" : "Event records deleted from a live log",
+			    .name = back ? "Event records out of order in a live log"
+					 : "Event records deleted from a live log",
 			    .level = SPOOR_LEVEL_HIGH,
 			    .technique = "T1070.001",
 			    .tactic = "Defense Evasion",

@@ -138,10 +138,12 @@ static int emit(track_rotate *r, spoor_finding_fn fn, void *payload, const src *
 	static const char *const tac[1] = {"Defense Evasion"};
 	char details[600];
 	snprintf(details, sizeof(details), "%s: %s", s->path,
-		 truncated ? "shorter than at the last run" : "replaced; its old first record is in no file of this run");
+		 truncated ? "shorter than at the last run"
+			   : "replaced; its old first record is in no file of this run");
 	spoor_finding f = {
 	    .rule_id = truncated ? "spoor-tracks-log-truncated" : "spoor-tracks-log-replaced",
-	    .rule_name = truncated ? "Log file truncated since the last run" : "Log file replaced or rotated out of order",
+	    .rule_name =
+		truncated ? "Log file truncated since the last run" : "Log file replaced or rotated out of order",
 	    .ruleset = "covered-tracks",
 	    .level = truncated ? SPOOR_LEVEL_HIGH : SPOOR_LEVEL_MEDIUM,
 	    .techniques = tech,
@@ -179,7 +181,8 @@ int track_rotate_finish(track_rotate *r, spoor_finding_fn fn, void *payload, spo
 		}
 		bool moved = false;
 		for (size_t j = 0; j < r->n && !moved; j++)
-			moved = j != i && r->v[j].seen && r->v[j].has_first && !memcmp(r->v[j].first, s->prev_first, 32);
+			moved =
+			    j != i && r->v[j].seen && r->v[j].has_first && !memcmp(r->v[j].first, s->prev_first, 32);
 		if (!moved)
 			rc = emit(r, fn, payload, s, false);
 	}
@@ -196,7 +199,8 @@ int track_rotate_finish(track_rotate *r, spoor_finding_fn fn, void *payload, spo
 		for (int k = 0; k < 32 && rc == 0; k++)
 			rc = buf_printf(&b, "%02x", h[k]);
 		if (rc == 0)
-			rc = buf_printf(&b, "\t%" PRIu64 "\t%s\n", s->seen && s->has_first ? s->end : s->prev_end, s->path);
+			rc = buf_printf(&b, "\t%" PRIu64 "\t%s\n", s->seen && s->has_first ? s->end : s->prev_end,
+					s->path);
 	}
 	if (rc == 0)
 		rc = ev_write_file(r->dir, "sources", b.p ? b.p : "", b.len, true, diag);

@@ -49,7 +49,8 @@ int track_service_event(tracks *t, spoor_event *ev)
 		if (id == 7040 && !contains(tracks_field(ev, "param3"), "disabled") &&
 		    !contains(tracks_field(ev, "param3"), "demand"))
 			return 0;
-		h.id = id == 7036 ? "spoor-tracks-logging-service-stopped" : "spoor-tracks-logging-service-start-changed";
+		h.id =
+		    id == 7036 ? "spoor-tracks-logging-service-stopped" : "spoor-tracks-logging-service-start-changed";
 		h.name = id == 7036 ? "Logging service stopped" : "Logging service start type changed";
 		h.technique = eventlog ? "T1562.002" : "T1562.001";
 		snprintf(details, sizeof(details), "service: %.*s \xC2\xA6 state: %.*s", (int)MIN(svc.n, 200), svc.p,

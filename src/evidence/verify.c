@@ -73,7 +73,7 @@ int tile_reader_hash(void *u, unsigned height, uint64_t index, uint8_t out[32])
 	unsigned at = (unsigned)(first % TILE_WIDTH);
 	if (at + n > r->w[level])
 		return diag_set(r->diag, SPOOR_EINVAL, "hash %u/%" PRIu64 " beyond the tree", height, index);
-	tile_perfect_root((const uint8_t (*)[32])r->h[level] + at, (size_t)n, out);
+	tile_perfect_root((const uint8_t(*)[32])r->h[level] + at, (size_t)n, out);
 	return 0;
 }
 
@@ -89,8 +89,17 @@ int tile_reader_root(tile_reader *r, uint8_t out[32])
 /* ---- verification ---- */
 
 static const char *const problem_names[_SPOOR_EVP_MAX] = {
-    "note", "bad-signature", "changed-leaf", "missing-leaf", "reordered-leaves", "truncated",
-    "inconsistent-checkpoints", "rollback", "quorum", "tile", "format",
+    "note",
+    "bad-signature",
+    "changed-leaf",
+    "missing-leaf",
+    "reordered-leaves",
+    "truncated",
+    "inconsistent-checkpoints",
+    "rollback",
+    "quorum",
+    "tile",
+    "format",
 };
 
 const char *spoor_evidence_problem_name(spoor_evidence_problem p)
@@ -98,8 +107,8 @@ const char *spoor_evidence_problem_name(spoor_evidence_problem p)
 	return p < _SPOOR_EVP_MAX ? problem_names[p] : "?";
 }
 
-#define MAX_CKPTS     (1u << 20) /* checkpoints in history/ */
-#define MAX_MESSAGES  50	 /* problems printed in full; the rest are counted */
+#define MAX_CKPTS    (1u << 20) /* checkpoints in history/ */
+#define MAX_MESSAGES 50		/* problems printed in full; the rest are counted */
 
 typedef struct ckref {
 	uint64_t size;
@@ -116,6 +125,7 @@ typedef struct vctx {
 	uint64_t messages;
 	uint64_t leaf_problems; /* changed/missing/reordered so far */
 	note_key logkey;
+	const char *origin; /* the store's origin line */
 	note_key *wit;
 	size_t nwit;
 	tile_stack *ts; /* recomputation */
@@ -238,6 +248,11 @@ static int check_note(vctx *v, const char *label, const char *p, size_t n, check
 		problem(v, SPOOR_EVP_FORMAT, "%s: %s", label, d.msg);
 		goto out;
 	}
+	if (v->origin && !sv_eq_cstr(c->origin, v->origin)) {
+		problem(v, SPOOR_EVP_INCONSISTENT, "%s: checkpoint of another log (origin %.*s, the store is %s)",
+			label, (int)MIN(c->origin.n, 200), c->origin.p, v->origin);
+		goto out;
+	}
 	if (v->nwit) {
 		bool *okw = xcalloc(v->nwit, sizeof(bool));
 		if (!okw) {
@@ -308,9 +323,9 @@ static int load_checkpoints(vctx *v, checkpoint *latest, bool *have_latest)
 			continue;
 		uint64_t named = strtoull(de->d_name, NULL, 10);
 		if (named != c.size)
-			problem(v, SPOOR_EVP_INCONSISTENT, "%s: holds a checkpoint of size %" PRIu64
-							   " (a checkpoint was replaced)",
-				label, c.size);
+			problem(v, SPOOR_EVP_INCONSISTENT,
+				"%s: holds a checkpoint of size %" PRIu64 " (a checkpoint was replaced)", label,
+				c.size);
 		rc = add_ck(v, c.size, c.root, label, cs);
 	}
 	closedir(dd);
@@ -369,10 +384,12 @@ static int on_full_check(void *u, int level, uint64_t index, const uint8_t (*h)[
 static void leaf_label(char *out, size_t cap, const uint8_t *entry, size_t n)
 {
 	leaf_entry le;
-	if (leaf_decode(&le, entry, n) == 0)
-		snprintf(out, cap, " (%.*s offset %" PRIu64 "%s)", (int)MIN(le.path.n, 200), le.path.p, le.offset,
-			 le.record_id ? ", record id" : "");
-	else
+	if (leaf_decode(&le, entry, n) == 0) {
+		char rid[40] = "";
+		if (le.record_id)
+			snprintf(rid, sizeof(rid), ", record id %" PRIu64, le.record_id);
+		snprintf(out, cap, " (%.*s offset %" PRIu64 "%s)", (int)MIN(le.path.n, 200), le.path.p, le.offset, rid);
+	} else
 		snprintf(out, cap, " (undecodable entry)");
 }
 
@@ -395,18 +412,20 @@ static void diagnose(vctx *v, uint64_t base, const uint8_t (*E)[32], size_t c, c
 			problem(v, SPOOR_EVP_MISSING,
 				"leaf %" PRIu64 "%s%" PRIu64 " missing: deleted from tile/entries bundle %" PRIu64
 				" (%zu entries, the tile and checkpoint say %zu)",
-				base + i, k > 1 ? "-" : "", k > 1 ? base + i + k - 1 : (uint64_t)0, base / TILE_WIDTH, c,
-				w);
+				base + i, k > 1 ? "-" : "", k > 1 ? base + i + k - 1 : (uint64_t)0, base / TILE_WIDTH,
+				c, w);
 			return;
 		}
 		problem(v, SPOOR_EVP_MISSING,
-			"bundle %" PRIu64 " has %zu entries, the tile and checkpoint say %zu; first difference at leaf %" PRIu64,
+			"bundle %" PRIu64
+			" has %zu entries, the tile and checkpoint say %zu; first difference at leaf %" PRIu64,
 			base / TILE_WIDTH, c, w, base + i);
 		return;
 	}
 	if (c > w) {
 		problem(v, SPOOR_EVP_CHANGED,
-			"bundle %" PRIu64 " has %zu entries, the tile and checkpoint say %zu: leaves inserted at leaf %" PRIu64,
+			"bundle %" PRIu64
+			" has %zu entries, the tile and checkpoint say %zu: leaves inserted at leaf %" PRIu64,
 			base / TILE_WIDTH, c, w, base + i);
 		return;
 	}
@@ -508,19 +527,21 @@ static int recompute(vctx *v, uint64_t target)
 			if (lf) {
 				fclose(lf);
 				problem(v, SPOOR_EVP_MISSING,
-					"%s deleted: leaves %" PRIu64 "-%" PRIu64 " missing from the middle of the log", rel,
-					base, base + w - 1);
+					"%s deleted: leaves %" PRIu64 "-%" PRIu64 " missing from the middle of the log",
+					rel, base, base + w - 1);
 			} else {
 				problem(v, SPOOR_EVP_TRUNCATED,
-					"store truncated: leaves %" PRIu64 "-%" PRIu64 " missing (%s), the checkpoint covers %" PRIu64,
+					"store truncated: leaves %" PRIu64 "-%" PRIu64
+					" missing (%s), the checkpoint covers %" PRIu64,
 					base, target - 1, d.msg, target);
 			}
 			v->leaf_problems++;
 			break;
 		}
 		if (ev_bundle_decode(raw.p, raw.len, &ent, &d) < 0) {
-			problem(v, SPOOR_EVP_CHANGED, "%s: %s: leaves %" PRIu64 "-%" PRIu64 " unreadable (bundle altered)",
-				rel, d.msg, base, base + w - 1);
+			problem(v, SPOOR_EVP_CHANGED,
+				"%s: %s: leaves %" PRIu64 "-%" PRIu64 " unreadable (bundle altered)", rel, d.msg, base,
+				base + w - 1);
 			v->leaf_problems++;
 			break;
 		}
@@ -549,9 +570,9 @@ static int recompute(vctx *v, uint64_t target)
 			off += 2 + len;
 		}
 		if (bad) {
-			problem(v, SPOOR_EVP_CHANGED, "%s: entry framing broken after %zu entries (leaf %" PRIu64
-						      " and later altered)",
-				rel, c, base + c);
+			problem(v, SPOOR_EVP_CHANGED,
+				"%s: entry framing broken after %zu entries (leaf %" PRIu64 " and later altered)", rel,
+				c, base + c);
 			break;
 		}
 		/* stored level-0 tile */
@@ -567,13 +588,14 @@ static int recompute(vctx *v, uint64_t target)
 		}
 		if (r < 0 || tb.len != (size_t)w * 32) {
 			if (r < 0 && c < w)
-				problem(v, SPOOR_EVP_TRUNCATED, "%s and the end of %s missing: leaves from %" PRIu64 " lost",
-					trel, rel, base + c);
+				problem(v, SPOOR_EVP_TRUNCATED,
+					"%s and the end of %s missing: leaves from %" PRIu64 " lost", trel, rel,
+					base + c);
 			else
 				problem(v, SPOOR_EVP_TILE, "%s: %s", trel, r < 0 ? d.msg : "wrong size");
 		} else {
 			uint64_t before = v->leaf_problems;
-			diagnose(v, base, (const uint8_t (*)[32])E, c, (const uint8_t (*)[32])tb.p, w, ep, el);
+			diagnose(v, base, (const uint8_t(*)[32])E, c, (const uint8_t(*)[32])tb.p, w, ep, el);
 			if (v->leaf_problems == before && c == w) {
 				for (size_t i = 0; i < c; i++) {
 					leaf_entry le;
@@ -620,6 +642,7 @@ int spoor_evidence_verify(const char *dir, const spoor_evidence_verify_options *
 	int rc = ev_config_load(dir, &cfg, diag);
 	if (rc < 0)
 		return rc;
+	v.origin = cfg.origin;
 	if (o->vkey) {
 		if ((rc = note_key_parse_vkey(&v.logkey, o->vkey, strlen(o->vkey), diag)) < 0)
 			return rc;
@@ -676,17 +699,18 @@ int spoor_evidence_verify(const char *dir, const spoor_evidence_verify_options *
 	rep->size = have_latest ? latest.size : 0;
 	if (have_latest && maxsigned > latest.size)
 		problem(&v, SPOOR_EVP_ROLLBACK,
-			"checkpoint rolled back: the latest checkpoint has size %" PRIu64 " but the log signed size %" PRIu64
-			" before (history/)",
+			"checkpoint rolled back: the latest checkpoint has size %" PRIu64
+			" but the log signed size %" PRIu64 " before (history/)",
 			latest.size, maxsigned);
 	if (have_latest && target > latest.size && target > maxsigned)
 		problem(&v, SPOOR_EVP_ROLLBACK,
-			"rollback: a trusted checkpoint of size %" PRIu64 " is newer than the store's latest (%" PRIu64 ")",
+			"rollback: a trusted checkpoint of size %" PRIu64 " is newer than the store's latest (%" PRIu64
+			")",
 			target, latest.size);
 	if (v.nwit) {
 		if (o->quorum && !rep->witnessed)
-			problem(&v, SPOOR_EVP_QUORUM, "no checkpoint carries %zu valid cosignatures of the given witnesses",
-				o->quorum);
+			problem(&v, SPOOR_EVP_QUORUM,
+				"no checkpoint carries %zu valid cosignatures of the given witnesses", o->quorum);
 		else if (have_latest && rep->witnessed > latest.size)
 			problem(&v, SPOOR_EVP_ROLLBACK,
 				"rollback: witnesses cosigned size %" PRIu64 " but the latest checkpoint has %" PRIu64,
@@ -801,7 +825,8 @@ int spoor_evidence_prove(const char *dir, uint64_t index, char **out, size_t *ou
 	if (rc == 0)
 		rc = note_parse(np, nb.p, nb.len, diag);
 	if (rc == 0 && note_verify(np, &cfg.vkey, 1, NULL, NULL, diag) != 1)
-		rc = diag && diag->code ? diag->code : diag_set(diag, SPOOR_ECORRUPT, "checkpoint: no signature by the store's key");
+		rc = diag && diag->code ? diag->code
+					: diag_set(diag, SPOOR_ECORRUPT, "checkpoint: no signature by the store's key");
 	if (rc == 0)
 		rc = checkpoint_parse(&c, np->text.p, np->text.n, diag);
 	if (rc == 0 && index >= c.size)
@@ -817,9 +842,10 @@ int spoor_evidence_prove(const char *dir, uint64_t index, char **out, size_t *ou
 	uint8_t lh[32];
 	if (rc == 0) {
 		tlog_leaf_hash(entry.p, entry.len, lh);
-		if (!tlog_verify_inclusion(index, c.size, lh, (const uint8_t (*)[32])path, n, c.root))
+		if (!tlog_verify_inclusion(index, c.size, lh, (const uint8_t(*)[32])path, n, c.root))
 			rc = diag_set(diag, SPOOR_ECORRUPT,
-				      "leaf %" PRIu64 " does not verify against the checkpoint; run spoor evidence verify",
+				      "leaf %" PRIu64
+				      " does not verify against the checkpoint; run spoor evidence verify",
 				      index);
 	}
 	char *ex = NULL;
@@ -831,7 +857,7 @@ int spoor_evidence_prove(const char *dir, uint64_t index, char **out, size_t *ou
 			b64_encode((const uint8_t *)entry.p, entry.len, ex);
 	}
 	if (rc == 0)
-		rc = tlog_proof_format(&res, ex, index, (const uint8_t (*)[32])path, n, nb.p, nb.len);
+		rc = tlog_proof_format(&res, ex, index, (const uint8_t(*)[32])path, n, nb.p, nb.len);
 	if (rc == 0) {
 		*out = xstrndup(res.p, res.len);
 		*outlen = res.len;
@@ -903,10 +929,10 @@ int spoor_evidence_check_proof(const char *proof, size_t n, const char *vkey, co
 	if (rc == 0) {
 		uint8_t lh[32];
 		tlog_leaf_hash(entry, entrylen, lh);
-		if (!tlog_verify_inclusion(tp->index, c.size, lh, (const uint8_t (*)[32])tp->path, tp->n, c.root))
+		if (!tlog_verify_inclusion(tp->index, c.size, lh, (const uint8_t(*)[32])tp->path, tp->n, c.root))
 			rc = diag_set(diag, SPOOR_ECORRUPT,
-				      "inclusion proof of leaf %" PRIu64 " does not verify against the checkpoint (size %" PRIu64
-				      ")",
+				      "inclusion proof of leaf %" PRIu64
+				      " does not verify against the checkpoint (size %" PRIu64 ")",
 				      tp->index, c.size);
 		else if (index)
 			*index = tp->index;

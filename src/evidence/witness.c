@@ -101,9 +101,10 @@ static int read_state(const char *path, buf *b, checkpoint *c, bool *have, spoor
 	}
 	if (rc < 0)
 		return rc;
-	rc = checkpoint_parse(c, b->p, b->len, diag);
+	spoor_diag d = SPOOR_DIAG_INIT;
+	rc = checkpoint_parse(c, b->p, b->len, &d);
 	if (rc < 0)
-		return diag_set(diag, rc, "witness state %s: %s", path, diag ? diag->msg : "");
+		return diag_set(diag, rc, "witness state %s: %s", path, d.msg);
 	*have = true;
 	return 0;
 }
@@ -154,9 +155,10 @@ int spoor_evidence_witness(const char *request, size_t n, const char *log_vkey, 
 	int lockfd = -1;
 	rc = note_parse(np, p, (size_t)(e - p), diag);
 	if (rc == 0) {
-		int r = note_verify(np, &lk, 1, NULL, NULL, diag);
+		spoor_diag vd = SPOOR_DIAG_INIT;
+		int r = note_verify(np, &lk, 1, NULL, NULL, &vd);
 		if (r <= 0)
-			rc = r < 0 ? diag_set(diag, SPOOR_ECORRUPT, "403: %s", diag->msg)
+			rc = r < 0 ? diag_set(diag, SPOOR_ECORRUPT, "403: %s", vd.msg)
 				   : diag_set(diag, SPOOR_ECORRUPT, "403: no signature by the log key %s", lk.name);
 	}
 	if (rc == 0)
@@ -190,9 +192,10 @@ int spoor_evidence_witness(const char *request, size_t n, const char *log_vkey, 
 			rc = diag_set(diag, SPOOR_ECORRUPT, "422: a proof from size 0 must be empty");
 	} else if (old == c.size) {
 		if (np_ || memcmp(st.root, c.root, 32))
-			rc = diag_set(diag, SPOOR_ECORRUPT,
-				      "422: same size %" PRIu64 " with a different root: split view, not cosigned", old);
-	} else if (!tlog_verify_consistency(old, c.size, st.root, c.root, (const uint8_t (*)[32])proof, np_)) {
+			rc =
+			    diag_set(diag, SPOOR_ECORRUPT,
+				     "422: same size %" PRIu64 " with a different root: split view, not cosigned", old);
+	} else if (!tlog_verify_consistency(old, c.size, st.root, c.root, (const uint8_t(*)[32])proof, np_)) {
 		rc = diag_set(diag, SPOOR_ECORRUPT,
 			      "422: the consistency proof from %" PRIu64 " to %" PRIu64 " does not verify: the log "
 			      "rewrote its history; not cosigned",

@@ -16,18 +16,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                                               \
-	do {                                                                                                      \
-		if (!(cond)) {                                                                                    \
-			fprintf(stderr, "fuzz-evidence-proof: invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                                                        \
-			abort();                                                                                  \
-		}                                                                                                 \
+#define CHECK(cond)                                                                                                    \
+	do {                                                                                                           \
+		if (!(cond)) {                                                                                         \
+			fprintf(stderr, "fuzz-evidence-proof: invariant failed: %s (%s:%d)\n", #cond, __FILE__,        \
+				__LINE__);                                                                             \
+			abort();                                                                                       \
+		}                                                                                                      \
 	} while (0)
 
 static const char LOGKEY[] = "example.com/test-log+947c3b24+AZykpt/wtdTkC5gtD/BJULFrd0D3vGDh3CogEXWY2otg";
 /* the staged TEST witness key (shared/data/tlog/generated/witness.skey) */
-static const char WITSKEY[] = "PRIVATE+KEY+example.com/test-witness+433c71c5+BKEoUvM8g3tDBTxSwSFQrIXA3elBWR0O6g1WQg8ajxE6";
+static const char WITSKEY[] =
+    "PRIVATE+KEY+example.com/test-witness+433c71c5+BKEoUvM8g3tDBTxSwSFQrIXA3elBWR0O6g1WQg8ajxE6";
 
 static uint64_t get64(const uint8_t *p)
 {

@@ -118,4 +118,17 @@ gen 2050 30 >>"$T/logs/auth.log"
 [ -z "$(hunt2)" ] || fail "an appended file raised an alert"
 ok
 "$SPOOR" evidence verify "$T/st2" >/dev/null 2>&1 || fail "st2 verifies"
+# a record too big for a leaf entry goes to blobs/, and is checked there
+python3 -c "import json; print(json.dumps({'EventID': 1, 'big': 'x' * 100000}))" >"$T/big.jsonl"
+"$SPOOR" evidence init "$T/st3" >/dev/null 2>&1
+"$SPOOR" evidence add "$T/st3" -q "$T/big.jsonl"
+"$SPOOR" evidence show "$T/st3" --leaf 0 --raw >"$T/bigraw"
+head -c 100030 "$T/big.jsonl" | tr -d '\n' | cmp -s - "$T/bigraw" || fail "blob record read back"
+"$SPOOR" evidence verify "$T/st3" >/dev/null 2>&1 || fail "blob store verifies"
+for b in "$T"/st3/blobs/*; do printf 'y' | dd of="$b" bs=1 seek=500 conv=notrunc 2>/dev/null; done
+set +e
+"$SPOOR" evidence verify "$T/st3" >"$T/v" 2>&1; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "changed-leaf: leaf 0: its record (blobs/" "$T/v" || fail "changed blob: $(cat "$T/v")"
+ok
 echo "evidence-cli: $n checks passed (store of $size leaves)"

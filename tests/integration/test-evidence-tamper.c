@@ -184,10 +184,10 @@ int main(int argc, char **argv)
 	for (uint64_t i = 0; i < nrec; i++) {
 		char rec[256];
 		int l = snprintf(rec, sizeof(rec),
-				 "<14>Nov 29 10:%02d:%02d host%" PRIu64 " sshd[%" PRIu64 "]: Accepted password for user%" PRIu64
-				 " from 10.0.%d.%d port %d",
-				 (int)(i / 60 % 60), (int)(i % 60), i % 17, 1000 + i, i % 101, (int)(i % 250), (int)(i % 199),
-				 (int)(1024 + i % 60000));
+				 "<14>Nov 29 10:%02d:%02d host%" PRIu64 " sshd[%" PRIu64
+				 "]: Accepted password for user%" PRIu64 " from 10.0.%d.%d port %d",
+				 (int)(i / 60 % 60), (int)(i % 60), i % 17, 1000 + i, i % 101, (int)(i % 250),
+				 (int)(i % 199), (int)(1024 + i % 60000));
 		spoor_evidence_record r = {{rec, (size_t)l}, "/var/log/auth.log", "syslog", i * 120, i + 1, 0};
 		if (spoor_evidence_append(e, &r, NULL, &d) < 0)
 			die(d.msg);
@@ -202,14 +202,15 @@ int main(int argc, char **argv)
 	snprintf(vkey, sizeof(vkey), "%.*s", (int)strcspn(b.p, "\n"), b.p);
 	if (ev_read_file(dir, "key", &b, 4096, NULL) < 0 || note_key_parse_skey(&logkey, b.p, b.len, NULL) < 0)
 		die("key");
+	buf_done(&b);
 	for (uint64_t s = eo.checkpoint_records; s < nrec && nhist < 64; s += eo.checkpoint_records)
 		hist_sizes[nhist++] = s;
 	if (verify_now() != 0)
 		die("the untouched store does not verify");
 	printf("store of %" PRIu64 " records verifies; %u mutations\n", nrec, muts);
 
-	const char *names[] = {"bitflip", "delete", "swap", "truncate", "hole", "ckpt-text",
-			       "ckpt-sig", "rollback", "fork", "tile"};
+	const char *names[] = {"bitflip",   "delete",	"swap",	    "truncate", "hole",
+			       "ckpt-text", "ckpt-sig", "rollback", "fork",	"tile"};
 	unsigned counts[10] = {0}, bad = 0;
 	uint64_t nb = (nrec + TILE_WIDTH - 1) / TILE_WIDTH;
 	for (unsigned m = 0; m < muts; m++) {
@@ -345,8 +346,8 @@ int main(int argc, char **argv)
 		bool ok = r > 0 && first_kind == want && (!want_text[0] || strstr(first_msg, want_text));
 		if (!ok) {
 			bad++;
-			fprintf(stderr, "mutation %u (%s): want %s \"%s\", got %d problems, first %s: %s\n", m, names[kind],
-				spoor_evidence_problem_name(want), want_text, r,
+			fprintf(stderr, "mutation %u (%s): want %s \"%s\", got %d problems, first %s: %s\n", m,
+				names[kind], spoor_evidence_problem_name(want), want_text, r,
 				r ? spoor_evidence_problem_name(first_kind) : "-", first_msg);
 		}
 		restore();

@@ -21,8 +21,8 @@
 static const char *shared;
 
 /* CT C++ merkle_tree_test.cc known answers (RFC 6962 tree). */
-static const char *const ct_leaves[] = {"", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-					"606162636465666768696a6b6c6d6e6f"};
+static const char *const ct_leaves[] = {
+    "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
 static const char *const ct_roots[] = {
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -161,7 +161,8 @@ static void test_ct_roots_and_proofs(void **state)
 			uint8_t p[TLOG_MAX_PROOF][32];
 			size_t n;
 			assert_int_equal(tlog_prove_inclusion(mem_hash, leafh, idx, size, p, &n), 0);
-			assert_true(tlog_verify_inclusion(idx, size, leafh[idx], (const uint8_t(*)[32])p, n, roots[size - 1]));
+			assert_true(
+			    tlog_verify_inclusion(idx, size, leafh[idx], (const uint8_t(*)[32])p, n, roots[size - 1]));
 			assert_false(tlog_verify_inclusion(idx, size, leafh[(idx + 1) % 8], (const uint8_t(*)[32])p, n,
 							   roots[size - 1]) &&
 				     size > 1);
@@ -175,7 +176,8 @@ static void test_ct_roots_and_proofs(void **state)
 			uint8_t p[TLOG_MAX_PROOF][32];
 			size_t n;
 			assert_int_equal(tlog_prove_consistency(mem_hash, leafh, m, size, p, &n), 0);
-			assert_true(tlog_verify_consistency(m, size, roots[m - 1], roots[size - 1], (const uint8_t(*)[32])p, n));
+			assert_true(tlog_verify_consistency(m, size, roots[m - 1], roots[size - 1],
+							    (const uint8_t(*)[32])p, n));
 			if (m < size)
 				assert_false(tlog_verify_consistency(m, size, roots[size - 1], roots[size - 1],
 								     (const uint8_t(*)[32])p, n));
@@ -482,15 +484,15 @@ static void test_note_grammar(void **state)
 	note_parsed *np = malloc(sizeof(*np));
 	spoor_diag d = SPOOR_DIAG_INIT;
 	const char *bad[] = {
-	    "text\n",				      /* no blank line */
-	    "text\n\n",				      /* no signatures */
-	    "text\n\n- k AAAAAAA=\n",		      /* not an em dash */
-	    "text\n\n\xe2\x80\x94 k\n",		      /* no signature */
-	    "text\n\n\xe2\x80\x94 k+x AAAAAAAA\n",      /* '+' in the name */
-	    "te\x01xt\n\n\xe2\x80\x94 k AAAAAAAA\n",    /* control character */
-	    "text\n\n\xe2\x80\x94 k AAAAAAAA",	      /* no final newline */
-	    "text\n\n\xe2\x80\x94 k AAAA\n",	      /* fewer than 5 bytes */
-	    "text\n\n\xe2\x80\x94 k AAAAAAA\n",	      /* not base64 */
+	    "text\n",				     /* no blank line */
+	    "text\n\n",				     /* no signatures */
+	    "text\n\n- k AAAAAAA=\n",		     /* not an em dash */
+	    "text\n\n\xe2\x80\x94 k\n",		     /* no signature */
+	    "text\n\n\xe2\x80\x94 k+x AAAAAAAA\n",   /* '+' in the name */
+	    "te\x01xt\n\n\xe2\x80\x94 k AAAAAAAA\n", /* control character */
+	    "text\n\n\xe2\x80\x94 k AAAAAAAA",	     /* no final newline */
+	    "text\n\n\xe2\x80\x94 k AAAA\n",	     /* fewer than 5 bytes */
+	    "text\n\n\xe2\x80\x94 k AAAAAAA\n",	     /* not base64 */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_not_equal(note_parse(np, bad[i], strlen(bad[i]), &d), 0);
