@@ -202,7 +202,7 @@ struct ioc_index {
 	uint64_t *bloom;
 	uint64_t bmask;
 	radix ip;
-	pdb cmd, path;
+	pdb cmd, path, cmd_lit, path_lit;
 	hs_scratch_t *scratch;
 	uint16_t *fcls; /* per field id */
 	size_t nfcls;
@@ -295,61 +295,50 @@ static uint32_t tab_find(const ioc_index *x, uint8_t cls, const char *p, size_t 
 	return UINT32_MAX;
 }
 
-/* A literal as a Vectorscan expression. */
-static char *lit_regex(spoor_sv v)
-{
-	char *r = xmalloc(v.n * 4 + 1);
-	if (!r)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < v.n; i++) {
-		unsigned char c = (unsigned char)v.p[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ') {
-			r[o++] = (char)c;
-		} else {
-			snprintf(r + o, 5, "\\x%02x", c);
-			o += 4;
-		}
-	}
-	r[o] = 0;
-	return r;
-}
-
-/* Compile the patterns of one class; a pattern Vectorscan rejects is
- * reported as unsupported and left out. */
-static int pdb_build(ioc_index *x, pdb *d, uint8_t type, spoor_diag *diag)
+/* Compile the patterns of one class and mode into one Vectorscan database;
+ * a pattern Vectorscan rejects is reported as unsupported and left out.
+ * Literal substrings (lit = true) go to the literal API (no escaping, and
+ * cheaper to compile by the ten thousand), regular expressions to the
+ * expression API. */
+static int pdb_build(ioc_index *x, pdb *d, uint8_t type, bool lit, spoor_diag *diag)
 {
 	spoor_intel *in = x->in;
+	uint8_t mode = lit ? IOC_SUBSTR : IOC_REGEX;
 	size_t n = 0;
 	for (size_t i = 0; i < in->atoms.n; i++)
-		if (in->atoms.v[i].type == type && in->atoms.v[i].mode != IOC_EXACT)
+		if (in->atoms.v[i].type == type && in->atoms.v[i].mode == mode)
 			n++;
 	if (!n)
 		return 0;
 	char **ex = xcalloc(n, sizeof(*ex));
 	unsigned *fl = xcalloc(n, sizeof(*fl));
 	unsigned *ids = xcalloc(n, sizeof(*ids));
+	size_t *lens = xcalloc(n, sizeof(*lens));
 	d->atom = xcalloc(n, sizeof(*d->atom));
-	int rc = (ex && fl && ids && d->atom) ? 0 : SPOOR_ENOMEM;
+	int rc = (ex && fl && ids && lens && d->atom) ? 0 : SPOOR_ENOMEM;
 	size_t k = 0;
 	for (size_t i = 0; i < in->atoms.n && rc == 0; i++) {
 		const ioc *a = &in->atoms.v[i];
-		if (a->type != type || a->mode == IOC_EXACT)
+		if (a->type != type || a->mode != mode)
 			continue;
-		ex[k] = a->mode == IOC_SUBSTR ? lit_regex(a->value) : xstrndup(a->value.p, a->value.n);
+		ex[k] = xstrndup(a->value.p, a->value.n);
 		if (!ex[k]) {
 			rc = SPOOR_ENOMEM;
 			break;
 		}
-		fl[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL;
+		lens[k] = a->value.n;
+		fl[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH | (lit ? 0 : HS_FLAG_DOTALL);
 		ids[k] = (unsigned)k;
 		d->atom[k] = (uint32_t)i;
 		k++;
 	}
 	while (rc == 0 && k) {
 		hs_compile_error_t *err = NULL;
-		if (hs_compile_multi((const char *const *)ex, fl, ids, (unsigned)k, HS_MODE_BLOCK, NULL, &d->db, &err) ==
-		    HS_SUCCESS) {
+		hs_error_t he = lit ? hs_compile_lit_multi((const char *const *)ex, fl, ids, lens, (unsigned)k,
+							   HS_MODE_BLOCK, NULL, &d->db, &err)
+				    : hs_compile_multi((const char *const *)ex, fl, ids, (unsigned)k, HS_MODE_BLOCK,
+						       NULL, &d->db, &err);
+		if (he == HS_SUCCESS) {
 			d->n = k;
 			break;
 		}
@@ -371,6 +360,7 @@ static int pdb_build(ioc_index *x, pdb *d, uint8_t type, spoor_diag *diag)
 		/* drop it: the last one takes its place */
 		k--;
 		ex[bad] = ex[k];
+		lens[bad] = lens[k];
 		d->atom[bad] = d->atom[k];
 		ex[k] = NULL;
 	}
@@ -379,6 +369,7 @@ static int pdb_build(ioc_index *x, pdb *d, uint8_t type, spoor_diag *diag)
 	free(ex);
 	free(fl);
 	free(ids);
+	free(lens);
 	if (rc == 0 && d->db && hs_alloc_scratch(d->db, &x->scratch) != HS_SUCCESS)
 		rc = SPOOR_ENOMEM;
 	x->n_patterns += d->n;
@@ -435,9 +426,13 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 			}
 	}
 	if (rc == 0)
-		rc = pdb_build(x, &x->cmd, IOC_CMDLINE, diag);
+		rc = pdb_build(x, &x->cmd, IOC_CMDLINE, false, diag);
 	if (rc == 0)
-		rc = pdb_build(x, &x->path, IOC_FILEPATH, diag);
+		rc = pdb_build(x, &x->cmd_lit, IOC_CMDLINE, true, diag);
+	if (rc == 0)
+		rc = pdb_build(x, &x->path, IOC_FILEPATH, false, diag);
+	if (rc == 0)
+		rc = pdb_build(x, &x->path_lit, IOC_FILEPATH, true, diag);
 	/* field ids: intern every name once */
 	uint32_t maxid = 0;
 	uint32_t ids[ARRAY_SIZE(field_classes)];
@@ -478,6 +473,12 @@ void ioc_index_free(ioc_index *x)
 		hs_free_database(x->cmd.db);
 	if (x->path.db)
 		hs_free_database(x->path.db);
+	if (x->cmd_lit.db)
+		hs_free_database(x->cmd_lit.db);
+	if (x->path_lit.db)
+		hs_free_database(x->path_lit.db);
+	free(x->cmd_lit.atom);
+	free(x->path_lit.atom);
 	if (x->scratch)
 		hs_free_scratch(x->scratch);
 	free(x->cmd.atom);
@@ -676,6 +677,7 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 		if ((l = norm_lower(v, b)) > 0)
 			lookup(x, IOC_FILEPATH, b, (size_t)l);
 		scan(x, &x->path, v);
+		scan(x, &x->path_lit, v);
 	}
 	if (cls & FC_UA) {
 		spoor_sv u = v;
@@ -692,6 +694,7 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 		if ((l = norm_lower(v, b)) > 0)
 			lookup(x, IOC_CMDLINE, b, (size_t)l);
 		scan(x, &x->cmd, v);
+		scan(x, &x->cmd_lit, v);
 	}
 	if ((cls & FC_X509_SERIAL) && (l = norm_value(IOC_X509_SERIAL, v, b)) > 0)
 		lookup(x, IOC_X509_SERIAL, b, (size_t)l);
