@@ -365,8 +365,9 @@ static int load_host(ld *l, const yn *h, uint32_t agency)
 static int load_agency(ld *l, const yn *a)
 {
 	spoor_inventory *inv = l->inv;
-	static const char *const keys[] = {"id",    "name",   "mail_domains", "ad_domains", "networks",
-					   "hosts", "admins", "admin_hosts",  NULL};
+	static const char *const keys[] = {"id",	  "name",      "mail_domains", "ad_domains",   "networks", "hosts",
+					   "admins", "admin_hosts", "tenant_id",    "mail_platform", "tz",	  "workstations",
+					   NULL};
 	if (a->kind != YM)
 		return err_at(l, a, SPOOR_EPARSE, "an agency must be a mapping (id, name, ...), not %s", kind_name(a));
 	int r = known_keys(l, a, "agency", keys);
@@ -396,6 +397,31 @@ static int load_agency(ld *l, const yn *a)
 	    (r = each_scalar(l, a, "admin_hosts", "agency", add_lower, &ag->admin_hosts)) < 0 ||
 	    (r = each_scalar(l, a, "networks", "agency", add_net, &nc)) < 0)
 		return r;
+	/* tenant_id (an M365 / Entra tenant: organization.id), mail_platform
+	 * (informational), tz (checked), workstations {count, network} */
+	const yn *ten, *plat, *tz;
+	if ((r = scalar(l, a, "tenant_id", "agency", false, &ten)) < 0 ||
+	    (r = scalar(l, a, "mail_platform", "agency", false, &plat)) < 0 ||
+	    (r = scalar(l, a, "tz", "agency", false, &tz)) < 0)
+		return r;
+	if (ten && (r = strs_add(l, &ag->tenants, ten->s, ten->n, ten, true)) < 0)
+		return r;
+	if (tz) {
+		spoor_tz z;
+		memset(&z, 0, sizeof(z));
+		if (tz_load(&z, tz->s, l->inv->lim.zonedir) < 0)
+			return err_at(l, tz, SPOOR_EPARSE, "unknown time zone '%s'", tz->s);
+		tz_done(&z);
+	}
+	const yn *ws = get(a, "workstations");
+	if (ws && !is_null(ws)) {
+		static const char *const wkeys[] = {"count", "network", NULL};
+		if (ws->kind != YM)
+			return err_at(l, ws, SPOOR_EPARSE, "'workstations' must be a mapping (count, network)");
+		if ((r = known_keys(l, ws, "workstations", wkeys)) < 0 ||
+		    (r = each_scalar(l, ws, "network", "workstations", add_net, &nc)) < 0)
+			return r;
+	}
 	const yn *hosts = get(a, "hosts");
 	if (hosts && !is_null(hosts)) {
 		if (hosts->kind != YQ)
@@ -656,10 +682,51 @@ static int load_provider(ld *l, const yn *a)
 	p->pos = pos_of(l, id);
 	inv->nproviders++;
 	netctx nc = {true, idx};
-	if ((r = each_scalar(l, a, "source_networks", "provider", add_net, &nc)) < 0 ||
-	    (r = each_scalar(l, a, "jump_hosts", "provider", add_jump, &p->jump_hosts)) < 0 ||
-	    (r = each_scalar(l, a, "key_fingerprints", "provider", add_keyfp, &p->keys)) < 0)
+	if ((r = each_scalar(l, a, "source_networks", "provider", add_net, &nc)) < 0)
 		return r;
+	/* jump_hosts: names / addresses, or {name, ip}; key_fingerprints:
+	 * fingerprints, or {account, fingerprint} */
+	static const char *const jkeys[] = {"name", "ip", NULL}, *const kkeys[] = {"account", "fingerprint", NULL};
+	for (int k = 0; k < 2; k++) {
+		const char *key = k ? "key_fingerprints" : "jump_hosts";
+		const yn *v = get(a, key);
+		if (!v || is_null(v))
+			continue;
+		if (v->kind == YM)
+			return err_at(l, v, SPOOR_EPARSE, "'%s' of provider must be a list, not a mapping", key);
+		size_t n = v->kind == YQ ? v->nkv : 1;
+		for (size_t i = 0; i < n && r == 0; i++) {
+			const yn *it = v->kind == YQ ? v->kv[i] : v;
+			if (it->kind == YS && !is_null(it)) {
+				r = k ? add_keyfp(l, it, &p->keys) : add_jump(l, it, &p->jump_hosts);
+			} else if (it->kind == YM && !k) {
+				const yn *nm, *ip;
+				if ((r = known_keys(l, it, "jump host", jkeys)) < 0 ||
+				    (r = scalar(l, it, "name", "jump host", false, &nm)) < 0 ||
+				    (r = scalar(l, it, "ip", "jump host", !nm, &ip)) < 0)
+					return r;
+				if (nm)
+					r = add_jump(l, nm, &p->jump_hosts);
+				if (r == 0 && ip) {
+					uint8_t ad[16];
+					if (!inv_parse_ip(ip->s, ip->n, ad))
+						return err_at(l, ip, SPOOR_EPARSE, "jump host ip '%s' is not an address", ip->s);
+					r = add_jump(l, ip, &p->jump_hosts);
+				}
+			} else if (it->kind == YM) {
+				const yn *fp, *acct;
+				if ((r = known_keys(l, it, "key fingerprint", kkeys)) < 0 ||
+				    (r = scalar(l, it, "fingerprint", "key fingerprint", true, &fp)) < 0 ||
+				    (r = scalar(l, it, "account", "key fingerprint", false, &acct)) < 0)
+					return r;
+				r = add_keyfp(l, fp, &p->keys);
+			} else {
+				r = err_at(l, it, SPOOR_EPARSE, "'%s' of provider: each item must be a value or a mapping", key);
+			}
+		}
+		if (r < 0)
+			return r;
+	}
 	static const char *const lists[] = {"accounts", "serves", "windows"};
 	for (size_t k = 0; k < 3; k++) {
 		const yn *v = get(a, lists[k]);
