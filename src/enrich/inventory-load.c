@@ -643,6 +643,10 @@ static int parse_date(ld *l, const yn *v, bool end, int64_t *out)
 	char tail;
 	if (v->n == 10 && sscanf(v->s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) == 3 && m >= 1 && m <= 12 && d >= 1 &&
 	    d <= 31) {
+		/* nanoseconds since 1970 in 64 bits end in 2262 */
+		if (y < 1900 || y > 2200)
+			return err_at(l, v, SPOOR_EPARSE, "contract %s '%s': the year must be 1900 to 2200",
+				      end ? "end" : "start", v->s);
 		*out = (days_from_civil(y, m, d) + (end ? 1 : 0)) * 86400 * (int64_t)1000000000;
 		return 0;
 	}
