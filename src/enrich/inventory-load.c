@@ -211,47 +211,6 @@ static int strs_add(ld *l, inv_strs *s, const char *p, size_t n, const yn *at, b
  * through check (may be NULL) before it is kept. */
 typedef int (*item_fn)(ld *l, const yn *item, void *u);
 
-/* Items that may also be written as mappings: jump_hosts as {name, ip},
- * key_fingerprints as {account, fingerprint} (what `spoor simulate`
- * writes, and what an inventory kept by hand tends to grow into).  The
- * values of the listed keys are taken as items; other keys are errors. */
-static const struct {
-	const char *list;
-	const char *const keys[3];
-} map_items[] = {
-    {"jump_hosts", {"name", "ip", NULL}},
-    {"key_fingerprints", {"fingerprint", "account", NULL}},
-};
-
-static int each_mapped(ld *l, const yn *it, const char *key, item_fn fn, void *u)
-{
-	for (size_t k = 0; k < sizeof(map_items) / sizeof(map_items[0]); k++) {
-		if (strcmp(map_items[k].list, key))
-			continue;
-		int r = known_keys(l, it, key, map_items[k].keys);
-		if (r < 0)
-			return r;
-		/* the first key is the item; for key_fingerprints the account is
-		 * documentation (the fingerprint identifies the key wherever it is used) */
-		size_t take = strcmp(key, "jump_hosts") ? 1 : 2;
-		bool any = false;
-		for (size_t j = 0; j < take && r == 0; j++) {
-			const yn *v = get(it, map_items[k].keys[j]);
-			if (!v || is_null(v))
-				continue;
-			if (v->kind != YS)
-				return err_at(l, v, SPOOR_EPARSE, "'%s' in %s must be a value, not %s",
-					      map_items[k].keys[j], key, kind_name(v));
-			any = true;
-			r = fn(l, v, u);
-		}
-		if (r == 0 && !any)
-			r = err_at(l, it, SPOOR_EPARSE, "an item of '%s' needs '%s'", key, map_items[k].keys[0]);
-		return r;
-	}
-	return err_at(l, it, SPOOR_EPARSE, "'%s': each item must be a value, not a mapping", key);
-}
-
 static int each_scalar(ld *l, const yn *m, const char *key, const char *what, item_fn fn, void *u)
 {
 	const yn *v = get(m, key);
@@ -264,12 +223,6 @@ static int each_scalar(ld *l, const yn *m, const char *key, const char *what, it
 			      kind_name(v));
 	for (size_t i = 0; i < v->nkv; i++) {
 		const yn *it = v->kv[i];
-		if (it->kind == YM) {
-			int r = each_mapped(l, it, key, fn, u);
-			if (r < 0)
-				return r;
-			continue;
-		}
 		if (it->kind != YS || is_null(it))
 			return err_at(l, it, SPOOR_EPARSE, "'%s' of %s: each item must be a value, not %s", key, what,
 				      is_null(it) ? "empty" : kind_name(it));
@@ -412,9 +365,8 @@ static int load_host(ld *l, const yn *h, uint32_t agency)
 static int load_agency(ld *l, const yn *a)
 {
 	spoor_inventory *inv = l->inv;
-	static const char *const keys[] = {"id",	  "name",	 "mail_domains", "ad_domains",
-					   "networks",	  "hosts",	 "admins",	 "admin_hosts",
-					   "tenant_id",	  "workstations", "mail_platform", "tz",
+	static const char *const keys[] = {"id",	  "name",      "mail_domains", "ad_domains",   "networks", "hosts",
+					   "admins", "admin_hosts", "tenant_id",    "mail_platform", "tz",	  "workstations",
 					   NULL};
 	if (a->kind != YM)
 		return err_at(l, a, SPOOR_EPARSE, "an agency must be a mapping (id, name, ...), not %s", kind_name(a));
@@ -445,23 +397,29 @@ static int load_agency(ld *l, const yn *a)
 	    (r = each_scalar(l, a, "admin_hosts", "agency", add_lower, &ag->admin_hosts)) < 0 ||
 	    (r = each_scalar(l, a, "networks", "agency", add_net, &nc)) < 0)
 		return r;
-	/* informational: validated for type, not used for attribution yet */
-	const yn *info;
-	if ((r = scalar(l, a, "mail_platform", "agency", false, &info)) < 0 ||
-	    (r = scalar(l, a, "tz", "agency", false, &info)) < 0)
+	/* tenant_id (an M365 / Entra tenant: organization.id), mail_platform
+	 * (informational), tz (checked), workstations {count, network} */
+	const yn *ten, *plat, *tz;
+	if ((r = scalar(l, a, "tenant_id", "agency", false, &ten)) < 0 ||
+	    (r = scalar(l, a, "mail_platform", "agency", false, &plat)) < 0 ||
+	    (r = scalar(l, a, "tz", "agency", false, &tz)) < 0)
 		return r;
-	if ((info = get(a, "tenant_id")) && !is_null(info) && info->kind != YS && info->kind != YQ)
-		return err_at(l, info, SPOOR_EPARSE, "'tenant_id' of agency must be a value or a list, not %s",
-			      kind_name(info));
-	/* workstations: {count, network}; the network belongs to the agency */
+	if (ten && (r = strs_add(l, &ag->tenants, ten->s, ten->n, ten, true)) < 0)
+		return r;
+	if (tz) {
+		spoor_tz z;
+		memset(&z, 0, sizeof(z));
+		if (tz_load(&z, tz->s, l->inv->lim.zonedir) < 0)
+			return err_at(l, tz, SPOOR_EPARSE, "unknown time zone '%s'", tz->s);
+		tz_done(&z);
+	}
 	const yn *ws = get(a, "workstations");
 	if (ws && !is_null(ws)) {
-		static const char *const wkeys[] = {"count", "network", "networks", NULL};
+		static const char *const wkeys[] = {"count", "network", NULL};
 		if (ws->kind != YM)
-			return err_at(l, ws, SPOOR_EPARSE, "'workstations' of agency must be a mapping (count, network)");
+			return err_at(l, ws, SPOOR_EPARSE, "'workstations' must be a mapping (count, network)");
 		if ((r = known_keys(l, ws, "workstations", wkeys)) < 0 ||
-		    (r = each_scalar(l, ws, "network", "workstations", add_net, &nc)) < 0 ||
-		    (r = each_scalar(l, ws, "networks", "workstations", add_net, &nc)) < 0)
+		    (r = each_scalar(l, ws, "network", "workstations", add_net, &nc)) < 0)
 			return r;
 	}
 	const yn *hosts = get(a, "hosts");
@@ -685,6 +643,10 @@ static int parse_date(ld *l, const yn *v, bool end, int64_t *out)
 	char tail;
 	if (v->n == 10 && sscanf(v->s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) == 3 && m >= 1 && m <= 12 && d >= 1 &&
 	    d <= 31) {
+		/* nanoseconds since 1970 in 64 bits end in 2262 */
+		if (y < 1900 || y > 2200)
+			return err_at(l, v, SPOOR_EPARSE, "contract %s '%s': the year must be 1900 to 2200",
+				      end ? "end" : "start", v->s);
 		*out = (days_from_civil(y, m, d) + (end ? 1 : 0)) * 86400 * (int64_t)1000000000;
 		return 0;
 	}
@@ -724,10 +686,51 @@ static int load_provider(ld *l, const yn *a)
 	p->pos = pos_of(l, id);
 	inv->nproviders++;
 	netctx nc = {true, idx};
-	if ((r = each_scalar(l, a, "source_networks", "provider", add_net, &nc)) < 0 ||
-	    (r = each_scalar(l, a, "jump_hosts", "provider", add_jump, &p->jump_hosts)) < 0 ||
-	    (r = each_scalar(l, a, "key_fingerprints", "provider", add_keyfp, &p->keys)) < 0)
+	if ((r = each_scalar(l, a, "source_networks", "provider", add_net, &nc)) < 0)
 		return r;
+	/* jump_hosts: names / addresses, or {name, ip}; key_fingerprints:
+	 * fingerprints, or {account, fingerprint} */
+	static const char *const jkeys[] = {"name", "ip", NULL}, *const kkeys[] = {"account", "fingerprint", NULL};
+	for (int k = 0; k < 2; k++) {
+		const char *key = k ? "key_fingerprints" : "jump_hosts";
+		const yn *v = get(a, key);
+		if (!v || is_null(v))
+			continue;
+		if (v->kind == YM)
+			return err_at(l, v, SPOOR_EPARSE, "'%s' of provider must be a list, not a mapping", key);
+		size_t n = v->kind == YQ ? v->nkv : 1;
+		for (size_t i = 0; i < n && r == 0; i++) {
+			const yn *it = v->kind == YQ ? v->kv[i] : v;
+			if (it->kind == YS && !is_null(it)) {
+				r = k ? add_keyfp(l, it, &p->keys) : add_jump(l, it, &p->jump_hosts);
+			} else if (it->kind == YM && !k) {
+				const yn *nm, *ip;
+				if ((r = known_keys(l, it, "jump host", jkeys)) < 0 ||
+				    (r = scalar(l, it, "name", "jump host", false, &nm)) < 0 ||
+				    (r = scalar(l, it, "ip", "jump host", !nm, &ip)) < 0)
+					return r;
+				if (nm)
+					r = add_jump(l, nm, &p->jump_hosts);
+				if (r == 0 && ip) {
+					uint8_t ad[16];
+					if (!inv_parse_ip(ip->s, ip->n, ad))
+						return err_at(l, ip, SPOOR_EPARSE, "jump host ip '%s' is not an address", ip->s);
+					r = add_jump(l, ip, &p->jump_hosts);
+				}
+			} else if (it->kind == YM) {
+				const yn *fp, *acct;
+				if ((r = known_keys(l, it, "key fingerprint", kkeys)) < 0 ||
+				    (r = scalar(l, it, "fingerprint", "key fingerprint", true, &fp)) < 0 ||
+				    (r = scalar(l, it, "account", "key fingerprint", false, &acct)) < 0)
+					return r;
+				r = add_keyfp(l, fp, &p->keys);
+			} else {
+				r = err_at(l, it, SPOOR_EPARSE, "'%s' of provider: each item must be a value or a mapping", key);
+			}
+		}
+		if (r < 0)
+			return r;
+	}
 	static const char *const lists[] = {"accounts", "serves", "windows"};
 	for (size_t k = 0; k < 3; k++) {
 		const yn *v = get(a, lists[k]);

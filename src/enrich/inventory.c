@@ -500,6 +500,9 @@ SPOOR_API int spoor_inventory_finish(spoor_inventory *inv, spoor_diag *diag)
 		for (size_t k = 0; k < a->ad_domains.n && r == 0; k++)
 			r = put_unique(inv, &inv->domain, a->ad_domains.v[k], (uint32_t)i, 0, a->ad_domains.pos[k],
 				       "domain", who_agency, diag);
+		for (size_t k = 0; k < a->tenants.n && r == 0; k++)
+			r = put_unique(inv, &inv->domain, a->tenants.v[k], (uint32_t)i, 0, a->tenants.pos[k], "tenant",
+				       who_agency, diag);
 		for (size_t k = 0; k < a->admins.n && r == 0; k++)
 			r = put_unique(inv, &inv->admin, a->admins.v[k], (uint32_t)i, 0, a->admins.pos[k],
 				       "admin account", who_agency, diag);
@@ -535,6 +538,11 @@ SPOOR_API int spoor_inventory_finish(spoor_inventory *inv, spoor_diag *diag)
 				r = put_unique(inv, &inv->jump, j, (uint32_t)i, 0, p->jump_hosts.pos[k], "jump host",
 					       who_provider, diag);
 				inv->jump_names++;
+				/* "jump01" as syslog writes "jump01.acme.example" */
+				const char *dot = strchr(j, '.');
+				if (r == 0 && dot && dot > j)
+					r = inv_map_put(&inv->jump, j, (size_t)(dot - j), (uint32_t)i, 0) < 0 ? SPOOR_ENOMEM
+													       : 0;
 			}
 		}
 		for (size_t k = 0; k < p->nserves && r == 0; k++) {
@@ -722,7 +730,7 @@ static const struct inv_slot *account_of(const inv_map *m, spoor_sv user, spoor_
 void inv_classify(const spoor_inventory *inv, spoor_event *ev, inv_match *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->provider = m->account = m->agency = m->host = m->owner_agency = INV_NONE;
+	m->provider = m->account = m->agency = m->host = m->owner_agency = m->host_jump = INV_NONE;
 	m->src_agency = m->src_provider = m->key_provider = INV_NONE;
 	spoor_sv user = text(ev, F_USER_NAME), udom = text(ev, F_USER_DOMAIN);
 	spoor_sv src = text(ev, F_SOURCE_IP), dst = text(ev, F_DESTINATION_IP);
@@ -792,6 +800,16 @@ void inv_classify(const spoor_inventory *inv, spoor_event *ev, inv_match *m)
 		m->owner_agency = dom->val;
 	/* the target: host, destination network, the account's domain */
 	m->host = host_by_name(inv, hostn);
+	if (m->host == INV_NONE && inv->jump_names && !placeholder(hostn)) {
+		const struct inv_slot *j = map_get_ci(&inv->jump, hostn);
+		if (!j) {
+			const char *dot = memchr(hostn.p, '.', hostn.n);
+			if (dot && dot > hostn.p)
+				j = map_get_ci(&inv->jump, sv_make(hostn.p, (size_t)(dot - hostn.p)));
+		}
+		if (j)
+			m->host_jump = j->val;
+	}
 	if (m->host == INV_NONE && dst.n) {
 		uint8_t d[16];
 		if (inv_parse_ip(dst.p, dst.n, d)) {
@@ -814,6 +832,15 @@ void inv_classify(const spoor_inventory *inv, spoor_event *ev, inv_match *m)
 	if (m->agency == INV_NONE && dom) {
 		m->agency = dom->val;
 		m->agency_by = INV_BY_DOMAIN;
+	}
+	if (m->agency == INV_NONE) {
+		/* an M365 / Entra tenant */
+		spoor_sv org = text(ev, F_ORGANIZATION_ID);
+		const struct inv_slot *t = org.n ? map_get_ci(&inv->domain, org) : NULL;
+		if (t) {
+			m->agency = t->val;
+			m->agency_by = INV_BY_DOMAIN;
+		}
 	}
 	if (m->agency == INV_NONE && m->owner_agency != INV_NONE) {
 		m->agency = m->owner_agency;

@@ -58,7 +58,7 @@ typedef struct inv_strs {
 
 typedef struct inv_agency {
 	char *id, *name;
-	inv_strs mail_domains, ad_domains, admins, admin_hosts;
+	inv_strs mail_domains, ad_domains, admins, admin_hosts, tenants;
 	inv_pos pos;
 } inv_agency;
 
@@ -138,7 +138,7 @@ struct spoor_inventory {
 	inv_map admin;	  /* agency admin account -> agency */
 	inv_map key;	  /* key fingerprint -> provider */
 	inv_map jump;	  /* jump host name or address -> provider */
-	inv_map domain;	  /* mail or AD domain -> agency */
+	inv_map domain;	  /* mail or AD domain, or tenant id -> agency */
 	inv_map ident;	  /* account and admin together: one probe per spelling;
 			   * val2 = account index, or INV_ADMIN for an agency admin */
 	inv_nettab agency_nets, provider_nets;
@@ -171,6 +171,7 @@ typedef struct inv_match {
 	uint32_t src_agency;   /* agency whose network holds source.ip */
 	uint32_t src_provider; /* provider whose network holds source.ip */
 	bool src_is_jump;      /* source.ip or source name is a jump host */
+	uint32_t host_jump;    /* provider whose jump host the event is on, or INV_NONE */
 	uint32_t key_provider; /* provider of the SSH key fingerprint */
 	bool has_src;
 	uint8_t src[16];

@@ -216,6 +216,7 @@ static void test_errors(void **state)
 	    {"agencies:\n  - id: a\n    admins: [x]\nproviders:\n  - id: p\n    accounts: [x]\n", 6, 16,
 	     "also an agency admin"},
 	    {"", 0, 0, "empty inventory"},
+	    {"providers:\n  - id: p\n    contract: {end: 3130-01-01}\n", 3, 21, "year must be 1900 to 2200"},
 	    {"agencies: {id: a}\n", 1, 11, "'agencies' must be a list"},
 	    {"a: &x [*x]\n", 1, 4, "nested deeper than 32"},
 	};

@@ -589,6 +589,12 @@ static uint32_t find_entity(prov_graph *g, const char *entity)
 			inv_format_ip(a, t, sizeof(t));
 			x = node_find(g, "ip", t, strlen(t));
 		}
+		if (x == INV_NONE && !strcmp(kinds[k], "account")) {
+			/* "DOMAIN\\name" as Windows writes it; logons are kept by name */
+			const char *bs = memchr(name, '\\', n);
+			if (bs)
+				x = node_find(g, "account", bs + 1, n - (size_t)(bs + 1 - name));
+		}
 		if (x != INV_NONE)
 			return x;
 	}

@@ -53,6 +53,7 @@ typedef struct prov_ev {
 	/* the provider a finding about this event is charged to in the report
 	 * when the event's actor is not a provider (chains, privilege) */
 	uint32_t blame;
+	bool violated; /* an earlier analytic raised a finding about this event */
 } prov_ev;
 
 /* A tracked identity (account or host address) for chains and privilege. */
@@ -62,6 +63,7 @@ typedef struct prov_track {
 	bool from_provider_source; /* entered from a provider network or jump host */
 	int64_t logon_ts;	   /* last provider logon of this account */
 	uint32_t logon_provider;
+	bool logon_violated; /* that logon broke the provider's scope */
 	char host_name[96];
 	char src[48];
 } prov_track;

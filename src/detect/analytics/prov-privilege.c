@@ -1,7 +1,10 @@
 /* prov-privilege — privilege gained soon after a provider logon by the
  * same account: a group or role membership added (Windows 4728/4732/4756,
  * Entra "Add member to role"), sudo or su to root, within the privilege
- * window of the logon (T1078 Valid Accounts, T1098 Account Manipulation). */
+ * window of the logon (T1078 Valid Accounts, T1098 Account Manipulation).
+ * Only logons into an agency count, or logons that were themselves out of
+ * scope: a provider's staff using sudo on the provider's own jump host
+ * after an ordinary logon is their daily work. */
 #include <stdio.h>
 #include <string.h>
 
@@ -24,17 +27,19 @@ int prov_check_privilege(prov_stage *s, prov_ev *e, spoor_finding_fn fn, void *p
 	if (!prov_account_key(e, key, sizeof(key), &kn))
 		return 0;
 	if (e->access && e->p) {
-		prov_track *t = prov_track_get(s, key, kn, true);
+		bool counts = e->m.agency != INV_NONE || e->violated;
+		prov_track *t = prov_track_get(s, key, kn, counts);
 		if (t) {
-			t->logon_ts = e->ts;
+			t->logon_ts = counts ? e->ts : 0;
 			t->logon_provider = e->m.provider;
+			t->logon_violated = e->violated;
 		}
 		return 0;
 	}
 	if (!e->privilege)
 		return 0;
 	prov_track *t = prov_track_get(s, key, kn, false);
-	if (!t || !t->logon_ts || e->ts < t->logon_ts ||
+	if (!t || !t->logon_ts || (e->m.agency == INV_NONE && !t->logon_violated) || e->ts < t->logon_ts ||
 	    e->ts - t->logon_ts > s->o.privilege_window_s * (int64_t)1000000000)
 		return 0;
 	const inv_provider *p = &s->inv->providers[t->logon_provider];

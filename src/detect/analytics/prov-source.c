@@ -19,7 +19,8 @@ const prov_rule prov_rule_source = {
 
 int prov_check_source(prov_stage *s, prov_ev *e, spoor_finding_fn fn, void *payload)
 {
-	if (!e->access || !e->p || !e->m.has_src || e->m.agency == INV_NONE)
+	/* an access to an agency, or to the provider's own jump host */
+	if (!e->access || !e->p || !e->m.has_src || (e->m.agency == INV_NONE && e->m.host_jump != e->m.provider))
 		return 0;
 	if (e->m.provider_by != INV_BY_ACCOUNT && e->m.provider_by != INV_BY_KEY)
 		return 0;

@@ -317,8 +317,11 @@ static int pv_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 	    prov_check_unserved,    prov_check_host,  prov_check_window, prov_check_contract,  prov_check_source,
 	    prov_check_interactive, prov_check_stale, prov_check_chain,	 prov_check_privilege,
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(checks) && rc == 0; i++)
+	uint64_t before = s->findings;
+	for (size_t i = 0; i < ARRAY_SIZE(checks) && rc == 0; i++) {
+		e.violated = s->findings > before;
 		rc = checks[i](s, &e, fn, payload);
+	}
 	return rc;
 }
 
