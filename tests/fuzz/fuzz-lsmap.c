@@ -31,12 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(rc == 0 ? m != NULL : (m == NULL && d.msg[0]));
 	if (!m)
 		return 0;
-	static const char *const rules[] = {
-	    "title: t\nlogsource: {product: linux, service: myapp}\ndetection: {s: {a: 1}, condition: s}\n",
-	    "title: t\nlogsource: {product: windows, category: process_creation}\ndetection: {s: {a: 1}, condition: "
-	    "s}\n",
-	    "title: t\nlogsource: {category: proxy}\ndetection: {s: {c-uri: 1}, condition: s}\n",
-	};
+	static const char r0[] =
+	    "title: t\nlogsource: {product: linux, service: myapp}\ndetection: {s: {a: 1}, condition: s}\n";
+	static const char r1[] = "title: t\nlogsource: {product: windows, category: process_creation}\n"
+				 "detection: {s: {a: 1}, condition: s}\n";
+	static const char r2[] = "title: t\nlogsource: {category: proxy}\ndetection: {s: {c-uri: 1}, condition: s}\n";
+	static const char *const rules[] = {r0, r1, r2};
+
 	spoor_ctx *ctx = NULL;
 	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
 	if (spoor_ctx_new(&ctx, &co, NULL) == 0) {

@@ -373,7 +373,8 @@ static int diff_with(const char *dest, const ilist *l, spoor_rules_install_stats
 		ilist_done(&old);
 		return rc;
 	}
-	qsort(old.v, old.n, sizeof(*old.v), cmp_path);
+	if (old.n > 1)
+		qsort(old.v, old.n, sizeof(*old.v), cmp_path);
 	size_t i = 0, j = 0;
 	while (i < l->n || j < old.n) {
 		int c = i == l->n ? 1 : j == old.n ? -1 : strcmp(l->v[i].path, old.v[j].path);
@@ -467,7 +468,8 @@ SPOOR_API int spoor_rules_install(const char *dest, const char *from, unsigned f
 	}
 	if (rc == 0) {
 		select_entries(&l);
-		qsort(l.v, l.n, sizeof(*l.v), cmp_path);
+		if (l.n > 1)
+			qsort(l.v, l.n, sizeof(*l.v), cmp_path);
 	}
 	/* staging folder beside dest */
 	size_t dn = strlen(dest);
