@@ -43,6 +43,17 @@ SPOOR_API int spoor_case_add_finding(spoor_case *c, const spoor_finding *f, spoo
 /* A stage that counts, for every event, bytes and mail items per account,
  * source and destination (the "data taken" of scope).  Put it last. */
 SPOOR_API int spoor_case_stage_new(spoor_stage **out, spoor_case *c, spoor_diag *diag);
+/* Store the identity analytics' per-mailbox summary (the JSON lines of
+ * spoor_analytics_mailboxes, spoor.record = mailbox): which mailboxes were
+ * compromised, by what evidence, from which sources, and the mail those
+ * sources read.  Replaces what an earlier run stored for the same mailbox.
+ * Scope then takes the data taken per mailbox from it (exact sums of the
+ * attacker's sessions) rather than from its own address heuristics. */
+SPOOR_API int spoor_case_add_mailboxes(spoor_case *c, const char *jsonl, size_t len, spoor_diag *diag);
+/* The stored mailbox summary: JSON lines (json = 1) or a table; *out is
+ * malloc'd.  SPOOR_ENOTFOUND when the case has none (the hunt ran without
+ * --analytics). */
+SPOOR_API int spoor_case_mailboxes(spoor_case *c, int json, char **out, size_t *len, spoor_diag *diag);
 /* Commit pending changes now (also done every few thousand rows). */
 SPOOR_API int spoor_case_commit(spoor_case *c, spoor_diag *diag);
 

@@ -48,6 +48,7 @@ struct spoor_case {
 int case_sqlerr(spoor_case *c, spoor_diag *diag, const char *what);
 int case_tx(spoor_case *c, spoor_diag *diag);    /* begin a batch if none */
 int case_step(spoor_case *c, spoor_diag *diag); /* count a row; commit when the batch is full */
+int case_has_mailboxes(spoor_case *c);		/* rows in the analytics' mailbox summary */
 
 /* Scope (scope.c): the answer as a JSON document; renderers read it. */
 typedef struct scope_doc {

@@ -17,6 +17,13 @@
 #include "sink/sink.h"
 #include "spoor/version.h"
 
+/* Also created in cases made before it existed (same schema version: the
+ * table is additive and readers check for it). */
+#define MAILBOXES_SCHEMA                                                                                               \
+	"CREATE TABLE IF NOT EXISTS mailboxes(mailbox TEXT PRIMARY KEY, domain TEXT, compromised INTEGER,\n"              \
+	"  evidence TEXT, sources TEXT, first TEXT, last TEXT, sessions INTEGER, items INTEGER, bytes INTEGER,\n"          \
+	"  doc TEXT NOT NULL) WITHOUT ROWID;\n"
+
 static const char schema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
     "CREATE TABLE runs(id INTEGER PRIMARY KEY, started TEXT NOT NULL, command TEXT, version TEXT);\n"
@@ -42,6 +49,7 @@ static const char schema[] =
     "  PRIMARY KEY(account, src_ip, dst_ip, host, agency, day)) WITHOUT ROWID;\n"
     "CREATE INDEX flows_src ON flows(src_ip);\n"
     "CREATE TABLE inputs(path TEXT PRIMARY KEY, upto INTEGER NOT NULL) WITHOUT ROWID;\n"
+    MAILBOXES_SCHEMA
     "CREATE INDEX flows_dst ON flows(dst_ip);\n";
 
 static const char *const stmt_sql[_ST_MAX] = {
@@ -259,6 +267,8 @@ SPOOR_API int spoor_case_open(spoor_case **out, const char *path, unsigned flags
 	}
 	if (rc == 0)
 		rc = check_schema(c, diag);
+	if (rc == 0 && c->writable)
+		rc = exec(c, MAILBOXES_SCHEMA, diag);
 	for (int i = 0; i < _ST_MAX && rc == 0 && c->writable; i++)
 		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL) != SQLITE_OK)
 			rc = case_sqlerr(c, diag, "prepare");
@@ -495,4 +505,91 @@ SPOOR_API int spoor_case_add_finding(spoor_case *c, const spoor_finding *f, spoo
 		}
 	}
 	return case_step(c, diag);
+}
+
+SPOOR_API int spoor_case_add_mailboxes(spoor_case *c, const char *jsonl, size_t len, spoor_diag *diag)
+{
+	if (!c->writable)
+		return diag_set(diag, SPOOR_EINVAL, "%s: opened read-only", c->path);
+	int rc = case_tx(c, diag);
+	sqlite3_stmt *st = NULL;
+	if (rc == 0 &&
+	    sqlite3_prepare_v2(c->db,
+			       "INSERT OR REPLACE INTO mailboxes SELECT lower(json_extract(?1, '$.\"spoor.mailbox\"')),"
+			       " json_extract(?1, '$.\"spoor.domain\"'), json_extract(?1, '$.\"spoor.compromised\"'),"
+			       " json_extract(?1, '$.\"spoor.evidence\"'), json_extract(?1, '$.\"spoor.sources\"'),"
+			       " json_extract(?1, '$.\"spoor.first\"'), json_extract(?1, '$.\"spoor.last\"'),"
+			       " json_extract(?1, '$.\"spoor.sessions\"'), json_extract(?1, '$.\"spoor.items\"'),"
+			       " json_extract(?1, '$.\"spoor.bytes\"'), ?1"
+			       " WHERE json_valid(?1) AND json_extract(?1, '$.\"spoor.record\"') = 'mailbox'",
+			       -1, &st, NULL) != SQLITE_OK)
+		rc = case_sqlerr(c, diag, "prepare");
+	for (size_t i = 0; i < len && rc == 0;) {
+		const char *nl = memchr(jsonl + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (jsonl + i)) : len - i;
+		if (n) {
+			sqlite3_bind_text(st, 1, jsonl + i, (int)n, SQLITE_STATIC);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = case_sqlerr(c, diag, "add mailbox");
+			sqlite3_reset(st);
+		}
+		i += n + 1;
+	}
+	sqlite3_finalize(st);
+	return rc ? rc : spoor_case_commit(c, diag);
+}
+
+/* Is there a mailboxes table with rows?  (Cases from before it have none.) */
+int case_has_mailboxes(spoor_case *c)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM mailboxes", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return n;
+}
+
+SPOOR_API int spoor_case_mailboxes(spoor_case *c, int json, char **out, size_t *len, spoor_diag *diag)
+{
+	*out = NULL;
+	*len = 0;
+	if (!case_has_mailboxes(c))
+		return diag_set(diag, SPOOR_ENOTFOUND,
+				"%s: no mailbox summary in this case (hunt it with --analytics and --case)", c->path);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(c->db,
+			       "SELECT doc, mailbox, coalesce(compromised, 0), coalesce(sessions, 0), coalesce(items, 0),"
+			       " coalesce(bytes, 0), coalesce(first, '-'), coalesce(last, '-'), coalesce(sources, '[]')"
+			       " FROM mailboxes ORDER BY compromised DESC, bytes DESC, mailbox",
+			       -1, &st, NULL) != SQLITE_OK)
+		return case_sqlerr(c, diag, "mailboxes");
+	buf b;
+	buf_init(&b, (size_t)1 << 30);
+	int rc = json ? 0
+		      : buf_printf(&b, "%-40s %-5s %8s %8s %14s  %-20s  %-20s  %s\n", "MAILBOX", "COMP", "SESSIONS",
+				   "ITEMS", "BYTES", "FIRST", "LAST", "SOURCES");
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		if (json) {
+			rc = buf_add(&b, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+			if (rc == 0)
+				rc = buf_addc(&b, '\n');
+		} else {
+			rc = buf_printf(&b, "%-40s %-5s %8lld %8lld %14lld  %-20.20s  %-20.20s  %s\n",
+					(const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2) ? "yes" : "no",
+					(long long)sqlite3_column_int64(st, 3), (long long)sqlite3_column_int64(st, 4),
+					(long long)sqlite3_column_int64(st, 5), (const char *)sqlite3_column_text(st, 6),
+					(const char *)sqlite3_column_text(st, 7), (const char *)sqlite3_column_text(st, 8));
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = buf_addc(&b, 0);
+	if (rc < 0) {
+		buf_done(&b);
+		return diag_set(diag, rc, "out of memory");
+	}
+	*out = b.p;
+	*len = b.len - 1;
+	return 0;
 }

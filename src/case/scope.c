@@ -17,6 +17,7 @@
 #include "case/scope.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,24 +270,49 @@ int scope_compute(spoor_case *c, const spoor_scope_query *q, scope_result *r, sp
 	}
 	sqlite3_finalize(ins);
 	sqlite3_finalize(st);
-	/* data taken: mail pulled by the intruders' addresses, per mailbox;
-	 * data sent to them, per host */
-	if ((rc = prep(c,
-		       "SELECT 'mailbox', account, max(agency), sum(bytes_down), sum(items), sum(events), min(first_ts),"
-		       " max(last_ts), (SELECT first_path || char(10) || first_offset FROM flows f2 WHERE f2.account ="
-		       " f.account AND f2.src_ip IN (SELECT ip FROM ips) ORDER BY first_ts LIMIT 1)"
-		       " FROM flows f WHERE account != '' AND src_ip IN (SELECT ip FROM ips)"
-		       " AND (?1 = 0 OR last_ts >= ?1) AND (?2 = 0 OR first_ts < ?2)"
-		       " GROUP BY account HAVING sum(bytes_down) + sum(items) > 0"
-		       " UNION ALL "
-		       "SELECT 'host', CASE WHEN host != '' THEN host ELSE src_ip END, max(agency), sum(bytes_up), sum(items),"
-		       " sum(events), min(first_ts), max(last_ts), (SELECT first_path || char(10) || first_offset FROM"
-		       " flows f2 WHERE f2.src_ip = f.src_ip AND f2.dst_ip IN (SELECT ip FROM ips) ORDER BY first_ts"
-		       " LIMIT 1)"
-		       " FROM flows f WHERE dst_ip IN (SELECT ip FROM ips) AND src_ip NOT IN (SELECT ip FROM ips)"
-		       " AND (?1 = 0 OR last_ts >= ?1) AND (?2 = 0 OR first_ts < ?2)"
-		       " GROUP BY 2 HAVING sum(bytes_up) > 0 ORDER BY 4 DESC, 2",
-		       &st, diag)) < 0)
+	/* data taken.  Mailboxes: the identity analytics' summary when the hunt
+	 * ran them (the sessions of the sources that compromised each mailbox:
+	 * exact), and for mailboxes it does not call compromised, the mail
+	 * pulled by the intruders' addresses (EWS/IIS sessions the analytics do
+	 * not tie to a compromise).  Hosts: the bytes they sent to the
+	 * intruders' addresses. */
+	bool summary = case_has_mailboxes(c) > 0;
+	const char *mail_sql =
+	    summary ? "SELECT 'mailbox', m.mailbox, coalesce((SELECT max(agency) FROM flows f WHERE f.account = m.mailbox"
+		      " AND f.agency != ''), ''), m.bytes, m.items, m.sessions,"
+		      " CAST(strftime('%s', m.first) AS INTEGER) * 1000000000,"
+		      " CAST(strftime('%s', m.last) AS INTEGER) * 1000000000,"
+		      " (SELECT first_path || char(10) || first_offset FROM flows f2 WHERE f2.account = m.mailbox AND"
+		      " f2.src_ip IN (SELECT value FROM json_each(m.sources)) ORDER BY first_ts LIMIT 1)"
+		      " FROM mailboxes m WHERE m.compromised AND m.bytes + m.items > 0"
+		      " AND (?1 = 0 OR CAST(strftime('%s', m.last) AS INTEGER) * 1000000000 >= ?1)"
+		      " AND (?2 = 0 OR CAST(strftime('%s', m.first) AS INTEGER) * 1000000000 < ?2)"
+		      " UNION ALL "
+		      "SELECT 'mailbox', account, max(agency), sum(bytes_down), sum(items), sum(events), min(first_ts),"
+		      " max(last_ts), (SELECT first_path || char(10) || first_offset FROM flows f2 WHERE f2.account ="
+		      " f.account AND f2.src_ip IN (SELECT ip FROM ips) ORDER BY first_ts LIMIT 1)"
+		      " FROM flows f WHERE account != '' AND src_ip IN (SELECT ip FROM ips)"
+		      " AND account NOT IN (SELECT mailbox FROM mailboxes WHERE compromised AND bytes + items > 0)"
+		      " AND (?1 = 0 OR last_ts >= ?1) AND (?2 = 0 OR first_ts < ?2)"
+		      " GROUP BY account HAVING sum(bytes_down) + sum(items) > 0"
+		    : "SELECT 'mailbox', account, max(agency), sum(bytes_down), sum(items), sum(events), min(first_ts),"
+		      " max(last_ts), (SELECT first_path || char(10) || first_offset FROM flows f2 WHERE f2.account ="
+		      " f.account AND f2.src_ip IN (SELECT ip FROM ips) ORDER BY first_ts LIMIT 1)"
+		      " FROM flows f WHERE account != '' AND src_ip IN (SELECT ip FROM ips)"
+		      " AND (?1 = 0 OR last_ts >= ?1) AND (?2 = 0 OR first_ts < ?2)"
+		      " GROUP BY account HAVING sum(bytes_down) + sum(items) > 0";
+	char sql[4096];
+	snprintf(sql, sizeof(sql),
+		 "%s UNION ALL "
+		 "SELECT 'host', CASE WHEN host != '' THEN host ELSE src_ip END, max(agency), sum(bytes_up), sum(items),"
+		 " sum(events), min(first_ts), max(last_ts), (SELECT first_path || char(10) || first_offset FROM"
+		 " flows f2 WHERE f2.src_ip = f.src_ip AND f2.dst_ip IN (SELECT ip FROM ips) ORDER BY first_ts"
+		 " LIMIT 1)"
+		 " FROM flows f WHERE dst_ip IN (SELECT ip FROM ips) AND src_ip NOT IN (SELECT ip FROM ips)"
+		 " AND (?1 = 0 OR last_ts >= ?1) AND (?2 = 0 OR first_ts < ?2)"
+		 " GROUP BY 2 HAVING sum(bytes_up) > 0 ORDER BY 4 DESC, 2",
+		 mail_sql);
+	if ((rc = prep(c, sql, &st, diag)) < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, q->since);
 	sqlite3_bind_int64(st, 2, q->until);
@@ -303,7 +329,8 @@ int scope_compute(spoor_case *c, const spoor_scope_query *q, scope_result *r, sp
 		t->sessions = (uint64_t)sqlite3_column_int64(st, 5);
 		t->first = sqlite3_column_int64(st, 6);
 		t->last = sqlite3_column_int64(st, 7);
-		t->path = dup_col(st, 8);
+		const unsigned char *fp = sqlite3_column_text(st, 8);
+		t->path = fp ? dup_col(st, 8) : xstrndup("-", 1);
 		if (!t->kind || !t->name || !t->agency || !t->path)
 			goto nomem;
 		char *nl = strchr(t->path, '\n');

@@ -401,6 +401,7 @@ typedef struct hunt {
 	rtable counts;
 	bool write_failed;
 	spoor_case *kase; /* --case: findings are also stored there */
+	spoor_stage *an_stage; /* --analytics (borrowed from stages[]) */
 	spoor_diag case_diag;
 	/* intel: the store (attribution of every engine's alerts) and its stage */
 	spoor_intel *intel;
@@ -626,7 +627,28 @@ static int analytics_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho)
 		spoor_stage_free(st);
 		return d.code == SPOOR_EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	}
+	hu->an_stage = st;
 	return add_stage(hu, st) < 0 ? EXIT_FAIL : 0;
+}
+
+/* --case with --analytics: the per-mailbox summary goes into the case, so
+ * scope and `spoor mailboxes --case` answer from it without the logs. */
+static int case_mailboxes(hunt *hu)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&text, &n);
+	spoor_diag d = SPOOR_DIAG_INIT;
+	int rc = 0;
+	if (!m || spoor_analytics_mailboxes(hu->an_stage, m, true) < 0 || fclose(m) != 0) {
+		fprintf(stderr, "spoor hunt: cannot build the mailbox summary (out of memory)\n");
+		rc = EXIT_FAIL;
+	} else if (spoor_case_add_mailboxes(hu->kase, text, n, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		rc = EXIT_FAIL;
+	}
+	free(text);
+	return rc;
 }
 
 /* Build the stages, in pipeline order: evidence, enrichers, detectors.
@@ -832,6 +854,11 @@ int cmd_hunt(int argc, char **argv)
 				d.msg[0] ? d.msg : spoor_strerror(r));
 			rc = EXIT_FAIL;
 		}
+	}
+	if (hu->kase && hu->an_stage && (rc == 0 || rc == EXIT_BADINPUT)) {
+		int r = case_mailboxes(hu);
+		if (r)
+			rc = r;
 	}
 	if (hu->intel_stage && ho.sightings && (rc == 0 || rc == EXIT_BADINPUT)) {
 		char *text = NULL;

@@ -5,19 +5,23 @@
 
 #include "cli.h"
 #include "spoor/analytics.h"
+#include "spoor/case.h"
 #include "spoor/geo.h"
 #include "spoor/hunt.h"
 
 static void help(FILE *f)
 {
 	fprintf(f,
-		"usage: spoor mailboxes [OPTIONS] [PATH...]\n\n"
+		"usage: spoor mailboxes [OPTIONS] [PATH...]\n"
+		"       spoor mailboxes --case CASE.db [--json]\n\n"
 		"Run the identity analytics (docs/analytics.md) over the logs and print, per\n"
 		"mailbox and per agency domain, the accounts with evidence of compromise, first\n"
 		"and last attacker access, the attacker sources, and the data taken: sessions,\n"
 		"items and bytes read from those sources (exact sums of the records).\n\n"
 		"Mailbox options:\n"
 		"      --json            one JSON object per line (spoor.record: mailbox | domain)\n"
+		"      --case CASE.db    read the summary a `spoor hunt --analytics --case` stored,\n"
+		"                        without the logs\n"
 		"      --geo PATH        GeoIP source (repeatable): a MaxMind .mmdb or a CSV of\n"
 		"                        cidr,country,city,lat,lon,asn,asn_org\n"
 		"      --analytics-config FILE  analytics parameters and caps (YAML)\n"
@@ -30,7 +34,7 @@ typedef struct mb_opts {
 	bool json;
 	const char **geo;
 	int ngeo;
-	const char *config, *alerts, *state;
+	const char *config, *alerts, *state, *kase;
 } mb_opts;
 
 static int mb_option(void *u, int argc, char **argv, int *i)
@@ -46,6 +50,8 @@ static int mb_option(void *u, int argc, char **argv, int *i)
 		o->state = v;
 	} else if (!missing && (v = cli_value("mailboxes", argc, argv, i, NULL, "--alerts", &missing))) {
 		o->alerts = v;
+	} else if (!missing && (v = cli_value("mailboxes", argc, argv, i, NULL, "--case", &missing))) {
+		o->kase = v;
 	} else if (!missing && !strcmp(argv[*i], "--json")) {
 		o->json = true;
 	} else {
@@ -68,6 +74,30 @@ static int on_finding(const spoor_finding *f, void *payload)
 	return 0;
 }
 
+/* --case: the stored summary, no logs read. */
+static int from_case(const mb_opts *o, const scan_cli *s)
+{
+	if (s->npaths) {
+		fprintf(stderr, "spoor mailboxes: --case reads the case, not logs ('%s')\n", s->paths[0]);
+		return EXIT_USAGE;
+	}
+	spoor_case *c = NULL;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	char *text = NULL;
+	size_t n = 0;
+	int rc = EXIT_OK;
+	if (spoor_case_open(&c, o->kase, SPOOR_CASE_READ, &d) < 0 || spoor_case_mailboxes(c, o->json, &text, &n, &d) < 0) {
+		fprintf(stderr, "spoor mailboxes: %s\n", d.msg);
+		rc = EXIT_FAIL;
+	} else if (fwrite(text, 1, n, stdout) != n || fflush(stdout) != 0) {
+		fprintf(stderr, "spoor mailboxes: cannot write\n");
+		rc = EXIT_FAIL;
+	}
+	free(text);
+	spoor_case_close(c, &d);
+	return rc;
+}
+
 int cmd_mailboxes(int argc, char **argv)
 {
 	scan_cli s;
@@ -78,6 +108,12 @@ int cmd_mailboxes(int argc, char **argv)
 		return EXIT_FAIL;
 	int rc = scan_cli_args(&s, "mailboxes", argc, argv, help, mb_option, &o);
 	if (rc >= 0) {
+		scan_cli_done(&s);
+		free(o.geo);
+		return rc;
+	}
+	if (o.kase) {
+		rc = from_case(&o, &s);
 		scan_cli_done(&s);
 		free(o.geo);
 		return rc;

@@ -18,6 +18,14 @@ for seed in 7 11; do
 	rc=$?
 	[ $rc -ne 0 ] && [ $rc -ne 3 ] && { echo "FAIL seed $seed: hunt exited $rc"; exit 1; }
 	"$S" scope "$D/case.db" --format json > "$D/scope.json" || exit 1
+	# `spoor mailboxes` from the case equals `spoor mailboxes` over the logs
+	"$S" mailboxes --json -q --no-progress --geo "$D/geoip.csv" "$D/logs" 2>/dev/null | grep '"spoor.record":"mailbox"' |
+		sort > "$D/mb-logs"
+	"$S" mailboxes --case "$D/case.db" --json | sort > "$D/mb-case"
+	if ! cmp -s "$D/mb-logs" "$D/mb-case" || [ ! -s "$D/mb-case" ]; then
+		echo "FAIL seed $seed: spoor mailboxes --case differs from the logs' ($(wc -l < "$D/mb-case") vs $(wc -l < "$D/mb-logs") lines)"
+		fail=1
+	fi
 	python3 "$SRC/scripts/scope-vs-truth.py" "$D/scope.json" "$D/truth"
 	python3 "$SRC/scripts/scope-vs-truth.py" "$D/scope.json" "$D/truth" --json > "$D/cmp.json"
 	python3 - "$D/cmp.json" "$seed" "${SCOPE_MIN_MAILBOX_PRECISION:-0.05}" <<'PY' || fail=1
