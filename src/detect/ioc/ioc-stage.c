@@ -487,7 +487,7 @@ SPOOR_API int spoor_intel_stage_export(spoor_stage *st, const char *format, char
 		}
 		buf_done(&pat);
 		if (rc == 0) {
-			char seed[160];
+			char seed[256]; /* ref (<= 128) | count | two times */
 			snprintf(seed, sizeof(seed), "%s|%" PRIu64 "|%s|%s", ref, x->count, t1, t2);
 			uuid5(STIX_NS, seed, strlen(seed), sid);
 			rc = buf_adds(&b, (i || !has_stix) ? ",\n{" : "\n{");
