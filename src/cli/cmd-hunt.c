@@ -931,6 +931,7 @@ int cmd_hunt(int argc, char **argv)
 	spoor_ruleset_free(rs);
 	spoor_intel_free(hu->intel);
 	spoor_inventory_free(hu->inv);
+	free(hu->gtags);
 	spoor_scanner_free(sc);
 	spoor_ctx_free(ctx);
 	scan_cli_done(&s);
