@@ -102,10 +102,24 @@ static void set_stop(par *p)
 
 /* ---- the per-file buffer ---- */
 
-static int spool_put(par *p, pfile *f, const void *a, size_t n)
+/* Append one piece of a record: to memory, or to the spill file once the
+ * record did not fit (a record is never split between the two). */
+static int spool_put(pfile *f, bool to_mem, const void *a, size_t n)
 {
 	if (!n)
 		return 0;
+	if (to_mem) {
+		memcpy(f->mem + f->len, a, n);
+		f->len += n;
+		return 0;
+	}
+	return fwrite(a, 1, n, f->tmp) == n ? 0 : SPOOR_EIO;
+}
+
+/* Make room for a record of n bytes: true = in memory, false = in the
+ * spill file (opened here); < 0 on failure. */
+static int spool_room(par *p, pfile *f, size_t n)
+{
 	if (!f->tmp && f->len + n <= p->mem_cap) {
 		if (f->len + n > f->cap) {
 			size_t nc = f->cap ? f->cap : 4096;
@@ -119,13 +133,11 @@ static int spool_put(par *p, pfile *f, const void *a, size_t n)
 			f->mem = m;
 			f->cap = nc;
 		}
-		memcpy(f->mem + f->len, a, n);
-		f->len += n;
-		return 0;
+		return 1;
 	}
 	if (!f->tmp && !(f->tmp = tmpfile()))
 		return SPOOR_EIO;
-	return fwrite(a, 1, n, f->tmp) == n ? 0 : SPOOR_EIO;
+	return 0;
 }
 
 static void spool_free(pfile *f)
@@ -202,13 +214,14 @@ static int w_finding(const spoor_finding *f, void *payload)
 	const char *name = f->rule_name ? f->rule_name : "";
 	rec h = {(uint32_t)f->level, (uint32_t)strlen(name), (uint32_t)js.n, (uint32_t)cn};
 	pfile *pf = w->cur;
-	rc = spool_put(p, pf, &h, sizeof(h));
+	int m = spool_room(p, pf, sizeof(h) + h.nname + js.n + cn);
+	rc = m < 0 ? m : spool_put(pf, m, &h, sizeof(h));
 	if (rc == 0)
-		rc = spool_put(p, pf, name, h.nname);
+		rc = spool_put(pf, m, name, h.nname);
 	if (rc == 0)
-		rc = spool_put(p, pf, js.p, js.n);
+		rc = spool_put(pf, m, js.p, js.n);
 	if (rc == 0)
-		rc = spool_put(p, pf, cb, cn);
+		rc = spool_put(pf, m, cb, cn);
 	free(cb);
 	return rc;
 }
