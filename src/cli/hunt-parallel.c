@@ -42,7 +42,7 @@ typedef struct pfile {
 	char err[600];
 } pfile;
 
-/* The header of one buffered finding; then name, json, csv bytes. */
+/* The header of one buffered finding; then name (with its NUL), json, csv bytes. */
 typedef struct rec {
 	uint32_t level, nname, njson, ncsv;
 } rec;
@@ -212,7 +212,7 @@ static int w_finding(const spoor_finding *f, void *payload)
 		}
 	}
 	const char *name = f->rule_name ? f->rule_name : "";
-	rec h = {(uint32_t)f->level, (uint32_t)strlen(name), (uint32_t)js.n, (uint32_t)cn};
+	rec h = {(uint32_t)f->level, (uint32_t)strlen(name) + 1, (uint32_t)js.n, (uint32_t)cn};
 	pfile *pf = w->cur;
 	int m = spool_room(p, pf, sizeof(h) + h.nname + js.n + cn);
 	rc = m < 0 ? m : spool_put(pf, m, &h, sizeof(h));
@@ -296,10 +296,8 @@ static void *w_main(void *arg)
 
 static int replay_rec(par *p, const rec *h, const char *body)
 {
-	char name[1024];
-	size_t nn = h->nname < sizeof(name) - 1 ? h->nname : sizeof(name) - 1;
-	memcpy(name, body, nn);
-	name[nn] = 0;
+	/* the name was stored with its NUL */
+	const char *name = h->nname && !body[h->nname - 1] ? body : "";
 	spoor_sv js = {body + h->nname, h->njson};
 	spoor_sv csv = {body + h->nname + h->njson, h->ncsv};
 	return p->ops->emit(p->ops->u, (spoor_level)h->level, name, js, csv);

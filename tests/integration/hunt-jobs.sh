@@ -35,35 +35,10 @@ fi
 nfiles=$(find "$T/corpus" -type f | wc -l)
 echo "corpus: $nfiles files${EVTX:+ + $EVTX}"
 
-# a correlation: 3 failed logons of one account within an hour
-cat >"$T/corr.yml" <<'EOF'
-title: Failed logon (test)
-id: 5b0ad0b8-0d39-4d5e-9b55-5b0f3d1d8a01
-name: test_failed_logon
-status: test
-logsource:
-  product: windows
-  service: security
-detection:
-  selection:
-    EventID: 4625
-  condition: selection
-level: low
----
-title: Three failed logons of one account (test)
-id: 5b0ad0b8-0d39-4d5e-9b55-5b0f3d1d8a02
-status: test
-correlation:
-  type: event_count
-  rules:
-    - test_failed_logon
-  group-by:
-    - TargetUserName
-  timespan: 1h
-  condition:
-    gte: 3
-level: high
-EOF
+# a correlation over two files (3 failed logons of one account in 10 min)
+CORR="$SRC/tests/cases/hunt/corr-event-count"
+mkdir -p "$T/corpus/corr"
+cp "$CORR"/*.jsonl "$T/corpus/corr/"
 
 untime() { sed -E 's/ in [0-9.]+ s$//'; }
 
@@ -113,8 +88,9 @@ same "sigma, 4 KiB job buffer" $RULES --job-buffer 4096 "$T/corpus" $EVTX
 grep -q '(worker 2)' "$T/e" || { echo "FAIL: -j 2 -v names no second worker"; fail=1; }
 
 # stateful: the single pipeline, in input order, and -v says why
-same "sigma correlation" -r "$SRC/rules" -r "$T/corr.yml" "$T/corpus"
-"$SPOOR" hunt --no-progress -v -r "$T/corr.yml" -j 2 "$T/corpus" 2>"$T/e" >/dev/null || true
+same "sigma correlation" -r "$SRC/rules" -r "$CORR/rules.yml" "$T/corpus"
+grep -q '"rule.name":"Brute force against one account"' "$T/out1" || { echo "FAIL: no correlation alert"; fail=1; }
+"$SPOOR" hunt --no-progress -v -r "$CORR/rules.yml" -j 2 "$T/corpus" 2>"$T/e" >/dev/null || true
 grep -q 'one pipeline in input order (Sigma correlation rules' "$T/e" ||
 	{ echo "FAIL: -j 2 with a correlation does not say it runs one pipeline"; fail=1; }
 grep -q '(worker' "$T/e" && { echo "FAIL: -j 2 with a correlation ran workers"; fail=1; }
