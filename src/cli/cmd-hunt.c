@@ -1001,6 +1001,7 @@ int cmd_hunt(int argc, char **argv)
 		}
 	}
 	rtable_free(&hu->counts);
+	free(hu->gtags);
 	spoor_ruleset_free(rs);
 	spoor_intel_free(hu->intel);
 	spoor_inventory_free(hu->inv);
