@@ -44,6 +44,7 @@ bench: build
 	@sh bench/run-simulate.sh $(BUILD)
 	@sh bench/run-intel.sh $(BUILD)
 	@sh bench/run-hunt.sh $(BUILD)
+	@sh bench/run-hunt-jobs.sh $(BUILD)
 
 fuzz: deps
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang $(MESON) setup $(FUZZ_BUILD) --buildtype=debugoptimized \

@@ -121,6 +121,11 @@ SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, cons
 SPOOR_API size_t spoor_ruleset_count(const spoor_ruleset *rs);
 SPOOR_API int spoor_ruleset_rule(const spoor_ruleset *rs, size_t i, spoor_rule_info *out);
 SPOOR_API void spoor_ruleset_stats(const spoor_ruleset *rs, spoor_rules_stats *out);
+/* 1 when the ruleset has correlation rules that run: a Sigma stage over it
+ * then keeps state across events (windows, groups) and must see every
+ * event, in input order, in one thread; 0 when each event is matched on
+ * its own (stages on several threads give the same alerts). */
+SPOOR_API int spoor_ruleset_has_correlations(const spoor_ruleset *rs);
 
 /* spoor rules update: install or refresh a rule set in folder `dest`
  * from `from`, a rule folder (a SigmaHQ checkout: its rules* folders) or

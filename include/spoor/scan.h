@@ -46,6 +46,12 @@ typedef struct spoor_ctx_options {
 
 SPOOR_API int spoor_ctx_new(spoor_ctx **out, const spoor_ctx_options *opts, spoor_diag *diag);
 SPOOR_API spoor_ctx *spoor_ctx_free(spoor_ctx *ctx);
+/* A copy of ctx with the same field names under the same ids (and the same
+ * limits and zone), for another thread: a ruleset or intel index compiled
+ * against ctx matches events read with the copy.  Names interned later in
+ * either one get ids of their own.  Neither context is thread-safe; make
+ * the copies before the threads start.  0 or SPOOR_ENOMEM. */
+SPOOR_API int spoor_ctx_clone(spoor_ctx **out, const spoor_ctx *src, spoor_diag *diag);
 
 /* Kinds of bad input reported to on_bad. */
 typedef enum spoor_bad_kind {
@@ -99,6 +105,9 @@ SPOOR_API int spoor_scanner_add(spoor_scanner *sc, const char *path);
 /* Next event: 1 and *out set, 0 at the end, < 0 on a fatal error (out of
  * memory).  Unreadable files and bad records are reported and skipped. */
 SPOOR_API int spoor_scanner_next(spoor_scanner *sc, spoor_event **out, spoor_diag *diag);
+/* The i-th file queued (directories expanded, in reading order), or NULL
+ * past the end: lets a caller share whole files out to several scanners. */
+SPOOR_API const char *spoor_scanner_path(const spoor_scanner *sc, size_t i);
 SPOOR_API void spoor_scanner_stats(const spoor_scanner *sc, spoor_scan_stats *out);
 
 /* The format registry. */

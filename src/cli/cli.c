@@ -50,6 +50,11 @@ static void on_bad(spoor_bad_kind kind, const spoor_diag *d, void *payload)
 		fprintf(stderr, "spoor: %s (offset %" PRIu64 "): %s\n", d->source, d->offset, d->msg);
 }
 
+void scan_cli_bad(scan_cli *s, spoor_bad_kind kind, const spoor_diag *d)
+{
+	on_bad(kind, d, s);
+}
+
 void scan_cli_init(scan_cli *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -196,9 +201,22 @@ void scan_cli_tick(scan_cli *s, spoor_scanner *sc, uint64_t n)
 		s->t_start = s->t_last = t;
 	if (t - s->t_last < 0.5)
 		return;
-	s->t_last = t;
 	spoor_scan_stats st;
 	spoor_scanner_stats(sc, &st);
+	scan_cli_progress(s, &st);
+}
+
+void scan_cli_progress(scan_cli *s, const spoor_scan_stats *stp)
+{
+	if (!s->progress)
+		return;
+	double t = now_s();
+	if (s->t_start == 0)
+		s->t_start = s->t_last = t;
+	if (t - s->t_last < 0.5)
+		return;
+	s->t_last = t;
+	spoor_scan_stats st = *stp;
 	double mb = (double)st.bytes / 1e6;
 	fprintf(stderr, "\rspoor: %" PRIu64 " files, %" PRIu64 " records, %" PRIu64 " bad, %.0f MB, %.0f MB/s   ", st.files,
 		st.records, st.records_bad, mb, mb / (t - s->t_start + 1e-9));
@@ -208,6 +226,12 @@ int scan_cli_finish(scan_cli *s, spoor_scanner *sc, int rc)
 {
 	spoor_scan_stats st;
 	spoor_scanner_stats(sc, &st);
+	return scan_cli_finish_stats(s, &st, rc);
+}
+
+int scan_cli_finish_stats(scan_cli *s, const spoor_scan_stats *stp, int rc)
+{
+	spoor_scan_stats st = *stp;
 	if (s->progress)
 		fprintf(stderr, "\r\033[K");
 	uint64_t bad = st.records_bad + st.files_bad;

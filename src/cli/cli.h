@@ -68,6 +68,12 @@ int scan_cli_open(scan_cli *s, spoor_ctx **ctx, spoor_scanner **sc);
 int scan_cli_finish(scan_cli *s, spoor_scanner *sc, int rc);
 /* Called every record: prints a progress line on a terminal now and then. */
 void scan_cli_tick(scan_cli *s, spoor_scanner *sc, uint64_t n);
+/* The same from counters summed over several scanners (hunt -j). */
+void scan_cli_progress(scan_cli *s, const spoor_scan_stats *st);
+int scan_cli_finish_stats(scan_cli *s, const spoor_scan_stats *st, int rc);
+/* Count and maybe print one bad record, as the scanner callback does
+ * (for reports collected on another thread and replayed in order). */
+void scan_cli_bad(scan_cli *s, spoor_bad_kind kind, const spoor_diag *d);
 
 int cmd_cat(int argc, char **argv);
 int cmd_stats(int argc, char **argv);

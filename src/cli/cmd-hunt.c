@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hunt-int.h"
 #include "spoor/case.h"
 #include "spoor/evidence.h"
 #include "spoor/analytics.h"
@@ -73,7 +74,13 @@ static void help(FILE *f)
 		"      --csv FILE        also write a CSV timeline (Timestamp, Computer, Channel,\n"
 		"                        EventID, Level, RuleTitle, RuleID, Details)\n"
 		"      --case CASE.db    also store alerts, their events, entities and traffic volumes\n"
-		"                        in a case database (created if needed; for scope, report)\n\n%s",
+		"                        in a case database (created if needed; for scope, report)\n"
+		"      --job-buffer BYTES  with -j N over several files: alerts of one file kept in\n"
+		"                        memory before spilling to a temporary file (4194304)\n\n"
+		"With -j N and several files, whole files are read on N threads and the alerts\n"
+		"written in file order (the output of -j 1); Sigma correlations, --analytics,\n"
+		"--inventory, --evidence, --case, --covered-tracks and --sightings need every\n"
+		"event in order on one thread, and then only EVTX chunks are decoded in parallel.\n\n%s",
 		scan_cli_help);
 }
 
@@ -122,7 +129,7 @@ static void csv_event_field(FILE *f, spoor_event *ev, const char *a, const char 
 }
 
 /* One timeline row per finding (Hayabusa's column names). */
-static void csv_row(FILE *f, const spoor_finding *fd)
+void hunt_csv_row(FILE *f, const spoor_finding *fd)
 {
 	char ts[48] = "";
 	if (fd->ts) {
@@ -272,6 +279,7 @@ typedef struct hunt_opts {
 	bool no_intel;
 	bool no_default_rules;
 	char defbuf[4096];
+	size_t job_buffer; /* -j: bytes of one file's alerts kept in memory */
 } hunt_opts;
 
 static void opts_free(hunt_opts *o)
@@ -359,6 +367,14 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 			fprintf(stderr, "spoor hunt: --evidence-checkpoint-seconds: not a number\n");
 			return -1;
 		}
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--job-buffer", &missing))) {
+		char *e;
+		unsigned long long n = strtoull(v, &e, 10);
+		if (*e || *v == '-' || n < 4096 || n > (1ull << 32)) {
+			fprintf(stderr, "spoor hunt: --job-buffer wants bytes from 4096 to 4294967296\n");
+			return -1;
+		}
+		o->job_buffer = (size_t)n;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--correlation", &missing))) {
 		return corr_option(o, v);
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--geo", &missing))) {
@@ -391,6 +407,7 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 
 /* The run: stages in pipeline order, outputs, counters. */
 typedef struct hunt {
+	hunt_opts *ho;
 	spoor_stage *stages[16];
 	size_t nstages;
 	int ofd;
@@ -468,32 +485,32 @@ static int collect_gtags(hunt *hu)
 	return 0;
 }
 
-static int on_finding(const spoor_finding *f, void *payload)
+/* The alert line as written: intel attribution added to other engines'
+ * alerts (a view into the intel store's buffer, or f->json). */
+static int hunt_attribute(void *payload, const spoor_finding *f, spoor_sv *json)
 {
 	hunt *hu = payload;
-	spoor_finding fa;
+	*json = f->json;
 	if (hu->intel && f->ruleset && strcmp(f->ruleset, "intel")) {
 		const char *const *tags;
 		size_t ntags;
 		finding_tags(hu, f, &tags, &ntags);
-		fa = *f;
-		int r = spoor_intel_attribute(hu->intel, f, tags, ntags, &fa.json);
+		int r = spoor_intel_attribute(hu->intel, f, tags, ntags, json);
 		if (r < 0)
 			return r;
-		f = &fa;
 	}
+	return 0;
+}
+
+static int count_alert(hunt *hu, spoor_level level, const char *rule_name)
+{
 	hu->alerts++;
-	hu->by_level[f->level < _SPOOR_LEVEL_MAX ? f->level : 0]++;
-	if (rtable_add(&hu->counts, f->rule_name, f->level) < 0)
-		return SPOOR_ENOMEM;
-	if (hu->csv)
-		csv_row(hu->csv, f);
-	if (hu->kase) {
-		int r = spoor_case_add_finding(hu->kase, f, &hu->case_diag);
-		if (r < 0)
-			return r;
-	}
-	const spoor_sv js = f->json;
+	hu->by_level[level < _SPOOR_LEVEL_MAX ? level : 0]++;
+	return rtable_add(&hu->counts, rule_name, level) < 0 ? SPOOR_ENOMEM : 0;
+}
+
+static int write_alert(hunt *hu, spoor_sv js)
+{
 	if (hu->olen + js.n > sizeof(hu->obuf)) {
 		if (!write_all(hu->ofd, hu->obuf, hu->olen))
 			goto fail;
@@ -510,6 +527,39 @@ static int on_finding(const spoor_finding *f, void *payload)
 fail:
 	hu->write_failed = true;
 	return SPOOR_EIO;
+}
+
+/* hunt -j: one alert, replayed in file order (hunt-parallel.c). */
+static int hunt_emit(void *payload, spoor_level level, const char *rule_name, spoor_sv json, spoor_sv csv)
+{
+	hunt *hu = payload;
+	int r = count_alert(hu, level, rule_name);
+	if (r < 0)
+		return r;
+	if (hu->csv && csv.n && fwrite(csv.p, 1, csv.n, hu->csv) != csv.n)
+		return SPOOR_EIO;
+	return write_alert(hu, json);
+}
+
+static int on_finding(const spoor_finding *f, void *payload)
+{
+	hunt *hu = payload;
+	spoor_finding fa = *f;
+	int r = hunt_attribute(hu, f, &fa.json);
+	if (r < 0)
+		return r;
+	f = &fa;
+	r = count_alert(hu, f->level, f->rule_name);
+	if (r < 0)
+		return r;
+	if (hu->csv)
+		hunt_csv_row(hu->csv, f);
+	if (hu->kase) {
+		r = spoor_case_add_finding(hu->kase, f, &hu->case_diag);
+		if (r < 0)
+			return r;
+	}
+	return write_alert(hu, f->json);
 }
 
 /* Load the Sigma rules and add the Sigma stage.  0 or an exit code. */
@@ -732,6 +782,62 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	return rc;
 }
 
+/* Why the pipeline must stay on one thread (a stage keeps state across
+ * events and must see them in input order), or NULL. */
+static const char *stateful_reason(const hunt_opts *ho, const hunt *hu)
+{
+	if (ho->evidence)
+		return "--evidence";
+	if (ho->ninventories)
+		return "--inventory (provider analytics)";
+	if (ho->analytics)
+		return "--analytics";
+	if (ho->tracks)
+		return "--covered-tracks";
+	if (ho->case_path)
+		return "--case";
+	if (ho->sightings && hu->intel_stage)
+		return "--sightings";
+	if (hu->rs && spoor_ruleset_has_correlations(hu->rs))
+		return "Sigma correlation rules";
+	/* every stage must have a per-worker copy below */
+	if (hu->nstages != (size_t)(ho->ngeo > 0) + (hu->rs != NULL) + (hu->intel_stage != NULL))
+		return "a stage without a parallel form";
+	return NULL;
+}
+
+/* hunt -j: one worker's copies of the stateless stages, in the order of
+ * build_stages (GeoIP, Sigma, intel), over the worker's context. */
+static int worker_stages(void *payload, spoor_ctx *ctx, spoor_stage **v, size_t cap, size_t *n)
+{
+	hunt *hu = payload;
+	hunt_opts *ho = hu->ho;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	spoor_stage *st = NULL;
+	*n = 0;
+	if (cap < 3)
+		return EXIT_FAIL;
+	if (ho->ngeo) {
+		if (spoor_geo_stage_new(&st, ho->geo, (size_t)ho->ngeo, NULL, NULL, &d) < 0)
+			goto fail;
+		v[(*n)++] = st;
+	}
+	if (hu->rs) {
+		if (spoor_sigma_stage_new_opts(&st, hu->rs, &ho->corr, &d) < 0)
+			goto fail;
+		v[(*n)++] = st;
+	}
+	if (hu->intel_stage) {
+		if (spoor_intel_stage_new(&st, hu->intel, ctx, &d) < 0)
+			goto fail;
+		v[(*n)++] = st;
+	}
+	return 0;
+fail:
+	fprintf(stderr, "spoor hunt: %s\n", d.msg);
+	return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+}
+
 /* --case: open (or create) the case, record the run, and count traffic
  * volumes with a last stage.  0 or an exit code. */
 static int case_setup(hunt *hu, const char *path, int argc, char **argv)
@@ -770,6 +876,8 @@ int cmd_hunt(int argc, char **argv)
 	ho.geo = calloc((size_t)argc, sizeof(char *));
 	ho.inventories = calloc((size_t)argc, sizeof(char *));
 	hunt *hu = calloc(1, sizeof(*hu));
+	if (hu)
+		hu->ho = &ho;
 	if (!ho.rules || !ho.intel || !ho.geo || !ho.inventories || !hu) {
 		opts_free(&ho);
 		free(hu);
@@ -819,7 +927,25 @@ int cmd_hunt(int argc, char **argv)
 	if (rc == 0 && ho.case_path)
 		rc = case_setup(hu, ho.case_path, argc, argv);
 	uint64_t events = 0;
-	while (rc == 0) {
+	/* -j N over several files: whole files on N threads (hunt-parallel.c) */
+	bool par = false;
+	spoor_scan_stats pst = {0};
+	if (rc == 0 && s.scan_opts.jobs != 1) {
+		unsigned jobs = hunt_par_jobs(&s, sc);
+		const char *why = stateful_reason(&ho, hu);
+		if (jobs > 1 && !why) {
+			hunt_par_ops po = {hu, worker_stages, hu->intel ? hunt_attribute : NULL, hunt_emit, hu->csv != NULL,
+					   ho.job_buffer};
+			par = true;
+			rc = hunt_par_run(&s, sc, ctx, jobs, &po, &events, &pst);
+		} else if (jobs > 1 && s.verbose) {
+			fprintf(stderr,
+				"spoor hunt: -j: one pipeline in input order (%s: state across events); only EVTX "
+				"chunks are decoded on several threads\n",
+				why);
+		}
+	}
+	while (rc == 0 && !par) {
 		spoor_event *ev;
 		int r = spoor_scanner_next(sc, &ev, &d);
 		if (r == 0)
@@ -896,7 +1022,7 @@ int cmd_hunt(int argc, char **argv)
 				fprintf(stderr, ", %" PRIu64 " %s", hu->by_level[l],
 					l ? spoor_level_name((spoor_level)l) : "no level");
 		fprintf(stderr, " in %.2f s\n", dt);
-		for (size_t i = 0; i < hu->nstages && s.verbose; i++) {
+		for (size_t i = 0; i < hu->nstages && s.verbose && !par; i++) {
 			const char *sum = spoor_stage_summary(hu->stages[i]);
 			if (sum[0])
 				fprintf(stderr, "spoor hunt: %s: %s\n", spoor_stage_name(hu->stages[i]), sum);
@@ -910,7 +1036,7 @@ int cmd_hunt(int argc, char **argv)
 		}
 	}
 	if (sc)
-		rc = scan_cli_finish(&s, sc, rc);
+		rc = par ? scan_cli_finish_stats(&s, &pst, rc) : scan_cli_finish(&s, sc, rc);
 	if (hu->csv && (fclose(hu->csv) != 0) && rc == 0) {
 		fprintf(stderr, "spoor hunt: %s: cannot write: %s\n", ho.csv_path, strerror(errno));
 		rc = EXIT_FAIL;
@@ -928,10 +1054,10 @@ int cmd_hunt(int argc, char **argv)
 		}
 	}
 	rtable_free(&hu->counts);
+	free(hu->gtags);
 	spoor_ruleset_free(rs);
 	spoor_intel_free(hu->intel);
 	spoor_inventory_free(hu->inv);
-	free(hu->gtags);
 	spoor_scanner_free(sc);
 	spoor_ctx_free(ctx);
 	scan_cli_done(&s);

@@ -1,5 +1,6 @@
 /* ctx — what outlives one file: interned names, limits, the default zone. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "event/event-int.h"
 
@@ -36,6 +37,45 @@ SPOOR_API int spoor_ctx_new(spoor_ctx **out, const spoor_ctx_options *opts, spoo
 		field_table_done(&c->ft);
 		tz_done(&c->tz);
 		free(c);
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	}
+	*out = c;
+	return 0;
+}
+
+SPOOR_API int spoor_ctx_clone(spoor_ctx **out, const spoor_ctx *src, spoor_diag *diag)
+{
+	*out = NULL;
+	spoor_ctx *c = xcalloc(1, sizeof(*c));
+	if (!c)
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	c->lim = src->lim;
+	c->year = src->year;
+	c->tz = src->tz;
+	c->tz.trans = NULL;
+	memcpy(c->keycache, src->keycache, sizeof(c->keycache));
+	bool ok = true;
+	if (src->tz.ntrans) {
+		c->tz.trans = xreallocarray(NULL, src->tz.ntrans, sizeof(*c->tz.trans));
+		if (c->tz.trans)
+			memcpy(c->tz.trans, src->tz.trans, src->tz.ntrans * sizeof(*c->tz.trans));
+		else
+			ok = false;
+	}
+	for (unsigned k = 0; k < _MEMO_MAX && ok; k++) {
+		const name_memo *m = &src->memo[k];
+		if (!m->cap)
+			continue;
+		c->memo[k].v = xreallocarray(NULL, m->cap, sizeof(*m->v));
+		if (!c->memo[k].v) {
+			ok = false;
+			break;
+		}
+		memcpy(c->memo[k].v, m->v, m->cap * sizeof(*m->v));
+		c->memo[k].cap = m->cap;
+	}
+	if (!ok || field_table_copy(&c->ft, &src->ft) < 0) {
+		spoor_ctx_free(c);
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	}
 	*out = c;

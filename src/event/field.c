@@ -221,6 +221,32 @@ int field_table_init(field_table *t, size_t max_names)
 	return 0;
 }
 
+static void *dup_bytes(const void *p, size_t n)
+{
+	if (!p || !n)
+		return NULL;
+	void *q = xmalloc(n);
+	if (q)
+		memcpy(q, p, n);
+	return q;
+}
+
+int field_table_copy(field_table *dst, const field_table *src)
+{
+	*dst = *src;
+	dst->name_off = dup_bytes(src->name_off, (size_t)src->cap_ids * sizeof(*src->name_off));
+	dst->name_len = dup_bytes(src->name_len, (size_t)src->cap_ids * sizeof(*src->name_len));
+	dst->plain = dup_bytes(src->plain, src->cap_ids);
+	dst->text = dup_bytes(src->text, src->text_cap);
+	dst->slots = dup_bytes(src->slots, src->nslots * sizeof(*src->slots));
+	if ((src->cap_ids && (!dst->name_off || !dst->name_len || !dst->plain)) || (src->text_cap && !dst->text) ||
+	    (src->nslots && !dst->slots)) {
+		field_table_done(dst);
+		return SPOOR_ENOMEM;
+	}
+	return 0;
+}
+
 void field_table_done(field_table *t)
 {
 	free(t->name_off);

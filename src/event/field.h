@@ -47,6 +47,8 @@ typedef struct field_table {
 
 int field_table_init(field_table *t, size_t max_names);
 void field_table_done(field_table *t);
+/* A deep copy: the same names under the same ids.  0 or SPOOR_ENOMEM. */
+int field_table_copy(field_table *dst, const field_table *src);
 /* Intern a full name; SPOOR_FIELD_NONE when full (or on OOM).  name may
  * point into the table itself (a view from field_name). */
 uint32_t field_intern(field_table *t, const char *name, size_t len);

@@ -143,6 +143,11 @@ SPOOR_API int spoor_scanner_add(spoor_scanner *sc, const char *path)
 	return 0;
 }
 
+SPOOR_API const char *spoor_scanner_path(const spoor_scanner *sc, size_t i)
+{
+	return i < sc->paths.n ? sc->paths.v[i] : NULL;
+}
+
 SPOOR_API void spoor_scanner_stats(const spoor_scanner *sc, spoor_scan_stats *out)
 {
 	*out = sc->st;

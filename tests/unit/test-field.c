@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include "base/base.h"
+#include "event/event-int.h"
 #include "event/field.h"
 
 static void test_static_ids(void **state)
@@ -104,6 +105,47 @@ static void test_self_view(void **state)
 	field_table_done(&t);
 }
 
+/* spoor_ctx_clone: the same names under the same ids; later names are
+ * each context's own. */
+static void test_ctx_clone(void **state)
+{
+	(void)state;
+	spoor_ctx_options o = SPOOR_CTX_OPTIONS_INIT;
+	o.tz = "+08:00";
+	o.year = 2024;
+	spoor_ctx *a = NULL, *b = NULL;
+	assert_int_equal(spoor_ctx_new(&a, &o, NULL), 0);
+	char name[32];
+	uint32_t ids[3000];
+	for (int i = 0; i < 3000; i++) { /* enough to grow the table and the text */
+		snprintf(name, sizeof(name), "Event.Data.f%d", i);
+		ids[i] = field_intern(&a->ft, name, strlen(name));
+		assert_true(ids[i] != 0);
+	}
+	uint32_t kid = field_child(&a->ft, ids[7], "sub", 3);
+	ctx_memo_put(a, MEMO_NOSPACE, ids[5], ids[6] + 1);
+	assert_int_equal(spoor_ctx_clone(&b, a, NULL), 0);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "Event.Data.f%d", i);
+		assert_int_equal(field_find(&b->ft, name, strlen(name)), ids[i]);
+		assert_sv_equal(field_name(&b->ft, ids[i]), name);
+	}
+	assert_int_equal(field_child(&b->ft, ids[7], "sub", 3), kid);
+	assert_int_equal(ctx_memo_get(b, MEMO_NOSPACE, ids[5]), ids[6] + 1);
+	assert_int_equal(b->tz.fixed, a->tz.fixed);
+	assert_int_equal(b->year, 2024);
+	/* a name new to the clone does not appear in the source, and both
+	 * give the next id to their own new name */
+	uint32_t nb = field_intern(&b->ft, "only.in.b", 9);
+	assert_int_equal(field_find(&a->ft, "only.in.b", 9), 0);
+	uint32_t na = field_intern(&a->ft, "only.in.a", 9);
+	assert_int_equal(na, nb);
+	assert_int_equal(field_find(&b->ft, "only.in.a", 9), 0);
+	spoor_ctx_free(a); /* the clone owns its memory */
+	assert_int_equal(field_find(&b->ft, "Event.Data.f2999", 16), ids[2999]);
+	spoor_ctx_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +154,7 @@ int main(void)
 	    cmocka_unit_test(test_limit),
 	    cmocka_unit_test(test_many),
 	    cmocka_unit_test(test_self_view),
+	    cmocka_unit_test(test_ctx_clone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

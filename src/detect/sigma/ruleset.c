@@ -562,6 +562,13 @@ bool ruleset_rule_emits(const spoor_ruleset *rs, size_t i)
 	return !(rs->corr && i < rs->corr->nrules && (rs->corr->flags[i] & CORR_RULE_SILENT));
 }
 
+SPOOR_API int spoor_ruleset_has_correlations(const spoor_ruleset *rs)
+{
+	if (!rs || finalize((spoor_ruleset *)rs) < 0)
+		return 1; /* cannot tell: assume state */
+	return ruleset_corr_plan(rs) != NULL;
+}
+
 SPOOR_API size_t spoor_ruleset_count(const spoor_ruleset *rs)
 {
 	return rs ? rs->n : 0;
