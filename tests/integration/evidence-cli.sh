@@ -102,7 +102,8 @@ mkdir "$T/logs"
 gen() { awk -v s="$1" -v n="$2" 'BEGIN { for (i = s; i < s + n; i++) printf "Nov 29 13:%02d:%02d h2 sshd[%d]: Accepted password for u%d from 203.0.113.%d port %d ssh2\n", int(i/60)%60, i%60, 100+i, i%9, i%250, 4000+i }'; }
 gen 0 100 >"$T/logs/auth.log"
 "$SPOOR" evidence init "$T/st2" >/dev/null 2>&1
-hunt2() { "$SPOOR" hunt -q --no-progress --evidence "$T/st2" "$T/logs" 2>/dev/null; }
+# the year is given: year-less syslog times must not depend on the clock
+hunt2() { "$SPOOR" hunt -q --no-progress --year 2024 --evidence "$T/st2" "$T/logs" 2>/dev/null; }
 [ -z "$(hunt2)" ] || fail "first run: no alert expected"
 head -n 60 "$T/logs/auth.log" >"$T/x" && mv "$T/x" "$T/logs/auth.log"
 hunt2 | grep -q '"rule.id":"spoor-tracks-log-truncated"' || fail "truncation between runs not detected"
