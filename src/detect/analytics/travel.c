@@ -17,10 +17,11 @@
  * autonomous system (`same_asn`: a VPN provider's exits, a mobile carrier's
  * anycast or regional gateways, a cloud proxy — one operator's geolocation
  * says where its equipment is, not where the person is), and one to a
- * location familiar to the identity (`familiar_logons`: that country and
- * AS were already where at least that many of its earlier logons came from
- * — Defender for Cloud Apps likewise ignores locations a user regularly
- * uses).  Rows without a city (`need_city`: country-level geolocation, the
+ * location familiar to the identity (`familiar_logons`: that AS — or that
+ * country when the AS is unknown — was already where at least that many of
+ * its earlier logons came from: a VPN the user turns on and off, the hotel
+ * of a trip; Defender for Cloud Apps likewise ignores VPNs and locations a
+ * user regularly uses).  Rows without a city (`need_city`: country-level geolocation, the
  * country's centroid) are too coarse to measure a distance from. */
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,7 @@ static const an_param params[] = {
     {"same_asn", P_BOOL, offsetof(tr_cfg, same_asn),
      "skip hops between two addresses of one AS (VPN exits, carrier gateways); default true"},
     {"familiar_logons", P_INT, offsetof(tr_cfg, familiar_logons),
-     "skip a hop to a country+AS that many earlier logons of the identity came from (0 = off); default 3"},
+     "skip a hop to an AS (else country) that many earlier logons of the identity came from (0 = off); default 3"},
     {"need_city", P_BOOL, offsetof(tr_cfg, need_city),
      "skip logons whose geolocation has no city (country-level, too coarse); default true"},
 };
@@ -186,7 +187,7 @@ static int finish(void *st, an_engine *e)
 			if (s->c->familiar_logons > 0) {
 				int64_t seen = 0;
 				for (uint32_t j = 0; j + 1 < i && seen < s->c->familiar_logons; j++)
-					seen += v[j].country == q->country && v[j].asn == q->asn;
+					seen += q->asn ? v[j].asn == q->asn : v[j].country == q->country;
 				if (seen >= s->c->familiar_logons)
 					continue;
 			}
