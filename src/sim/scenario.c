@@ -270,6 +270,18 @@ int scenario_build(sim_world *w, spoor_diag *d)
 			x->admin = u < 2 || rng_chance(r, 0.03);
 			x->traveller = rng_chance(r, 0.12);
 			x->vpn = rng_chance(r, 0.06);
+			if (x->traveller) {
+				/* one trip of 2-4 days: one hotel network, the first
+				 * logon abroad a flight after the last one at home
+				 * (the gap is the night before the trip starts) */
+				int64_t span = w->t1 - w->t0, len = (2 + rng_below(r, 3)) * 86400000LL;
+				x->trip0 = w->t0 + (span > len ? (int64_t)rng_below(r, (uint32_t)((span - len) /
+												   3600000 + 1)) *
+								     3600000LL
+								 : 0);
+				x->trip1 = x->trip0 + len;
+				x->trip_ip = pool_ip(w, r, POOL_TRAVEL);
+			}
 			snprintf(x->sid_tail, sizeof(x->sid_tail), "%u", 1100 + u);
 		}
 		free(seen);

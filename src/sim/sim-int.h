@@ -171,6 +171,10 @@ typedef struct sim_user {
 	uint32_t home_ip, phone_ip;
 	uint16_t pc; /* workstation number */
 	uint8_t admin, traveller, vpn;
+	/* a traveller is abroad for one trip [trip0, trip1) ms, every logon of
+	 * theirs from the hotel's network then, none from it otherwise */
+	int64_t trip0, trip1;
+	uint32_t trip_ip;
 	char sid_tail[24];
 	/* ground truth, filled as plants are written */
 	int64_t compromised; /* ms of first use by the attacker, 0 = never */
@@ -325,6 +329,12 @@ typedef struct sim_world {
 	rng r;		/* world-level draws */
 } sim_world;
 
+/* The address of a traveller's logon at t while abroad, else 0. */
+static inline uint32_t sim_trip_ip(const sim_user *u, int64_t t)
+{
+	return u->traveller && t >= u->trip0 && t < u->trip1 ? u->trip_ip : 0;
+}
+
 static inline uint32_t stream_id(const sim_world *w, uint32_t ag, int kind)
 {
 	(void)w;
@@ -339,6 +349,10 @@ static inline uint32_t stream_auth(const sim_world *w, uint32_t pv)
 int scenario_build(sim_world *w, spoor_diag *d);
 void scenario_free(sim_world *w);
 uint32_t pool_ip(sim_world *w, rng *r, int pool);	      /* random host in the pool */
+/* A random user of the agency who is not on a flight at t (a traveller is
+ * in the air SIM_FLIGHT_MS before and after the trip: no logons). */
+#define SIM_FLIGHT_MS (16 * 3600000LL)
+sim_user *sim_pick_user(sim_agency *a, rng *r, int64_t t);
 uint32_t pool_ip_n(const sim_world *w, int pool, uint32_t n); /* n-th address, stable */
 int scenario_write_inventory(sim_world *w, spoor_diag *d);
 int scenario_write_geoip(sim_world *w, spoor_diag *d);

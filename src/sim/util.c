@@ -321,3 +321,13 @@ void o_epoch(simf *f, int64_t ms)
 	/* microseconds: ms plus a stable sub-ms part */
 	o_u64w(f, (uint64_t)(ms % 1000) * 1000 + ((uint64_t)ms * 2654435761u) % 1000, 6);
 }
+
+sim_user *sim_pick_user(sim_agency *a, rng *r, int64_t t)
+{
+	sim_user *u = &a->users[rng_below(r, a->nusers)];
+	for (int k = 0; k < 16 && u->traveller &&
+			((t >= u->trip0 - SIM_FLIGHT_MS && t < u->trip0) || (t >= u->trip1 && t < u->trip1 + SIM_FLIGHT_MS));
+	     k++)
+		u = &a->users[rng_below(r, a->nusers)];
+	return u;
+}

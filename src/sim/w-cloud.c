@@ -40,10 +40,12 @@ static void ual_benign(sim_world *w, sim_stream *s, int64_t t)
 {
 	simf *f = &s->f;
 	sim_agency *a = S_AG(w, s);
-	sim_user *u = &a->users[rng_below(&s->r, a->nusers)];
+	sim_user *u = sim_pick_user(a, &s->r, t);
 	char upn[96];
 	user_upn(a, u, upn, sizeof(upn));
 	uint32_t ip = rng_chance(&s->r, 0.8) ? a->pub + 1 + rng_below(&s->r, 8) : u->home_ip;
+	if (sim_trip_ip(u, t))
+		ip = sim_trip_ip(u, t);
 	uint32_t k = rng_below(&s->r, 1000);
 	if (k < 400) {
 		ual_begin(w, s, t, "MailItemsAccessed", 50, "Exchange", upn, ip, true);
@@ -206,16 +208,17 @@ static const geo_block *geo_of(sim_world *w, uint32_t ip)
 static void signin_benign(sim_world *w, sim_stream *s, int64_t t)
 {
 	sim_agency *a = S_AG(w, s);
-	sim_user *u = &a->users[rng_below(&s->r, a->nusers)];
+	sim_user *u = sim_pick_user(a, &s->r, t);
 	char upn[96];
 	user_upn(a, u, upn, sizeof(upn));
 	uint32_t k = rng_below(&s->r, 100);
 	uint32_t ip = k < 70	     ? a->pub + 1 + rng_below(&s->r, 8)
 		      : k < 85	     ? u->home_ip
 		      : k < 93	     ? u->phone_ip
-		      : u->traveller ? pool_ip(w, &s->r, POOL_TRAVEL)
 		      : u->vpn	     ? pool_ip(w, &s->r, POOL_VPN)
 				     : u->home_ip;
+	if (sim_trip_ip(u, t))
+		ip = sim_trip_ip(u, t);
 	const geo_block *g = geo_of(w, ip);
 	const char *cc = g ? g->country : "TW", *city = g ? g->city : "Taipei";
 	bool phone = k >= 85 && k < 93;

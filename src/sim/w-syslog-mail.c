@@ -67,12 +67,12 @@ static void hdr_a(sim_world *w, sim_stream *s, int64_t t, const char *prog, uint
 	hdr3164(&s->f, t, prog, pid);
 }
 
-static uint32_t user_ip(sim_world *w, sim_stream *s, const sim_user *u, const char **ua)
+static uint32_t user_ip(sim_world *w, sim_stream *s, const sim_user *u, int64_t t, const char **ua)
 {
 	uint32_t k = rng_below(&s->r, 100);
 	*ua = "office";
-	if (u->traveller && k < 4)
-		return *ua = "travel", pool_ip(w, &s->r, POOL_TRAVEL);
+	if (sim_trip_ip(u, t))
+		return *ua = "travel", sim_trip_ip(u, t);
 	if (u->vpn && k < 10)
 		return *ua = "vpn", pool_ip(w, &s->r, POOL_VPN);
 	if (k < 68)
@@ -254,10 +254,10 @@ static void outbound(sim_world *w, sim_stream *s, int64_t t, hdr_fn H, bool gw)
 {
 	simf *f = &s->f;
 	sim_agency *a = S_AG(w, s);
-	const sim_user *u = &a->users[rng_below(&s->r, a->nusers)];
+	const sim_user *u = sim_pick_user(a, &s->r, t);
 	char q[12];
 	const char *how;
-	uint32_t src = gw ? a->hosts[H_MAIL].ip : user_ip(w, s, u, &how);
+	uint32_t src = gw ? a->hosts[H_MAIL].ip : user_ip(w, s, u, t, &how);
 	uint32_t peer = pool_ip(w, &s->r, POOL_MAILPEER);
 	uint64_t pid = 1000 + s->seq % 30000;
 	qid(s, q);
@@ -328,10 +328,10 @@ static void mail_benign(sim_world *w, sim_stream *s, int64_t t)
 	drain(w, s, t);
 	uint32_t k = rng_below(&s->r, 1000);
 	if (k < 420) {
-		uint32_t ui = rng_below(&s->r, a->nusers);
-		const sim_user *u = &a->users[ui];
+		const sim_user *u = sim_pick_user(a, &s->r, t);
+		uint32_t ui = (uint32_t)(u - a->users);
 		const char *how;
-		uint32_t ip = user_ip(w, s, u, &how);
+		uint32_t ip = user_ip(w, s, u, t, &how);
 		pend p = {0};
 		p.t = t;
 		p.user = ui;

@@ -70,11 +70,11 @@ static void owa_logon(sim_world *w, sim_stream *s, int64_t t, const char *upn, u
 static void iis_benign(sim_world *w, sim_stream *s, int64_t t)
 {
 	sim_agency *a = S_AG(w, s);
-	sim_user *u = &a->users[rng_below(&s->r, a->nusers)];
+	sim_user *u = sim_pick_user(a, &s->r, t);
 	char upn[96], q[200];
 	user_upn(a, u, upn, sizeof(upn));
 	uint32_t k = rng_below(&s->r, 1000);
-	uint32_t ip = u->pc_ip;
+	uint32_t abroad = sim_trip_ip(u, t), ip = abroad ? abroad : u->pc_ip, phone = abroad ? abroad : u->phone_ip;
 	if (k < 380) {
 		snprintf(q, sizeof(q), "mailboxId=%s&smtpAddress=%s&clientId=%08X&CorrelationID=<empty>;", u->name, upn,
 			 (unsigned)rng_u64(&s->r));
@@ -83,7 +83,7 @@ static void iis_benign(sim_world *w, sim_stream *s, int64_t t)
 	} else if (k < 600) {
 		snprintf(q, sizeof(q), "User=%s&DeviceId=%012" PRIX64 "&DeviceType=iPhone&Cmd=Sync", u->name,
 			 (uint64_t)(hash_bytes(u->name, strlen(u->name), 3) & 0xffffffffffffULL));
-		line(w, s, t, "POST", "/Microsoft-Server-ActiveSync/default.eas", q, upn, u->phone_ip, UA_EAS, "-", 200,
+		line(w, s, t, "POST", "/Microsoft-Server-ActiveSync/default.eas", q, upn, phone, UA_EAS, "-", 200,
 		     rng_size(&s->r, 6000), 400);
 	} else if (k < 720) {
 		line(w, s, t, "POST", "/EWS/Exchange.asmx", "&CorrelationID=<empty>;", upn, ip, UA_OUTLOOK, "-", 200,
@@ -93,9 +93,7 @@ static void iis_benign(sim_world *w, sim_stream *s, int64_t t)
 		     "-", 200, 3100, 380);
 	} else if (k < 960) {
 		/* OWA from the office, home or abroad; sometimes a typo first */
-		uint32_t src = u->traveller && rng_chance(&s->r, 0.2) ? pool_ip(w, &s->r, POOL_TRAVEL)
-			       : rng_chance(&s->r, 0.3)		      ? u->home_ip
-								      : ip;
+		uint32_t src = abroad ? abroad : rng_chance(&s->r, 0.3) ? u->home_ip : ip;
 		if (rng_chance(&s->r, 0.04))
 			owa_logon(w, s, t, upn, src, false, UA_BROWSER);
 		owa_logon(w, s, t + 1, upn, src, true, UA_BROWSER);

@@ -275,16 +275,26 @@ static void test_score(void **state)
 	snprintf(alerts, sizeof(alerts), "%s/al.jsonl", tmpdir);
 	snprintf(out, sizeof(out), "%s/score.txt", tmpdir);
 	FILE *f = fopen(truth, "w");
-	fputs("{\"file\":\"logs/x/a.log\",\"line\":3,\"behaviour\":\"log-cleared\"}\n"
-	      "{\"file\":\"logs/x/a.log\",\"line\":9,\"behaviour\":\"log-cleared\"}\n"
-	      "{\"file\":\"logs/y/b.log\",\"line\":3,\"behaviour\":\"password-spray\"}\n",
+	fputs("{\"file\":\"logs/x/a.log\",\"line\":3,\"behaviour\":\"log-cleared\",\"agency\":\"x\"}\n"
+	      "{\"file\":\"logs/x/a.log\",\"line\":9,\"behaviour\":\"log-cleared\",\"agency\":\"x\"}\n"
+	      "{\"file\":\"logs/y/b.log\",\"line\":3,\"behaviour\":\"password-spray\",\"agency\":\"y\"}\n"
+	      "{\"file\":\"logs/y/b.log\",\"line\":5,\"behaviour\":\"password-spray\",\"agency\":\"y\"}\n"
+	      "{\"file\":\"logs/y/b.log\",\"line\":7,\"behaviour\":\"password-spray\",\"agency\":\"y\"}\n"
+	      "{\"file\":\"logs/z/c.log\",\"line\":1,\"behaviour\":\"password-spray\",\"agency\":\"z\"}\n",
 	      f);
 	fclose(f);
 	f = fopen(alerts, "w");
 	fputs("{\"rule.name\":\"R1\",\"log.file.path\":\"/tmp/s/logs/x/a.log\",\"spoor.line\":3}\n"
 	      "{\"rule.name\":\"R1\",\"log.file.path\":\"/tmp/s/logs/x/a.log\",\"spoor.line\":4}\n"
 	      "{\"rule.name\":\"R2\",\"log.file.path\":\"/tmp/s/xlogs/y/b.log\",\"spoor.line\":3}\n"
-	      "{\"rule.name\":\"R2\"}\n",
+	      "{\"rule.name\":\"R2\"}\n"
+	      /* an analytic alert credits every record it lists, each once */
+	      "{\"rule.name\":\"R3\",\"spoor.origins\":[{\"log.file.path\":\"/s/logs/y/b.log\",\"log.offset\":1,"
+	      "\"spoor.line\":5},{\"log.file.path\":\"/s/logs/y/b.log\",\"log.offset\":2,\"spoor.line\":7},"
+	      "{\"log.file.path\":\"/s/logs/y/b.log\",\"log.offset\":2,\"spoor.line\":7}]}\n"
+	      /* a correlation lists its events in related; one without spoor.line is not credited */
+	      "{\"rule.name\":\"R4\",\"related\":[{\"log.file.path\":\"/s/logs/z/c.log\",\"log.offset\":0},"
+	      "{\"log.file.path\":\"/s/logs/x/a.log\",\"log.offset\":9,\"spoor.line\":2}]}\n",
 	      f);
 	fclose(f);
 	FILE *o = fopen(out, "w");
@@ -292,11 +302,15 @@ static void test_score(void **state)
 	assert_int_equal(spoor_sim_score(truth, alerts, o, &d), 0);
 	fclose(o);
 	char *s = slurp(out, NULL);
-	assert_non_null(strstr(s, "log-cleared                       2        1   50.0%"));
-	assert_non_null(strstr(s, "password-spray                    1        0    0.0%"));
+	assert_non_null(strstr(s, "log-cleared                       2        1   50.0%         1       1  100.0%"));
+	assert_non_null(strstr(s, "password-spray                    4        2   50.0%         2       1   50.0%"));
+	assert_non_null(
+	    strstr(s, "R3                                                                  1        1    100.0%"));
+	assert_non_null(
+	    strstr(s, "R4                                                                  1        0      0.0%"));
 	assert_non_null(
 	    strstr(s, "R1                                                                  2        1     50.0%"));
-	assert_non_null(strstr(s, "(1 alerts without log.file.path/spoor.line"));
+	assert_non_null(strstr(s, "(1 alerts listing no record"));
 	free(s);
 	assert_int_equal(spoor_sim_score("/nonexistent/truth.jsonl", alerts, stdout, &d), SPOOR_ENOTFOUND);
 }

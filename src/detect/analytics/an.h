@@ -122,6 +122,7 @@ typedef struct ident {
 	bool has_loc;
 	double lat, lon;
 	spoor_sv country, asorg;
+	spoor_sv city; /* empty: country-level geolocation */
 	uint64_t asn;
 	spoor_event *ev;
 } ident;

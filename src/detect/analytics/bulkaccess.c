@@ -11,7 +11,12 @@
  * account has not signed in from before (`new_source_age`) raises an
  * alert; so does a mail client id (ClientAppId / AppId) new for the
  * mailbox and not in `known_clients` (Elastic
- * mailbox_access_by_unusual_client_app_id, new_terms).  The alert states
+ * mailbox_access_by_unusual_client_app_id, new_terms).  An application id
+ * no first-party list knows is notable at once; a client description
+ * (ClientInfoString: Client=OWA, Client=REST, ...) only against the
+ * mailbox's own baseline: its first read at least `client_learning`
+ * earlier (or from --state), as new_terms has a history window — a mailbox
+ * first seen in this run has every client "new".  The alert states
  * bytes and items, for the record and for the (mailbox, source) so far. */
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +25,7 @@
 #include "event/field.h"
 
 typedef struct ba_cfg {
-	int64_t min_items, session_bytes, session_items, new_source_age;
+	int64_t min_items, session_bytes, session_items, new_source_age, client_learning;
 	bool require_new_source;
 	an_list known_clients;
 } ba_cfg;
@@ -33,9 +38,26 @@ static const an_param params[] = {
      "bulk alerts only when the source is new for the account (a new phone at home stays quiet)"},
     {"new_source_age", P_DUR, offsetof(ba_cfg, new_source_age),
      "a source is new when the account's first success from it is younger than this"},
+    {"client_learning", P_DUR, offsetof(ba_cfg, client_learning),
+     "a mailbox's clients are learnt this long from its first read before a new one alerts (ours 1d)"},
     {"known_clients", P_LIST, offsetof(ba_cfg, known_clients),
      "client app ids that never count as new (Microsoft first-party apps; extend with Elastic's list)"},
 };
+
+/* An application id: a GUID, 8-4-4-4-12 hex digits. */
+static bool app_id(spoor_sv v)
+{
+	if (v.n != 36)
+		return false;
+	for (size_t i = 0; i < 36; i++) {
+		char ch = v.p[i];
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		bool hex = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+		if (dash ? ch != '-' : !hex)
+			return false;
+	}
+	return true;
+}
 
 static void defaults(void *c)
 {
@@ -45,6 +67,7 @@ static void defaults(void *c)
 	s->session_items = 1000;
 	s->require_new_source = true;
 	s->new_source_age = 86400ll * 1000000000;
+	s->client_learning = 86400ll * 1000000000;
 	/* Office, Outlook Mobile, Teams, Exchange Online, Microsoft Graph */
 	an_list_set(&s->known_clients, "d3590ed6-52b3-4102-aeff-aad2292ab01c\0"
 				       "27922004-5251-4030-b22d-91ecd9a37ea4\0"
@@ -56,6 +79,7 @@ static void defaults(void *c)
 typedef struct bulk {
 	const ba_cfg *c;
 	idmap clients; /* (mailbox, client) -> 1 */
+	idmap mbs;     /* mailbox -> int64 ns of its first read (INT64_MIN: from state) */
 } bulk;
 
 static void *create(an_engine *e, const void *cfg)
@@ -65,6 +89,7 @@ static void *create(an_engine *e, const void *cfg)
 		return NULL;
 	s->c = cfg;
 	idmap_init(&s->clients, 1, (size_t)e->lim.entries);
+	idmap_init(&s->mbs, sizeof(int64_t), (size_t)e->lim.entries);
 	return s;
 }
 
@@ -72,6 +97,7 @@ static void destroy(void *st)
 {
 	bulk *s = st;
 	idmap_done(&s->clients);
+	idmap_done(&s->mbs);
 	free(s);
 }
 
@@ -92,6 +118,13 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 		bool created = false;
 		if (cl && idmap_get(&s->clients, pair_key(mb, cl), &created))
 			newcl = created;
+		bool mnew = false;
+		int64_t *first = idmap_get(&s->mbs, mb, &mnew);
+		if (first && mnew)
+			*first = id->ts;
+		/* no baseline yet: learning the mailbox's clients */
+		if (!app_id(id->client) && (!first || *first > id->ts - s->c->client_learning))
+			newcl = false;
 	}
 	bool bulkhit = big && (newsrc || !s->c->require_new_source);
 	if (!bulkhit && !newcl)
@@ -152,6 +185,10 @@ static int load(void *st, an_engine *e, const char *kind, char **fv, int nf)
 	sid a = an_name(e, sv_cstr(fv[0])), c = an_name(e, sv_cstr(fv[1]));
 	if (a && c)
 		idmap_get(&s->clients, pair_key(a, c), NULL);
+	bool mnew = false;
+	int64_t *first = a ? idmap_get(&s->mbs, a, &mnew) : NULL;
+	if (first)
+		*first = INT64_MIN;
 	return 1;
 }
 

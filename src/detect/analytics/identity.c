@@ -253,6 +253,9 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 	sv_to_u64(ident_field(ev, F_SOURCE_AS_NUMBER), &id->asn);
 	id->has_loc = to_double(ident_field(ev, F_SOURCE_GEO_LAT), &id->lat) &&
 		      to_double(ident_field(ev, F_SOURCE_GEO_LON), &id->lon);
+	id->city = ident_field(ev, F_SOURCE_GEO_CITY);
+	if (!id->city.n)
+		id->city = ident_field(ev, ids->id[XI_AZ_CITY]);
 	if (!id->country.n)
 		id->country = X2(ids, ev, XI_AZ_COUNTRY, XI_SE_COUNTRY);
 	if (!id->has_loc)

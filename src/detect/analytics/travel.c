@@ -11,7 +11,18 @@
  * 900, "Boeing 747 cruising speed"; Elastic 800).  Logons from configured
  * VPN / egress / provider networks and ASNs (Panther: AS22351 satellite)
  * are skipped and not compared, or, with `label_exempt`, compared and
- * labelled at low level. */
+ * labelled at low level.
+ *
+ * Two more hops are not travel: one between two addresses of the same
+ * autonomous system (`same_asn`: a VPN provider's exits, a mobile carrier's
+ * anycast or regional gateways, a cloud proxy — one operator's geolocation
+ * says where its equipment is, not where the person is), and one to a
+ * location familiar to the identity (`familiar_logons`: that AS — or that
+ * country when the AS is unknown — was already where at least that many of
+ * its earlier logons came from: a VPN the user turns on and off, the hotel
+ * of a trip; Defender for Cloud Apps likewise ignores VPNs and locations a
+ * user regularly uses).  Rows without a city (`need_city`: country-level geolocation, the
+ * country's centroid) are too coarse to measure a distance from. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +32,8 @@ typedef struct tr_cfg {
 	int64_t max_gap, min_km_i;
 	double max_kmh, min_km;
 	an_list exempt_networks, exempt_asns, exempt_orgs;
-	bool label_exempt;
+	bool label_exempt, same_asn, need_city;
+	int64_t familiar_logons;
 } tr_cfg;
 
 static const an_param params[] = {
@@ -33,6 +45,12 @@ static const an_param params[] = {
     {"exempt_orgs", P_LIST, offsetof(tr_cfg, exempt_orgs), "AS organisation substrings to skip"},
     {"label_exempt", P_BOOL, offsetof(tr_cfg, label_exempt),
      "compare exempt logons too and label the alert (low) instead of skipping them"},
+    {"same_asn", P_BOOL, offsetof(tr_cfg, same_asn),
+     "skip hops between two addresses of one AS (VPN exits, carrier gateways); default true"},
+    {"familiar_logons", P_INT, offsetof(tr_cfg, familiar_logons),
+     "skip a hop to an AS (else country) that many earlier logons of the identity came from (0 = off); default 3"},
+    {"need_city", P_BOOL, offsetof(tr_cfg, need_city),
+     "skip logons whose geolocation has no city (country-level, too coarse); default true"},
 };
 
 static void defaults(void *c)
@@ -43,12 +61,16 @@ static void defaults(void *c)
 	s->max_kmh = 900;
 	an_list_set(&s->exempt_asns, "22351\0");
 	an_list_set(&s->exempt_orgs, "iCloud Private Relay\0");
+	s->same_asn = true;
+	s->need_city = true;
+	s->familiar_logons = 3;
 }
 
 typedef struct lg {
 	int64_t ts;
 	double lat, lon;
 	sid src, country;
+	uint64_t asn;
 	bool exempt;
 	an_origin org;
 } lg;
@@ -105,6 +127,8 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	travel *s = st;
 	if (id->kind != IK_AUTH || id->outcome != 1 || !id->has_loc || !id->src.n)
 		return 0;
+	if (s->c->need_city && !id->city.n)
+		return 0;
 	bool ex = exempt(s, id);
 	if (ex && !s->c->label_exempt)
 		return 0;
@@ -124,6 +148,7 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	l->lon = id->lon;
 	l->src = an_name(e, id->src);
 	l->country = an_name(e, id->country);
+	l->asn = id->asn;
 	l->exempt = ex;
 	l->org = e->cur_origin;
 	return 0;
@@ -157,6 +182,15 @@ static int finish(void *st, an_engine *e)
 			double kmh = km / h;
 			if (km < s->c->min_km || kmh <= s->c->max_kmh)
 				continue;
+			if (s->c->same_asn && p->asn && p->asn == q->asn)
+				continue;
+			if (s->c->familiar_logons > 0) {
+				int64_t seen = 0;
+				for (uint32_t j = 0; j + 1 < i && seen < s->c->familiar_logons; j++)
+					seen += q->asn ? v[j].asn == q->asn : v[j].country == q->country;
+				if (seen >= s->c->familiar_logons)
+					continue;
+			}
 			bool lab = p->exempt || q->exempt;
 			spoor_level lv = lab ? SPOOR_LEVEL_LOW : SPOOR_LEVEL_HIGH;
 			/* which of the two logons is the intruder's is not known: the
