@@ -54,6 +54,12 @@ SPOOR_API int spoor_case_add_mailboxes(spoor_case *c, const char *jsonl, size_t 
  * malloc'd.  SPOOR_ENOTFOUND when the case has none (the hunt ran without
  * --analytics). */
 SPOOR_API int spoor_case_mailboxes(spoor_case *c, int json, char **out, size_t *len, spoor_diag *diag);
+/* The agency/provider inventory (spoor/inventory.h), borrowed: the case
+ * stage then records which addresses belong to an agency's own networks,
+ * and scope never takes those for the intruders' (an agency's NAT address
+ * named by an alert is the victim's). */
+struct spoor_inventory;
+SPOOR_API void spoor_case_use_inventory(spoor_case *c, const struct spoor_inventory *inv);
 /* Commit pending changes now (also done every few thousand rows). */
 SPOOR_API int spoor_case_commit(spoor_case *c, spoor_diag *diag);
 

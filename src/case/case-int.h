@@ -28,6 +28,7 @@ enum {
 	ST_INPUT_GET,
 	ST_INPUT_SET,
 	ST_FLOW,
+	ST_OWNED,
 	_ST_MAX
 };
 
@@ -40,6 +41,7 @@ struct spoor_case {
 	int64_t run;
 	sqlite3_stmt *st[_ST_MAX];
 	spoor_out *render; /* renders events to JSON (never writes) */
+	const struct spoor_inventory *inv; /* borrowed, may be NULL */
 	buf tmp;
 	uint64_t alerts_added, alerts_dup, events_added, flows;
 };

@@ -22,7 +22,8 @@
 #define MAILBOXES_SCHEMA                                                                                               \
 	"CREATE TABLE IF NOT EXISTS mailboxes(mailbox TEXT PRIMARY KEY, domain TEXT, compromised INTEGER,\n"              \
 	"  evidence TEXT, sources TEXT, first TEXT, last TEXT, sessions INTEGER, items INTEGER, bytes INTEGER,\n"          \
-	"  doc TEXT NOT NULL) WITHOUT ROWID;\n"
+	"  doc TEXT NOT NULL) WITHOUT ROWID;\n"                                                                  \
+	"CREATE TABLE IF NOT EXISTS owned(ip TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT NOT NULL) WITHOUT ROWID;\n"
 
 static const char schema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -84,6 +85,7 @@ static const char *const stmt_sql[_ST_MAX] = {
     [ST_INPUT_GET] = "SELECT upto FROM inputs WHERE path = ?1",
     [ST_INPUT_SET] = "INSERT INTO inputs(path, upto) VALUES(?1, ?2)"
 		     " ON CONFLICT(path) DO UPDATE SET upto = max(upto, excluded.upto)",
+    [ST_OWNED] = "INSERT OR IGNORE INTO owned(ip, kind, owner) VALUES(?1, ?2, ?3)",
     [ST_FLOW] = "INSERT INTO flows(account, src_ip, dst_ip, host, agency, day, events, bytes_up, bytes_down, items,"
 		" first_ts, last_ts, first_path, first_offset)"
 		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?10, ?11, ?12)"
@@ -592,4 +594,9 @@ SPOOR_API int spoor_case_mailboxes(spoor_case *c, int json, char **out, size_t *
 	*out = b.p;
 	*len = b.len - 1;
 	return 0;
+}
+
+SPOOR_API void spoor_case_use_inventory(spoor_case *c, const struct spoor_inventory *inv)
+{
+	c->inv = inv;
 }

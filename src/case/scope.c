@@ -9,8 +9,9 @@
  *    the addresses and accounts it used.
  * 2. Entities, kill chain, rules: aggregates over sel.
  * 3. Data taken: the intruders' addresses are the public source addresses
- *    of the selected alerts of level medium or above, and the public
- *    destination addresses of intel alerts.  Mail taken from a mailbox =
+ *    of the selected alerts of level medium or above (other than intel),
+ *    and the addresses intel matched as indicators (a domain or hash match
+ *    names the victim, not the intruder).  Mail taken from a mailbox =
  *    bytes sent to (and items read by) those addresses in its sessions;
  *    data taken from a host = bytes it sent to them (Zeek, proxy, IIS).
  *    Every row names the first record it counts. */
@@ -247,10 +248,17 @@ int scope_compute(spoor_case *c, const spoor_scope_query *q, scope_result *r, sp
 	if ((rc = prep(c,
 		       "SELECT DISTINCT e.value FROM alert_entities ae JOIN sel ON sel.id = ae.alert"
 		       " JOIN alerts a ON a.id = ae.alert JOIN entities e ON e.id = ae.entity AND e.kind = 'ip'"
-		       " WHERE (ae.role = 'source' AND a.level >= 3) OR (ae.role = 'destination' AND a.ruleset = 'intel')"
+		       " WHERE ae.role = 'source' AND a.level >= 3 AND a.ruleset != 'intel'"
+		       " UNION SELECT lower(json_extract(a.doc, '$.\"threat.enrichments.matched.atomic\"')) FROM alerts a"
+		       " JOIN sel ON sel.id = a.id WHERE a.ruleset = 'intel'"
+		       " AND json_extract(a.doc, '$.\"threat.indicator.type\"') IN ('ipv4', 'ipv6', 'ipv4-addr', 'ipv6-addr')"
 		       " ORDER BY 1",
 		       &st, diag)) < 0)
 		return rc;
+	/* an agency's own addresses (inventory) are never the intruders' */
+	sqlite3_stmt *own = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM owned WHERE ip = ?1", -1, &own, NULL) != SQLITE_OK)
+		own = NULL; /* a case without the table */
 	sqlite3_stmt *ins = NULL;
 	if ((rc = prep(c, "INSERT OR IGNORE INTO ips VALUES(?1)", &ins, diag)) < 0) {
 		sqlite3_finalize(st);
@@ -261,6 +269,13 @@ int scope_compute(spoor_case *c, const spoor_scope_query *q, scope_result *r, sp
 		const char *ip = (const char *)sqlite3_column_text(st, 0);
 		if (!ip || !is_public(ip))
 			continue;
+		if (own) {
+			sqlite3_bind_text(own, 1, ip, -1, SQLITE_TRANSIENT);
+			int owned = sqlite3_step(own) == SQLITE_ROW;
+			sqlite3_reset(own);
+			if (owned)
+				continue;
+		}
 		GROW(r->intruder_ips, r->nips, cap);
 		if (!(r->intruder_ips[r->nips++] = xstrndup(ip, strlen(ip))))
 			goto nomem;
@@ -269,6 +284,7 @@ int scope_compute(spoor_case *c, const spoor_scope_query *q, scope_result *r, sp
 		sqlite3_reset(ins);
 	}
 	sqlite3_finalize(ins);
+	sqlite3_finalize(own);
 	sqlite3_finalize(st);
 	/* data taken.  Mailboxes: the identity analytics' summary when the hunt
 	 * ran them (the sessions of the sources that compromised each mailbox:

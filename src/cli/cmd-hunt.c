@@ -926,6 +926,8 @@ int cmd_hunt(int argc, char **argv)
 		rc = build_stages(hu, ctx, &ho, &s, &rs);
 	if (rc == 0 && ho.case_path)
 		rc = case_setup(hu, ho.case_path, argc, argv);
+	if (rc == 0 && hu->kase && hu->inv)
+		spoor_case_use_inventory(hu->kase, hu->inv);
 	uint64_t events = 0;
 	/* -j N over several files: whole files on N threads (hunt-parallel.c) */
 	bool par = false;
