@@ -213,6 +213,10 @@ void an_state_sv(FILE *f, spoor_sv s);
 void an_state_i64(FILE *f, int64_t v);
 void an_state_end(FILE *f);
 bool an_state_num(const char *s, int64_t *v);
+/* A set of (name, name) pairs (idmap keyed by pair_key): one "TAG a b"
+ * line each; and the loader of one such line (fv = the two names). */
+void an_state_pairs(FILE *f, an_engine *e, const char *tag, const idmap *m);
+int an_state_pair_load(an_engine *e, idmap *m, char **fv, int nf);
 
 /* Limits of the whole engine (config section "limits"). */
 typedef struct an_limits {

@@ -167,13 +167,7 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 static int save(void *st, an_engine *e, FILE *f)
 {
 	bulk *s = st;
-	for (size_t i = 0; i < s->clients.n; i++) {
-		uint64_t k = idmap_key_at(&s->clients, i);
-		an_state_begin(f, "bulkaccess.client");
-		an_state_sv(f, an_sv(e, (sid)(k >> 32)));
-		an_state_sv(f, an_sv(e, (sid)k));
-		an_state_end(f);
-	}
+	an_state_pairs(f, e, "bulkaccess.client", &s->clients);
 	return 0;
 }
 

@@ -127,25 +127,14 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 static int save(void *st, an_engine *e, FILE *f)
 {
 	consent *s = st;
-	for (size_t i = 0; i < s->seen.n; i++) {
-		uint64_t k = idmap_key_at(&s->seen, i);
-		an_state_begin(f, "consent.application");
-		an_state_sv(f, an_sv(e, (sid)(k >> 32)));
-		an_state_sv(f, an_sv(e, (sid)k));
-		an_state_end(f);
-	}
+	an_state_pairs(f, e, "consent.application", &s->seen);
 	return 0;
 }
 
 static int load(void *st, an_engine *e, const char *kind, char **fv, int nf)
 {
 	consent *s = st;
-	if (strcmp(kind, "application") || nf != 2)
-		return 0;
-	sid a = an_name(e, sv_cstr(fv[0])), c = an_name(e, sv_cstr(fv[1]));
-	if (a && c)
-		idmap_get(&s->seen, pair_key(a, c), NULL);
-	return 1;
+	return strcmp(kind, "application") ? 0 : an_state_pair_load(e, &s->seen, fv, nf);
 }
 
 const an_def an_consent = {

@@ -503,6 +503,27 @@ void an_state_end(FILE *f)
 	fputc('\n', f);
 }
 
+void an_state_pairs(FILE *f, an_engine *e, const char *tag, const idmap *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		uint64_t k = idmap_key_at(m, i);
+		an_state_begin(f, tag);
+		an_state_sv(f, an_sv(e, (sid)(k >> 32)));
+		an_state_sv(f, an_sv(e, (sid)k));
+		an_state_end(f);
+	}
+}
+
+int an_state_pair_load(an_engine *e, idmap *m, char **fv, int nf)
+{
+	if (nf != 2)
+		return 0;
+	sid a = an_name(e, sv_cstr(fv[0])), c = an_name(e, sv_cstr(fv[1]));
+	if (a && c)
+		idmap_get(m, pair_key(a, c), NULL);
+	return 1;
+}
+
 bool an_state_num(const char *s, int64_t *v)
 {
 	char *end;

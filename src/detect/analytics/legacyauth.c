@@ -113,13 +113,7 @@ static int save(void *st, an_engine *e, FILE *f)
 		an_state_i64(f, *(int64_t *)idmap_at(&s->first, i));
 		an_state_end(f);
 	}
-	for (size_t i = 0; i < s->seen.n; i++) {
-		uint64_t k = idmap_key_at(&s->seen, i);
-		an_state_begin(f, "legacyauth.client");
-		an_state_sv(f, an_sv(e, (sid)(k >> 32)));
-		an_state_sv(f, an_sv(e, (sid)k));
-		an_state_end(f);
-	}
+	an_state_pairs(f, e, "legacyauth.client", &s->seen);
 	return 0;
 }
 
@@ -134,13 +128,7 @@ static int load(void *st, an_engine *e, const char *kind, char **fv, int nf)
 			*p = t;
 		return 1;
 	}
-	if (!strcmp(kind, "client") && nf == 2) {
-		sid a = an_name(e, sv_cstr(fv[0])), c = an_name(e, sv_cstr(fv[1]));
-		if (a && c)
-			idmap_get(&s->seen, pair_key(a, c), NULL);
-		return 1;
-	}
-	return 0;
+	return strcmp(kind, "client") ? 0 : an_state_pair_load(e, &s->seen, fv, nf);
 }
 
 const an_def an_legacyauth = {
