@@ -14,10 +14,29 @@ for seed in 7 11; do
 	D="$T/sim$seed"
 	"$S" simulate --out "$D" --seed "$seed" --agencies 4 --mailboxes 30 --providers 3 --days 7 --scale 0.5 -q || exit 1
 	"$S" hunt -q --no-progress --rules "$SRC/rules" --intel "$D/indicators.csv" --inventory "$D/inventory.yaml" \
-		--geo "$D/geoip.csv" --analytics --covered-tracks --case "$D/case.db" -o /dev/null "$D/logs"
+		--geo "$D/geoip.csv" --analytics --covered-tracks --case "$D/case.db" -o "$D/alerts.jsonl" "$D/logs"
 	rc=$?
 	[ $rc -ne 0 ] && [ $rc -ne 3 ] && { echo "FAIL seed $seed: hunt exited $rc"; exit 1; }
 	"$S" scope "$D/case.db" --format json > "$D/scope.json" || exit 1
+	# issue 9 on the same data: every provider abuse found, nothing else
+	# charged to a provider (the scorer's behaviours and rules)
+	"$S" simulate score --truth "$D/truth" "$D/alerts.jsonl" > "$D/score.txt" || exit 1
+	python3 - "$D/score.txt" "$seed" <<'PY' || fail=1
+import re, sys
+seed = sys.argv[2]; bad = []
+for line in open(sys.argv[1]):
+    f = line.split()
+    if f and f[0] in ("lateral-from-provider", "provider-account-abuse"):
+        # behaviour planted found recall instances found recall
+        if f[4] != f[5]: bad.append("%s: %s of %s instances found" % (f[0], f[5], f[4]))
+        print("seed %s: %s instances %s/%s" % (seed, f[0], f[5], f[4]))
+    m = re.match(r"^(.*[Pp]rovider.*?)\s+(\d+)\s+(\d+)\s+([\d.]+)%$", line.rstrip())
+    if m:
+        print("seed %s: rule %s: %s alerts, %s on truth" % (seed, m.group(1), m.group(2), m.group(3)))
+        if m.group(2) != m.group(3): bad.append("rule %s: %s alerts, %s on truth" % (m.group(1), m.group(2), m.group(3)))
+for b in bad: print("FAIL seed %s: %s" % (seed, b))
+sys.exit(1 if bad else 0)
+PY
 	# `spoor mailboxes` from the case equals `spoor mailboxes` over the logs
 	"$S" mailboxes --json -q --no-progress --geo "$D/geoip.csv" "$D/logs" 2>/dev/null | grep '"spoor.record":"mailbox"' |
 		sort > "$D/mb-logs"
