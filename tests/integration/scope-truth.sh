@@ -30,7 +30,7 @@ for line in open(sys.argv[1]):
         # behaviour planted found recall instances found recall
         if f[4] != f[5]: bad.append("%s: %s of %s instances found" % (f[0], f[5], f[4]))
         print("seed %s: %s instances %s/%s" % (seed, f[0], f[5], f[4]))
-    m = re.match(r"^(.*[Pp]rovider.*?)\s+(\d+)\s+(\d+)\s+([\d.]+)%$", line.rstrip())
+    m = None if f and f[0].islower() else re.match(r"^(.*[Pp]rovider.*?)\s+(\d+)\s+(\d+)\s+([\d.]+)%$", line.rstrip())
     if m:
         print("seed %s: rule %s: %s alerts, %s on truth" % (seed, m.group(1), m.group(2), m.group(3)))
         if m.group(2) != m.group(3): bad.append("rule %s: %s alerts, %s on truth" % (m.group(1), m.group(2), m.group(3)))
