@@ -18,15 +18,18 @@ for seed in 7 11; do
 	rc=$?
 	[ $rc -ne 0 ] && [ $rc -ne 3 ] && { echo "FAIL seed $seed: hunt exited $rc"; exit 1; }
 	"$S" scope "$D/case.db" --format json > "$D/scope.json" || exit 1
-	# issue 9 on the same data: every provider abuse found, nothing else
-	# charged to a provider (the scorer's behaviours and rules)
+	# issues 8 and 9 on the same data: every spray, mailbox download and
+	# provider abuse found; nothing else charged to a provider (the
+	# scorer's behaviours and rules; the whole score is printed)
+	cat "$D/score.txt"
 	"$S" simulate score --truth "$D/truth" "$D/alerts.jsonl" > "$D/score.txt" || exit 1
 	python3 - "$D/score.txt" "$seed" <<'PY' || fail=1
 import re, sys
 seed = sys.argv[2]; bad = []
 for line in open(sys.argv[1]):
     f = line.split()
-    if f and f[0] in ("lateral-from-provider", "provider-account-abuse"):
+    # issue 8: the spray below lockout and the mailbox downloads, every instance
+    if f and f[0] in ("lateral-from-provider", "provider-account-abuse", "password-spray", "mailbox-download"):
         # behaviour planted found recall instances found recall
         if f[4] != f[5]: bad.append("%s: %s of %s instances found" % (f[0], f[5], f[4]))
         print("seed %s: %s instances %s/%s" % (seed, f[0], f[5], f[4]))
