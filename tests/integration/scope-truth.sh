@@ -21,8 +21,8 @@ for seed in 7 11; do
 	# issues 8 and 9 on the same data: every spray, mailbox download and
 	# provider abuse found; nothing else charged to a provider (the
 	# scorer's behaviours and rules; the whole score is printed)
-	cat "$D/score.txt"
 	"$S" simulate score --truth "$D/truth" "$D/alerts.jsonl" > "$D/score.txt" || exit 1
+	cat "$D/score.txt"
 	python3 - "$D/score.txt" "$seed" <<'PY' || fail=1
 import re, sys
 seed = sys.argv[2]; bad = []
