@@ -636,11 +636,14 @@ static int report(spoor_case *c, const scope_result *r, spoor_report_format fmt,
 		r2 = r2 ?: buf_adds(&t, " and ");
 		r2 = r2 ?: tstr(&t, r->last);
 		r2 = r2 ?: buf_printf(&t,
-				      ". %" PRIu64 " agencies, %" PRIu64 " IT service providers, %" PRIu64
-				      " mailboxes and %" PRIu64 " hosts were touched; %s of mail and data (%" PRIu64
-				      " mail items) went to %zu intruder addresses.",
-				      r->n_agencies, r->n_providers, r->n_mailboxes, r->n_hosts,
-				      human_bytes(r->bytes_taken, hb, sizeof(hb)), r->items_taken, r->nips);
+				      ". %" PRIu64 " %s, %" PRIu64 " %s, %" PRIu64 " %s and %" PRIu64
+				      " %s touched; %s of mail and data (%" PRIu64 " mail items) went to %zu intruder %s.",
+				      r->n_agencies, r->n_agencies == 1 ? "agency" : "agencies", r->n_providers,
+				      r->n_providers == 1 ? "IT service provider" : "IT service providers", r->n_mailboxes,
+				      r->n_mailboxes == 1 ? "mailbox" : "mailboxes", r->n_hosts,
+				      r->n_hosts == 1 ? "host was" : "hosts were",
+				      human_bytes(r->bytes_taken, hb, sizeof(hb)), r->items_taken, r->nips,
+				      r->nips == 1 ? "address" : "addresses");
 		size_t na = 0;
 		for (size_t i = 0; i < r->nent && !r2; i++) {
 			if (strcmp(r->ent[i].kind, "actor"))

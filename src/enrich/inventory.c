@@ -846,4 +846,11 @@ void inv_classify(const spoor_inventory *inv, spoor_event *ev, inv_match *m)
 		m->agency = m->owner_agency;
 		m->agency_by = INV_BY_ADMIN;
 	}
+	/* last: an event about nothing of an agency's but coming from one of
+	 * its networks (an agency host's connection out, Zeek/proxy/firewall)
+	 * belongs to that agency */
+	if (m->agency == INV_NONE && m->src_agency != INV_NONE) {
+		m->agency = m->src_agency;
+		m->agency_by = INV_BY_NETWORK;
+	}
 }
