@@ -40,7 +40,9 @@ typedef struct case_stage {
 	spoor_case *c;
 	session_slot *sess;
 	uint64_t owned_seen[OWNED_SLOTS];
-	uint32_t f_opcount, f_body_count, f_session; /* interned lazily (0 = not yet) */
+	/* M365 OperationCount has no static id: looked up again only when the
+	 * name table has grown since the last miss, not on every event */
+	uint32_t f_opcount, names_seen;
 	uint64_t events, rows, skipped, refused;
 	/* volumes are counted once per record: per input path, the offset up
 	 * to which an earlier run counted (table inputs) */
@@ -159,14 +161,12 @@ static int cs_event(spoor_stage *s, spoor_event *ev, spoor_finding_fn fn, void *
 	uint64_t up = 0, down = 0, items = 0;
 	bool hu = num_of(ev, F_SOURCE_BYTES, &up);
 	bool hd = num_of(ev, F_DESTINATION_BYTES, &down);
-	if (!cs->f_opcount)
+	if (!cs->f_opcount && ev->ctx->ft.count != cs->names_seen) {
+		cs->names_seen = ev->ctx->ft.count;
 		cs->f_opcount = spoor_field_lookup(ev->ctx, "OperationCount", 14);
-	if (!cs->f_body_count)
-		cs->f_body_count = spoor_field_lookup(ev->ctx, "dovecot.body_count", 18);
-	if (!cs->f_session)
-		cs->f_session = spoor_field_lookup(ev->ctx, "dovecot.session", 15);
+	}
 	spoor_sv src = text_of(ev, F_SOURCE_IP);
-	spoor_sv sid = cs->f_session ? text_of(ev, cs->f_session) : (spoor_sv){"", 0};
+	spoor_sv sid = text_of(ev, F_DOVECOT_SESSION);
 	session_slot *slot = NULL;
 	if (sid.n) {
 		spoor_sv host = text_of(ev, F_HOST_NAME);
@@ -181,7 +181,7 @@ static int cs_event(spoor_stage *s, spoor_event *ev, spoor_finding_fn fn, void *
 		}
 	}
 	uint64_t n;
-	if (cs->f_body_count && num_of(ev, cs->f_body_count, &n))
+	if (num_of(ev, F_DOVECOT_BODY_COUNT, &n))
 		items += n;
 	spoor_sv act = text_of(ev, F_EVENT_ACTION);
 	if (sv_eq_cstr(act, "MailItemsAccessed"))

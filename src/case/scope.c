@@ -318,7 +318,7 @@ int scope_compute(spoor_case *c, const spoor_scope_query *q, scope_result *r, sp
 		      " AND (?1 = 0 OR last_ts >= ?1) AND (?2 = 0 OR first_ts < ?2)"
 		      " GROUP BY account HAVING sum(bytes_down) + sum(items) > 0";
 	char sql[4096];
-	snprintf(sql, sizeof(sql),
+	int sl = snprintf(sql, sizeof(sql),
 		 "%s UNION ALL "
 		 "SELECT 'host', CASE WHEN host != '' THEN host ELSE src_ip END, max(agency), sum(bytes_up), sum(items),"
 		 " sum(events), min(first_ts), max(last_ts), (SELECT first_path || char(10) || first_offset FROM"
@@ -328,6 +328,8 @@ int scope_compute(spoor_case *c, const spoor_scope_query *q, scope_result *r, sp
 		 " AND (?1 = 0 OR last_ts >= ?1) AND (?2 = 0 OR first_ts < ?2)"
 		 " GROUP BY 2 HAVING sum(bytes_up) > 0 ORDER BY 4 DESC, 2",
 		 mail_sql);
+	if (sl < 0 || (size_t)sl >= sizeof(sql))
+		return diag_set(diag, SPOOR_ERR, "data-taken query longer than its buffer");
 	if ((rc = prep(c, sql, &st, diag)) < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, q->since);
