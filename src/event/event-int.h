@@ -89,7 +89,18 @@ struct spoor_event {
 	const char *shape;
 	spoor_sv raw;
 	arena ar;
+	/* Decoded text of JSTR fields, by field index, valid when gen matches
+	 * and the field still holds the value it was decoded from (event_set
+	 * may replace it): matchers ask for the same field many times. */
+	struct etext *tx;
+	size_t txcap;
 };
+typedef struct etext {
+	uint32_t gen;
+	const char *src;
+	size_t srcn;
+	spoor_sv text;
+} etext;
 
 int event_init(spoor_event *ev, spoor_ctx *ctx);
 void event_done(spoor_event *ev);

@@ -19,6 +19,7 @@ void event_done(spoor_event *ev)
 	free(ev->f);
 	free(ev->slot_gen);
 	free(ev->slot_idx);
+	free(ev->tx);
 	arena_done(&ev->ar);
 	memset(ev, 0, sizeof(*ev));
 }
@@ -30,6 +31,8 @@ void event_reset(spoor_event *ev)
 		/* Wrapped: clear so stale generations cannot match. */
 		if (ev->slot_gen)
 			memset(ev->slot_gen, 0, ev->slot_cap * sizeof(*ev->slot_gen));
+		if (ev->tx)
+			memset(ev->tx, 0, ev->txcap * sizeof(*ev->tx));
 		ev->gen = 1;
 	}
 	ev->has_ts = false;
@@ -245,18 +248,43 @@ size_t json_unescape(const char *p, size_t n, char *out)
 	return o;
 }
 
-bool event_text(spoor_event *ev, const efield *f, spoor_sv *out)
+static bool unescape(spoor_event *ev, const efield *f, spoor_sv *out)
 {
-	if (f->type != SPOOR_VT_JSTR) {
-		*out = f->val;
-		return true;
-	}
 	/* Worst case: every 2-byte bad escape becomes a 3-byte U+FFFD. */
 	char *p = arena_alloc(&ev->ar, f->val.n + f->val.n / 2 + 4);
 	if (!p)
 		return false;
 	size_t n = json_unescape(f->val.p, f->val.n, p);
 	*out = sv_make(p, n);
+	return true;
+}
+
+bool event_text(spoor_event *ev, const efield *f, spoor_sv *out)
+{
+	if (f->type != SPOOR_VT_JSTR) {
+		*out = f->val;
+		return true;
+	}
+	if (f < ev->f || f >= ev->f + ev->n)
+		return unescape(ev, f, out); /* not one of this event's fields */
+	size_t i = (size_t)(f - ev->f);
+	if (i >= ev->txcap) {
+		size_t nc = MAX(ev->cap, i + 1);
+		etext *t = xreallocarray(ev->tx, nc, sizeof(*t));
+		if (!t)
+			return unescape(ev, f, out);
+		memset(t + ev->txcap, 0, (nc - ev->txcap) * sizeof(*t));
+		ev->tx = t;
+		ev->txcap = nc;
+	}
+	etext *c = &ev->tx[i];
+	if (c->gen == ev->gen && c->src == f->val.p && c->srcn == f->val.n) {
+		*out = c->text;
+		return true;
+	}
+	if (!unescape(ev, f, out))
+		return false;
+	*c = (etext){ev->gen, f->val.p, f->val.n, *out};
 	return true;
 }
 

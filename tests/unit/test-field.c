@@ -146,6 +146,45 @@ static void test_ctx_clone(void **state)
 	spoor_ctx_free(b);
 }
 
+/* event_text decodes a JSON string once per event and field, and decodes
+ * again when the field was replaced or the event reset. */
+static void test_event_text_cache(void **state)
+{
+	(void)state;
+	spoor_ctx_options o = SPOOR_CTX_OPTIONS_INIT;
+	spoor_ctx *c = NULL;
+	assert_int_equal(spoor_ctx_new(&c, &o, NULL), 0);
+	spoor_event ev;
+	assert_int_equal(event_init(&ev, c), 0);
+	const char *a = "C:\\\\Windows\\\\x.exe", *b = "\\u0041\\/b";
+	assert_int_equal(event_add(&ev, F_USER_NAME, SPOOR_VT_JSTR, sv_make(a, strlen(a)), 0), 0);
+	spoor_sv t1, t2;
+	const efield *f = event_find(&ev, F_USER_NAME);
+	assert_true(event_text(&ev, f, &t1));
+	assert_sv_equal(t1, "C:\\Windows\\x.exe");
+	assert_true(event_text(&ev, f, &t2));
+	assert_ptr_equal(t1.p, t2.p); /* the cached text */
+	assert_int_equal(event_set(&ev, F_USER_NAME, SPOOR_VT_JSTR, sv_make(b, strlen(b)), 0), 0);
+	f = event_find(&ev, F_USER_NAME);
+	assert_true(event_text(&ev, f, &t2));
+	assert_sv_equal(t2, "A/b");
+	/* the same bytes at the same place in the next event: decoded again */
+	char m[] = "x\\/y";
+	event_reset(&ev);
+	assert_int_equal(event_add(&ev, F_USER_NAME, SPOOR_VT_JSTR, sv_make(m, 4), 0), 0);
+	f = event_find(&ev, F_USER_NAME);
+	assert_true(event_text(&ev, f, &t2));
+	assert_sv_equal(t2, "x/y");
+	event_reset(&ev);
+	m[0] = 'z';
+	assert_int_equal(event_add(&ev, F_USER_NAME, SPOOR_VT_JSTR, sv_make(m, 4), 0), 0);
+	f = event_find(&ev, F_USER_NAME);
+	assert_true(event_text(&ev, f, &t2));
+	assert_sv_equal(t2, "z/y");
+	event_done(&ev);
+	spoor_ctx_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +194,7 @@ int main(void)
 	    cmocka_unit_test(test_many),
 	    cmocka_unit_test(test_self_view),
 	    cmocka_unit_test(test_ctx_clone),
+	    cmocka_unit_test(test_event_text_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
