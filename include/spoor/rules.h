@@ -65,7 +65,7 @@ typedef struct spoor_rule_info {
 	const char *fed_by;
 } spoor_rule_info;
 
-#define SPOOR_RULES_OPTIONS_VERSION 1
+#define SPOOR_RULES_OPTIONS_VERSION 2
 typedef struct spoor_rules_options {
 	unsigned version;
 	/* Rules below this level load but do not run. */
@@ -81,11 +81,15 @@ typedef struct spoor_rules_options {
 	/* A YAML logsource map file (docs/sigma.md, "Logsources") adding to or
 	 * replacing the built-in mapping; NULL = built-in only. */
 	const char *logsource_map;
+	/* (version 2) A folder where compiled Vectorscan databases are kept
+	 * between runs, named by a digest of what was compiled (docs/sigma.md,
+	 * "Database cache"); NULL or "" = compile every time. */
+	const char *cache_dir;
 } spoor_rules_options;
 
 #define SPOOR_RULES_OPTIONS_INIT                                                                                       \
 	{                                                                                                              \
-		SPOOR_RULES_OPTIONS_VERSION, SPOOR_LEVEL_NONE, NULL, NULL, NULL, NULL                                  \
+		SPOOR_RULES_OPTIONS_VERSION, SPOOR_LEVEL_NONE, NULL, NULL, NULL, NULL, NULL                                 \
 	}
 
 /* Counters over everything added so far. */

@@ -104,6 +104,9 @@ bool is_help(const char *a);
  * to out; buf holds the first). */
 bool rules_install_dir(char *out, size_t n);
 const char *rules_builtin_dir(void);
+/* Where compiled Sigma databases are kept between runs: $SPOOR_CACHE_DIR
+ * (set and empty = none), $XDG_CACHE_HOME/spoor, ~/.cache/spoor. */
+const char *rules_cache_dir(char *out, size_t n);
 int rules_default_dirs(const char **out, char *buf, size_t bufn);
 
 #endif

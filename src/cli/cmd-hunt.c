@@ -39,6 +39,9 @@ static void help(FILE *f)
 		"                        (informational, low, medium, high, critical)\n"
 		"      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
 		"      --show-rule-errors print each rule that cannot be loaded\n"
+		"      --rules-cache DIR  keep compiled rule databases in DIR (default\n"
+		"                        $SPOOR_CACHE_DIR, $XDG_CACHE_HOME/spoor, ~/.cache/spoor)\n"
+		"      --no-rules-cache  compile the rules' databases every run\n"
 		"      --correlation KEY=N  bounds of Sigma correlation state (repeatable): groups\n"
 		"                        (per rule, 100000), entries (per group, 10000), total\n"
 		"                        (2000000), related (records per alert, 32), reorder\n"
@@ -259,6 +262,9 @@ typedef struct hunt_opts {
 	hctx *h;
 	const char *out_path, *csv_path, *ph, *lsmap;
 	const char *case_path;
+	const char *rules_cache; /* NULL = the default folder */
+	bool no_rules_cache;
+	char cachebuf[4096];
 	int min_level;
 	char **rules;
 	int nrules;
@@ -395,6 +401,10 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 		o->no_intel = true;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--logsource-map", &missing))) {
 		o->lsmap = v;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--rules-cache", &missing))) {
+		o->rules_cache = v;
+	} else if (!missing && !strcmp(argv[*i], "--no-rules-cache")) {
+		o->no_rules_cache = true;
 	} else if (!missing && !strcmp(argv[*i], "--no-default-rules")) {
 		o->no_default_rules = true;
 	} else if (!missing && !strcmp(argv[*i], "--show-rule-errors")) {
@@ -572,6 +582,9 @@ static int sigma_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spo
 	ro.payload = ho->h;
 	ro.placeholders = ho->ph;
 	ro.logsource_map = ho->lsmap;
+	ro.cache_dir = ho->no_rules_cache ? NULL
+		       : ho->rules_cache  ? ho->rules_cache
+					  : rules_cache_dir(ho->cachebuf, sizeof(ho->cachebuf));
 	if (spoor_ruleset_new(rsp, ctx, &ro, &d) < 0) {
 		fprintf(stderr, "spoor hunt: %s\n", d.msg);
 		return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;

@@ -248,6 +248,23 @@ bool rules_install_dir(char *out, size_t n)
 	return false;
 }
 
+/* The folder for compiled rule databases: $SPOOR_CACHE_DIR (empty = no
+ * cache), else $XDG_CACHE_HOME/spoor, else ~/.cache/spoor; "" when none. */
+const char *rules_cache_dir(char *out, size_t n)
+{
+	const char *e = getenv("SPOOR_CACHE_DIR");
+	int r = -1;
+	if (e)
+		r = snprintf(out, n, "%s", e);
+	else if ((e = getenv("XDG_CACHE_HOME")) && *e == '/')
+		r = snprintf(out, n, "%s/spoor", e);
+	else if ((e = getenv("HOME")) && *e)
+		r = snprintf(out, n, "%s/.cache/spoor", e);
+	if (r < 0 || (size_t)r >= n)
+		out[0] = 0;
+	return out;
+}
+
 /* spoor's own rules: installed beside spoor (<datadir>/spoor/rules), or
  * the source tree's rules/ for a build that is not installed. */
 const char *rules_builtin_dir(void)

@@ -182,7 +182,7 @@ SPOOR_API int spoor_ruleset_new(spoor_ruleset **out, spoor_ctx *ctx, const spoor
 {
 	if (!out || !ctx)
 		return diag_set(diag, SPOOR_EINVAL, "spoor_ruleset_new: no context");
-	if (opts && opts->version != SPOOR_RULES_OPTIONS_VERSION)
+	if (opts && opts->version != 1 && opts->version != SPOOR_RULES_OPTIONS_VERSION)
 		return diag_set(diag, SPOOR_EINVAL, "spoor_rules_options version %u not supported", opts->version);
 	spoor_ruleset *rs = xcalloc(1, sizeof(*rs));
 	if (!rs)
@@ -191,7 +191,12 @@ SPOOR_API int spoor_ruleset_new(spoor_ruleset **out, spoor_ctx *ctx, const spoor
 	const char *np = getenv("SPOOR_SIGMA_NO_PREFILTER");
 	rs->no_prefilter = np && *np && strcmp(np, "0");
 	spoor_rules_options def = SPOOR_RULES_OPTIONS_INIT;
-	rs->opts = opts ? *opts : def;
+	rs->opts = def;
+	if (opts && opts->version == 1) /* without the members of version 2 */
+		memcpy(&rs->opts, opts, offsetof(spoor_rules_options, cache_dir));
+	else if (opts)
+		rs->opts = *opts;
+	rs->opts.version = SPOOR_RULES_OPTIONS_VERSION;
 	arena_init(&rs->ph_ar, 4096, 16u << 20);
 	if (rs->opts.placeholders) {
 		int rc = load_placeholders(rs, rs->opts.placeholders, diag);
@@ -680,7 +685,7 @@ SPOOR_API int spoor_matcher_new(spoor_matcher **out, const spoor_ruleset *rs, sp
 			plans[i] = rs->rules[i].active ? rs->rules[i].r->plan : NULL;
 		sigma_prefilter *pf = NULL;
 		if (rc == 0)
-			rc = sigma_pf_build(&pf, plans, rs->n, diag);
+			rc = sigma_pf_build(&pf, plans, rs->n, rs->opts.cache_dir, diag);
 		free(plans);
 		if (rc < 0) {
 			spoor_matcher_free(m);

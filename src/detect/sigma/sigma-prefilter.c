@@ -334,7 +334,9 @@ static int cmp_atom(const void *x, const void *y)
 	return a->field < b->field ? -1 : a->field > b->field;
 }
 
-static int build_dbs(sigma_prefilter *pf, spoor_diag *diag)
+/* One database per field, compiled, or read from the cache folder when
+ * the same literals were compiled before (sigma-dbcache.c). */
+static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *diag)
 {
 	if (pf->natoms)
 		qsort(pf->atoms, pf->natoms, sizeof(*pf->atoms), cmp_atom);
@@ -352,59 +354,77 @@ static int build_dbs(sigma_prefilter *pf, spoor_diag *diag)
 		if (!i || pf->atoms[i].field != pf->atoms[i - 1].field)
 			nf++;
 	pf->dbs = xcalloc(nf + 1, sizeof(*pf->dbs));
-	if (!pf->dbs)
-		return SPOOR_ENOMEM;
-	for (size_t i = 0; i < pf->natoms;) {
+	const char **ex = xmalloc((pf->natoms + 1) * sizeof(*ex));
+	unsigned *fl = xmalloc((pf->natoms + 1) * sizeof(*fl));
+	unsigned *ids = xmalloc((pf->natoms + 1) * sizeof(*ids));
+	size_t *lens = xmalloc((pf->natoms + 1) * sizeof(*lens));
+	size_t *first = xmalloc((nf + 1) * sizeof(*first));
+	hs_database_t **hdb = xcalloc(nf + 1, sizeof(*hdb));
+	dbc_key *key = cache_dir && *cache_dir ? dbc_key_new(nf) : NULL;
+	int rc = 0;
+	if (!pf->dbs || !ex || !fl || !ids || !lens || !first || !hdb)
+		rc = SPOOR_ENOMEM;
+	/* the patterns of every database, in order (atoms sorted by field) */
+	for (size_t i = 0, k = 0; rc == 0 && i < pf->natoms;) {
 		size_t j = i;
 		while (j < pf->natoms && pf->atoms[j].field == pf->atoms[i].field)
 			j++;
-		size_t n = j - i;
-		const char **ex = xmalloc(n * sizeof(*ex));
-		unsigned *fl = xmalloc(n * sizeof(*fl));
-		unsigned *ids = xmalloc(n * sizeof(*ids));
-		size_t *lens = xmalloc(n * sizeof(*lens));
 		pf_db *d = &pf->dbs[pf->ndbs];
 		d->field = pf->atoms[i].field;
-		d->pat = xmalloc(n * sizeof(*d->pat));
-		int rc = 0;
-		if (!ex || !fl || !ids || !lens || !d->pat) {
+		d->pat = xmalloc((j - i) * sizeof(*d->pat));
+		if (!d->pat) {
 			rc = SPOOR_ENOMEM;
-		} else {
-			for (size_t k = 0; k < n; k++) {
-				ex[k] = pf->atoms[i + k].lit;
-				lens[k] = pf->atoms[i + k].n;
-				fl[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-				ids[k] = (unsigned)k;
-				d->pat[k] = (uint32_t)(i + k);
-			}
-			hs_compile_error_t *err = NULL;
-			if (hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL, &d->db, &err) !=
-			    HS_SUCCESS) {
-				rc = diag_set(diag, SPOOR_ERR, "Vectorscan: %s",
-					      err && err->message ? err->message : "?");
-				hs_free_compile_error(err);
-				d->db = NULL;
-			}
+			break;
 		}
-		free(ex);
-		free(fl);
-		free(ids);
-		free(lens);
-		if (rc < 0) {
-			free(d->pat);
-			d->pat = NULL;
-			return rc;
+		first[k++] = i;
+		uint64_t cnt = j - i;
+		dbc_key_add(key, &cnt, sizeof(cnt));
+		for (size_t q = i; q < j; q++) {
+			ex[q] = pf->atoms[q].lit;
+			lens[q] = pf->atoms[q].n;
+			fl[q] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+			ids[q] = (unsigned)(q - i);
+			d->pat[q - i] = (uint32_t)q;
+			uint64_t meta[2] = {lens[q], fl[q]};
+			dbc_key_add(key, meta, sizeof(meta));
+			dbc_key_add(key, ex[q], lens[q]);
 		}
 		pf->fdb[d->field] = (int32_t)pf->ndbs;
 		pf->ndbs++;
 		i = j;
 	}
+	char path[4096] = "";
+	bool cached = rc == 0 && key && dbc_load(key, cache_dir, hdb, pf->ndbs, path, sizeof(path));
+	for (size_t k = 0; rc == 0 && !cached && k < pf->ndbs; k++) {
+		size_t i = first[k], n = (k + 1 < pf->ndbs ? first[k + 1] : pf->natoms) - i;
+		hs_compile_error_t *err = NULL;
+		if (hs_compile_lit_multi(ex + i, fl + i, ids + i, lens + i, (unsigned)n, HS_MODE_BLOCK, NULL, &hdb[k],
+					 &err) != HS_SUCCESS) {
+			rc = diag_set(diag, SPOOR_ERR, "Vectorscan: %s", err && err->message ? err->message : "?");
+			hs_free_compile_error(err);
+			hdb[k] = NULL;
+		}
+	}
+	if (rc == 0 && !cached && key)
+		dbc_store(cache_dir, path, hdb, pf->ndbs);
+	for (size_t k = 0; hdb && k < pf->ndbs; k++)
+		pf->dbs[k].db = hdb[k];
+	dbc_key_free(key);
+	free(hdb);
+	free(first);
+	free(ex);
+	free(fl);
+	free(ids);
+	free(lens);
+	if (rc < 0)
+		return rc;
 	pf->kwdb = pf->fdb[0];
 	pf->fdb[0] = -1;
 	return 0;
 }
 
-int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t n, spoor_diag *diag)
+int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t n, const char *cache_dir,
+		   spoor_diag *diag)
 {
 	sigma_prefilter *pf = xcalloc(1, sizeof(*pf));
 	if (!pf)
@@ -460,7 +480,7 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 	free(pf->tmp);
 	pf->tmp = NULL;
 	if (rc == 0)
-		rc = build_dbs(pf, diag);
+		rc = build_dbs(pf, cache_dir, diag);
 	if (rc < 0) {
 		sigma_pf_free(pf);
 		return rc == SPOOR_ENOMEM ? diag_set(diag, rc, "out of memory") : rc;

@@ -1,0 +1,248 @@
+/* sigma-dbcache — compiled prefilter databases kept on disk.
+ *
+ * Compiling the ~300 literal databases of the SigmaHQ rule set takes about
+ * a second, every run, for the same rules.  Vectorscan can serialize a
+ * compiled database; this file keeps the serialized set in one file per
+ * set of inputs, named by the SHA-256 of everything the compiler sees
+ * (Vectorscan's version, the number of databases, each literal with its
+ * flags and id, in order).  The same inputs give the same name; any change
+ * of rules, atoms or library gives another name.  Old files are not
+ * removed: they are small (a few MB) and `spoor rules cache --clear`-style
+ * management is left to the user (docs/sigma.md, "Database cache").
+ *
+ * File layout (little endian): "SPOORHS1", u32 count, then per database
+ * u64 length + hs_serialize_database bytes, then the SHA-256 of all bytes
+ * before it.  A file that fails any check (size, digest, deserialization)
+ * is ignored and rewritten: the cache is a speed-up, never a source of
+ * truth.  Writes go to a temporary file renamed into place, so a reader
+ * never sees a half-written file and concurrent writers do not clash. */
+#include <errno.h>
+#include <fcntl.h>
+#include <hs.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "detect/sigma/sigma-int.h"
+
+#define DBC_MAGIC "SPOORHS1"
+#define DBC_MAX_FILE ((size_t)1 << 30) /* a set larger than this is not cached */
+
+struct dbc_key {
+	EVP_MD_CTX *md;
+	bool bad;
+};
+
+dbc_key *dbc_key_new(size_t ndbs)
+{
+	dbc_key *k = xcalloc(1, sizeof(*k));
+	if (!k)
+		return NULL;
+	k->md = EVP_MD_CTX_new();
+	if (!k->md || EVP_DigestInit_ex(k->md, EVP_sha256(), NULL) != 1) {
+		dbc_key_free(k);
+		return NULL;
+	}
+	const char *v = hs_version();
+	uint64_t n = ndbs;
+	dbc_key_add(k, DBC_MAGIC, sizeof(DBC_MAGIC));
+	dbc_key_add(k, v, strlen(v) + 1);
+	dbc_key_add(k, &n, sizeof(n));
+	return k;
+}
+
+void dbc_key_add(dbc_key *k, const void *p, size_t n)
+{
+	if (k && !k->bad && EVP_DigestUpdate(k->md, p, n) != 1)
+		k->bad = true;
+}
+
+void dbc_key_free(dbc_key *k)
+{
+	if (!k)
+		return;
+	EVP_MD_CTX_free(k->md);
+	free(k);
+}
+
+/* dir/sigma-<hex>.hs into out; false when it does not fit or the key failed. */
+static bool dbc_path(dbc_key *k, const char *dir, char *out, size_t cap)
+{
+	unsigned char h[32];
+	unsigned hn = 0;
+	if (!k || k->bad || EVP_DigestFinal_ex(k->md, h, &hn) != 1 || hn != 32)
+		return false;
+	k->bad = true; /* finalized */
+	char hex[65];
+	for (size_t i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	int n = snprintf(out, cap, "%s/sigma-%s.hs", dir, hex);
+	return n > 0 && (size_t)n < cap;
+}
+
+static bool sha256(const void *p, size_t n, unsigned char out[32])
+{
+	unsigned hn = 0;
+	return EVP_Digest(p, n, out, &hn, EVP_sha256(), NULL) == 1 && hn == 32;
+}
+
+static uint64_t get_le(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void put_le(unsigned char *p, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static unsigned char *slurp_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	unsigned char *p = NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= DBC_MAX_FILE &&
+	    (p = xmalloc((size_t)st.st_size))) {
+		size_t got = 0;
+		while (got < (size_t)st.st_size) {
+			ssize_t r = read(fd, p + got, (size_t)st.st_size - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		if (got != (size_t)st.st_size) {
+			free(p);
+			p = NULL;
+		}
+		*len = got;
+	}
+	close(fd);
+	return p;
+}
+
+int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *path, size_t pathcap)
+{
+	if (!dir || !*dir || !dbc_path(k, dir, path, pathcap))
+		return 0;
+	size_t len = 0;
+	unsigned char *p = slurp_file(path, &len);
+	if (!p)
+		return 0;
+	unsigned char h[32];
+	size_t hdr = sizeof(DBC_MAGIC) - 1 + 4;
+	bool ok = len >= hdr + 32 && !memcmp(p, DBC_MAGIC, sizeof(DBC_MAGIC) - 1) && get_le(p + 8, 4) == n &&
+		  sha256(p, len - 32, h) && !memcmp(h, p + len - 32, 32);
+	size_t off = hdr, got = 0;
+	for (; ok && got < n; got++) {
+		if (len - 32 - off < 8) {
+			ok = false;
+			break;
+		}
+		uint64_t dl = get_le(p + off, 8);
+		off += 8;
+		if (dl > len - 32 - off ||
+		    hs_deserialize_database((const char *)p + off, (size_t)dl, &dbs[got]) != HS_SUCCESS) {
+			dbs[got] = NULL;
+			ok = false;
+			break;
+		}
+		off += (size_t)dl;
+	}
+	ok = ok && off == len - 32;
+	free(p);
+	if (!ok) {
+		for (size_t i = 0; i < got; i++) {
+			hs_free_database(dbs[i]);
+			dbs[i] = NULL;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+/* mkdir -p for the cache folder (0700: it is the user's own). */
+static bool make_dirs(const char *dir)
+{
+	char tmp[4096];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != 0)
+			continue;
+		char c = tmp[i];
+		tmp[i] = 0;
+		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+			return false;
+		tmp[i] = c;
+	}
+	return true;
+}
+
+void dbc_store(const char *dir, const char *path, hs_database_t *const *dbs, size_t n)
+{
+	if (!dir || !*dir || !path || !*path || !make_dirs(dir))
+		return;
+	char **ser = xcalloc(n + 1, sizeof(*ser));
+	size_t *sl = xcalloc(n + 1, sizeof(*sl));
+	unsigned char *out = NULL;
+	size_t total = sizeof(DBC_MAGIC) - 1 + 4 + 32;
+	bool ok = ser && sl;
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = hs_serialize_database(dbs[i], &ser[i], &sl[i]) == HS_SUCCESS;
+		total += 8 + sl[i];
+		ok = ok && total <= DBC_MAX_FILE;
+	}
+	if (ok)
+		ok = (out = xmalloc(total)) != NULL;
+	if (ok) {
+		size_t off = 0;
+		memcpy(out, DBC_MAGIC, sizeof(DBC_MAGIC) - 1);
+		off += sizeof(DBC_MAGIC) - 1;
+		put_le(out + off, n, 4);
+		off += 4;
+		for (size_t i = 0; i < n; i++) {
+			put_le(out + off, sl[i], 8);
+			off += 8;
+			memcpy(out + off, ser[i], sl[i]);
+			off += sl[i];
+		}
+		ok = sha256(out, off, out + off);
+	}
+	char tmp[4200];
+	int tn = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	if (ok && tn > 0 && (size_t)tn < sizeof(tmp)) {
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		size_t off = 0;
+		while (fd >= 0 && off < total) {
+			ssize_t w = write(fd, out + off, total - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		bool done = fd >= 0 && off == total;
+		if (fd >= 0 && close(fd) < 0)
+			done = false;
+		if (!done || rename(tmp, path) < 0)
+			unlink(tmp);
+	}
+	for (size_t i = 0; ser && i < n; i++)
+		free(ser[i]);
+	free(ser);
+	free(sl);
+	free(out);
+}

@@ -1,0 +1,72 @@
+#!/bin/sh
+# sigma-cache — the compiled-database cache (sigma-dbcache.c): a second run
+# reads the databases the first one wrote and gives the same alerts; a
+# changed, truncated or foreign file in the cache is ignored and replaced;
+# another rule set gets another file; --no-rules-cache and an empty
+# SPOOR_CACHE_DIR write nothing.  (Speed is measured in bench/, not here.)
+set -eu
+SPOOR=${SPOOR_BIN:?SPOOR_BIN unset}
+SRC=${SPOOR_SRC:?SPOOR_SRC unset}
+DATA=${SPOOR_SHARED_DATA:-}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT INT TERM
+fail=0
+bad() { echo "sigma-cache: FAIL: $*"; fail=$((fail + 1)); }
+
+RULES="-r $SRC/rules"
+IN="$SRC/tests/fixtures"
+if [ -n "$DATA" ] && [ -d "$DATA/sigma/rules/windows/process_creation" ]; then
+	RULES="$RULES -r $DATA/sigma/rules/windows/process_creation"
+	IN="$DATA/sigma/regression_data/rules/windows/process_creation"
+else
+	echo "sigma-cache: shared data not found (SPOOR_SHARED_DATA); using spoor's rules and fixtures only"
+fi
+hunt() { # hunt OUT [options]
+	out=$1
+	shift
+	# shellcheck disable=SC2086
+	"$SPOOR" hunt -q --no-intel $RULES "$@" "$IN" >"$out" 2>"$out.err" || [ $? -eq 3 ]
+}
+
+hunt "$T/ref" --no-rules-cache
+[ -s "$T/ref" ] || bad "no alert at all: the test proves nothing"
+hunt "$T/a1" --rules-cache "$T/c"
+n=$(ls "$T/c" | wc -l)
+[ "$n" -eq 1 ] || bad "first run wrote $n cache files, want 1"
+f=$(ls "$T/c"/sigma-*.hs)
+cmp -s "$T/ref" "$T/a1" || bad "first run (writing the cache) differs from a run without cache"
+sum1=$(cksum <"$f")
+hunt "$T/a2" --rules-cache "$T/c"
+cmp -s "$T/ref" "$T/a2" || bad "a run from the cache differs"
+[ "$(cksum <"$f")" = "$sum1" ] || bad "a cache hit rewrote the file"
+
+# a changed byte, a truncated file, a file of garbage: ignored and rewritten
+printf 'XXXXXXXX' | dd of="$f" bs=1 seek=4000 conv=notrunc 2>/dev/null
+hunt "$T/a3" --rules-cache "$T/c"
+cmp -s "$T/ref" "$T/a3" || bad "a run over a changed cache file differs"
+[ "$(cksum <"$f")" = "$sum1" ] || bad "a changed cache file was not replaced"
+head -c 100 "$f" >"$T/short" && cp "$T/short" "$f"
+hunt "$T/a4" --rules-cache "$T/c"
+cmp -s "$T/ref" "$T/a4" || bad "a run over a truncated cache file differs"
+[ "$(cksum <"$f")" = "$sum1" ] || bad "a truncated cache file was not replaced"
+head -c 70000 /dev/urandom >"$f"
+hunt "$T/a5" --rules-cache "$T/c"
+cmp -s "$T/ref" "$T/a5" || bad "a run over a garbage cache file differs"
+
+# another rule set: another file; the first is kept
+"$SPOOR" hunt -q --no-intel -r "$SRC/rules" --rules-cache "$T/c" "$IN" >/dev/null 2>&1 || true
+n=$(ls "$T/c" | wc -l)
+[ "$n" -eq 2 ] || bad "another rule set: $n cache files, want 2"
+
+# no cache: nothing written
+hunt "$T/a6" --rules-cache "$T/d" --no-rules-cache
+[ ! -e "$T/d" ] || bad "--no-rules-cache wrote $T/d"
+SPOOR_CACHE_DIR= HOME="$T/home" hunt "$T/a7"
+[ ! -e "$T/home" ] || bad "SPOOR_CACHE_DIR= (empty) still wrote under HOME"
+cmp -s "$T/ref" "$T/a7" || bad "a run without cache differs"
+# the default folder: $XDG_CACHE_HOME/spoor
+env -u SPOOR_CACHE_DIR XDG_CACHE_HOME="$T/xdg" sh -c "\"$SPOOR\" hunt -q --no-intel $RULES \"$IN\" >/dev/null 2>&1" || true
+ls "$T/xdg/spoor"/sigma-*.hs >/dev/null 2>&1 || bad "no cache file under \$XDG_CACHE_HOME/spoor"
+
+[ $fail -eq 0 ] || exit 1
+echo "sigma-cache: $(wc -l <"$T/ref") alerts, identical with, without and from the cache; bad cache files replaced"
