@@ -1,5 +1,5 @@
 #!/bin/sh
-# sigma-cache — the compiled-database cache (sigma-dbcache.c): a second run
+# sigma-cache — the compiled-database cache (detect/hscache.c): a second run
 # reads the databases the first one wrote and gives the same alerts; a
 # changed, truncated or foreign file in the cache is ignored and replaced;
 # another rule set gets another file; --no-rules-cache and an empty

@@ -431,21 +431,10 @@ typedef struct sigma_prefilter sigma_prefilter;
 typedef struct sigma_pf_scratch sigma_pf_scratch;
 /* plans[i] is rule i's plan, or NULL for a rule that does not run. */
 /* cache_dir: where compiled databases are kept between runs (NULL or ""
- * = compile every time; sigma-dbcache.c). */
+ * = compile every time; detect/hscache.c). */
 int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t n, const char *cache_dir,
 		   spoor_diag *diag);
 
-/* sigma-dbcache.c: the cache key (SHA-256 of everything compiled), and
- * reading / writing a set of compiled databases under it.  dbc_load
- * returns 1 with dbs filled, or 0 (a miss: path is where dbc_store will
- * write, or "" when there is no cache). */
-typedef struct dbc_key dbc_key;
-dbc_key *dbc_key_new(size_t ndbs);
-void dbc_key_add(dbc_key *k, const void *p, size_t n);
-void dbc_key_free(dbc_key *k);
-struct hs_database;
-int dbc_load(dbc_key *k, const char *dir, struct hs_database **dbs, size_t n, char *path, size_t pathcap);
-void dbc_store(const char *dir, const char *path, struct hs_database *const *dbs, size_t n);
 void sigma_pf_free(sigma_prefilter *pf);
 void sigma_pf_counts(const sigma_prefilter *pf, size_t *gated, size_t *atoms, size_t *dbs);
 int sigma_pf_scratch_new(sigma_pf_scratch **out, const sigma_prefilter *pf);

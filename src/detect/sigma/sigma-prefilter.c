@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/hscache.h"
 #include "detect/sigma/sigma-int.h"
 #include "event/event-int.h"
 
@@ -335,7 +336,7 @@ static int cmp_atom(const void *x, const void *y)
 }
 
 /* One database per field, compiled, or read from the cache folder when
- * the same literals were compiled before (sigma-dbcache.c). */
+ * the same literals were compiled before (detect/hscache.c). */
 static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *diag)
 {
 	if (pf->natoms)

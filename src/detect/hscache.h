@@ -1,0 +1,21 @@
+/* hscache — compiled Vectorscan databases kept on disk between runs,
+ * named by a digest of what was compiled (hscache.c; docs/internals/sigma.md).
+ *
+ * Use: k = dbc_key_new(ndbs); dbc_key_add(k, ...) every byte the compiler
+ * will be given, in order; dbc_load(k, dir, dbs, n, path, cap) returns 1
+ * with dbs[] filled, or 0 (a miss: compile, then dbc_store(dir, path, dbs,
+ * n) to keep them; path is "" when there is no cache); dbc_key_free(k). */
+#ifndef SPOOR_DETECT_HSCACHE_H
+#define SPOOR_DETECT_HSCACHE_H
+
+#include <stddef.h>
+
+struct hs_database;
+typedef struct dbc_key dbc_key;
+dbc_key *dbc_key_new(size_t ndbs);
+void dbc_key_add(dbc_key *k, const void *p, size_t n);
+void dbc_key_free(dbc_key *k);
+int dbc_load(dbc_key *k, const char *dir, struct hs_database **dbs, size_t n, char *path, size_t pathcap);
+void dbc_store(const char *dir, const char *path, struct hs_database *const *dbs, size_t n);
+
+#endif
