@@ -197,10 +197,13 @@ size_t json_unescape(const char *p, size_t n, char *out)
 {
 	size_t i = 0, o = 0;
 	while (i < n) {
-		char c = p[i];
-		if (c != '\\') {
-			out[o++] = c;
-			i++;
+		if (p[i] != '\\') {
+			/* the run up to the next escape, in one copy */
+			const char *b = memchr(p + i, '\\', n - i);
+			size_t run = b ? (size_t)(b - (p + i)) : n - i;
+			memcpy(out + o, p + i, run);
+			o += run;
+			i += run;
 			continue;
 		}
 		if (i + 1 >= n) {
