@@ -693,6 +693,10 @@ SPOOR_API int spoor_matcher_new(spoor_matcher **out, const spoor_ruleset *rs, sp
 		}
 		sigma_pf_free(w->pf);
 		w->pf = pf;
+		if (sigma_pf_set_groups(pf, w->rule_group, w->caprg) < 0) {
+			spoor_matcher_free(m);
+			return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+		}
 		for (size_t gi = 0; gi < w->ngroups; gi++) {
 			lsgroup *g = &w->groups[gi];
 			free(g->ungated);
@@ -859,7 +863,7 @@ SPOOR_API int spoor_matcher_match(spoor_matcher *m, spoor_event *ev)
 		}
 		return (int)m->na;
 	}
-	if ((r = sigma_pf_scan(pf, m->pf, ev)) < 0)
+	if ((r = sigma_pf_scan(pf, m->pf, ev, sel)) < 0)
 		return r;
 	/* candidates of selected groups and the selected groups' ungated rules,
 	 * run in (group, rule) order: the order of a plain walk of the groups */

@@ -439,9 +439,14 @@ void sigma_pf_free(sigma_prefilter *pf);
 void sigma_pf_counts(const sigma_prefilter *pf, size_t *gated, size_t *atoms, size_t *dbs);
 int sigma_pf_scratch_new(sigma_pf_scratch **out, const sigma_prefilter *pf);
 void sigma_pf_scratch_free(sigma_pf_scratch *s);
-/* Scan the event's fields; then sigma_pf_may_match says per rule whether
- * it can match.  0, SPOOR_ENOMEM or SPOOR_ERR (Vectorscan). */
-int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *ev);
+/* Tell the prefilter which logsource group each rule is in (rule_group[r],
+ * UINT32_MAX = none), so that keyword atoms are scanned only for events a
+ * keyword rule's logsource selects.  Once, before scratches are made. */
+int sigma_pf_set_groups(sigma_prefilter *pf, const uint32_t *rule_group, size_t n);
+/* Scan the event's fields; sel is the bitset of the logsource groups that
+ * select the event (NULL = all).  Then sigma_pf_may_match says per rule
+ * whether it can match.  0, SPOOR_ENOMEM or SPOOR_ERR (Vectorscan). */
+int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *ev, const uint64_t *sel);
 bool sigma_pf_may_match(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule);
 /* The gated rules that became candidates in the last scan (each once). */
 const uint32_t *sigma_pf_candidates(const sigma_pf_scratch *s, size_t *n);
