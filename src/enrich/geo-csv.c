@@ -1,4 +1,6 @@
-/* geo-csv — a GeoIP table from CSV: cidr,country,city,lat,lon,asn,asn_org.
+/* geo-csv — a GeoIP table from CSV: cidr,country,city,lat,lon,asn,asn_org,
+ * and optionally anonymizer (vpn, proxy, tor, relay, hosting: what a
+ * privacy / anonymous-IP database says of the network).
  *
  * One hash table keyed by (family, prefix length, masked address); a
  * lookup masks the address with each prefix length present, longest
@@ -128,10 +130,10 @@ static bool num(const char *s, double lo, double hi, double *v)
 /* parse one row; false = bad */
 static bool row(const char *s, size_t n, gnet *g)
 {
-	char c[7][GEO_CSV_MAX_LINE];
+	char c[8][GEO_CSV_MAX_LINE];
 	size_t i = 0;
 	memset(g, 0, sizeof(*g));
-	for (int k = 0; k < 7; k++)
+	for (int k = 0; k < 8; k++)
 		cell(s, n, &i, c[k], sizeof(c[k]));
 	char *sl = strchr(c[0], '/');
 	if (sl)
@@ -174,6 +176,16 @@ static bool row(const char *s, size_t n, gnet *g)
 	k = MIN(strlen(c[6]), sizeof(g->rec.asorg) - 1);
 	memcpy(g->rec.asorg, c[6], k);
 	g->rec.asorg[k] = 0;
+	/* anonymizer: a short lower-case word */
+	if (strlen(c[7]) >= sizeof(g->rec.anon))
+		return false;
+	for (k = 0; c[7][k]; k++) {
+		char ch = c[7][k];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || ch == '-'))
+			return false;
+		g->rec.anon[k] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	}
+	g->rec.anon[k] = 0;
 	return true;
 }
 
