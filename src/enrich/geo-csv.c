@@ -1,6 +1,7 @@
 /* geo-csv — a GeoIP table from CSV: cidr,country,city,lat,lon,asn,asn_org,
  * and optionally anonymizer (vpn, proxy, tor, relay, hosting: what a
- * privacy / anonymous-IP database says of the network).
+ * privacy / anonymous-IP database says of the network; other values are
+ * ignored).
  *
  * One hash table keyed by (family, prefix length, masked address); a
  * lookup masks the address with each prefix length present, longest
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/base.h"
 #include "enrich/geo.h"
@@ -176,16 +178,12 @@ static bool row(const char *s, size_t n, gnet *g)
 	k = MIN(strlen(c[6]), sizeof(g->rec.asorg) - 1);
 	memcpy(g->rec.asorg, c[6], k);
 	g->rec.asorg[k] = 0;
-	/* anonymizer: a short lower-case word */
-	if (strlen(c[7]) >= sizeof(g->rec.anon))
-		return false;
-	for (k = 0; c[7][k]; k++) {
-		char ch = c[7][k];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || ch == '-'))
-			return false;
-		g->rec.anon[k] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-	}
-	g->rec.anon[k] = 0;
+	/* anonymizer: one of the known flags, any case; anything else (a
+	 * 7-column file whose unquoted AS name had a comma) is not one */
+	static const char *const anon[] = {"vpn", "proxy", "tor", "relay", "hosting"};
+	for (size_t j = 0; j < ARRAY_SIZE(anon); j++)
+		if (!strcasecmp(c[7], anon[j]))
+			snprintf(g->rec.anon, sizeof(g->rec.anon), "%s", anon[j]);
 	return true;
 }
 
