@@ -17,6 +17,7 @@
 #include "spoor/error.h"
 #include "spoor/event.h"
 #include "spoor/hunt.h"
+#include "spoor/inventory.h"
 
 /* The analytics stage.  config_path (YAML, may be NULL for the defaults)
  * is read now: an unknown analytic or parameter, or a bad value, is
@@ -28,6 +29,12 @@ SPOOR_API int spoor_analytics_stage_new(spoor_stage **out, spoor_ctx *ctx, const
  * clients, legacy clients, mail clients per mailbox, consents, forwarding
  * destinations.  Windows (spray, brute force, ...) are not carried over. */
 SPOOR_API int spoor_analytics_state(spoor_stage *st, const char *path, spoor_diag *diag);
+/* Tell the analytics the networks an inventory knows (docs/inventory.md):
+ * the agencies' networks and egress, the providers' source networks and
+ * jump hosts.  Impossible travel and first-seen take logons from them as
+ * the known egress they are (not a person's location); call before the
+ * first event.  inv must be finished; it is not kept.  0 or SPOOR_ENOMEM. */
+SPOOR_API int spoor_analytics_use_inventory(spoor_stage *st, const spoor_inventory *inv, spoor_diag *diag);
 /* Print every analytic and parameter with its default, as a config file. */
 SPOOR_API int spoor_analytics_describe(FILE *f);
 

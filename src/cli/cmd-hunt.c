@@ -690,6 +690,12 @@ static int analytics_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho)
 		spoor_stage_free(st);
 		return d.code == SPOOR_EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	}
+	/* the inventory's networks are known egress, not travel */
+	if (hu->inv && spoor_analytics_use_inventory(st, hu->inv, &d) < 0) {
+		fprintf(stderr, "spoor hunt: %s\n", d.msg);
+		spoor_stage_free(st);
+		return EXIT_FAIL;
+	}
 	hu->an_stage = st;
 	return add_stage(hu, st) < 0 ? EXIT_FAIL : 0;
 }
@@ -788,8 +794,9 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	if (rc == 0 && ho->analytics)
 		rc = analytics_setup(hu, ctx, ho);
 	if (rc == 0 && hu->nstages == enrichers && !ho->evidence) {
-		fprintf(stderr, "spoor hunt: nothing to hunt with: give Sigma rules (--rules PATH), intel (--intel PATH), "
-				"--analytics, an inventory (--inventory FILE), --covered-tracks or --evidence DIR\n");
+		fprintf(stderr,
+			"spoor hunt: nothing to hunt with: give Sigma rules (--rules PATH), intel (--intel PATH), "
+			"--analytics, an inventory (--inventory FILE), --covered-tracks or --evidence DIR\n");
 		rc = EXIT_USAGE;
 	}
 	return rc;

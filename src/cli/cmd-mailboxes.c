@@ -23,8 +23,10 @@ static void help(FILE *f)
 		"      --case CASE.db    read the summary a `spoor hunt --analytics --case` stored,\n"
 		"                        without the logs\n"
 		"      --geo PATH        GeoIP source (repeatable): a MaxMind .mmdb or a CSV of\n"
-		"                        cidr,country,city,lat,lon,asn,asn_org\n"
+		"                        cidr,country,city,lat,lon,asn,asn_org[,anonymizer]\n"
 		"      --analytics-config FILE  analytics parameters and caps (YAML)\n"
+		"      --inventory FILE  agency / provider inventory (repeatable, docs/inventory.md):\n"
+		"                        its networks are known egress for impossible travel\n"
 		"      --state FILE      the analytics' baselines kept between runs (as spoor hunt)\n"
 		"      --alerts FILE     also write the analytics' alerts (JSON lines) to FILE\n\n%s",
 		scan_cli_help);
@@ -34,6 +36,8 @@ typedef struct mb_opts {
 	bool json;
 	const char **geo;
 	int ngeo;
+	char **inv;
+	int ninv;
 	const char *config, *alerts, *state, *kase;
 } mb_opts;
 
@@ -46,6 +50,8 @@ static int mb_option(void *u, int argc, char **argv, int *i)
 		o->geo[o->ngeo++] = v;
 	} else if (!missing && (v = cli_value("mailboxes", argc, argv, i, NULL, "--analytics-config", &missing))) {
 		o->config = v;
+	} else if (!missing && (v = cli_value("mailboxes", argc, argv, i, NULL, "--inventory", &missing))) {
+		o->inv[o->ninv++] = (char *)v;
 	} else if (!missing && (v = cli_value("mailboxes", argc, argv, i, NULL, "--state", &missing))) {
 		o->state = v;
 	} else if (!missing && (v = cli_value("mailboxes", argc, argv, i, NULL, "--alerts", &missing))) {
@@ -104,18 +110,24 @@ int cmd_mailboxes(int argc, char **argv)
 	scan_cli_init(&s);
 	mb_opts o = {0};
 	o.geo = calloc((size_t)argc, sizeof(char *));
-	if (!o.geo)
+	o.inv = calloc((size_t)argc, sizeof(char *));
+	if (!o.geo || !o.inv) {
+		free(o.geo);
+		free(o.inv);
 		return EXIT_FAIL;
+	}
 	int rc = scan_cli_args(&s, "mailboxes", argc, argv, help, mb_option, &o);
 	if (rc >= 0) {
 		scan_cli_done(&s);
 		free(o.geo);
+		free(o.inv);
 		return rc;
 	}
 	if (o.kase) {
 		rc = from_case(&o, &s);
 		scan_cli_done(&s);
 		free(o.geo);
+		free(o.inv);
 		return rc;
 	}
 	rc = 0;
@@ -139,6 +151,9 @@ int cmd_mailboxes(int argc, char **argv)
 			nst++;
 		}
 	}
+	spoor_inventory *inv = NULL;
+	if (rc == 0 && o.ninv)
+		rc = cli_inventory_load("mailboxes", o.inv, o.ninv, &inv);
 	spoor_stage *an = NULL;
 	if (rc == 0) {
 		if (spoor_analytics_stage_new(&an, ctx, o.config, &d) < 0) {
@@ -146,7 +161,10 @@ int cmd_mailboxes(int argc, char **argv)
 			rc = d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
 		} else {
 			st[nst++] = an;
-			if (o.state && spoor_analytics_state(an, o.state, &d) < 0) {
+			if (inv && spoor_analytics_use_inventory(an, inv, &d) < 0) {
+				fprintf(stderr, "spoor mailboxes: %s\n", d.msg);
+				rc = EXIT_FAIL;
+			} else if (o.state && spoor_analytics_state(an, o.state, &d) < 0) {
 				fprintf(stderr, "spoor mailboxes: %s\n", d.msg);
 				rc = d.code == SPOOR_EINVAL ? EXIT_USAGE : EXIT_FAIL;
 			}
@@ -196,6 +214,8 @@ int cmd_mailboxes(int argc, char **argv)
 	spoor_scanner_free(sc);
 	spoor_ctx_free(ctx);
 	scan_cli_done(&s);
+	spoor_inventory_free(inv);
 	free(o.geo);
+	free(o.inv);
 	return rc;
 }

@@ -1,4 +1,7 @@
-/* geo-csv — a GeoIP table from CSV: cidr,country,city,lat,lon,asn,asn_org.
+/* geo-csv — a GeoIP table from CSV: cidr,country,city,lat,lon,asn,asn_org,
+ * and optionally anonymizer (vpn, proxy, tor, relay, hosting: what a
+ * privacy / anonymous-IP database says of the network; other values are
+ * ignored).
  *
  * One hash table keyed by (family, prefix length, masked address); a
  * lookup masks the address with each prefix length present, longest
@@ -11,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/base.h"
 #include "enrich/geo.h"
@@ -128,10 +132,10 @@ static bool num(const char *s, double lo, double hi, double *v)
 /* parse one row; false = bad */
 static bool row(const char *s, size_t n, gnet *g)
 {
-	char c[7][GEO_CSV_MAX_LINE];
+	char c[8][GEO_CSV_MAX_LINE];
 	size_t i = 0;
 	memset(g, 0, sizeof(*g));
-	for (int k = 0; k < 7; k++)
+	for (int k = 0; k < 8; k++)
 		cell(s, n, &i, c[k], sizeof(c[k]));
 	char *sl = strchr(c[0], '/');
 	if (sl)
@@ -174,6 +178,12 @@ static bool row(const char *s, size_t n, gnet *g)
 	k = MIN(strlen(c[6]), sizeof(g->rec.asorg) - 1);
 	memcpy(g->rec.asorg, c[6], k);
 	g->rec.asorg[k] = 0;
+	/* anonymizer: one of the known flags, any case; anything else (a
+	 * 7-column file whose unquoted AS name had a comma) is not one */
+	static const char *const anon[] = {"vpn", "proxy", "tor", "relay", "hosting"};
+	for (size_t j = 0; j < ARRAY_SIZE(anon); j++)
+		if (!strcasecmp(c[7], anon[j]))
+			snprintf(g->rec.anon, sizeof(g->rec.anon), "%s", anon[j]);
 	return true;
 }
 

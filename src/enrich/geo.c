@@ -1,7 +1,7 @@
 /* geo — the GeoIP enricher stage: source.ip -> source.geo.*, source.as.*.
  *
  * Sources, in --geo order: MaxMind databases (GeoLite2 / GeoIP2 City,
- * Country, ASN; DB-IP in the same format) read with libmaxminddb, and CSV
+ * Country, ASN, Anonymous IP; IPinfo privacy; DB-IP in the same format) read with libmaxminddb, and CSV
  * tables (geo-csv.c).  For each field the first source that has a value
  * wins, so a City database and an ASN database combine, and a CSV of the
  * agency's own networks put first overrides both.  Fields the event
@@ -82,6 +82,28 @@ static void from_mmdb(MMDB_s *db, const char *ip, geo_rec *r, bool *any)
 		r->asorg[k] = 0;
 		*any = true;
 	}
+	/* anonymous-IP flags: MaxMind GeoIP2 Anonymous IP (is_*), IPinfo
+	 * privacy (vpn, proxy, tor, relay, hosting) */
+	static const char *const flags[][2] = {
+	    {"is_anonymous_vpn", "vpn"},
+	    {"is_tor_exit_node", "tor"},
+	    {"is_public_proxy", "proxy"},
+	    {"is_residential_proxy", "proxy"},
+	    {"vpn", "vpn"},
+	    {"tor", "tor"},
+	    {"proxy", "proxy"},
+	    {"relay", "relay"},
+	    {"is_hosting_provider", "hosting"},
+	    {"hosting", "hosting"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(flags) && !r->anon[0]; i++) {
+		if (MMDB_get_value(&res.entry, &d, flags[i][0], NULL) == MMDB_SUCCESS && d.has_data &&
+		    ((d.type == MMDB_DATA_TYPE_BOOLEAN && d.boolean) ||
+		     (d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size == 4 && !memcmp(d.utf8_string, "true", 4)))) {
+			snprintf(r->anon, sizeof(r->anon), "%s", flags[i][1]);
+			*any = true;
+		}
+	}
 }
 
 static void merge(geo_rec *r, const geo_rec *c)
@@ -99,6 +121,8 @@ static void merge(geo_rec *r, const geo_rec *c)
 		r->asn = c->asn;
 	if (!r->asorg[0])
 		memcpy(r->asorg, c->asorg, sizeof(r->asorg));
+	if (!r->anon[0])
+		memcpy(r->anon, c->anon, sizeof(r->anon));
 }
 
 static int set_str(spoor_event *ev, uint32_t id, const char *s, spoor_vtype t)
@@ -164,6 +188,8 @@ static int geo_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void
 	}
 	if (rc == 0)
 		rc = set_str(ev, F_SOURCE_AS_ORG, r.asorg, SPOOR_VT_STR);
+	if (rc == 0)
+		rc = set_str(ev, F_SOURCE_ANONYMIZER, r.anon, SPOOR_VT_STR);
 	if (r.country[0] || r.has_loc)
 		g->located++;
 	return rc;

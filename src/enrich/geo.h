@@ -20,6 +20,9 @@ typedef struct geo_rec {
 	double lat, lon;
 	uint64_t asn;
 	char asorg[128];
+	/* the network hides its users: vpn, proxy, tor, relay, or hosting
+	 * (a privacy / anonymous-IP database's flag); "" when not known */
+	char anon[24];
 } geo_rec;
 
 typedef struct geo_csv geo_csv;
@@ -28,8 +31,9 @@ typedef struct geo_csv geo_csv;
 #define GEO_CSV_MAX_ROWS (8u << 20) /* networks */
 #define GEO_CSV_MAX_LINE 4096	    /* bytes of one row */
 
-/* Load a CSV of `cidr,country,city,lat,lon,asn,asn_org` (header line
- * optional; empty cells allowed).  Bad rows are counted in *bad (first
+/* Load a CSV of `cidr,country,city,lat,lon,asn,asn_org[,anonymizer]`
+ * (header line optional; empty cells allowed; the eighth column is
+ * optional).  Bad rows are counted in *bad (first
  * one's line in *bad_line) and skipped.  0 or SPOOR_E* with diag. */
 int geo_csv_load(geo_csv **out, const char *path, uint64_t *bad, uint64_t *bad_line, spoor_diag *diag);
 /* Same from memory (fuzzing, tests). */

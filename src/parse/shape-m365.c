@@ -10,7 +10,8 @@
  * DeviceProperties).
  *
  * ECS: @timestamp (CreationTime, UTC), event.action (Operation), user.*
- * (UserId), source.ip (ClientIP, port and brackets dropped), event.outcome
+ * (UserId), source.ip (ClientIP, else ClientIPAddress; port and brackets
+ * dropped), event.outcome
  * (ResultStatus), user_agent.original, organization.id, cloud.provider
  * "microsoft", cloud.service.name (Workload).  Logsource: product m365,
  * service = the workload lowercased (exchange, sharepoint, onedrive,
@@ -195,8 +196,15 @@ static int m365_normalize(spoor_event *ev, const parse_env *env)
 	if ((r = ecs_set_user(ev, shu_text_any(ev, u_ids))) < 0)
 		return r;
 
-	static const uint32_t ip_ids[] = {F_M365_CLIENT_IP, F_M365_CLIENT_IP_LC, F_M365_CLIENT_IPADDRESS,
-					  F_M365_ACTOR_IP, 0};
+	/* ClientIP (every record; with a port on admin records), the
+	 * mailbox audit records' ClientIPAddress, Sentinel's Client_IPAddress */
+	static const uint32_t ip_ids[] = {F_M365_CLIENT_IP,
+					  F_M365_CLIENT_IP_LC,
+					  F_M365_CLIENT_IPADDR,
+					  F_M365_CLIENT_IPADDR_LC,
+					  F_M365_CLIENT_IPADDRESS,
+					  F_M365_ACTOR_IP,
+					  0};
 	if ((r = shu_set_ip_port(ev, F_SOURCE_IP, shu_text_any(ev, ip_ids))) < 0)
 		return r;
 

@@ -127,6 +127,9 @@ static int add_pool(sim_world *w, int pool, uint32_t first_net, uint32_t n, cons
 		b->lon = x->lon;
 		b->asn = x->asn;
 		b->asn_org = x->org;
+		/* a privacy database (IPinfo, MaxMind Anonymous IP, IP2Proxy)
+		 * knows the commercial VPN exits and the hosting ranges */
+		b->anon = pool == POOL_VPN ? "vpn" : pool == POOL_HOSTING || pool == POOL_SCANNER ? "hosting" : "";
 	}
 	return 0;
 }
@@ -449,16 +452,16 @@ int scenario_write_geoip(sim_world *w, spoor_diag *d)
 	int rc = simf_open(&f, w->root, "geoip.csv", d);
 	if (rc)
 		return rc;
-	O_LIT(&f, "cidr,country,city,lat,lon,asn,asn_org\n");
+	O_LIT(&f, "cidr,country,city,lat,lon,asn,asn_org,anonymizer\n");
 	for (uint32_t i = 0; i < w->ngeo; i++) {
 		geo_block *g = &w->geo[i];
 		ip_str(ip, g->net);
-		o_fmt(&f, "%s/24,%s,%s,%.4f,%.4f,%u,\"%s\"\n", ip, g->country, g->city, g->lat, g->lon, g->asn,
-		      g->asn_org);
+		o_fmt(&f, "%s/24,%s,%s,%.4f,%.4f,%u,\"%s\",%s\n", ip, g->country, g->city, g->lat, g->lon, g->asn,
+		      g->asn_org, g->anon ? g->anon : "");
 	}
 	/* the documentation nets the attacker and scanners use */
-	O_LIT(&f, "203.0.113.0/24,HK,Hong Kong,22.3193,114.1694,65205,\"Kowloon Datacenter (simulated)\"\n");
-	O_LIT(&f, "192.0.2.0/24,US,Ann Arbor,42.2808,-83.7430,65400,\"Census Scanning (simulated)\"\n");
-	O_LIT(&f, "198.51.100.0/24,NL,Amsterdam,52.3676,4.9041,65401,\"Bulletproof Ltd (simulated)\"\n");
+	O_LIT(&f, "203.0.113.0/24,HK,Hong Kong,22.3193,114.1694,65205,\"Kowloon Datacenter (simulated)\",hosting\n");
+	O_LIT(&f, "192.0.2.0/24,US,Ann Arbor,42.2808,-83.7430,65400,\"Census Scanning (simulated)\",hosting\n");
+	O_LIT(&f, "198.51.100.0/24,NL,Amsterdam,52.3676,4.9041,65401,\"Bulletproof Ltd (simulated)\",hosting\n");
 	return simf_close(&f, 0, d);
 }

@@ -145,6 +145,8 @@ typedef struct geo_block {
 	double lat, lon;
 	uint32_t asn;
 	const char *asn_org;
+	const char *anon; /* geoip.csv's anonymizer column: what a privacy
+			   * database says of the network ("vpn", "hosting") */
 } geo_block;
 
 /* Public address pools (index into world.geo). */

@@ -22,14 +22,16 @@ static void ual_begin(sim_world *w, sim_stream *s, int64_t t, const char *op, un
 	o_str(f, g);
 	O_LIT(f, "\",\"Operation\":\"");
 	o_str(f, op);
+	/* ResultStatus: Exchange admin cmdlets (RecordType 1) say True / False,
+	 * mailbox and directory records Succeeded / Failed */
+	const char *rs = rtype == 1 ? (ok ? "True" : "False") : ok ? "Succeeded" : "Failed";
 	O_LIT(f, "\",\"OrganizationId\":\"");
 	o_str(f, S_AG(w, s)->tenant);
 	o_fmt(f,
 	      "\",\"RecordType\":%u,\"ResultStatus\":\"%s\",\"UserKey\":\"1003%012" PRIX64
 	      "\",\"UserType\":0,\"Version\":1,"
 	      "\"Workload\":\"%s\",\"ClientIP\":\"",
-	      rtype, ok ? "Succeeded" : "Failed", (uint64_t)(hash_bytes(upn, strlen(upn), 1) & 0xffffffffffffULL),
-	      workload);
+	      rtype, rs, (uint64_t)(hash_bytes(upn, strlen(upn), 1) & 0xffffffffffffULL), workload);
 	o_ip(f, ip);
 	O_LIT(f, "\",\"UserId\":\"");
 	o_str(f, upn);

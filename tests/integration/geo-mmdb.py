@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """GeoIP from a MaxMind database: builds a small .mmdb with Debian's
-libmaxmind-db-writer-perl (GeoIP2-City and ASN record shapes), then runs
-`spoor hunt --geo DB --analytics` on sshd logons and checks the countries,
-distance and ASN the analytics saw.  Skips (77) when the Perl module is
+libmaxmind-db-writer-perl (GeoIP2-City, ASN and Anonymous-IP record shapes),
+then runs `spoor hunt --geo DB --analytics` on sshd logons and checks the
+countries, distance and ASN the analytics saw, and that a VPN exit the
+database flags (is_anonymous_vpn) is not compared for travel.  Skips (77) when the Perl module is
 missing (scripts/deps.sh installs it)."""
 import json
 import os
@@ -20,7 +21,7 @@ PERL = r'''
 use MaxMind::DB::Writer::Tree;
 my %types = (country => 'map', iso_code => 'utf8_string', city => 'map', names => 'map', en => 'utf8_string',
   location => 'map', latitude => 'double', longitude => 'double', autonomous_system_number => 'uint32',
-  autonomous_system_organization => 'utf8_string');
+  autonomous_system_organization => 'utf8_string', is_anonymous_vpn => 'boolean');
 my $t = MaxMind::DB::Writer::Tree->new(ip_version => 6, record_size => 24, database_type => 'spoor-test',
   languages => ['en'], description => { en => 'spoor test' }, map_key_type_callback => sub { $types{ $_[0] } },
   alias_ipv6_to_ipv4 => 1, remove_reserved_networks => 0);
@@ -30,6 +31,9 @@ $t->insert_network('203.0.113.0/24', { country => { iso_code => 'TW' }, city => 
 $t->insert_network('45.83.64.0/22', { country => { iso_code => 'NL' }, city => { names => { en => 'Amsterdam' } },
   location => { latitude => 52.37, longitude => 4.90 }, autonomous_system_number => 208843,
   autonomous_system_organization => 'Hosting B' });
+$t->insert_network('192.0.2.0/24', { country => { iso_code => 'US' }, city => { names => { en => 'New York' } },
+  location => { latitude => 40.71, longitude => -74.01 }, autonomous_system_number => 9009,
+  autonomous_system_organization => 'Exit Net', is_anonymous_vpn => 1 });
 open my $fh, '>:raw', $ARGV[0] or die; $t->write_tree($fh); close $fh;
 '''
 p = subprocess.run(["perl", "-e", PERL, db], capture_output=True, text=True)
@@ -39,7 +43,9 @@ log = os.path.join(d, "auth.log")
 with open(log, "w") as f:
     f.write("Mar  2 01:00:00 bastion sshd[1]: Accepted publickey for chen from 203.0.113.10 port 5000 ssh2: RSA SHA256:x\n"
             "Mar  2 01:40:00 bastion sshd[2]: Accepted publickey for chen from 45.83.64.12 port 5001 ssh2: RSA SHA256:x\n"
-            "Mar  2 01:50:00 bastion sshd[3]: Accepted publickey for lin from 198.51.100.1 port 5001 ssh2: RSA SHA256:x\n")
+            "Mar  2 01:50:00 bastion sshd[3]: Accepted publickey for lin from 198.51.100.1 port 5001 ssh2: RSA SHA256:x\n"
+            # an Anonymous-IP VPN exit (is_anonymous_vpn): not compared, so NL -> US is no travel
+            "Mar  2 02:00:00 bastion sshd[4]: Accepted publickey for chen from 192.0.2.5 port 5002 ssh2: RSA SHA256:x\n")
 cfg = os.path.join(d, "c.yaml")
 with open(cfg, "w") as f:
     f.write("firstseen:\n  baseline: 0s\n")
@@ -56,7 +62,7 @@ if len(tr) != 1 or tr[0]["spoor.from.country"] != "TW" or tr[0]["spoor.to.countr
 fs = [a for a in alerts if a["spoor.analytic"] == "firstseen" and a.get("spoor.new.asn") == "208843"]
 if len(fs) != 1:
     fails.append("firstseen with the database's ASN: %s" % alerts)
-if "3 events with a source address, 2 located, 2 with an AS" not in p.stderr:
+if "4 events with a source address, 3 located, 3 with an AS" not in p.stderr:
     fails.append("geo summary: %s" % p.stderr)
 bad = subprocess.run([BIN, "hunt", "--analytics", "--geo", log + ".mmdb", log], capture_output=True, text=True)
 if bad.returncode != 2 or "not a MaxMind database" not in bad.stderr:

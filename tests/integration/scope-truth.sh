@@ -41,7 +41,7 @@ for b in bad: print("FAIL seed %s: %s" % (seed, b))
 sys.exit(1 if bad else 0)
 PY
 	# `spoor mailboxes` from the case equals `spoor mailboxes` over the logs
-	"$S" mailboxes --json -q --no-progress --geo "$D/geoip.csv" "$D/logs" 2>/dev/null | grep '"spoor.record":"mailbox"' |
+	"$S" mailboxes --json -q --no-progress --geo "$D/geoip.csv" --inventory "$D/inventory.yaml" "$D/logs" 2>/dev/null | grep '"spoor.record":"mailbox"' |
 		sort > "$D/mb-logs"
 	"$S" mailboxes --case "$D/case.db" --json | sort > "$D/mb-case"
 	if ! cmp -s "$D/mb-logs" "$D/mb-case" || [ ! -s "$D/mb-case" ]; then

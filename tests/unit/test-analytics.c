@@ -171,6 +171,33 @@ static void test_geo_csv(void **state)
 	r = geo_csv_lookup(g, b, 6);
 	assert_string_equal(r->country, "NL");
 	assert_false(r->has_loc);
+	assert_string_equal(r->anon, "");
+	geo_csv_free(g);
+
+	/* the optional eighth column: the anonymizer flag, lower-cased; a
+	 * value that is not a known flag (an unquoted comma in a 7-column
+	 * file's AS name) is ignored */
+	const char *csv2 = "cidr,country,city,lat,lon,asn,asn_org,anonymizer\n"
+			   "192.0.2.0/25,NL,Amsterdam,52.37,4.90,9009,\"Privado Exit, B.V.\",VPN\n"
+			   "192.0.2.128/25,JP,Tokyo,35.6,139.7,9010,Relay Net,relay\n"
+			   "198.51.100.0/24,US,,,,,,\n"
+			   "203.0.113.0/24,TW,,,,,Foo, Inc\n"
+			   "bad\n";
+	assert_int_equal(geo_csv_parse(&g, csv2, strlen(csv2), &bad, &line, &d), 0);
+	assert_int_equal(bad, 1);
+	assert_int_equal(line, 6);
+	uint8_t c[16] = {192, 0, 2, 7};
+	r = geo_csv_lookup(g, c, 4);
+	assert_string_equal(r->anon, "vpn");
+	assert_string_equal(r->asorg, "Privado Exit, B.V.");
+	c[3] = 200;
+	assert_string_equal(geo_csv_lookup(g, c, 4)->anon, "relay");
+	uint8_t e[16] = {198, 51, 100, 1};
+	assert_string_equal(geo_csv_lookup(g, e, 4)->anon, "");
+	uint8_t f[16] = {203, 0, 113, 9};
+	r = geo_csv_lookup(g, f, 4);
+	assert_string_equal(r->asorg, "Foo");
+	assert_string_equal(r->anon, "");
 	geo_csv_free(g);
 }
 

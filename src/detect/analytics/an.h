@@ -123,6 +123,7 @@ typedef struct ident {
 	double lat, lon;
 	spoor_sv country, asorg;
 	spoor_sv city; /* empty: country-level geolocation */
+	spoor_sv anon; /* the geo database's anonymizer flag: vpn, proxy, tor, relay, hosting */
 	uint64_t asn;
 	spoor_event *ev;
 } ident;
@@ -267,7 +268,18 @@ struct an_engine {
 	char err[256];	  /* set by an analytic's create() when its config is wrong */
 	char *state_path; /* --state: loaded at start, written at finish */
 	uint64_t state_loaded;
+	/* the inventory's known networks (spoor_analytics_use_inventory):
+	 * agencies' networks and egress, providers' source networks and
+	 * jump hosts — whose geolocation says where the network is, not
+	 * where the person is */
+	an_cidrs known_nets;
 };
+
+/* Is ip in one of the inventory's known networks? */
+static inline bool an_known_net(const an_engine *e, spoor_sv ip)
+{
+	return an_cidrs_match(&e->known_nets, ip);
+}
 
 typedef struct an_succ {
 	int64_t first, last;

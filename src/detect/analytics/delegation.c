@@ -4,7 +4,9 @@
  * SendAs, Set-Mailbox with GrantSendOnBehalfTo (Elastic
  * persistence_exchange_suspicious_mailbox_permission_delegation; Hawk);
  * Add-/Set-MailboxFolderPermission giving Default or Anonymous anything
- * but None (Mandiant: Inbox and the root folder), and folder permission
+ * but None (Mandiant: Inbox and the root folder; high), or giving one
+ * person a role that reads the folder's items (Reviewer and up: the
+ * folder-level FullAccess; medium), outside Calendar / Contacts, and folder permission
  * audit records (ModifyFolderPermissions, AddFolderPermissions) granting
  * ReadAny outside Calendar / Contacts (Splunk
  * o365_mailbox_folder_read_permission_assigned).  Service actors (NT
@@ -53,6 +55,19 @@ static bool has_ci(spoor_sv s, const char *w)
 	return an_list_contains(&l, s);
 }
 
+/* Folder roles that let the delegate read the folder's items (ReadItems):
+ * every role but None, Contributor and the free/busy ones; a list of
+ * single rights counts when it names ReadItems. */
+static bool reads_items(spoor_sv rights)
+{
+	static const char *const roles[] = {"Owner",  "PublishingEditor", "Editor",   "PublishingAuthor",
+					    "Author", "NonEditingAuthor", "Reviewer", "ReadItems"};
+	for (size_t i = 0; i < ARRAY_SIZE(roles); i++)
+		if (has_ci(rights, roles[i]))
+			return true;
+	return false;
+}
+
 static int on_ident(void *st, an_engine *e, const ident *id)
 {
 	deleg *s = st;
@@ -83,14 +98,21 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	} else if (sv_ieq_cstr(a, "Add-MailboxFolderPermission") || sv_ieq_cstr(a, "Set-MailboxFolderPermission")) {
 		who = ident_param(ev, "User");
 		rights = ident_param(ev, "AccessRights");
-		if (!(sv_ieq_cstr(who, "Default") || sv_ieq_cstr(who, "Anonymous")) || !rights.n ||
-		    sv_ieq_cstr(rights, "None"))
+		if (!who.n || !rights.n || sv_ieq_cstr(rights, "None"))
 			return 0;
 		spoor_sv folder = ident_param(ev, "Identity");
 		if (has_ci(folder, "calendar") || has_ci(folder, "contacts"))
 			return 0;
-		what = SPOOR_SV("FolderOpenToEveryone");
-		lv = SPOOR_LEVEL_HIGH;
+		if (sv_ieq_cstr(who, "Default") || sv_ieq_cstr(who, "Anonymous")) {
+			what = SPOOR_SV("FolderOpenToEveryone");
+			lv = SPOOR_LEVEL_HIGH;
+		} else if (reads_items(rights)) {
+			/* one person given the mail of a folder: FullAccess on
+			 * a folder (APT29 gave its own accounts Reviewer) */
+			what = SPOOR_SV("FolderDelegated");
+		} else {
+			return 0;
+		}
 	} else if (sv_ieq_cstr(a, "ModifyFolderPermissions") || sv_ieq_cstr(a, "AddFolderPermissions")) {
 		spoor_sv raw = spoor_event_raw(ev);
 		if (!has_ci(raw, "ReadAny") || has_ci(raw, "\\Calendar") || has_ci(raw, "\\Contacts") ||

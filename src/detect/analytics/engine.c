@@ -13,6 +13,7 @@
 #include "detect/analytics/an.h"
 #include "detect/sigma/sigma-int.h"
 #include "detect/stage.h"
+#include "enrich/inventory.h"
 #include "event/event-int.h"
 #include "spoor/analytics.h"
 
@@ -696,6 +697,50 @@ SPOOR_API int spoor_analytics_state(spoor_stage *st, const char *path, spoor_dia
 	return state_load(e, diag);
 }
 
+/* one inventory network (IPv4 kept as v4-mapped, /96../128) as an an_cidr */
+static an_cidr net_of(const uint8_t a[16], uint8_t plen)
+{
+	static const uint8_t v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	an_cidr c;
+	memset(&c, 0, sizeof(c));
+	if (plen >= 96 && !memcmp(a, v4, 12)) {
+		c.fam = 4;
+		c.bits = (uint8_t)(plen - 96);
+		memcpy(c.a, a + 12, 4);
+	} else {
+		c.fam = 6;
+		c.bits = plen;
+		memcpy(c.a, a, 16);
+	}
+	return c;
+}
+
+SPOOR_API int spoor_analytics_use_inventory(spoor_stage *st, const spoor_inventory *inv, spoor_diag *diag)
+{
+	an_engine *e = (an_engine *)st;
+	size_t n = inv->nnets;
+	for (size_t i = 0; i < inv->nproviders; i++)
+		n += inv->providers[i].jump_hosts.n;
+	an_cidr *v = n ? xcalloc(n, sizeof(*v)) : NULL;
+	if (n && !v)
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	size_t k = 0;
+	for (size_t i = 0; i < inv->nnets; i++)
+		v[k++] = net_of(inv->nets[i].addr, inv->nets[i].plen);
+	for (size_t i = 0; i < inv->nproviders; i++) {
+		const inv_strs *j = &inv->providers[i].jump_hosts;
+		for (size_t h = 0; h < j->n; h++) {
+			uint8_t a[16];
+			if (inv_parse_ip(j->v[h], strlen(j->v[h]), a))
+				v[k++] = net_of(a, 128);
+		}
+	}
+	an_cidrs_free(&e->known_nets);
+	e->known_nets.v = v;
+	e->known_nets.n = k;
+	return 0;
+}
+
 /* ---- the stage ---- */
 
 static int an_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void *payload)
@@ -812,6 +857,7 @@ static void an_free(spoor_stage *st)
 		}
 	}
 	ident_ids_free(e->ids);
+	an_cidrs_free(&e->known_nets);
 	free(e->state_path);
 	pool_done(&e->pool);
 	idmap_done(&e->bad_src);

@@ -120,7 +120,7 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	}
 	if (created || id->ts < *f)
 		*f = id->ts;
-	if (an_cidrs_match(&s->nets, id->src))
+	if (an_cidrs_match(&s->nets, id->src) || an_known_net(e, id->src))
 		return 0;
 	char asn[24] = "";
 	if (id->asn) {

@@ -76,9 +76,7 @@
 	X(WIN_STATUS, "Status")                                                                                        \
 	X(WIN_SUBSTATUS, "SubStatus")                                                                                  \
 	X(WIN_FAILURE_CODE, "FailureCode")                                                                             \
-	X(WIN_AUTH_PKG, "AuthenticationPackageName")                                                                   \
-	X(CLIENT_IPADDR, "ClientIPAddress")                                                                            \
-	X(CLIENT_IPADDR_LC, "clientipaddress")
+	X(WIN_AUTH_PKG, "AuthenticationPackageName")
 
 enum {
 #define X(e, n) XI_##e,
@@ -253,6 +251,7 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 	sv_to_u64(ident_field(ev, F_SOURCE_AS_NUMBER), &id->asn);
 	id->has_loc = to_double(ident_field(ev, F_SOURCE_GEO_LAT), &id->lat) &&
 		      to_double(ident_field(ev, F_SOURCE_GEO_LON), &id->lon);
+	id->anon = ident_field(ev, F_SOURCE_ANONYMIZER);
 	id->city = ident_field(ev, F_SOURCE_GEO_CITY);
 	if (!id->city.n)
 		id->city = ident_field(ev, ids->id[XI_AZ_CITY]);
@@ -327,8 +326,6 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 		if (!id->client.n)
 			id->client = X2(ids, ev, XI_APP_ID, XI_APP_ID_LC);
 		id->session = X2(ids, ev, XI_SESSION_ID, XI_SESSION_ID_LC);
-		if (!id->src.n) /* mailbox audit records name it ClientIPAddress */
-			id->src = X2(ids, ev, XI_CLIENT_IPADDR, XI_CLIENT_IPADDR_LC);
 		if (is_m365_op(act, "UserLoggedIn") || is_m365_op(act, "UserLoginFailed")) {
 			id->kind = IK_AUTH;
 			if (is_m365_op(act, "UserLoginFailed"))

@@ -8,10 +8,16 @@
  * skipped): distance by haversine (R = 6372.795 km, Panther), speed =
  * km / hours with hours floored at 0.0001; an alert when the distance is
  * at least `min_km` (Elastic 500) and the speed above `max_kmh` (Panther
- * 900, "Boeing 747 cruising speed"; Elastic 800).  Logons from configured
- * VPN / egress / provider networks and ASNs (Panther: AS22351 satellite)
- * are skipped and not compared, or, with `label_exempt`, compared and
- * labelled at low level.
+ * 900, "Boeing 747 cruising speed"; Elastic 800).  Logons from VPN /
+ * egress / provider networks are skipped and not compared (Panther: the
+ * last *non-VPN* login is cached; an alert needs both logons off VPNs),
+ * or, with `label_exempt`, compared and labelled at low level.  Known
+ * are: configured networks and ASNs (Panther: AS22351 satellite), the
+ * inventory's agency and provider networks and jump hosts (--inventory),
+ * networks the geo database flags as VPN / proxy / Tor / relay (MaxMind
+ * Anonymous IP, IPinfo privacy, the CSV's anonymizer column; a hosting
+ * flag is not an exemption: intruders rent servers), and AS organisations
+ * that name themselves so ("VPN", "iCloud Private Relay").
  *
  * Two more hops are not travel: one between two addresses of the same
  * autonomous system (`same_asn`: a VPN provider's exits, a mobile carrier's
@@ -31,8 +37,8 @@
 typedef struct tr_cfg {
 	int64_t max_gap, min_km_i;
 	double max_kmh, min_km;
-	an_list exempt_networks, exempt_asns, exempt_orgs;
-	bool label_exempt, same_asn, need_city;
+	an_list exempt_networks, exempt_asns, exempt_orgs, exempt_anonymizers;
+	bool label_exempt, same_asn, need_city, inventory_networks;
 	int64_t familiar_logons;
 } tr_cfg;
 
@@ -42,7 +48,12 @@ static const an_param params[] = {
     {"max_kmh", P_NUM, offsetof(tr_cfg, max_kmh), "speed above this (Panther 900 km/h; Elastic 800)"},
     {"exempt_networks", P_LIST, offsetof(tr_cfg, exempt_networks), "CIDRs of VPN / egress / provider networks"},
     {"exempt_asns", P_LIST, offsetof(tr_cfg, exempt_asns), "AS numbers to skip (Panther: 22351)"},
-    {"exempt_orgs", P_LIST, offsetof(tr_cfg, exempt_orgs), "AS organisation substrings to skip"},
+    {"exempt_orgs", P_LIST, offsetof(tr_cfg, exempt_orgs),
+     "AS organisation substrings to skip (consumer VPNs and relays that say so)"},
+    {"exempt_anonymizers", P_LIST, offsetof(tr_cfg, exempt_anonymizers),
+     "anonymizer flags of the geo database to skip (Panther: IPinfo privacy vpn, relay)"},
+    {"inventory_networks", P_BOOL, offsetof(tr_cfg, inventory_networks),
+     "skip logons from the inventory's agency and provider networks (--inventory); default true"},
     {"label_exempt", P_BOOL, offsetof(tr_cfg, label_exempt),
      "compare exempt logons too and label the alert (low) instead of skipping them"},
     {"same_asn", P_BOOL, offsetof(tr_cfg, same_asn),
@@ -60,7 +71,9 @@ static void defaults(void *c)
 	s->min_km = 500;
 	s->max_kmh = 900;
 	an_list_set(&s->exempt_asns, "22351\0");
-	an_list_set(&s->exempt_orgs, "iCloud Private Relay\0");
+	an_list_set(&s->exempt_orgs, "iCloud Private Relay\0VPN\0");
+	an_list_set(&s->exempt_anonymizers, "vpn\0proxy\0tor\0relay\0");
+	s->inventory_networks = true;
 	s->same_asn = true;
 	s->need_city = true;
 	s->familiar_logons = 3;
@@ -109,9 +122,13 @@ static void destroy(void *st)
 }
 
 /* shared with firstseen.c through the same parameters' meaning */
-static bool exempt(const travel *s, const ident *id)
+static bool exempt(const travel *s, const an_engine *e, const ident *id)
 {
 	if (an_cidrs_match(&s->nets, id->src))
+		return true;
+	if (s->c->inventory_networks && an_known_net(e, id->src))
+		return true;
+	if (id->anon.n && an_list_has(&s->c->exempt_anonymizers, id->anon))
 		return true;
 	if (id->asn) {
 		char tmp[24];
@@ -129,7 +146,7 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 		return 0;
 	if (s->c->need_city && !id->city.n)
 		return 0;
-	bool ex = exempt(s, id);
+	bool ex = exempt(s, e, id);
 	if (ex && !s->c->label_exempt)
 		return 0;
 	sid acct = an_name(e, id->user);
