@@ -28,10 +28,14 @@ typedef struct spoor_intel_options {
 	size_t max_json_values;	 /* values of one JSON document (default 64 million) */
 	unsigned max_depth;	 /* JSON nesting (default 64) */
 	bool ignore_to_ids;	 /* also match MISP attributes with to_ids false */
+	/* (version 2) where compiled Vectorscan databases of command-line and
+	 * path patterns are kept between runs (as spoor_rules_options.cache_dir);
+	 * NULL or "" = compile every time */
+	const char *cache_dir;
 } spoor_intel_options;
 
-#define SPOOR_INTEL_OPTIONS_VERSION 1
-#define SPOOR_INTEL_OPTIONS_INIT {SPOOR_INTEL_OPTIONS_VERSION, 512u << 20, 50000000u, 64000000u, 64, false}
+#define SPOOR_INTEL_OPTIONS_VERSION 2
+#define SPOOR_INTEL_OPTIONS_INIT {SPOOR_INTEL_OPTIONS_VERSION, 512u << 20, 50000000u, 64000000u, 64, false, NULL}
 
 SPOOR_API int spoor_intel_new(spoor_intel **out, const spoor_intel_options *opt, spoor_diag *diag);
 SPOOR_API spoor_intel *spoor_intel_free(spoor_intel *in);

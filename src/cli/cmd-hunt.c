@@ -39,9 +39,10 @@ static void help(FILE *f)
 		"                        (informational, low, medium, high, critical)\n"
 		"      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
 		"      --show-rule-errors print each rule that cannot be loaded\n"
-		"      --rules-cache DIR  keep compiled rule databases in DIR (default\n"
-		"                        $SPOOR_CACHE_DIR, $XDG_CACHE_HOME/spoor, ~/.cache/spoor)\n"
-		"      --no-rules-cache  compile the rules' databases every run\n"
+		"      --rules-cache DIR  keep compiled databases of rules and intel patterns in\n"
+		"                        DIR (default $SPOOR_CACHE_DIR, $XDG_CACHE_HOME/spoor,\n"
+		"                        ~/.cache/spoor)\n"
+		"      --no-rules-cache  compile them every run\n"
 		"      --correlation KEY=N  bounds of Sigma correlation state (repeatable): groups\n"
 		"                        (per rule, 100000), entries (per group, 10000), total\n"
 		"                        (2000000), related (records per alert, 32), reorder\n"
@@ -572,6 +573,14 @@ static int on_finding(const spoor_finding *f, void *payload)
 	return write_alert(hu, f->json);
 }
 
+/* The folder for compiled Vectorscan databases (rules and intel), or NULL. */
+static const char *hunt_cache_dir(hunt_opts *ho)
+{
+	return ho->no_rules_cache ? NULL
+	       : ho->rules_cache  ? ho->rules_cache
+				  : rules_cache_dir(ho->cachebuf, sizeof(ho->cachebuf));
+}
+
 /* Load the Sigma rules and add the Sigma stage.  0 or an exit code. */
 static int sigma_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spoor_ruleset **rsp)
 {
@@ -582,9 +591,7 @@ static int sigma_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spo
 	ro.payload = ho->h;
 	ro.placeholders = ho->ph;
 	ro.logsource_map = ho->lsmap;
-	ro.cache_dir = ho->no_rules_cache ? NULL
-		       : ho->rules_cache  ? ho->rules_cache
-					  : rules_cache_dir(ho->cachebuf, sizeof(ho->cachebuf));
+	ro.cache_dir = hunt_cache_dir(ho);
 	if (spoor_ruleset_new(rsp, ctx, &ro, &d) < 0) {
 		fprintf(stderr, "spoor hunt: %s\n", d.msg);
 		return d.code == SPOOR_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
@@ -626,7 +633,9 @@ static int sigma_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spo
 static int intel_setup(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s)
 {
 	spoor_diag d = SPOOR_DIAG_INIT;
-	if (spoor_intel_new(&hu->intel, NULL, &d) < 0) {
+	spoor_intel_options io = SPOOR_INTEL_OPTIONS_INIT;
+	io.cache_dir = hunt_cache_dir(ho);
+	if (spoor_intel_new(&hu->intel, &io, &d) < 0) {
 		fprintf(stderr, "spoor hunt: %s\n", d.msg);
 		return EXIT_FAIL;
 	}

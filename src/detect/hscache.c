@@ -70,7 +70,7 @@ void dbc_key_free(dbc_key *k)
 	free(k);
 }
 
-/* dir/sigma-<hex>.hs into out; false when it does not fit or the key failed. */
+/* dir/hs-<hex>.hs into out; false when it does not fit or the key failed. */
 static bool dbc_path(dbc_key *k, const char *dir, char *out, size_t cap)
 {
 	unsigned char h[32];
@@ -81,7 +81,7 @@ static bool dbc_path(dbc_key *k, const char *dir, char *out, size_t cap)
 	char hex[65];
 	for (size_t i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", h[i]);
-	int n = snprintf(out, cap, "%s/sigma-%s.hs", dir, hex);
+	int n = snprintf(out, cap, "%s/hs-%s.hs", dir, hex);
 	return n > 0 && (size_t)n < cap;
 }
 

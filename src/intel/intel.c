@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -105,13 +106,18 @@ void smap_free(smap *m)
 SPOOR_API int spoor_intel_new(spoor_intel **out, const spoor_intel_options *opt, spoor_diag *diag)
 {
 	spoor_intel_options def = SPOOR_INTEL_OPTIONS_INIT;
-	if (opt && opt->version != SPOOR_INTEL_OPTIONS_VERSION)
+	if (opt && opt->version != 1 && opt->version != SPOOR_INTEL_OPTIONS_VERSION)
 		return diag_set(diag, SPOOR_EINVAL, "intel options version %u, expected %u", opt->version,
 				SPOOR_INTEL_OPTIONS_VERSION);
 	spoor_intel *in = xcalloc(1, sizeof(*in));
 	if (!in)
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
-	in->opt = opt ? *opt : def;
+	in->opt = def;
+	if (opt && opt->version == 1) /* without the members of version 2 */
+		memcpy(&in->opt, opt, offsetof(spoor_intel_options, cache_dir));
+	else if (opt)
+		in->opt = *opt;
+	in->opt.version = SPOOR_INTEL_OPTIONS_VERSION;
 	if (!in->opt.max_file_bytes)
 		in->opt.max_file_bytes = def.max_file_bytes;
 	if (!in->opt.max_indicators)

@@ -1,5 +1,6 @@
 #!/bin/sh
-# sigma-cache — the compiled-database cache (detect/hscache.c): a second run
+# sigma-cache — the compiled-database cache (detect/hscache.c) of Sigma rules
+# and intel patterns: a second run
 # reads the databases the first one wrote and gives the same alerts; a
 # changed, truncated or foreign file in the cache is ignored and replaced;
 # another rule set gets another file; --no-rules-cache and an empty
@@ -33,7 +34,7 @@ hunt "$T/ref" --no-rules-cache
 hunt "$T/a1" --rules-cache "$T/c"
 n=$(ls "$T/c" | wc -l)
 [ "$n" -eq 1 ] || bad "first run wrote $n cache files, want 1"
-f=$(ls "$T/c"/sigma-*.hs)
+f=$(ls "$T/c"/hs-*.hs)
 cmp -s "$T/ref" "$T/a1" || bad "first run (writing the cache) differs from a run without cache"
 sum1=$(cksum <"$f")
 hunt "$T/a2" --rules-cache "$T/c"
@@ -66,7 +67,23 @@ SPOOR_CACHE_DIR= HOME="$T/home" hunt "$T/a7"
 cmp -s "$T/ref" "$T/a7" || bad "a run without cache differs"
 # the default folder: $XDG_CACHE_HOME/spoor
 env -u SPOOR_CACHE_DIR XDG_CACHE_HOME="$T/xdg" sh -c "\"$SPOOR\" hunt -q --no-intel $RULES \"$IN\" >/dev/null 2>&1" || true
-ls "$T/xdg/spoor"/sigma-*.hs >/dev/null 2>&1 || bad "no cache file under \$XDG_CACHE_HOME/spoor"
+ls "$T/xdg/spoor"/hs-*.hs >/dev/null 2>&1 || bad "no cache file under \$XDG_CACHE_HOME/spoor"
+
+# intel: the command-line / path pattern databases are cached the same way
+C="$SRC/tests/cases/intel/mixed-logs"
+ih() { # ih OUT [options]
+	out=$1
+	shift
+	(cd "$C" && "$SPOOR" hunt -q --intel intel.csv --year 2024 "$@" zeek-http.json sysmon.json eve.json mail.log) >"$out" 2>/dev/null || [ $? -eq 3 ]
+}
+ih "$T/i-ref" --no-rules-cache
+grep -q '"-enc SQBFAFgA"' "$T/i-ref" || bad "the intel case has no command-line sighting: the test proves nothing"
+ih "$T/i1" --rules-cache "$T/ic"
+ih "$T/i2" --rules-cache "$T/ic"
+n=$(ls "$T/ic" | wc -l)
+[ "$n" -ge 1 ] || bad "intel wrote no cache file"
+cmp -s "$T/i-ref" "$T/i1" || bad "intel, first run (writing the cache) differs"
+cmp -s "$T/i-ref" "$T/i2" || bad "intel, run from the cache differs"
 
 [ $fail -eq 0 ] || exit 1
 echo "sigma-cache: $(wc -l <"$T/ref") alerts, identical with, without and from the cache; bad cache files replaced"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/hscache.h"
 #include "detect/ioc/ioc-radix.h"
 
 /* Classes of event fields. */
@@ -332,7 +333,24 @@ static int pdb_build(ioc_index *x, pdb *d, uint8_t type, bool lit, spoor_diag *d
 		d->atom[k] = (uint32_t)i;
 		k++;
 	}
-	while (rc == 0 && k) {
+	/* compiled before with the same patterns: read back (only sets that
+	 * compiled whole are cached, so nothing rejected is left unreported) */
+	dbc_key *key = rc == 0 && k && in->opt.cache_dir && *in->opt.cache_dir ? dbc_key_new(1) : NULL;
+	char cpath[4096] = "";
+	if (key) {
+		uint64_t meta[2] = {k, lit};
+		dbc_key_add(key, meta, sizeof(meta));
+		for (size_t q = 0; q < k; q++) {
+			uint64_t m2[2] = {lens[q], fl[q]};
+			dbc_key_add(key, m2, sizeof(m2));
+			dbc_key_add(key, ex[q], lens[q]);
+		}
+		if (dbc_load(key, in->opt.cache_dir, &d->db, 1, cpath, sizeof(cpath)))
+			d->n = k;
+		dbc_key_free(key);
+	}
+	bool whole = true;
+	while (rc == 0 && k && !d->db) {
 		hs_compile_error_t *err = NULL;
 		hs_error_t he = lit ? hs_compile_lit_multi((const char *const *)ex, fl, ids, lens, (unsigned)k,
 							   HS_MODE_BLOCK, NULL, &d->db, &err)
@@ -340,8 +358,11 @@ static int pdb_build(ioc_index *x, pdb *d, uint8_t type, bool lit, spoor_diag *d
 						       NULL, &d->db, &err);
 		if (he == HS_SUCCESS) {
 			d->n = k;
+			if (whole && cpath[0])
+				dbc_store(in->opt.cache_dir, cpath, &d->db, 1);
 			break;
 		}
+		whole = false;
 		d->db = NULL;
 		int bad = err ? err->expression : -1;
 		if (bad < 0 || (size_t)bad >= k) {
