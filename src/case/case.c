@@ -25,6 +25,22 @@
 	"  doc TEXT NOT NULL) WITHOUT ROWID;\n"                                                                  \
 	"CREATE TABLE IF NOT EXISTS owned(ip TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT NOT NULL) WITHOUT ROWID;\n"
 
+/* Version 2: the provider-scope stage's state (case-prov.c), for
+ * `spoor providers --case` and `spoor trace --case`.  A version 1 case is
+ * upgraded by adding these tables when opened for writing. */
+#define PROVIDERS_SCHEMA                                                                                               \
+	"CREATE TABLE IF NOT EXISTS prov_state(key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;\n"                  \
+	"CREATE TABLE IF NOT EXISTS prov_inventory(seq INTEGER PRIMARY KEY, name TEXT NOT NULL,\n"                     \
+	"  text BLOB NOT NULL);\n"                                                                                     \
+	"CREATE TABLE IF NOT EXISTS prov_nodes(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL);\n"     \
+	"CREATE TABLE IF NOT EXISTS prov_edges(node INTEGER NOT NULL, pos INTEGER NOT NULL, peer INTEGER NOT NULL,\n"  \
+	"  label TEXT NOT NULL, PRIMARY KEY(node, pos)) WITHOUT ROWID;\n"                                              \
+	"CREATE TABLE IF NOT EXISTS prov_reach(seq INTEGER PRIMARY KEY, provider TEXT NOT NULL,\n"                     \
+	"  agency TEXT NOT NULL, host TEXT NOT NULL, account TEXT NOT NULL, source TEXT NOT NULL,\n"                   \
+	"  count INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER);\n"                                              \
+	"CREATE TABLE IF NOT EXISTS prov_violations(seq INTEGER PRIMARY KEY, provider TEXT NOT NULL, agency TEXT,\n"   \
+	"  rule_id TEXT NOT NULL, ts INTEGER, host TEXT, account TEXT, source TEXT, origin TEXT, why TEXT);\n"
+
 static const char schema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
     "CREATE TABLE runs(id INTEGER PRIMARY KEY, started TEXT NOT NULL, command TEXT, version TEXT);\n"
@@ -51,6 +67,7 @@ static const char schema[] =
     "CREATE INDEX flows_src ON flows(src_ip);\n"
     "CREATE TABLE inputs(path TEXT PRIMARY KEY, upto INTEGER NOT NULL) WITHOUT ROWID;\n"
     MAILBOXES_SCHEMA
+    PROVIDERS_SCHEMA
     "CREATE INDEX flows_dst ON flows(dst_ip);\n";
 
 static const char *const stmt_sql[_ST_MAX] = {
@@ -224,9 +241,27 @@ static int check_schema(spoor_case *c, spoor_diag *diag)
 	char app[64];
 	if (meta_get(c, "application", app, sizeof(app)) != 1 || strcmp(app, "spoor-case"))
 		return diag_set(diag, SPOOR_ECORRUPT, "%s: a SQLite database, but not a spoor case", c->path);
-	if (v != SPOOR_CASE_SCHEMA)
+	if (v == 1 && c->writable) {
+		/* upgrade in one transaction: version 2 only adds tables */
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SPOOR_CASE_SCHEMA);
+		int rc = exec(c, "BEGIN IMMEDIATE", diag);
+		if (rc == 0)
+			rc = exec(c, PROVIDERS_SCHEMA, diag);
+		if (rc == 0)
+			rc = exec(c, sql, diag);
+		if (rc == 0)
+			rc = exec(c, "COMMIT", diag);
+		if (rc < 0) {
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		v = SPOOR_CASE_SCHEMA;
+	}
+	/* read-only, version 1 reads as version 2 without the provider state */
+	if (v != SPOOR_CASE_SCHEMA && !(v == 1 && !c->writable))
 		return diag_set(diag, SPOOR_EINVAL,
-				"%s: case schema version %d; this spoor reads version %d (docs/case.md: migrations)",
+				"%s: case schema version %d; this spoor reads versions 1 and %d (docs/case.md: migrations)",
 				c->path, v, SPOOR_CASE_SCHEMA);
 	/* a quick structural check: damaged pages show up here rather than
 	 * half-way through a report */
@@ -270,7 +305,7 @@ SPOOR_API int spoor_case_open(spoor_case **out, const char *path, unsigned flags
 	if (rc == 0)
 		rc = check_schema(c, diag);
 	if (rc == 0 && c->writable)
-		rc = exec(c, MAILBOXES_SCHEMA, diag);
+		rc = exec(c, MAILBOXES_SCHEMA PROVIDERS_SCHEMA, diag);
 	for (int i = 0; i < _ST_MAX && rc == 0 && c->writable; i++)
 		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL) != SQLITE_OK)
 			rc = case_sqlerr(c, diag, "prepare");

@@ -701,6 +701,20 @@ static int case_mailboxes(hunt *hu)
 	return rc;
 }
 
+/* --case with --inventory: the provider stage's state goes into the case,
+ * for `spoor providers --case` and `spoor trace --case`. */
+static int case_providers(hunt *hu)
+{
+	spoor_diag d = SPOOR_DIAG_INIT;
+	for (size_t i = 0; i < hu->nstages; i++)
+		if (!strcmp(spoor_stage_name(hu->stages[i]), "providers") &&
+		    spoor_case_add_providers(hu->kase, hu->stages[i], &d) < 0) {
+			fprintf(stderr, "spoor hunt: %s\n", d.msg);
+			return EXIT_FAIL;
+		}
+	return 0;
+}
+
 /* Build the stages, in pipeline order: evidence, enrichers, detectors.
  * 0 or an exit code. */
 static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spoor_ruleset **rs)
@@ -985,6 +999,11 @@ int cmd_hunt(int argc, char **argv)
 	}
 	if (hu->kase && hu->an_stage && (rc == 0 || rc == EXIT_BADINPUT)) {
 		int r = case_mailboxes(hu);
+		if (r)
+			rc = r;
+	}
+	if (hu->kase && hu->inv && (rc == 0 || rc == EXIT_BADINPUT)) {
+		int r = case_providers(hu);
 		if (r)
 			rc = r;
 	}

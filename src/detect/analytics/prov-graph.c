@@ -154,6 +154,36 @@ static bool walkable(const char *label)
 	return label != L_SERVES && label != L_HOST && label != L_ADMIN;
 }
 
+/* ---- a graph saved elsewhere (the case database, src/case/case-prov.c) ---- */
+
+const char *prov_graph_label(const char *name)
+{
+	static const char *const labels[] = {L_ACCOUNT, L_KEY,	L_NET,	      L_JUMP,	  L_SERVES, L_HOST,
+					     L_ADMIN,	L_ADDR, L_LOGON_FROM, L_LOGON_TO, L_AUTH,   L_IN};
+	for (size_t i = 0; i < ARRAY_SIZE(labels); i++)
+		if (!strcmp(name, labels[i]))
+			return labels[i];
+	return NULL;
+}
+
+uint32_t prov_graph_add_node(prov_graph *g, const char *kind, const char *name)
+{
+	/* a node keeps its kind by address: one of the literals */
+	static const char *const kinds[] = {"provider", "agency", "account", "key", "ip", "network", "host"};
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kind, kinds[i]))
+			return node(g, kinds[i], name, strlen(name));
+	return INV_NONE;
+}
+
+int prov_graph_add_half(prov_graph *g, uint32_t a, uint32_t b, const char *label)
+{
+	if (a >= g->n || b >= g->n)
+		return SPOOR_EINVAL;
+	g->nedges += a < b; /* each edge is saved from both ends */
+	return half(&g->v[a], b, label);
+}
+
 int prov_graph_inventory(prov_graph *g, const spoor_inventory *inv)
 {
 	int r = 0;
