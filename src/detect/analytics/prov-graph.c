@@ -302,6 +302,12 @@ static int finish_out(buf *b, int rc, char **out, size_t *len, spoor_diag *diag)
 	return rc;
 }
 
+/* English count nouns: "1 agency", "2 agencies" */
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 static void fmt_time(int64_t ns, char *out)
 {
 	if (ns)
@@ -493,8 +499,10 @@ static int report_table(prov_stage *s, buf *b)
 			nout += s->viols[k].provider == i;
 		for (size_t k = 0; k < s->nreach; k++)
 			nreach += s->reach[k].provider == i;
-		rc = buf_printf(b, "provider %s (%s)\n  can reach: %zu agencies, %zu hosts, %zu accounts, %zu keys\n",
-				p->id, p->name, p->nserves, nhosts, p->naccounts, p->keys.n);
+		rc = buf_printf(
+		    b, "provider %s (%s)\n  can reach: %zu %s, %zu %s, %zu %s, %zu %s\n", p->id, p->name, p->nserves,
+		    plural(p->nserves, "agency", "agencies"), nhosts, plural(nhosts, "host", "hosts"), p->naccounts,
+		    plural(p->naccounts, "account", "accounts"), p->keys.n, plural(p->keys.n, "key", "keys"));
 		for (size_t k = 0; k < p->nserves && rc == 0; k++) {
 			const inv_agency *a = &inv->agencies[p->serves[k].agency];
 			rc = buf_printf(b, "    agency %-16s hosts: %s", a->id, p->serves[k].all_hosts ? "all" : "");
@@ -505,7 +513,9 @@ static int report_table(prov_stage *s, buf *b)
 						a->mail_domains.n > 1 ? " ..." : "");
 			rc = rc ? rc : buf_addc(b, '\n');
 		}
-		rc = rc ? rc : buf_printf(b, "  reached: %zu (agency, host, account, source) combinations\n", nreach);
+		rc = rc ? rc
+			: buf_printf(b, "  reached: %zu (agency, host, account, source) %s\n", nreach,
+				     plural(nreach, "combination", "combinations"));
 		for (size_t k = 0; k < s->nreach && rc == 0; k++) {
 			const prov_reach *r = &s->reach[k];
 			if (r->provider != i)
@@ -529,10 +539,10 @@ static int report_table(prov_stage *s, buf *b)
 		rc = rc ? rc : buf_addc(b, '\n');
 	}
 	if (rc == 0 && (s->viols_dropped || s->g.dropped))
-		rc = buf_printf(b,
-				"note: %" PRIu64 " out-of-scope accesses and %" PRIu64
-				" graph edges beyond the limits not shown\n",
-				s->viols_dropped, s->g.dropped);
+		rc = buf_printf(
+		    b, "note: %" PRIu64 " out-of-scope %s and %" PRIu64 " graph %s beyond the limits not shown\n",
+		    s->viols_dropped, plural(s->viols_dropped, "access", "accesses"), s->g.dropped,
+		    plural(s->g.dropped, "edge", "edges"));
 	return rc;
 }
 
