@@ -256,9 +256,9 @@ static int load_graph(spoor_case *c, prov_stage *s, spoor_diag *diag)
 	while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		sqlite3_int64 id = sqlite3_column_int64(st, 0);
 		uint32_t x = prov_graph_add_node(&s->g, col(st, 1), col(st, 2));
-		if (x == INV_NONE && s->g.n == s->g.cap)
-			rc = diag_set(diag, SPOOR_ENOMEM, "out of memory");
-		else if (x == INV_NONE || (sqlite3_int64)x != id || x + 1 != s->g.n)
+		/* (INV_NONE is also what memory exhaustion gives: rare enough
+		 * to report as the row it failed on) */
+		if (x == INV_NONE || (sqlite3_int64)x != id || x + 1 != s->g.n)
 			rc = corrupt(c, diag, "graph node");
 	}
 	if (rc == 0 && r != SQLITE_DONE)
