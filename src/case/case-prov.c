@@ -161,7 +161,11 @@ SPOOR_API int spoor_case_add_providers(spoor_case *c, spoor_stage *providers, sp
 	const prov_stage *s = (const prov_stage *)providers;
 	if (!s->finished)
 		return diag_set(diag, SPOOR_EINVAL, "the providers stage has not finished");
-	int rc = case_tx(c, diag);
+	/* what the hunt added is committed first: a failure here must not
+	 * take it back with the rollback */
+	int rc = spoor_case_commit(c, diag);
+	if (rc == 0)
+		rc = case_tx(c, diag);
 	if (rc == 0)
 		rc = save(c, s, diag);
 	if (rc < 0) {
@@ -202,9 +206,9 @@ static int has_state(spoor_case *c, spoor_diag *diag)
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM prov_state WHERE key = 'run'", -1, &st, NULL) !=
 	    SQLITE_OK) {
-		if (sqlite3_errcode(c->db) == SQLITE_NOMEM)
-			return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 		/* a case of schema version 1 opened read-only has no prov_ tables */
+		if (!strstr(sqlite3_errmsg(c->db), "no such table"))
+			return case_sqlerr(c, diag, "providers");
 		return diag_set(diag, SPOOR_ENOTFOUND,
 				"%s: this case (schema version 1) has no provider state; hunt into it again with "
 				"--inventory and --case (which upgrades it)",

@@ -170,8 +170,7 @@ static int chart_timeline(spoor_case *c, buf *b, spoor_diag *diag)
 					"fill=\"%s\"><title>%s ",
 					L + (double)i * bw, y, bw > 2 ? bw - 1 : bw, h, palette[k], day);
 			rc = rc ?: esc(b, ser[k].name);
-			rc = rc ?: buf_printf(b, ": %" PRIu64 " %s</title></rect>", v[i][k],
-					      scope_plural(v[i][k], "alert", "alerts"));
+			rc = rc ?: buf_printf(b, ": %" PRIu64 "</title></rect>", v[i][k]);
 		}
 	}
 	if (any && !rc) {
