@@ -51,8 +51,9 @@ SPOOR_API int spoor_case_stage_new(spoor_stage **out, spoor_case *c, spoor_diag 
  * Scope then takes the data taken per mailbox from it (exact sums of the
  * attacker's sessions) rather than from its own address heuristics. */
 SPOOR_API int spoor_case_add_mailboxes(spoor_case *c, const char *jsonl, size_t len, spoor_diag *diag);
-/* The stored mailbox summary: JSON lines (json = 1) or a table; *out is
- * malloc'd.  SPOOR_ENOTFOUND when the case has none (the hunt ran without
+/* The stored mailbox summary, as spoor_analytics_mailboxes prints it:
+ * JSON lines (json = 1: mailbox records, then domain records) or the
+ * table (mailboxes, then agency domains); *out is malloc'd.  SPOOR_ENOTFOUND when the case has none (the hunt ran without
  * --analytics). */
 SPOOR_API int spoor_case_mailboxes(spoor_case *c, int json, char **out, size_t *len, spoor_diag *diag);
 /* Store the provider-scope stage's state (spoor_providers_stage_new, after
