@@ -335,6 +335,69 @@ static void test_wrong_stage(void **state)
 	spoor_stage_free(inv_st);
 }
 
+/* The stored mailbox summary prints as the analytics print it: mailboxes
+ * by data taken, then the domains' totals (sums, earliest first, latest
+ * last, compared as times, not as text). */
+static void test_mailboxes(void **state)
+{
+	fx *f = *state;
+	static const char lines[] =
+	    "{\"spoor.record\":\"mailbox\",\"spoor.mailbox\":\"b@x.gov\",\"spoor.domain\":\"x.gov\","
+	    "\"spoor.compromised\":true,\"spoor.evidence\":[\"spray\"],\"spoor.sources\":[\"198.51.100.1\","
+	    "\"198.51.100.2\",\"198.51.100.3\",\"198.51.100.4\"],\"spoor.sources_count\":20,"
+	    "\"spoor.first\":\"2026-03-02T10:00:00Z\",\"spoor.last\":\"2026-03-02T11:00:00.500Z\","
+	    "\"spoor.sessions\":2,\"spoor.items\":30,\"spoor.bytes\":5000}\n"
+	    "{\"spoor.record\":\"mailbox\",\"spoor.mailbox\":\"a@x.gov\",\"spoor.domain\":\"x.gov\","
+	    "\"spoor.compromised\":false,\"spoor.evidence\":[],\"spoor.sources\":[\"203.0.113.9\"],"
+	    "\"spoor.sources_count\":1,\"spoor.first\":\"2026-03-02T09:59:59.250Z\","
+	    "\"spoor.last\":\"2026-03-02T11:00:00Z\",\"spoor.sessions\":1,\"spoor.items\":3,\"spoor.bytes\":5000}\n"
+	    "{\"spoor.record\":\"mailbox\",\"spoor.mailbox\":\"svc\",\"spoor.domain\":\"-\","
+	    "\"spoor.compromised\":true,\"spoor.evidence\":[\"travel\"],\"spoor.sources\":[],"
+	    "\"spoor.sources_count\":0,\"spoor.sessions\":0,\"spoor.items\":0,\"spoor.bytes\":0}\n"
+	    "{\"spoor.record\":\"domain\",\"spoor.domain\":\"x.gov\"}\n";
+	spoor_case *c = NULL;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	char *out = NULL;
+	size_t n = 0;
+	assert_int_equal(spoor_case_open(&c, f->path, SPOOR_CASE_WRITE, &d), 0);
+	assert_int_equal(spoor_case_mailboxes(c, 1, &out, &n, &d), SPOOR_ENOTFOUND);
+	assert_int_equal(spoor_case_add_mailboxes(c, lines, strlen(lines), &d), 0);
+	assert_int_equal(spoor_case_mailboxes(c, 0, &out, &n, &d), 0);
+	static const char table[] =
+	    "MAILBOX                                  COMP  FIRST ATTACKER ACCESS    LAST ATTACKER ACCESS     SESSIONS"
+	    "      ITEMS          BYTES  ATTACKER SOURCES\n"
+	    "b@x.gov                                  yes   2026-03-02T10:00:00Z     2026-03-02T11:00:00.500Z        2"
+	    "         30           5000  198.51.100.1,198.51.100.2,198.51.100.3 +17\n"
+	    "a@x.gov                                  no    2026-03-02T09:59:59.250Z 2026-03-02T11:00:00Z            1"
+	    "          3           5000  203.0.113.9\n"
+	    "svc                                      yes   -                        -                               0"
+	    "          0              0  -\n"
+	    "\n"
+	    "AGENCY DOMAIN                            MAILBOXES COMPROMISED FIRST ATTACKER ACCESS    LAST ATTACKER ACCESS "
+	    "    SESSIONS      ITEMS          BYTES\n"
+	    "x.gov                                            2           1 2026-03-02T09:59:59.250Z "
+	    "2026-03-02T11:00:00.500Z        3         33          10000\n"
+	    "-                                                1           1 -                        -                   "
+	    "            0          0              0\n";
+	assert_string_equal(out, table);
+	assert_int_equal(n, strlen(table));
+	free(out);
+	assert_int_equal(spoor_case_mailboxes(c, 1, &out, &n, &d), 0);
+	const char *dom = strstr(out, "{\"spoor.record\":\"domain\",\"spoor.domain\":\"x.gov\"");
+	assert_non_null(dom);
+	assert_string_equal(dom, "{\"spoor.record\":\"domain\",\"spoor.domain\":\"x.gov\",\"spoor.mailboxes\":2,"
+				 "\"spoor.compromised_accounts\":1,\"spoor.first\":\"2026-03-02T09:59:59.250Z\","
+				 "\"spoor.last\":\"2026-03-02T11:00:00.500Z\",\"spoor.sessions\":3,\"spoor.items\":33,"
+				 "\"spoor.bytes\":10000}\n"
+				 "{\"spoor.record\":\"domain\",\"spoor.domain\":\"-\",\"spoor.mailboxes\":1,"
+				 "\"spoor.compromised_accounts\":1,\"spoor.sessions\":0,\"spoor.items\":0,"
+				 "\"spoor.bytes\":0}\n");
+	/* the mailbox lines are the stored ones, ordered as the table */
+	assert_int_equal(strncmp(out, lines, 100), 0);
+	free(out);
+	assert_int_equal(spoor_case_close(c, &d), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +405,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_damage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_stage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mailboxes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
