@@ -90,12 +90,12 @@ static int setup(void **state)
 	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
 	assert_int_equal(spoor_ctx_new(&f->ctx, &co, NULL), 0);
 	assert_int_equal(spoor_providers_stage_new(&f->st, f->inv, NULL, &d), 0);
-	logon(f, "2026-03-02T09:40:01Z", "acme-ops", "moh-web01", "203.0.113.10", 1);	/* in scope */
-	logon(f, "2026-03-02T09:41:00Z", "ACME-OPS", "moh-web01", "203.0.113.10", 2);	/* same row */
+	logon(f, "2026-03-02T09:40:01Z", "acme-ops", "moh-web01", "203.0.113.10", 1);	       /* in scope */
+	logon(f, "2026-03-02T09:41:00Z", "ACME-OPS", "moh-web01", "203.0.113.10", 2);	       /* same row */
 	logon(f, "2026-03-02T10:00:00Z", "acme-ops", "moh-dc01.moh.local", "203.0.113.10", 3); /* host */
-	logon(f, "2026-03-02T22:00:00Z", "acme-ops", "moh-web01", "203.0.113.11", 4);	/* window */
-	logon(f, "2026-03-03T10:00:00Z", "acme-ops", "mof-app01", "198.51.100.7", 5);	/* unserved, source */
-	logon(f, "2026-03-03T11:00:00Z", "mof-user", "moh-web01", "10.20.0.5", 6);	/* no provider */
+	logon(f, "2026-03-02T22:00:00Z", "acme-ops", "moh-web01", "203.0.113.11", 4);	       /* window */
+	logon(f, "2026-03-03T10:00:00Z", "acme-ops", "mof-app01", "198.51.100.7", 5);	       /* unserved, source */
+	logon(f, "2026-03-03T11:00:00Z", "mof-user", "moh-web01", "10.20.0.5", 6);	       /* no provider */
 	assert_int_equal(spoor_stage_finish(f->st, no_finding, NULL, &d), 0);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/spoor-unit-case-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
@@ -222,11 +222,12 @@ static void test_roundtrip(void **state)
 	same_report(f->st, st, SPOOR_PROVIDERS_TABLE, "reached: 4 (agency, host, account, source) combinations");
 	same_report(f->st, st, SPOOR_PROVIDERS_TABLE, "can reach: 1 agency, 1 host, 2 accounts, 1 key\n");
 	same_report(f->st, st, SPOOR_PROVIDERS_JSON, "\"out_of_scope\":[{");
-	same_report(f->st, st, SPOOR_PROVIDERS_DOT, "\"account:acme-ops\" -- \"ip:203.0.113.10\" [label=\"logon-from\"]");
+	same_report(f->st, st, SPOOR_PROVIDERS_DOT,
+		    "\"account:acme-ops\" -- \"ip:203.0.113.10\" [label=\"logon-from\"]");
 	static const char *const entities[] = {
-	    "acme-ops", "ACME-OPS",	      "ip:203.0.113.10",	"203.0.113.11", "provider:acme", "agency:moh",
-	    "mof-user", "moh-dc01.moh.local", "key:SHA256:Key1",	"oldco-admin",	"nobody",	 "ip:10.20.0.5",
-	    "host:mof-app01", "198.51.100.7", "network:203.0.113.0/24",
+	    "acme-ops",	  "ACME-OPS",	  "ip:203.0.113.10",	"203.0.113.11",	   "provider:acme",
+	    "agency:moh", "mof-user",	  "moh-dc01.moh.local", "key:SHA256:Key1", "oldco-admin",
+	    "nobody",	  "ip:10.20.0.5", "host:mof-app01",	"198.51.100.7",	   "network:203.0.113.0/24",
 	};
 	for (size_t i = 0; i < sizeof(entities) / sizeof(*entities); i++) {
 		same_trace(f->st, st, entities[i], SPOOR_PROVIDERS_TABLE);
@@ -373,11 +374,13 @@ static void test_mailboxes(void **state)
 	    "svc                                      yes   -                        -                               0"
 	    "          0              0  -\n"
 	    "\n"
-	    "AGENCY DOMAIN                            MAILBOXES COMPROMISED FIRST ATTACKER ACCESS    LAST ATTACKER ACCESS "
+	    "AGENCY DOMAIN                            MAILBOXES COMPROMISED FIRST ATTACKER ACCESS    LAST ATTACKER "
+	    "ACCESS "
 	    "    SESSIONS      ITEMS          BYTES\n"
 	    "x.gov                                            2           1 2026-03-02T09:59:59.250Z "
 	    "2026-03-02T11:00:00.500Z        3         33          10000\n"
-	    "-                                                1           1 -                        -                   "
+	    "-                                                1           1 -                        -                 "
+	    "  "
 	    "            0          0              0\n";
 	assert_string_equal(out, table);
 	assert_int_equal(n, strlen(table));
