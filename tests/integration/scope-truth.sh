@@ -78,7 +78,7 @@ print("seed %s: providers --case = logs (table, JSON, DOT): %d providers, %d rea
 # an equality of empty answers would prove nothing
 sys.exit(0 if reached and oos else 1)
 PY
-	# trace: every provider and agency, and five of each other kind of
+	# trace: every provider and agency, and three of each other kind of
 	# node the case's graph holds (spread over it), as kind:name and bare;
 	# plus a spelling in capitals and an entity nobody knows (exit 1 both)
 	python3 - "$D/case.db" > "$D/entities" <<'PY'
@@ -86,7 +86,7 @@ import sqlite3, sys
 c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
 for (kind,) in c.execute("select distinct kind from prov_nodes order by kind"):
     names = [n for (n,) in c.execute("select name from prov_nodes where kind = ? order by id", (kind,))]
-    pick = names if kind in ("provider", "agency") else names[:: max(1, len(names) // 5)][:5]
+    pick = names if kind in ("provider", "agency") else names[:: max(1, len(names) // 3)][:3]
     for n in pick:
         print("%s:%s" % (kind, n))
     if kind == "account" and pick:
