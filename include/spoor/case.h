@@ -24,8 +24,9 @@ enum {
 	SPOOR_CASE_WRITE = 1 << 0, /* open for writing, creating it if needed */
 };
 
-/* The schema version this library writes and reads. */
-#define SPOOR_CASE_SCHEMA 1
+/* The schema version this library writes (it reads 1 too, and upgrades a
+ * version 1 case to 2 when it opens it for writing). */
+#define SPOOR_CASE_SCHEMA 2
 
 /* SPOOR_ENOTFOUND (no such case), SPOOR_ECORRUPT (not a spoor case, or
  * damaged), SPOOR_EINVAL (schema version this spoor does not know),
@@ -50,15 +51,28 @@ SPOOR_API int spoor_case_stage_new(spoor_stage **out, spoor_case *c, spoor_diag 
  * Scope then takes the data taken per mailbox from it (exact sums of the
  * attacker's sessions) rather than from its own address heuristics. */
 SPOOR_API int spoor_case_add_mailboxes(spoor_case *c, const char *jsonl, size_t len, spoor_diag *diag);
-/* The stored mailbox summary: JSON lines (json = 1) or a table; *out is
- * malloc'd.  SPOOR_ENOTFOUND when the case has none (the hunt ran without
+/* The stored mailbox summary, as spoor_analytics_mailboxes prints it:
+ * JSON lines (json = 1: mailbox records, then domain records) or the
+ * table (mailboxes, then agency domains); *out is malloc'd.  SPOOR_ENOTFOUND when the case has none (the hunt ran without
  * --analytics). */
 SPOOR_API int spoor_case_mailboxes(spoor_case *c, int json, char **out, size_t *len, spoor_diag *diag);
+/* Store the provider-scope stage's state (spoor_providers_stage_new, after
+ * it finished): the inventory's files, the provider graph, what each
+ * provider reached and the out-of-scope accesses.  Replaces what an earlier
+ * run stored (the case keeps the provider view of the last hunt run with
+ * an inventory). */
+SPOOR_API int spoor_case_add_providers(spoor_case *c, spoor_stage *providers, spoor_diag *diag);
+/* Rebuild from the case what spoor_providers_report and
+ * spoor_providers_trace read: the inventory (*inv) and a finished
+ * providers stage (*st) giving the same answers as the stage that was
+ * stored.  Free *st, then *inv.  SPOOR_ENOTFOUND when the case has no
+ * provider state (the hunt ran without --inventory). */
+struct spoor_inventory;
+SPOOR_API int spoor_case_providers(spoor_case *c, struct spoor_inventory **inv, spoor_stage **st, spoor_diag *diag);
 /* The agency/provider inventory (spoor/inventory.h), borrowed: the case
  * stage then records which addresses belong to an agency's own networks,
  * and scope never takes those for the intruders' (an agency's NAT address
  * named by an alert is the victim's). */
-struct spoor_inventory;
 SPOOR_API void spoor_case_use_inventory(spoor_case *c, const struct spoor_inventory *inv);
 /* Commit pending changes now (also done every few thousand rows). */
 SPOOR_API int spoor_case_commit(spoor_case *c, spoor_diag *diag);

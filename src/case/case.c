@@ -4,6 +4,7 @@
  * kept in its JSON document; the columns and the entity rows are derived
  * from that document with SQLite's JSON functions, so every engine's
  * alerts (Sigma, intel, analytics, providers) land the same way. */
+#include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,9 @@
 #include <time.h>
 
 #include "base/base.h"
+#include "base/timeparse.h"
 #include "case/case-int.h"
+#include "detect/alert.h"
 #include "event/event-int.h"
 #include "sink/sink.h"
 #include "spoor/version.h"
@@ -24,6 +27,22 @@
 	"  evidence TEXT, sources TEXT, first TEXT, last TEXT, sessions INTEGER, items INTEGER, bytes INTEGER,\n"          \
 	"  doc TEXT NOT NULL) WITHOUT ROWID;\n"                                                                  \
 	"CREATE TABLE IF NOT EXISTS owned(ip TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT NOT NULL) WITHOUT ROWID;\n"
+
+/* Version 2: the provider-scope stage's state (case-prov.c), for
+ * `spoor providers --case` and `spoor trace --case`.  A version 1 case is
+ * upgraded by adding these tables when opened for writing. */
+#define PROVIDERS_SCHEMA                                                                                               \
+	"CREATE TABLE IF NOT EXISTS prov_state(key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;\n"                  \
+	"CREATE TABLE IF NOT EXISTS prov_inventory(seq INTEGER PRIMARY KEY, name TEXT NOT NULL,\n"                     \
+	"  text BLOB NOT NULL);\n"                                                                                     \
+	"CREATE TABLE IF NOT EXISTS prov_nodes(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL);\n"     \
+	"CREATE TABLE IF NOT EXISTS prov_edges(node INTEGER NOT NULL, pos INTEGER NOT NULL, peer INTEGER NOT NULL,\n"  \
+	"  label TEXT NOT NULL, PRIMARY KEY(node, pos)) WITHOUT ROWID;\n"                                              \
+	"CREATE TABLE IF NOT EXISTS prov_reach(seq INTEGER PRIMARY KEY, provider TEXT NOT NULL,\n"                     \
+	"  agency TEXT NOT NULL, host TEXT NOT NULL, account TEXT NOT NULL, source TEXT NOT NULL,\n"                   \
+	"  count INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER);\n"                                              \
+	"CREATE TABLE IF NOT EXISTS prov_violations(seq INTEGER PRIMARY KEY, provider TEXT NOT NULL, agency TEXT,\n"   \
+	"  rule_id TEXT NOT NULL, ts INTEGER, host TEXT, account TEXT, source TEXT, origin TEXT, why TEXT);\n"
 
 static const char schema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -51,6 +70,7 @@ static const char schema[] =
     "CREATE INDEX flows_src ON flows(src_ip);\n"
     "CREATE TABLE inputs(path TEXT PRIMARY KEY, upto INTEGER NOT NULL) WITHOUT ROWID;\n"
     MAILBOXES_SCHEMA
+    PROVIDERS_SCHEMA
     "CREATE INDEX flows_dst ON flows(dst_ip);\n";
 
 static const char *const stmt_sql[_ST_MAX] = {
@@ -224,9 +244,27 @@ static int check_schema(spoor_case *c, spoor_diag *diag)
 	char app[64];
 	if (meta_get(c, "application", app, sizeof(app)) != 1 || strcmp(app, "spoor-case"))
 		return diag_set(diag, SPOOR_ECORRUPT, "%s: a SQLite database, but not a spoor case", c->path);
-	if (v != SPOOR_CASE_SCHEMA)
+	if (v == 1 && c->writable) {
+		/* upgrade in one transaction: version 2 only adds tables */
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SPOOR_CASE_SCHEMA);
+		int rc = exec(c, "BEGIN IMMEDIATE", diag);
+		if (rc == 0)
+			rc = exec(c, PROVIDERS_SCHEMA, diag);
+		if (rc == 0)
+			rc = exec(c, sql, diag);
+		if (rc == 0)
+			rc = exec(c, "COMMIT", diag);
+		if (rc < 0) {
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		v = SPOOR_CASE_SCHEMA;
+	}
+	/* read-only, version 1 reads as version 2 without the provider state */
+	if (v != SPOOR_CASE_SCHEMA && !(v == 1 && !c->writable))
 		return diag_set(diag, SPOOR_EINVAL,
-				"%s: case schema version %d; this spoor reads version %d (docs/case.md: migrations)",
+				"%s: case schema version %d; this spoor reads versions 1 and %d (docs/case.md: migrations)",
 				c->path, v, SPOOR_CASE_SCHEMA);
 	/* a quick structural check: damaged pages show up here rather than
 	 * half-way through a report */
@@ -270,7 +308,7 @@ SPOOR_API int spoor_case_open(spoor_case **out, const char *path, unsigned flags
 	if (rc == 0)
 		rc = check_schema(c, diag);
 	if (rc == 0 && c->writable)
-		rc = exec(c, MAILBOXES_SCHEMA, diag);
+		rc = exec(c, MAILBOXES_SCHEMA PROVIDERS_SCHEMA, diag);
 	for (int i = 0; i < _ST_MAX && rc == 0 && c->writable; i++)
 		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL) != SQLITE_OK)
 			rc = case_sqlerr(c, diag, "prepare");
@@ -552,6 +590,46 @@ int case_has_mailboxes(spoor_case *c)
 	return n;
 }
 
+/* A domain's totals over its mailboxes (as src/detect/analytics/mailboxes.c
+ * sums them when it prints). */
+typedef struct mb_dom {
+	char *name;
+	uint64_t mailboxes, compromised, sessions, items, bytes;
+	int64_t first, last;
+} mb_dom;
+
+static int cmp_dom(const void *x, const void *y)
+{
+	const mb_dom *a = x, *b = y;
+	if (a->bytes != b->bytes)
+		return a->bytes < b->bytes ? 1 : -1;
+	if (a->items != b->items)
+		return a->items < b->items ? 1 : -1;
+	size_t an = strlen(a->name), bn = strlen(b->name);
+	int c = memcmp(a->name, b->name, MIN(an, bn));
+	return c ? c : (an > bn) - (an < bn);
+}
+
+static int64_t mb_time(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	int64_t ns = 0;
+	if (!t || !time_parse_iso(sv_cstr(t), NULL, &ns))
+		return 0;
+	return ns;
+}
+
+static void mb_tstr(int64_t ns, char *out)
+{
+	if (!ns)
+		strcpy(out, "-");
+	else
+		out[time_format(ns, out)] = 0;
+}
+
+/* The stored summary printed as `spoor mailboxes` prints it over the logs:
+ * the mailbox rows (data taken first), then the agency domains' totals;
+ * the JSON lines are the analytics' own, then the domain records. */
 SPOOR_API int spoor_case_mailboxes(spoor_case *c, int json, char **out, size_t *len, spoor_diag *diag)
 {
 	*out = NULL;
@@ -560,31 +638,124 @@ SPOOR_API int spoor_case_mailboxes(spoor_case *c, int json, char **out, size_t *
 		return diag_set(diag, SPOOR_ENOTFOUND,
 				"%s: no mailbox summary in this case (hunt it with --analytics and --case)", c->path);
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(c->db,
-			       "SELECT doc, mailbox, coalesce(compromised, 0), coalesce(sessions, 0), coalesce(items, 0),"
-			       " coalesce(bytes, 0), coalesce(first, '-'), coalesce(last, '-'), coalesce(sources, '[]')"
-			       " FROM mailboxes ORDER BY compromised DESC, bytes DESC, mailbox",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		c->db,
+		"SELECT doc, name, coalesce(json_extract(doc, '$.\"spoor.domain\"'), '-'),"
+		" coalesce(json_extract(doc, '$.\"spoor.compromised\"'), 0), json_extract(doc, '$.\"spoor.first\"'),"
+		" json_extract(doc, '$.\"spoor.last\"'), coalesce(sessions, 0), coalesce(items, 0), coalesce(bytes, 0),"
+		" (SELECT group_concat(substr(value, 1, 45), ',') FROM"
+		"  (SELECT value FROM json_each(doc, '$.\"spoor.sources\"') LIMIT 3)),"
+		" coalesce(json_extract(doc, '$.\"spoor.sources_count\"'), 0)"
+		" FROM (SELECT *, json_extract(doc, '$.\"spoor.mailbox\"') AS name FROM mailboxes)"
+		" ORDER BY coalesce(bytes, 0) DESC, coalesce(items, 0) DESC, name",
+		-1, &st, NULL) != SQLITE_OK)
 		return case_sqlerr(c, diag, "mailboxes");
 	buf b;
 	buf_init(&b, (size_t)1 << 30);
+	mb_dom *dom = NULL;
+	size_t ndom = 0, capdom = 0;
 	int rc = json ? 0
-		      : buf_printf(&b, "%-40s %-5s %8s %8s %14s  %-20s  %-20s  %s\n", "MAILBOX", "COMP", "SESSIONS",
-				   "ITEMS", "BYTES", "FIRST", "LAST", "SOURCES");
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		      : buf_printf(&b, "%-40s %-5s %-24s %-24s %8s %10s %14s  %s\n", "MAILBOX", "COMP",
+				   "FIRST ATTACKER ACCESS", "LAST ATTACKER ACCESS", "SESSIONS", "ITEMS", "BYTES",
+				   "ATTACKER SOURCES");
+	int r = SQLITE_DONE;
+	while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		const char *dn = (const char *)sqlite3_column_text(st, 2);
+		bool comp = sqlite3_column_int(st, 3) != 0;
+		int64_t first = mb_time(st, 4), last = mb_time(st, 5);
+		uint64_t sessions = (uint64_t)sqlite3_column_int64(st, 6), items = (uint64_t)sqlite3_column_int64(st, 7),
+			 bytes = (uint64_t)sqlite3_column_int64(st, 8);
 		if (json) {
 			rc = buf_add(&b, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-			if (rc == 0)
-				rc = buf_addc(&b, '\n');
+			rc = rc ?: buf_addc(&b, '\n');
 		} else {
-			rc = buf_printf(&b, "%-40s %-5s %8lld %8lld %14lld  %-20.20s  %-20.20s  %s\n",
-					(const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2) ? "yes" : "no",
-					(long long)sqlite3_column_int64(st, 3), (long long)sqlite3_column_int64(st, 4),
-					(long long)sqlite3_column_int64(st, 5), (const char *)sqlite3_column_text(st, 6),
-					(const char *)sqlite3_column_text(st, 7), (const char *)sqlite3_column_text(st, 8));
+			char t1[48], t2[48], srcs[200];
+			mb_tstr(first, t1);
+			mb_tstr(last, t2);
+			const char *sj = (const char *)sqlite3_column_text(st, 9);
+			int64_t ns = sqlite3_column_int64(st, 10);
+			snprintf(srcs, sizeof(srcs), "%s", sj ? sj : "");
+			size_t o = strlen(srcs);
+			if (ns > 3 && o + 12 < sizeof(srcs))
+				snprintf(srcs + o, sizeof(srcs) - o, " +%lld", (long long)(ns - 3));
+			rc = buf_printf(&b, "%-40.40s %-5s %-24s %-24s %8" PRIu64 " %10" PRIu64 " %14" PRIu64 "  %s\n",
+					name ? name : "", comp ? "yes" : "no", t1, t2, sessions, items, bytes,
+					srcs[0] ? srcs : "-");
+		}
+		/* the domain's totals */
+		size_t k = 0;
+		while (k < ndom && strcmp(dom[k].name, dn ? dn : "-"))
+			k++;
+		if (rc == 0 && k == ndom) {
+			if (ndom == capdom) {
+				size_t nc = capdom ? 2 * capdom : 16;
+				mb_dom *nv = xreallocarray(dom, nc, sizeof(*nv));
+				if (!nv) {
+					rc = SPOOR_ENOMEM;
+					break;
+				}
+				dom = nv;
+				capdom = nc;
+			}
+			memset(&dom[ndom], 0, sizeof(*dom));
+			dom[ndom].name = xstrndup(dn ? dn : "-", strlen(dn ? dn : "-"));
+			if (!dom[ndom++].name) {
+				rc = SPOOR_ENOMEM;
+				break;
+			}
+		}
+		if (rc == 0) {
+			mb_dom *d = &dom[k];
+			d->mailboxes++;
+			d->compromised += comp;
+			d->sessions += sessions;
+			d->items += items;
+			d->bytes += bytes;
+			if (first && (!d->first || first < d->first))
+				d->first = first;
+			if (last > d->last)
+				d->last = last;
 		}
 	}
+	bool sqlbad = rc == 0 && r != SQLITE_DONE;
 	sqlite3_finalize(st);
+	if (ndom > 1)
+		qsort(dom, ndom, sizeof(*dom), cmp_dom);
+	if (rc == 0 && !json && ndom)
+		rc = buf_printf(&b, "\n%-40s %9s %11s %-24s %-24s %8s %10s %14s\n", "AGENCY DOMAIN", "MAILBOXES",
+				"COMPROMISED", "FIRST ATTACKER ACCESS", "LAST ATTACKER ACCESS", "SESSIONS", "ITEMS",
+				"BYTES");
+	for (size_t i = 0; i < ndom && rc == 0; i++) {
+		const mb_dom *d = &dom[i];
+		char t1[48], t2[48];
+		mb_tstr(d->first, t1);
+		mb_tstr(d->last, t2);
+		if (json) {
+			rc = buf_adds(&b, "{\"spoor.record\":\"domain\",\"spoor.domain\":");
+			rc = rc ?: json_str(&b, d->name, strlen(d->name));
+			rc = rc ?: buf_printf(&b, ",\"spoor.mailboxes\":%" PRIu64 ",\"spoor.compromised_accounts\":%" PRIu64,
+					      d->mailboxes, d->compromised);
+			if (d->first)
+				rc = rc ?: buf_printf(&b, ",\"spoor.first\":\"%s\",\"spoor.last\":\"%s\"", t1, t2);
+			rc = rc ?: buf_printf(&b,
+					      ",\"spoor.sessions\":%" PRIu64 ",\"spoor.items\":%" PRIu64
+					      ",\"spoor.bytes\":%" PRIu64 "}\n",
+					      d->sessions, d->items, d->bytes);
+		} else {
+			rc = buf_printf(&b,
+					"%-40.40s %9" PRIu64 " %11" PRIu64 " %-24s %-24s %8" PRIu64 " %10" PRIu64
+					" %14" PRIu64 "\n",
+					d->name, d->mailboxes, d->compromised, t1, t2, d->sessions, d->items, d->bytes);
+		}
+	}
+	for (size_t i = 0; i < ndom; i++)
+		free(dom[i].name);
+	free(dom);
+	if (sqlbad) {
+		buf_done(&b);
+		return case_sqlerr(c, diag, "read the mailboxes");
+	}
 	if (rc == 0)
 		rc = buf_addc(&b, 0);
 	if (rc < 0) {

@@ -240,7 +240,8 @@ static int chart_chain(const scope_result *r, buf *b)
 				L + cw * t + 16, 96 + rh * (double)k,
 				4 + (r->chain[i].alerts > 100 ? 6.0 : (double)r->chain[i].alerts * 0.06));
 		rc = rc ?: esc(b, r->chain[i].agency);
-		rc = rc ?: buf_printf(b, " %s: %" PRIu64 " alerts, first ", r->chain[i].tactic, r->chain[i].alerts);
+		rc = rc ?: buf_printf(b, " %s: %" PRIu64 " %s, first ", r->chain[i].tactic, r->chain[i].alerts,
+				      scope_plural(r->chain[i].alerts, "alert", "alerts"));
 		rc = rc ?: tstr(b, r->chain[i].first);
 		rc = rc ?: buf_adds(b, "</title></circle>");
 	}
@@ -266,8 +267,9 @@ static int chart_heat(const scope_result *r, buf *b)
 			rc = buf_printf(b,
 					"<rect class=\"mark\" x=\"%d\" y=\"%d\" width=\"20\" height=\"20\" "
 					"fill=\"#d62728\" fill-opacity=\"%.2f\"><title>%s %02d:00 %" PRIu64
-					" alerts</title></rect>",
-					40 + h * 21, 18 + d * 22, a, days[d], h, r->heat[d][h]);
+					" %s</title></rect>",
+					40 + h * 21, 18 + d * 22, a, days[d], h, r->heat[d][h],
+					scope_plural(r->heat[d][h], "alert", "alerts"));
 		}
 	}
 	return rc ?: buf_adds(b, "</svg>\n");
@@ -300,8 +302,11 @@ static int chart_taken(const scope_result *r, buf *b)
 				      "fill=\"#1f77b4\"><title>",
 				      12 + k * 22, w < 1 ? 1 : w);
 		rc = rc ?: esc(b, t->name);
-		rc = rc ?: buf_printf(b, ": %s, %" PRIu64 " items</title></rect><text class=\"ax\" x=\"%.0f\" y=\"%zu\">%s</text>",
-				      human_bytes(t->bytes, hb, sizeof(hb)), t->items, 266 + w, 24 + k * 22, hb);
+		rc = rc ?: buf_printf(b,
+				      ": %s, %" PRIu64 " %s</title></rect>"
+				      "<text class=\"ax\" x=\"%.0f\" y=\"%zu\">%s</text>",
+				      human_bytes(t->bytes, hb, sizeof(hb)), t->items,
+				      scope_plural(t->items, "item", "items"), 266 + w, 24 + k * 22, hb);
 		k++;
 	}
 	return rc ?: buf_adds(b, "</svg>\n");
@@ -421,14 +426,16 @@ typedef struct doc {
 	bool md;
 } doc;
 
-static int kpi(doc *d, const char *id, const char *label, uint64_t v, const char *shown)
+/* label: the figure's name in the Markdown table (plural), one: under a
+ * count of 1 in HTML ("1 provider") */
+static int kpi(doc *d, const char *id, const char *label, const char *one, uint64_t v, const char *shown)
 {
 	char n[32];
 	snprintf(n, sizeof(n), "%" PRIu64, v);
 	if (d->md)
 		return buf_printf(d->b, "| %s | %s |\n", label, shown ? shown : n);
 	return buf_printf(d->b, "<div class=\"kpi\"><b id=\"%s\" data-value=\"%" PRIu64 "\">%s</b>%s</div>", id, v,
-			  shown ? shown : n, label);
+			  shown ? shown : n, v == 1 && one ? one : label);
 }
 
 static int table_begin(doc *d, const char *id, const char *const *cols, size_t n)
@@ -592,15 +599,16 @@ static int evidence_status(spoor_case *c, doc *d, spoor_diag *diag)
 	char t[512];
 	if (with)
 		snprintf(t, sizeof(t),
-			 "%" PRIu64 " of %" PRIu64 " alerts point to a leaf of the evidence log (highest leaf index %" PRIu64
+			 "%" PRIu64 " of %" PRIu64 " %s to a leaf of the evidence log (highest leaf index %" PRIu64
 			 "). `spoor evidence verify DIR` checks the log and its signed checkpoints; "
 			 "`spoor evidence prove DIR --leaf N` proves one record's inclusion.",
-			 with, n, mx);
+			 with, n, n == 1 ? "alert points" : with == 1 ? "alerts points" : "alerts point", mx);
 	else
 		snprintf(t, sizeof(t),
-			 "None of the %" PRIu64 " alerts points to an evidence log: the hunt ran without --evidence, so "
-			 "the records behind them are not protected against later edits.",
-			 n);
+			 "%s%" PRIu64 " %s to an evidence log: the hunt ran without --evidence, so "
+			 "the %s behind %s not protected against later edits.",
+			 n == 1 ? "The " : "None of the ", n, n == 1 ? "alert does not point" : "alerts points",
+			 n == 1 ? "record" : "records", n == 1 ? "it is" : "them are");
 	int rc = heading(d, 2, "evidence", "Evidence");
 	rc = rc ?: para(d, t);
 	return rc < 0 ? diag_set(diag, rc, "out of memory") : 0;
@@ -631,18 +639,20 @@ static int report(spoor_case *c, const scope_result *r, spoor_report_format fmt,
 	{
 		buf t;
 		buf_init(&t, 4096);
-		int r2 = buf_printf(&t, "%" PRIu64 " alerts between ", r->alerts);
+		int r2 = buf_printf(&t, "%" PRIu64 " %s between ", r->alerts,
+				    scope_plural(r->alerts, "alert", "alerts"));
 		r2 = r2 ?: tstr(&t, r->first);
 		r2 = r2 ?: buf_adds(&t, " and ");
 		r2 = r2 ?: tstr(&t, r->last);
 		r2 = r2 ?: buf_printf(&t,
 				      ". %" PRIu64 " %s, %" PRIu64 " %s, %" PRIu64 " %s and %" PRIu64
-				      " %s touched; %s of mail and data (%" PRIu64 " mail items) went to %zu intruder %s.",
+				      " %s touched; %s of mail and data (%" PRIu64 " %s) went to %zu intruder %s.",
 				      r->n_agencies, r->n_agencies == 1 ? "agency" : "agencies", r->n_providers,
 				      r->n_providers == 1 ? "IT service provider" : "IT service providers", r->n_mailboxes,
 				      r->n_mailboxes == 1 ? "mailbox" : "mailboxes", r->n_hosts,
 				      r->n_hosts == 1 ? "host was" : "hosts were",
-				      human_bytes(r->bytes_taken, hb, sizeof(hb)), r->items_taken, r->nips,
+				      human_bytes(r->bytes_taken, hb, sizeof(hb)), r->items_taken,
+				      scope_plural(r->items_taken, "mail item", "mail items"), r->nips,
 				      r->nips == 1 ? "address" : "addresses");
 		size_t na = 0;
 		for (size_t i = 0; i < r->nent && !r2; i++) {
@@ -662,15 +672,16 @@ static int report(spoor_case *c, const scope_result *r, spoor_report_format fmt,
 		rc = rc ?: buf_adds(b, "| figure | value |\n|---|---|\n");
 	else
 		rc = rc ?: buf_adds(b, "<div class=\"kpis\">");
-	rc = rc ?: kpi(d, "sum-alerts", "alerts", r->alerts, NULL);
-	rc = rc ?: kpi(d, "sum-agencies", "agencies", r->n_agencies, NULL);
-	rc = rc ?: kpi(d, "sum-providers", "providers", r->n_providers, NULL);
-	rc = rc ?: kpi(d, "sum-mailboxes", "mailboxes", r->n_mailboxes, NULL);
-	rc = rc ?: kpi(d, "sum-hosts", "hosts", r->n_hosts, NULL);
-	rc = rc ?: kpi(d, "sum-accounts", "accounts", r->n_accounts, NULL);
-	rc = rc ?: kpi(d, "sum-actors", "actors", r->n_actors, NULL);
-	rc = rc ?: kpi(d, "sum-bytes", "data taken", r->bytes_taken, human_bytes(r->bytes_taken, hb, sizeof(hb)));
-	rc = rc ?: kpi(d, "sum-items", "mail items taken", r->items_taken, NULL);
+	rc = rc ?: kpi(d, "sum-alerts", "alerts", "alert", r->alerts, NULL);
+	rc = rc ?: kpi(d, "sum-agencies", "agencies", "agency", r->n_agencies, NULL);
+	rc = rc ?: kpi(d, "sum-providers", "providers", "provider", r->n_providers, NULL);
+	rc = rc ?: kpi(d, "sum-mailboxes", "mailboxes", "mailbox", r->n_mailboxes, NULL);
+	rc = rc ?: kpi(d, "sum-hosts", "hosts", "host", r->n_hosts, NULL);
+	rc = rc ?: kpi(d, "sum-accounts", "accounts", "account", r->n_accounts, NULL);
+	rc = rc ?: kpi(d, "sum-actors", "actors", "actor", r->n_actors, NULL);
+	rc = rc ?: kpi(d, "sum-bytes", "data taken", NULL, r->bytes_taken,
+		       human_bytes(r->bytes_taken, hb, sizeof(hb)));
+	rc = rc ?: kpi(d, "sum-items", "mail items taken", "mail item taken", r->items_taken, NULL);
 	rc = rc ?: buf_adds(b, d->md ? "\n" : "</div>\n");
 	/* charts */
 	rc = rc ?: heading(d, 2, "timeline", "Timeline");
@@ -696,7 +707,8 @@ static int report(spoor_case *c, const scope_result *r, spoor_report_format fmt,
 		rc = heading(d, 3, id, line);
 		buf t;
 		buf_init(&t, 256);
-		int r2 = buf_printf(&t, "%" PRIu64 " alerts, first ", r->ent[i].alerts);
+		int r2 = buf_printf(&t, "%" PRIu64 " %s, first ", r->ent[i].alerts,
+				    scope_plural(r->ent[i].alerts, "alert", "alerts"));
 		r2 = r2 ?: tstr(&t, r->ent[i].first);
 		r2 = r2 ?: buf_adds(&t, ", last ");
 		r2 = r2 ?: tstr(&t, r->ent[i].last);

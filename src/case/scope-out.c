@@ -190,17 +190,23 @@ static int render_csv(const scope_result *r, buf *b)
 
 static int render_table(const scope_result *r, buf *b)
 {
-	int rc = buf_printf(b,
-			    "Alerts %" PRIu64 " from ", r->alerts);
+	int rc = buf_printf(b, "%" PRIu64 " %s from ", r->alerts, scope_plural(r->alerts, "alert", "alerts"));
 	rc = rc ?: ts(b, r->first);
 	rc = rc ?: buf_adds(b, " to ");
 	rc = rc ?: ts(b, r->last);
 	rc = rc ?: buf_printf(b,
-			      "\nTouched: %" PRIu64 " agencies, %" PRIu64 " providers, %" PRIu64 " mailboxes, %" PRIu64
-			      " accounts, %" PRIu64 " hosts, %" PRIu64 " addresses; actors %" PRIu64 "\n"
-			      "Data taken: %" PRIu64 " bytes, %" PRIu64 " mail items\n",
-			      r->n_agencies, r->n_providers, r->n_mailboxes, r->n_accounts, r->n_hosts, r->n_ips,
-			      r->n_actors, r->bytes_taken, r->items_taken);
+			      "\nTouched: %" PRIu64 " %s, %" PRIu64 " %s, %" PRIu64 " %s, %" PRIu64 " %s, %" PRIu64
+			      " %s, %" PRIu64 " %s; %" PRIu64 " %s\n"
+			      "Data taken: %" PRIu64 " %s, %" PRIu64 " %s\n",
+			      r->n_agencies, scope_plural(r->n_agencies, "agency", "agencies"), r->n_providers,
+			      scope_plural(r->n_providers, "provider", "providers"), r->n_mailboxes,
+			      scope_plural(r->n_mailboxes, "mailbox", "mailboxes"), r->n_accounts,
+			      scope_plural(r->n_accounts, "account", "accounts"), r->n_hosts,
+			      scope_plural(r->n_hosts, "host", "hosts"), r->n_ips,
+			      scope_plural(r->n_ips, "address", "addresses"), r->n_actors,
+			      scope_plural(r->n_actors, "actor", "actors"), r->bytes_taken,
+			      scope_plural(r->bytes_taken, "byte", "bytes"), r->items_taken,
+			      scope_plural(r->items_taken, "mail item", "mail items"));
 	rc = rc ?: buf_printf(b, "\n%-10s %-40s %-24s %-24s %7s\n", "KIND", "ENTITY", "FIRST", "LAST", "ALERTS");
 	for (size_t i = 0; i < r->nent && !rc; i++) {
 		const scope_entity *e = &r->ent[i];

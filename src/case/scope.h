@@ -7,6 +7,12 @@
 #include "base/buf.h"
 #include "case/case-int.h"
 
+/* English count nouns: "1 provider", "2 providers", "0 providers". */
+static inline const char *scope_plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 typedef struct scope_entity {
 	char *kind, *value;
 	int64_t first, last;

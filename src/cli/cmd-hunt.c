@@ -78,7 +78,9 @@ static void help(FILE *f)
 		"      --csv FILE        also write a CSV timeline (Timestamp, Computer, Channel,\n"
 		"                        EventID, Level, RuleTitle, RuleID, Details)\n"
 		"      --case CASE.db    also store alerts, their events, entities and traffic volumes\n"
-		"                        in a case database (created if needed; for scope, report)\n"
+		"                        in a case database (created if needed; for scope, report),\n"
+		"                        with --analytics / --inventory the mailbox / provider views\n"
+		"                        (spoor mailboxes|providers|trace --case)\n"
 		"      --job-buffer BYTES  with -j N over several files: alerts of one file kept in\n"
 		"                        memory before spilling to a temporary file (4194304)\n\n"
 		"With -j N and several files, whole files are read on N threads and the alerts\n"
@@ -729,6 +731,20 @@ static int case_mailboxes(hunt *hu)
 	return rc;
 }
 
+/* --case with --inventory: the provider stage's state goes into the case,
+ * for `spoor providers --case` and `spoor trace --case`. */
+static int case_providers(hunt *hu)
+{
+	spoor_diag d = SPOOR_DIAG_INIT;
+	for (size_t i = 0; i < hu->nstages; i++)
+		if (!strcmp(spoor_stage_name(hu->stages[i]), "providers") &&
+		    spoor_case_add_providers(hu->kase, hu->stages[i], &d) < 0) {
+			fprintf(stderr, "spoor hunt: %s\n", d.msg);
+			return EXIT_FAIL;
+		}
+	return 0;
+}
+
 /* Build the stages, in pipeline order: evidence, enrichers, detectors.
  * 0 or an exit code. */
 static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, spoor_ruleset **rs)
@@ -1014,6 +1030,11 @@ int cmd_hunt(int argc, char **argv)
 	}
 	if (hu->kase && hu->an_stage && (rc == 0 || rc == EXIT_BADINPUT)) {
 		int r = case_mailboxes(hu);
+		if (r)
+			rc = r;
+	}
+	if (hu->kase && hu->inv && (rc == 0 || rc == EXIT_BADINPUT)) {
+		int r = case_providers(hu);
 		if (r)
 			rc = r;
 	}

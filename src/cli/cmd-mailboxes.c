@@ -201,8 +201,8 @@ int cmd_mailboxes(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 	if (rc == 0 && !s.quiet)
-		fprintf(stderr, "spoor mailboxes: %" PRIu64 " events, %" PRIu64 " analytics alerts; %s\n", events, m.n,
-			spoor_stage_summary(an));
+		fprintf(stderr, "spoor mailboxes: %" PRIu64 " event%s, %" PRIu64 " analytics alert%s; %s\n", events,
+			events == 1 ? "" : "s", m.n, m.n == 1 ? "" : "s", spoor_stage_summary(an));
 	if (sc)
 		rc = scan_cli_finish(&s, sc, rc);
 	if (m.alerts && fclose(m.alerts) != 0 && rc == 0) {

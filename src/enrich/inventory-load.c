@@ -840,7 +840,17 @@ int inv_load_text(spoor_inventory *inv, const char *name, const char *text, size
 		rc = err_at(&l, NULL, SPOOR_EPARSE, "empty inventory file");
 	if (rc == SPOOR_ENOMEM && diag && !diag->msg[0])
 		diag_set(diag, rc, "out of memory");
-	if (rc == 0)
-		inv->nfiles++;
+	if (rc == 0) {
+		inv_source *ns = xreallocarray(inv->sources, inv->nfiles + 1, sizeof(*ns));
+		char *t = arena_alloc(&inv->ar, len + 1);
+		if (ns)
+			inv->sources = ns;
+		if (!ns || !t)
+			return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+		if (len)
+			memcpy(t, text, len);
+		t[len] = 0;
+		inv->sources[inv->nfiles++] = (inv_source){l.file, t, len};
+	}
 	return rc;
 }

@@ -205,6 +205,7 @@ SPOOR_API void spoor_inventory_free(spoor_inventory *inv)
 	free(inv->providers);
 	free(inv->hosts);
 	free(inv->nets);
+	free(inv->sources);
 	inv_map *maps[] = {&inv->ids,
 			   &inv->hostname,
 			   &inv->hostip,

@@ -117,6 +117,12 @@ typedef struct inv_nettab {
 	size_t nplens;
 } inv_nettab;
 
+/* One inventory file as loaded (name and text in the inventory's arena). */
+typedef struct inv_source {
+	const char *name, *text;
+	size_t len;
+} inv_source;
+
 struct spoor_inventory {
 	arena ar;
 	spoor_inventory_limits lim;
@@ -129,6 +135,9 @@ struct spoor_inventory {
 	inv_net *nets;
 	size_t nnets, capnets;
 	size_t nfiles;
+	/* the text of every file loaded, in order: a case database keeps it so
+	 * that `spoor providers --case` rebuilds the same inventory */
+	inv_source *sources;
 	bool finished;
 	/* indexes, built by spoor_inventory_finish */
 	inv_map ids;	  /* id -> agency (val2 = 0) or provider (val2 = 1) */

@@ -3,7 +3,9 @@
 # `spoor simulate` — every compromised agency and every emptied mailbox
 # found, the bytes taken per mailbox within 5 % of the truth, and the share
 # of mailboxes named that really were emptied above a floor (the figure
-# the closing note reports).  Seeds 7 and 11.
+# the closing note reports).  Also: `spoor mailboxes`, `spoor providers`
+# and `spoor trace` give from the case what they give over the logs.
+# Seeds 7 and 11.
 set -u
 S=${SPOOR_BIN:?}
 SRC=${SPOOR_SRC:?}
@@ -40,14 +42,76 @@ for line in open(sys.argv[1]):
 for b in bad: print("FAIL seed %s: %s" % (seed, b))
 sys.exit(1 if bad else 0)
 PY
-	# `spoor mailboxes` from the case equals `spoor mailboxes` over the logs
-	"$S" mailboxes --json -q --no-progress --geo "$D/geoip.csv" --inventory "$D/inventory.yaml" "$D/logs" 2>/dev/null | grep '"spoor.record":"mailbox"' |
-		sort > "$D/mb-logs"
-	"$S" mailboxes --case "$D/case.db" --json | sort > "$D/mb-case"
-	if ! cmp -s "$D/mb-logs" "$D/mb-case" || [ ! -s "$D/mb-case" ]; then
-		echo "FAIL seed $seed: spoor mailboxes --case differs from the logs' ($(wc -l < "$D/mb-case") vs $(wc -l < "$D/mb-logs") lines)"
-		fail=1
-	fi
+	# `spoor mailboxes` from the case equals `spoor mailboxes` over the
+	# logs, byte for byte: JSON lines (mailbox and domain records, in
+	# order) and the table
+	for f in "" --json; do
+		"$S" mailboxes $f -q --no-progress --geo "$D/geoip.csv" --inventory "$D/inventory.yaml" "$D/logs" > "$D/mb-logs" 2>/dev/null
+		"$S" mailboxes $f --case "$D/case.db" > "$D/mb-case"
+		if ! cmp -s "$D/mb-logs" "$D/mb-case" || ! grep -q ' yes \|"spoor.compromised":true' "$D/mb-case"; then
+			echo "FAIL seed $seed: spoor mailboxes $f --case differs from the logs' ($(wc -l < "$D/mb-case") vs $(wc -l < "$D/mb-logs") lines)"
+			diff "$D/mb-logs" "$D/mb-case" | head -6
+			fail=1
+		fi
+	done
+	echo "seed $seed: mailboxes --case = logs (JSON and table): $(grep -c '"spoor.record":"mailbox"' "$D/mb-logs" 2>/dev/null || true) mailbox rows"
+	# `spoor providers` and `spoor trace` from the case equal the same
+	# commands over the logs with the same inventory (issue 11)
+	for fmt in table --json --dot; do
+		f=; [ "$fmt" = table ] || f=$fmt
+		"$S" providers $f -q --no-progress --inventory "$D/inventory.yaml" "$D/logs" > "$D/pv-logs$f" 2>/dev/null
+		r1=$?
+		"$S" providers $f --case "$D/case.db" > "$D/pv-case$f"
+		r2=$?
+		if [ $r1 -ne 0 ] || [ $r2 -ne 0 ] || ! cmp -s "$D/pv-logs$f" "$D/pv-case$f" || [ ! -s "$D/pv-case$f" ]; then
+			echo "FAIL seed $seed: spoor providers $fmt --case differs from the logs' (exit $r2 vs $r1)"
+			diff "$D/pv-logs$f" "$D/pv-case$f" | head -10
+			fail=1
+		fi
+	done
+	python3 - "$D/pv-case--json" "$seed" <<'PY' || fail=1
+import json, sys
+p = json.load(open(sys.argv[1]))["providers"]
+reached = sum(len(x["reached"]) for x in p); oos = sum(len(x["out_of_scope"]) for x in p)
+print("seed %s: providers --case = logs (table, JSON, DOT): %d providers, %d reached rows, %d out-of-scope accesses"
+      % (sys.argv[2], len(p), reached, oos))
+# an equality of empty answers would prove nothing
+sys.exit(0 if reached and oos else 1)
+PY
+	# trace: every provider and agency, and three of each other kind of
+	# node the case's graph holds (spread over it), as kind:name and bare;
+	# plus a spelling in capitals and an entity nobody knows (exit 1 both)
+	python3 - "$D/case.db" > "$D/entities" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+for (kind,) in c.execute("select distinct kind from prov_nodes order by kind"):
+    names = [n for (n,) in c.execute("select name from prov_nodes where kind = ? order by id", (kind,))]
+    pick = names if kind in ("provider", "agency") else names[:: max(1, len(names) // 3)][:3]
+    for n in pick:
+        print("%s:%s" % (kind, n))
+    if kind == "account" and pick:
+        print(pick[0].upper())
+print("account:nobody-at-all")
+PY
+	nt=0 nl=0
+	while IFS= read -r ent; do
+		for f in "" --json; do
+			"$S" trace "$ent" $f -q --no-progress --inventory "$D/inventory.yaml" "$D/logs" > "$D/tr-logs" 2> "$D/tr-logs.err"
+			r1=$?
+			"$S" trace "$ent" $f --case "$D/case.db" > "$D/tr-case" 2> "$D/tr-case.err"
+			r2=$?
+			sed -i 's/^spoor trace: //' "$D/tr-logs.err" "$D/tr-case.err"
+			if [ $r1 -ne $r2 ] || ! cmp -s "$D/tr-logs" "$D/tr-case" || ! cmp -s "$D/tr-logs.err" "$D/tr-case.err"; then
+				echo "FAIL seed $seed: spoor trace '$ent' $f --case differs from the logs' (exit $r2 vs $r1)"
+				diff "$D/tr-logs" "$D/tr-case" | head -6
+				fail=1
+			fi
+			nt=$((nt + 1))
+			[ -z "$f" ] && grep -q '^  provider ' "$D/tr-case" && nl=$((nl + 1))
+		done
+	done < "$D/entities"
+	echo "seed $seed: trace --case = logs for $nt entity/format pairs ($nl entities linked to a provider)"
+	[ "$nl" -gt 0 ] || { echo "FAIL seed $seed: no traced entity links to a provider"; fail=1; }
 	python3 "$SRC/scripts/scope-vs-truth.py" "$D/scope.json" "$D/truth"
 	python3 "$SRC/scripts/scope-vs-truth.py" "$D/scope.json" "$D/truth" --json > "$D/cmp.json"
 	python3 - "$D/cmp.json" "$seed" "${SCOPE_MIN_MAILBOX_PRECISION:-0.25}" <<'PY' || fail=1

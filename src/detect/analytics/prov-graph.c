@@ -154,6 +154,36 @@ static bool walkable(const char *label)
 	return label != L_SERVES && label != L_HOST && label != L_ADMIN;
 }
 
+/* ---- a graph saved elsewhere (the case database, src/case/case-prov.c) ---- */
+
+const char *prov_graph_label(const char *name)
+{
+	static const char *const labels[] = {L_ACCOUNT, L_KEY,	L_NET,	      L_JUMP,	  L_SERVES, L_HOST,
+					     L_ADMIN,	L_ADDR, L_LOGON_FROM, L_LOGON_TO, L_AUTH,   L_IN};
+	for (size_t i = 0; i < ARRAY_SIZE(labels); i++)
+		if (!strcmp(name, labels[i]))
+			return labels[i];
+	return NULL;
+}
+
+uint32_t prov_graph_add_node(prov_graph *g, const char *kind, const char *name)
+{
+	/* a node keeps its kind by address: one of the literals */
+	static const char *const kinds[] = {"provider", "agency", "account", "key", "ip", "network", "host"};
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kind, kinds[i]))
+			return node(g, kinds[i], name, strlen(name));
+	return INV_NONE;
+}
+
+int prov_graph_add_half(prov_graph *g, uint32_t a, uint32_t b, const char *label)
+{
+	if (a >= g->n || b >= g->n)
+		return SPOOR_EINVAL;
+	g->nedges += a < b; /* each edge is saved from both ends */
+	return half(&g->v[a], b, label);
+}
+
 int prov_graph_inventory(prov_graph *g, const spoor_inventory *inv)
 {
 	int r = 0;
@@ -270,6 +300,12 @@ static int finish_out(buf *b, int rc, char **out, size_t *len, spoor_diag *diag)
 	if (rc < 0)
 		diag_set(diag, rc, rc == SPOOR_ELIMIT ? "report larger than its limit" : "out of memory");
 	return rc;
+}
+
+/* English count nouns: "1 agency", "2 agencies" */
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
 }
 
 static void fmt_time(int64_t ns, char *out)
@@ -463,8 +499,10 @@ static int report_table(prov_stage *s, buf *b)
 			nout += s->viols[k].provider == i;
 		for (size_t k = 0; k < s->nreach; k++)
 			nreach += s->reach[k].provider == i;
-		rc = buf_printf(b, "provider %s (%s)\n  can reach: %zu agencies, %zu hosts, %zu accounts, %zu keys\n",
-				p->id, p->name, p->nserves, nhosts, p->naccounts, p->keys.n);
+		rc = buf_printf(
+		    b, "provider %s (%s)\n  can reach: %zu %s, %zu %s, %zu %s, %zu %s\n", p->id, p->name, p->nserves,
+		    plural(p->nserves, "agency", "agencies"), nhosts, plural(nhosts, "host", "hosts"), p->naccounts,
+		    plural(p->naccounts, "account", "accounts"), p->keys.n, plural(p->keys.n, "key", "keys"));
 		for (size_t k = 0; k < p->nserves && rc == 0; k++) {
 			const inv_agency *a = &inv->agencies[p->serves[k].agency];
 			rc = buf_printf(b, "    agency %-16s hosts: %s", a->id, p->serves[k].all_hosts ? "all" : "");
@@ -475,7 +513,9 @@ static int report_table(prov_stage *s, buf *b)
 						a->mail_domains.n > 1 ? " ..." : "");
 			rc = rc ? rc : buf_addc(b, '\n');
 		}
-		rc = rc ? rc : buf_printf(b, "  reached: %zu (agency, host, account, source) combinations\n", nreach);
+		rc = rc ? rc
+			: buf_printf(b, "  reached: %zu (agency, host, account, source) %s\n", nreach,
+				     plural(nreach, "combination", "combinations"));
 		for (size_t k = 0; k < s->nreach && rc == 0; k++) {
 			const prov_reach *r = &s->reach[k];
 			if (r->provider != i)
@@ -499,10 +539,10 @@ static int report_table(prov_stage *s, buf *b)
 		rc = rc ? rc : buf_addc(b, '\n');
 	}
 	if (rc == 0 && (s->viols_dropped || s->g.dropped))
-		rc = buf_printf(b,
-				"note: %" PRIu64 " out-of-scope accesses and %" PRIu64
-				" graph edges beyond the limits not shown\n",
-				s->viols_dropped, s->g.dropped);
+		rc = buf_printf(
+		    b, "note: %" PRIu64 " out-of-scope %s and %" PRIu64 " graph %s beyond the limits not shown\n",
+		    s->viols_dropped, plural(s->viols_dropped, "access", "accesses"), s->g.dropped,
+		    plural(s->g.dropped, "edge", "edges"));
 	return rc;
 }
 

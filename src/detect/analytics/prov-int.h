@@ -181,5 +181,12 @@ void prov_graph_init(prov_graph *g, arena *ar, size_t max_edges);
 void prov_graph_done(prov_graph *g);
 int prov_graph_inventory(prov_graph *g, const spoor_inventory *inv);
 int prov_graph_event(prov_graph *g, const spoor_inventory *inv, const prov_ev *e);
+/* restoring a saved graph (the case database): the static label named
+ * name (NULL when unknown); a node (INV_NONE for an unknown kind); one
+ * end of an edge, appended to a's list as edge() would have (both ends
+ * must be added, in each node's order) */
+const char *prov_graph_label(const char *name);
+uint32_t prov_graph_add_node(prov_graph *g, const char *kind, const char *name);
+int prov_graph_add_half(prov_graph *g, uint32_t a, uint32_t b, const char *label);
 
 #endif
