@@ -190,6 +190,9 @@ enum { LEAF_INLINE = 0, LEAF_BLOB = 1 };
  * ENTRY_MAX (the caller stores the record as a blob then). */
 int leaf_encode(buf *out, const leaf_entry *e);
 int leaf_decode(leaf_entry *e, const uint8_t *p, size_t n);
+/* LEAF_INLINE or LEAF_BLOB when p is a well-formed entry header (what
+ * leaf_decode checks before the blob part), else SPOOR_EPARSE; no copy. */
+int leaf_kind(const uint8_t *p, size_t n);
 
 /* Hashes per level while building (appender) or recomputing (verifier):
  * the partial tile of every level (enough for the root), and a
@@ -235,6 +238,10 @@ int ev_write_file(const char *dir, const char *rel, const void *p, size_t n, boo
 int ev_fsync_dir(const char *dir, const char *rel);
 /* Decompress a stored bundle (zstd frame) into out. */
 int ev_bundle_decode(const void *p, size_t n, buf *out, spoor_diag *diag);
+/* The same with a reused decompression context (ZSTD_DCtx; NULL = one-shot):
+ * ZSTD_decompress allocates and sets up a context of ~100 KiB per call. */
+struct ZSTD_DCtx_s;
+int ev_bundle_decode_ctx(struct ZSTD_DCtx_s *dc, const void *p, size_t n, buf *out, spoor_diag *diag);
 /* Read the store's config (origin, key name), the vkey. */
 typedef struct ev_config {
 	char origin[NOTE_MAX_NAME + 1];

@@ -106,6 +106,14 @@ int leaf_encode(buf *out, const leaf_entry *e)
 	return 0;
 }
 
+int leaf_kind(const uint8_t *p, size_t n)
+{
+	if (n < ENTRY_HEADER || p[0] != LEAF_VERSION || p[1] > LEAF_BLOB || get16(p + 6) != 0 ||
+	    ENTRY_HEADER + (size_t)get16(p + 2) + get16(p + 4) > n)
+		return SPOOR_EPARSE;
+	return p[1];
+}
+
 int leaf_decode(leaf_entry *e, const uint8_t *p, size_t n)
 {
 	memset(e, 0, sizeof(*e));

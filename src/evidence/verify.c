@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include <openssl/sha.h>
+#include <zstd.h>
 
 #include "evidence/evidence.h"
 
@@ -500,8 +501,9 @@ static int recompute(vctx *v, uint64_t target)
 	uint8_t(*E)[32] = xmalloc(TILE_WIDTH * 2 * 32);
 	const uint8_t **ep = xmalloc(sizeof(*ep) * TILE_WIDTH * 2);
 	size_t *el = xmalloc(sizeof(*el) * TILE_WIDTH * 2);
+	ZSTD_DCtx *dc = ZSTD_createDCtx();
 	int rc = 0;
-	if (!E || !ep || !el)
+	if (!E || !ep || !el || !dc)
 		rc = SPOOR_ENOMEM;
 	size_t next = 0;
 	check_roots(v, &next); /* size 0 */
@@ -538,7 +540,7 @@ static int recompute(vctx *v, uint64_t target)
 			v->leaf_problems++;
 			break;
 		}
-		if (ev_bundle_decode(raw.p, raw.len, &ent, &d) < 0) {
+		if (ev_bundle_decode_ctx(dc, raw.p, raw.len, &ent, &d) < 0) {
 			problem(v, SPOOR_EVP_CHANGED,
 				"%s: %s: leaves %" PRIu64 "-%" PRIu64 " unreadable (bundle altered)", rel, d.msg, base,
 				base + w - 1);
@@ -599,7 +601,10 @@ static int recompute(vctx *v, uint64_t target)
 			if (v->leaf_problems == before && c == w) {
 				for (size_t i = 0; i < c; i++) {
 					leaf_entry le;
-					if (leaf_decode(&le, ep[i], el[i]) < 0)
+					int k = leaf_kind(ep[i], el[i]);
+					if (k == LEAF_INLINE)
+						continue;
+					if (k < 0 || leaf_decode(&le, ep[i], el[i]) < 0)
 						problem(v, SPOOR_EVP_FORMAT, "leaf %" PRIu64 ": not a %s leaf entry",
 							base + i, EVIDENCE_FORMAT);
 					else if (le.kind == LEAF_BLOB && !blob_ok(v->dir, &le))
@@ -618,6 +623,7 @@ static int recompute(vctx *v, uint64_t target)
 		if (c < w)
 			break;
 	}
+	ZSTD_freeDCtx(dc);
 	free(E);
 	free(ep);
 	free(el);
