@@ -18,6 +18,7 @@
 
 #include "spoor/common.h"
 #include "spoor/error.h"
+#include "spoor/scan.h"
 #include "spoor/event.h"
 #include "spoor/hunt.h"
 
@@ -55,6 +56,7 @@ typedef struct spoor_evidence_record {
 	const char *path;   /* source path */
 	const char *format; /* "evtx", "json", ... (may be NULL) */
 	uint64_t offset, line, record_id;
+	bool rejected; /* the scanner could not parse it (or it was over a limit): kept all the same */
 } spoor_evidence_record;
 
 /* Append; *leaf gets the leaf index.  May sign a checkpoint (intervals). */
@@ -139,6 +141,7 @@ typedef struct spoor_evidence_leaf {
 	bool blob;
 	uint64_t blob_len;
 	void *mem; /* owned */
+	bool rejected; /* a record the scanner rejected (leaf flag 0x0001) */
 } spoor_evidence_leaf;
 SPOOR_API int spoor_evidence_proof_leaf(const char *proof, size_t n, spoor_evidence_leaf *out);
 SPOOR_API void spoor_evidence_leaf_done(spoor_evidence_leaf *l);
@@ -163,6 +166,15 @@ SPOOR_API int spoor_evidence_cosign(const char *dir, uint64_t size, const char *
  * opts and at the end of the run. */
 SPOOR_API int spoor_evidence_stage_new(spoor_stage **out, const char *dir, const spoor_evidence_options *opts,
 				       spoor_diag *diag);
+/* A record the scanner rejected (spoor_scan_options.on_rejected): appended
+ * as a leaf flagged rejected (docs/evidence.md), in input order, and
+ * counted for DIR/sources like any record.  st is an evidence stage. */
+SPOOR_API int spoor_evidence_stage_rejected(spoor_stage *st, const spoor_rejected *r, spoor_diag *diag);
+/* The store an evidence stage appends to (size, checkpointed), or NULL
+ * when st is not an evidence stage. */
+SPOOR_API spoor_evidence *spoor_evidence_stage_store(spoor_stage *st);
+/* Records rejected by the scanner appended by an evidence stage. */
+SPOOR_API uint64_t spoor_evidence_stage_rejected_count(spoor_stage *st);
 
 /* Covered-track detection for `spoor hunt` (ATT&CK T1070 / T1562): logs
  * cleared, audit policy changes, the event log or Sysmon stopped or

@@ -431,7 +431,21 @@ typedef struct hunt {
 		size_t ntags;
 	} *gtags;
 	size_t ngtags;
+	/* --evidence: records the scanner rejects are kept too (on_rejected) */
+	spoor_stage *ev_stage;
+	spoor_diag rej_diag;
+	bool rej_failed;
 } hunt;
+
+static void hunt_rejected(const spoor_rejected *r, const spoor_diag *why, void *u)
+{
+	(void)why;
+	hunt *hu = u;
+	if (!hu->ev_stage || hu->rej_failed)
+		return;
+	if (spoor_evidence_stage_rejected(hu->ev_stage, r, &hu->rej_diag) < 0)
+		hu->rej_failed = true;
+}
 
 static int add_stage(hunt *hu, spoor_stage *st)
 {
@@ -714,6 +728,8 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 			fprintf(stderr, "spoor hunt: --evidence %s: %s\n", ho->evidence,
 				d.msg[0] ? d.msg : "too many stages");
 			rc = EXIT_FAIL;
+		} else {
+			hu->ev_stage = st;
 		}
 	}
 	/* enrichers: GeoIP, then the agency/provider inventory */
@@ -920,6 +936,10 @@ int cmd_hunt(int argc, char **argv)
 			fputs("Timestamp,Computer,Channel,EventID,Level,RuleTitle,RuleID,Details\n", hu->csv);
 		}
 	}
+	if (ho.evidence) {
+		s.scan_opts.on_rejected = hunt_rejected;
+		s.scan_opts.rejected_payload = hu;
+	}
 	if (rc == 0)
 		rc = scan_cli_open(&s, &ctx, &sc);
 	if (rc == 0)
@@ -957,6 +977,11 @@ int cmd_hunt(int argc, char **argv)
 			rc = EXIT_FAIL;
 			break;
 		}
+		if (hu->rej_failed) {
+			fprintf(stderr, "spoor hunt: evidence: a rejected record: %s\n", hu->rej_diag.msg);
+			rc = EXIT_FAIL;
+			break;
+		}
 		events++;
 		for (size_t i = 0; i < hu->nstages && rc == 0; i++) {
 			r = spoor_stage_event(hu->stages[i], ev, on_finding, hu);
@@ -972,6 +997,10 @@ int cmd_hunt(int argc, char **argv)
 			}
 		}
 		scan_cli_tick(&s, sc, events);
+	}
+	if (rc == 0 && hu->rej_failed) {
+		fprintf(stderr, "spoor hunt: evidence: a rejected record: %s\n", hu->rej_diag.msg);
+		rc = EXIT_FAIL;
 	}
 	/* end of input: windows close, summaries come out, state is saved */
 	for (size_t i = 0; i < hu->nstages && (rc == 0 || rc == EXIT_BADINPUT); i++) {

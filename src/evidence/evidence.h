@@ -182,7 +182,10 @@ typedef struct leaf_entry {
 	uint64_t offset, line, record_id;
 	spoor_sv format, path, record; /* LEAF_BLOB: record = 32-byte SHA-256 + u64 length */
 	uint64_t blob_len;
+	uint16_t flags; /* LEAF_F_* */
 } leaf_entry;
+#define LEAF_F_REJECTED 0x0001u /* the scanner rejected the record (malformed, over a limit) */
+#define LEAF_F_KNOWN	LEAF_F_REJECTED
 enum { LEAF_INLINE = 0, LEAF_BLOB = 1 };
 #define LEAF_VERSION 1
 

@@ -631,6 +631,7 @@ int spoor_evidence_append(spoor_evidence *e, const spoor_evidence_record *r, uin
 	le.offset = r->offset;
 	le.line = r->line;
 	le.record_id = r->record_id;
+	le.flags = r->rejected ? LEAF_F_REJECTED : 0;
 	le.format = sv_cstr(r->format ? r->format : "");
 	le.path = sv_cstr(r->path ? r->path : "");
 	if (le.path.n > 4096)

@@ -83,7 +83,7 @@ int leaf_encode(buf *out, const leaf_entry *e)
 	p[1] = e->kind;
 	put16(p + 2, (uint16_t)e->format.n);
 	put16(p + 4, (uint16_t)e->path.n);
-	put16(p + 6, 0);
+	put16(p + 6, e->flags);
 	put64(p + 8, (uint64_t)e->ingest_ns);
 	put64(p + 16, e->offset);
 	put64(p + 24, e->line);
@@ -108,7 +108,7 @@ int leaf_encode(buf *out, const leaf_entry *e)
 
 int leaf_kind(const uint8_t *p, size_t n)
 {
-	if (n < ENTRY_HEADER || p[0] != LEAF_VERSION || p[1] > LEAF_BLOB || get16(p + 6) != 0 ||
+	if (n < ENTRY_HEADER || p[0] != LEAF_VERSION || p[1] > LEAF_BLOB || (get16(p + 6) & ~LEAF_F_KNOWN) ||
 	    ENTRY_HEADER + (size_t)get16(p + 2) + get16(p + 4) > n)
 		return SPOOR_EPARSE;
 	return p[1];
@@ -117,9 +117,10 @@ int leaf_kind(const uint8_t *p, size_t n)
 int leaf_decode(leaf_entry *e, const uint8_t *p, size_t n)
 {
 	memset(e, 0, sizeof(*e));
-	if (n < ENTRY_HEADER || p[0] != LEAF_VERSION || p[1] > LEAF_BLOB || get16(p + 6) != 0)
+	if (n < ENTRY_HEADER || p[0] != LEAF_VERSION || p[1] > LEAF_BLOB || (get16(p + 6) & ~LEAF_F_KNOWN))
 		return SPOOR_EPARSE;
 	e->kind = p[1];
+	e->flags = get16(p + 6);
 	size_t fl = get16(p + 2), pl = get16(p + 4);
 	e->ingest_ns = (int64_t)get64(p + 8);
 	e->offset = get64(p + 16);

@@ -52,7 +52,8 @@ void track_gap_free(track_gap *g);
 /* tracks-rotate: state in the evidence store, driven by the evidence stage */
 typedef struct track_rotate track_rotate;
 int track_rotate_open(track_rotate **out, const char *dir, spoor_diag *diag);
-int track_rotate_event(track_rotate *r, spoor_event *ev);
+/* one record (parsed or rejected) of path at offset */
+int track_rotate_record(track_rotate *r, const char *path, uint64_t offset, spoor_sv raw);
 int track_rotate_finish(track_rotate *r, spoor_finding_fn fn, void *payload, spoor_diag *diag);
 void track_rotate_free(track_rotate *r);
 

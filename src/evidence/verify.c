@@ -980,6 +980,7 @@ int spoor_evidence_proof_leaf(const char *proof, size_t n, spoor_evidence_leaf *
 	out->record_id = le.record_id;
 	out->blob = le.kind == LEAF_BLOB;
 	out->blob_len = le.blob_len;
+	out->rejected = le.flags & LEAF_F_REJECTED;
 	out->mem = ex;
 	return 0;
 }
