@@ -695,6 +695,23 @@ static void test_leaf_entry(void **state)
 	assert_int_equal(f.record_id, 99);
 	assert_true(sv_eq(f.record, e.record));
 	assert_true(sv_eq(f.path, e.path));
+	assert_int_equal(f.flags, 0);
+	assert_int_equal(leaf_kind((const uint8_t *)b.p, b.len), LEAF_INLINE);
+	/* the rejected flag: bytes 6-7, kept through decode; unknown flags are not a leaf */
+	buf_clear(&b);
+	e.flags = LEAF_F_REJECTED;
+	assert_int_equal(leaf_encode(&b, &e), 0);
+	assert_int_equal((uint8_t)b.p[6], 0);
+	assert_int_equal((uint8_t)b.p[7], 1);
+	assert_int_equal(leaf_decode(&f, (const uint8_t *)b.p, b.len), 0);
+	assert_int_equal(f.flags, LEAF_F_REJECTED);
+	assert_int_equal(leaf_kind((const uint8_t *)b.p, b.len), LEAF_INLINE);
+	b.p[7] = 3;
+	assert_int_equal(leaf_decode(&f, (const uint8_t *)b.p, b.len), SPOOR_EPARSE);
+	assert_int_equal(leaf_kind((const uint8_t *)b.p, b.len), SPOOR_EPARSE);
+	b.p[7] = 1;
+	assert_int_equal(leaf_kind((const uint8_t *)b.p, ENTRY_HEADER + 4), SPOOR_EPARSE); /* path cut */
+	e.flags = 0;
 	char *big = calloc(1, ENTRY_MAX);
 	e.record = sv_make(big, ENTRY_MAX);
 	buf_clear(&b);
