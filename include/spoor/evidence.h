@@ -190,12 +190,23 @@ typedef struct spoor_tracks_options {
 	/* event time going back by more than this (seconds) while record ids
 	 * go forward */
 	double time_back_seconds;
-	size_t max_streams; /* (file, host, channel) streams tracked */
+	size_t max_streams; /* (file, host, channel) streams tracked; also hosts for silence */
+	/* a host (or a source without host name) falling silent while others
+	 * log on: silent for >= silent_min_seconds and >= silent_factor times
+	 * its own longest gap (trailing silence) or second longest (a gap),
+	 * judged once it has silent_min_events events over
+	 * silent_baseline_seconds, with >= silent_min_others other streams
+	 * logging through the silence.  silent_factor 0 = off. */
+	double silent_factor;
+	double silent_min_seconds;
+	double silent_baseline_seconds;
+	uint64_t silent_min_events;
+	size_t silent_min_others;
 } spoor_tracks_options;
 
 #define SPOOR_TRACKS_OPTIONS_INIT                                                                                      \
 	{                                                                                                              \
-		SPOOR_TRACKS_OPTIONS_VERSION, 200, 0.99, 300.0, 100000                                                 \
+		SPOOR_TRACKS_OPTIONS_VERSION, 200, 0.99, 300.0, 100000, 5.0, 21600.0, 172800.0, 50, 1                \
 	}
 
 SPOOR_API int spoor_tracks_stage_new(spoor_stage **out, const spoor_tracks_options *opts, spoor_diag *diag);

@@ -7,6 +7,7 @@
  *   tracks-service.c  EventLog / Sysmon stopped, shut down or reconfigured
  *   tracks-gap.c      EventRecordID gaps and reversals in a live log
  *   tracks-time.c     event time going backwards while record ids go forwards
+ *   tracks-silent.c   a host or source falling silent against its own baseline
  *   tracks-rotate.c   files truncated or replaced between two runs (evidence stage) */
 #ifndef SPOOR_TRACKS_H
 #define SPOOR_TRACKS_H
@@ -48,6 +49,12 @@ int track_gap_new(track_gap **out);
 int track_gap_event(track_gap *g, tracks *t, spoor_event *ev);
 int track_gap_finish(track_gap *g, tracks *t);
 void track_gap_free(track_gap *g);
+
+typedef struct track_silent track_silent;
+int track_silent_new(track_silent **out);
+int track_silent_event(track_silent *s, tracks *t, spoor_event *ev);
+int track_silent_finish(track_silent *s, tracks *t);
+void track_silent_free(track_silent *s);
 
 /* tracks-rotate: state in the evidence store, driven by the evidence stage */
 typedef struct track_rotate track_rotate;
