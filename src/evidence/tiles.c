@@ -143,6 +143,7 @@ int leaf_decode(leaf_entry *e, const uint8_t *p, size_t n)
 
 void tile_stack_init(tile_stack *t)
 {
+	t->ni = sha2x_available();
 	t->size = 0;
 	memset(t->cnt, 0, sizeof(t->cnt));
 }
@@ -162,6 +163,36 @@ void tile_perfect_root(const uint8_t (*h)[32], size_t n, uint8_t out[32])
 	memcpy(out, tmp[0], 32);
 }
 
+/* One level up: out[i] = node(h[2i], h[2i+1]) for i < n/2, two at a time. */
+static void level_up(bool ni, const uint8_t (*h)[32], size_t n, uint8_t (*out)[32])
+{
+	uint8_t m0[65], m1[65];
+	m0[0] = m1[0] = 1;
+	size_t i = 0;
+	for (; i + 2 <= n / 2; i += 2) {
+		memcpy(m0 + 1, h[2 * i], 64);
+		memcpy(m1 + 1, h[2 * i + 2], 64);
+		sha2x_pair(ni, m0, 65, m1, 65, out[i], out[i + 1]);
+	}
+	if (i < n / 2) {
+		memcpy(m0 + 1, h[2 * i], 64);
+		sha2x_one(ni, m0, 65, out[i]);
+	}
+}
+
+void tile_perfect_root_x(bool ni, const uint8_t (*h)[32], size_t n, uint8_t out[32])
+{
+	uint8_t tmp[TILE_WIDTH / 2][32];
+	if (n == 1) {
+		memcpy(out, h[0], 32);
+		return;
+	}
+	level_up(ni, h, n, tmp);
+	for (n /= 2; n > 1; n /= 2)
+		level_up(ni, (const uint8_t(*)[32])tmp, n, tmp); /* in place: out[i] reads h[2i], h[2i+1] first */
+	memcpy(out, tmp[0], 32);
+}
+
 int tile_stack_add(tile_stack *t, const uint8_t leaf[32])
 {
 	t->size++;
@@ -178,7 +209,7 @@ int tile_stack_add(tile_stack *t, const uint8_t leaf[32])
 			if (rc < 0)
 				return rc;
 		}
-		tile_perfect_root((const uint8_t(*)[32])t->h[l], TILE_WIDTH, cur);
+		tile_perfect_root_x(t->ni, (const uint8_t(*)[32])t->h[l], TILE_WIDTH, cur);
 	}
 	return 0;
 }
@@ -208,7 +239,7 @@ void tile_stack_root(const tile_stack *t, uint8_t out[32])
 		for (int k = 7; k >= 0; k--) {
 			if (!(w >> k & 1))
 				continue;
-			tile_perfect_root((const uint8_t(*)[32])t->h[l] + pos, (size_t)1 << k, fr[n++]);
+			tile_perfect_root_x(t->ni, (const uint8_t(*)[32])t->h[l] + pos, (size_t)1 << k, fr[n++]);
 			pos += 1u << k;
 		}
 	}

@@ -26,6 +26,7 @@ void tile_reader_init(tile_reader *r, const char *dir, uint64_t size, spoor_diag
 	r->size = size;
 	memset(r->cached, 0, sizeof(r->cached));
 	r->diag = diag;
+	r->ni = sha2x_available();
 }
 
 static int load_tile(tile_reader *r, int level, uint64_t n)
@@ -74,7 +75,7 @@ int tile_reader_hash(void *u, unsigned height, uint64_t index, uint8_t out[32])
 	unsigned at = (unsigned)(first % TILE_WIDTH);
 	if (at + n > r->w[level])
 		return diag_set(r->diag, SPOOR_EINVAL, "hash %u/%" PRIu64 " beyond the tree", height, index);
-	tile_perfect_root((const uint8_t(*)[32])r->h[level] + at, (size_t)n, out);
+	tile_perfect_root_x(r->ni, (const uint8_t(*)[32])r->h[level] + at, (size_t)n, out);
 	return 0;
 }
 
@@ -566,11 +567,19 @@ static int recompute(vctx *v, uint64_t target)
 			}
 			ep[c] = (const uint8_t *)ent.p + off + 2;
 			el[c] = len;
-			tlog_leaf_hash(ep[c], len, E[c]);
 			v->rep->bytes += len;
 			c++;
 			off += 2 + len;
 		}
+		/* leaf hashes SHA-256(0x00 || entry), two at a time: the low
+		 * byte of each entry's length (read above) becomes its 0x00 */
+		for (size_t q = 0; q < c; q++)
+			ent.p[ep[q] - 1 - (const uint8_t *)ent.p] = 0;
+		size_t q = 0;
+		for (; q + 2 <= c; q += 2)
+			sha2x_pair(v->ts->ni, ep[q] - 1, el[q] + 1, ep[q + 1] - 1, el[q + 1] + 1, E[q], E[q + 1]);
+		if (q < c)
+			sha2x_one(v->ts->ni, ep[q] - 1, el[q] + 1, E[q]);
 		if (bad) {
 			problem(v, SPOOR_EVP_CHANGED,
 				"%s: entry framing broken after %zu entries (leaf %" PRIu64 " and later altered)", rel,
