@@ -44,6 +44,12 @@ bool sha2x_available(void)
 
 #ifdef SHA2X_NI
 #define NI __attribute__((target("sha,sse4.1,ssse3")))
+/* fully unrolled rounds: the schedule words stay in registers */
+#if defined(__clang__)
+#define UNROLL16 _Pragma("unroll 16")
+#else
+#define UNROLL16 _Pragma("GCC unroll 16")
+#endif
 
 static const uint32_t K256[64] __attribute__((aligned(16))) = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -91,6 +97,7 @@ NI static void block1(__m128i *abef, __m128i *cdgh, const uint8_t *p)
 {
 	__m128i a = *abef, c = *cdgh, W[4];
 	load_w(W, p);
+	UNROLL16
 	for (int g = 0; g < 16; g++) {
 		if (g >= 4)
 			SCHED(W, g);
@@ -109,6 +116,7 @@ NI static void block2(__m128i *abef0, __m128i *cdgh0, const uint8_t *p, __m128i 
 	__m128i a = *abef0, c = *cdgh0, b = *abef1, d = *cdgh1, W[4], V[4];
 	load_w(W, p);
 	load_w(V, q);
+	UNROLL16
 	for (int g = 0; g < 16; g++) {
 		if (g >= 4) {
 			SCHED(W, g);
