@@ -287,6 +287,16 @@ static void rejected(spoor_scanner *sc, const spoor_diag *d, uint64_t off, uint6
 {
 	if (!sc->opts.on_rejected || !n)
 		return;
+	/* JSON lines: a bad record's skipped bytes end with its line break,
+	 * which a good record's raw bytes never hold */
+	if (sc->fmt && !strcmp(sc->fmt->name, "json")) {
+		if (n && p[n - 1] == '\n')
+			n--;
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (!n)
+			return;
+	}
 	spoor_rejected r = {sc->path, sc->fmt ? sc->fmt->name : NULL, off, line, sv_make(p, n)};
 	sc->opts.on_rejected(&r, d, sc->opts.rejected_payload);
 }

@@ -81,6 +81,17 @@ printf 'Nov 29 13:00:00 h1 sshd[1]: Accepted password for a from 192.0.2.1 port 
 "$SPOOR" evidence show "$T/sts" --leaf 1 | grep -q '"rejected":true' || fail "syslog reject not flagged"
 ok
 
+# a line over --max-record (but within the read window) is kept, flagged; the lines around it too
+python3 -c "print('{\"EventID\":1}'); print('{\"x\":\"' + 'a' * 3000 + '\"}'); print('{\"EventID\":3}')" >"$T/long.jsonl"
+"$SPOOR" evidence init "$T/stl" >/dev/null 2>&1
+"$SPOOR" evidence add "$T/stl" -q --max-record 1000 "$T/long.jsonl" 2>/dev/null || [ $? -eq 3 ] || fail "add of an over-limit line"
+"$SPOOR" evidence show "$T/stl" --leaf 1 | grep -q '"bytes":3008,"rejected":true' || fail "over-limit line: $("$SPOOR" evidence show "$T/stl" --leaf 1)"
+"$SPOOR" evidence show "$T/stl" --leaf 1 --raw >"$T/lr"
+sed -n 2p "$T/long.jsonl" | tr -d '\n' | cmp -s - "$T/lr" || fail "over-limit line bytes"
+[ "$("$SPOOR" evidence show "$T/stl" --leaf 2 --raw)" = '{"EventID":3}' ] || fail "the line after the long one"
+"$SPOOR" evidence verify "$T/stl" >/dev/null 2>&1 || fail "stl verifies"
+ok
+
 # --- evidence add keeps DIR/sources ---
 mkdir "$T/logs"
 gen() { awk -v s="$1" -v n="$2" 'BEGIN { for (i = s; i < s + n; i++) printf "Nov 29 13:%02d:%02d h2 sshd[%d]: Accepted password for u%d from 203.0.113.%d port %d ssh2\n", int(i/60)%60, i%60, 100+i, i%9, i%250, 4000+i }'; }
