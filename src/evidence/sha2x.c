@@ -81,10 +81,9 @@ NI static inline void out_bytes(__m128i abef, __m128i cdgh, uint8_t out[32])
 }
 
 #define SCHED(W, g)                                                                                                    \
-	W[(g) & 3] = _mm_sha256msg2_epu32(                                                                             \
-	    _mm_add_epi32(_mm_sha256msg1_epu32(W[(g) & 3], W[((g) + 1) & 3]),                                         \
-			  _mm_alignr_epi8(W[((g) + 3) & 3], W[((g) + 2) & 3], 4)),                                     \
-	    W[((g) + 3) & 3])
+	W[(g)&3] = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(W[(g)&3], W[((g) + 1) & 3]),                \
+						      _mm_alignr_epi8(W[((g) + 3) & 3], W[((g) + 2) & 3], 4)),         \
+					W[((g) + 3) & 3])
 
 NI static inline void load_w(__m128i W[4], const uint8_t *p)
 {

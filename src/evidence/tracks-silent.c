@@ -206,8 +206,7 @@ static size_t others_through(const track_silent *s, const sstream *self, int64_t
 	return c;
 }
 
-static int emit(tracks *t, const sstream *st, bool trailing, int64_t from, int64_t to, int64_t baseline,
-		size_t others)
+static int emit(tracks *t, const sstream *st, bool trailing, int64_t from, int64_t to, int64_t baseline, size_t others)
 {
 	double hours = (double)(to - from) / 3600e9;
 	char fb[64], tb[64];
@@ -224,13 +223,14 @@ static int emit(tracks *t, const sstream *st, bool trailing, int64_t from, int64
 			rc = json_str(&x, st->path, strlen(st->path));
 	}
 	if (rc == 0)
-		rc = buf_printf(&x,
-				",\"spoor.silent.from\":\"%s\",\"spoor.silent.until\":\"%s\",\"spoor.silent.hours\":%.1f"
-				",\"spoor.silent.trailing\":%s,\"spoor.baseline.longest_gap_hours\":%.1f"
-				",\"spoor.baseline.events\":%" PRIu64 ",\"spoor.baseline.hours\":%.1f"
-				",\"spoor.silent.others_logging\":%zu",
-				fb, tb, hours, trailing ? "true" : "false", (double)baseline / 3600e9, st->n,
-				(double)(st->last - st->first) / 3600e9, others);
+		rc =
+		    buf_printf(&x,
+			       ",\"spoor.silent.from\":\"%s\",\"spoor.silent.until\":\"%s\",\"spoor.silent.hours\":%.1f"
+			       ",\"spoor.silent.trailing\":%s,\"spoor.baseline.longest_gap_hours\":%.1f"
+			       ",\"spoor.baseline.events\":%" PRIu64 ",\"spoor.baseline.hours\":%.1f"
+			       ",\"spoor.silent.others_logging\":%zu",
+			       fb, tb, hours, trailing ? "true" : "false", (double)baseline / 3600e9, st->n,
+			       (double)(st->last - st->first) / 3600e9, others);
 	char details[1400];
 	snprintf(details, sizeof(details),
 		 "%s %.*s silent for %.1f h (%s -> %s%s); longest gap before: %.1f h over %.1f h, %" PRIu64
