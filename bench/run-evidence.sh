@@ -6,6 +6,7 @@
 #            only: leaf encoding, SHA-256, tiles, zstd bundles, checkpoints)
 #   add      spoor evidence add STORE FILE: the same through the scanner (parsing)
 #   verify   bench-evidence verify STORE: recompute every leaf, tile, checkpoint
+#            (and again with SPOOR_NO_SHA_NI=1: OpenSSL instead of sha2x.c)
 #   sha256sum FILE: the floor for hashing the same bytes once
 #
 # Inputs: syslog lines (EV_RECORDS, default 2,000,000, ~130 bytes each), and
@@ -76,6 +77,9 @@ for f in $inputs; do
 	set -- $(run "$BE" verify "$WORK/st")
 	vb=$(sed -n 's/.* bytes=\([0-9]*\).*/\1/p' "$WORK/last")
 	echo "| $name | verify (leaf entries) | $recs | $((vb / 1000000)) | $1 | $2 | $(rps "$recs" "$2") | $(mbs "$vb" "$2") | $(mbs "$vb" "$1") |" >>"$OUT"
+	# the same with the portable SHA-256 path (no x86 SHA extensions, src/evidence/sha2x.c)
+	set -- $(run env SPOOR_NO_SHA_NI=1 "$BE" verify "$WORK/st")
+	echo "| $name | verify, portable SHA-256 (SPOOR_NO_SHA_NI=1) | $recs | $((vb / 1000000)) | $1 | $2 | $(rps "$recs" "$2") | $(mbs "$vb" "$2") | $(mbs "$vb" "$1") |" >>"$OUT"
 	store=$(du -sb "$WORK/st" | cut -f1)
 	rm -rf "$WORK/st"
 	"$SPOOR" evidence init "$WORK/st" >/dev/null 2>&1

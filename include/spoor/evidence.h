@@ -18,6 +18,7 @@
 
 #include "spoor/common.h"
 #include "spoor/error.h"
+#include "spoor/scan.h"
 #include "spoor/event.h"
 #include "spoor/hunt.h"
 
@@ -55,6 +56,7 @@ typedef struct spoor_evidence_record {
 	const char *path;   /* source path */
 	const char *format; /* "evtx", "json", ... (may be NULL) */
 	uint64_t offset, line, record_id;
+	bool rejected; /* the scanner could not parse it (or it was over a limit): kept all the same */
 } spoor_evidence_record;
 
 /* Append; *leaf gets the leaf index.  May sign a checkpoint (intervals). */
@@ -139,6 +141,7 @@ typedef struct spoor_evidence_leaf {
 	bool blob;
 	uint64_t blob_len;
 	void *mem; /* owned */
+	bool rejected; /* a record the scanner rejected (leaf flag 0x0001) */
 } spoor_evidence_leaf;
 SPOOR_API int spoor_evidence_proof_leaf(const char *proof, size_t n, spoor_evidence_leaf *out);
 SPOOR_API void spoor_evidence_leaf_done(spoor_evidence_leaf *l);
@@ -163,6 +166,15 @@ SPOOR_API int spoor_evidence_cosign(const char *dir, uint64_t size, const char *
  * opts and at the end of the run. */
 SPOOR_API int spoor_evidence_stage_new(spoor_stage **out, const char *dir, const spoor_evidence_options *opts,
 				       spoor_diag *diag);
+/* A record the scanner rejected (spoor_scan_options.on_rejected): appended
+ * as a leaf flagged rejected (docs/evidence.md), in input order, and
+ * counted for DIR/sources like any record.  st is an evidence stage. */
+SPOOR_API int spoor_evidence_stage_rejected(spoor_stage *st, const spoor_rejected *r, spoor_diag *diag);
+/* The store an evidence stage appends to (size, checkpointed), or NULL
+ * when st is not an evidence stage. */
+SPOOR_API spoor_evidence *spoor_evidence_stage_store(spoor_stage *st);
+/* Records rejected by the scanner appended by an evidence stage. */
+SPOOR_API uint64_t spoor_evidence_stage_rejected_count(spoor_stage *st);
 
 /* Covered-track detection for `spoor hunt` (ATT&CK T1070 / T1562): logs
  * cleared, audit policy changes, the event log or Sysmon stopped or
@@ -178,12 +190,23 @@ typedef struct spoor_tracks_options {
 	/* event time going back by more than this (seconds) while record ids
 	 * go forward */
 	double time_back_seconds;
-	size_t max_streams; /* (file, host, channel) streams tracked */
+	size_t max_streams; /* (file, host, channel) streams tracked; also hosts for silence */
+	/* a host (or a source without host name) falling silent while others
+	 * log on: silent for >= silent_min_seconds and >= silent_factor times
+	 * its own longest gap (trailing silence) or second longest (a gap),
+	 * judged once it has silent_min_events events over
+	 * silent_baseline_seconds, with >= silent_min_others other streams
+	 * logging through the silence.  silent_factor 0 = off. */
+	double silent_factor;
+	double silent_min_seconds;
+	double silent_baseline_seconds;
+	uint64_t silent_min_events;
+	size_t silent_min_others;
 } spoor_tracks_options;
 
 #define SPOOR_TRACKS_OPTIONS_INIT                                                                                      \
 	{                                                                                                              \
-		SPOOR_TRACKS_OPTIONS_VERSION, 200, 0.99, 300.0, 100000                                                 \
+		SPOOR_TRACKS_OPTIONS_VERSION, 200, 0.99, 300.0, 100000, 5.0, 21600.0, 172800.0, 50, 1                \
 	}
 
 SPOOR_API int spoor_tracks_stage_new(spoor_stage **out, const spoor_tracks_options *opts, spoor_diag *diag);

@@ -62,6 +62,15 @@ typedef enum spoor_bad_kind {
 	_SPOOR_BAD_MAX
 } spoor_bad_kind;
 
+/* A record the scanner rejected (did not parse, or over a limit) whose
+ * bytes it still holds: given to on_rejected so that an evidence store can
+ * keep it (every record read is kept, parsed or not). */
+typedef struct spoor_rejected {
+	const char *path, *format;
+	uint64_t offset, line;
+	spoor_sv raw; /* the exact bytes, valid during the call */
+} spoor_rejected;
+
 #define SPOOR_SCAN_OPTIONS_VERSION 1
 #define SPOOR_MAX_JOBS 256 /* jobs above this are capped */
 typedef struct spoor_scan_options {
@@ -80,9 +89,14 @@ typedef struct spoor_scan_options {
 	/* Do not carve records from unused space (EVTX chunk slack); records
 	 * recovered otherwise (resynchronised, stale headers) still come. */
 	bool no_carve;
+	/* Called (after on_bad) for each rejected record whose bytes are in
+	 * hand: parse failures of line and framed formats, a line over the
+	 * record limit that still fits the read window.  May be NULL. */
+	void (*on_rejected)(const spoor_rejected *r, const spoor_diag *diag, void *payload);
+	void *rejected_payload;
 } spoor_scan_options;
 
-#define SPOOR_SCAN_OPTIONS_INIT {SPOOR_SCAN_OPTIONS_VERSION, NULL, NULL, NULL, 1, NULL, false}
+#define SPOOR_SCAN_OPTIONS_INIT {SPOOR_SCAN_OPTIONS_VERSION, NULL, NULL, NULL, 1, NULL, false, NULL, NULL}
 
 /* Counters over a whole scan. */
 typedef struct spoor_scan_stats {

@@ -43,9 +43,13 @@ static void help_add(FILE *f)
 {
 	fprintf(f,
 		"usage: spoor evidence add DIR [OPTIONS] PATH...\n\n"
-		"Append every record of PATH... (any format spoor reads, also unparsable records'\n"
-		"files are skipped) to the store: the exact bytes, path, offset, line or record id,\n"
-		"format and ingest time are one leaf.  Signs checkpoints at the intervals and at the end.\n\n"
+		"Append every record of PATH... (any format spoor reads; files in no known format\n"
+		"are skipped) to the store: the exact bytes, path, offset, line or record id,\n"
+		"format and ingest time are one leaf.  Records the scanner rejects (malformed, over\n"
+		"a limit) are leaves too, flagged rejected.  Signs checkpoints at the intervals and at\n"
+		"the end, and updates DIR/sources (first record and length of every file) like\n"
+		"`spoor hunt --evidence`: a file truncated or replaced since the last run over the\n"
+		"store is printed as an alert (JSON line, covered-tracks) on stdout.\n\n"
 		"Evidence options:\n"
 		"      --checkpoint-records N   checkpoint after N new records (default 100000, 0 = off)\n"
 		"      --checkpoint-seconds S   checkpoint after S seconds (default 10, 0 = off)\n"
@@ -192,19 +196,46 @@ static int add_option(void *u, int argc, char **argv, int *i)
 	return 1;
 }
 
+/* add runs the same evidence stage as `hunt --evidence`: rejected records
+ * become flagged leaves and DIR/sources is kept (with its truncated /
+ * replaced file alerts, printed as JSON lines on stdout). */
 typedef struct add_run {
-	spoor_evidence *e;
+	spoor_stage *st;
 	spoor_diag d;
+	bool rej_failed;
+	uint64_t alerts;
 } add_run;
+
+static int add_finding(const spoor_finding *f, void *u)
+{
+	add_run *r = u;
+	r->alerts++;
+	if (fwrite(f->json.p, 1, f->json.n, stdout) != f->json.n)
+		return SPOOR_EIO;
+	return 0;
+}
 
 static int add_one(spoor_event *ev, void *u)
 {
 	add_run *r = u;
-	if (spoor_evidence_append_event(r->e, ev, NULL, &r->d) < 0) {
-		fprintf(stderr, "spoor evidence add: %s\n", r->d.msg);
+	if (r->rej_failed) {
+		fprintf(stderr, "spoor evidence add: a rejected record: %s\n", r->d.msg);
+		return -EXIT_FAIL;
+	}
+	int rc = spoor_stage_event(r->st, ev, add_finding, r);
+	if (rc < 0) {
+		fprintf(stderr, "spoor evidence add: %s\n", spoor_strerror(rc));
 		return -EXIT_FAIL;
 	}
 	return 0;
+}
+
+static void add_rejected(const spoor_rejected *rej, const spoor_diag *why, void *u)
+{
+	(void)why;
+	add_run *r = u;
+	if (r->st && !r->rej_failed && spoor_evidence_stage_rejected(r->st, rej, &r->d) < 0)
+		r->rej_failed = true;
 }
 
 static double mono(void)
@@ -233,25 +264,35 @@ static int ev_add(int argc, char **argv)
 	const char *dir = s.paths[0];
 	memmove(s.paths, s.paths + 1, (size_t)s.npaths * sizeof(char *));
 	s.npaths--;
-	add_run r = {NULL, SPOOR_DIAG_INIT};
+	add_run r = {NULL, SPOOR_DIAG_INIT, false, 0};
 	double t0 = mono();
-	if (spoor_evidence_open(&r.e, dir, &o.eo, &r.d) < 0) {
+	if (spoor_evidence_stage_new(&r.st, dir, &o.eo, &r.d) < 0) {
 		fprintf(stderr, "spoor evidence add: %s\n", r.d.msg);
 		scan_cli_done(&s);
 		return EXIT_FAIL;
 	}
-	uint64_t first = spoor_evidence_size(r.e);
+	uint64_t first = spoor_evidence_size(spoor_evidence_stage_store(r.st));
 	spoor_ctx *ctx = NULL;
 	spoor_scanner *sc = NULL;
+	s.scan_opts.on_rejected = add_rejected;
+	s.scan_opts.rejected_payload = &r;
 	rc = scan_cli_open(&s, &ctx, &sc);
 	if (rc == 0)
 		rc = scan_cli_each(&s, sc, "evidence add", add_one, &r);
-	uint64_t size = spoor_evidence_size(r.e);
+	if (rc == 0 && r.rej_failed) {
+		fprintf(stderr, "spoor evidence add: a rejected record: %s\n", r.d.msg);
+		rc = EXIT_FAIL;
+	}
+	uint64_t size = spoor_evidence_size(spoor_evidence_stage_store(r.st));
+	uint64_t rejected = spoor_evidence_stage_rejected_count(r.st);
 	r.d = (spoor_diag)SPOOR_DIAG_INIT;
-	if (spoor_evidence_close(r.e, &r.d) < 0) {
+	/* the final checkpoint, then DIR/sources (and its alerts) */
+	if (spoor_stage_finish(r.st, add_finding, &r, &r.d) < 0) {
 		fprintf(stderr, "spoor evidence add: final checkpoint: %s\n", r.d.msg);
 		rc = EXIT_FAIL;
 	}
+	fflush(stdout);
+	spoor_stage_free(r.st);
 	if (sc) {
 		spoor_scan_stats st;
 		spoor_scanner_stats(sc, &st);
@@ -259,8 +300,9 @@ static int ev_add(int argc, char **argv)
 		if (!s.quiet)
 			fprintf(stderr,
 				"spoor evidence add: %" PRIu64 " records appended (leaves %" PRIu64 "-%" PRIu64
-				"), tree size %" PRIu64 ", %.2f s, %.0f records/s, %.1f MB/s\n",
-				size - first, first, size ? size - 1 : 0, size, dt,
+				"; %" PRIu64 " of them rejected by the scanner, kept flagged), tree size %" PRIu64
+				", %.2f s, %.0f records/s, %.1f MB/s\n",
+				size - first, first, size ? size - 1 : 0, rejected, size, dt,
 				dt > 0 ? (double)(size - first) / dt : 0, dt > 0 ? (double)st.bytes / dt / 1e6 : 0);
 		rc = scan_cli_finish(&s, sc, rc);
 	}
@@ -587,9 +629,12 @@ static int ev_show(int argc, char **argv)
 		printf("{\"leaf\":%" PRIu64 ",\"ingest_ns\":%" PRId64 ",\"format\":\"%.*s\",\"path\":", leaf,
 		       lf.ingest_ns, (int)lf.format.n, lf.format.p);
 		json_print(stdout, lf.path.p, lf.path.n);
-		printf(",\"offset\":%" PRIu64 ",\"line\":%" PRIu64 ",\"record_id\":%" PRIu64 ",\"bytes\":%zu%s}\n",
+		printf(",\"offset\":%" PRIu64 ",\"line\":%" PRIu64 ",\"record_id\":%" PRIu64 ",\"bytes\":%zu%s",
 		       lf.offset, lf.line, lf.record_id, lf.blob ? (size_t)lf.blob_len : lf.record.n,
 		       lf.blob ? ",\"blob\":true" : "");
+		if (lf.rejected)
+			printf(",\"rejected\":true");
+		printf("}\n");
 	}
 	spoor_evidence_leaf_done(&lf);
 	free(out);

@@ -73,7 +73,11 @@ static void help(FILE *f)
 		"      --evidence-checkpoint-records N / --evidence-checkpoint-seconds S\n"
 		"                        checkpoint intervals (default 100000 records, 10 s)\n"
 		"      --covered-tracks  detect covered tracks: logs cleared, audit policy changed,\n"
-		"                        logging stopped, EventRecordID gaps, time going back\n"
+		"                        logging stopped, EventRecordID gaps, time going back, a host\n"
+		"                        or source falling silent against its own baseline\n"
+		"      --silent KEY=VALUE  thresholds of the silent-source alert (implies --covered-tracks):\n"
+		"                        factor=X (5; 0 = off), hours=H (6), baseline-hours=H (48),\n"
+		"                        events=N (50), others=N (1); see docs/evidence.md\n"
 		"  -o, --output FILE     write alerts to FILE instead of standard output\n"
 		"      --csv FILE        also write a CSV timeline (Timestamp, Computer, Channel,\n"
 		"                        EventID, Level, RuleTitle, RuleID, Details)\n"
@@ -285,6 +289,7 @@ typedef struct hunt_opts {
 	char **inventories;
 	int ninventories;
 	bool tracks;
+	spoor_tracks_options tro; /* --silent KEY=VALUE */
 	bool no_intel;
 	bool no_default_rules;
 	char defbuf[4096];
@@ -297,6 +302,36 @@ static void opts_free(hunt_opts *o)
 	free(o->intel);
 	free(o->geo);
 	free(o->inventories);
+}
+
+/* --silent KEY=VALUE: thresholds of the silent-source detector (docs/evidence.md) */
+static int silent_option(hunt_opts *o, const char *v)
+{
+	const char *eq = strchr(v, '=');
+	char *end = NULL;
+	double x = eq ? strtod(eq + 1, &end) : -1;
+	if (!eq || end == eq + 1 || *end || x < 0 || x > 1e12) {
+		fprintf(stderr,
+			"spoor hunt: --silent wants factor=X, hours=H, baseline-hours=H, events=N or others=N, not "
+			"'%s'\n",
+			v);
+		return -1;
+	}
+	size_t k = (size_t)(eq - v);
+	if (k == 6 && !strncmp(v, "factor", k))
+		o->tro.silent_factor = x;
+	else if (k == 5 && !strncmp(v, "hours", k))
+		o->tro.silent_min_seconds = x * 3600;
+	else if (k == 14 && !strncmp(v, "baseline-hours", k))
+		o->tro.silent_baseline_seconds = x * 3600;
+	else if (k == 6 && !strncmp(v, "events", k))
+		o->tro.silent_min_events = (uint64_t)x;
+	else if (k == 6 && !strncmp(v, "others", k))
+		o->tro.silent_min_others = (size_t)x;
+	else
+		return silent_option(o, "?"); /* the message */
+	o->tracks = true;
+	return 1;
 }
 
 /* --correlation KEY=N (docs/limits.md) */
@@ -400,6 +435,8 @@ static int hunt_option(void *u, int argc, char **argv, int *i)
 		o->an_defaults = true;
 	} else if (!missing && !strcmp(argv[*i], "--covered-tracks")) {
 		o->tracks = true;
+	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--silent", &missing))) {
+		return silent_option(o, v);
 	} else if (!missing && !strcmp(argv[*i], "--no-intel")) {
 		o->no_intel = true;
 	} else if (!missing && (v = cli_value("hunt", argc, argv, i, NULL, "--logsource-map", &missing))) {
@@ -444,7 +481,21 @@ typedef struct hunt {
 		size_t ntags;
 	} *gtags;
 	size_t ngtags;
+	/* --evidence: records the scanner rejects are kept too (on_rejected) */
+	spoor_stage *ev_stage;
+	spoor_diag rej_diag;
+	bool rej_failed;
 } hunt;
+
+static void hunt_rejected(const spoor_rejected *r, const spoor_diag *why, void *u)
+{
+	(void)why;
+	hunt *hu = u;
+	if (!hu->ev_stage || hu->rej_failed)
+		return;
+	if (spoor_evidence_stage_rejected(hu->ev_stage, r, &hu->rej_diag) < 0)
+		hu->rej_failed = true;
+}
 
 static int add_stage(hunt *hu, spoor_stage *st)
 {
@@ -758,6 +809,8 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 			fprintf(stderr, "spoor hunt: --evidence %s: %s\n", ho->evidence,
 				d.msg[0] ? d.msg : "too many stages");
 			rc = EXIT_FAIL;
+		} else {
+			hu->ev_stage = st;
 		}
 	}
 	/* enrichers: GeoIP, then the agency/provider inventory */
@@ -808,7 +861,7 @@ static int build_stages(hunt *hu, spoor_ctx *ctx, hunt_opts *ho, scan_cli *s, sp
 	if (rc == 0 && ho->tracks) {
 		spoor_stage *st = NULL;
 		spoor_diag d = SPOOR_DIAG_INIT;
-		if (spoor_tracks_stage_new(&st, NULL, &d) < 0 || add_stage(hu, st) < 0) {
+		if (spoor_tracks_stage_new(&st, &ho->tro, &d) < 0 || add_stage(hu, st) < 0) {
 			fprintf(stderr, "spoor hunt: --covered-tracks: %s\n", d.msg[0] ? d.msg : "too many stages");
 			rc = EXIT_FAIL;
 		}
@@ -915,6 +968,7 @@ int cmd_hunt(int argc, char **argv)
 	ho.h = &h;
 	spoor_evidence_options evo = SPOOR_EVIDENCE_OPTIONS_INIT;
 	ho.evo = evo;
+	ho.tro = (spoor_tracks_options)SPOOR_TRACKS_OPTIONS_INIT;
 	ho.corr = (spoor_sigma_stage_options)SPOOR_SIGMA_STAGE_OPTIONS_INIT;
 	ho.rules = calloc((size_t)argc + 2, sizeof(char *)); /* + the default rule folders */
 	ho.intel = calloc((size_t)argc, sizeof(char *));
@@ -965,6 +1019,10 @@ int cmd_hunt(int argc, char **argv)
 			fputs("Timestamp,Computer,Channel,EventID,Level,RuleTitle,RuleID,Details\n", hu->csv);
 		}
 	}
+	if (ho.evidence) {
+		s.scan_opts.on_rejected = hunt_rejected;
+		s.scan_opts.rejected_payload = hu;
+	}
 	if (rc == 0)
 		rc = scan_cli_open(&s, &ctx, &sc);
 	if (rc == 0)
@@ -1002,6 +1060,11 @@ int cmd_hunt(int argc, char **argv)
 			rc = EXIT_FAIL;
 			break;
 		}
+		if (hu->rej_failed) {
+			fprintf(stderr, "spoor hunt: evidence: a rejected record: %s\n", hu->rej_diag.msg);
+			rc = EXIT_FAIL;
+			break;
+		}
 		events++;
 		for (size_t i = 0; i < hu->nstages && rc == 0; i++) {
 			r = spoor_stage_event(hu->stages[i], ev, on_finding, hu);
@@ -1017,6 +1080,10 @@ int cmd_hunt(int argc, char **argv)
 			}
 		}
 		scan_cli_tick(&s, sc, events);
+	}
+	if (rc == 0 && hu->rej_failed) {
+		fprintf(stderr, "spoor hunt: evidence: a rejected record: %s\n", hu->rej_diag.msg);
+		rc = EXIT_FAIL;
 	}
 	/* end of input: windows close, summaries come out, state is saved */
 	for (size_t i = 0; i < hu->nstages && (rc == 0 || rc == EXIT_BADINPUT); i++) {

@@ -66,6 +66,15 @@ bool tlog_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf[32]
 bool tlog_verify_consistency(uint64_t m, uint64_t size, const uint8_t root1[32], const uint8_t root2[32],
 			     const uint8_t (*proof)[32], size_t n);
 
+/* ---- sha2x.c ---- */
+
+/* true when the CPU has the x86 SHA extensions (ask once, keep the answer) */
+bool sha2x_available(void);
+/* SHA-256 of two messages at once (ni: use the SHA extensions, interleaved);
+ * the same bytes as SHA256() whatever ni is. */
+void sha2x_pair(bool ni, const void *m0, size_t n0, const void *m1, size_t n1, uint8_t o0[32], uint8_t o1[32]);
+void sha2x_one(bool ni, const void *m, size_t n, uint8_t out[32]);
+
 /* ---- note.c ---- */
 
 #define NOTE_MAX	 (64u << 10) /* bytes in one note */
@@ -182,7 +191,10 @@ typedef struct leaf_entry {
 	uint64_t offset, line, record_id;
 	spoor_sv format, path, record; /* LEAF_BLOB: record = 32-byte SHA-256 + u64 length */
 	uint64_t blob_len;
+	uint16_t flags; /* LEAF_F_* */
 } leaf_entry;
+#define LEAF_F_REJECTED 0x0001u /* the scanner rejected the record (malformed, over a limit) */
+#define LEAF_F_KNOWN	LEAF_F_REJECTED
 enum { LEAF_INLINE = 0, LEAF_BLOB = 1 };
 #define LEAF_VERSION 1
 
@@ -190,6 +202,9 @@ enum { LEAF_INLINE = 0, LEAF_BLOB = 1 };
  * ENTRY_MAX (the caller stores the record as a blob then). */
 int leaf_encode(buf *out, const leaf_entry *e);
 int leaf_decode(leaf_entry *e, const uint8_t *p, size_t n);
+/* LEAF_INLINE or LEAF_BLOB when p is a well-formed entry header (what
+ * leaf_decode checks before the blob part), else SPOOR_EPARSE; no copy. */
+int leaf_kind(const uint8_t *p, size_t n);
 
 /* Hashes per level while building (appender) or recomputing (verifier):
  * the partial tile of every level (enough for the root), and a
@@ -201,6 +216,7 @@ typedef struct tile_stack {
 	uint8_t h[TILE_LEVELS][TILE_WIDTH][32];
 	int (*on_full)(void *u, int level, uint64_t index, const uint8_t (*h)[32]);
 	void *u;
+	bool ni; /* sha2x: the CPU's SHA extensions */
 } tile_stack;
 void tile_stack_init(tile_stack *t);
 int tile_stack_add(tile_stack *t, const uint8_t leaf[32]);
@@ -208,6 +224,8 @@ int tile_stack_add(tile_stack *t, const uint8_t leaf[32]);
 void tile_stack_root(const tile_stack *t, uint8_t out[32]);
 /* hash of 2^k consecutive hashes as a perfect tree */
 void tile_perfect_root(const uint8_t (*h)[32], size_t n, uint8_t out[32]);
+/* the same, node hashes two at a time (sha2x_pair; ni as there) */
+void tile_perfect_root_x(bool ni, const uint8_t (*h)[32], size_t n, uint8_t out[32]);
 
 /* Reads stored hashes from a store's tiles for a tree of `size` leaves
  * (a tlog_hash_fn); one cached tile per level. */
@@ -218,6 +236,7 @@ typedef struct tile_reader {
 	unsigned w[TILE_LEVELS];
 	uint8_t h[TILE_LEVELS][TILE_WIDTH][32];
 	spoor_diag *diag;
+	bool ni;
 } tile_reader;
 void tile_reader_init(tile_reader *r, const char *dir, uint64_t size, spoor_diag *diag);
 int tile_reader_hash(void *u, unsigned height, uint64_t index, uint8_t out[32]);
@@ -235,6 +254,10 @@ int ev_write_file(const char *dir, const char *rel, const void *p, size_t n, boo
 int ev_fsync_dir(const char *dir, const char *rel);
 /* Decompress a stored bundle (zstd frame) into out. */
 int ev_bundle_decode(const void *p, size_t n, buf *out, spoor_diag *diag);
+/* The same with a reused decompression context (ZSTD_DCtx; NULL = one-shot):
+ * ZSTD_decompress allocates and sets up a context of ~100 KiB per call. */
+struct ZSTD_DCtx_s;
+int ev_bundle_decode_ctx(struct ZSTD_DCtx_s *dc, const void *p, size_t n, buf *out, spoor_diag *diag);
 /* Read the store's config (origin, key name), the vkey. */
 typedef struct ev_config {
 	char origin[NOTE_MAX_NAME + 1];

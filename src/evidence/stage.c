@@ -14,7 +14,7 @@ typedef struct ev_stage {
 	spoor_stage base;
 	spoor_evidence *e;
 	track_rotate *rot;
-	uint64_t first, records;
+	uint64_t first, records, rejected;
 	char summary[160];
 } ev_stage;
 
@@ -29,7 +29,8 @@ static int es_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 	if (rc < 0)
 		return rc;
 	s->records++;
-	if ((rc = track_rotate_event(s->rot, ev)) < 0)
+	const spoor_origin *o = spoor_event_origin(ev);
+	if ((rc = track_rotate_record(s->rot, o->path, o->offset, spoor_event_raw(ev))) < 0)
 		return rc;
 	char num[24];
 	int n = snprintf(num, sizeof(num), "%" PRIu64, leaf);
@@ -48,9 +49,13 @@ static int es_finish(spoor_stage *st, spoor_finding_fn fn, void *payload, spoor_
 static const char *es_summary(spoor_stage *st)
 {
 	ev_stage *s = (ev_stage *)st;
-	snprintf(s->summary, sizeof(s->summary),
-		 "%" PRIu64 " records appended as leaves %" PRIu64 "-%" PRIu64 ", %" PRIu64 " checkpointed", s->records,
-		 s->first, s->first + (s->records ? s->records - 1 : 0), spoor_evidence_checkpointed(s->e));
+	uint64_t n = s->records + s->rejected;
+	int k = snprintf(s->summary, sizeof(s->summary),
+			 "%" PRIu64 " records appended as leaves %" PRIu64 "-%" PRIu64 ", %" PRIu64 " checkpointed", n,
+			 s->first, s->first + (n ? n - 1 : 0), spoor_evidence_checkpointed(s->e));
+	if (s->rejected && k > 0 && (size_t)k < sizeof(s->summary))
+		snprintf(s->summary + k, sizeof(s->summary) - (size_t)k,
+			 " (%" PRIu64 " of them rejected by the scanner, flagged so)", s->rejected);
 	return s->summary;
 }
 
@@ -64,6 +69,37 @@ static void es_free(spoor_stage *st)
 }
 
 static const stage_ops es_ops = {"evidence", es_event, es_finish, es_summary, es_free};
+
+int spoor_evidence_stage_rejected(spoor_stage *st, const spoor_rejected *r, spoor_diag *diag)
+{
+	if (!st || st->ops != &es_ops)
+		return diag_set(diag, SPOOR_EINVAL, "not an evidence stage");
+	ev_stage *s = (ev_stage *)st;
+	spoor_evidence_record rec = {0};
+	rec.raw = r->raw;
+	rec.path = r->path;
+	rec.format = r->format;
+	rec.offset = r->offset;
+	rec.line = r->line;
+	rec.rejected = true;
+	int rc = spoor_evidence_append(s->e, &rec, NULL, diag);
+	if (rc < 0)
+		return rc;
+	s->rejected++;
+	if ((rc = track_rotate_record(s->rot, r->path, r->offset, r->raw)) < 0)
+		return diag_set(diag, rc, "out of memory");
+	return 0;
+}
+
+spoor_evidence *spoor_evidence_stage_store(spoor_stage *st)
+{
+	return st && st->ops == &es_ops ? ((ev_stage *)st)->e : NULL;
+}
+
+uint64_t spoor_evidence_stage_rejected_count(spoor_stage *st)
+{
+	return st && st->ops == &es_ops ? ((ev_stage *)st)->rejected : 0;
+}
 
 int spoor_evidence_stage_new(spoor_stage **out, const char *dir, const spoor_evidence_options *opts, spoor_diag *diag)
 {

@@ -182,13 +182,18 @@ static int write_new(const char *dir, const char *rel, const void *data, size_t 
 
 int ev_bundle_decode(const void *p, size_t n, buf *out, spoor_diag *diag)
 {
+	return ev_bundle_decode_ctx(NULL, p, n, out, diag);
+}
+
+int ev_bundle_decode_ctx(struct ZSTD_DCtx_s *dc, const void *p, size_t n, buf *out, spoor_diag *diag)
+{
 	unsigned long long sz = ZSTD_getFrameContentSize(p, n);
 	if (sz == ZSTD_CONTENTSIZE_ERROR || sz == ZSTD_CONTENTSIZE_UNKNOWN || sz > 256ull * (ENTRY_MAX + 2))
 		return diag_set(diag, SPOOR_ECORRUPT, "not a zstd frame with a known size");
 	buf_clear(out);
 	if (buf_reserve(out, (size_t)sz + 1) < 0)
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
-	size_t r = ZSTD_decompress(out->p, (size_t)sz, p, n);
+	size_t r = dc ? ZSTD_decompressDCtx(dc, out->p, (size_t)sz, p, n) : ZSTD_decompress(out->p, (size_t)sz, p, n);
 	if (ZSTD_isError(r) || r != sz)
 		return diag_set(diag, SPOOR_ECORRUPT, "zstd: %s", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "short");
 	out->len = r;
@@ -626,6 +631,7 @@ int spoor_evidence_append(spoor_evidence *e, const spoor_evidence_record *r, uin
 	le.offset = r->offset;
 	le.line = r->line;
 	le.record_id = r->record_id;
+	le.flags = r->rejected ? LEAF_F_REJECTED : 0;
 	le.format = sv_cstr(r->format ? r->format : "");
 	le.path = sv_cstr(r->path ? r->path : "");
 	if (le.path.n > 4096)

@@ -83,7 +83,7 @@ int leaf_encode(buf *out, const leaf_entry *e)
 	p[1] = e->kind;
 	put16(p + 2, (uint16_t)e->format.n);
 	put16(p + 4, (uint16_t)e->path.n);
-	put16(p + 6, 0);
+	put16(p + 6, e->flags);
 	put64(p + 8, (uint64_t)e->ingest_ns);
 	put64(p + 16, e->offset);
 	put64(p + 24, e->line);
@@ -106,12 +106,21 @@ int leaf_encode(buf *out, const leaf_entry *e)
 	return 0;
 }
 
+int leaf_kind(const uint8_t *p, size_t n)
+{
+	if (n < ENTRY_HEADER || p[0] != LEAF_VERSION || p[1] > LEAF_BLOB || (get16(p + 6) & ~LEAF_F_KNOWN) ||
+	    ENTRY_HEADER + (size_t)get16(p + 2) + get16(p + 4) > n)
+		return SPOOR_EPARSE;
+	return p[1];
+}
+
 int leaf_decode(leaf_entry *e, const uint8_t *p, size_t n)
 {
 	memset(e, 0, sizeof(*e));
-	if (n < ENTRY_HEADER || p[0] != LEAF_VERSION || p[1] > LEAF_BLOB || get16(p + 6) != 0)
+	if (n < ENTRY_HEADER || p[0] != LEAF_VERSION || p[1] > LEAF_BLOB || (get16(p + 6) & ~LEAF_F_KNOWN))
 		return SPOOR_EPARSE;
 	e->kind = p[1];
+	e->flags = get16(p + 6);
 	size_t fl = get16(p + 2), pl = get16(p + 4);
 	e->ingest_ns = (int64_t)get64(p + 8);
 	e->offset = get64(p + 16);
@@ -134,6 +143,7 @@ int leaf_decode(leaf_entry *e, const uint8_t *p, size_t n)
 
 void tile_stack_init(tile_stack *t)
 {
+	t->ni = sha2x_available();
 	t->size = 0;
 	memset(t->cnt, 0, sizeof(t->cnt));
 }
@@ -153,6 +163,36 @@ void tile_perfect_root(const uint8_t (*h)[32], size_t n, uint8_t out[32])
 	memcpy(out, tmp[0], 32);
 }
 
+/* One level up: out[i] = node(h[2i], h[2i+1]) for i < n/2, two at a time. */
+static void level_up(bool ni, const uint8_t (*h)[32], size_t n, uint8_t (*out)[32])
+{
+	uint8_t m0[65], m1[65];
+	m0[0] = m1[0] = 1;
+	size_t i = 0;
+	for (; i + 2 <= n / 2; i += 2) {
+		memcpy(m0 + 1, h[2 * i], 64);
+		memcpy(m1 + 1, h[2 * i + 2], 64);
+		sha2x_pair(ni, m0, 65, m1, 65, out[i], out[i + 1]);
+	}
+	if (i < n / 2) {
+		memcpy(m0 + 1, h[2 * i], 64);
+		sha2x_one(ni, m0, 65, out[i]);
+	}
+}
+
+void tile_perfect_root_x(bool ni, const uint8_t (*h)[32], size_t n, uint8_t out[32])
+{
+	uint8_t tmp[TILE_WIDTH / 2][32];
+	if (n == 1) {
+		memcpy(out, h[0], 32);
+		return;
+	}
+	level_up(ni, h, n, tmp);
+	for (n /= 2; n > 1; n /= 2)
+		level_up(ni, (const uint8_t(*)[32])tmp, n, tmp); /* in place: out[i] reads h[2i], h[2i+1] first */
+	memcpy(out, tmp[0], 32);
+}
+
 int tile_stack_add(tile_stack *t, const uint8_t leaf[32])
 {
 	t->size++;
@@ -169,7 +209,7 @@ int tile_stack_add(tile_stack *t, const uint8_t leaf[32])
 			if (rc < 0)
 				return rc;
 		}
-		tile_perfect_root((const uint8_t(*)[32])t->h[l], TILE_WIDTH, cur);
+		tile_perfect_root_x(t->ni, (const uint8_t(*)[32])t->h[l], TILE_WIDTH, cur);
 	}
 	return 0;
 }
@@ -199,7 +239,7 @@ void tile_stack_root(const tile_stack *t, uint8_t out[32])
 		for (int k = 7; k >= 0; k--) {
 			if (!(w >> k & 1))
 				continue;
-			tile_perfect_root((const uint8_t(*)[32])t->h[l] + pos, (size_t)1 << k, fr[n++]);
+			tile_perfect_root_x(t->ni, (const uint8_t(*)[32])t->h[l] + pos, (size_t)1 << k, fr[n++]);
 			pos += 1u << k;
 		}
 	}

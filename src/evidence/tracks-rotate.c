@@ -113,22 +113,20 @@ int track_rotate_open(track_rotate **out, const char *dir, spoor_diag *diag)
 	return 0;
 }
 
-int track_rotate_event(track_rotate *r, spoor_event *ev)
+int track_rotate_record(track_rotate *r, const char *path, uint64_t offset, spoor_sv raw)
 {
-	const spoor_origin *o = spoor_event_origin(ev);
-	if (!o->path || !strcmp(o->path, "<stdin>"))
+	if (!path || !strcmp(path, "<stdin>"))
 		return 0;
-	src *s = lookup(r, o->path, true);
+	src *s = lookup(r, path, true);
 	if (!s)
 		return 0; /* over SOURCES_MAX: not tracked */
-	spoor_sv raw = spoor_event_raw(ev);
 	s->seen = true;
-	if (o->offset == 0 && !s->has_first) {
+	if (offset == 0 && !s->has_first) {
 		SHA256((const unsigned char *)raw.p, raw.n, s->first);
 		s->has_first = true;
 	}
-	if (o->offset + raw.n > s->end)
-		s->end = o->offset + raw.n;
+	if (offset + raw.n > s->end)
+		s->end = offset + raw.n;
 	return 0;
 }
 

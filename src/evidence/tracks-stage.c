@@ -12,6 +12,7 @@ struct tracks {
 	spoor_stage base;
 	spoor_tracks_options o;
 	track_gap *gap;
+	track_silent *silent;
 	spoor_finding_fn fn;
 	void *payload;
 	buf json;
@@ -88,6 +89,8 @@ static int tr_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 		rc = track_service_event(t, ev);
 	if (rc == 0)
 		rc = track_gap_event(t->gap, t, ev);
+	if (rc == 0)
+		rc = track_silent_event(t->silent, t, ev);
 	return rc;
 }
 
@@ -97,7 +100,10 @@ static int tr_finish(spoor_stage *st, spoor_finding_fn fn, void *payload, spoor_
 	tracks *t = (tracks *)st;
 	t->fn = fn;
 	t->payload = payload;
-	return track_gap_finish(t->gap, t);
+	int rc = track_gap_finish(t->gap, t);
+	if (rc == 0)
+		rc = track_silent_finish(t->silent, t);
+	return rc;
 }
 
 static const char *tr_summary(spoor_stage *st)
@@ -112,6 +118,7 @@ static void tr_free(spoor_stage *st)
 {
 	tracks *t = (tracks *)st;
 	track_gap_free(t->gap);
+	track_silent_free(t->silent);
 	buf_done(&t->json);
 	free(t);
 }
@@ -128,7 +135,11 @@ int spoor_tracks_stage_new(spoor_stage **out, const spoor_tracks_options *opts, 
 	t->o = opts ? *opts : def;
 	t->base.ops = &tr_ops;
 	buf_init(&t->json, 1u << 20);
-	if (track_gap_new(&t->gap) < 0) {
+	if (t->o.version != SPOOR_TRACKS_OPTIONS_VERSION) {
+		free(t);
+		return diag_set(diag, SPOOR_EINVAL, "spoor_tracks_options version %u not supported", opts->version);
+	}
+	if (track_gap_new(&t->gap) < 0 || track_silent_new(&t->silent) < 0) {
 		tr_free(&t->base);
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	}

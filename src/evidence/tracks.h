@@ -7,6 +7,7 @@
  *   tracks-service.c  EventLog / Sysmon stopped, shut down or reconfigured
  *   tracks-gap.c      EventRecordID gaps and reversals in a live log
  *   tracks-time.c     event time going backwards while record ids go forwards
+ *   tracks-silent.c   a host or source falling silent against its own baseline
  *   tracks-rotate.c   files truncated or replaced between two runs (evidence stage) */
 #ifndef SPOOR_TRACKS_H
 #define SPOOR_TRACKS_H
@@ -49,10 +50,17 @@ int track_gap_event(track_gap *g, tracks *t, spoor_event *ev);
 int track_gap_finish(track_gap *g, tracks *t);
 void track_gap_free(track_gap *g);
 
+typedef struct track_silent track_silent;
+int track_silent_new(track_silent **out);
+int track_silent_event(track_silent *s, tracks *t, spoor_event *ev);
+int track_silent_finish(track_silent *s, tracks *t);
+void track_silent_free(track_silent *s);
+
 /* tracks-rotate: state in the evidence store, driven by the evidence stage */
 typedef struct track_rotate track_rotate;
 int track_rotate_open(track_rotate **out, const char *dir, spoor_diag *diag);
-int track_rotate_event(track_rotate *r, spoor_event *ev);
+/* one record (parsed or rejected) of path at offset */
+int track_rotate_record(track_rotate *r, const char *path, uint64_t offset, spoor_sv raw);
 int track_rotate_finish(track_rotate *r, spoor_finding_fn fn, void *payload, spoor_diag *diag);
 void track_rotate_free(track_rotate *r);
 

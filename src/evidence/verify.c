@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include <openssl/sha.h>
+#include <zstd.h>
 
 #include "evidence/evidence.h"
 
@@ -25,6 +26,7 @@ void tile_reader_init(tile_reader *r, const char *dir, uint64_t size, spoor_diag
 	r->size = size;
 	memset(r->cached, 0, sizeof(r->cached));
 	r->diag = diag;
+	r->ni = sha2x_available();
 }
 
 static int load_tile(tile_reader *r, int level, uint64_t n)
@@ -73,7 +75,7 @@ int tile_reader_hash(void *u, unsigned height, uint64_t index, uint8_t out[32])
 	unsigned at = (unsigned)(first % TILE_WIDTH);
 	if (at + n > r->w[level])
 		return diag_set(r->diag, SPOOR_EINVAL, "hash %u/%" PRIu64 " beyond the tree", height, index);
-	tile_perfect_root((const uint8_t(*)[32])r->h[level] + at, (size_t)n, out);
+	tile_perfect_root_x(r->ni, (const uint8_t(*)[32])r->h[level] + at, (size_t)n, out);
 	return 0;
 }
 
@@ -500,8 +502,9 @@ static int recompute(vctx *v, uint64_t target)
 	uint8_t(*E)[32] = xmalloc(TILE_WIDTH * 2 * 32);
 	const uint8_t **ep = xmalloc(sizeof(*ep) * TILE_WIDTH * 2);
 	size_t *el = xmalloc(sizeof(*el) * TILE_WIDTH * 2);
+	ZSTD_DCtx *dc = ZSTD_createDCtx();
 	int rc = 0;
-	if (!E || !ep || !el)
+	if (!E || !ep || !el || !dc)
 		rc = SPOOR_ENOMEM;
 	size_t next = 0;
 	check_roots(v, &next); /* size 0 */
@@ -538,7 +541,7 @@ static int recompute(vctx *v, uint64_t target)
 			v->leaf_problems++;
 			break;
 		}
-		if (ev_bundle_decode(raw.p, raw.len, &ent, &d) < 0) {
+		if (ev_bundle_decode_ctx(dc, raw.p, raw.len, &ent, &d) < 0) {
 			problem(v, SPOOR_EVP_CHANGED,
 				"%s: %s: leaves %" PRIu64 "-%" PRIu64 " unreadable (bundle altered)", rel, d.msg, base,
 				base + w - 1);
@@ -564,11 +567,19 @@ static int recompute(vctx *v, uint64_t target)
 			}
 			ep[c] = (const uint8_t *)ent.p + off + 2;
 			el[c] = len;
-			tlog_leaf_hash(ep[c], len, E[c]);
 			v->rep->bytes += len;
 			c++;
 			off += 2 + len;
 		}
+		/* leaf hashes SHA-256(0x00 || entry), two at a time: the low
+		 * byte of each entry's length (read above) becomes its 0x00 */
+		for (size_t q = 0; q < c; q++)
+			ent.p[ep[q] - 1 - (const uint8_t *)ent.p] = 0;
+		size_t q = 0;
+		for (; q + 2 <= c; q += 2)
+			sha2x_pair(v->ts->ni, ep[q] - 1, el[q] + 1, ep[q + 1] - 1, el[q + 1] + 1, E[q], E[q + 1]);
+		if (q < c)
+			sha2x_one(v->ts->ni, ep[q] - 1, el[q] + 1, E[q]);
 		if (bad) {
 			problem(v, SPOOR_EVP_CHANGED,
 				"%s: entry framing broken after %zu entries (leaf %" PRIu64 " and later altered)", rel,
@@ -599,7 +610,10 @@ static int recompute(vctx *v, uint64_t target)
 			if (v->leaf_problems == before && c == w) {
 				for (size_t i = 0; i < c; i++) {
 					leaf_entry le;
-					if (leaf_decode(&le, ep[i], el[i]) < 0)
+					int k = leaf_kind(ep[i], el[i]);
+					if (k == LEAF_INLINE)
+						continue;
+					if (k < 0 || leaf_decode(&le, ep[i], el[i]) < 0)
 						problem(v, SPOOR_EVP_FORMAT, "leaf %" PRIu64 ": not a %s leaf entry",
 							base + i, EVIDENCE_FORMAT);
 					else if (le.kind == LEAF_BLOB && !blob_ok(v->dir, &le))
@@ -618,6 +632,7 @@ static int recompute(vctx *v, uint64_t target)
 		if (c < w)
 			break;
 	}
+	ZSTD_freeDCtx(dc);
 	free(E);
 	free(ep);
 	free(el);
@@ -974,6 +989,7 @@ int spoor_evidence_proof_leaf(const char *proof, size_t n, spoor_evidence_leaf *
 	out->record_id = le.record_id;
 	out->blob = le.kind == LEAF_BLOB;
 	out->blob_len = le.blob_len;
+	out->rejected = le.flags & LEAF_F_REJECTED;
 	out->mem = ex;
 	return 0;
 }

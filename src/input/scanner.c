@@ -282,13 +282,33 @@ static void prep_event(spoor_scanner *sc, uint64_t off, uint64_t line)
 	ev->format = sc->fmt->name;
 }
 
-static void bad_record(spoor_scanner *sc, uint64_t off, uint64_t line)
+/* The rejected record's bytes to on_rejected (n == 0: none in hand). */
+static void rejected(spoor_scanner *sc, const spoor_diag *d, uint64_t off, uint64_t line, const char *p, size_t n)
+{
+	if (!sc->opts.on_rejected || !n)
+		return;
+	/* JSON lines: a bad record's skipped bytes end with its line break,
+	 * which a good record's raw bytes never hold */
+	if (sc->fmt && !strcmp(sc->fmt->name, "json")) {
+		if (n && p[n - 1] == '\n')
+			n--;
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (!n)
+			return;
+	}
+	spoor_rejected r = {sc->path, sc->fmt ? sc->fmt->name : NULL, off, line, sv_make(p, n)};
+	sc->opts.on_rejected(&r, d, sc->opts.rejected_payload);
+}
+
+static void bad_record(spoor_scanner *sc, uint64_t off, uint64_t line, const char *raw, size_t n)
 {
 	spoor_diag *d = &sc->rdiag;
 	if (!d->msg[0])
 		diag_set(d, SPOOR_EPARSE, "malformed record");
 	diag_where(d, sc->path, off, line);
 	report(sc, d->code == SPOOR_ELIMIT ? SPOOR_BAD_LIMIT : SPOOR_BAD_RECORD, d);
+	rejected(sc, d, off, line, raw, n);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -340,7 +360,11 @@ static int next_line(spoor_scanner *sc)
 		consume(sc, nl ? len + 1 : len, false);
 		sc->line++;
 		if (len > maxrec) {
-			report_msg(sc, SPOOR_BAD_LIMIT, off, line, SPOOR_ELIMIT, "line longer than the record limit");
+			spoor_diag ld = SPOOR_DIAG_INIT;
+			diag_set(&ld, SPOOR_ELIMIT, "line longer than the record limit");
+			diag_where(&ld, sc->path, off, line);
+			report(sc, SPOOR_BAD_LIMIT, &ld);
+			rejected(sc, &ld, off, line, s, len);
 			continue;
 		}
 		spoor_sv l = sv_make(s, len);
@@ -358,7 +382,7 @@ static int next_line(spoor_scanner *sc)
 		if (r == SPOOR_ENOMEM)
 			return r;
 		if (r < 0)
-			bad_record(sc, off, line);
+			bad_record(sc, off, line, l.p, l.n);
 	}
 }
 
@@ -398,7 +422,11 @@ static int next_framed(spoor_scanner *sc)
 		case PARSE_EVENT:
 			consume(sc, consumed, true);
 			if (consumed - rec_start > sc->ctx->lim.max_record) {
-				report_msg(sc, SPOOR_BAD_LIMIT, off, line, SPOOR_ELIMIT, "record longer than the record limit");
+				spoor_diag ld = SPOOR_DIAG_INIT;
+				diag_set(&ld, SPOOR_ELIMIT, "record longer than the record limit");
+				diag_where(&ld, sc->path, off, line);
+				report(sc, SPOOR_BAD_LIMIT, &ld);
+				rejected(sc, &ld, off, line, w.p + rec_start, consumed - rec_start);
 				continue;
 			}
 			sc->ev.origin.offset = off;
@@ -408,7 +436,15 @@ static int next_framed(spoor_scanner *sc)
 			return 1;
 		case PARSE_BAD:
 		case SPOOR_EPARSE:
-			bad_record(sc, off, line);
+			if (consumed > rec_start) {
+				bad_record(sc, off, line, w.p + rec_start, consumed - rec_start);
+			} else if (consumed == 0) {
+				/* nothing consumed: the rest of the line is dropped below */
+				const char *nl = memchr(w.p, '\n', w.len);
+				bad_record(sc, off, line, w.p, nl ? (size_t)(nl - w.p) : 0);
+			} else {
+				bad_record(sc, off, line, NULL, 0);
+			}
 			if (consumed == 0) {
 				/* Guarantee progress: drop the rest of this line. */
 				if (w.len == 0 && sc->eof)
@@ -436,8 +472,13 @@ static int next_framed(spoor_scanner *sc)
 		default:
 			consume(sc, consumed, true);
 			if (sc->eof) {
-				if (sc->end > sc->start)
-					report_msg(sc, SPOOR_BAD_RECORD, sc->base, sc->line, SPOOR_EPARSE, "truncated record at end of file");
+				if (sc->end > sc->start) {
+					spoor_diag td = SPOOR_DIAG_INIT;
+					diag_set(&td, SPOOR_EPARSE, "truncated record at end of file");
+					diag_where(&td, sc->path, sc->base, sc->line);
+					report(sc, SPOOR_BAD_RECORD, &td);
+					rejected(sc, &td, sc->base, sc->line, sc->buf + sc->start, sc->end - sc->start);
+				}
 				return 0;
 			}
 			if (consumed)

@@ -6,7 +6,9 @@
  * (records of 4096 bytes, depth 8, 64 fields) make the limit paths
  * reachable.  Checks: every event's origin and raw bytes match the input,
  * records and bad records add up with the stats and the on_bad callback,
- * field texts decode, and the scan ends.  Violations abort. */
+ * field texts decode, rejected records handed out (on_rejected) are the
+ * input's bytes at their offset and no more than the bad records, and the
+ * scan ends.  Violations abort. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef struct counts {
 	uint64_t bad_record, bad_limit, bad_file, skip_file;
+	uint64_t rejected;
+	const uint8_t *plain;
+	size_t psize;
 } counts;
+
+static void on_rejected(const spoor_rejected *r, const spoor_diag *d, void *payload)
+{
+	counts *c = payload;
+	CHECK(d != NULL && d->msg[0] != 0);
+	CHECK(r->raw.p != NULL && r->raw.n > 0 && r->path != NULL);
+	c->rejected++;
+	CHECK(c->rejected <= c->bad_record + c->bad_limit); /* after its on_bad */
+	if (c->plain && r->format && !strcmp(r->format, "json")) {
+		CHECK(r->offset + r->raw.n <= c->psize);
+		CHECK(memcmp(c->plain + r->offset, r->raw.p, r->raw.n) == 0);
+	}
+}
 
 static void on_bad(spoor_bad_kind kind, const spoor_diag *d, void *payload)
 {
@@ -83,11 +101,13 @@ static void scan(const uint8_t *file, size_t fsize, const uint8_t *plain, size_t
 	spoor_diag d = SPOOR_DIAG_INIT;
 	CHECK(spoor_ctx_new(&ctx, &co, &d) == 0);
 
-	counts c = {0, 0, 0, 0};
+	counts c = {0, 0, 0, 0, 0, plain, psize};
 	spoor_scan_options so = SPOOR_SCAN_OPTIONS_INIT;
 	so.format = format;
 	so.on_bad = on_bad;
 	so.payload = &c;
+	so.on_rejected = on_rejected;
+	so.rejected_payload = &c;
 	spoor_scanner *sc = NULL;
 	CHECK(spoor_scanner_new(&sc, ctx, &so, &d) == 0);
 	CHECK(spoor_scanner_add(sc, path) == 0);
@@ -134,6 +154,7 @@ static void scan(const uint8_t *file, size_t fsize, const uint8_t *plain, size_t
 	CHECK(st.files == 1);
 	CHECK(st.records == nev);
 	CHECK(st.records_bad == c.bad_record + c.bad_limit);
+	CHECK(c.rejected <= st.records_bad);
 	CHECK(st.files_bad == c.bad_file);
 	CHECK(st.files_skipped == c.skip_file);
 	if (plain && c.bad_file == 0)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/sha.h>
 
 #include "evidence/evidence.h"
 #include "unit.h"
@@ -674,6 +675,43 @@ static void test_tile_paths(void **state)
 	free(s);
 }
 
+/* sha2x: two messages at a time (SHA extensions) give SHA256()'s bytes for
+ * every length around the block and padding boundaries, in every pairing. */
+static void test_sha2x(void **state)
+{
+	(void)state;
+	uint8_t m[700], want[32], o0[32], o1[32];
+	for (size_t i = 0; i < sizeof(m); i++)
+		m[i] = (uint8_t)(i * 131 + 7);
+	bool modes[2] = {false, sha2x_available()};
+	for (int mode = 0; mode < 2; mode++) {
+		for (size_t n0 = 0; n0 < 300; n0 += (n0 < 140 ? 1 : 13)) {
+			for (size_t n1 = 0; n1 < 700; n1 += 37) {
+				sha2x_pair(modes[mode], m + 3, n0, m + 1, n1, o0, o1);
+				SHA256(m + 3, n0, want);
+				assert_memory_equal(o0, want, 32);
+				SHA256(m + 1, n1, want);
+				assert_memory_equal(o1, want, 32);
+			}
+			sha2x_one(modes[mode], m, n0, o0);
+			SHA256(m, n0, want);
+			assert_memory_equal(o0, want, 32);
+		}
+		/* a perfect tile root two at a time = the reference */
+		uint8_t(*h)[32] = malloc(256 * 32);
+		assert_non_null(h);
+		for (int i = 0; i < 256; i++)
+			SHA256(m + i, 50, h[i]);
+		for (size_t n = 1; n <= 256; n *= 2) {
+			uint8_t a[32], b[32];
+			tile_perfect_root((const uint8_t(*)[32])h, n, a);
+			tile_perfect_root_x(modes[mode], (const uint8_t(*)[32])h, n, b);
+			assert_memory_equal(a, b, 32);
+		}
+		free(h);
+	}
+}
+
 static void test_leaf_entry(void **state)
 {
 	(void)state;
@@ -695,6 +733,23 @@ static void test_leaf_entry(void **state)
 	assert_int_equal(f.record_id, 99);
 	assert_true(sv_eq(f.record, e.record));
 	assert_true(sv_eq(f.path, e.path));
+	assert_int_equal(f.flags, 0);
+	assert_int_equal(leaf_kind((const uint8_t *)b.p, b.len), LEAF_INLINE);
+	/* the rejected flag: bytes 6-7, kept through decode; unknown flags are not a leaf */
+	buf_clear(&b);
+	e.flags = LEAF_F_REJECTED;
+	assert_int_equal(leaf_encode(&b, &e), 0);
+	assert_int_equal((uint8_t)b.p[6], 0);
+	assert_int_equal((uint8_t)b.p[7], 1);
+	assert_int_equal(leaf_decode(&f, (const uint8_t *)b.p, b.len), 0);
+	assert_int_equal(f.flags, LEAF_F_REJECTED);
+	assert_int_equal(leaf_kind((const uint8_t *)b.p, b.len), LEAF_INLINE);
+	b.p[7] = 3;
+	assert_int_equal(leaf_decode(&f, (const uint8_t *)b.p, b.len), SPOOR_EPARSE);
+	assert_int_equal(leaf_kind((const uint8_t *)b.p, b.len), SPOOR_EPARSE);
+	b.p[7] = 1;
+	assert_int_equal(leaf_kind((const uint8_t *)b.p, ENTRY_HEADER + 4), SPOOR_EPARSE); /* path cut */
+	e.flags = 0;
 	char *big = calloc(1, ENTRY_MAX);
 	e.record = sv_make(big, ENTRY_MAX);
 	buf_clear(&b);
@@ -891,6 +946,7 @@ int main(void)
 	    cmocka_unit_test(test_checkpoint_grammar),
 	    cmocka_unit_test(test_tile_paths),
 	    cmocka_unit_test(test_leaf_entry),
+	    cmocka_unit_test(test_sha2x),
 	    cmocka_unit_test(test_store_roundtrip),
 	    cmocka_unit_test(test_witness_flow),
 	};
