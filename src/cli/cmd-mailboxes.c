@@ -133,7 +133,7 @@ int cmd_mailboxes(int argc, char **argv)
 	rc = 0;
 	spoor_ctx *ctx = NULL;
 	spoor_scanner *sc = NULL;
-	spoor_stage *st[2] = {NULL, NULL};
+	spoor_stage *st[3] = {NULL, NULL, NULL};
 	size_t nst = 0;
 	spoor_diag d = SPOOR_DIAG_INIT;
 	mb_run m = {0};
@@ -154,6 +154,16 @@ int cmd_mailboxes(int argc, char **argv)
 	spoor_inventory *inv = NULL;
 	if (rc == 0 && o.ninv)
 		rc = cli_inventory_load("mailboxes", o.inv, o.ninv, &inv);
+	/* the enricher too, as in hunt: events get spoor.agency, which bare
+	 * mail login names are qualified with (the same mailboxes as hunt) */
+	if (rc == 0 && inv) {
+		if (spoor_inventory_stage_new(&st[nst], inv, &d) < 0) {
+			fprintf(stderr, "spoor mailboxes: %s\n", d.msg);
+			rc = EXIT_FAIL;
+		} else {
+			nst++;
+		}
+	}
 	spoor_stage *an = NULL;
 	if (rc == 0) {
 		if (spoor_analytics_stage_new(&an, ctx, o.config, &d) < 0) {

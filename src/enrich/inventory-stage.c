@@ -4,19 +4,38 @@
  * account, SSH key, source network or jump host) and spoor.identity.owner
  * (who owns the account: its provider, or the agency whose admin list or
  * domain it belongs to).  Later stages, Sigma rules included, can match
- * on them.  It raises no findings. */
+ * on them.  It raises no findings.
+ *
+ * Mail logins: Dovecot and Postfix may log a bare login name ("lin" of
+ * user=<lin>) where M365, Entra and SASL records name the address.  An
+ * event of theirs that the inventory gives an agency gets user.email =
+ * name@<the agency's first mail domain>, so the analytics and the case
+ * count one mailbox, not two.  The end of a Dovecot session ("Logged out
+ * in= out=") names no address, so no agency: a bounded cache of session
+ * -> agency, filled from the login line, gives it the login's. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "detect/stage.h"
 #include "enrich/inventory.h"
 #include "event/event-int.h"
 #include "event/field.h"
 
+/* Dovecot session (host + id) -> agency index + 1; direct-mapped, a
+ * collision forgets the older session (its end then has no agency). */
+#define MAIL_SESSION_SLOTS 16384
+typedef struct mail_sess {
+	uint64_t key; /* 0 = empty */
+	uint32_t agency1;
+} mail_sess;
+
 typedef struct inv_stage {
 	spoor_stage base;
 	const spoor_inventory *inv;
+	mail_sess sess[MAIL_SESSION_SLOTS];
+	uint64_t qualified;
 	uint64_t events, agency, provider, owner;
 	/* the last event's classification, for the provider-scope stage */
 	const spoor_event *last_ev;
@@ -24,6 +43,60 @@ typedef struct inv_stage {
 	inv_match last;
 	char summary[160];
 } inv_stage;
+
+static spoor_sv text_of(spoor_event *ev, uint32_t id)
+{
+	spoor_sv t = {"", 0};
+	const efield *f = event_find(ev, id);
+	if (!f || f->type == SPOOR_VT_NULL || !event_text(ev, f, &t))
+		return (spoor_sv){"", 0};
+	return t;
+}
+
+/* The agency of a mail login (see the top): from the event, else from its
+ * Dovecot session's login; remembered for the session's later lines. */
+static uint32_t mail_agency(inv_stage *s, spoor_event *ev, uint32_t agency)
+{
+	spoor_sv sid = text_of(ev, F_DOVECOT_SESSION);
+	if (!sid.n)
+		return agency;
+	spoor_sv host = text_of(ev, F_HOST_NAME);
+	uint64_t k = hash_bytes(sid.p, sid.n, hash_bytes(host.p, host.n, 0x3a11)) | 1;
+	mail_sess *m = &s->sess[k % MAIL_SESSION_SLOTS];
+	if (agency != INV_NONE) {
+		m->key = k;
+		m->agency1 = agency + 1;
+		return agency;
+	}
+	return m->key == k ? m->agency1 - 1 : INV_NONE;
+}
+
+/* user.email for a bare mail login name of an agency's mail server. */
+static int qualify_login(inv_stage *s, spoor_event *ev, uint32_t agency)
+{
+	const spoor_inventory *inv = s->inv;
+	const inv_agency *a = &inv->agencies[agency];
+	spoor_sv u = text_of(ev, F_USER_NAME);
+	if (!a->mail_domains.n || !u.n || memchr(u.p, '@', u.n) || memchr(u.p, '\\', u.n) ||
+	    event_find(ev, F_USER_EMAIL))
+		return 0;
+	const char *dom = a->mail_domains.v[0];
+	size_t dn = strlen(dom);
+	char *q = arena_alloc(&ev->ar, u.n + 1 + dn);
+	if (!q)
+		return SPOOR_ENOMEM;
+	for (size_t i = 0; i < u.n; i++) {
+		unsigned char c = (unsigned char)u.p[i];
+		q[i] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+	}
+	q[u.n] = '@';
+	for (size_t i = 0; i < dn; i++) {
+		unsigned char c = (unsigned char)dom[i];
+		q[u.n + 1 + i] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+	}
+	s->qualified++;
+	return event_set(ev, F_USER_EMAIL, SPOOR_VT_STR, sv_make(q, u.n + 1 + dn), SPOOR_FF_ECS);
+}
 
 static int is_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void *payload)
 {
@@ -34,10 +107,17 @@ static int is_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 	inv_match m;
 	s->events++;
 	inv_classify(inv, ev, &m);
+	int r = 0;
+	bool mail = sv_eq_cstr(ev->ls.service, "dovecot") || sv_eq_cstr(ev->ls.service, "postfix");
+	if (mail && m.agency == INV_NONE && (m.agency = mail_agency(s, ev, m.agency)) != INV_NONE)
+		m.agency_by = INV_BY_SESSION;
+	else if (mail)
+		(void)mail_agency(s, ev, m.agency);
+	if (m.agency != INV_NONE && mail && (r = qualify_login(s, ev, m.agency)) < 0)
+		return r;
 	s->last_ev = ev;
 	s->last_gen = ev->gen;
 	s->last = m;
-	int r = 0;
 	if (m.agency != INV_NONE) {
 		s->agency++;
 		r = event_set(ev, F_SPOOR_AGENCY, SPOOR_VT_STR, sv_cstr(inv->agencies[m.agency].id), SPOOR_FF_ECS);
@@ -63,8 +143,8 @@ static const char *is_summary(spoor_stage *st)
 	inv_stage *s = (inv_stage *)st;
 	snprintf(s->summary, sizeof(s->summary),
 		 "%" PRIu64 " events, %" PRIu64 " with an agency, %" PRIu64 " with a provider, %" PRIu64
-		 " with an identity owner",
-		 s->events, s->agency, s->provider, s->owner);
+		 " with an identity owner, %" PRIu64 " mail login names qualified",
+		 s->events, s->agency, s->provider, s->owner, s->qualified);
 	return s->summary;
 }
 

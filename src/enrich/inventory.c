@@ -485,12 +485,22 @@ SPOOR_API int spoor_inventory_finish(spoor_inventory *inv, spoor_diag *diag)
 		}
 	}
 	for (size_t i = 0; i < inv->nhosts && r == 0; i++) {
-		const char *dot = strchr(inv->hosts[i].name, '.');
-		if (dot && dot > inv->hosts[i].name)
-			r = inv_map_put(&inv->hostname, inv->hosts[i].name, (size_t)(dot - inv->hosts[i].name),
-					(uint32_t)i, 0) < 0
-				? SPOOR_ENOMEM
-				: 0;
+		const char *nm = inv->hosts[i].name, *dot = strchr(nm, '.');
+		if (!dot || dot == nm)
+			continue;
+		size_t ln = (size_t)(dot - nm);
+		int pr = inv_map_put(&inv->hostname, nm, ln, (uint32_t)i, 0);
+		if (pr < 0) {
+			r = SPOOR_ENOMEM;
+		} else if (pr == 1) {
+			/* the label is taken: by a host of exactly that name (which
+			 * keeps it), or by another host's label ("mail" of
+			 * mail.mof.gov.example and of mail.moi.gov.example): then
+			 * the label names no host, the event's networks decide */
+			struct inv_slot *t = (struct inv_slot *)inv_map_get(&inv->hostname, nm, ln);
+			if (t && t->val != (uint32_t)i && strlen(inv->hosts[t->val].name) != ln)
+				t->val2 = INV_AMBIGUOUS;
+		}
 	}
 	/* agencies: domains and admin accounts */
 	for (size_t i = 0; i < inv->nagencies && r == 0; i++) {
@@ -573,7 +583,17 @@ SPOOR_API int spoor_inventory_finish(spoor_inventory *inv, spoor_diag *diag)
 							    s->agency_id, hn + 5, p->id);
 				} else {
 					const struct inv_slot *hs = inv_map_get(&inv->hostname, hn, strlen(hn));
-					if (!hs || inv->hosts[hs->val].agency != s->agency)
+					uint32_t hi = hs ? hs->val : INV_NONE;
+					/* a label several agencies' hosts share: this agency's */
+					for (size_t q = 0; hs && hs->val2 == INV_AMBIGUOUS && q < inv->nhosts; q++) {
+						const char *qn = inv->hosts[q].name;
+						if (inv->hosts[q].agency == s->agency && !strncmp(qn, hn, hs->n) &&
+						    qn[hs->n] == '.') {
+							hi = (uint32_t)q;
+							break;
+						}
+					}
+					if (hi == INV_NONE || inv->hosts[hi].agency != s->agency)
 						r = err_pos(
 						    diag, s->hosts.pos[h],
 						    "host '%s' allowed to provider '%s' is not a host of agency '%s'",
@@ -698,7 +718,7 @@ static uint32_t host_by_name(const spoor_inventory *inv, spoor_sv n)
 		if (dot && dot > n.p)
 			s = map_get_ci(&inv->hostname, sv_make(n.p, (size_t)(dot - n.p)));
 	}
-	return s ? s->val : INV_NONE;
+	return s && s->val2 != INV_AMBIGUOUS ? s->val : INV_NONE;
 }
 
 /* Provider account by the user text: "name", "DOMAIN\name", "name@domain";

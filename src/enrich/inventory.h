@@ -25,6 +25,8 @@
 #include "spoor/inventory.h"
 
 #define INV_NONE  UINT32_MAX
+/* inv_slot.val2 of a host's first label that several hosts share */
+#define INV_AMBIGUOUS 1u
 #define INV_ADMIN (UINT32_MAX - 1)
 
 /* Where something was declared, for error messages. */
@@ -167,6 +169,7 @@ enum {
 	INV_BY_HOST,
 	INV_BY_DOMAIN,
 	INV_BY_ADMIN,
+	INV_BY_SESSION, /* a mail session's later line: its login's (inventory-stage.c) */
 };
 
 typedef struct inv_match {

@@ -51,10 +51,12 @@ ANALYTICS = [
 # few instances; travel cannot find every compromised account (an intruder's
 # logon is impossible travel only when the victim logged on far away shortly
 # before, and logons over VPN exits are not compared at all; spraying's
-# "then succeeded" names the others), so its floor is one account of five.  Precision floors are below the
-# measured values (docs/analytics.md, closing table) with margin.
+# "then succeeded" names the others): measured 1.0 / 0.6 since bare Dovecot
+# login names are qualified with their agency's domain (inventory-stage.c),
+# floor 0.5.  Precision floors are below the measured values
+# (docs/analytics.md, closing table) with margin.
 RECALL_FLOOR = {"spray": 1.0, "delegation": 1.0, "consent": 1.0, "forwarding": 1.0, "inboxrule": 1.0,
-                "bulkaccess": 1.0, "travel": 0.2}
+                "bulkaccess": 1.0, "travel": 0.5}
 PRECISION_FLOOR = {"spray": 1.0, "travel": 0.8, "delegation": 1.0, "consent": 1.0, "forwarding": 1.0,
                    "inboxrule": 1.0, "bulkaccess": 0.75, "legacyauth": 0.8, "bruteforce": 0.8, "stuffing": 0.8,
                    "firstseen": 0.5}

@@ -328,6 +328,94 @@ static void test_enrich(void **state)
 	spoor_inventory_free(inv);
 }
 
+/* Mail logins: a short host name two agencies' servers share ("mail")
+ * names neither; the server's address decides.  A bare Dovecot login name
+ * gets user.email with the agency's mail domain; the session's end (no
+ * address) gets the login's agency and the same user.email; a name with a
+ * domain, or of an event no agency is known for, gets none. */
+static const char mail_yaml[] = "agencies:\n"
+				"  - id: moea\n"
+				"    mail_domains: [MOEA.gov.example, other.example]\n"
+				"    networks: [10.10.0.0/16]\n"
+				"    hosts: [{name: mail.moea.gov.example, ip: 10.10.1.12}]\n"
+				"  - id: mof\n"
+				"    mail_domains: [mof.gov.example]\n"
+				"    networks: [10.13.0.0/16]\n"
+				"    hosts: [{name: mail.mof.gov.example, ip: 10.13.1.12}]\n";
+
+static void mail_event(spoor_stage *st, spoor_ctx *ctx, const kv *fields, const char *agency, const char *email)
+{
+	spoor_event ev;
+	assert_int_equal(event_init(&ev, ctx), 0);
+	event_reset(&ev);
+	ev.ls.product = sv_cstr("linux");
+	ev.ls.service = sv_cstr("dovecot");
+	for (size_t i = 0; fields[i].id; i++)
+		assert_int_equal(event_set(&ev, fields[i].id, SPOOR_VT_STR, sv_cstr(fields[i].v), 0), 0);
+	assert_int_equal(spoor_stage_event(st, &ev, NULL, NULL), 0);
+	const char *want[2] = {agency, email};
+	const uint32_t ids[2] = {F_SPOOR_AGENCY, F_USER_EMAIL};
+	for (int k = 0; k < 2; k++) {
+		spoor_value v;
+		int r = spoor_event_get_id(&ev, ids[k], &v);
+		if (!want[k] && r == 0)
+			fail_msg("field %d set to %.*s, want none", k, (int)v.sv.n, v.sv.p);
+		if (want[k] && r != 0)
+			fail_msg("field %d missing, want %s", k, want[k]);
+		if (want[k])
+			assert_sv_equal(v.sv, want[k]);
+	}
+	event_done(&ev);
+}
+
+static void test_mail_logins(void **state)
+{
+	(void)state;
+	spoor_diag d;
+	spoor_inventory *inv = load(mail_yaml, &d);
+	assert_non_null(inv);
+	spoor_ctx *ctx = NULL;
+	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
+	assert_int_equal(spoor_ctx_new(&ctx, &co, NULL), 0);
+	spoor_stage *st = NULL;
+	assert_int_equal(spoor_inventory_stage_new(&st, inv, &d), 0);
+	const uint32_t f_sess = F_DOVECOT_SESSION;
+	/* "mail" alone: no agency (it would have been the first one's) */
+	mail_event(st, ctx, (kv[]){{F_HOST_NAME, "mail"}, {F_USER_NAME, "lin"}, {0, NULL}}, NULL, NULL);
+	/* login on moea's server: agency by address, the name qualified
+	 * (lower-cased, the first mail domain) */
+	mail_event(st, ctx,
+		   (kv[]){{F_HOST_NAME, "mail"},
+			  {F_USER_NAME, "Lin"},
+			  {F_SOURCE_IP, "203.0.113.5"},
+			  {F_DESTINATION_IP, "10.10.1.12"},
+			  {f_sess, "s1"},
+			  {0, NULL}},
+		   "moea", "lin@moea.gov.example");
+	/* the same name on mof's server is another person */
+	mail_event(st, ctx,
+		   (kv[]){{F_HOST_NAME, "mail"}, {F_USER_NAME, "lin"}, {F_DESTINATION_IP, "10.13.1.12"}, {f_sess, "s2"},
+			  {0, NULL}},
+		   "mof", "lin@mof.gov.example");
+	/* the sessions' ends, no address: the logins' agencies */
+	mail_event(st, ctx, (kv[]){{F_HOST_NAME, "mail"}, {F_USER_NAME, "lin"}, {f_sess, "s1"}, {0, NULL}}, "moea",
+		   "lin@moea.gov.example");
+	mail_event(st, ctx, (kv[]){{F_HOST_NAME, "mail"}, {F_USER_NAME, "lin"}, {f_sess, "s2"}, {0, NULL}}, "mof",
+		   "lin@mof.gov.example");
+	/* an unknown session: nothing */
+	mail_event(st, ctx, (kv[]){{F_HOST_NAME, "mail"}, {F_USER_NAME, "lin"}, {f_sess, "s3"}, {0, NULL}}, NULL, NULL);
+	/* names with a domain stay as they are */
+	mail_event(st, ctx,
+		   (kv[]){{F_USER_NAME, "lin@elsewhere.example"}, {F_DESTINATION_IP, "10.10.1.12"}, {0, NULL}}, "moea",
+		   NULL);
+	mail_event(st, ctx, (kv[]){{F_USER_NAME, "MOEA\\lin"}, {F_DESTINATION_IP, "10.10.1.12"}, {0, NULL}}, "moea",
+		   NULL);
+	assert_non_null(strstr(spoor_stage_summary(st), "4 mail login names qualified"));
+	spoor_stage_free(st);
+	spoor_ctx_free(ctx);
+	spoor_inventory_free(inv);
+}
+
 static void test_merge(void **state)
 {
 	(void)state;
@@ -372,6 +460,7 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_enrich),
 	    cmocka_unit_test(test_merge),
+	    cmocka_unit_test(test_mail_logins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

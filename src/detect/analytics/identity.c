@@ -232,6 +232,7 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 	if (!ev->has_ts)
 		return 0;
 	id->ts = ev->ts;
+	bool mail_login = false; /* a mail server's login name (Dovecot, Postfix SASL) */
 	spoor_sv user = ident_field(ev, F_USER_NAME);
 	spoor_sv cat = ident_field(ev, F_EVENT_CATEGORY);
 	spoor_sv out = ident_field(ev, F_EVENT_OUTCOME);
@@ -270,6 +271,7 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 
 	if (dvs.n) {
 		/* Dovecot */
+		mail_login = true;
 		id->session = ident_field(ev, ids->id[XI_DV_SESSION]);
 		size_t k = dvs.n;
 		if (k > 6 && memcmp(dvs.p + k - 6, "-login", 6) == 0)
@@ -369,6 +371,7 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 		spoor_sv svc = ls->service;
 		if (sv_eq_cstr(svc, "postfix")) {
 			id->proto = SPOOR_SV("smtp");
+			mail_login = true;
 			id->client = ident_field(ev, ids->id[XI_PF_SASL]);
 		} else if (sv_eq_cstr(svc, "sshd")) {
 			id->proto = SPOOR_SV("ssh");
@@ -406,6 +409,16 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 		} else if (id->kind != IK_MAILREAD || !id->mailbox.n) {
 			id->kind = IK_NONE;
 			return 0;
+		}
+	}
+	/* a mail server's bare login name: the address the inventory gave it
+	 * (user.email, inventory-stage.c), the account M365 and SASL name */
+	if (mail_login && user.n && !memchr(user.p, '@', user.n) && !memchr(user.p, '\\', user.n)) {
+		spoor_sv em = ident_field(ev, F_USER_EMAIL);
+		if (em.n) {
+			if (id->mailbox.p == user.p && id->mailbox.n == user.n)
+				id->mailbox = em;
+			user = em;
 		}
 	}
 	id->user = lower(scratch, user);

@@ -412,6 +412,8 @@ const char *prov_by_name(uint8_t by)
 		return "domain";
 	case INV_BY_ADMIN:
 		return "admin";
+	case INV_BY_SESSION:
+		return "session";
 	default:
 		return "";
 	}
