@@ -298,15 +298,9 @@ static int auditd_open(void *state, const parse_env *env)
 	return 0;
 }
 
-static int auditd_parse_line(void *state, const parse_env *env, spoor_sv line, spoor_event *ev)
+static int record(const parse_env *env, spoor_sv s, spoor_sv node, spoor_sv type, spoor_sv serial, spoor_event *ev)
 {
-	(void)state;
 	int r;
-	spoor_sv s = line, node, type, serial;
-	int64_t ns;
-	if (!header(&s, &node, &type, &ns, &serial))
-		return diag_set(env->diag, SPOOR_EPARSE, "auditd: not an audit record (type=... msg=audit(...))");
-	event_set_time(ev, ns);
 	ev->ls.product = SPOOR_SV("linux");
 	ev->ls.service = SPOOR_SV("auditd");
 	ad_rec rc;
@@ -334,6 +328,23 @@ static int auditd_parse_line(void *state, const parse_env *env, spoor_sv line, s
 	if (u.n && !sv_eq_cstr(u, "unset") && !sv_eq_cstr(u, "?") && (r = ecs_set_user(ev, u)) < 0)
 		return r;
 	return 0;
+}
+
+static int auditd_parse_line(void *state, const parse_env *env, spoor_sv line, spoor_event *ev)
+{
+	(void)state;
+	spoor_sv s = line, node, type, serial;
+	int64_t ns;
+	if (!header(&s, &node, &type, &ns, &serial))
+		return diag_set(env->diag, SPOOR_EPARSE, "auditd: not an audit record (type=... msg=audit(...))");
+	event_set_time(ev, ns);
+	int r = record(env, s, node, type, serial, ev);
+	if (r == SPOOR_ELIMIT)
+		return diag_set(env->diag, r, "auditd: record has more than %zu fields (limits.max_fields)",
+				env->ctx->lim.max_fields);
+	if (r == SPOOR_ENOMEM)
+		return diag_set(env->diag, r, "auditd: out of memory");
+	return r;
 }
 
 /* The first non-empty line is "[node=H ]type=T msg=audit(...". */
