@@ -69,9 +69,9 @@ static bool is_hex(spoor_sv v)
  * in the kernel, audit_encode_nv_string in user space). */
 static bool hex_key(spoor_sv type, spoor_sv k)
 {
-	static const char *const keys[] = {"proctitle", "name", "cwd",	 "exe",	  "comm",     "acct",
+	static const char *const keys[] = {"proctitle", "name", "cwd",	"exe",	 "comm",      "acct",
 					   "cmd",	"data", "path", "ocomm", "key",	      "watch",
-					   "new-name", "old",  "new",  "grp",	"new_group", "vm"};
+					   "new-name",	"old",	"new",	"grp",	 "new_group", "vm"};
 	if (k.n >= 2 && k.p[0] == 'a' && ad_dg(k.p[1]) && sv_eq_cstr(type, "EXECVE")) {
 		/* a0, a1, ..., a1[0] (chunks of a long argument) */
 		size_t i = 1;
@@ -112,7 +112,7 @@ static int hex_decode(spoor_event *ev, spoor_sv v, bool nul_space, spoor_sv *out
 typedef struct ad_rec {
 	spoor_sv type;
 	spoor_sv acct, auid_txt, uid_txt; /* user candidates, best first */
-	char *cmd;			   /* EXECVE arguments joined */
+	char *cmd;			  /* EXECVE arguments joined */
 	size_t cmd_n;
 	bool cmd_cut;
 } ad_rec;
@@ -168,9 +168,9 @@ static int ecs_kv(spoor_event *ev, ad_rec *rc, spoor_sv k, spoor_sv v, bool enri
 	else if (sv_eq_cstr(k, "success"))
 		return sv_eq_cstr(v, "yes") ? ecs_set_outcome(ev, 1) : sv_eq_cstr(v, "no") ? ecs_set_outcome(ev, 0) : 0;
 	else if (sv_eq_cstr(k, "res"))
-		return sv_eq_cstr(v, "success") || sv_eq_cstr(v, "1") ? ecs_set_outcome(ev, 1)
+		return sv_eq_cstr(v, "success") || sv_eq_cstr(v, "1")  ? ecs_set_outcome(ev, 1)
 		       : sv_eq_cstr(v, "failed") || sv_eq_cstr(v, "0") ? ecs_set_outcome(ev, 0)
-								: 0;
+								       : 0;
 	else if (sv_eq_cstr(k, "proctitle") && sv_eq_cstr(rc->type, "PROCTITLE"))
 		return ecs_set(ev, F_PROCESS_COMMAND_LINE, v);
 	return 0;
@@ -324,7 +324,9 @@ static int record(const parse_env *env, spoor_sv s, spoor_sv node, spoor_sv type
 				       sl_hi(sv_make(rc.cmd, rc.cmd_n)) | SPOOR_FF_ECS)) < 0)
 		return r;
 	/* user.name: the account acted on, else the login (audit) user */
-	spoor_sv u = rc.acct.n ? rc.acct : rc.auid_txt.n && !sv_eq_cstr(rc.auid_txt, "unset") ? rc.auid_txt : rc.uid_txt;
+	spoor_sv u = rc.acct.n						  ? rc.acct
+		     : rc.auid_txt.n && !sv_eq_cstr(rc.auid_txt, "unset") ? rc.auid_txt
+									  : rc.uid_txt;
 	if (u.n && !sv_eq_cstr(u, "unset") && !sv_eq_cstr(u, "?") && (r = ecs_set_user(ev, u)) < 0)
 		return r;
 	return 0;
