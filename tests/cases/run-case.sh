@@ -44,6 +44,8 @@ stdin=/dev/null
 rc=$?
 # the run's temporary folder shows as @TMP@
 sed -i "s|$tmp|@TMP@|g" "$out" "$err"
+# and the shared data folder as @DATA@ (rule paths of @DATA@ rules)
+[ -n "$data" ] && sed -i "s|$data|@DATA@|g" "$out" "$err"
 want_rc=0
 [ -f "$dir/expect-exit" ] && want_rc=$(tr -d ' \n' < "$dir/expect-exit")
 fail=0
