@@ -515,13 +515,27 @@ static void finding_tags(const hunt *hu, const spoor_finding *f, const char *con
 	*ntags = 0;
 	if (!hu->ngtags || !f->rule_id || !f->ruleset || strcmp(f->ruleset, "sigma"))
 		return;
-	for (size_t i = 0; i < hu->ngtags; i++) {
-		if (!strcmp(hu->gtags[i].id, f->rule_id)) {
-			*tags = hu->gtags[i].tags;
-			*ntags = hu->gtags[i].ntags;
+	/* sorted by id (collect_gtags): every Sigma alert asks, hundreds of
+	 * thousands of times in a noisy hunt */
+	size_t lo = 0, hi = hu->ngtags;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(hu->gtags[mid].id, f->rule_id);
+		if (c == 0) {
+			*tags = hu->gtags[mid].tags;
+			*ntags = hu->gtags[mid].ntags;
 			return;
 		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+}
+
+static int cmp_gtag(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int collect_gtags(hunt *hu)
@@ -546,6 +560,8 @@ static int collect_gtags(hunt *hu)
 		hu->gtags[hu->ngtags].ntags = ri.ntags;
 		hu->ngtags++;
 	}
+	if (hu->ngtags > 1)
+		qsort(hu->gtags, hu->ngtags, sizeof(*hu->gtags), cmp_gtag);
 	return 0;
 }
 

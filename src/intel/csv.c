@@ -184,16 +184,23 @@ static spoor_sv base_name(const char *path)
 	return sv_cstr(s ? s + 1 : path);
 }
 
+static spoor_sv row_where(char *out, size_t n, uint64_t line)
+{
+	snprintf(out, n, "line %llu", (unsigned long long)line);
+	return sv_cstr(out);
+}
+
 static int row(spoor_intel *in, uint32_t src, const int *cols, const rec *r, uint64_t line)
 {
+	/* "line N" for a row that is reported, formatted only then (this runs
+	 * a million times for a large feed) */
 	char where[64];
-	snprintf(where, sizeof(where), "line %llu", (unsigned long long)line);
 	spoor_sv f[_C_MAX];
 	for (int c = 0; c < _C_MAX; c++)
 		f[c] = cols[c] >= 0 && (size_t)cols[c] < r->n ? sv_trim(r->f[cols[c]]) : SPOOR_SV_NULL;
 	if (!f[C_VALUE].n) {
 		in->srcs.v[src].bad++;
-		return intel_unsupported(in, src, sv_cstr(where), f[C_TYPE], "row without a value");
+		return intel_unsupported(in, src, row_where(where, sizeof(where), line), f[C_TYPE], "row without a value");
 	}
 	ioc_mode mode;
 	int t = f[C_TYPE].n ? intel_type_from_name(f[C_TYPE], &mode) : intel_type_guess(f[C_VALUE]);
@@ -205,7 +212,7 @@ static int row(spoor_intel *in, uint32_t src, const int *cols, const rec *r, uin
 		char why[96];
 		snprintf(why, sizeof(why), "indicator type '%.*s' spoor does not match", (int)MIN(f[C_TYPE].n, 40),
 			 f[C_TYPE].p);
-		return intel_unsupported(in, src, sv_cstr(where), f[C_VALUE], why);
+		return intel_unsupported(in, src, row_where(where, sizeof(where), line), f[C_VALUE], why);
 	}
 	uint32_t k;
 	int rc = intel_obj_new(in, src, &k);
@@ -214,8 +221,23 @@ static int row(spoor_intel *in, uint32_t src, const int *cols, const rec *r, uin
 	iobj *o = &in->objs.v[k];
 	char idb[96];
 	spoor_sv bn = base_name(in->srcs.v[src].path);
-	snprintf(idb, sizeof(idb), "%.*s:%llu", (int)MIN(bn.n, 60), bn.p, (unsigned long long)line);
-	if (!intel_strdup(in, f[C_ID].n ? f[C_ID] : sv_cstr(idb), &o->id) ||
+	size_t il = 0;
+	if (!f[C_ID].n) {
+		/* "<file>:<line>" without snprintf */
+		il = MIN(bn.n, 60);
+		memcpy(idb, bn.p, il);
+		idb[il++] = ':';
+		char dg[24];
+		size_t nd = 0;
+		uint64_t v = line;
+		do {
+			dg[nd++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		while (nd)
+			idb[il++] = dg[--nd];
+	}
+	if (!intel_strdup(in, f[C_ID].n ? f[C_ID] : sv_make(idb, il), &o->id) ||
 	    !intel_strdup(in, sv_make(f[C_NOTE].p, MIN(f[C_NOTE].n, 512)), &o->name) ||
 	    !intel_strdup(in, f[C_SOURCE].n ? f[C_SOURCE] : bn, &o->source))
 		return SPOOR_ENOMEM;
@@ -231,7 +253,7 @@ static int row(spoor_intel *in, uint32_t src, const int *cols, const rec *r, uin
 	if (rc == 1) {
 		char why[96];
 		snprintf(why, sizeof(why), "not a valid %s value", spoor_intel_type_name((unsigned)t));
-		rc = intel_unsupported(in, src, sv_cstr(where), f[C_VALUE], why);
+		rc = intel_unsupported(in, src, row_where(where, sizeof(where), line), f[C_VALUE], why);
 	}
 	if (rc == 0)
 		rc = intel_name_ref(in, k, ENT_GROUP, f[C_GROUP]);
