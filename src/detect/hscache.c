@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
+#include "base/fsutil.h"
 #include "detect/hscache.h"
 
 #define DBC_MAGIC "SPOORHS1"
@@ -105,40 +106,13 @@ static void put_le(unsigned char *p, uint64_t v, size_t n)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-static unsigned char *slurp_file(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	struct stat st;
-	unsigned char *p = NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= DBC_MAX_FILE &&
-	    (p = xmalloc((size_t)st.st_size))) {
-		size_t got = 0;
-		while (got < (size_t)st.st_size) {
-			ssize_t r = read(fd, p + got, (size_t)st.st_size - got);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		if (got != (size_t)st.st_size) {
-			free(p);
-			p = NULL;
-		}
-		*len = got;
-	}
-	close(fd);
-	return p;
-}
-
 int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *path, size_t pathcap)
 {
 	if (!dir || !*dir || !dbc_path(k, dir, path, pathcap))
 		return 0;
 	size_t len = 0;
-	unsigned char *p = slurp_file(path, &len);
+	int err = 0;
+	unsigned char *p = (unsigned char *)file_slurp(path, DBC_MAX_FILE, &len, &err);
 	if (!p)
 		return 0;
 	unsigned char h[32];
@@ -173,29 +147,12 @@ int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *p
 	return 1;
 }
 
-/* mkdir -p for the cache folder (0700: it is the user's own). */
-static bool make_dirs(const char *dir)
-{
-	char tmp[4096];
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof(tmp))
-		return false;
-	memcpy(tmp, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (tmp[i] != '/' && tmp[i] != 0)
-			continue;
-		char c = tmp[i];
-		tmp[i] = 0;
-		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-			return false;
-		tmp[i] = c;
-	}
-	return true;
-}
-
 void dbc_store(const char *dir, const char *path, hs_database_t *const *dbs, size_t n)
 {
-	if (!dir || !*dir || !path || !*path || !make_dirs(dir))
+	/* the folder and its parents (0700: it is the user's own) */
+	char d[4096];
+	int dn = dir ? snprintf(d, sizeof(d), "%s/", dir) : -1;
+	if (dn <= 1 || (size_t)dn >= sizeof(d) || !path || !*path || mkdir_parents(d, 0, 0700) < 0)
 		return;
 	char **ser = xcalloc(n + 1, sizeof(*ser));
 	size_t *sl = xcalloc(n + 1, sizeof(*sl));

@@ -44,23 +44,14 @@ typedef struct inv_stage {
 	char summary[160];
 } inv_stage;
 
-static spoor_sv text_of(spoor_event *ev, uint32_t id)
-{
-	spoor_sv t = {"", 0};
-	const efield *f = event_find(ev, id);
-	if (!f || f->type == SPOOR_VT_NULL || !event_text(ev, f, &t))
-		return (spoor_sv){"", 0};
-	return t;
-}
-
 /* The agency of a mail login (see the top): from the event, else from its
  * Dovecot session's login; remembered for the session's later lines. */
 static uint32_t mail_agency(inv_stage *s, spoor_event *ev, uint32_t agency)
 {
-	spoor_sv sid = text_of(ev, F_DOVECOT_SESSION);
-	if (!sid.n)
+	spoor_sv sid, host = {"", 0};
+	if (!event_get_text(ev, F_DOVECOT_SESSION, &sid) || !sid.n)
 		return agency;
-	spoor_sv host = text_of(ev, F_HOST_NAME);
+	(void)event_get_text(ev, F_HOST_NAME, &host);
 	uint64_t k = hash_bytes(sid.p, sid.n, hash_bytes(host.p, host.n, 0x3a11)) | 1;
 	mail_sess *m = &s->sess[k % MAIL_SESSION_SLOTS];
 	if (agency != INV_NONE) {
@@ -76,8 +67,8 @@ static int qualify_login(inv_stage *s, spoor_event *ev, uint32_t agency)
 {
 	const spoor_inventory *inv = s->inv;
 	const inv_agency *a = &inv->agencies[agency];
-	spoor_sv u = text_of(ev, F_USER_NAME);
-	if (!a->mail_domains.n || !u.n || memchr(u.p, '@', u.n) || memchr(u.p, '\\', u.n) ||
+	spoor_sv u;
+	if (!a->mail_domains.n || !event_get_text(ev, F_USER_NAME, &u) || !u.n || memchr(u.p, '@', u.n) || memchr(u.p, '\\', u.n) ||
 	    event_find(ev, F_USER_EMAIL))
 		return 0;
 	const char *dom = a->mail_domains.v[0];
@@ -109,10 +100,14 @@ static int is_event(spoor_stage *st, spoor_event *ev, spoor_finding_fn fn, void 
 	inv_classify(inv, ev, &m);
 	int r = 0;
 	bool mail = sv_eq_cstr(ev->ls.service, "dovecot") || sv_eq_cstr(ev->ls.service, "postfix");
-	if (mail && m.agency == INV_NONE && (m.agency = mail_agency(s, ev, m.agency)) != INV_NONE)
-		m.agency_by = INV_BY_SESSION;
-	else if (mail)
-		(void)mail_agency(s, ev, m.agency);
+	if (mail) {
+		/* remembered for the session's later lines, or taken from its login */
+		uint32_t sa = mail_agency(s, ev, m.agency);
+		if (m.agency == INV_NONE && sa != INV_NONE) {
+			m.agency = sa;
+			m.agency_by = INV_BY_SESSION;
+		}
+	}
 	if (m.agency != INV_NONE && mail && (r = qualify_login(s, ev, m.agency)) < 0)
 		return r;
 	s->last_ev = ev;

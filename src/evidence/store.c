@@ -23,6 +23,7 @@
 #include <openssl/sha.h>
 #include <zstd.h>
 
+#include "base/fsutil.h"
 #include "evidence/evidence.h"
 
 #define PATH_CAP 4096
@@ -35,15 +36,7 @@ static int mkdirs(const char *dir, const char *rel)
 	int n = snprintf(p, sizeof(p), "%s/%s", dir, rel);
 	if (n < 0 || (size_t)n >= sizeof(p))
 		return SPOOR_ELIMIT;
-	for (char *s = p + strlen(dir) + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return SPOOR_EIO;
-		*s = '/';
-	}
-	return 0;
+	return mkdir_parents(p, strlen(dir) + 1, 0755);
 }
 
 int ev_fsync_dir(const char *dir, const char *rel)

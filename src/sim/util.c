@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include "base/fsutil.h"
 #include "sim-int.h"
 
 const char sim_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -64,20 +65,6 @@ void rand_guid(rng *r, char *out)
 
 /* ---- output ------------------------------------------------------------- */
 
-static int mkdirs(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		int rc = mkdir(path, 0755);
-		*p = '/';
-		if (rc && errno != EEXIST)
-			return -1;
-	}
-	return 0;
-}
-
 int simf_open(simf *f, const char *root, const char *rel, spoor_diag *d)
 {
 	char path[1024];
@@ -85,7 +72,7 @@ int simf_open(simf *f, const char *root, const char *rel, spoor_diag *d)
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >= sizeof(path) || strlen(rel) >= sizeof(f->rel))
 		return diag_set(d, SPOOR_ELIMIT, "simulate: path too long: %s/%s", root, rel);
 	snprintf(f->rel, sizeof(f->rel), "%s", rel);
-	if (mkdirs(path))
+	if (mkdir_parents(path, 0, 0755))
 		return diag_set(d, SPOOR_EIO, "simulate: cannot create the folder of %s: %s", path, strerror(errno));
 	f->fp = fopen(path, "wb");
 	if (!f->fp)

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "base/fsutil.h"
 #include "base/timeparse.h"
 #include "input/input.h"
 #include "detect/alert.h"
@@ -118,39 +119,11 @@ SPOOR_API int spoor_level_parse(const char *name)
 	return l ? l : (name && !strcmp(name, "none") ? 0 : -1);
 }
 
-static char *slurp(const char *path, size_t max, size_t *len, int *err)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		*err = errno == ENOENT ? SPOOR_ENOTFOUND : SPOOR_EIO;
-		return NULL;
-	}
-	buf b;
-	buf_init(&b, max);
-	char tmp[16384];
-	size_t got;
-	int rc = 0;
-	while (rc == 0 && (got = fread(tmp, 1, sizeof(tmp), fp)) > 0)
-		rc = buf_add(&b, tmp, got);
-	if (rc == 0 && ferror(fp))
-		rc = SPOOR_EIO;
-	if (rc == 0 && !b.p)
-		rc = buf_add(&b, "", 0);
-	fclose(fp);
-	if (rc < 0) {
-		buf_done(&b);
-		*err = rc;
-		return NULL;
-	}
-	*len = b.len;
-	return b.p;
-}
-
 static int load_placeholders(spoor_ruleset *rs, const char *path, spoor_diag *diag)
 {
 	size_t len;
 	int err = 0;
-	char *text = slurp(path, SIGMA_MAX_FILE, &len, &err);
+	char *text = file_slurp(path, SIGMA_MAX_FILE, &len, &err);
 	if (!text)
 		return diag_set(diag, err, "%s: %s", path,
 				err == SPOOR_ENOTFOUND ? "no such file"
@@ -208,7 +181,7 @@ SPOOR_API int spoor_ruleset_new(spoor_ruleset **out, spoor_ctx *ctx, const spoor
 	if (rs->opts.logsource_map) {
 		size_t len;
 		int err = 0;
-		char *text = slurp(rs->opts.logsource_map, SIGMA_MAX_FILE, &len, &err);
+		char *text = file_slurp(rs->opts.logsource_map, SIGMA_MAX_FILE, &len, &err);
 		int rc = text ? sigma_lsmap_load(&rs->lsmap, rs->opts.logsource_map, text, len, diag)
 			      : diag_set(diag, err, "%s: %s", rs->opts.logsource_map,
 					 err == SPOOR_ENOTFOUND ? "no such file"

@@ -1,0 +1,18 @@
+/* fsutil — small file-system helpers the library shares. */
+#ifndef SPOOR_BASE_FSUTIL_H
+#define SPOOR_BASE_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A whole file in a malloc'ed buffer (never NULL on
+ * success, even when empty); *len its size.  NULL with *err =
+ * SPOOR_ENOTFOUND, SPOOR_EIO, SPOOR_ENOMEM or SPOOR_ELIMIT (over max). */
+char *file_slurp(const char *path, size_t max, size_t *len, int *err);
+
+/* Create every directory path names up to each '/' after offset from
+ * (path is changed and restored; the last component is not created).
+ * 0, or SPOOR_EIO with errno set. */
+int mkdir_parents(char *path, size_t from, mode_t mode);
+
+#endif
