@@ -68,8 +68,8 @@ static int qualify_login(inv_stage *s, spoor_event *ev, uint32_t agency)
 	const spoor_inventory *inv = s->inv;
 	const inv_agency *a = &inv->agencies[agency];
 	spoor_sv u;
-	if (!a->mail_domains.n || !event_get_text(ev, F_USER_NAME, &u) || !u.n || memchr(u.p, '@', u.n) || memchr(u.p, '\\', u.n) ||
-	    event_find(ev, F_USER_EMAIL))
+	if (!a->mail_domains.n || !event_get_text(ev, F_USER_NAME, &u) || !u.n || memchr(u.p, '@', u.n) ||
+	    memchr(u.p, '\\', u.n) || event_find(ev, F_USER_EMAIL))
 		return 0;
 	const char *dom = a->mail_domains.v[0];
 	size_t dn = strlen(dom);
