@@ -64,7 +64,9 @@ void *arena_alloc(arena *a, size_t n)
 		return NULL;
 	if (a->cap && (need > a->cap || a->used_total > a->cap - need))
 		return NULL;
-	if (!c || c->size - c->used < need) {
+	/* arena_alloc_bytes may have left the chunk unaligned */
+	size_t off = c ? (c->used + 15) & ~(size_t)15 : 0;
+	if (!c || off > c->size || c->size - off < need) {
 		size_t sz = MAX(a->chunk_size, need);
 		if (sz > SIZE_MAX - sizeof(*c))
 			return NULL;
@@ -75,7 +77,10 @@ void *arena_alloc(arena *a, size_t n)
 		c->used = 0;
 		c->next = a->head;
 		a->head = c;
+		off = 0;
 	}
+	a->used_total += off - c->used;
+	c->used = off;
 	void *p = (char *)c->data + c->used;
 	c->used += need;
 	a->used_total += need;
@@ -102,6 +107,26 @@ void arena_reset(arena *a)
 	}
 	a->head = c;
 	a->used_total = 0;
+}
+#endif
+
+#ifdef SPOOR_DEBUG_POOL
+char *arena_alloc_bytes(arena *a, size_t n)
+{
+	return arena_alloc(a, n);
+}
+#else
+char *arena_alloc_bytes(arena *a, size_t n)
+{
+	arena_chunk *c = a->head;
+	if (a->cap && (n > a->cap || a->used_total > a->cap - n))
+		return NULL;
+	if (!c || c->size - c->used < n)
+		return arena_alloc(a, n); /* a new chunk (aligned start) */
+	char *p = (char *)c->data + c->used;
+	c->used += n;
+	a->used_total += n;
+	return p;
 }
 #endif
 

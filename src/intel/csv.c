@@ -190,7 +190,7 @@ static spoor_sv row_where(char *out, size_t n, uint64_t line)
 	return sv_cstr(out);
 }
 
-static int row(spoor_intel *in, uint32_t src, const int *cols, const rec *r, uint64_t line)
+static int row(spoor_intel *in, uint32_t src, spoor_sv bn, const int *cols, const rec *r, uint64_t line)
 {
 	/* "line N" for a row that is reported, formatted only then (this runs
 	 * a million times for a large feed) */
@@ -220,7 +220,6 @@ static int row(spoor_intel *in, uint32_t src, const int *cols, const rec *r, uin
 		return rc;
 	iobj *o = &in->objs.v[k];
 	char idb[96];
-	spoor_sv bn = base_name(in->srcs.v[src].path);
 	size_t il = 0;
 	if (!f[C_ID].n) {
 		/* "<file>:<line>" without snprintf */
@@ -237,10 +236,13 @@ static int row(spoor_intel *in, uint32_t src, const int *cols, const rec *r, uin
 		while (nd)
 			idb[il++] = dg[--nd];
 	}
+	/* an empty note takes no copy; the source repeats row after row */
 	if (!intel_strdup(in, f[C_ID].n ? f[C_ID] : sv_make(idb, il), &o->id) ||
-	    !intel_strdup(in, sv_make(f[C_NOTE].p, MIN(f[C_NOTE].n, 512)), &o->name) ||
-	    !intel_strdup(in, f[C_SOURCE].n ? f[C_SOURCE] : bn, &o->source))
+	    (f[C_NOTE].n && !intel_strdup(in, sv_make(f[C_NOTE].p, MIN(f[C_NOTE].n, 512)), &o->name)) ||
+	    !intel_intern(in, f[C_SOURCE].n ? f[C_SOURCE] : bn, &o->source))
 		return SPOOR_ENOMEM;
+	if (!f[C_NOTE].n)
+		o->name = sv_make("", 0);
 	int64_t ts;
 	if (intel_time(f[C_FIRST], &ts))
 		o->from = ts;
@@ -300,10 +302,11 @@ static int load_table(spoor_intel *in, uint32_t src, const char *p, size_t n)
 		line = save_line;
 	}
 	int rc = 0;
+	spoor_sv bn = base_name(in->srcs.v[src].path);
 	while (rc == 0 && next_record(p, n, &pos, tmp, &r, &line)) {
 		if (r.n == 1 && (!sv_trim(r.f[0]).n || r.f[0].p[0] == '#'))
 			continue;
-		rc = row(in, src, cols, &r, line);
+		rc = row(in, src, bn, cols, &r, line);
 	}
 	free(tmp);
 	return rc;

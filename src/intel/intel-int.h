@@ -170,6 +170,12 @@ struct spoor_intel {
 	bool finished;
 	int64_t now_ns;
 	buf tmp; /* spoor_intel_attribute output */
+	/* recent short strings (sources, group and family names), shared
+	 * instead of copied once per indicator: intel_intern() */
+	struct intel_istr {
+		uint64_t h;
+		spoor_sv s;
+	} interned[256];
 	char errbuf[256];
 };
 
@@ -196,6 +202,9 @@ extern const size_t intel_pack_len;
 /* Store helpers (intel.c). */
 char *intel_strdup(spoor_intel *in, spoor_sv s, spoor_sv *out);
 int intel_obj_new(spoor_intel *in, uint32_t src, uint32_t *out);
+/* intel_strdup for strings that repeat (a source, a group name): a copy
+ * made for an equal string recently is shared (a 256-slot cache). */
+const char *intel_intern(spoor_intel *in, spoor_sv s, spoor_sv *out);
 /* Add one atom of raw value v (normalised here); returns 0, 1 if the value
  * is not valid for the type (not added), or SPOOR_E*. */
 int intel_atom_add(spoor_intel *in, uint32_t obj, ioc_type t, ioc_mode mode, spoor_sv v, uint8_t term,

@@ -160,7 +160,7 @@ SPOOR_API spoor_intel *spoor_intel_free(spoor_intel *in)
 
 char *intel_strdup(spoor_intel *in, spoor_sv s, spoor_sv *out)
 {
-	char *p = arena_alloc(&in->ar, s.n + 1);
+	char *p = arena_alloc_bytes(&in->ar, s.n + 1);
 	if (!p)
 		return NULL;
 	if (s.n)
@@ -168,6 +168,23 @@ char *intel_strdup(spoor_intel *in, spoor_sv s, spoor_sv *out)
 	p[s.n] = 0;
 	*out = sv_make(p, s.n);
 	return p;
+}
+
+const char *intel_intern(spoor_intel *in, spoor_sv s, spoor_sv *out)
+{
+	if (!s.n || s.n > 64)
+		return intel_strdup(in, s, out);
+	uint64_t h = hash_bytes(s.p, s.n, 0x1e7e);
+	struct intel_istr *e = &in->interned[h & (ARRAY_SIZE(in->interned) - 1)];
+	if (e->h == h && sv_eq(e->s, s)) {
+		*out = e->s;
+		return e->s.p;
+	}
+	if (!intel_strdup(in, s, out))
+		return NULL;
+	e->h = h;
+	e->s = *out;
+	return out->p;
 }
 
 int intel_obj_new(spoor_intel *in, uint32_t src, uint32_t *out)
@@ -302,7 +319,7 @@ int intel_name_ref(spoor_intel *in, uint32_t obj, ent_kind kind, spoor_sv name)
 		return SPOOR_ENOMEM;
 	r->obj = obj;
 	r->kind = (uint8_t)kind;
-	if (!intel_strdup(in, name, &r->name)) {
+	if (!intel_intern(in, name, &r->name)) {
 		in->names.n--;
 		return SPOOR_ENOMEM;
 	}
@@ -339,53 +356,54 @@ bool intel_time(spoor_sv s, int64_t *ns)
 
 static const struct {
 	const char *name;
+	uint8_t len;
 	int8_t type;
 	uint8_t mode;
 } type_table[] = {
-    {"ip", IOC_IPV4, IOC_EXACT},
-    {"ip-src", IOC_IPV4, IOC_EXACT},
-    {"ip-dst", IOC_IPV4, IOC_EXACT},
-    {"ipv4", IOC_IPV4, IOC_EXACT},
-    {"ipv4-addr", IOC_IPV4, IOC_EXACT},
-    {"ipv6", IOC_IPV6, IOC_EXACT},
-    {"ipv6-addr", IOC_IPV6, IOC_EXACT},
-    {"cidr", IOC_IPV4, IOC_EXACT},
-    {"domain", IOC_DOMAIN, IOC_EXACT},
-    {"domain-name", IOC_DOMAIN, IOC_EXACT},
-    {"hostname", IOC_DOMAIN, IOC_EXACT},
-    {"fqdn", IOC_DOMAIN, IOC_EXACT},
-    {"url", IOC_URL, IOC_EXACT},
-    {"uri", IOC_URL, IOC_EXACT},
-    {"link-ioc", IOC_URL, IOC_EXACT},
-    {"email", IOC_EMAIL, IOC_EXACT},
-    {"email-addr", IOC_EMAIL, IOC_EXACT},
-    {"email-src", IOC_EMAIL, IOC_EXACT},
-    {"email-dst", IOC_EMAIL, IOC_EXACT},
-    {"md5", IOC_MD5, IOC_EXACT},
-    {"sha1", IOC_SHA1, IOC_EXACT},
-    {"sha-1", IOC_SHA1, IOC_EXACT},
-    {"sha256", IOC_SHA256, IOC_EXACT},
-    {"sha-256", IOC_SHA256, IOC_EXACT},
-    {"sha512", IOC_SHA512, IOC_EXACT},
-    {"sha-512", IOC_SHA512, IOC_EXACT},
-    {"hash", -2, IOC_EXACT},
-    {"filename", IOC_FILENAME, IOC_EXACT},
-    {"file-name", IOC_FILENAME, IOC_EXACT},
-    {"filepath", IOC_FILEPATH, IOC_EXACT},
-    {"filepath-regex", IOC_FILEPATH, IOC_REGEX},
-    {"filename-regex", IOC_FILEPATH, IOC_REGEX},
-    {"user-agent", IOC_USER_AGENT, IOC_EXACT},
-    {"http-user-agent", IOC_USER_AGENT, IOC_EXACT},
-    {"useragent", IOC_USER_AGENT, IOC_EXACT},
-    {"command-line", IOC_CMDLINE, IOC_EXACT},
-    {"cmdline", IOC_CMDLINE, IOC_EXACT},
-    {"cmdline-substring", IOC_CMDLINE, IOC_SUBSTR},
-    {"cmdline-regex", IOC_CMDLINE, IOC_REGEX},
-    {"x509-serial", IOC_X509_SERIAL, IOC_EXACT},
-    {"x509-serial-number", IOC_X509_SERIAL, IOC_EXACT},
-    {"x509-fingerprint-sha1", IOC_X509_HASH, IOC_EXACT},
-    {"x509-fingerprint-sha256", IOC_X509_HASH, IOC_EXACT},
-    {"x509-fingerprint-md5", IOC_X509_HASH, IOC_EXACT},
+    {"ip", 2, IOC_IPV4, IOC_EXACT},
+    {"ip-src", 6, IOC_IPV4, IOC_EXACT},
+    {"ip-dst", 6, IOC_IPV4, IOC_EXACT},
+    {"ipv4", 4, IOC_IPV4, IOC_EXACT},
+    {"ipv4-addr", 9, IOC_IPV4, IOC_EXACT},
+    {"ipv6", 4, IOC_IPV6, IOC_EXACT},
+    {"ipv6-addr", 9, IOC_IPV6, IOC_EXACT},
+    {"cidr", 4, IOC_IPV4, IOC_EXACT},
+    {"domain", 6, IOC_DOMAIN, IOC_EXACT},
+    {"domain-name", 11, IOC_DOMAIN, IOC_EXACT},
+    {"hostname", 8, IOC_DOMAIN, IOC_EXACT},
+    {"fqdn", 4, IOC_DOMAIN, IOC_EXACT},
+    {"url", 3, IOC_URL, IOC_EXACT},
+    {"uri", 3, IOC_URL, IOC_EXACT},
+    {"link-ioc", 8, IOC_URL, IOC_EXACT},
+    {"email", 5, IOC_EMAIL, IOC_EXACT},
+    {"email-addr", 10, IOC_EMAIL, IOC_EXACT},
+    {"email-src", 9, IOC_EMAIL, IOC_EXACT},
+    {"email-dst", 9, IOC_EMAIL, IOC_EXACT},
+    {"md5", 3, IOC_MD5, IOC_EXACT},
+    {"sha1", 4, IOC_SHA1, IOC_EXACT},
+    {"sha-1", 5, IOC_SHA1, IOC_EXACT},
+    {"sha256", 6, IOC_SHA256, IOC_EXACT},
+    {"sha-256", 7, IOC_SHA256, IOC_EXACT},
+    {"sha512", 6, IOC_SHA512, IOC_EXACT},
+    {"sha-512", 7, IOC_SHA512, IOC_EXACT},
+    {"hash", 4, -2, IOC_EXACT},
+    {"filename", 8, IOC_FILENAME, IOC_EXACT},
+    {"file-name", 9, IOC_FILENAME, IOC_EXACT},
+    {"filepath", 8, IOC_FILEPATH, IOC_EXACT},
+    {"filepath-regex", 14, IOC_FILEPATH, IOC_REGEX},
+    {"filename-regex", 14, IOC_FILEPATH, IOC_REGEX},
+    {"user-agent", 10, IOC_USER_AGENT, IOC_EXACT},
+    {"http-user-agent", 15, IOC_USER_AGENT, IOC_EXACT},
+    {"useragent", 9, IOC_USER_AGENT, IOC_EXACT},
+    {"command-line", 12, IOC_CMDLINE, IOC_EXACT},
+    {"cmdline", 7, IOC_CMDLINE, IOC_EXACT},
+    {"cmdline-substring", 17, IOC_CMDLINE, IOC_SUBSTR},
+    {"cmdline-regex", 13, IOC_CMDLINE, IOC_REGEX},
+    {"x509-serial", 11, IOC_X509_SERIAL, IOC_EXACT},
+    {"x509-serial-number", 18, IOC_X509_SERIAL, IOC_EXACT},
+    {"x509-fingerprint-sha1", 21, IOC_X509_HASH, IOC_EXACT},
+    {"x509-fingerprint-sha256", 23, IOC_X509_HASH, IOC_EXACT},
+    {"x509-fingerprint-md5", 20, IOC_X509_HASH, IOC_EXACT},
 };
 
 int intel_type_from_name(spoor_sv name, ioc_mode *mode)
@@ -393,7 +411,7 @@ int intel_type_from_name(spoor_sv name, ioc_mode *mode)
 	name = sv_trim(name);
 	*mode = IOC_EXACT;
 	for (size_t i = 0; i < ARRAY_SIZE(type_table); i++) {
-		if (sv_ieq_cstr(name, type_table[i].name)) {
+		if (name.n == type_table[i].len && sv_ieq(name, sv_make(type_table[i].name, type_table[i].len))) {
 			*mode = (ioc_mode)type_table[i].mode;
 			return type_table[i].type;
 		}
@@ -774,6 +792,14 @@ static int cmp_pair(const void *a, const void *b)
 	return x->b < y->b ? -1 : x->b > y->b;
 }
 
+static bool pairs_sorted(const ipair *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (cmp_pair(&v[i - 1], &v[i]) > 0)
+			return false;
+	return true;
+}
+
 /* "BlackTech - G0098" (MISP's mitre-* galaxies) -> "BlackTech" */
 static spoor_sv strip_attack_suffix(spoor_sv n)
 {
@@ -870,9 +896,23 @@ int intel_finish(spoor_intel *in)
 				rc = intel_obj_ent(in, o, t);
 		}
 	}
-	/* 3. references by name */
+	/* 3. references by name; a name shared by intel_intern() (a CSV group
+	 * column repeats the same few names a million times) is resolved once:
+	 * a direct-mapped memo by the name's address and kind */
+	struct {
+		const char *p;
+		size_t n;
+		uint8_t kind;
+		uint32_t e;
+	} memo[64];
+	memset(memo, 0, sizeof(memo));
 	for (; in->names_done < in->names.n && rc == 0; in->names_done++) {
 		const iname_ref *r = &in->names.v[in->names_done];
+		size_t ms = (((uintptr_t)r->name.p >> 3) ^ r->kind) & (ARRAY_SIZE(memo) - 1);
+		if (memo[ms].p == r->name.p && memo[ms].n == r->name.n && memo[ms].kind == r->kind) {
+			rc = intel_obj_ent(in, r->obj, memo[ms].e);
+			continue;
+		}
 		spoor_sv nm = strip_attack_suffix(r->name);
 		uint32_t e;
 		int cls = ent_class(r->kind);
@@ -889,6 +929,12 @@ int intel_finish(spoor_intel *in)
 		}
 		if (rc == 0)
 			rc = intel_obj_ent(in, r->obj, e);
+		if (rc == 0) {
+			memo[ms].p = r->name.p;
+			memo[ms].n = r->name.n;
+			memo[ms].kind = r->kind;
+			memo[ms].e = e;
+		}
 	}
 	smap_free(&names);
 	if (rc < 0)
@@ -900,9 +946,10 @@ int intel_finish(spoor_intel *in)
 		in->uses.v[i].a = canon(in, in->uses.v[i].a);
 		in->uses.v[i].b = canon(in, in->uses.v[i].b);
 	}
-	if (in->oe.n)
+	/* pairs come in indicator order from a large feed: sort only when not */
+	if (in->oe.n && !pairs_sorted(in->oe.v, in->oe.n))
 		qsort(in->oe.v, in->oe.n, sizeof(ipair), cmp_pair);
-	if (in->uses.n)
+	if (in->uses.n && !pairs_sorted(in->uses.v, in->uses.n))
 		qsort(in->uses.v, in->uses.n, sizeof(ipair), cmp_pair);
 	size_t w = 0;
 	for (size_t i = 0; i < in->oe.n; i++)

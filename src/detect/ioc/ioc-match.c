@@ -415,6 +415,21 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 	x->nbuf = xmalloc(NORM_MAX(NORM_MAX_IN) + 16);
 	if (!x->next || !x->seen_gen || !x->terms || !x->seen_obj || !x->fired || !x->nbuf)
 		rc = SPOOR_ENOMEM;
+	/* the hash table at its final size at once: no rehash of a million keys */
+	size_t nex = 0;
+	for (size_t i = 0; i < in->atoms.n; i++)
+		nex += in->atoms.v[i].mode == IOC_EXACT && in->atoms.v[i].type != IOC_IPV4 &&
+		       in->atoms.v[i].type != IOC_IPV6;
+	if (rc == 0 && nex) {
+		size_t cap = 1024;
+		while (cap < 2 * nex)
+			cap *= 2;
+		x->tab = xcalloc(cap, sizeof(*x->tab));
+		if (!x->tab)
+			rc = SPOOR_ENOMEM;
+		else
+			x->cap = cap;
+	}
 	for (size_t i = 0; i < in->atoms.n && rc == 0; i++) {
 		const ioc *a = &in->atoms.v[i];
 		if (a->mode != IOC_EXACT)
