@@ -59,6 +59,10 @@ struct spoor_ruleset {
 	/* rule index -> group index (UINT32_MAX: the rule does not run) */
 	uint32_t *rule_group;
 	size_t caprg;
+	/* the order rules run in on an event, (group, rule index): rank[rule]
+	 * (UINT32_MAX: not in a group) and byrank[rank]; set with the prefilter */
+	uint32_t *rank, *byrank;
+	size_t nrank;
 	/* built by the first spoor_matcher_new after rules were added */
 	sigma_prefilter *pf;
 	bool pf_dirty;
@@ -102,9 +106,10 @@ struct spoor_matcher {
 	uint64_t *lsc_bits; /* LSC_SLOTS bitsets */
 	size_t lsc_used;
 	uint64_t *tmp_bits;
-	/* rules to run on this event, as (group << 32 | rule) */
-	uint64_t *run;
-	size_t caprun;
+	/* rules to run on this event: a bit per rank (ruleset.rank), so that
+	 * they run in (group, rule) order without sorting */
+	uint64_t *runbits;
+	size_t runwords;
 };
 
 SPOOR_API const char *spoor_level_name(spoor_level l)
@@ -215,6 +220,8 @@ SPOOR_API spoor_ruleset *spoor_ruleset_free(spoor_ruleset *rs)
 	}
 	free(rs->groups);
 	free(rs->rule_group);
+	free(rs->rank);
+	free(rs->byrank);
 	sigma_pf_free(rs->pf);
 	sigma_lsmap_free(rs->lsmap);
 	corr_plan_free(rs->corr);
@@ -625,6 +632,37 @@ static int resolve_filters(spoor_ruleset *rs)
 
 /* ---- matching ---- */
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The run order of rules on an event is the order of a plain walk of the
+ * groups, by rule index within a group: rank every grouped rule once. */
+static int set_ranks(spoor_ruleset *rs)
+{
+	free(rs->rank);
+	free(rs->byrank);
+	rs->rank = xmalloc((rs->caprg + 1) * sizeof(uint32_t));
+	rs->byrank = xmalloc((rs->n + 1) * sizeof(uint32_t));
+	rs->nrank = 0;
+	if (!rs->rank || !rs->byrank)
+		return SPOOR_ENOMEM;
+	memset(rs->rank, 0xff, (rs->caprg + 1) * sizeof(uint32_t));
+	for (size_t gi = 0; gi < rs->ngroups; gi++) {
+		const lsgroup *g = &rs->groups[gi];
+		size_t first = rs->nrank;
+		for (size_t k = 0; k < g->n; k++)
+			if (g->rules[k] < rs->caprg && rs->rule_group[g->rules[k]] == gi && rs->nrank < rs->n)
+				rs->byrank[rs->nrank++] = g->rules[k];
+		qsort(rs->byrank + first, rs->nrank - first, sizeof(uint32_t), cmp_u32);
+	}
+	for (size_t q = 0; q < rs->nrank; q++)
+		rs->rank[rs->byrank[q]] = (uint32_t)q;
+	return 0;
+}
+
 SPOOR_API int spoor_matcher_new(spoor_matcher **out, const spoor_ruleset *rs, spoor_diag *diag)
 {
 	spoor_matcher *m = xcalloc(1, sizeof(*m));
@@ -683,6 +721,10 @@ SPOOR_API int spoor_matcher_new(spoor_matcher **out, const spoor_ruleset *rs, sp
 				if (!sigma_pf_gated(pf, g->rules[k]))
 					g->ungated[g->nungated++] = g->rules[k];
 		}
+		if (set_ranks(w) < 0) {
+			spoor_matcher_free(m);
+			return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+		}
 	}
 	((spoor_ruleset *)rs)->pf_dirty = false;
 	if (rs->pf && sigma_pf_scratch_new(&m->pf, rs->pf) < 0) {
@@ -704,7 +746,9 @@ SPOOR_API int spoor_matcher_new(spoor_matcher **out, const spoor_ruleset *rs, sp
 	m->lsc_key = xcalloc(LSC_SLOTS, sizeof(uint64_t));
 	m->lsc_bits = xcalloc(LSC_SLOTS * m->words, sizeof(uint64_t));
 	m->tmp_bits = xcalloc(m->words, sizeof(uint64_t));
-	if (!m->lsc_key || !m->lsc_bits || !m->tmp_bits) {
+	m->runwords = (rs->nrank + 63) / 64 + 1;
+	m->runbits = xcalloc(m->runwords, sizeof(uint64_t));
+	if (!m->lsc_key || !m->lsc_bits || !m->tmp_bits || !m->runbits) {
 		spoor_matcher_free(m);
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	}
@@ -722,7 +766,7 @@ SPOOR_API spoor_matcher *spoor_matcher_free(spoor_matcher *m)
 	free(m->lsc_key);
 	free(m->lsc_bits);
 	free(m->tmp_bits);
-	free(m->run);
+	free(m->runbits);
 	buf_done(&m->out);
 	free(m);
 	return NULL;
@@ -773,12 +817,6 @@ static const uint64_t *groups_for(spoor_matcher *m, spoor_event *ev)
 		m->lsc_used++;
 	}
 	return bits;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
 }
 
 /* Rule i on the event: its detection, then the filters that name it. */
@@ -842,35 +880,43 @@ SPOOR_API int spoor_matcher_match(spoor_matcher *m, spoor_event *ev)
 	 * run in (group, rule) order: the order of a plain walk of the groups */
 	size_t nc;
 	const uint32_t *cand = sigma_pf_candidates(m->pf, &nc);
-	size_t need = nc;
-	for (size_t gi = 0; gi < rs->ngroups; gi++)
-		if (sel[gi / 64] >> (gi % 64) & 1)
-			need += rs->groups[gi].nungated;
-	if (need > m->caprun) {
-		uint64_t *v = xreallocarray(m->run, need, sizeof(*v));
-		if (!v)
-			return SPOOR_ENOMEM;
-		m->run = v;
-		m->caprun = need;
-	}
-	size_t n = 0;
+	size_t lo = SIZE_MAX, hi = 0;
 	for (size_t k = 0; k < nc; k++) {
 		uint32_t g = cand[k] < rs->caprg ? rs->rule_group[cand[k]] : UINT32_MAX;
-		if (g != UINT32_MAX && (sel[g / 64] >> (g % 64) & 1))
-			m->run[n++] = (uint64_t)g << 32 | cand[k];
+		if (g != UINT32_MAX && (sel[g / 64] >> (g % 64) & 1) && rs->rank[cand[k]] != UINT32_MAX) {
+			size_t q = rs->rank[cand[k]];
+			m->runbits[q / 64] |= 1ull << (q % 64);
+			lo = MIN(lo, q / 64);
+			hi = MAX(hi, q / 64);
+		}
 	}
 	for (size_t gi = 0; gi < rs->ngroups; gi++) {
 		if (!(sel[gi / 64] >> (gi % 64) & 1))
 			continue;
 		const lsgroup *g = &rs->groups[gi];
-		for (size_t k = 0; k < g->nungated; k++)
-			m->run[n++] = (uint64_t)gi << 32 | g->ungated[k];
+		for (size_t k = 0; k < g->nungated; k++) {
+			size_t q = g->ungated[k] < rs->caprg ? rs->rank[g->ungated[k]] : UINT32_MAX;
+			if (q == UINT32_MAX)
+				continue;
+			m->runbits[q / 64] |= 1ull << (q % 64);
+			lo = MIN(lo, q / 64);
+			hi = MAX(hi, q / 64);
+		}
 	}
-	if (n > 1)
-		qsort(m->run, n, sizeof(*m->run), cmp_u64);
-	for (size_t k = 0; k < n; k++)
-		if ((r = run_rule(m, ev, (uint32_t)m->run[k])) < 0)
-			return r;
+	/* in rank order, clearing the bits as they are taken */
+	for (size_t w = lo; w <= hi && lo != SIZE_MAX; w++) {
+		uint64_t bits = m->runbits[w];
+		m->runbits[w] = 0;
+		while (bits) {
+			size_t q = w * 64 + (size_t)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			if ((r = run_rule(m, ev, rs->byrank[q])) < 0) {
+				for (size_t w2 = w + 1; w2 <= hi; w2++)
+					m->runbits[w2] = 0;
+				return r;
+			}
+		}
+	}
 	return (int)m->na;
 }
 
