@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/run-formats.sh BUILD — the text formats (syslog with program parsing,
 # IIS W3C, Zeek TSV) and EVTX, beside cat and rg (and libevtx's evtxexport
-# for EVTX), in one run after a warm-up; appends a section to
+# for EVTX), in one run after a warm-up; replaces its section of
 # bench/RESULTS.md.  Called by `make bench` after bench/run.sh.
 #
 # Inputs are built from real data in $SPOOR_SHARED_DATA (reused when present):
@@ -107,7 +107,10 @@ t() {
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
 		/usr/bin/time -f '%e %U %S %M' -o "$OUT/t" "$@" >"$OUT/out" 2>"$OUT/err" || true
-		cat "$OUT/t" >>"$OUT/times"
+		# a command that exits non-zero (spoor's 3: bad records in the
+		# input; xargs' 123) makes time(1) write "Command exited with
+		# non-zero status N" before the figures: keep the figures only
+		grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$OUT/t" >>"$OUT/times" || true
 		i=$((i + 1))
 	done
 	med=$(sort -n "$OUT/times" | sed -n "$(((RUNS + 1) / 2))p")
@@ -207,5 +210,14 @@ fi
 		if ("evtx-evtxexport-1core" in w && "evtx-spoor-cat-1core" in w)
 			printf "| EVTX spoor cat (JSON out) vs evtxexport (XML out), one core | %.1fx | %.1fx | (reference) |\n", w["evtx-evtxexport-1core"] / w["evtx-spoor-cat-1core"], c["evtx-evtxexport-1core"] / c["evtx-spoor-cat-1core"]
 	}' "$OUT/rows"
-} >>"$RES"
-say "appended to $RES"
+} >"$OUT/section"
+# replace an earlier section of this script, keep the rest
+if [ -f "$RES" ]; then
+	awk '
+		/^## Text formats and EVTX \(bench\/run-formats.sh\)/ { skip = 1; next }
+		skip && /^## / { skip = 0 }
+		!skip { print }' "$RES" >"$OUT/res"
+	sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$OUT/res" >"$RES"
+fi
+cat "$OUT/section" >>"$RES"
+say "wrote the text formats and EVTX section of $RES"

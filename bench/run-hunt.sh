@@ -173,6 +173,12 @@ t cat "$SIZE" "cat '$FILE' > /dev/null"
 t rg-F-literals "$SIZE" "LC_ALL=C $PIN rg -F -c -f '$LIT' '$FILE' > /dev/null; true"
 t hunt-10-rules "$SIZE" "$HUNT --rules '$TEN' '$FILE' > /dev/null || [ \$? = 3 ]"
 t hunt-all-rules "$SIZE" "$HUNT $ALL '$FILE' > '$OUT/alerts-json' || [ \$? = 3 ]"
+# issue 9: the same hunt with an inventory of 100 agencies and 500 providers
+# (bench/gen-inventory.sh): enrichment of every event plus the provider-scope
+# analytics
+INV="$OUT/inventory-100-500.yml"
+sh "$ROOT/bench/gen-inventory.sh" 100 500 >"$INV"
+t hunt-all-rules-inventory "$SIZE" "$HUNT $ALL --inventory '$INV' '$FILE' > '$OUT/alerts-json-inv' || [ \$? = 3 ]"
 t evtx-cat "$EVB" "tr '\\n' '\\0' < '$EVLIST' | xargs -0 cat > /dev/null"
 t evtx-hunt-10-rules "$EVB" "tr '\\n' '\\0' < '$EVLIST' | xargs -0 $HUNT --rules '$TEN' > /dev/null || [ \$? = 123 ]"
 t evtx-hunt-all-rules "$EVB" "tr '\\n' '\\0' < '$EVLIST' | xargs -0 $HUNT $ALL > '$OUT/alerts-evtx' || [ \$? = 123 ]"
@@ -201,11 +207,12 @@ SEC="$OUT/section"
 	{ w[$1] = $2; c[$1] = $3 + $4; r[$1] = $5 / 1024 }
 	function res(ok) { return ok ? "met" : "MISSED" }
 	END {
-		print "| target (issue 5) | wall clock | CPU time | result (CPU) |"
+		print "| target | wall clock | CPU time | result (CPU) |"
 		print "|---|---|---|---|"
 		printf "| all rules <= 2x the time of 10 rules (JSON) | %.2fx | %.2fx | %s |\n", w["hunt-all-rules"] / w["hunt-10-rules"], c["hunt-all-rules"] / c["hunt-10-rules"], res(c["hunt-all-rules"] <= 2 * c["hunt-10-rules"])
 		printf "| all rules <= 2x the time of 10 rules (EVTX) | %.2fx | %.2fx | %s |\n", w["evtx-hunt-all-rules"] / w["evtx-hunt-10-rules"], c["evtx-hunt-all-rules"] / c["evtx-hunt-10-rules"], res(c["evtx-hunt-all-rules"] <= 2 * c["evtx-hunt-10-rules"])
 		printf "| all rules at least as fast as rg -F of the literals (JSON) | %.2fx rg time | %.2fx rg time | %s |\n", w["hunt-all-rules"] / w["rg-F-literals"], c["hunt-all-rules"] / c["rg-F-literals"], res(c["hunt-all-rules"] <= c["rg-F-literals"])
+		printf "| (issue 9) inventory of 100 agencies, 500 providers: <= 15%% over the same hunt (JSON, all rules) | %+.1f%% | %+.1f%% | %s |\n", 100 * (w["hunt-all-rules-inventory"] / w["hunt-all-rules"] - 1), 100 * (c["hunt-all-rules-inventory"] / c["hunt-all-rules"] - 1), res(c["hunt-all-rules-inventory"] <= 1.15 * c["hunt-all-rules"])
 		printf "| peak RSS <= 256 MiB (all rules, JSON) | %.1f MiB | | %s |\n", r["hunt-all-rules"], res(r["hunt-all-rules"] <= 256)
 		printf "| peak RSS <= 256 MiB (all rules, EVTX) | %.1f MiB | | %s |\n", r["evtx-hunt-all-rules"], res(r["evtx-hunt-all-rules"] <= 256)
 	}' "$OUT/rows"
