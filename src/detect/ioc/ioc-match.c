@@ -209,6 +209,18 @@ struct ioc_index {
 	size_t nfcls;
 	uint32_t f_dest_domain, f_url_domain, f_http_host, f_cs_host;
 	uint64_t n_exact, n_nets, n_patterns, n_rejected;
+	/* what the index holds, so that an event value is not normalised and
+	 * probed for a type no indicator has: exact atoms per type, and the
+	 * label counts of domain atoms (bit min(labels, 63)) so that only the
+	 * parents of a sighted name with a label count some indicator has are
+	 * probed ("example" alone is not, unless an indicator is a TLD) */
+	uint32_t ntype[_IOC_MAX];
+	uint64_t dom_labels;
+	/* the last domain probed in this event (a URL's host is usually the
+	 * event's Host or query field, probed already) */
+	uint32_t dom_gen;
+	size_t dom_n;
+	char dom_last[256];
 	/* per event */
 	uint32_t *seen_gen; /* per atom: generation it was hit in */
 	uint32_t gen;
@@ -445,6 +457,13 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 		} else {
 			rc = tab_add(x, (uint32_t)i);
 			x->n_exact++;
+			x->ntype[a->type]++;
+			if (a->type == IOC_DOMAIN) {
+				unsigned labels = 1;
+				for (size_t k = 0; k < a->value.n; k++)
+					labels += a->value.p[k] == '.';
+				x->dom_labels |= 1ull << MIN(labels, 63u);
+			}
 		}
 	}
 	if (rc == 0 && x->cap) {
@@ -584,11 +603,25 @@ static void lookup(ioc_index *x, uint8_t cls, const char *p, size_t n)
 		hit_chain(x, a);
 }
 
-/* the domain and each parent: a.b.evil.example, b.evil.example, evil.example, example */
+/* the domain and each parent: a.b.evil.example, b.evil.example, evil.example,
+ * example; only those with a label count some domain indicator has */
 static void lookup_domain(ioc_index *x, const char *p, size_t n)
 {
-	for (size_t i = 0; i < n;) {
-		lookup(x, IOC_DOMAIN, p + i, n - i);
+	if (!x->ntype[IOC_DOMAIN])
+		return;
+	if (n < sizeof(x->dom_last)) {
+		if (x->dom_gen == x->gen && x->dom_n == n && !memcmp(x->dom_last, p, n))
+			return; /* probed already in this event */
+		x->dom_gen = x->gen;
+		x->dom_n = n;
+		memcpy(x->dom_last, p, n);
+	}
+	unsigned labels = 1;
+	for (size_t k = 0; k < n; k++)
+		labels += p[k] == '.';
+	for (size_t i = 0; i < n; labels--) {
+		if (x->dom_labels >> MIN(labels, 63u) & 1)
+			lookup(x, IOC_DOMAIN, p + i, n - i);
 		const char *dot = memchr(p + i, '.', n - i);
 		if (!dot)
 			break;
@@ -668,9 +701,10 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 				radix_lookup(&x->ip, ip, on_ip, x);
 		}
 	}
-	if ((cls & FC_DOMAIN) && (l = norm_domain(v, b)) > 0)
+	if ((cls & FC_DOMAIN) && x->ntype[IOC_DOMAIN] && (l = norm_domain(v, b)) > 0)
 		lookup_domain(x, b, (size_t)l);
-	if (cls & FC_URL) {
+	/* a URL is looked up whole and by its host (a domain or an address) */
+	if ((cls & FC_URL) && (x->ntype[IOC_URL] || x->ntype[IOC_DOMAIN] || x->n_nets)) {
 		spoor_sv u = v;
 		/* a path alone (Zeek uri, W3C cs-uri-stem): the host is elsewhere */
 		if (v.p[0] == '/' && !(v.n > 1 && v.p[1] == '/')) {
@@ -689,7 +723,8 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 			}
 		}
 		if (u.n && (l = norm_url(u, b)) > 0) {
-			lookup(x, IOC_URL, b, (size_t)l);
+			if (x->ntype[IOC_URL])
+				lookup(x, IOC_URL, b, (size_t)l);
 			/* the host of a URL is a domain sighting (ECS url.domain) */
 			const char *sl = memchr(b, '/', (size_t)l);
 			size_t hl = sl ? (size_t)(sl - b) : (size_t)l;
@@ -703,14 +738,14 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 				lookup_domain(x, b, hl);
 		}
 	}
-	if ((cls & FC_EMAIL) && (l = norm_email(v, b)) > 0)
+	if ((cls & FC_EMAIL) && x->ntype[IOC_EMAIL] && (l = norm_email(v, b)) > 0)
 		lookup(x, IOC_EMAIL, b, (size_t)l);
-	if (cls & FC_HASH)
+	if ((cls & FC_HASH) && (x->ntype[IOC_MD5] || x->ntype[IOC_SHA1] || x->ntype[IOC_SHA256] || x->ntype[IOC_SHA512]))
 		lookup_hashes(x, v);
 	if (cls & FC_FILE) {
-		if ((l = norm_value(IOC_FILENAME, v, b)) > 0)
+		if (x->ntype[IOC_FILENAME] && (l = norm_value(IOC_FILENAME, v, b)) > 0)
 			lookup(x, IOC_FILENAME, b, (size_t)l);
-		if ((l = norm_lower(v, b)) > 0)
+		if (x->ntype[IOC_FILEPATH] && (l = norm_lower(v, b)) > 0)
 			lookup(x, IOC_FILEPATH, b, (size_t)l);
 		scan(x, &x->path, v);
 		scan(x, &x->path_lit, v);
@@ -723,18 +758,18 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 				tmp[i] = v.p[i] == '+' ? ' ' : v.p[i];
 			u = sv_make(tmp, v.n);
 		}
-		if ((l = norm_lower(u, b)) > 0)
+		if (x->ntype[IOC_USER_AGENT] && (l = norm_lower(u, b)) > 0)
 			lookup(x, IOC_USER_AGENT, b, (size_t)l);
 	}
 	if (cls & FC_CMD) {
-		if ((l = norm_lower(v, b)) > 0)
+		if (x->ntype[IOC_CMDLINE] && (l = norm_lower(v, b)) > 0)
 			lookup(x, IOC_CMDLINE, b, (size_t)l);
 		scan(x, &x->cmd, v);
 		scan(x, &x->cmd_lit, v);
 	}
-	if ((cls & FC_X509_SERIAL) && (l = norm_value(IOC_X509_SERIAL, v, b)) > 0)
+	if ((cls & FC_X509_SERIAL) && x->ntype[IOC_X509_SERIAL] && (l = norm_value(IOC_X509_SERIAL, v, b)) > 0)
 		lookup(x, IOC_X509_SERIAL, b, (size_t)l);
-	if ((cls & FC_X509_HASH) && (l = norm_value(IOC_X509_HASH, v, b)) > 0)
+	if ((cls & FC_X509_HASH) && x->ntype[IOC_X509_HASH] && (l = norm_value(IOC_X509_HASH, v, b)) > 0)
 		lookup(x, IOC_X509_HASH, b, (size_t)l);
 }
 
