@@ -49,6 +49,18 @@ static size_t derive(spoor_sv n, char *out, size_t cap)
 			memcpy(out + elem.n + 1, a.p, a.n);
 			return elem.n + 1 + a.n;
 		}
+		/* an attribute written without "#attributes." (Get-WinEvent and
+		 * xmltodict-style JSON: TimeCreated.SystemTime, Provider.@Name)
+		 * is the same attribute */
+		if (!memchr(tail.p, '.', tail.n) && tail.n && tail.p[0] != '#') {
+			spoor_sv a = tail.p[0] == '@' ? sv_make(tail.p + 1, tail.n - 1) : tail;
+			if (a.n && elem.n + 1 + a.n < cap) {
+				memcpy(out, elem.p, elem.n);
+				out[elem.n] = '_';
+				memcpy(out + elem.n + 1, a.p, a.n);
+				return elem.n + 1 + a.n;
+			}
+		}
 		/* deeper System paths keep their shape below the element */
 		if (rest.n >= cap)
 			return 0;
