@@ -650,28 +650,37 @@ static void scan(ioc_index *x, const pdb *d, spoor_sv v)
 }
 
 /* hex runs of hash length in a value ("SHA1=..,MD5=..,IMPHASH=..") */
+/* character classes for lookup_hashes: 1 hex digit, 2 other letter */
+static const uint8_t hexcls[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1,
+    ['E'] = 1, ['F'] = 1, ['g'] = 2, ['h'] = 2, ['i'] = 2, ['j'] = 2, ['k'] = 2, ['l'] = 2, ['m'] = 2, ['n'] = 2,
+    ['o'] = 2, ['p'] = 2, ['q'] = 2, ['r'] = 2, ['s'] = 2, ['t'] = 2, ['u'] = 2, ['v'] = 2, ['w'] = 2, ['x'] = 2,
+    ['y'] = 2, ['z'] = 2, ['G'] = 2, ['H'] = 2, ['I'] = 2, ['J'] = 2, ['K'] = 2, ['L'] = 2, ['M'] = 2, ['N'] = 2,
+    ['O'] = 2, ['P'] = 2, ['Q'] = 2, ['R'] = 2, ['S'] = 2, ['T'] = 2, ['U'] = 2, ['V'] = 2, ['W'] = 2, ['X'] = 2,
+    ['Y'] = 2, ['Z'] = 2,
+};
+
 static void lookup_hashes(ioc_index *x, spoor_sv v)
 {
+	const uint8_t *p = (const uint8_t *)v.p;
 	size_t i = 0;
 	while (i < v.n) {
 		size_t s = i;
-		while (i < v.n && ((v.p[i] >= '0' && v.p[i] <= '9') || (v.p[i] >= 'a' && v.p[i] <= 'f') ||
-				   (v.p[i] >= 'A' && v.p[i] <= 'F')))
+		while (i < v.n && hexcls[p[i]] == 1)
 			i++;
 		size_t l = i - s;
-		bool imphash = s >= 8 && !strncasecmp(v.p + s - 8, "IMPHASH=", 8);
-		if (hash_type_by_len(l) >= 0 && !imphash && (i == v.n || !((v.p[i] >= 'g' && v.p[i] <= 'z') ||
-									  (v.p[i] >= 'G' && v.p[i] <= 'Z')))) {
+		if (hash_type_by_len(l) >= 0 && (i == v.n || hexcls[p[i]] != 2) &&
+		    !(s >= 8 && !strncasecmp(v.p + s - 8, "IMPHASH=", 8))) {
 			char *b = x->nbuf;
 			for (size_t k = 0; k < l; k++)
-				b[k] = (char)(v.p[s + k] >= 'A' && v.p[s + k] <= 'F' ? v.p[s + k] + 32 : v.p[s + k]);
+				b[k] = (char)(p[s + k] >= 'A' && p[s + k] <= 'F' ? p[s + k] + 32 : p[s + k]);
 			lookup(x, IOC_SHA256, b, l);
 		}
 		if (i == s)
 			i++;
 		else
-			while (i < v.n && ((v.p[i] >= 'g' && v.p[i] <= 'z') || (v.p[i] >= 'G' && v.p[i] <= 'Z') ||
-					   (v.p[i] >= '0' && v.p[i] <= '9')))
+			while (i < v.n && hexcls[p[i]] != 0)
 				i++;
 	}
 }

@@ -1,6 +1,7 @@
 /* ioc-radix — PATRICIA tree of IPv6 prefixes. */
 #include "detect/ioc/ioc-radix.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,13 +107,29 @@ int radix_insert(radix *t, const uint8_t key[16], unsigned plen, uint32_t **slot
 	}
 }
 
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return __builtin_bswap64(v);
+}
+
+/* the first plen bits of a (as two big-endian words) equal those of key */
+static bool prefix_eq(uint64_t a0, uint64_t a1, const uint8_t *key, unsigned plen)
+{
+	uint64_t m0 = plen >= 64 ? ~0ull : plen ? ~0ull << (64 - plen) : 0;
+	uint64_t m1 = plen >= 128 ? ~0ull : plen > 64 ? ~0ull << (128 - plen) : 0;
+	return !((a0 ^ be64(key)) & m0) && !((a1 ^ be64(key + 8)) & m1);
+}
+
 size_t radix_lookup(const radix *t, const uint8_t addr[16], void (*fn)(uint32_t val, void *u), void *u)
 {
 	size_t k = 0;
 	uint32_t x = t->root;
+	uint64_t a0 = be64(addr), a1 = be64(addr + 8);
 	while (x) {
 		const rnode *n = &t->v[x - 1];
-		if (common(addr, n->key, n->plen) < n->plen)
+		if (!prefix_eq(a0, a1, n->key, n->plen))
 			break;
 		if (n->has) {
 			fn(n->val, u);
