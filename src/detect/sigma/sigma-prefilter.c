@@ -77,6 +77,13 @@ struct sigma_prefilter {
 	uint32_t kwgroup[64];
 	size_t nkwg;
 	uint64_t *kwmask; /* by atom index */
+	/* per field database: the logsource groups its atoms' rules are in
+	 * (dgsplit false: more than 64, or not known), so that a field whose
+	 * database holds no atom of a group the event selects is not scanned:
+	 * its hits could only make candidates of rules that do not run */
+	uint32_t (*dgroup)[64];
+	uint8_t *ndg;
+	bool *dgsplit;
 };
 
 /* A keyword database for one set of groups (in the scratch). */
@@ -102,6 +109,9 @@ struct sigma_pf_scratch {
 	const pf_db *kwd; /* this event's keyword database */
 	kwset kws[PF_KW_SETS];
 	size_t nkws;
+	/* db_wanted's decision per field database for the event of gen */
+	uint32_t *dgen;
+	bool *dwant;
 };
 
 /* A candidate atom set under construction: (field, literal) views into
@@ -534,6 +544,9 @@ void sigma_pf_free(sigma_prefilter *pf)
 	free(pf->gated);
 	free(pf->hslots);
 	free(pf->tmp);
+	free(pf->dgroup);
+	free(pf->ndg);
+	free(pf->dgsplit);
 	free(pf->kwmask);
 	free(pf);
 }
@@ -554,7 +567,9 @@ int sigma_pf_scratch_new(sigma_pf_scratch **out, const sigma_prefilter *pf)
 	s->nrules = pf->nrules;
 	s->cand = xcalloc(pf->nrules + 1, sizeof(uint32_t));
 	s->list = xcalloc(pf->nrules + 1, sizeof(uint32_t));
-	if (!s->cand || !s->list) {
+	s->dgen = xcalloc(pf->ndbs + 1, sizeof(uint32_t));
+	s->dwant = xcalloc(pf->ndbs + 1, sizeof(bool));
+	if (!s->cand || !s->list || !s->dgen || !s->dwant) {
 		sigma_pf_scratch_free(s);
 		return SPOOR_ENOMEM;
 	}
@@ -576,6 +591,8 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s)
 		hs_free_scratch(s->hs);
 	free(s->cand);
 	free(s->list);
+	free(s->dgen);
+	free(s->dwant);
 	free(s->kw);
 	for (size_t i = 0; i < s->nkws; i++) {
 		hs_free_database(s->kws[i].d.db);
@@ -666,8 +683,47 @@ static int kw_add(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, sp
 	return 0;
 }
 
+/* The groups of each field database (see dgroup). */
+static int set_db_groups(sigma_prefilter *pf, const uint32_t *rule_group, size_t n)
+{
+	free(pf->dgroup);
+	free(pf->ndg);
+	free(pf->dgsplit);
+	pf->dgroup = xcalloc(pf->ndbs + 1, sizeof(*pf->dgroup));
+	pf->ndg = xcalloc(pf->ndbs + 1, sizeof(*pf->ndg));
+	pf->dgsplit = xcalloc(pf->ndbs + 1, sizeof(*pf->dgsplit));
+	if (!pf->dgroup || !pf->ndg || !pf->dgsplit)
+		return SPOOR_ENOMEM;
+	for (size_t di = 0; di < pf->ndbs; di++) {
+		const pf_db *d = &pf->dbs[di];
+		bool ok = (int32_t)di != pf->kwdb; /* keyword items: kw_db_for */
+		for (size_t k = 0; k < d->n && ok; k++) {
+			const pf_atom *a = &pf->atoms[d->pat[k]];
+			for (size_t i = 0; i < a->nrules && ok; i++) {
+				uint32_t g = a->rules[i] < n ? rule_group[a->rules[i]] : UINT32_MAX;
+				if (g == UINT32_MAX)
+					continue;
+				size_t b = 0;
+				while (b < pf->ndg[di] && pf->dgroup[di][b] != g)
+					b++;
+				if (b == pf->ndg[di]) {
+					if (pf->ndg[di] == 64)
+						ok = false;
+					else
+						pf->dgroup[di][pf->ndg[di]++] = g;
+				}
+			}
+		}
+		pf->dgsplit[di] = ok;
+	}
+	return 0;
+}
+
 int sigma_pf_set_groups(sigma_prefilter *pf, const uint32_t *rule_group, size_t n)
 {
+	int rc = set_db_groups(pf, rule_group, n);
+	if (rc < 0)
+		return rc;
 	pf->kwsplit = false;
 	pf->nkwg = 0;
 	if (pf->kwdb < 0)
@@ -753,12 +809,29 @@ static const pf_db *kw_db_for(const sigma_prefilter *pf, sigma_pf_scratch *s, ui
 	return e->d.db ? &e->d : full;
 }
 
+/* Whether database di holds an atom of a group the event selects; decided
+ * once per database and event. */
+static bool db_wanted(const sigma_prefilter *pf, sigma_pf_scratch *s, int32_t di, const uint64_t *sel)
+{
+	if (!sel || !pf->dgsplit || !pf->dgsplit[di] || !s->dgen)
+		return true;
+	if (s->dgen[di] == s->gen)
+		return s->dwant[di];
+	bool want = false;
+	for (size_t b = 0; b < pf->ndg[di] && !want; b++)
+		want = sel[pf->dgroup[di][b] / 64] >> (pf->dgroup[di][b] % 64) & 1;
+	s->dgen[di] = s->gen;
+	s->dwant[di] = want;
+	return want;
+}
+
 int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *ev, const uint64_t *sel)
 {
 	s->nlist = 0;
 	s->kwn = 0;
 	if (++s->gen == 0) {
 		memset(s->cand, 0, s->nrules * sizeof(uint32_t));
+		memset(s->dgen, 0, (s->pf->ndbs + 1) * sizeof(uint32_t));
 		s->gen = 1;
 	}
 	scanctx c = {pf, NULL, s};
@@ -783,11 +856,12 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 		int32_t dbi[1 + ARR_MAX_CANDS];
 		size_t ndb = 0;
 		if (f->id) {
-			if (f->id < pf->nfdb && pf->fdb[f->id] >= 0)
+			if (f->id < pf->nfdb && pf->fdb[f->id] >= 0 && db_wanted(pf, s, pf->fdb[f->id], sel))
 				dbi[ndb++] = pf->fdb[f->id];
 			const arr_entry *ae = sigma_arr_get(&s->arr, &ev->ctx->ft, f->id);
 			for (size_t k = 0; k < ae->n; k++)
-				if (ae->c[k] < pf->nfdb && pf->fdb[ae->c[k]] >= 0)
+				if (ae->c[k] < pf->nfdb && pf->fdb[ae->c[k]] >= 0 &&
+				    db_wanted(pf, s, pf->fdb[ae->c[k]], sel))
 					dbi[ndb++] = pf->fdb[ae->c[k]];
 		}
 		if (!ndb && !kw)
