@@ -1,6 +1,7 @@
 /* arena — bump allocation; see arena.h. */
 #include "base/arena.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,11 +63,14 @@ void *arena_alloc(arena *a, size_t n)
 	size_t need = (n + 15) & ~(size_t)15;
 	if (need < n)
 		return NULL;
-	if (a->cap && (need > a->cap || a->used_total > a->cap - need))
-		return NULL;
-	/* arena_alloc_bytes may have left the chunk unaligned */
+	/* arena_alloc_bytes may have left the chunk unaligned: the padding
+	 * to the next 16 bytes counts against the cap like the allocation */
 	size_t off = c ? (c->used + 15) & ~(size_t)15 : 0;
-	if (!c || off > c->size || c->size - off < need) {
+	bool fits = c && off <= c->size && c->size - off >= need;
+	size_t pad = fits ? off - c->used : 0;
+	if (a->cap && (need + pad > a->cap || a->used_total > a->cap - need - pad))
+		return NULL;
+	if (!fits) {
 		size_t sz = MAX(a->chunk_size, need);
 		if (sz > SIZE_MAX - sizeof(*c))
 			return NULL;
@@ -79,11 +83,9 @@ void *arena_alloc(arena *a, size_t n)
 		a->head = c;
 		off = 0;
 	}
-	a->used_total += off - c->used;
-	c->used = off;
-	void *p = (char *)c->data + c->used;
-	c->used += need;
-	a->used_total += need;
+	void *p = (char *)c->data + off;
+	c->used = off + need;
+	a->used_total += need + pad;
 	return p;
 }
 
@@ -121,8 +123,18 @@ char *arena_alloc_bytes(arena *a, size_t n)
 	arena_chunk *c = a->head;
 	if (a->cap && (n > a->cap || a->used_total > a->cap - n))
 		return NULL;
-	if (!c || c->size - c->used < n)
-		return arena_alloc(a, n); /* a new chunk (aligned start) */
+	if (!c || c->size - c->used < n) {
+		size_t sz = MAX(a->chunk_size, n);
+		if (sz > SIZE_MAX - sizeof(*c))
+			return NULL;
+		c = xmalloc(sizeof(*c) + sz);
+		if (!c)
+			return NULL;
+		c->size = sz;
+		c->used = 0;
+		c->next = a->head;
+		a->head = c;
+	}
 	char *p = (char *)c->data + c->used;
 	c->used += n;
 	a->used_total += n;

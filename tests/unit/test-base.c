@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include <stdint.h>
+
 #include "base/arena.h"
 #include "base/base.h"
 #include "base/buf.h"
@@ -147,6 +149,25 @@ static void test_arena(void **state)
 	d = arena_memdup(&a, "abc", 3);
 	assert_string_equal(d, "abc");
 	arena_done(&a);
+
+#ifndef SPOOR_DEBUG_POOL /* there every allocation is its own malloc */
+	/* unaligned strings, then an aligned allocation: padded to 16 bytes,
+	 * the padding counted against the cap */
+	arena_init(&a, 1024, 64);
+	char *s1 = arena_alloc_bytes(&a, 5);
+	char *s2 = arena_alloc_bytes(&a, 3);
+	assert_non_null(s1);
+	assert_ptr_equal(s2, s1 + 5); /* packed */
+	assert_int_equal(a.used_total, 8);
+	void *al = arena_alloc(&a, 16);
+	assert_non_null(al);
+	assert_int_equal((uintptr_t)al % 16, 0);
+	assert_int_equal(a.used_total, 32); /* 8 + 8 padding + 16 */
+	assert_null(arena_alloc(&a, 48)); /* 32 + 48 > 64 */
+	assert_non_null(arena_alloc(&a, 32));
+	assert_null(arena_alloc_bytes(&a, 1)); /* at the cap */
+	arena_done(&a);
+#endif
 }
 
 static void test_unescape(void **state)
