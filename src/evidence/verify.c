@@ -131,6 +131,7 @@ typedef struct vctx {
 	note_key *wit;
 	size_t nwit;
 	tile_stack *ts; /* recomputation */
+	ev_reader rd;	/* bundles and tiles */
 	ckref *ck;
 	size_t nck, capck;
 	bool root_mismatch; /* the leaves disagree with some signed root */
@@ -372,7 +373,7 @@ static int on_full_check(void *u, int level, uint64_t index, const uint8_t (*h)[
 	buf b;
 	buf_init(&b, TILE_WIDTH * 32 + 1);
 	spoor_diag d = SPOOR_DIAG_INIT;
-	int rc = ev_read_file(v->dir, rel, &b, TILE_WIDTH * 32, &d);
+	int rc = ev_reader_read(&v->rd, rel, &b, TILE_WIDTH * 32, &d);
 	if (v->leaf_problems == 0) {
 		if (rc < 0)
 			problem(v, SPOOR_EVP_TILE, "%s: missing (%s)", rel, d.msg);
@@ -514,10 +515,10 @@ static int recompute(vctx *v, uint64_t target)
 		char rel[128];
 		spoor_diag d = SPOOR_DIAG_INIT;
 		tile_path(rel, sizeof(rel), -1, n, w == TILE_WIDTH ? 0 : w);
-		int r = ev_read_file(v->dir, rel, &raw, raw.max, &d);
+		int r = ev_reader_read(&v->rd, rel, &raw, raw.max, &d);
 		if (r == SPOOR_ENOTFOUND && w != TILE_WIDTH) {
 			tile_path(rel, sizeof(rel), -1, n, 0);
-			r = ev_read_file(v->dir, rel, &raw, raw.max, &d);
+			r = ev_reader_read(&v->rd, rel, &raw, raw.max, &d);
 		}
 		if (r < 0) {
 			/* a hole in the middle, or the end gone? */
@@ -590,10 +591,10 @@ static int recompute(vctx *v, uint64_t target)
 		d = (spoor_diag)SPOOR_DIAG_INIT;
 		char trel[128];
 		tile_path(trel, sizeof(trel), 0, n, w == TILE_WIDTH ? 0 : w);
-		r = ev_read_file(v->dir, trel, &tb, TILE_WIDTH * 32, &d);
+		r = ev_reader_read(&v->rd, trel, &tb, TILE_WIDTH * 32, &d);
 		if (r == SPOOR_ENOTFOUND && w != TILE_WIDTH) {
 			tile_path(trel, sizeof(trel), 0, n, 0);
-			r = ev_read_file(v->dir, trel, &tb, TILE_WIDTH * 32, &d);
+			r = ev_reader_read(&v->rd, trel, &tb, TILE_WIDTH * 32, &d);
 			if (r == 0 && tb.len == TILE_WIDTH * 32)
 				tb.len = (size_t)w * 32;
 		}
@@ -731,7 +732,9 @@ int spoor_evidence_verify(const char *dir, const spoor_evidence_verify_options *
 				"rollback: witnesses cosigned size %" PRIu64 " but the latest checkpoint has %" PRIu64,
 				rep->witnessed, latest.size);
 	}
+	ev_reader_open(&v.rd, dir);
 	rc = recompute(&v, target);
+	ev_reader_close(&v.rd);
 	if (rc < 0)
 		goto out;
 	if (v.npend_total)
