@@ -74,6 +74,13 @@ bool sha2x_available(void);
  * the same bytes as SHA256() whatever ni is. */
 void sha2x_pair(bool ni, const void *m0, size_t n0, const void *m1, size_t n1, uint8_t o0[32], uint8_t o1[32]);
 void sha2x_one(bool ni, const void *m, size_t n, uint8_t out[32]);
+/* sha2x_pair for messages each followed by at least 15 readable bytes
+ * (whatever they hold): the padded last blocks are built in registers. */
+void sha2x_pair_over(bool ni, const void *m0, size_t n0, const void *m1, size_t n1, uint8_t o0[32], uint8_t o1[32]);
+/* Two RFC 6962 node hashes SHA-256(0x01 || lr): lr = left || right, 64
+ * bytes each (two adjacent hashes of a tile).  The outputs may overlap the
+ * inputs (all input is read first). */
+void sha2x_node_pair(bool ni, const uint8_t lr0[64], const uint8_t lr1[64], uint8_t o0[32], uint8_t o1[32]);
 
 /* ---- note.c ---- */
 

@@ -166,15 +166,12 @@ void tile_perfect_root(const uint8_t (*h)[32], size_t n, uint8_t out[32])
 /* One level up: out[i] = node(h[2i], h[2i+1]) for i < n/2, two at a time. */
 static void level_up(bool ni, const uint8_t (*h)[32], size_t n, uint8_t (*out)[32])
 {
-	uint8_t m0[65], m1[65];
-	m0[0] = m1[0] = 1;
 	size_t i = 0;
-	for (; i + 2 <= n / 2; i += 2) {
-		memcpy(m0 + 1, h[2 * i], 64);
-		memcpy(m1 + 1, h[2 * i + 2], 64);
-		sha2x_pair(ni, m0, 65, m1, 65, out[i], out[i + 1]);
-	}
+	for (; i + 2 <= n / 2; i += 2)
+		sha2x_node_pair(ni, h[2 * i], h[2 * i + 2], out[i], out[i + 1]);
 	if (i < n / 2) {
+		uint8_t m0[65];
+		m0[0] = 1;
 		memcpy(m0 + 1, h[2 * i], 64);
 		sha2x_one(ni, m0, 65, out[i]);
 	}

@@ -498,7 +498,7 @@ static int recompute(vctx *v, uint64_t target)
 {
 	buf raw, ent, tb;
 	buf_init(&raw, 64u << 20);
-	buf_init(&ent, 256u * (ENTRY_MAX + 2) + 1);
+	buf_init(&ent, 256u * (ENTRY_MAX + 2) + 16); /* + the slack sha2x_pair_over reads */
 	buf_init(&tb, TILE_WIDTH * 32 + 1);
 	uint8_t(*E)[32] = xmalloc(TILE_WIDTH * 2 * 32);
 	const uint8_t **ep = xmalloc(sizeof(*ep) * TILE_WIDTH * 2);
@@ -549,6 +549,8 @@ static int recompute(vctx *v, uint64_t target)
 			v->leaf_problems++;
 			break;
 		}
+		/* 15 readable bytes after the last entry (sha2x_pair_over) */
+		bool over = buf_reserve(&ent, 16) == 0;
 		/* entries */
 		size_t c = 0, off = 0;
 		bool bad = false;
@@ -578,7 +580,8 @@ static int recompute(vctx *v, uint64_t target)
 			ent.p[ep[q] - 1 - (const uint8_t *)ent.p] = 0;
 		size_t q = 0;
 		for (; q + 2 <= c; q += 2)
-			sha2x_pair(v->ts->ni, ep[q] - 1, el[q] + 1, ep[q + 1] - 1, el[q + 1] + 1, E[q], E[q + 1]);
+			(over ? sha2x_pair_over : sha2x_pair)(v->ts->ni, ep[q] - 1, el[q] + 1, ep[q + 1] - 1,
+							      el[q + 1] + 1, E[q], E[q + 1]);
 		if (q < c)
 			sha2x_one(v->ts->ni, ep[q] - 1, el[q] + 1, E[q]);
 		if (bad) {
