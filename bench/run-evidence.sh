@@ -6,7 +6,8 @@
 #            only: leaf encoding, SHA-256, tiles, zstd bundles, checkpoints)
 #   add      spoor evidence add STORE FILE: the same through the scanner (parsing)
 #   verify   bench-evidence verify STORE: recompute every leaf, tile, checkpoint
-#            (and again with SPOOR_NO_SHA_NI=1: OpenSSL instead of sha2x.c)
+#            (and again with SPOOR_NO_SHA_NI=1: OpenSSL instead of sha2x.c, and
+#            on a store whose bundles are plain zstd level 1)
 #   sha256sum FILE: the floor for hashing the same bytes once
 #
 # Inputs: syslog lines (EV_RECORDS, default 2,000,000, ~130 bytes each), and
@@ -82,11 +83,21 @@ for f in $inputs; do
 	echo "| $name | verify, portable SHA-256 (SPOOR_NO_SHA_NI=1) | $recs | $((vb / 1000000)) | $1 | $2 | $(rps "$recs" "$2") | $(mbs "$vb" "$2") | $(mbs "$vb" "$1") |" >>"$OUT"
 	store=$(du -sb "$WORK/st" | cut -f1)
 	rm -rf "$WORK/st"
+	# the same records in bundles at plain zstd level 1 (Huffman-coded
+	# literals: smaller, slower to decompress; the default is level 1 with
+	# raw literals, docs/internals/evidence.md)
+	"$SPOOR" evidence init "$WORK/st" >/dev/null 2>&1
+	"$BE" append "$f" "$WORK/st" 1 >/dev/null
+	set -- $(run "$BE" verify "$WORK/st")
+	echo "| $name | verify, store at plain zstd level 1 | $recs | $((vb / 1000000)) | $1 | $2 | $(rps "$recs" "$2") | $(mbs "$vb" "$2") | $(mbs "$vb" "$1") |" >>"$OUT"
+	store1=$(du -sb "$WORK/st" | cut -f1)
+	rm -rf "$WORK/st"
 	"$SPOOR" evidence init "$WORK/st" >/dev/null 2>&1
 	set -- $(run "$SPOOR" evidence add "$WORK/st" -q --checkpoint-seconds 0 --checkpoint-records 1000000 "$f")
 	echo "| $name | spoor evidence add (parse + append) | $recs | $((bytes / 1000000)) | $1 | $2 | $(rps "$recs" "$2") | $(mbs "$bytes" "$2") | $(mbs "$bytes" "$1") |" >>"$OUT"
 	rm -rf "$WORK/st"
 	echo "| $name | store size | | $((store / 1000000)) | | | | | |" >>"$OUT"
+	echo "| $name | store size, plain zstd level 1 | | $((store1 / 1000000)) | | | | | |" >>"$OUT"
 	: "$vbytes"
 done
 cat "$OUT"

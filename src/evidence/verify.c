@@ -213,7 +213,11 @@ static int add_ck(vctx *v, uint64_t size, const uint8_t root[32], const char *la
 	ckref *c = &v->ck[v->nck++];
 	c->size = size;
 	memcpy(c->root, root, 32);
-	snprintf(c->label, sizeof(c->label), "%s", label);
+	size_t ll = strlen(label); /* cut to fit (a history file name is at most ~300 bytes) */
+	if (ll >= sizeof(c->label))
+		ll = sizeof(c->label) - 1;
+	memcpy(c->label, label, ll);
+	c->label[ll] = 0;
 	c->cosigs = cosigs;
 	return 0;
 }

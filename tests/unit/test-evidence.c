@@ -632,6 +632,12 @@ static void test_tile_paths(void **state)
 	assert_string_equal(p, "tile/entries/273.p/112");
 	tile_path(p, sizeof(p), 2, 0, 1);
 	assert_string_equal(p, "tile/2/000.p/1");
+	tile_path(p, sizeof(p), 7, UINT64_MAX, 255);
+	assert_string_equal(p, "tile/7/x018/x446/x744/x073/x709/x551/615.p/255");
+	tile_path(p, sizeof(p), 0, 1000, 0);
+	assert_string_equal(p, "tile/0/x001/000");
+	assert_int_equal(tile_path(p, 15, 0, 1000, 0), SPOOR_ELIMIT);
+	assert_int_equal(tile_path(p, 16, 0, 1000, 0), 0);
 	NEED_SHARED("tlog/tlog-tiles/tile_paths.json");
 	char *s = load("tlog/tlog-tiles/tile_paths.json", NULL);
 	cJSON *j = cJSON_Parse(s), *it;
