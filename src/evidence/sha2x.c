@@ -11,7 +11,13 @@
  *
  * The implementation is the standard one for the SHA extensions (Intel's
  * "Intel SHA Extensions" white paper, 2013): state kept as ABEF/CDGH,
- * message schedule with sha256msg1/msg2, four rounds per step. */
+ * message schedule with sha256msg1/msg2, four rounds per step.
+ *
+ * Node hashes (sha2x_node_pair) and, when the caller has 15 bytes of slack
+ * after each message (sha2x_pair_over: verify's decompressed bundles), the
+ * padded last blocks are assembled in registers rather than in a stack
+ * buffer: padding written bytewise and read back 16 bytes at a time stalls
+ * store-to-load forwarding once per message (docs/internals/evidence.md). */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/sha.h>
 #include <stdlib.h>
