@@ -45,6 +45,7 @@ bench: build
 	@sh bench/run-intel.sh $(BUILD)
 	@sh bench/run-hunt.sh $(BUILD)
 	@sh bench/run-hunt-jobs.sh $(BUILD)
+	@sh bench/run-evidence.sh $(BUILD)
 
 fuzz: deps
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang $(MESON) setup $(FUZZ_BUILD) --buildtype=debugoptimized \

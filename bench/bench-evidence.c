@@ -1,7 +1,10 @@
 /* bench-evidence — throughput of the evidence store alone (no log parsing).
  *
- *   bench-evidence append FILE DIR   every line of FILE is one record (with
- *                                    path, offset, line): records/s and MB/s
+ *   bench-evidence append FILE DIR [LEVEL]
+ *                                    every line of FILE is one record (with
+ *                                    path, offset, line): records/s and MB/s;
+ *                                    LEVEL: the bundles' zstd level (default:
+ *                                    the store's default)
  *   bench-evidence verify DIR        recompute the whole store: MB/s of leaf
  *                                    entries hashed
  *
@@ -58,12 +61,14 @@ static void on_line(const char *p, size_t n, void *u)
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "append")) {
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "append")) {
 		actx a = {0};
 		a.path = argv[2];
 		spoor_evidence_options o = SPOOR_EVIDENCE_OPTIONS_INIT;
 		o.checkpoint_records = 1000000;
 		o.checkpoint_seconds = 0;
+		if (argc == 5)
+			o.zstd_level = atoi(argv[4]);
 		spoor_diag d = SPOOR_DIAG_INIT;
 		double t0 = now(), c0 = cpu();
 		if (spoor_evidence_open(&a.e, argv[3], &o, &d) < 0) {
@@ -95,6 +100,6 @@ int main(int argc, char **argv)
 		       rep.leaves_read, rep.bytes, wall, c, (double)rep.bytes / wall / 1e6);
 		return 0;
 	}
-	fprintf(stderr, "usage: bench-evidence append FILE DIR | verify DIR\n");
+	fprintf(stderr, "usage: bench-evidence append FILE DIR [LEVEL] | verify DIR\n");
 	return 2;
 }

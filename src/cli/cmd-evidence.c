@@ -53,7 +53,8 @@ static void help_add(FILE *f)
 		"Evidence options:\n"
 		"      --checkpoint-records N   checkpoint after N new records (default 100000, 0 = off)\n"
 		"      --checkpoint-seconds S   checkpoint after S seconds (default 10, 0 = off)\n"
-		"      --zstd-level L           bundle compression level 1..19 (default 1)\n\n%s",
+		"      --zstd-level L           bundle compression: zstd level 1..19, or 0 (default):\n"
+		"                               level 1 with raw literals, faster to verify\n\n%s",
 		scan_cli_help);
 }
 
@@ -187,8 +188,8 @@ static int add_option(void *u, int argc, char **argv, int *i)
 		if (*e || o->eo.checkpoint_seconds < 0)
 			return usage_err("add", "--checkpoint-seconds: not a number"), -1;
 	} else if (!missing && (v = cli_value("evidence add", argc, argv, i, NULL, "--zstd-level", &missing))) {
-		if (!parse_u64(v, &n) || n < 1 || n > 19)
-			return usage_err("add", "--zstd-level: 1..19"), -1;
+		if (!parse_u64(v, &n) || n > 19)
+			return usage_err("add", "--zstd-level: 0..19"), -1;
 		o->eo.zstd_level = (int)n;
 	} else {
 		return missing ? -1 : 0;

@@ -74,6 +74,13 @@ bool sha2x_available(void);
  * the same bytes as SHA256() whatever ni is. */
 void sha2x_pair(bool ni, const void *m0, size_t n0, const void *m1, size_t n1, uint8_t o0[32], uint8_t o1[32]);
 void sha2x_one(bool ni, const void *m, size_t n, uint8_t out[32]);
+/* sha2x_pair for messages each followed by at least 15 readable bytes
+ * (whatever they hold): the padded last blocks are built in registers. */
+void sha2x_pair_over(bool ni, const void *m0, size_t n0, const void *m1, size_t n1, uint8_t o0[32], uint8_t o1[32]);
+/* Two RFC 6962 node hashes SHA-256(0x01 || lr): lr = left || right, 64
+ * bytes each (two adjacent hashes of a tile).  The outputs may overlap the
+ * inputs (all input is read first). */
+void sha2x_node_pair(bool ni, const uint8_t lr0[64], const uint8_t lr1[64], uint8_t o0[32], uint8_t o1[32]);
 
 /* ---- note.c ---- */
 
@@ -250,6 +257,21 @@ unsigned tile_width(int level, uint64_t n, uint64_t size);
 #define EVIDENCE_FORMAT "spoor-evidence/v1"
 
 int ev_read_file(const char *dir, const char *rel, buf *out, size_t max, spoor_diag *diag);
+/* Many reads under one store (verify: two files per 256 leaves): openat()
+ * relative to kept descriptors of the store and of the last few
+ * directories, so that the kernel walks one path component per file, not
+ * the whole path.  Same results and messages as ev_read_file. */
+#define EV_DIRS 4
+typedef struct ev_reader {
+	const char *dir;
+	int root; /* -1: not open (then reads fall back to ev_read_file) */
+	int fd[EV_DIRS];
+	char rel[EV_DIRS][128];
+	unsigned next;
+} ev_reader;
+void ev_reader_open(ev_reader *r, const char *dir);
+void ev_reader_close(ev_reader *r);
+int ev_reader_read(ev_reader *r, const char *rel, buf *out, size_t max, spoor_diag *diag);
 int ev_write_file(const char *dir, const char *rel, const void *p, size_t n, bool durable, spoor_diag *diag);
 int ev_fsync_dir(const char *dir, const char *rel);
 /* Decompress a stored bundle (zstd frame) into out. */

@@ -11,7 +11,13 @@
  *
  * The implementation is the standard one for the SHA extensions (Intel's
  * "Intel SHA Extensions" white paper, 2013): state kept as ABEF/CDGH,
- * message schedule with sha256msg1/msg2, four rounds per step. */
+ * message schedule with sha256msg1/msg2, four rounds per step.
+ *
+ * Node hashes (sha2x_node_pair) and, when the caller has 15 bytes of slack
+ * after each message (sha2x_pair_over: verify's decompressed bundles), the
+ * padded last blocks are assembled in registers rather than in a stack
+ * buffer: padding written bytewise and read back 16 bytes at a time stalls
+ * store-to-load forwarding once per message (docs/internals/evidence.md). */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/sha.h>
 #include <stdlib.h>
@@ -108,13 +114,12 @@ NI static void block1(__m128i *abef, __m128i *cdgh, const uint8_t *p)
 	*cdgh = _mm_add_epi32(*cdgh, c);
 }
 
-/* Two blocks of two messages, their rounds interleaved. */
-NI static void block2(__m128i *abef0, __m128i *cdgh0, const uint8_t *p, __m128i *abef1, __m128i *cdgh1,
-		      const uint8_t *q)
+/* One block of each of two messages (schedules W, V: the block's words,
+ * big-endian loaded), their rounds interleaved. */
+NI static inline void block2w(__m128i *abef0, __m128i *cdgh0, __m128i W[4], __m128i *abef1, __m128i *cdgh1,
+			      __m128i V[4])
 {
-	__m128i a = *abef0, c = *cdgh0, b = *abef1, d = *cdgh1, W[4], V[4];
-	load_w(W, p);
-	load_w(V, q);
+	__m128i a = *abef0, c = *cdgh0, b = *abef1, d = *cdgh1;
 	UNROLL16
 	for (int g = 0; g < 16; g++) {
 		if (g >= 4) {
@@ -132,6 +137,47 @@ NI static void block2(__m128i *abef0, __m128i *cdgh0, const uint8_t *p, __m128i 
 	*cdgh0 = _mm_add_epi32(*cdgh0, c);
 	*abef1 = _mm_add_epi32(*abef1, b);
 	*cdgh1 = _mm_add_epi32(*cdgh1, d);
+}
+
+/* Two blocks of two messages, their rounds interleaved. */
+NI static void block2(__m128i *abef0, __m128i *cdgh0, const uint8_t *p, __m128i *abef1, __m128i *cdgh1,
+		      const uint8_t *q)
+{
+	__m128i W[4], V[4];
+	load_w(W, p);
+	load_w(V, q);
+	block2w(abef0, cdgh0, W, abef1, cdgh1, V);
+}
+
+/* The two blocks of a node message 0x01 || lr[0..64), built in registers:
+ * no copy of the 64 bytes behind a 1-byte prefix, no padding written to
+ * memory and read back (a store-to-load forwarding stall per block). */
+NI static inline void node_w(__m128i B1[4], __m128i B2[4], const uint8_t *lr)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i v0 = _mm_loadu_si128((const __m128i *)lr), v1 = _mm_loadu_si128((const __m128i *)(lr + 16));
+	__m128i v2 = _mm_loadu_si128((const __m128i *)(lr + 32)), v3 = _mm_loadu_si128((const __m128i *)(lr + 48));
+	B1[0] = _mm_shuffle_epi8(_mm_alignr_epi8(v0, _mm_set_epi32(0x01000000, 0, 0, 0), 15), bswap);
+	B1[1] = _mm_shuffle_epi8(_mm_alignr_epi8(v1, v0, 15), bswap);
+	B1[2] = _mm_shuffle_epi8(_mm_alignr_epi8(v2, v1, 15), bswap);
+	B1[3] = _mm_shuffle_epi8(_mm_alignr_epi8(v3, v2, 15), bswap);
+	/* lr[63], 0x80, zeros, the length 65 * 8 = 520 bits */
+	B2[0] = _mm_cvtsi32_si128((int)((uint32_t)lr[63] << 24 | 0x800000));
+	B2[1] = B2[2] = _mm_setzero_si128();
+	B2[3] = _mm_set_epi32(520, 0, 0, 0);
+}
+
+NI static void node_pair_ni(const uint8_t *lr0, const uint8_t *lr1, uint8_t o0[32], uint8_t o1[32])
+{
+	__m128i a0, c0, a1, c1, W1[4], W2[4], V1[4], V2[4];
+	node_w(W1, W2, lr0);
+	node_w(V1, V2, lr1);
+	iv(&a0, &c0);
+	iv(&a1, &c1);
+	block2w(&a0, &c0, W1, &a1, &c1, V1);
+	block2w(&a0, &c0, W2, &a1, &c1, V2);
+	out_bytes(a0, c0, o0);
+	out_bytes(a1, c1, o1);
 }
 
 /* Block j of the padded message m[0..n) (nb blocks in all): a pointer into
@@ -152,6 +198,69 @@ static inline const uint8_t *msg_block(const uint8_t *m, size_t n, size_t nb, si
 			t[63 - k] = (uint8_t)(bits >> (8 * k));
 	}
 	return t;
+}
+
+/* Block j (of nb) of m[0..n) padded, as words, read from m in 16-byte
+ * chunks: the chunk holding the end of the message is loaded whole (up to
+ * 15 bytes past m + n, which must be readable) and masked; 0x80 and the
+ * length are put in registers.  No padding goes through memory. */
+NI static inline void tail_w(__m128i W[4], const uint8_t *m, size_t n, size_t nb, size_t j)
+{
+	static const uint8_t keep[32] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t p80[32] = {[16] = 0x80};
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	for (int c = 0; c < 4; c++) {
+		size_t at = 64 * j + 16 * (size_t)c;
+		__m128i x;
+		if (at + 16 <= n) {
+			x = _mm_loadu_si128((const __m128i *)(m + at));
+		} else if (at < n) {
+			size_t r = n - at; /* 1..15 bytes of message */
+			x = _mm_and_si128(_mm_loadu_si128((const __m128i *)(m + at)),
+					  _mm_loadu_si128((const __m128i *)(keep + 16 - r)));
+			x = _mm_or_si128(x, _mm_loadu_si128((const __m128i *)(p80 + 16 - r)));
+		} else if (at == n) {
+			x = _mm_cvtsi32_si128(0x80);
+		} else {
+			x = _mm_setzero_si128();
+		}
+		W[c] = _mm_shuffle_epi8(x, bswap);
+	}
+	if (j == nb - 1) {
+		uint64_t bits = (uint64_t)n * 8;
+		W[3] = _mm_insert_epi32(_mm_insert_epi32(W[3], (int)(uint32_t)(bits >> 32), 2), (int)(uint32_t)bits, 3);
+	}
+}
+
+/* pair_ni for messages followed by 15 readable bytes: every block, the
+ * last ones too, goes from m to registers without a copy. */
+NI static void pair_over_ni(const uint8_t *m0, size_t n0, const uint8_t *m1, size_t n1, uint8_t o0[32], uint8_t o1[32])
+{
+	size_t nb0 = (n0 + 72) / 64, nb1 = (n1 + 72) / 64, nb = nb0 > nb1 ? nb0 : nb1;
+	__m128i a0, c0, a1, c1, W[4], V[4];
+	iv(&a0, &c0);
+	iv(&a1, &c1);
+	for (size_t j = 0; j < nb; j++) {
+		if (j < nb0 && j < nb1) {
+			if (64 * j + 64 <= n0)
+				load_w(W, m0 + 64 * j);
+			else
+				tail_w(W, m0, n0, nb0, j);
+			if (64 * j + 64 <= n1)
+				load_w(V, m1 + 64 * j);
+			else
+				tail_w(V, m1, n1, nb1, j);
+			block2w(&a0, &c0, W, &a1, &c1, V);
+		} else {
+			const uint8_t *m = j < nb0 ? m0 : m1;
+			size_t n = j < nb0 ? n0 : n1, mb = j < nb0 ? nb0 : nb1;
+			uint8_t t[64];
+			block1(j < nb0 ? &a0 : &a1, j < nb0 ? &c0 : &c1, msg_block(m, n, mb, j, t));
+		}
+	}
+	out_bytes(a0, c0, o0);
+	out_bytes(a1, c1, o1);
 }
 
 NI static void pair_ni(const uint8_t *m0, size_t n0, const uint8_t *m1, size_t n1, uint8_t o0[32], uint8_t o1[32])
@@ -205,6 +314,34 @@ void sha2x_pair(bool ni, const void *m0, size_t n0, const void *m1, size_t n1, u
 #endif
 	sha256_ll(m0, n0, o0);
 	sha256_ll(m1, n1, o1);
+}
+
+void sha2x_pair_over(bool ni, const void *m0, size_t n0, const void *m1, size_t n1, uint8_t o0[32], uint8_t o1[32])
+{
+#ifdef SHA2X_NI
+	if (ni) {
+		pair_over_ni(m0, n0, m1, n1, o0, o1);
+		return;
+	}
+#endif
+	sha256_ll(m0, n0, o0);
+	sha256_ll(m1, n1, o1);
+}
+
+void sha2x_node_pair(bool ni, const uint8_t lr0[64], const uint8_t lr1[64], uint8_t o0[32], uint8_t o1[32])
+{
+#ifdef SHA2X_NI
+	if (ni) {
+		node_pair_ni(lr0, lr1, o0, o1);
+		return;
+	}
+#endif
+	uint8_t m0[65], m1[65];
+	m0[0] = m1[0] = 1;
+	memcpy(m0 + 1, lr0, 64);
+	memcpy(m1 + 1, lr1, 64);
+	sha256_ll(m0, 65, o0);
+	sha256_ll(m1, 65, o1);
 }
 
 void sha2x_one(bool ni, const void *m, size_t n, uint8_t out[32])

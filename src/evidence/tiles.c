@@ -12,34 +12,57 @@
 
 #include "evidence/evidence.h"
 
+/* decimal digits of v at p (no terminator); returns the count */
+static size_t put_dec(char *p, uint64_t v)
+{
+	char d[20];
+	size_t n = 0;
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		p[i] = d[n - 1 - i];
+	return n;
+}
+
+/* Formatted by hand: verify names two files per 256 leaves, and snprintf
+ * was a visible share of it. */
 int tile_path(char *out, size_t cap, int level, uint64_t n, unsigned w)
 {
-	char idx[64];
-	/* groups of 3 digits, most significant first */
-	char digits[24];
-	int nd = snprintf(digits, sizeof(digits), "%" PRIu64, n);
-	int groups = (nd + 2) / 3;
-	int pad = groups * 3 - nd;
-	char full[32];
-	memset(full, '0', (size_t)pad);
-	memcpy(full + pad, digits, (size_t)nd);
+	char p[96], digits[24];
 	size_t o = 0;
-	for (int g = 0; g < groups; g++) {
-		if (g < groups - 1)
-			idx[o++] = 'x';
-		memcpy(idx + o, full + 3 * g, 3);
-		o += 3;
-		if (g < groups - 1)
-			idx[o++] = '/';
+	memcpy(p, "tile/", 5);
+	o = 5;
+	if (level < 0) {
+		memcpy(p + o, "entries/", 8);
+		o += 8;
+	} else {
+		o += put_dec(p + o, (uint64_t)level);
+		p[o++] = '/';
 	}
-	idx[o] = 0;
-	int r;
-	if (level < 0)
-		r = w ? snprintf(out, cap, "tile/entries/%s.p/%u", idx, w) : snprintf(out, cap, "tile/entries/%s", idx);
-	else
-		r = w ? snprintf(out, cap, "tile/%d/%s.p/%u", level, idx, w)
-		      : snprintf(out, cap, "tile/%d/%s", level, idx);
-	return r < 0 || (size_t)r >= cap ? SPOOR_ELIMIT : 0;
+	/* groups of 3 digits, most significant first, all but the last
+	 * prefixed with x */
+	size_t nd = put_dec(digits, n);
+	size_t groups = (nd + 2) / 3, pad = groups * 3 - nd, k = 0;
+	for (size_t g = 0; g < groups; g++) {
+		if (g < groups - 1)
+			p[o++] = 'x';
+		for (int i = 0; i < 3; i++, k++)
+			p[o++] = k < pad ? '0' : digits[k - pad];
+		if (g < groups - 1)
+			p[o++] = '/';
+	}
+	if (w) {
+		memcpy(p + o, ".p/", 3);
+		o += 3;
+		o += put_dec(p + o, w);
+	}
+	if (o >= cap)
+		return SPOOR_ELIMIT;
+	memcpy(out, p, o);
+	out[o] = 0;
+	return 0;
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -166,15 +189,12 @@ void tile_perfect_root(const uint8_t (*h)[32], size_t n, uint8_t out[32])
 /* One level up: out[i] = node(h[2i], h[2i+1]) for i < n/2, two at a time. */
 static void level_up(bool ni, const uint8_t (*h)[32], size_t n, uint8_t (*out)[32])
 {
-	uint8_t m0[65], m1[65];
-	m0[0] = m1[0] = 1;
 	size_t i = 0;
-	for (; i + 2 <= n / 2; i += 2) {
-		memcpy(m0 + 1, h[2 * i], 64);
-		memcpy(m1 + 1, h[2 * i + 2], 64);
-		sha2x_pair(ni, m0, 65, m1, 65, out[i], out[i + 1]);
-	}
+	for (; i + 2 <= n / 2; i += 2)
+		sha2x_node_pair(ni, h[2 * i], h[2 * i + 2], out[i], out[i + 1]);
 	if (i < n / 2) {
+		uint8_t m0[65];
+		m0[0] = 1;
 		memcpy(m0 + 1, h[2 * i], 64);
 		sha2x_one(ni, m0, 65, out[i]);
 	}

@@ -131,6 +131,7 @@ typedef struct vctx {
 	note_key *wit;
 	size_t nwit;
 	tile_stack *ts; /* recomputation */
+	ev_reader rd;	/* bundles and tiles */
 	ckref *ck;
 	size_t nck, capck;
 	bool root_mismatch; /* the leaves disagree with some signed root */
@@ -212,7 +213,11 @@ static int add_ck(vctx *v, uint64_t size, const uint8_t root[32], const char *la
 	ckref *c = &v->ck[v->nck++];
 	c->size = size;
 	memcpy(c->root, root, 32);
-	snprintf(c->label, sizeof(c->label), "%s", label);
+	size_t ll = strlen(label); /* cut to fit (a history file name is at most ~300 bytes) */
+	if (ll >= sizeof(c->label))
+		ll = sizeof(c->label) - 1;
+	memcpy(c->label, label, ll);
+	c->label[ll] = 0;
 	c->cosigs = cosigs;
 	return 0;
 }
@@ -372,7 +377,7 @@ static int on_full_check(void *u, int level, uint64_t index, const uint8_t (*h)[
 	buf b;
 	buf_init(&b, TILE_WIDTH * 32 + 1);
 	spoor_diag d = SPOOR_DIAG_INIT;
-	int rc = ev_read_file(v->dir, rel, &b, TILE_WIDTH * 32, &d);
+	int rc = ev_reader_read(&v->rd, rel, &b, TILE_WIDTH * 32, &d);
 	if (v->leaf_problems == 0) {
 		if (rc < 0)
 			problem(v, SPOOR_EVP_TILE, "%s: missing (%s)", rel, d.msg);
@@ -497,7 +502,7 @@ static int recompute(vctx *v, uint64_t target)
 {
 	buf raw, ent, tb;
 	buf_init(&raw, 64u << 20);
-	buf_init(&ent, 256u * (ENTRY_MAX + 2) + 1);
+	buf_init(&ent, 256u * (ENTRY_MAX + 2) + 16); /* + the slack sha2x_pair_over reads */
 	buf_init(&tb, TILE_WIDTH * 32 + 1);
 	uint8_t(*E)[32] = xmalloc(TILE_WIDTH * 2 * 32);
 	const uint8_t **ep = xmalloc(sizeof(*ep) * TILE_WIDTH * 2);
@@ -514,10 +519,10 @@ static int recompute(vctx *v, uint64_t target)
 		char rel[128];
 		spoor_diag d = SPOOR_DIAG_INIT;
 		tile_path(rel, sizeof(rel), -1, n, w == TILE_WIDTH ? 0 : w);
-		int r = ev_read_file(v->dir, rel, &raw, raw.max, &d);
+		int r = ev_reader_read(&v->rd, rel, &raw, raw.max, &d);
 		if (r == SPOOR_ENOTFOUND && w != TILE_WIDTH) {
 			tile_path(rel, sizeof(rel), -1, n, 0);
-			r = ev_read_file(v->dir, rel, &raw, raw.max, &d);
+			r = ev_reader_read(&v->rd, rel, &raw, raw.max, &d);
 		}
 		if (r < 0) {
 			/* a hole in the middle, or the end gone? */
@@ -548,6 +553,8 @@ static int recompute(vctx *v, uint64_t target)
 			v->leaf_problems++;
 			break;
 		}
+		/* 15 readable bytes after the last entry (sha2x_pair_over) */
+		bool over = buf_reserve(&ent, 16) == 0;
 		/* entries */
 		size_t c = 0, off = 0;
 		bool bad = false;
@@ -577,7 +584,8 @@ static int recompute(vctx *v, uint64_t target)
 			ent.p[ep[q] - 1 - (const uint8_t *)ent.p] = 0;
 		size_t q = 0;
 		for (; q + 2 <= c; q += 2)
-			sha2x_pair(v->ts->ni, ep[q] - 1, el[q] + 1, ep[q + 1] - 1, el[q + 1] + 1, E[q], E[q + 1]);
+			(over ? sha2x_pair_over : sha2x_pair)(v->ts->ni, ep[q] - 1, el[q] + 1, ep[q + 1] - 1,
+							      el[q + 1] + 1, E[q], E[q + 1]);
 		if (q < c)
 			sha2x_one(v->ts->ni, ep[q] - 1, el[q] + 1, E[q]);
 		if (bad) {
@@ -590,10 +598,10 @@ static int recompute(vctx *v, uint64_t target)
 		d = (spoor_diag)SPOOR_DIAG_INIT;
 		char trel[128];
 		tile_path(trel, sizeof(trel), 0, n, w == TILE_WIDTH ? 0 : w);
-		r = ev_read_file(v->dir, trel, &tb, TILE_WIDTH * 32, &d);
+		r = ev_reader_read(&v->rd, trel, &tb, TILE_WIDTH * 32, &d);
 		if (r == SPOOR_ENOTFOUND && w != TILE_WIDTH) {
 			tile_path(trel, sizeof(trel), 0, n, 0);
-			r = ev_read_file(v->dir, trel, &tb, TILE_WIDTH * 32, &d);
+			r = ev_reader_read(&v->rd, trel, &tb, TILE_WIDTH * 32, &d);
 			if (r == 0 && tb.len == TILE_WIDTH * 32)
 				tb.len = (size_t)w * 32;
 		}
@@ -731,7 +739,9 @@ int spoor_evidence_verify(const char *dir, const spoor_evidence_verify_options *
 				"rollback: witnesses cosigned size %" PRIu64 " but the latest checkpoint has %" PRIu64,
 				rep->witnessed, latest.size);
 	}
+	ev_reader_open(&v.rd, dir);
 	rc = recompute(&v, target);
+	ev_reader_close(&v.rd);
 	if (rc < 0)
 		goto out;
 	if (v.npend_total)

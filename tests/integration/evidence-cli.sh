@@ -52,6 +52,19 @@ grep -q '^OK: ' "$T/v" || fail "verify prints OK"
 awk 'BEGIN { for (i = 0; i < 1200; i++) printf "Nov 29 12:%02d:%02d h1 sshd[%d]: Failed password for root from 198.51.100.%d port %d ssh2\n", int(i/60)%60, i%60, 100+i, i%250, 3000+i }' >"$T/b.log"
 "$SPOOR" evidence add "$T/st" -q --checkpoint-records 500 "$T/b.log"
 "$SPOOR" evidence verify "$T/st" --key "$T/st/vkey" >/dev/null 2>&1 || fail "verify after add"
+# bundles at another zstd level in the same store (any frame is a bundle);
+# the default's bundles (raw literals) are plain zstd frames for the zstd tool
+awk 'BEGIN { for (i = 0; i < 300; i++) printf "Nov 29 13:%02d:%02d h2 sshd[%d]: Accepted password for u%d\n", int(i/60)%60, i%60, 100+i, i }' >"$T/c.log"
+"$SPOOR" evidence add "$T/st" -q --zstd-level 5 "$T/c.log"
+"$SPOOR" evidence verify "$T/st" --key "$T/st/vkey" >/dev/null 2>&1 || fail "verify after add --zstd-level 5"
+set +e
+"$SPOOR" evidence add "$T/st" -q --zstd-level 20 "$T/c.log" >/dev/null 2>&1; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "--zstd-level 20: exit 2 (got $rc)"
+if command -v zstd >/dev/null 2>&1; then
+	zstd -q -t "$T/st/tile/entries/000" || fail "a default bundle is not a zstd frame the zstd tool reads"
+fi
+ok
 size=$(sed -n 2p "$T/st/checkpoint")
 "$SPOOR" evidence prove "$T/st" --leaf 700 >"$T/p"
 "$SPOOR" evidence check-proof --key "$T/st/vkey" "$T/p" >/dev/null || fail "check-proof"

@@ -632,6 +632,12 @@ static void test_tile_paths(void **state)
 	assert_string_equal(p, "tile/entries/273.p/112");
 	tile_path(p, sizeof(p), 2, 0, 1);
 	assert_string_equal(p, "tile/2/000.p/1");
+	tile_path(p, sizeof(p), 7, UINT64_MAX, 255);
+	assert_string_equal(p, "tile/7/x018/x446/x744/x073/x709/x551/615.p/255");
+	tile_path(p, sizeof(p), 0, 1000, 0);
+	assert_string_equal(p, "tile/0/x001/000");
+	assert_int_equal(tile_path(p, 15, 0, 1000, 0), SPOOR_ELIMIT);
+	assert_int_equal(tile_path(p, 16, 0, 1000, 0), 0);
 	NEED_SHARED("tlog/tlog-tiles/tile_paths.json");
 	char *s = load("tlog/tlog-tiles/tile_paths.json", NULL);
 	cJSON *j = cJSON_Parse(s), *it;
@@ -686,16 +692,40 @@ static void test_sha2x(void **state)
 	bool modes[2] = {false, sha2x_available()};
 	for (int mode = 0; mode < 2; mode++) {
 		for (size_t n0 = 0; n0 < 300; n0 += (n0 < 140 ? 1 : 13)) {
-			for (size_t n1 = 0; n1 < 700; n1 += 37) {
+			for (size_t n1 = 0; n1 < 700; n1 += (n1 < 140 ? 1 : 37)) {
 				sha2x_pair(modes[mode], m + 3, n0, m + 1, n1, o0, o1);
 				SHA256(m + 3, n0, want);
 				assert_memory_equal(o0, want, 32);
 				SHA256(m + 1, n1, want);
 				assert_memory_equal(o1, want, 32);
+				if (n1 + 1 + 15 > sizeof(m))
+					continue;
+				/* the same reading whole chunks past the ends */
+				sha2x_pair_over(modes[mode], m + 3, n0, m + 1, n1, o0, o1);
+				SHA256(m + 3, n0, want);
+				assert_memory_equal(o0, want, 32);
+				SHA256(m + 1, n1, want);
+				assert_memory_equal(o1, want, 32);
+				sha2x_pair_over(modes[mode], m + 1, n1, m + 5, n0, o1, o0);
+				assert_memory_equal(o1, want, 32);
+				SHA256(m + 5, n0, want);
+				assert_memory_equal(o0, want, 32);
 			}
 			sha2x_one(modes[mode], m, n0, o0);
 			SHA256(m, n0, want);
 			assert_memory_equal(o0, want, 32);
+		}
+		/* node hashes two at a time = SHA-256(0x01 || left || right) */
+		for (size_t k = 0; k + 128 <= sizeof(m); k += 61) {
+			uint8_t nm[65];
+			nm[0] = 1;
+			sha2x_node_pair(modes[mode], m + k, m + k + 64, o0, o1);
+			memcpy(nm + 1, m + k, 64);
+			SHA256(nm, 65, want);
+			assert_memory_equal(o0, want, 32);
+			memcpy(nm + 1, m + k + 64, 64);
+			SHA256(nm, 65, want);
+			assert_memory_equal(o1, want, 32);
 		}
 		/* a perfect tile root two at a time = the reference */
 		uint8_t(*h)[32] = malloc(256 * 32);
