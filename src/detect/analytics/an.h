@@ -302,6 +302,10 @@ static inline spoor_sv an_sv(an_engine *e, sid id)
 	return pool_sv(&e->pool, id);
 }
 
+/* The domain of an account name ("b.gov.example" of "a@b.gov.example"),
+ * interned; 0 when the name has none. */
+sid an_domain(an_engine *e, sid acct);
+
 /* Mark a source as an attacker's and an account as compromised from it.
  * idx = the analytic's index (an_def order), for the mailbox summary. */
 void an_mark_source(an_engine *e, sid src, int64_t first, int64_t last, unsigned idx);
