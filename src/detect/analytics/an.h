@@ -118,6 +118,7 @@ typedef struct ident {
 	uint64_t bytes, items;
 	bool has_bytes, has_items;
 	bool throttled;
+	bool no_account; /* a failure because the account does not exist */
 	/* geo */
 	bool has_loc;
 	double lat, lon;
