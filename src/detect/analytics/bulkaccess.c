@@ -218,9 +218,7 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	bool elsewhere = bulkhit && newsrc &&
 			 ((anon.n && an_list_has(&s->c->suspicious_anonymizers, anon)) || !cc.n ||
 			  !familiar_country(s, e, acct, cc, id->ts));
-	spoor_level lv = !bulkhit ? SPOOR_LEVEL_MEDIUM
-			 : elsewhere || !newsrc ? SPOOR_LEVEL_HIGH
-						: SPOOR_LEVEL_LOW;
+	spoor_level lv = !bulkhit ? SPOOR_LEVEL_MEDIUM : elsewhere || !newsrc ? SPOOR_LEVEL_HIGH : SPOOR_LEVEL_LOW;
 	unsigned idx = an_index(e, &an_bulkaccess);
 	if (lv != SPOOR_LEVEL_LOW) {
 		an_mark_source(e, src, id->ts, id->ts, idx);

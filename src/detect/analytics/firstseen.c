@@ -202,7 +202,7 @@ static int finish(void *st, an_engine *e)
 			sid acct = v[i].acct;
 			sid src = x0->src;
 			bool attacker = src && idmap_find(&e->bad_src, src);
-			spoor_level lv = attacker	     ? SPOOR_LEVEL_HIGH
+			spoor_level lv = attacker	  ? SPOOR_LEVEL_HIGH
 					 : x0->suspicious ? SPOOR_LEVEL_MEDIUM
 							  : SPOOR_LEVEL_LOW;
 			r = an_alert_begin(e, &an_firstseen, v[i].ts, NULL, lv);

@@ -158,14 +158,16 @@ static int finish(void *st, an_engine *e)
 		/* keep what is not a mistype: no success of the account from
 		 * the source within mistype_window after the failure */
 		for (uint32_t i = 0; i < n; i++) {
-			const an_succ *su = s->c.mistype_window > 0 ? an_success(e, v[i].acct, v[i].src, v[i].ts) : NULL;
+			const an_succ *su =
+			    s->c.mistype_window > 0 ? an_success(e, v[i].acct, v[i].src, v[i].ts) : NULL;
 			if (su && su->first - v[i].ts <= s->c.mistype_window)
 				continue;
 			v[m++] = v[i];
 		}
 		if (m < (uint64_t)s->c.min_failures)
 			continue;
-		sid *accts = xmalloc(m * sizeof(sid)), *srcs = xmalloc(m * sizeof(sid)), *comp = xmalloc(m * sizeof(sid));
+		sid *accts = xmalloc(m * sizeof(sid)), *srcs = xmalloc(m * sizeof(sid)),
+		    *comp = xmalloc(m * sizeof(sid));
 		an_origin *org = xmalloc(m * sizeof(*org));
 		if (!accts || !srcs || !comp || !org) {
 			free(accts), free(srcs), free(comp), free(org);
