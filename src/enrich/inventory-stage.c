@@ -23,18 +23,24 @@
 #include "event/event-int.h"
 #include "event/field.h"
 
-/* Dovecot session (host + id) -> agency index + 1; direct-mapped, a
- * collision forgets the older session (its end then has no agency). */
-#define MAIL_SESSION_SLOTS 16384
+/* Dovecot session (host + id) -> agency index + 1; set-associative:
+ * MAIL_SESSION_WAYS entries per set, a new session replaces the one of
+ * its set last seen longest ago (event time), whose end then has no
+ * agency.  Direct-mapped (one way, 16,384 slots) this forgot a mailbox
+ * sync of two hours on 3,000 mailboxes: its end came out as a bare login
+ * name, another account than its owner's address. */
+#define MAIL_SESSION_SETS 16384
+#define MAIL_SESSION_WAYS 4
 typedef struct mail_sess {
 	uint64_t key; /* 0 = empty */
+	int64_t seen; /* event time of its last line */
 	uint32_t agency1;
 } mail_sess;
 
 typedef struct inv_stage {
 	spoor_stage base;
 	const spoor_inventory *inv;
-	mail_sess sess[MAIL_SESSION_SLOTS];
+	mail_sess sess[MAIL_SESSION_SETS][MAIL_SESSION_WAYS];
 	uint64_t qualified;
 	uint64_t events, agency, provider, owner;
 	/* the last event's classification, for the provider-scope stage */
@@ -53,13 +59,28 @@ static uint32_t mail_agency(inv_stage *s, spoor_event *ev, uint32_t agency)
 		return agency;
 	(void)event_get_text(ev, F_HOST_NAME, &host);
 	uint64_t k = hash_bytes(sid.p, sid.n, hash_bytes(host.p, host.n, 0x3a11)) | 1;
-	mail_sess *m = &s->sess[k % MAIL_SESSION_SLOTS];
-	if (agency != INV_NONE) {
-		m->key = k;
-		m->agency1 = agency + 1;
-		return agency;
+	mail_sess *set = s->sess[k % MAIL_SESSION_SETS], *m = NULL, *old = &set[0];
+	for (int i = 0; i < MAIL_SESSION_WAYS; i++) {
+		if (set[i].key == k) {
+			m = &set[i];
+			break;
+		}
+		if (!set[i].key ? old->key != 0 : old->key && set[i].seen < old->seen)
+			old = &set[i];
 	}
-	return m->key == k ? m->agency1 - 1 : INV_NONE;
+	if (m) {
+		if (ev->has_ts && ev->ts > m->seen)
+			m->seen = ev->ts;
+		if (agency != INV_NONE)
+			m->agency1 = agency + 1;
+		return m->agency1 - 1;
+	}
+	if (agency == INV_NONE)
+		return INV_NONE;
+	old->key = k;
+	old->seen = ev->has_ts ? ev->ts : 0;
+	old->agency1 = agency + 1;
+	return agency;
 }
 
 /* user.email for a bare mail login name of an agency's mail server. */

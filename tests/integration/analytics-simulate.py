@@ -14,7 +14,19 @@ per agency (many targets, one campaign).  Prints one table per seed and
 asserts the floors below; analytics simulate does not plant have no recall
 floor but their precision is still measured (any alert off truth counts).
 
-Usage: analytics-simulate.py [--keep DIR]     (SPOOR_BIN from meson)
+Alerts at level low are signals, not incidents: an analytic emits them for
+behaviour that is real but benign as often as not (a first-seen country
+from a trip, a new phone syncing a mailbox where its owner lives).  They
+are counted (column "low", and how many of them are on truth) but not in
+precision, which is over the alerts a SOC triages (medium and above); an
+instance is found only by a triaged alert.
+
+--issue-scale runs the issue's scale instead (10 agencies x 300 mailboxes,
+5 providers, 21 days: 3,000 mailboxes, three weeks, about a million
+identity records per seed) with its floors; it takes a minute or two
+and is skipped in sanitizer builds (--sanitized, or SPOOR_SANITIZED=1).
+
+Usage: analytics-simulate.py [--issue-scale] [--sanitized] [--keep DIR]     (SPOOR_BIN from meson)
 """
 import json
 import os
@@ -25,6 +37,8 @@ import tempfile
 BIN = os.environ.get("SPOOR_BIN", "spoor")
 SEEDS = (7, 11)
 SIZE = ["--agencies", "4", "--mailboxes", "30", "--providers", "3", "--days", "7", "--scale", "0.5"]
+BIG = ["--agencies", "10", "--mailboxes", "300", "--providers", "5", "--days", "21", "--scale", "0.5"]
+TRIAGED = ("medium", "high", "critical")
 
 # analytic rule id -> (short name, behaviours it is scored on, instance key);
 # a behaviour "b:KIND" limits it to one planted record kind.  The mailbox
@@ -60,6 +74,14 @@ RECALL_FLOOR = {"spray": 1.0, "delegation": 1.0, "consent": 1.0, "forwarding": 1
 PRECISION_FLOOR = {"spray": 1.0, "travel": 0.8, "delegation": 1.0, "consent": 1.0, "forwarding": 1.0,
                    "inboxrule": 1.0, "bulkaccess": 0.75, "legacyauth": 0.8, "bruteforce": 0.8, "stuffing": 0.8,
                    "firstseen": 0.5}
+# At the issue's scale: spraying below lockout must be found in every
+# sprayed agency; travel finds a compromised account only when its owner
+# logged on far away shortly before (see above), measured 0.33 / 0.55,
+# floor 0.2.
+BIG_RECALL_FLOOR = dict(RECALL_FLOOR, travel=0.2)
+BIG_PRECISION_FLOOR = {"spray": 1.0, "travel": 0.8, "delegation": 1.0, "consent": 1.0, "forwarding": 1.0,
+                       "inboxrule": 1.0, "bulkaccess": 0.8, "legacyauth": 0.8, "bruteforce": 0.8, "stuffing": 0.8,
+                       "firstseen": 0.5}
 
 
 def refs(obj, out):
@@ -95,7 +117,14 @@ def score(d):
     alerts = [json.loads(s) for s in open(os.path.join(d, "alerts.jsonl"))]
     rows = []
     for rid, name, behs, key in ANALYTICS:
-        mine = [a for a in alerts if a.get("rule.id") == rid]
+        every = [a for a in alerts if a.get("rule.id") == rid]
+        mine = [a for a in every if a.get("rule.level") in TRIAGED]
+        low = [a for a in every if a.get("rule.level") not in TRIAGED]
+        low_tp = 0
+        for a in low:
+            rs = []
+            refs(a, rs)
+            low_tp += any(truth_of(p, ln, truth) for p, ln in rs)
         tp = 0
         found = set()
         for a in mine:
@@ -112,7 +141,7 @@ def score(d):
                 if scored(t, behs):
                     planted.add(t.get(key) or "-")
         rows.append({
-            "analytic": name, "alerts": len(mine), "on_truth": tp,
+            "analytic": name, "alerts": len(mine), "on_truth": tp, "low": len(low), "low_on_truth": low_tp,
             "precision": tp / len(mine) if mine else None,
             "instances": len(planted), "found": len(found & planted),
             "recall": len(found & planted) / len(planted) if planted else None,
@@ -126,13 +155,20 @@ def fmt(v):
 
 def main():
     keep = sys.argv[sys.argv.index("--keep") + 1] if "--keep" in sys.argv else None
+    big = "--issue-scale" in sys.argv
+    if big and ("--sanitized" in sys.argv or os.environ.get("SPOOR_SANITIZED") == "1"):
+        print("SKIP: the issue-scale scenario is for the normal build (sanitizer build)")
+        return 77
+    size = BIG if big else SIZE
+    recall_floor = BIG_RECALL_FLOOR if big else RECALL_FLOOR
+    precision_floor = BIG_PRECISION_FLOOR if big else PRECISION_FLOOR
     tmp = tempfile.TemporaryDirectory()
     root = keep or tmp.name
     os.makedirs(root, exist_ok=True)
     bad = []
     for seed in SEEDS:
         d = os.path.join(root, "sim%d" % seed)
-        subprocess.run([BIN, "simulate", "--out", d, "--seed", str(seed)] + SIZE + ["-q"], check=True)
+        subprocess.run([BIN, "simulate", "--out", d, "--seed", str(seed)] + size + ["-q"], check=True)
         r = subprocess.run([BIN, "hunt", "-q", "--no-progress", "--analytics", "--inventory",
                             os.path.join(d, "inventory.yaml"), "--geo", os.path.join(d, "geoip.csv"),
                             "-o", os.path.join(d, "alerts.jsonl"), os.path.join(d, "logs")])
@@ -141,21 +177,21 @@ def main():
             return 1
         rows = score(d)
         print("seed %d" % seed)
-        print("%-12s %7s %9s %10s %10s %6s %7s" % ("analytic", "alerts", "on truth", "precision", "instances",
-                                                  "found", "recall"))
+        print("%-12s %7s %9s %10s %10s %6s %7s %5s %12s" % ("analytic", "alerts", "on truth", "precision",
+                                                            "instances", "found", "recall", "low", "low on truth"))
         for x in rows:
-            print("%-12s %7d %9d %10s %10d %6d %7s" % (x["analytic"], x["alerts"], x["on_truth"],
-                                                       fmt(x["precision"]), x["instances"], x["found"],
-                                                       fmt(x["recall"])))
+            print("%-12s %7d %9d %10s %10d %6d %7s %5d %12d" % (x["analytic"], x["alerts"], x["on_truth"],
+                                                                fmt(x["precision"]), x["instances"], x["found"],
+                                                                fmt(x["recall"]), x["low"], x["low_on_truth"]))
             n = x["analytic"]
-            if n in RECALL_FLOOR:
+            if n in recall_floor:
                 if not x["instances"]:
                     bad.append("seed %d: %s: simulate planted nothing to find" % (seed, n))
-                elif x["recall"] < RECALL_FLOOR[n]:
-                    bad.append("seed %d: %s recall %.2f < %.2f" % (seed, n, x["recall"], RECALL_FLOOR[n]))
-            if x["precision"] is not None and x["precision"] < PRECISION_FLOOR.get(n, 0.5):
+                elif x["recall"] < recall_floor[n]:
+                    bad.append("seed %d: %s recall %.2f < %.2f" % (seed, n, x["recall"], recall_floor[n]))
+            if x["precision"] is not None and x["precision"] < precision_floor.get(n, 0.5):
                 bad.append("seed %d: %s precision %.2f < %.2f" % (seed, n, x["precision"],
-                                                                  PRECISION_FLOOR.get(n, 0.5)))
+                                                                  precision_floor.get(n, 0.5)))
         print()
     for b in bad:
         print("FAIL " + b)

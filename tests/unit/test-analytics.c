@@ -332,6 +332,38 @@ static void test_spray_low_and_slow(void **state)
 	assert_int_equal(x.n, 0);
 }
 
+static void test_stuffing_mistype_and_domains(void **state)
+{
+	(void)state;
+	const char *cfg = "stuffing:\n  min_accounts: 3\n  min_failures: 3\n  min_sources: 2\n"
+			  "spray:\n  enabled: false\nbruteforce:\n  enabled: false\n";
+	/* a's failure retyped into a success 60 s later from the same source:
+	 * a mistype, not counted; two accounts are left, no alert */
+	found x = run(cfg, FAIL_LINE("2026-03-02T01:00:00Z", "a@x.gov", "203.0.113.1")
+			       FAIL_LINE("2026-03-02T01:00:10Z", "b@x.gov", "203.0.113.2")
+				   FAIL_LINE("2026-03-02T01:00:20Z", "c@x.gov", "203.0.113.1")
+				       OK_LINE("2026-03-02T01:01:00Z", "a@x.gov", "203.0.113.1"));
+	assert_int_equal(x.n, 0);
+	/* 61 s later: counted, and a "then succeeded" */
+	x = run(cfg, FAIL_LINE("2026-03-02T01:00:00Z", "a@x.gov", "203.0.113.1")
+			 FAIL_LINE("2026-03-02T01:00:10Z", "b@x.gov", "203.0.113.2")
+			     FAIL_LINE("2026-03-02T01:00:20Z", "c@x.gov", "203.0.113.1")
+				 OK_LINE("2026-03-02T01:01:01Z", "a@x.gov", "203.0.113.1"));
+	assert_int_equal(x.n, 1);
+	assert_non_null(strstr(x.last, "\"spoor.compromised\":[\"a@x.gov\"]"));
+	/* the same three accounts in two domains: a bucket each, no alert ... */
+	const char *three = FAIL_LINE("2026-03-02T01:00:00Z", "a@x.gov", "203.0.113.1")
+	    FAIL_LINE("2026-03-02T01:00:10Z", "b@y.gov", "203.0.113.2")
+		FAIL_LINE("2026-03-02T01:00:20Z", "c@x.gov", "203.0.113.1");
+	x = run(cfg, three);
+	assert_int_equal(x.n, 0);
+	/* ... unless by_domain is off */
+	x = run("stuffing:\n  min_accounts: 3\n  min_failures: 3\n  min_sources: 2\n  by_domain: false\n"
+		"spray:\n  enabled: false\nbruteforce:\n  enabled: false\n",
+		three);
+	assert_int_equal(x.n, 1);
+}
+
 static void test_caps_counted(void **state)
 {
 	(void)state;
@@ -419,6 +451,7 @@ int main(void)
 	    cmocka_unit_test(test_window_boundary),
 	    cmocka_unit_test(test_event_time_out_of_order),
 	    cmocka_unit_test(test_spray_low_and_slow),
+	    cmocka_unit_test(test_stuffing_mistype_and_domains),
 	    cmocka_unit_test(test_caps_counted),
 	    cmocka_unit_test(test_config_errors),
 	};

@@ -118,6 +118,7 @@ typedef struct ident {
 	uint64_t bytes, items;
 	bool has_bytes, has_items;
 	bool throttled;
+	bool no_account; /* a failure because the account does not exist */
 	/* geo */
 	bool has_loc;
 	double lat, lon;
@@ -301,6 +302,10 @@ static inline spoor_sv an_sv(an_engine *e, sid id)
 {
 	return pool_sv(&e->pool, id);
 }
+
+/* The domain of an account name ("b.gov.example" of "a@b.gov.example"),
+ * interned; 0 when the name has none. */
+sid an_domain(an_engine *e, sid acct);
 
 /* Mark a source as an attacker's and an account as compromised from it.
  * idx = the analytic's index (an_def order), for the mailbox summary. */

@@ -15,7 +15,7 @@
 
 typedef struct bf_cfg {
 	int64_t window, min_failures, slow_window, slow_min_failures;
-	bool by_source;
+	bool by_source, unknown_accounts;
 } bf_cfg;
 
 static const an_param params[] = {
@@ -26,6 +26,9 @@ static const an_param params[] = {
     {"slow_min_failures", P_INT, offsetof(bf_cfg, slow_min_failures), "failures in the slow window (ours)"},
     {"by_source", P_BOOL, offsetof(bf_cfg, by_source),
      "also count per source over any accounts (the fail2ban / CrowdSec bucket)"},
+    {"unknown_accounts", P_BOOL, offsetof(bf_cfg, unknown_accounts),
+     "group failures for accounts that do not exist (sshd 'invalid user', Windows 0xC0000064, Entra 50034, "
+     "Dovecot 'unknown user') per account too; off: they count per source only"},
 };
 
 static void defaults(void *c)
@@ -36,6 +39,7 @@ static void defaults(void *c)
 	s->slow_window = 86400ll * 1000000000;
 	s->slow_min_failures = 50;
 	s->by_source = true;
+	s->unknown_accounts = false;
 }
 
 typedef struct rec {
@@ -48,6 +52,7 @@ typedef struct rec {
 typedef struct bf {
 	bf_cfg c;
 	idmap acct, src; /* sid -> avec of rec */
+	idmap alerted;	 /* account sid -> 1: its own alert was raised */
 } bf;
 
 static void *create(an_engine *e, const void *cfg)
@@ -58,6 +63,7 @@ static void *create(an_engine *e, const void *cfg)
 	s->c = *(const bf_cfg *)cfg;
 	idmap_init(&s->acct, sizeof(avec), (size_t)e->lim.entries);
 	idmap_init(&s->src, sizeof(avec), (size_t)e->lim.entries);
+	idmap_init(&s->alerted, 1, (size_t)e->lim.entries);
 	return s;
 }
 
@@ -70,6 +76,7 @@ static void destroy(void *st)
 		avec_free(idmap_at(&s->src, i));
 	idmap_done(&s->acct);
 	idmap_done(&s->src);
+	idmap_done(&s->alerted);
 	free(s);
 }
 
@@ -96,7 +103,10 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	if (id->kind != IK_AUTH || id->outcome != 0)
 		return 0;
 	sid acct = an_name(e, id->user), src = an_name(e, id->src);
-	if (acct)
+	/* a name the system says is no account cannot be taken over: the
+	 * internet's background of "admin", "test", "pi" against every SSH
+	 * server is a source's business (fail2ban), not an account's */
+	if (acct && (!id->no_account || s->c.unknown_accounts))
 		add(e, &s->acct, acct, src, id->ts);
 	if (src && s->c.by_source)
 		add(e, &s->src, src, acct, id->ts);
@@ -172,7 +182,7 @@ static int eval(bf *s, an_engine *e, idmap *m, bool by_acct)
 			org[i - at] = v[i].org;
 		}
 		int64_t first = v[at].ts, last = v[n - 1].ts;
-		if (!by_acct && no == 1) {
+		if (!by_acct && no == 1 && idmap_find(&s->alerted, others[0])) {
 			/* one account: its own alert says it all */
 			free(others), free(comp), free(org);
 			continue;
@@ -204,6 +214,8 @@ static int eval(bf *s, an_engine *e, idmap *m, bool by_acct)
 				an_mark_source(e, others[i], first, last, idx);
 		else
 			an_mark_source(e, key, first, last, idx);
+		if (by_acct)
+			idmap_get(&s->alerted, key, NULL);
 		spoor_level lv = nc ? SPOOR_LEVEL_CRITICAL : SPOOR_LEVEL_MEDIUM;
 		r = an_alert_begin(e, &an_bruteforce, first, NULL, lv);
 		if (r == 0)

@@ -359,6 +359,15 @@ int an_alert_u64(an_engine *e, const char *key, uint64_t v)
 	return alert_u64(&e->out, key, v);
 }
 
+sid an_domain(an_engine *e, sid acct)
+{
+	spoor_sv a = an_sv(e, acct);
+	const char *at = a.n ? memchr(a.p, '@', a.n) : NULL;
+	if (!at || at + 1 == a.p + a.n)
+		return 0;
+	return an_name(e, sv_make(at + 1, (size_t)(a.p + a.n - at - 1)));
+}
+
 int an_alert_num(an_engine *e, const char *key, double v)
 {
 	char tmp[64];

@@ -8,7 +8,16 @@
  * values are grouped by the logon that brought them: a new country alone
  * raises an alert; otherwise a new ASN and a new client together do (a
  * new phone from the usual network is a new client only, and stays quiet).
- * With `--state` the baseline is the previous runs' too (docs/analytics.md). */
+ * With `--state` the baseline is the previous runs' too (docs/analytics.md).
+ *
+ * A new value on its own is a signal, not an incident: at a few thousand
+ * identities, trips abroad and new ISPs bring hundreds a month.  So the
+ * alert is low, unless the logon came from a network people do not sign
+ * in from (`suspicious_anonymizers`: the geo source's hosting flag —
+ * intruders rent servers) — medium — or from a source another analytic
+ * already called an attacker's (spraying, brute force, stuffing) — high.
+ * Logons through VPN exits, relays, proxies and Tor (`exempt_anonymizers`)
+ * are not used at all: their country is the exit's, as travel treats them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +26,7 @@
 typedef struct fs_cfg {
 	int64_t baseline;
 	bool country_alone;
-	an_list exempt_networks, exempt_asns;
+	an_list exempt_networks, exempt_asns, exempt_anonymizers, suspicious_anonymizers;
 } fs_cfg;
 
 static const an_param params[] = {
@@ -27,6 +36,10 @@ static const an_param params[] = {
      "a new country alone raises an alert (else only with a new ASN and client)"},
     {"exempt_networks", P_LIST, offsetof(fs_cfg, exempt_networks), "CIDRs of VPN / egress / provider networks"},
     {"exempt_asns", P_LIST, offsetof(fs_cfg, exempt_asns), "AS numbers to skip"},
+    {"exempt_anonymizers", P_LIST, offsetof(fs_cfg, exempt_anonymizers),
+     "the geo source's anonymizer flags whose logons are skipped (as travel: vpn, proxy, tor, relay)"},
+    {"suspicious_anonymizers", P_LIST, offsetof(fs_cfg, suspicious_anonymizers),
+     "anonymizer flags that raise a new value to medium (hosting: people do not sign in from servers)"},
 };
 
 static void defaults(void *c)
@@ -34,12 +47,15 @@ static void defaults(void *c)
 	fs_cfg *s = c;
 	s->baseline = 7ll * 86400 * 1000000000;
 	s->country_alone = true;
+	an_list_set(&s->exempt_anonymizers, "vpn\0proxy\0tor\0relay\0");
+	an_list_set(&s->suspicious_anonymizers, "hosting\0");
 }
 
 typedef struct val {
 	int64_t first;
 	sid src, value;
 	uint8_t dim;
+	bool suspicious; /* the source's anonymizer flag is a suspicious_anonymizers item */
 	an_origin org;
 } val;
 
@@ -100,6 +116,7 @@ static void see(an_engine *e, firstseen *s, sid acct, int dim, spoor_sv v, const
 		x->src = an_name(e, id->src);
 		x->value = vs;
 		x->dim = (uint8_t)dim;
+		x->suspicious = id->anon.n && an_list_has(&s->c->suspicious_anonymizers, id->anon);
 		x->org = e->cur_origin;
 	}
 }
@@ -121,6 +138,8 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	if (created || id->ts < *f)
 		*f = id->ts;
 	if (an_cidrs_match(&s->nets, id->src) || an_known_net(e, id->src))
+		return 0;
+	if (id->anon.n && an_list_has(&s->c->exempt_anonymizers, id->anon))
 		return 0;
 	char asn[24] = "";
 	if (id->asn) {
@@ -181,9 +200,16 @@ static int finish(void *st, an_engine *e)
 			   (dim[D_COUNTRY] && (dim[D_ASN] || dim[D_CLIENT]));
 		if (hit) {
 			sid acct = v[i].acct;
-			spoor_level lv = dim[D_COUNTRY] ? SPOOR_LEVEL_MEDIUM : SPOOR_LEVEL_LOW;
-			r = an_alert_begin(e, &an_firstseen, v[i].ts, NULL, lv);
 			sid src = x0->src;
+			bool attacker = src && idmap_find(&e->bad_src, src);
+			spoor_level lv = attacker	  ? SPOOR_LEVEL_HIGH
+					 : x0->suspicious ? SPOOR_LEVEL_MEDIUM
+							  : SPOOR_LEVEL_LOW;
+			r = an_alert_begin(e, &an_firstseen, v[i].ts, NULL, lv);
+			if (r == 0 && attacker)
+				r = an_alert_str(e, "spoor.source_flag", SPOOR_SV("attacker-source"));
+			else if (r == 0 && x0->suspicious)
+				r = an_alert_str(e, "spoor.source_flag", SPOOR_SV("suspicious-network"));
 			if (r == 0)
 				r = an_attack_members(e, &src, src ? 1 : 0, &acct, 1, NULL, 0);
 			for (size_t k = i; k < j && r == 0; k++) {

@@ -224,6 +224,29 @@ static bool is_m365_op(spoor_sv a, const char *s)
 	return sv_ieq_cstr(a, s);
 }
 
+/* sshd's "Failed <method> for invalid user NAME from ...": the name is
+ * no account on the host.  Only that prefix counts (what follows "for "
+ * can be chosen by whoever connects). */
+static bool ssh_invalid_user(spoor_sv m)
+{
+	static const char pre[] = "Failed ";
+	if (m.n < sizeof(pre) || memcmp(m.p, pre, sizeof(pre) - 1))
+		return false;
+	size_t i = sizeof(pre) - 1;
+	while (i < m.n && m.p[i] != ' ')
+		i++;
+	static const char f1[] = " for invalid user ", f2[] = " for illegal user ";
+	size_t k = sizeof(f1) - 1;
+	return m.n - i > k && (!memcmp(m.p + i, f1, k) || !memcmp(m.p + i, f2, k));
+}
+
+/* A failure the authenticating system explains by the account not
+ * existing: Windows 0xC0000064, Entra 50034, Dovecot "unknown user". */
+static bool reason_no_account(spoor_sv r)
+{
+	return sv_ieq_cstr(r, "0xc0000064") || sv_eq_cstr(r, "50034") || find_sub(r, "unknown user");
+}
+
 int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, ident *id)
 {
 	memset(id, 0, sizeof(*id));
@@ -376,6 +399,11 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 		} else if (sv_eq_cstr(svc, "sshd")) {
 			id->proto = SPOOR_SV("ssh");
 			id->client = ident_field(ev, ids->id[XI_SSH_METHOD]);
+			/* "Invalid user X from A" (a user enumeration try, as
+			 * CrowdSec counts it) and "Failed password for invalid
+			 * user X": X is no account on the host */
+			id->no_account =
+			    sv_eq_cstr(act, "invalid_user") || ssh_invalid_user(ident_field(ev, F_MESSAGE));
 		} else if (sv_eq_cstr(ls->product, "windows")) {
 			id->proto = SPOOR_SV("windows");
 			id->client = ident_field(ev, ids->id[XI_WIN_AUTH_PKG]);
@@ -397,6 +425,8 @@ int ident_from_event(const ident_ids *ids, spoor_event *ev, arena *scratch, iden
 	}
 	if (id->kind == IK_NONE)
 		return 0;
+	if (id->kind == IK_AUTH && id->outcome == 0 && reason_no_account(id->reason))
+		id->no_account = true;
 	/* account: machine accounts and anonymous logons are not identities */
 	if (!user.n || sv_eq_cstr(user, "-") || (user.n && user.p[user.n - 1] == '$') ||
 	    sv_ieq_cstr(user, "ANONYMOUS LOGON")) {

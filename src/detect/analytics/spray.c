@@ -141,6 +141,29 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The distinct domains of the first m failed accounts (acct[j] failed at
+ * org[j], in time order) into doms; org reordered in place so that the
+ * first failure of each domain comes first, the rest after in time
+ * order.  Returns the number of domains (accounts without one: none). */
+static uint32_t spray_domains(an_engine *e, const sid *acct, uint32_t m, sid *doms, an_origin *org)
+{
+	uint32_t nd = 0, lead = 0;
+	for (uint32_t j = 0; j < m; j++) {
+		sid d = an_domain(e, acct[j]);
+		uint32_t k = 0;
+		while (k < nd && doms[k] != d)
+			k++;
+		if (!d || k < nd)
+			continue;
+		doms[nd++] = d;
+		/* move org[j] to position lead, shifting the others up */
+		an_origin o = org[j];
+		memmove(org + lead + 1, org + lead, (j - lead) * sizeof(*org));
+		org[lead++] = o;
+	}
+	return nd;
+}
+
 static int finish(void *st, an_engine *e)
 {
 	spray *s = st;
@@ -160,8 +183,9 @@ static int finish(void *st, an_engine *e)
 		uint32_t *fc = xmalloc(nf * sizeof(*fc));
 		sid *accts = xmalloc(n * sizeof(sid)), *comp = xmalloc(n * sizeof(sid));
 		an_origin *org = xmalloc(nf * sizeof(*org));
-		if (!t || !fc || !accts || !comp || !org) {
-			free(t), free(fc), free(accts), free(comp), free(org);
+		sid *doms = xmalloc(nf * sizeof(sid));
+		if (!t || !fc || !accts || !comp || !org || !doms) {
+			free(t), free(fc), free(accts), free(comp), free(org), free(doms);
 			return SPOOR_ENOMEM;
 		}
 		uint32_t m = 0;
@@ -217,11 +241,19 @@ static int finish(void *st, an_engine *e)
 					an_mark_account(e, en->acct, su->first, su->last, an_index(e, &an_spray));
 				}
 			}
+			/* the targeted domains (agencies, tenants), and the origins
+			 * ordered so that each domain's first failure comes first:
+			 * one source sprays several agencies at once, and the
+			 * capped origin list must show every one of them, not the
+			 * first ten failures of whichever came first */
+			uint32_t nd = spray_domains(e, accts, m, doms, org);
 			an_mark_source(e, src, t[0].t, last, an_index(e, &an_spray));
 			spoor_level lv = nc ? SPOOR_LEVEL_CRITICAL : SPOOR_LEVEL_HIGH;
 			r = an_alert_begin(e, &an_spray, t[bi].t, NULL, lv);
 			if (r == 0)
 				r = an_attack_members(e, &src, 1, accts, na, comp, nc);
+			if (r == 0 && nd)
+				r = an_alert_sids(e, "spoor.domains", doms, nd);
 			if (r == 0)
 				r = an_alert_u64(e, "spoor.failures", fails);
 			if (r == 0)
@@ -237,7 +269,7 @@ static int finish(void *st, an_engine *e)
 			if (r == 0)
 				r = an_alert_end(e, &an_spray, t[bi].t, NULL, lv);
 		}
-		free(t), free(fc), free(accts), free(comp), free(org);
+		free(t), free(fc), free(accts), free(comp), free(org), free(doms);
 	}
 	return r;
 }

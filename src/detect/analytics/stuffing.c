@@ -7,14 +7,24 @@
  * `min_sources` distinct sources and more accounts than sources
  * (Elastic: credential_stuffing >= 10 users, >= 30 events, >= 5 source
  * IPs, users > IPs) is stuffing.  Buckets are keyed by their number, so
- * files read out of time order fill the same buckets. */
+ * files read out of time order fill the same buckets.
+ *
+ * Elastic's rule reads one tenant's sign-ins.  A hunt over many agencies
+ * pools many tenants, whose everyday failures add up to the thresholds
+ * at a few thousand mailboxes; so a bucket is per target domain too
+ * (`by_domain`).  Not counted (they are people, not lists of pairs): a
+ * failure the same account then got past from the same source within
+ * `mistype_window` (a mistyped password), and failures from the
+ * inventory's own networks (`skip_known_networks`: the agencies' offices
+ * and egress, the providers' networks). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "detect/analytics/an.h"
 
 typedef struct st_cfg {
-	int64_t window, min_accounts, min_failures, min_sources;
+	int64_t window, min_accounts, min_failures, min_sources, mistype_window;
+	bool by_domain, skip_known;
 } st_cfg;
 
 static const an_param params[] = {
@@ -22,6 +32,13 @@ static const an_param params[] = {
     {"min_accounts", P_INT, offsetof(st_cfg, min_accounts), "distinct accounts (Elastic >= 10)"},
     {"min_failures", P_INT, offsetof(st_cfg, min_failures), "failures (Elastic >= 30)"},
     {"min_sources", P_INT, offsetof(st_cfg, min_sources), "distinct sources (Elastic >= 5)"},
+    {"by_domain", P_BOOL, offsetof(st_cfg, by_domain),
+     "a bucket per target domain (tenant, agency), as Elastic's rule reads one tenant"},
+    {"mistype_window", P_DUR, offsetof(st_cfg, mistype_window),
+     "a failure followed within this by a success of the same account from the same source is a mistyped "
+     "password retyped, not counted (ours: a person retypes in seconds, a list of pairs moves on; 0 = off)"},
+    {"skip_known_networks", P_BOOL, offsetof(st_cfg, skip_known),
+     "failures from the inventory's networks (agencies, providers) are not counted"},
 };
 
 static void defaults(void *c)
@@ -31,18 +48,24 @@ static void defaults(void *c)
 	s->min_accounts = 10;
 	s->min_failures = 30;
 	s->min_sources = 5;
+	s->by_domain = true;
+	s->mistype_window = 60ll * 1000000000;
+	s->skip_known = true;
 }
 
+typedef struct fail {
+	int64_t ts;
+	sid acct, src;
+	an_origin org;
+} fail;
+
 typedef struct bin {
-	avec accts, srcs, orgs;
-	uint64_t fails;
-	int64_t first, last;
+	avec fails; /* of fail */
 } bin;
 
 typedef struct stuff {
 	st_cfg c;
-	idmap bins;	      /* bin number -> bin */
-	idmap seen_a, seen_s; /* (bin, sid) -> 1 */
+	idmap bins; /* (bin number, domain) -> bin */
 } stuff;
 
 static void *create(an_engine *e, const void *cfg)
@@ -54,41 +77,16 @@ static void *create(an_engine *e, const void *cfg)
 	if (s->c.window <= 0)
 		s->c.window = 1;
 	idmap_init(&s->bins, sizeof(bin), (size_t)e->lim.entries);
-	idmap_init(&s->seen_a, 1, (size_t)e->lim.entries);
-	idmap_init(&s->seen_s, 1, (size_t)e->lim.entries);
 	return s;
 }
 
 static void destroy(void *st)
 {
 	stuff *s = st;
-	for (size_t i = 0; i < s->bins.n; i++) {
-		bin *b = idmap_at(&s->bins, i);
-		avec_free(&b->accts);
-		avec_free(&b->srcs);
-		avec_free(&b->orgs);
-	}
+	for (size_t i = 0; i < s->bins.n; i++)
+		avec_free(&((bin *)idmap_at(&s->bins, i))->fails);
 	idmap_done(&s->bins);
-	idmap_done(&s->seen_a);
-	idmap_done(&s->seen_s);
 	free(s);
-}
-
-static void add_uniq(an_engine *e, idmap *seen, avec *a, uint32_t bn, sid x)
-{
-	bool created;
-	char *f = idmap_get(seen, pair_key(bn, x), &created);
-	if (!f) {
-		e->entries_dropped++;
-		return;
-	}
-	if (!created)
-		return;
-	sid *p = avec_push(a, sizeof(sid), (uint32_t)e->lim.list, &e->mem, (uint64_t)e->lim.memory);
-	if (p)
-		*p = x;
-	else
-		e->list_dropped++;
 }
 
 static int on_ident(void *st, an_engine *e, const ident *id)
@@ -96,30 +94,52 @@ static int on_ident(void *st, an_engine *e, const ident *id)
 	stuff *s = st;
 	if (id->kind != IK_AUTH || id->outcome != 0)
 		return 0;
+	if (s->c.skip_known && an_known_net(e, id->src))
+		return 0;
 	sid acct = an_name(e, id->user), src = an_name(e, id->src);
 	if (!acct || !src)
 		return 0;
 	int64_t q = id->ts / s->c.window - (id->ts % s->c.window < 0);
-	uint32_t bn = (uint32_t)q;
-	bin *b = idmap_get(&s->bins, bn, NULL);
+	sid dom = s->c.by_domain ? an_domain(e, acct) : 0;
+	bin *b = idmap_get(&s->bins, pair_key((uint32_t)q, dom), NULL);
 	if (!b) {
 		e->entries_dropped++;
 		return 0;
 	}
-	if (!b->fails || id->ts < b->first)
-		b->first = id->ts;
-	if (id->ts > b->last)
-		b->last = id->ts;
-	b->fails++;
-	add_uniq(e, &s->seen_a, &b->accts, bn, acct);
-	add_uniq(e, &s->seen_s, &b->srcs, bn, src);
-	if (b->orgs.n < (uint64_t)e->lim.origins) {
-		an_origin *o =
-		    avec_push(&b->orgs, sizeof(an_origin), (uint32_t)e->lim.origins, &e->mem, (uint64_t)e->lim.memory);
-		if (o)
-			*o = e->cur_origin;
+	fail *f = avec_push(&b->fails, sizeof(fail), (uint32_t)e->lim.list, &e->mem, (uint64_t)e->lim.memory);
+	if (!f) {
+		e->list_dropped++;
+		return 0;
 	}
+	f->ts = id->ts;
+	f->acct = acct;
+	f->src = src;
+	f->org = e->cur_origin;
 	return 0;
+}
+
+static int cmp_fail(const void *a, const void *b)
+{
+	const fail *x = a, *y = b;
+	return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+static int cmp_sid(const void *a, const void *b)
+{
+	sid x = *(const sid *)a, y = *(const sid *)b;
+	return (x > y) - (x < y);
+}
+
+/* distinct values of v[0..n) in place (sorted), their number */
+static uint32_t distinct(sid *v, uint32_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_sid);
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (!k || v[k - 1] != v[i])
+			v[k++] = v[i];
+	return k;
 }
 
 static int finish(void *st, an_engine *e)
@@ -129,41 +149,73 @@ static int finish(void *st, an_engine *e)
 	unsigned idx = an_index(e, &an_stuffing);
 	for (size_t k = 0; k < s->bins.n && r == 0; k++) {
 		bin *b = idmap_at(&s->bins, k);
-		uint32_t na = b->accts.n, ns = b->srcs.n;
-		if (na < (uint64_t)s->c.min_accounts || ns < (uint64_t)s->c.min_sources ||
-		    b->fails < (uint64_t)s->c.min_failures || na <= ns)
+		fail *v = b->fails.v;
+		uint32_t n = b->fails.n, m = 0;
+		if (n < (uint64_t)s->c.min_failures)
 			continue;
-		sid *accts = b->accts.v, *srcs = b->srcs.v;
-		sid *comp = xmalloc(na * sizeof(sid));
-		if (!comp)
+		if (n > 1)
+			qsort(v, n, sizeof(*v), cmp_fail);
+		/* keep what is not a mistype: no success of the account from
+		 * the source within mistype_window after the failure */
+		for (uint32_t i = 0; i < n; i++) {
+			const an_succ *su =
+			    s->c.mistype_window > 0 ? an_success(e, v[i].acct, v[i].src, v[i].ts) : NULL;
+			if (su && su->first - v[i].ts <= s->c.mistype_window)
+				continue;
+			v[m++] = v[i];
+		}
+		if (m < (uint64_t)s->c.min_failures)
+			continue;
+		sid *accts = xmalloc(m * sizeof(sid)), *srcs = xmalloc(m * sizeof(sid)),
+		    *comp = xmalloc(m * sizeof(sid));
+		an_origin *org = xmalloc(m * sizeof(*org));
+		if (!accts || !srcs || !comp || !org) {
+			free(accts), free(srcs), free(comp), free(org);
 			return SPOOR_ENOMEM;
+		}
+		for (uint32_t i = 0; i < m; i++) {
+			accts[i] = v[i].acct;
+			srcs[i] = v[i].src;
+			org[i] = v[i].org;
+		}
+		uint32_t na = distinct(accts, m), ns = distinct(srcs, m);
+		if (na < (uint64_t)s->c.min_accounts || ns < (uint64_t)s->c.min_sources || na <= ns) {
+			free(accts), free(srcs), free(comp), free(org);
+			continue;
+		}
+		int64_t first = v[0].ts, last = v[m - 1].ts;
+		/* then succeeded: an account that failed from a source got in
+		 * from that source later */
 		size_t nc = 0;
-		for (uint32_t i = 0; i < na; i++)
-			for (uint32_t j = 0; j < ns; j++) {
-				const an_succ *su = an_success(e, accts[i], srcs[j], b->first);
-				if (su) {
-					comp[nc++] = accts[i];
-					an_mark_account(e, accts[i], b->first, su->last, idx);
-					break;
-				}
-			}
+		for (uint32_t i = 0; i < m; i++) {
+			const an_succ *su = an_success(e, v[i].acct, v[i].src, v[i].ts);
+			if (!su)
+				continue;
+			size_t j = 0;
+			while (j < nc && comp[j] != v[i].acct)
+				j++;
+			if (j < nc)
+				continue;
+			comp[nc++] = v[i].acct;
+			an_mark_account(e, v[i].acct, first, su->last, idx);
+		}
 		for (uint32_t j = 0; j < ns; j++)
-			an_mark_source(e, srcs[j], b->first, b->last, idx);
+			an_mark_source(e, srcs[j], first, last, idx);
 		spoor_level lv = nc ? SPOOR_LEVEL_CRITICAL : SPOOR_LEVEL_HIGH;
-		r = an_alert_begin(e, &an_stuffing, b->first, NULL, lv);
+		r = an_alert_begin(e, &an_stuffing, first, NULL, lv);
 		if (r == 0)
 			r = an_attack_members(e, srcs, ns, accts, na, comp, nc);
 		if (r == 0)
-			r = an_alert_u64(e, "spoor.failures", b->fails);
+			r = an_alert_u64(e, "spoor.failures", m);
 		if (r == 0)
-			r = an_alert_time(e, "spoor.first", b->first);
+			r = an_alert_time(e, "spoor.first", first);
 		if (r == 0)
-			r = an_alert_time(e, "spoor.last", b->last);
+			r = an_alert_time(e, "spoor.last", last);
 		if (r == 0)
-			r = an_alert_origins(e, b->orgs.v, b->orgs.n, b->fails);
+			r = an_alert_origins(e, org, m, m);
 		if (r == 0)
-			r = an_alert_end(e, &an_stuffing, b->first, NULL, lv);
-		free(comp);
+			r = an_alert_end(e, &an_stuffing, first, NULL, lv);
+		free(accts), free(srcs), free(comp), free(org);
 	}
 	return r;
 }
