@@ -165,6 +165,9 @@ struct spoor_intel {
 	VEC(isrc) srcs;
 	VEC(uint32_t) lists; /* used_by lists after finish */
 	smap ent_by_id; /* STIX id / uuid -> ent */
+	/* after finish: lower-cased "0" ext_id, "1" name, "2" alias -> the first
+	 * entity with it (names and aliases: not techniques); find_any() */
+	smap ent_by_key;
 	smap obj_by_id; /* STIX indicator id -> iobj */
 	uint64_t skipped_files, not_ids, context_attrs;
 	bool finished;

@@ -152,6 +152,7 @@ SPOOR_API spoor_intel *spoor_intel_free(spoor_intel *in)
 	free(in->lists.v);
 	smap_free(&in->ent_by_id);
 	smap_free(&in->obj_by_id);
+	smap_free(&in->ent_by_key);
 	buf_done(&in->tmp);
 	arena_done(&in->ar);
 	free(in);
@@ -810,6 +811,45 @@ static spoor_sv strip_attack_suffix(spoor_sv n)
 	return n;
 }
 
+/* "<pass digit><lower-cased s>" in b (cap bytes); 0 when it does not fit */
+static size_t find_key(char *b, size_t cap, int pass, spoor_sv s)
+{
+	if (s.n + 1 > cap)
+		return 0;
+	b[0] = (char)('0' + pass);
+	for (size_t i = 0; i < s.n; i++)
+		b[i + 1] = (char)(s.p[i] >= 'A' && s.p[i] <= 'Z' ? s.p[i] + 32 : s.p[i]);
+	return s.n + 1;
+}
+
+/* ent_by_key: what find_any looks up, the first entity of each key (the
+ * order of a linear search) */
+static int key_map(spoor_intel *in)
+{
+	smap_free(&in->ent_by_key);
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < in->ents.n; i++) {
+			const ent *e = &in->ents.v[i];
+			if (pass > 0 && e->kind == ENT_TECHNIQUE)
+				continue;
+			for (uint32_t a = 0; a < (pass == 2 ? e->naliases : 1); a++) {
+				spoor_sv v = pass == 0 ? e->ext_id : pass == 1 ? e->name : e->aliases[a];
+				char *k = v.n ? arena_alloc_bytes(&in->ar, v.n + 1) : NULL;
+				uint32_t dummy;
+				if (!v.n)
+					continue;
+				if (!k)
+					return SPOOR_ENOMEM;
+				size_t kn = find_key(k, v.n + 1, pass, v);
+				if (!smap_get(&in->ent_by_key, sv_make(k, kn), &dummy) &&
+				    smap_put(&in->ent_by_key, sv_make(k, kn), (uint32_t)i) < 0)
+					return SPOOR_ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
 int intel_finish(spoor_intel *in)
 {
 	if (in->finished)
@@ -1032,6 +1072,9 @@ int intel_finish(spoor_intel *in)
 		}
 	}
 	free(natoms);
+	rc = key_map(in);
+	if (rc < 0)
+		return rc;
 	in->finished = true;
 	return 0;
 }
@@ -1130,17 +1173,17 @@ SPOOR_API int spoor_intel_entity_at(spoor_intel *in, size_t i, spoor_intel_entit
 
 /* ---- show ---- */
 
+/* An entity by ATT&CK id, else name, else alias (case-insensitive): every
+ * Sigma alert asks for its tags and techniques, so a map, built by finish */
 static uint32_t find_any(spoor_intel *in, spoor_sv q)
 {
-	for (int pass = 0; pass < 3; pass++)
-		for (size_t i = 0; i < in->ents.n; i++) {
-			const ent *e = &in->ents.v[i];
-			bool hit = pass == 0 ? sv_ieq(e->ext_id, q) : pass == 1 ? sv_ieq(e->name, q) : false;
-			for (uint32_t a = 0; pass == 2 && a < e->naliases && !hit; a++)
-				hit = sv_ieq(e->aliases[a], q);
-			if (hit && (e->kind != ENT_TECHNIQUE || pass == 0))
-				return canon(in, (uint32_t)i);
-		}
+	char k[1024];
+	for (int pass = 0; pass < 3; pass++) {
+		size_t kn = find_key(k, sizeof(k), pass, q);
+		uint32_t i;
+		if (kn && smap_get(&in->ent_by_key, sv_make(k, kn), &i))
+			return canon(in, i);
+	}
 	return UINT32_MAX;
 }
 
