@@ -99,24 +99,45 @@ fi
 
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT INT TERM
-# t NAME BYTES CMD...: median wall and user+sys of RUNS runs -> $OUT/rows
+# t NAME BYTES CMD...: queue a command; run_all times every queued command
+# RUNS times, the commands in turns (run 1 of each, then run 2 ...), so that a
+# slow minute of this shared VM falls on every command alike (the EVTX target
+# is a ratio of two of them); median wall and user+sys -> $OUT/rows
+NT=0
 t() {
-	name=$1 bytes=$2
+	NT=$((NT + 1))
+	eval "TN_$NT=\$1; TB_$NT=\$2"
 	shift 2
-	: >"$OUT/times"
+	# the command's words, each single-quoted for sh -c
+	c=""
+	for w in "$@"; do
+		c="$c '$(printf '%s' "$w" | sed "s/'/'\\\\''/g")'"
+	done
+	eval "TC_$NT=\$c"
+}
+run_all() {
+	for q in $(seq "$NT"); do : >"$OUT/times.$q"; : >"$OUT/ev.$q"; done
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
-		/usr/bin/time -f '%e %U %S %M' -o "$OUT/t" "$@" >"$OUT/out" 2>"$OUT/err" || true
-		# a command that exits non-zero (spoor's 3: bad records in the
-		# input; xargs' 123) makes time(1) write "Command exited with
-		# non-zero status N" before the figures: keep the figures only
-		grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$OUT/t" >>"$OUT/times" || true
+		for q in $(seq "$NT"); do
+			eval "cmd=\$TC_$q"
+			/usr/bin/time -f '%e %U %S %M' -o "$OUT/t" sh -c "$cmd" >"$OUT/out" 2>"$OUT/err" || true
+			# a command that exits non-zero (spoor's 3: bad records in the
+			# input; xargs' 123) makes time(1) write "Command exited with
+			# non-zero status N" before the figures: keep the figures only
+			grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$OUT/t" >>"$OUT/times.$q" || true
+			# events: summed over the processes xargs started
+			awk '$1 == "events" { s += $2 } END { print s + 0 }' "$OUT/out" >"$OUT/ev.$q"
+		done
 		i=$((i + 1))
 	done
-	med=$(sort -n "$OUT/times" | sed -n "$(((RUNS + 1) / 2))p")
-	ev=$(awk '$1 == "events" {print $2}' "$OUT/out" 2>/dev/null)
-	echo "$name $med $bytes ${ev:-0}" >>"$OUT/rows"
-	say "$(echo "$name $med $bytes" | awk '{printf "%-22s %7.2f s  %8.1f MB/s wall  %8.1f MB/s CPU  %5.0f MiB", $1, $2, $6 / $2 / 1e6, $6 / ($3 + $4 + 1e-9) / 1e6, $5 / 1024}')"
+	for q in $(seq "$NT"); do
+		eval "name=\$TN_$q; bytes=\$TB_$q"
+		med=$(sort -n "$OUT/times.$q" | sed -n "$(((RUNS + 1) / 2))p")
+		ev=$(cat "$OUT/ev.$q")
+		echo "$name $med $bytes ${ev:-0}" >>"$OUT/rows"
+		say "$(echo "$name $med $bytes" | awk '{printf "%-22s %7.2f s  %8.1f MB/s wall  %8.1f MB/s CPU  %5.0f MiB", $1, $2, $6 / $2 / 1e6, $6 / ($3 + $4 + 1e-9) / 1e6, $5 / 1024}')"
+	done
 }
 PIN=""
 command -v taskset >/dev/null && PIN="taskset -c 0"
@@ -176,12 +197,13 @@ if command -v evtxexport >/dev/null; then
 else
 	say "evtxexport missing (Debian libevtx-utils): EVTX baseline skipped"
 fi
+run_all
 
 {
 	echo
 	echo "## Text formats and EVTX (bench/run-formats.sh)"
 	echo
-	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg); median of $RUNS runs; spoor pinned to one core with taskset"
+	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg); median of $RUNS runs, the commands in turns; spoor pinned to one core with taskset"
 	echo "- syslog: $(sz "$SYSLOG") bytes (real auth.log + Postfix/Dovecot lines, repeated); W3C: $(sz "$IIS") bytes of IIS/OWA/EWS/ActiveSync lines; Zeek: $(sz "$ZEEK") bytes of wrccdc dns.log TSV; EVTX: the 281 real files of mitre-attack-cc0 read $REP times ($EVB bytes)"
 	echo "- spoor-parse = the scanner with format detection and program parsers, no output (bench-parse scan); spoor-cat = JSON lines to /dev/null"
 	echo "- big.evtx: $(sz "$BIGEVTX") bytes, every chunk of evtx/ repeated (bench/mk-big-evtx.py); $BIGREC records (carved ones included); -j 2 runs on two cores (taskset -c 0,1)"

@@ -142,23 +142,37 @@ cat "$FILE" >/dev/null
 cat "$FILE" >/dev/null
 tr '\n' '\0' <"$EVLIST" | xargs -0 cat >/dev/null
 
-# t NAME BYTES CMD: RUNS runs, the median by wall time -> $OUT/rows
+# t NAME BYTES CMD: queue a command; run_all times every queued command
+# RUNS times, the commands in turns (run 1 of each, then run 2 ...), so that a
+# slow minute of this shared VM falls on every command alike; the median by
+# wall time -> $OUT/rows
+NT=0
 t() {
-	name=$1 bytes=$2
+	NT=$((NT + 1))
+	eval "TN_$NT=\$1; TB_$NT=\$2"
 	shift 2
-	: >"$OUT/runs"
+	eval "TC_$NT=\$*"
+}
+run_all() {
+	for q in $(seq "$NT"); do : >"$OUT/runs.$q"; done
 	k=0
 	while [ $k -lt "$RUNS" ]; do
-		/usr/bin/time -v -o "$OUT/tv" sh -c "$*" 2>"$OUT/err" || { say "$name failed:"; cat "$OUT/err" >&2; cat "$OUT/tv" >&2; exit 1; }
-		awk -v n="$name" -v b="$bytes" '
-			/Elapsed \(wall clock\)/ { n2 = split($NF, p, ":"); w = (n2 == 3) ? p[1] * 3600 + p[2] * 60 + p[3] : p[1] * 60 + p[2] }
-			/User time/ { u = $NF } /System time/ { s = $NF } /Maximum resident/ { r = $NF }
-			END { printf "%s %.3f %.2f %.2f %d %d\n", n, w, u, s, r, b }' "$OUT/tv" >>"$OUT/runs"
+		for q in $(seq "$NT"); do
+			eval "name=\$TN_$q; bytes=\$TB_$q; cmd=\$TC_$q"
+			/usr/bin/time -v -o "$OUT/tv" sh -c "$cmd" 2>"$OUT/err" || { say "$name failed:"; cat "$OUT/err" >&2; cat "$OUT/tv" >&2; exit 1; }
+			awk -v n="$name" -v b="$bytes" '
+				/Elapsed \(wall clock\)/ { n2 = split($NF, p, ":"); w = (n2 == 3) ? p[1] * 3600 + p[2] * 60 + p[3] : p[1] * 60 + p[2] }
+				/User time/ { u = $NF } /System time/ { s = $NF } /Maximum resident/ { r = $NF }
+				END { printf "%s %.3f %.2f %.2f %d %d\n", n, w, u, s, r, b }' "$OUT/tv" >>"$OUT/runs.$q"
+		done
 		k=$((k + 1))
 	done
-	sort -k2,2n "$OUT/runs" | awk -v m=$(((RUNS + 1) / 2)) 'NR == m' >>"$OUT/rows"
-	awk '{ printf "%s/", $2 }' "$OUT/runs" | sed 's|/$||' >"$OUT/w.$name"
-	say "$(tail -n 1 "$OUT/rows")"
+	for q in $(seq "$NT"); do
+		eval "name=\$TN_$q"
+		sort -k2,2n "$OUT/runs.$q" | awk -v m=$(((RUNS + 1) / 2)) 'NR == m' >>"$OUT/rows"
+		awk '{ printf "%s/", $2 }' "$OUT/runs.$q" | sed 's|/$||' >"$OUT/w.$name"
+		say "$(tail -n 1 "$OUT/rows")"
+	done
 }
 HUNT="$PIN $SPOOR hunt -q --no-progress --no-default-rules"
 # the compiled rule databases are cached between runs (docs/sigma.md,
@@ -182,6 +196,7 @@ t hunt-all-rules-inventory "$SIZE" "$HUNT $ALL --inventory '$INV' '$FILE' > '$OU
 t evtx-cat "$EVB" "tr '\\n' '\\0' < '$EVLIST' | xargs -0 cat > /dev/null"
 t evtx-hunt-10-rules "$EVB" "tr '\\n' '\\0' < '$EVLIST' | xargs -0 $HUNT --rules '$TEN' > /dev/null || [ \$? = 123 ]"
 t evtx-hunt-all-rules "$EVB" "tr '\\n' '\\0' < '$EVLIST' | xargs -0 $HUNT $ALL > '$OUT/alerts-evtx' || [ \$? = 123 ]"
+run_all
 ALERTS_JSON=$(wc -l <"$OUT/alerts-json")
 ALERTS_EVTX=$(wc -l <"$OUT/alerts-evtx")
 RULES_RUN=$("$SPOOR" rules check -q "$SHARED"/sigma/rules* | sed -n 's/.*; \([0-9]*\) run).*/\1/p')
@@ -191,7 +206,7 @@ SEC="$OUT/section"
 {
 	echo "## Sigma hunt (bench/run-hunt.sh)"
 	echo
-	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg); median of $RUNS runs; every command pinned to one core (\`$PIN\`)"
+	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg); median of $RUNS runs, the commands in turns; every command pinned to one core (\`$PIN\`)"
 	echo "- Windows JSON: $DATA/windows.jsonl, $SIZE bytes: $(wc -l <"$TPL") real Windows records (SigmaHQ regression events, OTRF Winlogbeat/NXLog) replicated; EVTX: the 281 files of mitre-attack-cc0 read $REP times ($EVB bytes)"
 	echo "- rules: all = SigmaHQ rules* ($RULES_RUN rules run); 10 = the first 10 Windows process_creation rules; alerts with all rules: $ALERTS_JSON (JSON), $ALERTS_EVTX (EVTX); compiled databases read from the cache (\`--rules-cache\`, filled by a warm-up run)"
 	echo "- rg-F-literals: \`LC_ALL=C rg -F -c -f LITERALS\` with the $(wc -l <"$LIT") literal atoms of all the rules (case-sensitive, whole-line scan: far less work than Sigma's per-field, case-insensitive matching)"

@@ -77,21 +77,35 @@ fi
 
 # --- timing -------------------------------------------------------------------
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-run() { # label, command...
-	label=$1
+# Each command is timed RUNS times, the commands taken in turns (run 1 of
+# every command, then run 2 ...), so that a slow minute of this shared VM
+# falls on every command alike rather than on all runs of one.
+NCMD=0
+add() { # label, command...
+	NCMD=$((NCMD + 1))
+	eval "LABEL_$NCMD=\$1"
 	shift
-	: > "$DATA/times"
+	eval "CMD_$NCMD=\$*"
+}
+run_all() {
+	for k in $(seq "$NCMD"); do : > "$DATA/times.$k"; done
 	for _ in $(seq "$RUNS"); do
-		/usr/bin/time -f '%e %U %S %M' -o "$DATA/one" "$@" > "$DATA/out" 2> "$DATA/err" || true
-		awk '{ printf "%.2f %s %s\n", $2 + $3, $1, $4 }' "$DATA/one" >> "$DATA/times"
+		for k in $(seq "$NCMD"); do
+			eval "c=\$CMD_$k"
+			/usr/bin/time -f '%e %U %S %M' -o "$DATA/one" sh -c "$c" > "$DATA/out.$k" 2> "$DATA/err" || true
+			awk '{ printf "%.2f %s %s\n", $2 + $3, $1, $4 }' "$DATA/one" >> "$DATA/times.$k"
+		done
 	done
-	# CPU: the least of the runs (the run other jobs on this shared VM
-	# disturbed least; identical runs vary by +-12% here); wall: median
-	cpu=$(cut -d' ' -f1 < "$DATA/times" | sort -n | head -1)
-	wall=$(cut -d' ' -f2 < "$DATA/times" | median)
-	rss=$(cut -d' ' -f3 < "$DATA/times" | median)
-	alerts=$(wc -l < "$DATA/out")
-	printf '| %s | %s | %s | %s | %s |\n' "$label" "$cpu" "$wall" "$((rss / 1024))" "$alerts"
+	for k in $(seq "$NCMD"); do
+		eval "label=\$LABEL_$k"
+		# CPU: the least of the runs (the run other jobs on this shared VM
+		# disturbed least; identical runs vary by +-12% here); wall: median
+		cpu=$(cut -d' ' -f1 < "$DATA/times.$k" | sort -n | head -1)
+		wall=$(cut -d' ' -f2 < "$DATA/times.$k" | median)
+		rss=$(cut -d' ' -f3 < "$DATA/times.$k" | median)
+		alerts=$(wc -l < "$DATA/out.$k")
+		printf '| %s | %s | %s | %s | %s |\n' "$label" "$cpu" "$wall" "$((rss / 1024))" "$alerts"
+	done
 }
 cat "$EV" > /dev/null
 # compiled databases (Sigma rules, intel patterns) are cached between runs
@@ -112,16 +126,17 @@ say "warm-up: filling the database cache"
 	echo "# Intel benchmark ($(date -u +%Y-%m-%d), $(nproc) cores)"
 	echo
 	echo "$N generated indicators ($(du -h "$IN1M" | cut -f1)), $EVENTS generated events ($(du -h "$EV" | cut -f1))."
-	echo "$RUNS runs each; CPU = user + sys seconds, the least of the runs (identical runs vary by +-12% on this shared VM); wall and RSS: median; rules: $RULES; compiled databases read from a cache filled before timing ($SPOOR_CACHE_DIR)."
+	echo "$RUNS runs each, the commands in turns; CPU = user + sys seconds, the least of the runs (identical runs vary by +-12% on this shared VM); wall and RSS: median; rules: $RULES; compiled databases read from a cache filled before timing ($SPOOR_CACHE_DIR)."
 	echo
 	echo "| run | CPU s | wall s | peak RSS (MiB) | output lines |"
 	echo "|---|---|---|---|---|"
-	run "load 1M (intel stats)" "$SPOOR" intel stats "$IN1M"
-	run "setup 1M (load + index)" "$SPOOR" hunt -q --intel "$IN1M" "$DATA/empty.jsonl"
-	run "hunt rules" "$SPOOR" hunt -q --rules "$RULES" "$EV"
-	run "hunt rules + intel 1M" "$SPOOR" hunt -q --rules "$RULES" --intel "$IN1M" "$EV"
-	run "hunt intel 1k" "$SPOOR" hunt -q --intel "$IN1K" "$EV"
-	run "hunt intel 1M" "$SPOOR" hunt -q --intel "$IN1M" "$EV"
+	add "load 1M (intel stats)" "'$SPOOR'" intel stats "'$IN1M'"
+	add "setup 1M (load + index)" "'$SPOOR'" hunt -q --intel "'$IN1M'" "'$DATA/empty.jsonl'"
+	add "hunt rules" "'$SPOOR'" hunt -q --rules "'$RULES'" "'$EV'"
+	add "hunt rules + intel 1M" "'$SPOOR'" hunt -q --rules "'$RULES'" --intel "'$IN1M'" "'$EV'"
+	add "hunt intel 1k" "'$SPOOR'" hunt -q --intel "'$IN1K'" "'$EV'"
+	add "hunt intel 1M" "'$SPOOR'" hunt -q --intel "'$IN1M'" "'$EV'"
+	run_all
 } > "$OUT.tmp"
 cat "$OUT.tmp"
 T1=$(grep 'hunt rules |' "$OUT.tmp" | cut -d'|' -f3)
