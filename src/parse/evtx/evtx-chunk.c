@@ -39,13 +39,12 @@ int evtx_file_header_parse(const uint8_t *p, size_t n, evtx_file_header *out)
 	return 0;
 }
 
+/* Pre-allocated EVTX files are mostly zeroed chunks: compare the chunk with
+ * itself shifted by one byte (memcmp runs vector-wide; a byte-wise loop was
+ * 8% of reading the mitre-attack-cc0 corpus). */
 static bool all_zero(const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (p[i])
-			return false;
-	}
-	return true;
+	return !n || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
 }
 
 void evtx_chunk_inspect(const uint8_t *c, size_t len, evtx_chunk_info *out)
