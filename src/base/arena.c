@@ -57,6 +57,22 @@ void arena_reset(arena *a)
 	a->used_total = 0;
 }
 #else
+/* A new current chunk of at least sz bytes. */
+static arena_chunk *chunk_new(arena *a, size_t sz)
+{
+	sz = MAX(a->chunk_size, sz);
+	if (sz > SIZE_MAX - sizeof(arena_chunk))
+		return NULL;
+	arena_chunk *c = xmalloc(sizeof(*c) + sz);
+	if (!c)
+		return NULL;
+	c->size = sz;
+	c->used = 0;
+	c->next = a->head;
+	a->head = c;
+	return c;
+}
+
 void *arena_alloc(arena *a, size_t n)
 {
 	arena_chunk *c = a->head;
@@ -71,16 +87,8 @@ void *arena_alloc(arena *a, size_t n)
 	if (a->cap && (need + pad > a->cap || a->used_total > a->cap - need - pad))
 		return NULL;
 	if (!fits) {
-		size_t sz = MAX(a->chunk_size, need);
-		if (sz > SIZE_MAX - sizeof(*c))
+		if (!(c = chunk_new(a, need)))
 			return NULL;
-		c = xmalloc(sizeof(*c) + sz);
-		if (!c)
-			return NULL;
-		c->size = sz;
-		c->used = 0;
-		c->next = a->head;
-		a->head = c;
 		off = 0;
 	}
 	void *p = (char *)c->data + off;
@@ -123,18 +131,8 @@ char *arena_alloc_bytes(arena *a, size_t n)
 	arena_chunk *c = a->head;
 	if (a->cap && (n > a->cap || a->used_total > a->cap - n))
 		return NULL;
-	if (!c || c->size - c->used < n) {
-		size_t sz = MAX(a->chunk_size, n);
-		if (sz > SIZE_MAX - sizeof(*c))
-			return NULL;
-		c = xmalloc(sizeof(*c) + sz);
-		if (!c)
-			return NULL;
-		c->size = sz;
-		c->used = 0;
-		c->next = a->head;
-		a->head = c;
-	}
+	if ((!c || c->size - c->used < n) && !(c = chunk_new(a, n)))
+		return NULL;
 	char *p = (char *)c->data + c->used;
 	c->used += n;
 	a->used_total += n;
