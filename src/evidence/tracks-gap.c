@@ -66,33 +66,10 @@ static uint64_t mix(uint64_t h, spoor_sv s)
 
 static stream *find(track_gap *g, uint64_t key, size_t max)
 {
-	if (2 * (g->n + 1) > g->cap) {
-		size_t nc = g->cap ? 2 * g->cap : 64;
-		stream *nv = xcalloc(nc, sizeof(*nv));
-		if (!nv)
-			return NULL;
-		for (size_t i = 0; i < g->cap; i++) {
-			if (!g->v[i].key)
-				continue;
-			size_t j = g->v[i].key & (nc - 1);
-			while (nv[j].key)
-				j = (j + 1) & (nc - 1);
-			nv[j] = g->v[i];
-		}
-		free(g->v);
-		g->v = nv;
-		g->cap = nc;
-	}
-	size_t j = key & (g->cap - 1);
-	while (g->v[j].key && g->v[j].key != key)
-		j = (j + 1) & (g->cap - 1);
-	if (!g->v[j].key) {
-		if (g->n >= max)
-			return NULL;
-		g->v[j].key = key;
-		g->n++;
-	}
-	return &g->v[j];
+	void *v = g->v;
+	stream *st = tracks_stream_slot(&v, &g->cap, &g->n, sizeof(stream), key, max);
+	g->v = v;
+	return st;
 }
 
 static char *dup_sv(spoor_sv s)

@@ -80,33 +80,10 @@ void track_silent_free(track_silent *s)
 
 static sstream *find(track_silent *s, uint64_t key, size_t max)
 {
-	if (2 * (s->n + 1) > s->cap) {
-		size_t nc = s->cap ? 2 * s->cap : 64;
-		sstream *nv = xcalloc(nc, sizeof(*nv));
-		if (!nv)
-			return NULL;
-		for (size_t i = 0; i < s->cap; i++) {
-			if (!s->v[i].key)
-				continue;
-			size_t j = s->v[i].key & (nc - 1);
-			while (nv[j].key)
-				j = (j + 1) & (nc - 1);
-			nv[j] = s->v[i];
-		}
-		free(s->v);
-		s->v = nv;
-		s->cap = nc;
-	}
-	size_t j = key & (s->cap - 1);
-	while (s->v[j].key && s->v[j].key != key)
-		j = (j + 1) & (s->cap - 1);
-	if (!s->v[j].key) {
-		if (s->n >= max)
-			return NULL;
-		s->v[j].key = key;
-		s->n++;
-	}
-	return &s->v[j];
+	void *v = s->v;
+	sstream *st = tracks_stream_slot(&v, &s->cap, &s->n, sizeof(sstream), key, max);
+	s->v = v;
+	return st;
 }
 
 static void add_gap(sstream *st, int64_t from, int64_t to)

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "detect/alert.h"
 #include "detect/stage.h"
@@ -24,6 +25,46 @@ struct tracks {
 const spoor_tracks_options *tracks_opts(const tracks *t)
 {
 	return &t->o;
+}
+
+void *tracks_stream_slot(void **v, size_t *cap, size_t *n, size_t elsize, uint64_t key, size_t max)
+{
+	char *t = *v;
+	if (2 * (*n + 1) > *cap) {
+		size_t nc = *cap ? 2 * *cap : 64;
+		char *nt = xcalloc(nc, elsize);
+		if (!nt)
+			return NULL;
+		for (size_t i = 0; i < *cap; i++) {
+			uint64_t k;
+			memcpy(&k, t + i * elsize, sizeof(k));
+			if (!k)
+				continue;
+			size_t j = k & (nc - 1);
+			for (uint64_t o;; j = (j + 1) & (nc - 1)) {
+				memcpy(&o, nt + j * elsize, sizeof(o));
+				if (!o)
+					break;
+			}
+			memcpy(nt + j * elsize, t + i * elsize, elsize);
+		}
+		free(t);
+		*v = t = nt;
+		*cap = nc;
+	}
+	size_t j = key & (*cap - 1);
+	for (uint64_t k;; j = (j + 1) & (*cap - 1)) {
+		memcpy(&k, t + j * elsize, sizeof(k));
+		if (k == key)
+			return t + j * elsize;
+		if (!k)
+			break;
+	}
+	if (*n >= max)
+		return NULL;
+	memcpy(t + j * elsize, &key, sizeof(key));
+	(*n)++;
+	return t + j * elsize;
 }
 
 spoor_sv tracks_field(spoor_event *ev, const char *name)

@@ -37,6 +37,11 @@ spoor_sv tracks_field(spoor_event *ev, const char *name);
 /* EventID as a number, or -1 */
 long tracks_event_id(spoor_event *ev);
 const spoor_tracks_options *tracks_opts(const tracks *t);
+/* Per-stream state of a detector: an open-addressing table of elsize-byte
+ * slots whose first member is a uint64_t key (0 = empty), grown at half
+ * full.  The slot of key (zeroed but for the key when new), or NULL when
+ * out of memory or when a new stream would exceed max streams. */
+void *tracks_stream_slot(void **v, size_t *cap, size_t *n, size_t elsize, uint64_t key, size_t max);
 
 /* the detectors */
 int track_cleared_event(tracks *t, spoor_event *ev);
