@@ -31,6 +31,8 @@ typedef struct cparse {
 	sigma_cop *ops;
 	size_t nops, cap;
 	unsigned depth;
+	bool neg; /* inside an odd number of `not` */
+	uint8_t *pol;
 	spoor_diag *d;
 	const sigma_text *cur;
 	int rc;
@@ -127,6 +129,8 @@ static size_t emit(cparse *p, uint8_t op, uint32_t arg)
 	}
 	p->ops[p->nops].op = op;
 	p->ops[p->nops].arg = arg;
+	if (op == COP_EVAL && p->pol && arg < p->ns)
+		p->pol[arg] |= p->neg ? SPOL_NEG : SPOL_POS;
 	return p->nops++;
 }
 
@@ -270,7 +274,9 @@ static void parse_not(cparse *p)
 			return;
 		}
 		next(p);
+		p->neg = !p->neg;
 		parse_not(p);
+		p->neg = !p->neg;
 		p->depth--;
 		emit(p, COP_NOT, 0);
 		return;
@@ -317,6 +323,12 @@ int sigma_cond_compile(arena *ar, const sigma_text *conds, size_t nconds, const 
 	p.ss = s;
 	p.ns = ns;
 	p.d = diag;
+	out->pol = arena_alloc(ar, ns + 1);
+	if (!out->pol)
+		return SPOOR_ENOMEM;
+	memset(out->pol, 0, ns + 1);
+	out->npol = ns;
+	p.pol = out->pol;
 	size_t js[64], nj = 0;
 	if (nconds > ARRAY_SIZE(js))
 		return diag_set(diag, SPOOR_ELIMIT, "more than %zu conditions", ARRAY_SIZE(js));

@@ -195,9 +195,17 @@ typedef struct sigma_cop {
 	uint32_t arg;
 } sigma_cop;
 
+/* pol[i]: how search i occurs in the condition: SPOL_POS (under an even
+ * number of `not`), SPOL_NEG (odd), both, or 0 (not used).  The condition
+ * is monotone in a search that occurs with one polarity only, which is
+ * what the prefilter's candidate check relies on (sigma-prefilter.c). */
+enum { SPOL_POS = 1, SPOL_NEG = 2 };
+
 struct sigma_cprog {
 	sigma_cop *ops;
 	size_t n;
+	uint8_t *pol; /* one per search */
+	size_t npol;
 };
 
 #define SIGMA_MAX_COND_OPS 4096
@@ -450,6 +458,11 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 bool sigma_pf_may_match(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule);
 /* The gated rules that became candidates in the last scan (each once). */
 const uint32_t *sigma_pf_candidates(const sigma_pf_scratch *s, size_t *n);
+/* A candidate's check after the scan: false when the rule cannot match
+ * this event, judged from which atoms of its searches' items were seen
+ * (each search at its best case where nothing is known: true when it
+ * occurs outside `not`, false under it).  Cheap next to the rule. */
+bool sigma_pf_check(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule, const sigma_cprog *prog);
 /* Whether a rule runs only as a candidate. */
 bool sigma_pf_gated(const sigma_prefilter *pf, size_t rule);
 

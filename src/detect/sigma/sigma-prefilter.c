@@ -41,11 +41,23 @@
 
 typedef struct pf_atom {
 	uint32_t field;
-	char *lit; /* lowercased */
+	uint32_t id; /* index when it was made (build_dbs sorts the atoms) */
+	char *lit;   /* lowercased */
 	size_t n;
-	uint32_t *rules;
+	uint32_t *rules; /* the rules it makes candidates */
 	size_t nrules, cap;
+	uint32_t *crules; /* the rules whose candidate check looks at it */
+	size_t ncrules, ccap;
 } pf_atom;
+
+/* Candidate check words (see sigma_pf_check). */
+#define CHK_TRUE  0xffffffffu
+#define CHK_FALSE 0xfffffffeu
+#define CHK_NONE  0xffffffffu /* chk_off: the rule has no check */
+#ifndef PF_CHK_MIN_ATOM
+#define PF_CHK_MIN_ATOM 2
+#endif
+#define PF_CHK_MAX_SEARCHES 64
 
 typedef struct pf_db {
 	uint32_t field;
@@ -70,6 +82,10 @@ struct sigma_prefilter {
 	size_t nrules;
 	size_t ngated;
 	int32_t kwdb; /* the keyword items' database (atoms of field 0), or -1 */
+	/* candidate checks: per rule, an offset into chk or CHK_NONE */
+	uint32_t *chk_off;
+	uint32_t *chk;
+	size_t nchk, capchk;
 	/* keyword atoms by logsource group: up to 64 groups hold keyword
 	 * rules; bit b stands for group kwgroup[b]; kwmask[a] = the bits of
 	 * atom a's rules (kw atoms only); kwsplit false = always the full db */
@@ -85,6 +101,31 @@ struct sigma_prefilter {
 	uint8_t *ndg;
 	bool *dgsplit;
 };
+
+/* Scan results remembered per database (in the scratch): field values
+ * repeat in logs (the same Image, Hashes, ImageLoaded, registry key
+ * thousands of times), and a scan of a big database costs the same few
+ * thousand instructions however short the value.  Direct-mapped by the
+ * value's hash; the value itself is kept and compared, so a collision
+ * costs a scan, never a wrong answer.  Only for databases of at least
+ * PF_MEMO_MIN_ATOMS atoms and values of at most PF_MEMO_MAX_LEN bytes; a
+ * value with more than PF_MEMO_HITS atoms is not remembered. */
+#ifndef PF_MEMO_SLOTS
+#define PF_MEMO_SLOTS 1024
+#endif
+#define PF_MEMO_MIN_ATOMS 64
+#define PF_MEMO_MAX_LEN	  240
+#define PF_MEMO_HITS	  7
+typedef struct memo_slot {
+	uint64_t h; /* 0 = empty */
+	uint32_t hit[PF_MEMO_HITS];
+	uint8_t nhit;
+	uint8_t len;
+} memo_slot;
+typedef struct pf_memo {
+	memo_slot *slot;
+	char *val; /* PF_MEMO_MAX_LEN bytes per slot */
+} pf_memo;
 
 /* A keyword database for one set of groups (in the scratch). */
 #define PF_KW_SETS 64
@@ -112,6 +153,13 @@ struct sigma_pf_scratch {
 	/* db_wanted's decision per field database for the event of gen */
 	uint32_t *dgen;
 	bool *dwant;
+	uint32_t *ahit; /* per atom: the generation it was last seen in */
+	pf_memo *memo;	/* per database (slots allocated on first use) */
+	/* the atoms of the scan being remembered */
+	uint32_t rec[PF_MEMO_HITS];
+	size_t nrec;
+	bool recover; /* more than PF_MEMO_HITS */
+	uint64_t memo_hits, memo_scans;
 };
 
 /* A candidate atom set under construction: (field, literal) views into
@@ -180,7 +228,14 @@ static bool glob_atom(const glob_pat *g, const char **p, size_t *n)
 	return best > 0;
 }
 
+static int item_atoms_g(const pitem *it, uint16_t grp, aset *out);
 static int item_atoms(const pitem *it, aset *out)
+{
+	return item_atoms_g(it, it->nm ? it->m[0].grp : 0, out);
+}
+
+/* The atoms of an item; under `all`, of its value group grp. */
+static int item_atoms_g(const pitem *it, uint16_t grp, aset *out)
 {
 	out->n = 0;
 	out->none = true;
@@ -191,10 +246,9 @@ static int item_atoms(const pitem *it, aset *out)
 	for (size_t i = 0; i < it->nm; i++)
 		if (it->m[i].kind != MK_GLOB)
 			return 0;
-	/* under `all`, the values of the first group are enough (all must match) */
-	uint16_t g0 = it->m[0].grp;
+	/* under `all`, the values of one group are enough (all must match) */
 	for (size_t i = 0; i < it->nm; i++) {
-		if (it->all && it->m[i].grp != g0)
+		if (it->all && it->m[i].grp != grp)
 			continue;
 		const char *p;
 		size_t n;
@@ -304,7 +358,8 @@ static int hash_grow(sigma_prefilter *pf)
 	return 0;
 }
 
-static int atom_add(sigma_prefilter *pf, const aref *r, uint32_t rule)
+/* The index of atom r (made when new) in *idx. */
+static int atom_get(sigma_prefilter *pf, const aref *r, uint32_t *idx)
 {
 	if (r->n + 1 > pf->tmpcap) {
 		char *t = xrealloc(pf->tmp, r->n + 64);
@@ -341,6 +396,7 @@ static int atom_add(sigma_prefilter *pf, const aref *r, uint32_t rule)
 		a = &pf->atoms[pf->natoms];
 		memset(a, 0, sizeof(*a));
 		a->field = r->field;
+		a->id = (uint32_t)pf->natoms;
 		a->n = r->n;
 		a->lit = xmalloc(r->n + 1);
 		if (!a->lit)
@@ -350,17 +406,157 @@ static int atom_add(sigma_prefilter *pf, const aref *r, uint32_t rule)
 		pf->hslots[h] = (uint32_t)pf->natoms + 1;
 		pf->natoms++;
 	}
-	if (a->nrules && a->rules[a->nrules - 1] == rule)
+	*idx = (uint32_t)(a - pf->atoms);
+	return 0;
+}
+
+/* Append rule to a list unless it is the last one already. */
+static int rule_push(uint32_t **v, size_t *n, size_t *cap, uint32_t rule)
+{
+	if (*n && (*v)[*n - 1] == rule)
 		return 0;
-	if (a->nrules == a->cap) {
-		size_t nc = a->cap ? a->cap * 2 : 2;
-		uint32_t *v = xreallocarray(a->rules, nc, sizeof(*v));
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 2;
+		uint32_t *nv = xreallocarray(*v, nc, sizeof(*nv));
+		if (!nv)
+			return SPOOR_ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = rule;
+	return 0;
+}
+
+/* Atom r makes `rule` a candidate. */
+static int atom_add(sigma_prefilter *pf, const aref *r, uint32_t rule)
+{
+	uint32_t i;
+	int rc = atom_get(pf, r, &i);
+	if (rc < 0)
+		return rc;
+	pf_atom *a = &pf->atoms[i];
+	return rule_push(&a->rules, &a->nrules, &a->cap, rule);
+}
+
+static int chk_push(sigma_prefilter *pf, uint32_t w)
+{
+	if (pf->nchk == pf->capchk) {
+		size_t nc = pf->capchk ? pf->capchk * 2 : 4096;
+		uint32_t *v = xreallocarray(pf->chk, nc, sizeof(*v));
 		if (!v)
 			return SPOOR_ENOMEM;
-		a->rules = v;
-		a->cap = nc;
+		pf->chk = v;
+		pf->capchk = nc;
 	}
-	a->rules[a->nrules++] = rule;
+	pf->chk[pf->nchk++] = w;
+	return 0;
+}
+
+/* Whether an item (under `all`: its value group g) can be checked by its
+ * atoms: item_atoms gave a set, on a field (keyword atoms are scanned by
+ * group, kw_db_for, and only for the rules they make candidates), none
+ * shorter than PF_CHK_MIN_ATOM. */
+static bool item_checkable(const pitem *it, uint16_t g, aset *tmp, int *rc)
+{
+	if (!it->field)
+		return false;
+	*rc = item_atoms_g(it, g, tmp);
+	if (*rc < 0 || tmp->none || !tmp->n)
+		return false;
+	for (size_t i = 0; i < tmp->n; i++)
+		if (tmp->v[i].n < PF_CHK_MIN_ATOM)
+			return false;
+	return true;
+}
+
+/* The checkable units of an item: the item, or under `all` each of its
+ * value groups (all must match, so each group's atoms are needed).  Counts
+ * them in *nit; with emit, appends each as its atom count and atom
+ * indices. */
+static int item_units(sigma_prefilter *pf, const pitem *it, uint32_t rule, aset *tmp, bool emit, size_t *nit)
+{
+	int rc = 0;
+	for (size_t v = 0; v < it->nm && rc == 0;) {
+		uint16_t g = it->m[v].grp;
+		if (it->all)
+			while (v < it->nm && it->m[v].grp == g)
+				v++;
+		else
+			v = it->nm;
+		if (!item_checkable(it, g, tmp, &rc))
+			continue;
+		++*nit;
+		if (!emit)
+			continue;
+		rc = chk_push(pf, (uint32_t)tmp->n);
+		for (size_t a = 0; a < tmp->n && rc == 0; a++) {
+			uint32_t ai;
+			rc = atom_get(pf, &tmp->v[a], &ai);
+			if (rc == 0)
+				rc = chk_push(pf, ai);
+			if (rc == 0) {
+				pf_atom *x = &pf->atoms[ai];
+				rc = rule_push(&x->crules, &x->ncrules, &x->ccap, rule);
+			}
+		}
+	}
+	return rc;
+}
+
+/* The candidate check of a gated rule (sigma_pf_check): the number of
+ * searches, then per search CHK_FALSE (not used, or used only under `not`:
+ * its best case is false), CHK_TRUE (some map has no unit that can be
+ * checked), or the number of maps, then per map the number of its units
+ * (item_units) and each unit.  Rules whose condition uses a search both
+ * ways, or with more than PF_CHK_MAX_SEARCHES searches, get no check. */
+static int build_check(sigma_prefilter *pf, const sigma_plan *p, uint32_t rule, aset *tmp)
+{
+	const sigma_cprog *prog = &p->prog;
+	if (!prog->pol || prog->npol != p->ns || p->ns > PF_CHK_MAX_SEARCHES)
+		return 0;
+	for (size_t i = 0; i < p->ns; i++)
+		if (prog->pol[i] == (SPOL_POS | SPOL_NEG))
+			return 0;
+	size_t start = pf->nchk;
+	bool useful = false;
+	int rc = chk_push(pf, (uint32_t)p->ns);
+	for (size_t i = 0; i < p->ns && rc == 0; i++) {
+		const psearch *se = &p->s[i];
+		if (prog->pol[i] != SPOL_POS) {
+			rc = chk_push(pf, CHK_FALSE);
+			continue;
+		}
+		bool always = se->n == 0;
+		for (size_t j = 0; j < se->n && !always && rc == 0; j++) {
+			size_t nit = 0;
+			for (size_t k = 0; k < se->maps[j].n && rc == 0; k++)
+				rc = item_units(pf, &se->maps[j].items[k], rule, tmp, false, &nit);
+			always = nit == 0;
+		}
+		if (rc < 0)
+			break;
+		if (always) {
+			rc = chk_push(pf, CHK_TRUE);
+			continue;
+		}
+		useful = true;
+		rc = chk_push(pf, (uint32_t)se->n);
+		for (size_t j = 0; j < se->n && rc == 0; j++) {
+			const pmap *m = &se->maps[j];
+			size_t at = pf->nchk, nit = 0;
+			rc = chk_push(pf, 0);
+			for (size_t k = 0; k < m->n && rc == 0; k++)
+				rc = item_units(pf, &m->items[k], rule, tmp, true, &nit);
+			if (rc == 0)
+				pf->chk[at] = (uint32_t)nit;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (useful)
+		pf->chk_off[rule] = (uint32_t)start;
+	else
+		pf->nchk = start;
 	return 0;
 }
 
@@ -374,8 +570,37 @@ static int cmp_atom(const void *x, const void *y)
  * the same literals were compiled before (detect/hscache.c). */
 static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *diag)
 {
-	if (pf->natoms)
+	if (pf->natoms) {
 		qsort(pf->atoms, pf->natoms, sizeof(*pf->atoms), cmp_atom);
+		/* the checks name atoms by their index before the sort */
+		uint32_t *to = xmalloc(pf->natoms * sizeof(*to));
+		if (!to)
+			return SPOOR_ENOMEM;
+		for (size_t i = 0; i < pf->natoms; i++)
+			to[pf->atoms[i].id] = (uint32_t)i;
+		for (size_t r = 0; r < pf->nrules; r++) {
+			if (pf->chk_off[r] == CHK_NONE)
+				continue;
+			uint32_t *c = pf->chk + pf->chk_off[r];
+			uint32_t ns = *c++;
+			for (size_t i = 0; i < ns; i++) {
+				uint32_t w = *c++;
+				if (w == CHK_TRUE || w == CHK_FALSE)
+					continue;
+				for (uint32_t j = 0; j < w; j++) {
+					uint32_t nit = *c++;
+					for (uint32_t k = 0; k < nit; k++) {
+						uint32_t na = *c++;
+						for (uint32_t a = 0; a < na; a++, c++)
+							*c = to[*c];
+					}
+				}
+			}
+		}
+		for (size_t i = 0; i < pf->natoms; i++)
+			pf->atoms[i].id = (uint32_t)i;
+		free(to);
+	}
 	uint32_t maxf = 0;
 	for (size_t i = 0; i < pf->natoms; i++)
 		maxf = MAX(maxf, pf->atoms[i].field);
@@ -468,7 +693,11 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 		return SPOOR_ENOMEM;
 	pf->nrules = n;
 	pf->gated = xcalloc(n + 1, 1);
-	int rc = pf->gated ? 0 : SPOOR_ENOMEM;
+	pf->chk_off = xmalloc((n + 1) * sizeof(uint32_t));
+	int rc = pf->gated && pf->chk_off ? 0 : SPOOR_ENOMEM;
+	for (size_t r = 0; rc == 0 && r <= n; r++)
+		pf->chk_off[r] = CHK_NONE;
+	aset ctmp = {0};
 	aset *sets = NULL;
 	uint8_t *has = NULL;
 	size_t cap = 0;
@@ -492,13 +721,34 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 			has = nh;
 			cap = p->ns;
 		}
-		bool any = false;
+		bool any = false, anypos = false;
 		for (size_t i = 0; i < p->ns && rc == 0; i++) {
 			rc = search_atoms(&p->s[i], &sets[i]);
 			has[i] = rc == 0 && !sets[i].none && sets[i].n;
 			any |= has[i];
+			anypos |= has[i] && p->prog.pol && p->prog.pol[i] == SPOL_POS;
 		}
-		if (rc < 0 || !any || !rule_gated(p, has))
+		if (rc < 0 || !any)
+			continue;
+		/* the atoms of the searches outside `not` are enough when the
+		 * condition is false without them (`keywords and not filter`:
+		 * the filter's atoms would only make useless candidates) */
+		bool gated = false;
+		if (anypos) {
+			uint8_t *pos = xmalloc(p->ns);
+			if (!pos) {
+				rc = SPOOR_ENOMEM;
+				break;
+			}
+			for (size_t i = 0; i < p->ns; i++)
+				pos[i] = has[i] && p->prog.pol[i] == SPOL_POS;
+			if (rule_gated(p, pos)) {
+				memcpy(has, pos, p->ns);
+				gated = true;
+			}
+			free(pos);
+		}
+		if (!gated && !rule_gated(p, has))
 			continue;
 		for (size_t i = 0; i < p->ns && rc == 0; i++)
 			for (size_t k = 0; has[i] && k < sets[i].n && rc == 0; k++)
@@ -506,8 +756,10 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 		if (rc == 0) {
 			pf->gated[r] = 1;
 			pf->ngated++;
+			rc = build_check(pf, p, (uint32_t)r, &ctmp);
 		}
 	}
+	free(ctmp.v);
 	for (size_t i = 0; i < cap; i++)
 		free(sets[i].v);
 	free(sets);
@@ -539,7 +791,10 @@ void sigma_pf_free(sigma_prefilter *pf)
 	for (size_t i = 0; i < pf->natoms; i++) {
 		free(pf->atoms[i].lit);
 		free(pf->atoms[i].rules);
+		free(pf->atoms[i].crules);
 	}
+	free(pf->chk);
+	free(pf->chk_off);
 	free(pf->atoms);
 	free(pf->gated);
 	free(pf->hslots);
@@ -569,7 +824,9 @@ int sigma_pf_scratch_new(sigma_pf_scratch **out, const sigma_prefilter *pf)
 	s->list = xcalloc(pf->nrules + 1, sizeof(uint32_t));
 	s->dgen = xcalloc(pf->ndbs + 1, sizeof(uint32_t));
 	s->dwant = xcalloc(pf->ndbs + 1, sizeof(bool));
-	if (!s->cand || !s->list || !s->dgen || !s->dwant) {
+	s->ahit = xcalloc(pf->natoms + 1, sizeof(uint32_t));
+	s->memo = xcalloc(pf->ndbs + 1, sizeof(*s->memo));
+	if (!s->cand || !s->list || !s->dgen || !s->dwant || !s->ahit || !s->memo) {
 		sigma_pf_scratch_free(s);
 		return SPOOR_ENOMEM;
 	}
@@ -593,6 +850,12 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s)
 	free(s->list);
 	free(s->dgen);
 	free(s->dwant);
+	free(s->ahit);
+	for (size_t i = 0; s->memo && i < s->pf->ndbs; i++) {
+		free(s->memo[i].slot);
+		free(s->memo[i].val);
+	}
+	free(s->memo);
 	free(s->kw);
 	for (size_t i = 0; i < s->nkws; i++) {
 		hs_free_database(s->kws[i].d.db);
@@ -608,14 +871,10 @@ typedef struct scanctx {
 	sigma_pf_scratch *s;
 } scanctx;
 
-static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *payload)
+static void atom_seen(const sigma_prefilter *pf, sigma_pf_scratch *s, uint32_t ai)
 {
-	(void)from;
-	(void)to;
-	(void)flags;
-	scanctx *c = payload;
-	const pf_atom *a = &c->pf->atoms[c->db->pat[id]];
-	sigma_pf_scratch *s = c->s;
+	const pf_atom *a = &pf->atoms[ai];
+	s->ahit[ai] = s->gen;
 	for (size_t i = 0; i < a->nrules; i++) {
 		uint32_t r = a->rules[i];
 		if (s->cand[r] != s->gen) {
@@ -623,6 +882,75 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
 			s->list[s->nlist++] = r;
 		}
 	}
+}
+
+static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *payload)
+{
+	(void)from;
+	(void)to;
+	(void)flags;
+	scanctx *c = payload;
+	atom_seen(c->pf, c->s, c->db->pat[id]);
+	return 0;
+}
+
+/* on_hit, also recording the atom for the memo */
+static int on_hit_rec(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *payload)
+{
+	scanctx *c = payload;
+	sigma_pf_scratch *s = c->s;
+	if (s->nrec < PF_MEMO_HITS)
+		s->rec[s->nrec++] = c->db->pat[id];
+	else
+		s->recover = true;
+	return on_hit(id, from, to, flags, payload);
+}
+
+/* Scan t with database di, or replay what the same value gave before. */
+static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, spoor_sv t)
+{
+	c->db = &pf->dbs[di];
+	const char *p = t.p ? t.p : "";
+	if (c->db->n < PF_MEMO_MIN_ATOMS || t.n > PF_MEMO_MAX_LEN)
+		return hs_scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
+	pf_memo *m = &s->memo[di];
+	if (!m->slot) {
+		m->slot = xcalloc(PF_MEMO_SLOTS, sizeof(*m->slot));
+		m->val = xmalloc((size_t)PF_MEMO_SLOTS * PF_MEMO_MAX_LEN);
+		if (!m->slot || !m->val) {
+			free(m->slot);
+			free(m->val);
+			m->slot = NULL;
+			m->val = NULL;
+			return hs_scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0
+												      : SPOOR_ERR;
+		}
+	}
+	uint64_t h = hash_bytes(p, t.n, 0x51ed27u) | 1;
+	size_t k = (size_t)(h >> 32) & (PF_MEMO_SLOTS - 1);
+	memo_slot *e = &m->slot[k];
+	char *v = m->val + k * PF_MEMO_MAX_LEN;
+	s->memo_scans++;
+	if (e->h == h && e->len == t.n && !memcmp(v, p, t.n)) {
+		s->memo_hits++;
+		for (size_t i = 0; i < e->nhit; i++)
+			atom_seen(pf, s, e->hit[i]);
+		return 0;
+	}
+	s->nrec = 0;
+	s->recover = false;
+	if (hs_scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit_rec, c) != HS_SUCCESS)
+		return SPOOR_ERR;
+	if (s->recover) {
+		e->h = 0;
+		return 0;
+	}
+	e->h = h;
+	e->len = (uint8_t)t.n;
+	e->nhit = (uint8_t)s->nrec;
+	memcpy(e->hit, s->rec, s->nrec * sizeof(uint32_t));
+	if (t.n)
+		memcpy(v, p, t.n);
 	return 0;
 }
 
@@ -699,8 +1027,12 @@ static int set_db_groups(sigma_prefilter *pf, const uint32_t *rule_group, size_t
 		bool ok = (int32_t)di != pf->kwdb; /* keyword items: kw_db_for */
 		for (size_t k = 0; k < d->n && ok; k++) {
 			const pf_atom *a = &pf->atoms[d->pat[k]];
-			for (size_t i = 0; i < a->nrules && ok; i++) {
-				uint32_t g = a->rules[i] < n ? rule_group[a->rules[i]] : UINT32_MAX;
+			/* the rules it makes candidates and those whose check
+			 * reads it: a database skipped for an event must hold no
+			 * atom a check of a selected group could need */
+			for (size_t i = 0; i < a->nrules + a->ncrules && ok; i++) {
+				uint32_t ri = i < a->nrules ? a->rules[i] : a->crules[i - a->nrules];
+				uint32_t g = ri < n ? rule_group[ri] : UINT32_MAX;
 				if (g == UINT32_MAX)
 					continue;
 				size_t b = 0;
@@ -832,6 +1164,7 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 	if (++s->gen == 0) {
 		memset(s->cand, 0, s->nrules * sizeof(uint32_t));
 		memset(s->dgen, 0, (s->pf->ndbs + 1) * sizeof(uint32_t));
+		memset(s->ahit, 0, (s->pf->natoms + 1) * sizeof(uint32_t));
 		s->gen = 1;
 	}
 	scanctx c = {pf, NULL, s};
@@ -872,10 +1205,9 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 		if (t.n > UINT32_MAX)
 			continue;
 		for (size_t k = 0; k < ndb; k++) {
-			c.db = &pf->dbs[dbi[k]];
-			hs_error_t e = hs_scan(c.db->db, t.p ? t.p : "", (unsigned)t.n, 0, s->hs, on_hit, &c);
-			if (e != HS_SUCCESS)
-				return SPOOR_ERR;
+			int r = scan_db(pf, s, &c, dbi[k], t);
+			if (r < 0)
+				return r;
 		}
 		if (kw) {
 			int r = kw_add(pf, s, &c, t);
@@ -889,4 +1221,44 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 bool sigma_pf_may_match(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule)
 {
 	return !pf->gated[rule] || s->cand[rule] == s->gen;
+}
+
+static bool eval_bits(void *payload, uint32_t i)
+{
+	return (*(const uint64_t *)payload >> i) & 1;
+}
+
+bool sigma_pf_check(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule, const sigma_cprog *prog)
+{
+	if (rule >= pf->nrules || pf->chk_off[rule] == CHK_NONE)
+		return true;
+	const uint32_t *c = pf->chk + pf->chk_off[rule];
+	uint32_t ns = *c++;
+	uint64_t vals = 0;
+	for (uint32_t i = 0; i < ns; i++) {
+		uint32_t w = *c++;
+		if (w == CHK_FALSE)
+			continue;
+		if (w == CHK_TRUE) {
+			vals |= 1ull << i;
+			continue;
+		}
+		bool sv = false;
+		for (uint32_t j = 0; j < w; j++) {
+			uint32_t nit = *c++;
+			bool mv = true;
+			for (uint32_t k = 0; k < nit; k++) {
+				uint32_t na = *c++;
+				bool iv = false;
+				for (uint32_t a = 0; a < na && !iv; a++)
+					iv = s->ahit[c[a]] == s->gen;
+				c += na;
+				mv = mv && iv;
+			}
+			sv = sv || mv;
+		}
+		if (sv)
+			vals |= 1ull << i;
+	}
+	return sigma_cprog_run(prog, eval_bits, &vals);
 }
