@@ -44,6 +44,8 @@ typedef struct pf_atom {
 	uint32_t id; /* index when it was made (build_dbs sorts the atoms) */
 	char *lit;   /* lowercased */
 	size_t n;
+	char *esc; /* keyword atoms: the JSON-escaped form when it differs (kw_raw_ok) */
+	size_t escn;
 	uint32_t *rules; /* the rules it makes candidates */
 	size_t nrules, cap;
 	uint32_t *crules; /* the rules whose candidate check looks at it */
@@ -63,6 +65,7 @@ typedef struct pf_db {
 	uint32_t field;
 	hs_database_t *db;
 	uint32_t *pat; /* pattern id -> atom index */
+	uint8_t *esc;  /* keyword database: pattern id -> 1 when it is the atom's escaped form */
 	size_t n;      /* patterns */
 } pf_db;
 
@@ -82,6 +85,7 @@ struct sigma_prefilter {
 	size_t nrules;
 	size_t ngated;
 	int32_t kwdb; /* the keyword items' database (atoms of field 0), or -1 */
+	bool kwraw;   /* the keyword databases hold each atom's escaped form too */
 	/* candidate checks: per rule, an offset into chk or CHK_NONE */
 	uint32_t *chk_off;
 	uint32_t *chk;
@@ -566,8 +570,39 @@ static int cmp_atom(const void *x, const void *y)
 	return a->field < b->field ? -1 : a->field > b->field;
 }
 
+/* The JSON-escaped form of a keyword atom (`\` and `"` escaped), so
+ * that the keyword database can run over the raw bytes of a JSON string
+ * instead of its decoded text (kw_raw_ok).  -1 when the atom holds a
+ * control character (its raw form is not one string), 0 when the form is
+ * the atom itself, 1 when a new one was made. */
+static int atom_escape(pf_atom *a)
+{
+	size_t extra = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		unsigned char c = (unsigned char)a->lit[i];
+		if (c < 0x20 || c == 0x7f)
+			return -1;
+		extra += c == '\\' || c == '"';
+	}
+	if (!extra)
+		return 0;
+	a->esc = xmalloc(a->n + extra + 1);
+	if (!a->esc)
+		return SPOOR_ENOMEM;
+	size_t o = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->lit[i] == '\\' || a->lit[i] == '"')
+			a->esc[o++] = '\\';
+		a->esc[o++] = a->lit[i];
+	}
+	a->esc[o] = 0;
+	a->escn = o;
+	return 1;
+}
+
 /* One database per field, compiled, or read from the cache folder when
- * the same literals were compiled before (detect/hscache.c). */
+ * the same literals were compiled before (detect/hscache.c).  The keyword
+ * database (field 0) also holds the escaped form of its atoms. */
 static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *diag)
 {
 	if (pf->natoms) {
@@ -614,11 +649,22 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 	for (size_t i = 0; i < pf->natoms; i++)
 		if (!i || pf->atoms[i].field != pf->atoms[i - 1].field)
 			nf++;
+	size_t nesc = 0;
+	pf->kwraw = true;
+	for (size_t i = 0; i < pf->natoms && pf->atoms[i].field == 0; i++) {
+		int e = atom_escape(&pf->atoms[i]);
+		if (e == SPOOR_ENOMEM)
+			return e;
+		if (e < 0)
+			pf->kwraw = false;
+		nesc += e > 0;
+	}
+	size_t npat = pf->natoms + nesc;
 	pf->dbs = xcalloc(nf + 1, sizeof(*pf->dbs));
-	const char **ex = xmalloc((pf->natoms + 1) * sizeof(*ex));
-	unsigned *fl = xmalloc((pf->natoms + 1) * sizeof(*fl));
-	unsigned *ids = xmalloc((pf->natoms + 1) * sizeof(*ids));
-	size_t *lens = xmalloc((pf->natoms + 1) * sizeof(*lens));
+	const char **ex = xmalloc((npat + 1) * sizeof(*ex));
+	unsigned *fl = xmalloc((npat + 1) * sizeof(*fl));
+	unsigned *ids = xmalloc((npat + 1) * sizeof(*ids));
+	size_t *lens = xmalloc((npat + 1) * sizeof(*lens));
 	size_t *first = xmalloc((nf + 1) * sizeof(*first));
 	hs_database_t **hdb = xcalloc(nf + 1, sizeof(*hdb));
 	dbc_key *key = cache_dir && *cache_dir ? dbc_key_new(nf) : NULL;
@@ -626,30 +672,39 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 	if (!pf->dbs || !ex || !fl || !ids || !lens || !first || !hdb)
 		rc = SPOOR_ENOMEM;
 	/* the patterns of every database, in order (atoms sorted by field) */
+	size_t pc = 0;
 	for (size_t i = 0, k = 0; rc == 0 && i < pf->natoms;) {
-		size_t j = i;
+		size_t j = i, ne = 0;
 		while (j < pf->natoms && pf->atoms[j].field == pf->atoms[i].field)
-			j++;
+			ne += pf->atoms[j++].esc != NULL;
 		pf_db *d = &pf->dbs[pf->ndbs];
 		d->field = pf->atoms[i].field;
-		d->n = j - i;
-		d->pat = xmalloc((j - i) * sizeof(*d->pat));
-		if (!d->pat) {
+		d->n = j - i + ne;
+		d->pat = xmalloc(d->n * sizeof(*d->pat));
+		d->esc = ne ? xcalloc(d->n, 1) : NULL;
+		if (!d->pat || (ne && !d->esc)) {
 			rc = SPOOR_ENOMEM;
 			break;
 		}
-		first[k++] = i;
-		uint64_t cnt = j - i;
+		first[k++] = pc;
+		uint64_t cnt = d->n;
 		dbc_key_add(key, &cnt, sizeof(cnt));
 		for (size_t q = i; q < j; q++) {
-			ex[q] = pf->atoms[q].lit;
-			lens[q] = pf->atoms[q].n;
-			fl[q] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-			ids[q] = (unsigned)(q - i);
-			d->pat[q - i] = (uint32_t)q;
-			uint64_t meta[2] = {lens[q], fl[q]};
-			dbc_key_add(key, meta, sizeof(meta));
-			dbc_key_add(key, ex[q], lens[q]);
+			for (int form = 0; form < 2; form++) {
+				if (form && !pf->atoms[q].esc)
+					break;
+				ex[pc] = form ? pf->atoms[q].esc : pf->atoms[q].lit;
+				lens[pc] = form ? pf->atoms[q].escn : pf->atoms[q].n;
+				fl[pc] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+				ids[pc] = (unsigned)(pc - first[k - 1]);
+				d->pat[ids[pc]] = (uint32_t)q;
+				if (form)
+					d->esc[ids[pc]] = 1;
+				uint64_t meta[2] = {lens[pc], fl[pc]};
+				dbc_key_add(key, meta, sizeof(meta));
+				dbc_key_add(key, ex[pc], lens[pc]);
+				pc++;
+			}
 		}
 		pf->fdb[d->field] = (int32_t)pf->ndbs;
 		pf->ndbs++;
@@ -658,7 +713,7 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 	char path[4096] = "";
 	bool cached = rc == 0 && key && dbc_load(key, cache_dir, hdb, pf->ndbs, path, sizeof(path));
 	for (size_t k = 0; rc == 0 && !cached && k < pf->ndbs; k++) {
-		size_t i = first[k], n = (k + 1 < pf->ndbs ? first[k + 1] : pf->natoms) - i;
+		size_t i = first[k], n = (k + 1 < pf->ndbs ? first[k + 1] : pc) - i;
 		hs_compile_error_t *err = NULL;
 		if (hs_compile_lit_multi(ex + i, fl + i, ids + i, lens + i, (unsigned)n, HS_MODE_BLOCK, NULL, &hdb[k],
 					 &err) != HS_SUCCESS) {
@@ -785,11 +840,13 @@ void sigma_pf_free(sigma_prefilter *pf)
 	for (size_t i = 0; i < pf->ndbs; i++) {
 		hs_free_database(pf->dbs[i].db);
 		free(pf->dbs[i].pat);
+		free(pf->dbs[i].esc);
 	}
 	free(pf->dbs);
 	free(pf->fdb);
 	for (size_t i = 0; i < pf->natoms; i++) {
 		free(pf->atoms[i].lit);
+		free(pf->atoms[i].esc);
 		free(pf->atoms[i].rules);
 		free(pf->atoms[i].crules);
 	}
@@ -1011,6 +1068,22 @@ static int kw_add(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, sp
 	return 0;
 }
 
+/* Whether the keyword databases may run over the raw bytes of a JSON
+ * string body: when its only escapes are \\ \" \b \f \n \r \t, an atom
+ * (no control characters: atom_escape) occurs in the decoded text only
+ * where it or its escaped form occurs in the raw bytes.  \u and \/ escapes
+ * write characters another way: decode those. */
+static bool kw_raw_ok(spoor_sv v)
+{
+	const char *p = v.p, *e = v.p + v.n;
+	while (p < e && (p = memchr(p, '\\', (size_t)(e - p))) != NULL) {
+		if (p + 1 >= e || p[1] == 'u' || p[1] == '/')
+			return false;
+		p += 2;
+	}
+	return true;
+}
+
 /* The groups of each field database (see dgroup). */
 static int set_db_groups(sigma_prefilter *pf, const uint32_t *rule_group, size_t n)
 {
@@ -1115,8 +1188,9 @@ static const pf_db *kw_db_for(const sigma_prefilter *pf, sigma_pf_scratch *s, ui
 			const pf_atom *a = &pf->atoms[full->pat[k]];
 			if (!(pf->kwmask[full->pat[k]] & mask))
 				continue;
-			ex[j] = a->lit;
-			lens[j] = a->n;
+			bool esc = full->esc && full->esc[k];
+			ex[j] = esc ? a->esc : a->lit;
+			lens[j] = esc ? a->escn : a->n;
 			fl[j] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
 			ids[j] = (unsigned)j;
 			e->d.pat[j] = full->pat[k];
@@ -1199,6 +1273,13 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 		}
 		if (!ndb && !kw)
 			continue;
+		if (!ndb && f->type == SPOOR_VT_JSTR && pf->kwraw && kw_raw_ok(f->val)) {
+			/* no database of its own: the raw bytes, not decoded */
+			int r = kw_add(pf, s, &c, f->val);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		spoor_sv t;
 		if (!event_text(ev, f, &t))
 			return SPOOR_ENOMEM;
