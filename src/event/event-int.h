@@ -88,6 +88,9 @@ struct spoor_event {
 	const char *format;
 	const char *shape;
 	spoor_sv raw;
+	/* a JSON string of the event has a \u or \/ escape (json-scan.c):
+	 * its raw bytes write some character another way than its text */
+	bool odd_esc;
 	arena ar;
 	/* Decoded text of JSTR fields, by field index, valid when gen matches
 	 * and the field still holds the value it was decoded from (event_set

@@ -37,6 +37,7 @@ void event_reset(spoor_event *ev)
 	}
 	ev->has_ts = false;
 	ev->ts = 0;
+	ev->odd_esc = false;
 	memset(&ev->ls, 0, sizeof(ev->ls));
 	memset(&ev->origin, 0, sizeof(ev->origin));
 	ev->format = NULL;

@@ -24,6 +24,7 @@ typedef struct jctx {
 
 #define S_ESC 1u
 #define S_HI 2u
+#define S_ODD 4u /* a \u or \/ escape: the raw bytes write a character another way */
 
 static int fail(jctx *c, const char *at, int code, const char *msg)
 {
@@ -71,7 +72,7 @@ static inline const char *scan_string(jctx *c, const char *p, unsigned *flags)
 			if (*p == '\\' && end - p >= 2) {
 				char e = p[1];
 				if (e == '\\' || e == '"' || e == 'n' || e == '/' || e == 't' || e == 'r') {
-					fl |= S_ESC;
+					fl |= S_ESC | (e == '/' ? S_ODD : 0);
 					p += 2;
 					continue;
 				}
@@ -104,6 +105,8 @@ static inline const char *scan_string(jctx *c, const char *p, unsigned *flags)
 				return NULL;
 			}
 			char e = p[1];
+			if (e == 'u' || e == '/')
+				fl |= S_ODD;
 			if (e == 'u') {
 				if (end - p < 6) {
 					fail(c, p, SPOOR_EAGAIN, "unterminated string");
@@ -184,6 +187,8 @@ static int add_field(jctx *c, uint32_t id, spoor_sv name, spoor_vtype type, spoo
 	/* JSON-safe: a STR without escapes or high bytes, and every number
 	 * and literal the scanner validated */
 	unsigned flags = (fl & S_HI) ? EF_HI : (type == SPOOR_VT_STR || type == SPOOR_VT_NUM) ? EF_JSAFE : 0;
+	if (fl & S_ODD)
+		c->ev->odd_esc = true;
 	int r = id ? event_add(c->ev, id, type, val, flags) : event_add_named(c->ev, name, type, val, flags);
 	if (r < 0)
 		return fail(c, val.p, r, r == SPOOR_ELIMIT ? "too many fields" : "out of memory");

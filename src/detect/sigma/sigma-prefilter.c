@@ -1252,12 +1252,26 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 		uint64_t all = pf->nkwg == 64 ? ~0ull : (1ull << pf->nkwg) - 1;
 		s->kwd = mask == 0 ? NULL : mask == all ? s->kwd : kw_db_for(pf, s, mask);
 	}
+	/* the record's raw bytes, when they hold the values of its fields as
+	 * they are or JSON-escaped without \u or \/ (ev->odd_esc, kw_raw_ok):
+	 * one keyword scan over them stands for the fields whose values lie
+	 * inside them (keys and punctuation can only add candidates); fields
+	 * made elsewhere (derived, enriched) are joined and scanned as before */
+	uintptr_t rlo = 0, rhi = 0;
+	if (s->kwd && pf->kwraw && ev->raw.n && ev->raw.n <= UINT32_MAX && !ev->odd_esc) {
+		c.db = s->kwd;
+		if (hs_scan(c.db->db, ev->raw.p, (unsigned)ev->raw.n, 0, s->hs, on_hit, &c) != HS_SUCCESS)
+			return SPOOR_ERR;
+		rlo = (uintptr_t)ev->raw.p;
+		rhi = rlo + ev->raw.n;
+	}
 	for (size_t i = 0; i < ev->n; i++) {
 		const efield *f = &ev->f[i];
 		if ((f->flags & EF_DEAD) || f->type == SPOOR_VT_NULL)
 			continue;
 		/* keyword items look at every string and number field (sigma-match.c) */
-		bool kw = s->kwd && (f->type == SPOOR_VT_STR || f->type == SPOOR_VT_JSTR || f->type == SPOOR_VT_NUM);
+		bool kw = s->kwd && (f->type == SPOOR_VT_STR || f->type == SPOOR_VT_JSTR || f->type == SPOOR_VT_NUM) &&
+			  !(rlo && (uintptr_t)f->val.p >= rlo && (uintptr_t)f->val.p + f->val.n <= rhi);
 		/* the field's own database, and those of the rule fields an array
 		 * element stands for (Parameters.0.Name -> Parameters) */
 		int32_t dbi[1 + ARR_MAX_CANDS];
