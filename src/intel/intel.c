@@ -411,8 +411,12 @@ int intel_type_from_name(spoor_sv name, ioc_mode *mode)
 {
 	name = sv_trim(name);
 	*mode = IOC_EXACT;
+	if (!name.n)
+		return -1;
+	/* the first letter before the whole name (a million rows ask) */
+	char c0 = (char)(name.p[0] >= 'A' && name.p[0] <= 'Z' ? name.p[0] + 32 : name.p[0]);
 	for (size_t i = 0; i < ARRAY_SIZE(type_table); i++) {
-		if (name.n == type_table[i].len && sv_ieq(name, sv_make(type_table[i].name, type_table[i].len))) {
+		if (name.n == type_table[i].len && c0 == type_table[i].name[0] && sv_ieq(name, sv_make(type_table[i].name, type_table[i].len))) {
 			*mode = (ioc_mode)type_table[i].mode;
 			return type_table[i].type;
 		}

@@ -181,8 +181,10 @@ static uint8_t key_class(uint8_t t)
 	}
 }
 
+/* 8 bytes a slot: the table of a million values is 16 MiB, not 32 (the
+ * slot's position gives the low bits of the hash, fp 32 high ones) */
 typedef struct hslot {
-	uint64_t h;
+	uint32_t fp;   /* (hash >> 32) | 1; 0 = empty */
 	uint32_t head; /* first atom; chain through next[] */
 } hslot;
 
@@ -242,50 +244,41 @@ static uint64_t key_hash(uint8_t cls, const char *p, size_t n)
 	return hash_bytes(p, n, 0x10c0000u + cls) | 1;
 }
 
-static int tab_grow(ioc_index *x)
+static uint32_t fp_of(uint64_t h)
 {
-	size_t nc = x->cap ? x->cap * 2 : 1024;
-	hslot *nt = xcalloc(nc, sizeof(*nt));
-	if (!nt)
-		return SPOOR_ENOMEM;
-	for (size_t i = 0; i < x->cap; i++) {
-		if (!x->tab[i].h)
-			continue;
-		size_t j = x->tab[i].h & (nc - 1);
-		while (nt[j].h)
-			j = (j + 1) & (nc - 1);
-		nt[j] = x->tab[i];
-	}
-	free(x->tab);
-	x->tab = nt;
-	x->cap = nc;
-	return 0;
+	return (uint32_t)(h >> 32) | 1;
 }
 
-static int tab_add(ioc_index *x, uint32_t a)
+static void bloom_set(ioc_index *x, uint64_t h)
+{
+	uint64_t bit = (h >> 20) & x->bmask;
+	x->bloom[bit >> 6] |= 1ull << (bit & 63);
+}
+
+/* Add atom a with key hash h; the table is sized for every exact atom
+ * before (ioc_index_build), so it never grows. */
+static void tab_add(ioc_index *x, uint32_t a, uint64_t h)
 {
 	const ioc *at = &x->in->atoms.v[a];
 	uint8_t cls = key_class(at->type);
-	if (2 * (x->nkeys + 1) > x->cap && tab_grow(x) < 0)
-		return SPOOR_ENOMEM;
-	uint64_t h = key_hash(cls, at->value.p, at->value.n);
+	uint32_t fp = fp_of(h);
 	size_t j = h & (x->cap - 1);
-	while (x->tab[j].h) {
-		if (x->tab[j].h == h) {
+	while (x->tab[j].fp) {
+		if (x->tab[j].fp == fp) {
 			const ioc *o = &x->in->atoms.v[x->tab[j].head];
 			if (key_class(o->type) == cls && sv_eq(o->value, at->value)) {
 				x->next[a] = x->tab[j].head;
 				x->tab[j].head = a;
-				return 0;
+				return;
 			}
 		}
 		j = (j + 1) & (x->cap - 1);
 	}
-	x->tab[j].h = h;
+	x->tab[j].fp = fp;
 	x->tab[j].head = a;
 	x->next[a] = UINT32_MAX;
 	x->nkeys++;
-	return 0;
+	bloom_set(x, h);
 }
 
 static uint32_t tab_find(const ioc_index *x, uint8_t cls, const char *p, size_t n)
@@ -296,9 +289,10 @@ static uint32_t tab_find(const ioc_index *x, uint8_t cls, const char *p, size_t 
 	uint64_t bit = (h >> 20) & x->bmask;
 	if (!(x->bloom[bit >> 6] & (1ull << (bit & 63))))
 		return UINT32_MAX;
+	uint32_t fp = fp_of(h);
 	size_t j = h & (x->cap - 1);
-	while (x->tab[j].h) {
-		if (x->tab[j].h == h) {
+	while (x->tab[j].fp) {
+		if (x->tab[j].fp == fp) {
 			const ioc *o = &x->in->atoms.v[x->tab[j].head];
 			if (key_class(o->type) == cls && o->value.n == n && !memcmp(o->value.p, p, n))
 				return x->tab[j].head;
@@ -436,13 +430,35 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 		size_t cap = 1024;
 		while (cap < 2 * nex)
 			cap *= 2;
+		/* the filter: 16 bits per value (at most 2^31), built with the
+		 * table */
+		size_t bits = 1024;
+		while (bits < 16 * nex && bits < ((size_t)1 << 31))
+			bits *= 2;
 		x->tab = xcalloc(cap, sizeof(*x->tab));
-		if (!x->tab)
+		x->bloom = xcalloc(bits / 64, sizeof(uint64_t));
+		if (!x->tab || !x->bloom) {
 			rc = SPOOR_ENOMEM;
-		else
+		} else {
 			x->cap = cap;
+			x->bmask = bits - 1;
+		}
 	}
-	for (size_t i = 0; i < in->atoms.n && rc == 0; i++) {
+	/* exact values in batches: the hashes of a batch first, their slots
+	 * prefetched, then the inserts (a table of a million values is far
+	 * bigger than the cache; one miss after another otherwise) */
+	enum { BATCH = 16 };
+	uint64_t bh[BATCH];
+	uint32_t ba[BATCH];
+	size_t nb = 0;
+	for (size_t i = 0; i <= in->atoms.n && rc == 0; i++) {
+		if (nb == BATCH || (i == in->atoms.n && nb)) {
+			for (size_t k = 0; k < nb; k++)
+				tab_add(x, ba[k], bh[k]);
+			nb = 0;
+		}
+		if (i == in->atoms.n)
+			break;
 		const ioc *a = &in->atoms.v[i];
 		if (a->mode != IOC_EXACT)
 			continue;
@@ -455,7 +471,11 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 				x->n_nets++;
 			}
 		} else {
-			rc = tab_add(x, (uint32_t)i);
+			uint64_t h = key_hash(key_class(a->type), a->value.p, a->value.n);
+			__builtin_prefetch(&x->tab[h & (x->cap - 1)], 1);
+			__builtin_prefetch(&x->bloom[((h >> 20) & x->bmask) >> 6], 1);
+			bh[nb] = h;
+			ba[nb++] = (uint32_t)i;
 			x->n_exact++;
 			x->ntype[a->type]++;
 			if (a->type == IOC_DOMAIN) {
@@ -465,20 +485,6 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 				x->dom_labels |= 1ull << MIN(labels, 63u);
 			}
 		}
-	}
-	if (rc == 0 && x->cap) {
-		size_t bits = 1024;
-		while (bits < 16 * x->nkeys && bits < ((size_t)1 << 31))
-			bits *= 2;
-		x->bmask = bits - 1;
-		x->bloom = xcalloc(bits / 64, sizeof(uint64_t));
-		if (!x->bloom)
-			rc = SPOOR_ENOMEM;
-		for (size_t j = 0; j < x->cap && rc == 0; j++)
-			if (x->tab[j].h) {
-				uint64_t bit = (x->tab[j].h >> 20) & x->bmask;
-				x->bloom[bit >> 6] |= 1ull << (bit & 63);
-			}
 	}
 	if (rc == 0)
 		rc = pdb_build(x, &x->cmd, IOC_CMDLINE, false, diag);
