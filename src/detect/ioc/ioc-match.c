@@ -194,6 +194,24 @@ typedef struct pdb {
 	size_t n;
 } pdb;
 
+/* One step of an event's match.  The steps are planned first (values
+ * normalised, keys hashed, the filter word of each key prefetched at
+ * once), then the steps run in their planned order: the
+ * filter of a million values is larger than the cache, and its loads now
+ * overlap instead of following one another.  Same steps, same order: the
+ * same hits in the same order as looking up one value at a time. */
+enum { ACT_LOOKUP, ACT_RADIX, ACT_SCAN };
+typedef struct act {
+	uint8_t kind, cls;
+	uint32_t field;	  /* the event field and value hits report */
+	spoor_sv value;
+	uint64_t h;	  /* LOOKUP: the key's hash, the key at pbuf[off .. off+n) */
+	size_t off, n;
+	const pdb *d;	  /* SCAN: database and text */
+	spoor_sv text;
+	uint8_t ip[16];	  /* RADIX: the address */
+} act;
+
 struct ioc_index {
 	spoor_intel *in;
 	uint32_t *next; /* per atom: next atom with the same key */
@@ -237,6 +255,12 @@ struct ioc_index {
 	spoor_sv cur_value;
 	const pdb *cur_pdb;
 	int err;
+	/* the event's planned steps and their keys (at most 128 values of at
+	 * most NORM_MAX(NORM_MAX_IN) bytes each: bounded) */
+	act *acts;
+	size_t nacts, acap;
+	char *pbuf;
+	size_t plen, pcap;
 };
 
 static uint64_t key_hash(uint8_t cls, const char *p, size_t n)
@@ -281,11 +305,10 @@ static void tab_add(ioc_index *x, uint32_t a, uint64_t h)
 	bloom_set(x, h);
 }
 
-static uint32_t tab_find(const ioc_index *x, uint8_t cls, const char *p, size_t n)
+static uint32_t tab_find(const ioc_index *x, uint8_t cls, const char *p, size_t n, uint64_t h)
 {
 	if (!x->cap)
 		return UINT32_MAX;
-	uint64_t h = key_hash(cls, p, n);
 	uint64_t bit = (h >> 20) & x->bmask;
 	if (!(x->bloom[bit >> 6] & (1ull << (bit & 63))))
 		return UINT32_MAX;
@@ -556,6 +579,8 @@ void ioc_index_free(ioc_index *x)
 	free(x->hits);
 	free(x->raw);
 	free(x->nbuf);
+	free(x->acts);
+	free(x->pbuf);
 	free(x);
 }
 
@@ -602,11 +627,75 @@ static void on_ip(uint32_t val, void *u)
 	hit_chain(u, val);
 }
 
+static act *act_new(ioc_index *x, uint8_t kind)
+{
+	if (x->nacts == x->acap) {
+		size_t nc = x->acap ? x->acap * 2 : 64;
+		act *nv = xreallocarray(x->acts, nc, sizeof(*nv));
+		if (!nv) {
+			x->err = SPOOR_ENOMEM;
+			return NULL;
+		}
+		x->acts = nv;
+		x->acap = nc;
+	}
+	act *a = &x->acts[x->nacts++];
+	a->kind = kind;
+	a->field = x->cur_field;
+	a->value = x->cur_value;
+	return a;
+}
+
+/* a copy of key p[0..n) in pbuf: its offset, or SIZE_MAX */
+static size_t key_copy(ioc_index *x, const char *p, size_t n)
+{
+	if (x->pcap - x->plen < n) {
+		size_t nc = MAX(x->pcap * 2, MAX(x->plen + n, (size_t)4096));
+		char *nb = xrealloc(x->pbuf, nc);
+		if (!nb) {
+			x->err = SPOOR_ENOMEM;
+			return SIZE_MAX;
+		}
+		x->pbuf = nb;
+		x->pcap = nc;
+	}
+	size_t off = x->plen;
+	memcpy(x->pbuf + off, p, n);
+	x->plen += n;
+	return off;
+}
+
+/* plan a lookup of the key at pbuf[off .. off+n) */
+static void lookup_at(ioc_index *x, uint8_t cls, size_t off, size_t n)
+{
+	act *a = act_new(x, ACT_LOOKUP);
+	if (!a)
+		return;
+	a->cls = cls;
+	a->off = off;
+	a->n = n;
+	a->h = key_hash(cls, x->pbuf + off, n);
+	/* its filter word: on its way while the rest is planned */
+	uint64_t bit = (a->h >> 20) & x->bmask;
+	__builtin_prefetch(&x->bloom[bit >> 6]);
+}
+
 static void lookup(ioc_index *x, uint8_t cls, const char *p, size_t n)
 {
-	uint32_t a = tab_find(x, cls, p, n);
-	if (a != UINT32_MAX)
-		hit_chain(x, a);
+	if (!x->cap)
+		return;
+	size_t off = key_copy(x, p, n);
+	if (off != SIZE_MAX)
+		lookup_at(x, cls, off, n);
+}
+
+static void plan_radix(ioc_index *x, const uint8_t ip[16])
+{
+	if (!x->ip.root)
+		return;
+	act *a = act_new(x, ACT_RADIX);
+	if (a)
+		memcpy(a->ip, ip, 16);
 }
 
 /* the domain and each parent: a.b.evil.example, b.evil.example, evil.example,
@@ -622,12 +711,18 @@ static void lookup_domain(ioc_index *x, const char *p, size_t n)
 		x->dom_n = n;
 		memcpy(x->dom_last, p, n);
 	}
+	if (!x->cap)
+		return;
 	unsigned labels = 1;
 	for (size_t k = 0; k < n; k++)
 		labels += p[k] == '.';
+	/* one copy of the name: its parents are its suffixes */
+	size_t off = key_copy(x, p, n);
+	if (off == SIZE_MAX)
+		return;
 	for (size_t i = 0; i < n; labels--) {
 		if (x->dom_labels >> MIN(labels, 63u) & 1)
-			lookup(x, IOC_DOMAIN, p + i, n - i);
+			lookup_at(x, IOC_DOMAIN, off + i, n - i);
 		const char *dot = memchr(p + i, '.', n - i);
 		if (!dot)
 			break;
@@ -649,6 +744,15 @@ static void scan(ioc_index *x, const pdb *d, spoor_sv v)
 {
 	if (!d->db || v.n > UINT32_MAX)
 		return;
+	act *a = act_new(x, ACT_SCAN);
+	if (a) {
+		a->d = d;
+		a->text = v;
+	}
+}
+
+static void run_scan(ioc_index *x, const pdb *d, spoor_sv v)
+{
 	x->cur_pdb = d;
 	hs_error_t e = hs_scan(d->db, v.p ? v.p : "", (unsigned)v.n, 0, x->scratch, on_pattern, x);
 	if (e != HS_SUCCESS)
@@ -700,7 +804,7 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 	if (cls & FC_IP) {
 		uint8_t ip[16], pl;
 		if (norm_ip(v, ip, &pl, false) > 0) {
-			radix_lookup(&x->ip, ip, on_ip, x);
+			plan_radix(x, ip);
 		} else {
 			/* "192.0.2.1:443", "[2001:db8::1]:443": the address before the port */
 			const char *c = NULL;
@@ -713,7 +817,7 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 				colon = a.p[k] == ':';
 			if (c && (!colon || (a.n && a.p[a.n - 1] == ']')) &&
 			    norm_ip(a, ip, &pl, false) > 0)
-				radix_lookup(&x->ip, ip, on_ip, x);
+				plan_radix(x, ip);
 		}
 	}
 	if ((cls & FC_DOMAIN) && x->ntype[IOC_DOMAIN] && (l = norm_domain(v, b)) > 0)
@@ -748,7 +852,7 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 				hl = (size_t)(colon - b);
 			uint8_t ip[16], pl;
 			if (hl && norm_ip(sv_make(b, hl), ip, &pl, false) > 0)
-				radix_lookup(&x->ip, ip, on_ip, x);
+				plan_radix(x, ip);
 			else if (hl)
 				lookup_domain(x, b, hl);
 		}
@@ -819,6 +923,8 @@ int ioc_index_match(ioc_index *x, spoor_event *ev, const ioc_hit **hits)
 	}
 	/* URL fields last: a domain seen in its own field (dns.question.name,
 	 * destination.domain) is reported there rather than as a URL's host */
+	x->nacts = 0;
+	x->plen = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t k = 0; k < ncand && !x->err; k++) {
 			const efield *f = &ev->f[cand[k]];
@@ -830,6 +936,22 @@ int ioc_index_match(ioc_index *x, spoor_event *ev, const ioc_hit **hits)
 			x->cur_field = f->id;
 			x->cur_value = t;
 			match_value(x, x->fcls[f->id], t);
+		}
+	}
+	/* the planned steps, in order (their filter words were prefetched
+	 * when they were planned) */
+	for (size_t k = 0; k < x->nacts && !x->err; k++) {
+		const act *a = &x->acts[k];
+		x->cur_field = a->field;
+		x->cur_value = a->value;
+		if (a->kind == ACT_LOOKUP) {
+			uint32_t at = tab_find(x, a->cls, x->pbuf + a->off, a->n, a->h);
+			if (at != UINT32_MAX)
+				hit_chain(x, at);
+		} else if (a->kind == ACT_RADIX) {
+			radix_lookup(&x->ip, a->ip, on_ip, x);
+		} else {
+			run_scan(x, a->d, a->text);
 		}
 	}
 	if (x->err)
