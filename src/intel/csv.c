@@ -239,6 +239,14 @@ static int type_of(type_memo *m, spoor_sv name, ioc_mode *mode)
 	return t;
 }
 
+/* sv_trim, without the call for the usual field that has nothing to trim */
+static spoor_sv trim_field(spoor_sv f)
+{
+	if (!f.n || ((unsigned char)f.p[0] > ' ' && (unsigned char)f.p[f.n - 1] > ' '))
+		return f;
+	return sv_trim(f);
+}
+
 static int row(spoor_intel *in, uint32_t src, spoor_sv bn, const int *cols, const rec *r, uint64_t line,
 	       type_memo *tm)
 {
@@ -247,7 +255,7 @@ static int row(spoor_intel *in, uint32_t src, spoor_sv bn, const int *cols, cons
 	char where[64];
 	spoor_sv f[_C_MAX];
 	for (int c = 0; c < _C_MAX; c++)
-		f[c] = cols[c] >= 0 && (size_t)cols[c] < r->n ? sv_trim(r->f[cols[c]]) : SPOOR_SV_NULL;
+		f[c] = cols[c] >= 0 && (size_t)cols[c] < r->n ? trim_field(r->f[cols[c]]) : SPOOR_SV_NULL;
 	if (!f[C_VALUE].n) {
 		in->srcs.v[src].bad++;
 		return intel_unsupported(in, src, row_where(where, sizeof(where), line), f[C_TYPE], "row without a value");
