@@ -375,17 +375,26 @@ long norm_email(spoor_sv v, char *out)
 	return (long)ln + 1 + d;
 }
 
+/* bytes of a hex value: the digit lower-cased, 1 for a separator left
+ * out (':', ' ', '-'), 0 for anything else */
+static const uint8_t hex_char[256] = {
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7',
+    ['8'] = '8', ['9'] = '9', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f',
+    ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', [':'] = 1, [' '] = 1,
+    ['-'] = 1,
+};
+
 long norm_hex(spoor_sv v, char *out)
 {
 	v = trim(v);
 	size_t o = 0;
 	for (size_t i = 0; i < v.n; i++) {
-		char c = v.p[i];
-		if (c == ':' || c == ' ' || c == '-')
+		uint8_t d = hex_char[(unsigned char)v.p[i]];
+		if (d == 1)
 			continue;
-		if (hexval(c) < 0)
+		if (!d)
 			return -1;
-		out[o++] = lower(c);
+		out[o++] = (char)d;
 	}
 	return o ? (long)o : -1;
 }

@@ -948,11 +948,13 @@ int intel_finish(spoor_intel *in)
 		size_t n;
 		uint8_t kind;
 		uint32_t e;
-	} memo[64];
+	} memo[256];
 	memset(memo, 0, sizeof(memo));
 	for (; in->names_done < in->names.n && rc == 0; in->names_done++) {
 		const iname_ref *r = &in->names.v[in->names_done];
-		size_t ms = (((uintptr_t)r->name.p >> 3) ^ r->kind) & (ARRAY_SIZE(memo) - 1);
+		/* the address mixed (a multiplicative hash): nearby addresses of
+		 * a few dozen names spread over the slots */
+		size_t ms = (size_t)((((uint64_t)(uintptr_t)r->name.p ^ r->kind) * 0x9E3779B97F4A7C15ull) >> 56);
 		if (memo[ms].p == r->name.p && memo[ms].n == r->name.n && memo[ms].kind == r->kind) {
 			rc = intel_obj_ent(in, r->obj, memo[ms].e);
 			continue;
