@@ -125,7 +125,7 @@ say "warm-up: filling the database cache"
 {
 	echo "# Intel benchmark ($(date -u +%Y-%m-%d), $(nproc) cores)"
 	echo
-	echo "$N generated indicators ($(du -h "$IN1M" | cut -f1)), $EVENTS generated events ($(du -h "$EV" | cut -f1))."
+	echo "$N generated indicators ($(du -hL "$IN1M" | cut -f1)), $EVENTS generated events ($(du -hL "$EV" | cut -f1))."
 	echo "$RUNS runs each, the commands in turns; CPU = user + sys seconds, the least of the runs (identical runs vary by +-12% on this shared VM); wall and RSS: median; rules: $RULES; compiled databases read from a cache filled before timing ($SPOOR_CACHE_DIR)."
 	echo
 	echo "| run | CPU s | wall s | peak RSS (MiB) | output lines |"

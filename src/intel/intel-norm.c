@@ -175,6 +175,20 @@ static size_t utf8_get(const unsigned char *p, size_t n, uint32_t *cp)
 	return l;
 }
 
+/* bytes of a domain label: the byte lower-cased (letters, digits, '-',
+ * '_', '*'), 0 for any other ASCII byte */
+static const uint8_t dns_char[128] = {
+    ['-'] = '-', ['_'] = '_', ['*'] = '*', ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+    ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c',
+    ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k',
+    ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's',
+    ['t'] = 't', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z', ['A'] = 'a',
+    ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i',
+    ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q',
+    ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y',
+    ['Z'] = 'z',
+};
+
 long norm_domain(spoor_sv v, char *out)
 {
 	v = trim(v);
@@ -189,13 +203,18 @@ long norm_domain(spoor_sv v, char *out)
 	while (i <= v.n) {
 		size_t s = i;
 		bool hi = false;
+		/* an ASCII label is written lower-cased as it is checked, after
+		 * the '.' to come (a label with other bytes is rewritten below) */
+		size_t wo = o + (o ? 1 : 0);
 		while (i < v.n && v.p[i] != '.') {
 			unsigned char c = (unsigned char)v.p[i];
-			if (c >= 0x80)
+			if (c >= 0x80) {
 				hi = true;
-			else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-				   c == '_' || c == '*'))
-				return -1;
+			} else {
+				if (!dns_char[c])
+					return -1;
+				out[wo + (i - s)] = (char)dns_char[c];
+			}
 			i++;
 		}
 		if (i == s)
@@ -203,8 +222,7 @@ long norm_domain(spoor_sv v, char *out)
 		if (o)
 			out[o++] = '.';
 		if (!hi) {
-			for (size_t k = s; k < i; k++)
-				out[o++] = lower(v.p[k]);
+			o += i - s;
 		} else {
 			uint32_t cps[256];
 			size_t ncp = 0;
@@ -357,17 +375,26 @@ long norm_email(spoor_sv v, char *out)
 	return (long)ln + 1 + d;
 }
 
+/* bytes of a hex value: the digit lower-cased, 1 for a separator left
+ * out (':', ' ', '-'), 0 for anything else */
+static const uint8_t hex_char[256] = {
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7',
+    ['8'] = '8', ['9'] = '9', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f',
+    ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', [':'] = 1, [' '] = 1,
+    ['-'] = 1,
+};
+
 long norm_hex(spoor_sv v, char *out)
 {
 	v = trim(v);
 	size_t o = 0;
 	for (size_t i = 0; i < v.n; i++) {
-		char c = v.p[i];
-		if (c == ':' || c == ' ' || c == '-')
+		uint8_t d = hex_char[(unsigned char)v.p[i]];
+		if (d == 1)
 			continue;
-		if (hexval(c) < 0)
+		if (!d)
 			return -1;
-		out[o++] = lower(c);
+		out[o++] = (char)d;
 	}
 	return o ? (long)o : -1;
 }

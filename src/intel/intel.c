@@ -411,8 +411,12 @@ int intel_type_from_name(spoor_sv name, ioc_mode *mode)
 {
 	name = sv_trim(name);
 	*mode = IOC_EXACT;
+	if (!name.n)
+		return -1;
+	/* the first letter before the whole name (a million rows ask) */
+	char c0 = (char)(name.p[0] >= 'A' && name.p[0] <= 'Z' ? name.p[0] + 32 : name.p[0]);
 	for (size_t i = 0; i < ARRAY_SIZE(type_table); i++) {
-		if (name.n == type_table[i].len && sv_ieq(name, sv_make(type_table[i].name, type_table[i].len))) {
+		if (name.n == type_table[i].len && c0 == type_table[i].name[0] && sv_ieq(name, sv_make(type_table[i].name, type_table[i].len))) {
 			*mode = (ioc_mode)type_table[i].mode;
 			return type_table[i].type;
 		}
@@ -944,11 +948,13 @@ int intel_finish(spoor_intel *in)
 		size_t n;
 		uint8_t kind;
 		uint32_t e;
-	} memo[64];
+	} memo[256];
 	memset(memo, 0, sizeof(memo));
 	for (; in->names_done < in->names.n && rc == 0; in->names_done++) {
 		const iname_ref *r = &in->names.v[in->names_done];
-		size_t ms = (((uintptr_t)r->name.p >> 3) ^ r->kind) & (ARRAY_SIZE(memo) - 1);
+		/* the address mixed (a multiplicative hash): nearby addresses of
+		 * a few dozen names spread over the slots */
+		size_t ms = (size_t)((((uint64_t)(uintptr_t)r->name.p ^ r->kind) * 0x9E3779B97F4A7C15ull) >> 56);
 		if (memo[ms].p == r->name.p && memo[ms].n == r->name.n && memo[ms].kind == r->kind) {
 			rc = intel_obj_ent(in, r->obj, memo[ms].e);
 			continue;

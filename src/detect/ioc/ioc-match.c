@@ -181,8 +181,10 @@ static uint8_t key_class(uint8_t t)
 	}
 }
 
+/* 8 bytes a slot: the table of a million values is 16 MiB, not 32 (the
+ * slot's position gives the low bits of the hash, fp 32 high ones) */
 typedef struct hslot {
-	uint64_t h;
+	uint32_t fp;   /* (hash >> 32) | 1; 0 = empty */
 	uint32_t head; /* first atom; chain through next[] */
 } hslot;
 
@@ -191,6 +193,24 @@ typedef struct pdb {
 	uint32_t *atom; /* pattern id -> atom */
 	size_t n;
 } pdb;
+
+/* One step of an event's match.  The steps are planned first (values
+ * normalised, keys hashed, the filter word of each key prefetched at
+ * once), then the steps run in their planned order: the
+ * filter of a million values is larger than the cache, and its loads now
+ * overlap instead of following one another.  Same steps, same order: the
+ * same hits in the same order as looking up one value at a time. */
+enum { ACT_LOOKUP, ACT_RADIX, ACT_SCAN };
+typedef struct act {
+	uint8_t kind, cls;
+	uint32_t field;	  /* the event field and value hits report */
+	spoor_sv value;
+	uint64_t h;	  /* LOOKUP: the key's hash, the key at pbuf[off .. off+n) */
+	size_t off, n;
+	const pdb *d;	  /* SCAN: database and text */
+	spoor_sv text;
+	uint8_t ip[16];	  /* RADIX: the address */
+} act;
 
 struct ioc_index {
 	spoor_intel *in;
@@ -235,6 +255,12 @@ struct ioc_index {
 	spoor_sv cur_value;
 	const pdb *cur_pdb;
 	int err;
+	/* the event's planned steps and their keys (at most 128 values of at
+	 * most NORM_MAX(NORM_MAX_IN) bytes each: bounded) */
+	act *acts;
+	size_t nacts, acap;
+	char *pbuf;
+	size_t plen, pcap;
 };
 
 static uint64_t key_hash(uint8_t cls, const char *p, size_t n)
@@ -242,63 +268,54 @@ static uint64_t key_hash(uint8_t cls, const char *p, size_t n)
 	return hash_bytes(p, n, 0x10c0000u + cls) | 1;
 }
 
-static int tab_grow(ioc_index *x)
+static uint32_t fp_of(uint64_t h)
 {
-	size_t nc = x->cap ? x->cap * 2 : 1024;
-	hslot *nt = xcalloc(nc, sizeof(*nt));
-	if (!nt)
-		return SPOOR_ENOMEM;
-	for (size_t i = 0; i < x->cap; i++) {
-		if (!x->tab[i].h)
-			continue;
-		size_t j = x->tab[i].h & (nc - 1);
-		while (nt[j].h)
-			j = (j + 1) & (nc - 1);
-		nt[j] = x->tab[i];
-	}
-	free(x->tab);
-	x->tab = nt;
-	x->cap = nc;
-	return 0;
+	return (uint32_t)(h >> 32) | 1;
 }
 
-static int tab_add(ioc_index *x, uint32_t a)
+static void bloom_set(ioc_index *x, uint64_t h)
+{
+	uint64_t bit = (h >> 20) & x->bmask;
+	x->bloom[bit >> 6] |= 1ull << (bit & 63);
+}
+
+/* Add atom a with key hash h; the table is sized for every exact atom
+ * before (ioc_index_build), so it never grows. */
+static void tab_add(ioc_index *x, uint32_t a, uint64_t h)
 {
 	const ioc *at = &x->in->atoms.v[a];
 	uint8_t cls = key_class(at->type);
-	if (2 * (x->nkeys + 1) > x->cap && tab_grow(x) < 0)
-		return SPOOR_ENOMEM;
-	uint64_t h = key_hash(cls, at->value.p, at->value.n);
+	uint32_t fp = fp_of(h);
 	size_t j = h & (x->cap - 1);
-	while (x->tab[j].h) {
-		if (x->tab[j].h == h) {
+	while (x->tab[j].fp) {
+		if (x->tab[j].fp == fp) {
 			const ioc *o = &x->in->atoms.v[x->tab[j].head];
 			if (key_class(o->type) == cls && sv_eq(o->value, at->value)) {
 				x->next[a] = x->tab[j].head;
 				x->tab[j].head = a;
-				return 0;
+				return;
 			}
 		}
 		j = (j + 1) & (x->cap - 1);
 	}
-	x->tab[j].h = h;
+	x->tab[j].fp = fp;
 	x->tab[j].head = a;
 	x->next[a] = UINT32_MAX;
 	x->nkeys++;
-	return 0;
+	bloom_set(x, h);
 }
 
-static uint32_t tab_find(const ioc_index *x, uint8_t cls, const char *p, size_t n)
+static uint32_t tab_find(const ioc_index *x, uint8_t cls, const char *p, size_t n, uint64_t h)
 {
 	if (!x->cap)
 		return UINT32_MAX;
-	uint64_t h = key_hash(cls, p, n);
 	uint64_t bit = (h >> 20) & x->bmask;
 	if (!(x->bloom[bit >> 6] & (1ull << (bit & 63))))
 		return UINT32_MAX;
+	uint32_t fp = fp_of(h);
 	size_t j = h & (x->cap - 1);
-	while (x->tab[j].h) {
-		if (x->tab[j].h == h) {
+	while (x->tab[j].fp) {
+		if (x->tab[j].fp == fp) {
 			const ioc *o = &x->in->atoms.v[x->tab[j].head];
 			if (key_class(o->type) == cls && o->value.n == n && !memcmp(o->value.p, p, n))
 				return x->tab[j].head;
@@ -436,13 +453,35 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 		size_t cap = 1024;
 		while (cap < 2 * nex)
 			cap *= 2;
+		/* the filter: 16 bits per value (at most 2^31), built with the
+		 * table */
+		size_t bits = 1024;
+		while (bits < 16 * nex && bits < ((size_t)1 << 31))
+			bits *= 2;
 		x->tab = xcalloc(cap, sizeof(*x->tab));
-		if (!x->tab)
+		x->bloom = xcalloc(bits / 64, sizeof(uint64_t));
+		if (!x->tab || !x->bloom) {
 			rc = SPOOR_ENOMEM;
-		else
+		} else {
 			x->cap = cap;
+			x->bmask = bits - 1;
+		}
 	}
-	for (size_t i = 0; i < in->atoms.n && rc == 0; i++) {
+	/* exact values in batches: the hashes of a batch first, their slots
+	 * prefetched, then the inserts (a table of a million values is far
+	 * bigger than the cache; one miss after another otherwise) */
+	enum { BATCH = 16 };
+	uint64_t bh[BATCH];
+	uint32_t ba[BATCH];
+	size_t nb = 0;
+	for (size_t i = 0; i <= in->atoms.n && rc == 0; i++) {
+		if (nb == BATCH || (i == in->atoms.n && nb)) {
+			for (size_t k = 0; k < nb; k++)
+				tab_add(x, ba[k], bh[k]);
+			nb = 0;
+		}
+		if (i == in->atoms.n)
+			break;
 		const ioc *a = &in->atoms.v[i];
 		if (a->mode != IOC_EXACT)
 			continue;
@@ -455,7 +494,11 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 				x->n_nets++;
 			}
 		} else {
-			rc = tab_add(x, (uint32_t)i);
+			uint64_t h = key_hash(key_class(a->type), a->value.p, a->value.n);
+			__builtin_prefetch(&x->tab[h & (x->cap - 1)], 1);
+			__builtin_prefetch(&x->bloom[((h >> 20) & x->bmask) >> 6], 1);
+			bh[nb] = h;
+			ba[nb++] = (uint32_t)i;
 			x->n_exact++;
 			x->ntype[a->type]++;
 			if (a->type == IOC_DOMAIN) {
@@ -465,20 +508,6 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 				x->dom_labels |= 1ull << MIN(labels, 63u);
 			}
 		}
-	}
-	if (rc == 0 && x->cap) {
-		size_t bits = 1024;
-		while (bits < 16 * x->nkeys && bits < ((size_t)1 << 31))
-			bits *= 2;
-		x->bmask = bits - 1;
-		x->bloom = xcalloc(bits / 64, sizeof(uint64_t));
-		if (!x->bloom)
-			rc = SPOOR_ENOMEM;
-		for (size_t j = 0; j < x->cap && rc == 0; j++)
-			if (x->tab[j].h) {
-				uint64_t bit = (x->tab[j].h >> 20) & x->bmask;
-				x->bloom[bit >> 6] |= 1ull << (bit & 63);
-			}
 	}
 	if (rc == 0)
 		rc = pdb_build(x, &x->cmd, IOC_CMDLINE, false, diag);
@@ -550,6 +579,8 @@ void ioc_index_free(ioc_index *x)
 	free(x->hits);
 	free(x->raw);
 	free(x->nbuf);
+	free(x->acts);
+	free(x->pbuf);
 	free(x);
 }
 
@@ -596,11 +627,75 @@ static void on_ip(uint32_t val, void *u)
 	hit_chain(u, val);
 }
 
+static act *act_new(ioc_index *x, uint8_t kind)
+{
+	if (x->nacts == x->acap) {
+		size_t nc = x->acap ? x->acap * 2 : 64;
+		act *nv = xreallocarray(x->acts, nc, sizeof(*nv));
+		if (!nv) {
+			x->err = SPOOR_ENOMEM;
+			return NULL;
+		}
+		x->acts = nv;
+		x->acap = nc;
+	}
+	act *a = &x->acts[x->nacts++];
+	a->kind = kind;
+	a->field = x->cur_field;
+	a->value = x->cur_value;
+	return a;
+}
+
+/* a copy of key p[0..n) in pbuf: its offset, or SIZE_MAX */
+static size_t key_copy(ioc_index *x, const char *p, size_t n)
+{
+	if (x->pcap - x->plen < n) {
+		size_t nc = MAX(x->pcap * 2, MAX(x->plen + n, (size_t)4096));
+		char *nb = xrealloc(x->pbuf, nc);
+		if (!nb) {
+			x->err = SPOOR_ENOMEM;
+			return SIZE_MAX;
+		}
+		x->pbuf = nb;
+		x->pcap = nc;
+	}
+	size_t off = x->plen;
+	memcpy(x->pbuf + off, p, n);
+	x->plen += n;
+	return off;
+}
+
+/* plan a lookup of the key at pbuf[off .. off+n) */
+static void lookup_at(ioc_index *x, uint8_t cls, size_t off, size_t n)
+{
+	act *a = act_new(x, ACT_LOOKUP);
+	if (!a)
+		return;
+	a->cls = cls;
+	a->off = off;
+	a->n = n;
+	a->h = key_hash(cls, x->pbuf + off, n);
+	/* its filter word: on its way while the rest is planned */
+	uint64_t bit = (a->h >> 20) & x->bmask;
+	__builtin_prefetch(&x->bloom[bit >> 6]);
+}
+
 static void lookup(ioc_index *x, uint8_t cls, const char *p, size_t n)
 {
-	uint32_t a = tab_find(x, cls, p, n);
-	if (a != UINT32_MAX)
-		hit_chain(x, a);
+	if (!x->cap)
+		return;
+	size_t off = key_copy(x, p, n);
+	if (off != SIZE_MAX)
+		lookup_at(x, cls, off, n);
+}
+
+static void plan_radix(ioc_index *x, const uint8_t ip[16])
+{
+	if (!x->ip.root)
+		return;
+	act *a = act_new(x, ACT_RADIX);
+	if (a)
+		memcpy(a->ip, ip, 16);
 }
 
 /* the domain and each parent: a.b.evil.example, b.evil.example, evil.example,
@@ -616,12 +711,18 @@ static void lookup_domain(ioc_index *x, const char *p, size_t n)
 		x->dom_n = n;
 		memcpy(x->dom_last, p, n);
 	}
+	if (!x->cap)
+		return;
 	unsigned labels = 1;
 	for (size_t k = 0; k < n; k++)
 		labels += p[k] == '.';
+	/* one copy of the name: its parents are its suffixes */
+	size_t off = key_copy(x, p, n);
+	if (off == SIZE_MAX)
+		return;
 	for (size_t i = 0; i < n; labels--) {
 		if (x->dom_labels >> MIN(labels, 63u) & 1)
-			lookup(x, IOC_DOMAIN, p + i, n - i);
+			lookup_at(x, IOC_DOMAIN, off + i, n - i);
 		const char *dot = memchr(p + i, '.', n - i);
 		if (!dot)
 			break;
@@ -643,6 +744,15 @@ static void scan(ioc_index *x, const pdb *d, spoor_sv v)
 {
 	if (!d->db || v.n > UINT32_MAX)
 		return;
+	act *a = act_new(x, ACT_SCAN);
+	if (a) {
+		a->d = d;
+		a->text = v;
+	}
+}
+
+static void run_scan(ioc_index *x, const pdb *d, spoor_sv v)
+{
 	x->cur_pdb = d;
 	hs_error_t e = hs_scan(d->db, v.p ? v.p : "", (unsigned)v.n, 0, x->scratch, on_pattern, x);
 	if (e != HS_SUCCESS)
@@ -694,7 +804,7 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 	if (cls & FC_IP) {
 		uint8_t ip[16], pl;
 		if (norm_ip(v, ip, &pl, false) > 0) {
-			radix_lookup(&x->ip, ip, on_ip, x);
+			plan_radix(x, ip);
 		} else {
 			/* "192.0.2.1:443", "[2001:db8::1]:443": the address before the port */
 			const char *c = NULL;
@@ -707,7 +817,7 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 				colon = a.p[k] == ':';
 			if (c && (!colon || (a.n && a.p[a.n - 1] == ']')) &&
 			    norm_ip(a, ip, &pl, false) > 0)
-				radix_lookup(&x->ip, ip, on_ip, x);
+				plan_radix(x, ip);
 		}
 	}
 	if ((cls & FC_DOMAIN) && x->ntype[IOC_DOMAIN] && (l = norm_domain(v, b)) > 0)
@@ -742,7 +852,7 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 				hl = (size_t)(colon - b);
 			uint8_t ip[16], pl;
 			if (hl && norm_ip(sv_make(b, hl), ip, &pl, false) > 0)
-				radix_lookup(&x->ip, ip, on_ip, x);
+				plan_radix(x, ip);
 			else if (hl)
 				lookup_domain(x, b, hl);
 		}
@@ -813,6 +923,8 @@ int ioc_index_match(ioc_index *x, spoor_event *ev, const ioc_hit **hits)
 	}
 	/* URL fields last: a domain seen in its own field (dns.question.name,
 	 * destination.domain) is reported there rather than as a URL's host */
+	x->nacts = 0;
+	x->plen = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t k = 0; k < ncand && !x->err; k++) {
 			const efield *f = &ev->f[cand[k]];
@@ -824,6 +936,22 @@ int ioc_index_match(ioc_index *x, spoor_event *ev, const ioc_hit **hits)
 			x->cur_field = f->id;
 			x->cur_value = t;
 			match_value(x, x->fcls[f->id], t);
+		}
+	}
+	/* the planned steps, in order (their filter words were prefetched
+	 * when they were planned) */
+	for (size_t k = 0; k < x->nacts && !x->err; k++) {
+		const act *a = &x->acts[k];
+		x->cur_field = a->field;
+		x->cur_value = a->value;
+		if (a->kind == ACT_LOOKUP) {
+			uint32_t at = tab_find(x, a->cls, x->pbuf + a->off, a->n, a->h);
+			if (at != UINT32_MAX)
+				hit_chain(x, at);
+		} else if (a->kind == ACT_RADIX) {
+			radix_lookup(&x->ip, a->ip, on_ip, x);
+		} else {
+			run_scan(x, a->d, a->text);
 		}
 	}
 	if (x->err)
