@@ -34,6 +34,10 @@ struct spoor_scanner {
 	const char *path; /* display path */
 	const parser_vt *fmt;
 	void *fstate;
+	/* A finished file's format state, kept for the next file of that
+	 * format (parser.h: finish) */
+	const parser_vt *spare_fmt;
+	void *spare;
 	parse_env env;
 	spoor_diag rdiag;
 	char *buf;
@@ -104,13 +108,30 @@ static void report_msg(spoor_scanner *sc, spoor_bad_kind kind, uint64_t off, uin
 	report(sc, kind, &d);
 }
 
+static void drop_spare(spoor_scanner *sc)
+{
+	if (sc->spare && sc->spare_fmt->close)
+		sc->spare_fmt->close(sc->spare);
+	free(sc->spare);
+	sc->spare = NULL;
+	sc->spare_fmt = NULL;
+}
+
 static void close_file(spoor_scanner *sc)
 {
 	if (!sc->open)
 		return;
-	if (sc->fmt && sc->fmt->close && sc->fstate)
-		sc->fmt->close(sc->fstate);
-	free(sc->fstate);
+	if (sc->fmt && sc->fmt->finish && sc->fstate) {
+		/* keep the state for the next file of this format */
+		sc->fmt->finish(sc->fstate);
+		drop_spare(sc);
+		sc->spare = sc->fstate;
+		sc->spare_fmt = sc->fmt;
+	} else {
+		if (sc->fmt && sc->fmt->close && sc->fstate)
+			sc->fmt->close(sc->fstate);
+		free(sc->fstate);
+	}
 	sc->fstate = NULL;
 	sc->fmt = NULL;
 	instream_close(&sc->in);
@@ -122,6 +143,7 @@ SPOOR_API spoor_scanner *spoor_scanner_free(spoor_scanner *sc)
 	if (!sc)
 		return NULL;
 	close_file(sc);
+	drop_spare(sc);
 	pathlist_done(&sc->paths);
 	event_done(&sc->ev);
 	free(sc->buf);
@@ -238,7 +260,11 @@ static int open_next(spoor_scanner *sc)
 		sc->env.codepage = sc->codepage;
 		sc->env.recovered = &sc->st.records_recovered;
 		sc->env.no_carve = sc->opts.no_carve;
-		if (sc->fmt->state_size) {
+		if (sc->spare && sc->spare_fmt == sc->fmt) {
+			sc->fstate = sc->spare; /* finished, not zeroed */
+			sc->spare = NULL;
+			sc->spare_fmt = NULL;
+		} else if (sc->fmt->state_size) {
 			sc->fstate = xcalloc(1, sc->fmt->state_size);
 			if (!sc->fstate)
 				return SPOOR_ENOMEM;

@@ -88,6 +88,13 @@ typedef struct evtx_state {
 	unsigned nworkers;
 	bool started;
 	uint32_t recovered_id;
+	/* Set up by the first open(); kept across files (parser.h: finish). */
+	bool ready;
+	unsigned jobs;
+	size_t max_record;
+	const codepage_def *codepage;
+	bool no_carve;
+	uint64_t chunk_base; /* chunks of earlier files, for map_chunk */
 	/* Per-record mapping state. */
 	spoor_event *ev;
 	uint64_t map_chunk; /* chunk number of the names being mapped */
@@ -113,16 +120,18 @@ static int evtx_sniff(spoor_sv head)
 
 static void *worker_main(void *arg);
 
-static int evtx_open(void *state, const parse_env *env)
+static void evtx_close(void *state);
+
+/* The memory kept from file to file (decoder scratch, slots, tapes, sync),
+ * allocated by the first open() of a state. */
+static int evtx_setup(evtx_state *s, const parse_env *env)
 {
-	evtx_state *s = state;
 	int rc = evtx_dec_init(&s->dec);
 	if (rc < 0)
 		return rc;
 	if (env->codepage)
 		s->dec.cp = env->codepage;
 	s->dec.no_carve = env->no_carve;
-	s->env = env;
 	unsigned jobs = env->jobs > 1 ? env->jobs : 1;
 	/* Chunks decoded ahead stay in the scanner's window until consumed:
 	 * keep them within the record limit (the window's guaranteed size). */
@@ -156,6 +165,46 @@ static int evtx_open(void *state, const parse_env *env)
 			return SPOOR_ENOMEM;
 		s->nworkers = jobs - 1;
 	}
+	s->jobs = env->jobs;
+	s->max_record = env->ctx->lim.max_record;
+	s->codepage = env->codepage;
+	s->no_carve = env->no_carve;
+	s->ready = true;
+	return 0;
+}
+
+static int evtx_open(void *state, const parse_env *env)
+{
+	evtx_state *s = state;
+	if (s->ready && (s->jobs != env->jobs || s->max_record != env->ctx->lim.max_record ||
+			 s->codepage != env->codepage || s->no_carve != env->no_carve)) {
+		evtx_close(s); /* another set-up: start afresh */
+		memset(s, 0, sizeof(*s));
+	}
+	if (!s->ready) {
+		int rc = evtx_setup(s, env);
+		if (rc < 0) {
+			evtx_close(s);
+			memset(s, 0, sizeof(*s));
+			return rc;
+		}
+	}
+	/* Per-file state.  The field-id cache is tagged with chunk numbers:
+	 * those of this file start past the previous file's. */
+	s->env = env;
+	s->header_done = false;
+	memset(&s->fh, 0, sizeof(s->fh));
+	s->fh_ok = false;
+	s->sub_seq = s->claim_seq = s->cons_seq = 0;
+	s->sub_off = 0;
+	s->item = 0;
+	s->cu = 0;
+	s->nchunk = 0;
+	s->bad_crc = 0;
+	s->quit = false;
+	s->started = false;
+	s->recovered_id = 0;
+	s->ev = NULL;
 	return 0;
 }
 
@@ -180,9 +229,9 @@ static void start_workers(evtx_state *s)
 	}
 }
 
-static void evtx_close(void *state)
+/* Stop the worker threads (they are started again by the next file). */
+static void stop_workers(evtx_state *s)
 {
-	evtx_state *s = state;
 	if (s->sync_ok) {
 		pthread_mutex_lock(&s->mu);
 		s->quit = true;
@@ -194,8 +243,27 @@ static void evtx_close(void *state)
 		if (w->started) {
 			pthread_join(w->th, NULL);
 			evtx_dec_done(&w->dec);
+			w->started = false;
 		}
 	}
+	s->quit = false;
+	s->started = false;
+}
+
+/* parser_vt.finish: the file is over; keep the memory for the next one. */
+static void evtx_finish(void *state)
+{
+	evtx_state *s = state;
+	stop_workers(s);
+	for (unsigned i = 0; s->slots && i < s->nslots; i++)
+		s->slots[i].state = SLOT_FREE;
+	s->chunk_base += s->nchunk + 1;
+}
+
+static void evtx_close(void *state)
+{
+	evtx_state *s = state;
+	stop_workers(s);
 	free(s->workers);
 	if (s->sync_ok) {
 		pthread_cond_destroy(&s->done);
@@ -582,11 +650,23 @@ static void submit(evtx_state *s, const parse_window *w)
 			return;
 		uint32_t clen = (uint32_t)MIN(left, (size_t)EVTX_CHUNK_SIZE);
 		evtx_slot *sl = &s->slots[s->sub_seq % s->nslots];
-		memcpy(sl->chunk, w->p + at, clen);
 		sl->clen = clen;
 		sl->chunkno = s->nchunk++;
 		sl->rc = 0;
 		s->sub_off += clen;
+		if (s->nslots == 1) {
+			/* One slot, no workers: decode the chunk where it lies
+			 * in the window, now (the tape keeps all that replay
+			 * needs), instead of copying it for later. */
+			sl->rc = evtx_tape_chunk(&s->dec, (const uint8_t *)w->p + at, clen, &sl->t);
+			pthread_mutex_lock(&s->mu);
+			sl->state = SLOT_DONE;
+			s->sub_seq++;
+			s->claim_seq++;
+			pthread_mutex_unlock(&s->mu);
+			continue;
+		}
+		memcpy(sl->chunk, w->p + at, clen);
 		pthread_mutex_lock(&s->mu);
 		sl->state = SLOT_QUEUED;
 		s->sub_seq++;
@@ -617,7 +697,7 @@ static int record_event(evtx_state *s, const parse_env *env, const evtx_slot *sl
 	evtx_sink sink = map_sink;
 	sink.u = s;
 	s->ev = ev;
-	s->map_chunk = sl->chunkno + 1;
+	s->map_chunk = s->chunk_base + sl->chunkno + 1;
 	s->depth = 0;
 	s->sec = SEC_NONE;
 	s->data_unnamed = 0;
@@ -765,5 +845,6 @@ const parser_vt parser_evtx = {
     .state_size = sizeof(evtx_state),
     .open = evtx_open,
     .close = evtx_close,
+    .finish = evtx_finish,
     .next = evtx_next,
 };
