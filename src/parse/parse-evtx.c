@@ -315,7 +315,14 @@ static int add_field_id(evtx_state *s, uint32_t id, const char *name, size_t nle
 		*out = sv;
 	spoor_vtype t = (spoor_vtype)vtype_of(kind);
 	unsigned fl = 0;
-	for (size_t i = 0; i < val.n; i++) {
+	size_t i = 0;
+	for (; i + 8 <= val.n; i += 8) {
+		uint64_t w;
+		memcpy(&w, val.p + i, 8);
+		if (w & 0x8080808080808080ull)
+			break;
+	}
+	for (; i < val.n; i++) {
 		if ((unsigned char)val.p[i] >= 0x80) {
 			fl = EF_HI;
 			break;
@@ -340,9 +347,9 @@ static int add_field_id(evtx_state *s, uint32_t id, const char *name, size_t nle
 		if (m == 0) {
 			char tmp[NAME_MAX_LEN];
 			size_t k = 0;
-			for (size_t i = 0; i < nlen && k < sizeof(tmp); i++) {
-				if (name[i] != ' ')
-					tmp[k++] = name[i];
+			for (size_t j = 0; j < nlen && k < sizeof(tmp); j++) {
+				if (name[j] != ' ')
+					tmp[k++] = name[j];
 			}
 			uint32_t a = k ? intern(s, tmp, k) : SPOOR_FIELD_NONE;
 			m = a ? a + 1 : MEMO_NONE;

@@ -140,7 +140,8 @@ uint32_t evtx_chunk_resync(const uint8_t *c, const evtx_chunk_info *ci, uint32_t
 {
 	uint32_t end = ci->end, size;
 	uint32_t q = (from + 8) & ~7u;
-	while (q < end && !rec_ok(c, end, q, true, &size))
+	/* the magic first (2a 2a 00 00), inline: most offsets fail there */
+	while (q < end && (end - q < 4 || rd32(c + q) != 0x2a2au || !rec_ok(c, end, q, true, &size)))
 		q += 8;
 	return q > end ? end : q;
 }
@@ -153,7 +154,7 @@ uint32_t evtx_chunk_carve(const uint8_t *c, uint32_t clen, uint32_t from, uint32
 	if (q < EVTX_CHUNK_HEADER_SIZE)
 		q = EVTX_CHUNK_HEADER_SIZE;
 	for (; q + 28 <= clen; q += 8) {
-		if (rec_ok(c, clen, q, true, size))
+		if (rd32(c + q) == 0x2a2au && rec_ok(c, clen, q, true, size))
 			return q;
 	}
 	return clen;
