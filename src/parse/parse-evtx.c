@@ -31,6 +31,8 @@ enum { SEC_NONE = 0, SEC_SYSTEM, SEC_EVENTDATA, SEC_USERDATA, SEC_OTHER };
 
 #define NAME_MAX_LEN 512
 #define ID_CACHE     1024
+#define DNAME_CACHE	32
+#define DNAME_CACHE_LEN 47
 
 /* Field ids by (element name, attribute name) pointers: names live in the
  * decoder's per-chunk name table, so within a chunk equal pointers mean
@@ -107,6 +109,15 @@ typedef struct evtx_state {
 	spoor_sv names[EVTX_MAX_DEPTH + 1];
 	char data_name[NAME_MAX_LEN];
 	size_t data_name_len;
+	unsigned data_named; /* named Data elements of this record so far */
+	/* Field ids of the named Data elements by their position in the
+	 * record: consecutive records of one event type name them alike,
+	 * so a compare replaces the hash lookup. */
+	struct {
+		uint32_t id;
+		uint8_t len;
+		char name[DNAME_CACHE_LEN];
+	} dname[DNAME_CACHE];
 	bool has_data_name;
 	bool has_time;
 	int64_t time_ns;
@@ -408,6 +419,22 @@ static size_t path_from(const evtx_state *s, int from, char *out)
 	return n;
 }
 
+/* The id of the current Data Name (see dname). */
+static uint32_t data_name_id(evtx_state *s)
+{
+	unsigned k = s->data_named++;
+	size_t n = s->data_name_len;
+	if (k >= DNAME_CACHE || n > DNAME_CACHE_LEN)
+		return intern(s, s->data_name, n);
+	if (s->dname[k].id && s->dname[k].len == n && !memcmp(s->dname[k].name, s->data_name, n))
+		return s->dname[k].id;
+	uint32_t id = intern(s, s->data_name, n);
+	s->dname[k].id = id;
+	s->dname[k].len = (uint8_t)n;
+	memcpy(s->dname[k].name, s->data_name, n);
+	return id;
+}
+
 static int sink_start(void *u, spoor_sv name)
 {
 	evtx_state *s = u;
@@ -529,7 +556,8 @@ static int sink_end(void *u, spoor_sv text, int kind)
 				/* <Data Name="X"><Y>..</Y></Data>: only X.Y fields. */
 			} else if (sv_eq_cstr(elem, "Data")) {
 				if (s->has_data_name) {
-					rc = add_field(s, s->data_name, s->data_name_len, text, kind, NULL);
+					rc = add_field_id(s, data_name_id(s), s->data_name, s->data_name_len, text, kind,
+							  NULL);
 				} else {
 					if (s->data_unnamed == 0)
 						s->data0_idx = s->ev->n;
@@ -708,6 +736,7 @@ static int record_event(evtx_state *s, const parse_env *env, const evtx_slot *sl
 	s->depth = 0;
 	s->sec = SEC_NONE;
 	s->data_unnamed = 0;
+	s->data_named = 0;
 	s->has_time = false;
 	ev->format = "evtx";
 	ev->shape = "windows";
