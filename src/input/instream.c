@@ -51,6 +51,7 @@ int instream_open(instream *s, const char *path, spoor_diag *diag)
 			return diag_set(diag, SPOOR_EIO, "cannot open: %s", strerror(errno));
 		s->own_fd = true;
 		struct stat st;
+		bool reg = false;
 		if (fstat(s->fd, &st) == 0) {
 			if (S_ISDIR(st.st_mode)) {
 				close(s->fd);
@@ -58,10 +59,19 @@ int instream_open(instream *s, const char *path, spoor_diag *diag)
 				return diag_set(diag, SPOOR_EIO, "is a directory");
 			}
 			s->mtime = (int64_t)st.st_mtime;
+			reg = S_ISREG(st.st_mode);
 		}
 #ifdef POSIX_FADV_SEQUENTIAL
 		posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+		/* A regular file: peek at the magic without reading ahead, so
+		 * that a plain file is read straight into the caller's buffer
+		 * (no head buffer, no copy of it). */
+		unsigned char m[4];
+		ssize_t r = reg ? pread(s->fd, m, sizeof(m), 0) : -1;
+		if (r >= 0 && !(r >= 2 && m[0] == 0x1f && m[1] == 0x8b) &&
+		    !(r >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd))
+			return 0; /* IN_RAW */
 	}
 	s->in_cap = IN_CAP;
 	s->in = xmalloc(s->in_cap);

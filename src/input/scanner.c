@@ -16,6 +16,7 @@
 
 #define READ_SIZE (1u << 20)
 #define HEAD_SIZE 4096
+#define WIN_ALIGN 4096u
 #define MAX_DIR_DEPTH 64
 
 struct spoor_scanner {
@@ -34,6 +35,10 @@ struct spoor_scanner {
 	const char *path; /* display path */
 	const parser_vt *fmt;
 	void *fstate;
+	/* A finished file's format state, kept for the next file of that
+	 * format (parser.h: finish) */
+	const parser_vt *spare_fmt;
+	void *spare;
 	parse_env env;
 	spoor_diag rdiag;
 	char *buf;
@@ -104,13 +109,30 @@ static void report_msg(spoor_scanner *sc, spoor_bad_kind kind, uint64_t off, uin
 	report(sc, kind, &d);
 }
 
+static void drop_spare(spoor_scanner *sc)
+{
+	if (sc->spare && sc->spare_fmt->close)
+		sc->spare_fmt->close(sc->spare);
+	free(sc->spare);
+	sc->spare = NULL;
+	sc->spare_fmt = NULL;
+}
+
 static void close_file(spoor_scanner *sc)
 {
 	if (!sc->open)
 		return;
-	if (sc->fmt && sc->fmt->close && sc->fstate)
-		sc->fmt->close(sc->fstate);
-	free(sc->fstate);
+	if (sc->fmt && sc->fmt->finish && sc->fstate) {
+		/* keep the state for the next file of this format */
+		sc->fmt->finish(sc->fstate);
+		drop_spare(sc);
+		sc->spare = sc->fstate;
+		sc->spare_fmt = sc->fmt;
+	} else {
+		if (sc->fmt && sc->fmt->close && sc->fstate)
+			sc->fmt->close(sc->fstate);
+		free(sc->fstate);
+	}
 	sc->fstate = NULL;
 	sc->fmt = NULL;
 	instream_close(&sc->in);
@@ -122,6 +144,7 @@ SPOOR_API spoor_scanner *spoor_scanner_free(spoor_scanner *sc)
 	if (!sc)
 		return NULL;
 	close_file(sc);
+	drop_spare(sc);
 	pathlist_done(&sc->paths);
 	event_done(&sc->ev);
 	free(sc->buf);
@@ -153,6 +176,13 @@ SPOOR_API void spoor_scanner_stats(const spoor_scanner *sc, spoor_scan_stats *ou
 	*out = sc->st;
 }
 
+/* The window's buffer: page-aligned, reads land on page boundaries. */
+static char *buf_alloc(size_t n)
+{
+	void *p = NULL;
+	return posix_memalign(&p, WIN_ALIGN, n) == 0 ? p : NULL;
+}
+
 /* Read more bytes into the window.  0 ok (maybe eof), < 0 read error
  * (reported, file closed), SPOOR_ELIMIT when the window is full. */
 static int fill(spoor_scanner *sc)
@@ -160,17 +190,28 @@ static int fill(spoor_scanner *sc)
 	if (sc->eof)
 		return 0;
 	if (sc->start > 0) {
-		memmove(sc->buf, sc->buf + sc->start, sc->end - sc->start);
-		sc->end -= sc->start;
-		sc->start = 0;
+		/* Keep what is left so that the read lands on a page
+		 * boundary when there is room to spare for it (the kernel's
+		 * copy is much slower to a misaligned buffer); else at 0, so
+		 * that the window's size limit is exactly as before. */
+		size_t left = sc->end - sc->start;
+		size_t at = (WIN_ALIGN - left % WIN_ALIGN) % WIN_ALIGN;
+		if (left + at + READ_SIZE > sc->cap)
+			at = 0;
+		if (sc->start != at)
+			memmove(sc->buf + at, sc->buf + sc->start, left);
+		sc->start = at;
+		sc->end = at + left;
 	}
 	if (sc->end == sc->cap) {
 		if (sc->cap >= sc->max_window)
 			return SPOOR_ELIMIT;
 		size_t ncap = MIN(MAX(sc->cap * 2, (size_t)2 * READ_SIZE), sc->max_window);
-		char *nb = xrealloc(sc->buf, ncap);
+		char *nb = buf_alloc(ncap);
 		if (!nb)
 			return SPOOR_ENOMEM;
+		memcpy(nb, sc->buf, sc->end);
+		free(sc->buf);
 		sc->buf = nb;
 		sc->cap = ncap;
 	}
@@ -209,7 +250,7 @@ static int open_next(spoor_scanner *sc)
 		sc->discarding = false;
 		if (!sc->buf) {
 			sc->cap = MIN((size_t)2 * READ_SIZE, sc->max_window);
-			sc->buf = xmalloc(sc->cap);
+			sc->buf = buf_alloc(sc->cap);
 			if (!sc->buf)
 				return SPOOR_ENOMEM;
 		}
@@ -238,7 +279,11 @@ static int open_next(spoor_scanner *sc)
 		sc->env.codepage = sc->codepage;
 		sc->env.recovered = &sc->st.records_recovered;
 		sc->env.no_carve = sc->opts.no_carve;
-		if (sc->fmt->state_size) {
+		if (sc->spare && sc->spare_fmt == sc->fmt) {
+			sc->fstate = sc->spare; /* finished, not zeroed */
+			sc->spare = NULL;
+			sc->spare_fmt = NULL;
+		} else if (sc->fmt->state_size) {
 			sc->fstate = xcalloc(1, sc->fmt->state_size);
 			if (!sc->fstate)
 				return SPOOR_ENOMEM;

@@ -31,6 +31,8 @@ enum { SEC_NONE = 0, SEC_SYSTEM, SEC_EVENTDATA, SEC_USERDATA, SEC_OTHER };
 
 #define NAME_MAX_LEN 512
 #define ID_CACHE     1024
+#define DNAME_CACHE	32
+#define DNAME_CACHE_LEN 47
 
 /* Field ids by (element name, attribute name) pointers: names live in the
  * decoder's per-chunk name table, so within a chunk equal pointers mean
@@ -88,6 +90,13 @@ typedef struct evtx_state {
 	unsigned nworkers;
 	bool started;
 	uint32_t recovered_id;
+	/* Set up by the first open(); kept across files (parser.h: finish). */
+	bool ready;
+	unsigned jobs;
+	size_t max_record;
+	const codepage_def *codepage;
+	bool no_carve;
+	uint64_t chunk_base; /* chunks of earlier files, for map_chunk */
 	/* Per-record mapping state. */
 	spoor_event *ev;
 	uint64_t map_chunk; /* chunk number of the names being mapped */
@@ -100,6 +109,15 @@ typedef struct evtx_state {
 	spoor_sv names[EVTX_MAX_DEPTH + 1];
 	char data_name[NAME_MAX_LEN];
 	size_t data_name_len;
+	unsigned data_named; /* named Data elements of this record so far */
+	/* Field ids of the named Data elements by their position in the
+	 * record: consecutive records of one event type name them alike,
+	 * so a compare replaces the hash lookup. */
+	struct {
+		uint32_t id;
+		uint8_t len;
+		char name[DNAME_CACHE_LEN];
+	} dname[DNAME_CACHE];
 	bool has_data_name;
 	bool has_time;
 	int64_t time_ns;
@@ -113,16 +131,18 @@ static int evtx_sniff(spoor_sv head)
 
 static void *worker_main(void *arg);
 
-static int evtx_open(void *state, const parse_env *env)
+static void evtx_close(void *state);
+
+/* The memory kept from file to file (decoder scratch, slots, tapes, sync),
+ * allocated by the first open() of a state. */
+static int evtx_setup(evtx_state *s, const parse_env *env)
 {
-	evtx_state *s = state;
 	int rc = evtx_dec_init(&s->dec);
 	if (rc < 0)
 		return rc;
 	if (env->codepage)
 		s->dec.cp = env->codepage;
 	s->dec.no_carve = env->no_carve;
-	s->env = env;
 	unsigned jobs = env->jobs > 1 ? env->jobs : 1;
 	/* Chunks decoded ahead stay in the scanner's window until consumed:
 	 * keep them within the record limit (the window's guaranteed size). */
@@ -156,6 +176,46 @@ static int evtx_open(void *state, const parse_env *env)
 			return SPOOR_ENOMEM;
 		s->nworkers = jobs - 1;
 	}
+	s->jobs = env->jobs;
+	s->max_record = env->ctx->lim.max_record;
+	s->codepage = env->codepage;
+	s->no_carve = env->no_carve;
+	s->ready = true;
+	return 0;
+}
+
+static int evtx_open(void *state, const parse_env *env)
+{
+	evtx_state *s = state;
+	if (s->ready && (s->jobs != env->jobs || s->max_record != env->ctx->lim.max_record ||
+			 s->codepage != env->codepage || s->no_carve != env->no_carve)) {
+		evtx_close(s); /* another set-up: start afresh */
+		memset(s, 0, sizeof(*s));
+	}
+	if (!s->ready) {
+		int rc = evtx_setup(s, env);
+		if (rc < 0) {
+			evtx_close(s);
+			memset(s, 0, sizeof(*s));
+			return rc;
+		}
+	}
+	/* Per-file state.  The field-id cache is tagged with chunk numbers:
+	 * those of this file start past the previous file's. */
+	s->env = env;
+	s->header_done = false;
+	memset(&s->fh, 0, sizeof(s->fh));
+	s->fh_ok = false;
+	s->sub_seq = s->claim_seq = s->cons_seq = 0;
+	s->sub_off = 0;
+	s->item = 0;
+	s->cu = 0;
+	s->nchunk = 0;
+	s->bad_crc = 0;
+	s->quit = false;
+	s->started = false;
+	s->recovered_id = 0;
+	s->ev = NULL;
 	return 0;
 }
 
@@ -180,9 +240,9 @@ static void start_workers(evtx_state *s)
 	}
 }
 
-static void evtx_close(void *state)
+/* Stop the worker threads (they are started again by the next file). */
+static void stop_workers(evtx_state *s)
 {
-	evtx_state *s = state;
 	if (s->sync_ok) {
 		pthread_mutex_lock(&s->mu);
 		s->quit = true;
@@ -194,8 +254,27 @@ static void evtx_close(void *state)
 		if (w->started) {
 			pthread_join(w->th, NULL);
 			evtx_dec_done(&w->dec);
+			w->started = false;
 		}
 	}
+	s->quit = false;
+	s->started = false;
+}
+
+/* parser_vt.finish: the file is over; keep the memory for the next one. */
+static void evtx_finish(void *state)
+{
+	evtx_state *s = state;
+	stop_workers(s);
+	for (unsigned i = 0; s->slots && i < s->nslots; i++)
+		s->slots[i].state = SLOT_FREE;
+	s->chunk_base += s->nchunk + 1;
+}
+
+static void evtx_close(void *state)
+{
+	evtx_state *s = state;
+	stop_workers(s);
 	free(s->workers);
 	if (s->sync_ok) {
 		pthread_cond_destroy(&s->done);
@@ -247,7 +326,14 @@ static int add_field_id(evtx_state *s, uint32_t id, const char *name, size_t nle
 		*out = sv;
 	spoor_vtype t = (spoor_vtype)vtype_of(kind);
 	unsigned fl = 0;
-	for (size_t i = 0; i < val.n; i++) {
+	size_t i = 0;
+	for (; i + 8 <= val.n; i += 8) {
+		uint64_t w;
+		memcpy(&w, val.p + i, 8);
+		if (w & 0x8080808080808080ull)
+			break;
+	}
+	for (; i < val.n; i++) {
 		if ((unsigned char)val.p[i] >= 0x80) {
 			fl = EF_HI;
 			break;
@@ -272,9 +358,9 @@ static int add_field_id(evtx_state *s, uint32_t id, const char *name, size_t nle
 		if (m == 0) {
 			char tmp[NAME_MAX_LEN];
 			size_t k = 0;
-			for (size_t i = 0; i < nlen && k < sizeof(tmp); i++) {
-				if (name[i] != ' ')
-					tmp[k++] = name[i];
+			for (size_t j = 0; j < nlen && k < sizeof(tmp); j++) {
+				if (name[j] != ' ')
+					tmp[k++] = name[j];
 			}
 			uint32_t a = k ? intern(s, tmp, k) : SPOOR_FIELD_NONE;
 			m = a ? a + 1 : MEMO_NONE;
@@ -331,6 +417,22 @@ static size_t path_from(const evtx_state *s, int from, char *out)
 		n += nm.n;
 	}
 	return n;
+}
+
+/* The id of the current Data Name (see dname). */
+static uint32_t data_name_id(evtx_state *s)
+{
+	unsigned k = s->data_named++;
+	size_t n = s->data_name_len;
+	if (k >= DNAME_CACHE || n > DNAME_CACHE_LEN)
+		return intern(s, s->data_name, n);
+	if (s->dname[k].id && s->dname[k].len == n && !memcmp(s->dname[k].name, s->data_name, n))
+		return s->dname[k].id;
+	uint32_t id = intern(s, s->data_name, n);
+	s->dname[k].id = id;
+	s->dname[k].len = (uint8_t)n;
+	memcpy(s->dname[k].name, s->data_name, n);
+	return id;
 }
 
 static int sink_start(void *u, spoor_sv name)
@@ -454,7 +556,8 @@ static int sink_end(void *u, spoor_sv text, int kind)
 				/* <Data Name="X"><Y>..</Y></Data>: only X.Y fields. */
 			} else if (sv_eq_cstr(elem, "Data")) {
 				if (s->has_data_name) {
-					rc = add_field(s, s->data_name, s->data_name_len, text, kind, NULL);
+					rc = add_field_id(s, data_name_id(s), s->data_name, s->data_name_len, text, kind,
+							  NULL);
 				} else {
 					if (s->data_unnamed == 0)
 						s->data0_idx = s->ev->n;
@@ -582,11 +685,23 @@ static void submit(evtx_state *s, const parse_window *w)
 			return;
 		uint32_t clen = (uint32_t)MIN(left, (size_t)EVTX_CHUNK_SIZE);
 		evtx_slot *sl = &s->slots[s->sub_seq % s->nslots];
-		memcpy(sl->chunk, w->p + at, clen);
 		sl->clen = clen;
 		sl->chunkno = s->nchunk++;
 		sl->rc = 0;
 		s->sub_off += clen;
+		if (s->nslots == 1) {
+			/* One slot, no workers: decode the chunk where it lies
+			 * in the window, now (the tape keeps all that replay
+			 * needs), instead of copying it for later. */
+			sl->rc = evtx_tape_chunk(&s->dec, (const uint8_t *)w->p + at, clen, &sl->t);
+			pthread_mutex_lock(&s->mu);
+			sl->state = SLOT_DONE;
+			s->sub_seq++;
+			s->claim_seq++;
+			pthread_mutex_unlock(&s->mu);
+			continue;
+		}
+		memcpy(sl->chunk, w->p + at, clen);
 		pthread_mutex_lock(&s->mu);
 		sl->state = SLOT_QUEUED;
 		s->sub_seq++;
@@ -617,10 +732,11 @@ static int record_event(evtx_state *s, const parse_env *env, const evtx_slot *sl
 	evtx_sink sink = map_sink;
 	sink.u = s;
 	s->ev = ev;
-	s->map_chunk = sl->chunkno + 1;
+	s->map_chunk = s->chunk_base + sl->chunkno + 1;
 	s->depth = 0;
 	s->sec = SEC_NONE;
 	s->data_unnamed = 0;
+	s->data_named = 0;
 	s->has_time = false;
 	ev->format = "evtx";
 	ev->shape = "windows";
@@ -765,5 +881,6 @@ const parser_vt parser_evtx = {
     .state_size = sizeof(evtx_state),
     .open = evtx_open,
     .close = evtx_close,
+    .finish = evtx_finish,
     .next = evtx_next,
 };

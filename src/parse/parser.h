@@ -11,7 +11,11 @@
  *    or ask for more data.
  *
  * A format keeps per-file state in `state_size` bytes the scanner allocates
- * zeroed before open() and frees after close(). */
+ * zeroed before open() and frees after close().  A format that sets
+ * finish() lets the scanner keep that state from one file to the next of
+ * the same format: at the end of a file the scanner calls finish() (the
+ * file is over, memory worth reusing is kept) instead of close(), and
+ * later either open() again on that state, not zeroed, or close(). */
 #ifndef SPOOR_PARSER_H
 #define SPOOR_PARSER_H
 
@@ -57,6 +61,9 @@ typedef struct parser_vt {
 	size_t state_size;
 	int (*open)(void *state, const parse_env *env);
 	void (*close)(void *state);
+	/* Optional: end the current file, keep the state for open() on the
+	 * next file of this format (see above). */
+	void (*finish)(void *state);
 	/* Line formats: 0 = event, 1 = skip (header/comment), <0 = bad (reason
 	 * in env->diag).  ev is reset and its origin set before the call. */
 	int (*parse_line)(void *state, const parse_env *env, spoor_sv line, spoor_event *ev);

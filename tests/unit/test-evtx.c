@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include "event/event-int.h"
 #include "parse/evtx/evtx.h"
@@ -1115,6 +1116,153 @@ static void test_jobs_identical(void **state)
 	free(f);
 }
 
+/* ---- files one after another: the scanner keeps the format state ---- */
+
+/* Read the given paths with one scanner: a hash of every event (fields,
+ * origin offset) per run of events of one file into seg[] (returns how
+ * many), events and bad records counted. */
+static size_t scan_paths(const char *const *paths, size_t np, unsigned jobs, uint64_t *seg, size_t maxseg,
+			 long *events, long *bad)
+{
+	spoor_ctx *ctx = NULL;
+	spoor_diag dg = SPOOR_DIAG_INIT;
+	assert_int_equal(spoor_ctx_new(&ctx, NULL, &dg), 0);
+	spoor_scan_options so = SPOOR_SCAN_OPTIONS_INIT;
+	so.jobs = jobs;
+	spoor_scanner *sc = NULL;
+	assert_int_equal(spoor_scanner_new(&sc, ctx, &so, &dg), 0);
+	for (size_t i = 0; i < np; i++)
+		assert_int_equal(spoor_scanner_add(sc, paths[i]), 0);
+	spoor_event *ev;
+	int r;
+	size_t ns = 0;
+	const char *cur = NULL;
+	*events = 0;
+	while ((r = spoor_scanner_next(sc, &ev, &dg)) == 1) {
+		(*events)++;
+		const spoor_origin *o = spoor_event_origin(ev);
+		if (!cur || o->path != cur) {
+			assert_true(ns < maxseg);
+			seg[ns++] = 14695981039346656037ull;
+			cur = o->path;
+		}
+		uint64_t h = seg[ns - 1];
+		h = fnv(h, &o->offset, sizeof(o->offset));
+		h = fnv(h, &o->record_id, sizeof(o->record_id));
+		for (size_t i = 0; i < spoor_event_count(ev); i++) {
+			spoor_sv name, text;
+			spoor_value val;
+			unsigned fl;
+			assert_int_equal(spoor_event_at(ev, i, &name, &val, &fl), 0);
+			assert_int_equal(spoor_event_text(ev, &val, &text), 0);
+			h = fnv(h, name.p, name.n);
+			h = fnv(h, &val.type, sizeof(val.type));
+			h = fnv(h, text.p, text.n);
+		}
+		seg[ns - 1] = h;
+	}
+	assert_int_equal(r, 0);
+	spoor_scan_stats st;
+	spoor_scanner_stats(sc, &st);
+	*bad = (long)st.records_bad;
+	spoor_scanner_free(sc);
+	spoor_ctx_free(ctx);
+	return ns;
+}
+
+static void test_scanner_reuse(void **state)
+{
+	(void)state;
+	/* EVTX files (damaged ones too) with a JSON file between them, so
+	 * that the kept EVTX state is dropped and made again, one file twice
+	 * (its chunk numbers repeat), then the 281 files of mitre-attack-cc0
+	 * (many logs, providers and name tables): every file gives the same
+	 * events as when it is read by a scanner of its own, at -j 1 and -j 3. */
+	const char *names[] = {"evtx/parser-edgecases/samples/sample_with_a_bad_chunk_magic.evtx",
+			       "evtx/parser-edgecases/samples/security.evtx",
+			       "evtx/parser-edgecases/samples/2-vss_7-System.evtx",
+			       "sigma/regression_data/rules-threat-hunting/windows/image_load/"
+			       "image_load_win_werfaultsecure_dbgcore_dbghelp_load/8a2f4b1c-3d5e-4f7a-9b2c-1e4f6d8a9c2b.json",
+			       "evtx/parser-edgecases/samples/sample_with_a_bad_chunk_magic.evtx",
+			       "evtx/parser-edgecases/samples/"
+			       "2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx",
+			       "evtx/mitre-attack-cc0"};
+	/* the list of files, directories walked (as the scanner does) */
+	spoor_ctx *ctx = NULL;
+	spoor_diag dg = SPOOR_DIAG_INIT;
+	assert_int_equal(spoor_ctx_new(&ctx, NULL, &dg), 0);
+	spoor_scanner *sc = NULL;
+	assert_int_equal(spoor_scanner_new(&sc, ctx, NULL, &dg), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char *p = path_join(shared, names[i]);
+		assert_int_equal(spoor_scanner_add(sc, p), 0);
+		free(p);
+	}
+	size_t nf = 0;
+	while (spoor_scanner_path(sc, nf))
+		nf++;
+	assert_true(nf > 281);
+	const char **paths = calloc(nf, sizeof(*paths));
+	uint64_t *alone = calloc(nf, sizeof(*alone)), *joined = calloc(nf + 1, sizeof(*joined));
+	assert_true(paths && alone && joined);
+	for (size_t i = 0; i < nf; i++)
+		paths[i] = spoor_scanner_path(sc, i);
+	for (unsigned jobs = 1; jobs <= 3; jobs += 2) {
+		long ev_alone = 0, bad_alone = 0, e, b;
+		size_t na = 0;
+		for (size_t i = 0; i < nf; i++) {
+			uint64_t h;
+			size_t k = scan_paths(&paths[i], 1, jobs, &h, 1, &e, &b);
+			if (k)
+				alone[na++] = h; /* files without events make no run */
+			ev_alone += e;
+			bad_alone += b;
+		}
+		assert_true(alone[0] == alone[4]);
+		assert_int_equal(scan_paths(paths, nf, jobs, joined, nf + 1, &e, &b), na);
+		assert_int_equal(e, ev_alone);
+		assert_int_equal(b, bad_alone);
+		assert_true(bad_alone > 0);
+		for (size_t i = 0; i < na; i++)
+			if (joined[i] != alone[i])
+				fail_msg("-j %u: run %zu of events differs when read after other files", jobs, i);
+	}
+	free(paths);
+	free(alone);
+	free(joined);
+	spoor_scanner_free(sc);
+	spoor_ctx_free(ctx);
+}
+
+/* ---- CRC-32: the folded x86-64 path equals zlib's ---- */
+
+static void test_crc32(void **state)
+{
+	(void)state;
+	enum { N = 6000 };
+	uint8_t *b = malloc(N + 64);
+	assert_non_null(b);
+	uint64_t x = 88172645463325252ull;
+	for (size_t i = 0; i < N + 64; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		b[i] = (uint8_t)x;
+	}
+	for (size_t al = 0; al < 16; al += 3) {
+		for (size_t n = 0; n <= N; n += n < 300 ? 1 : 97) {
+			uint32_t want = (uint32_t)crc32(0L, b + al, (uInt)n);
+			assert_int_equal(evtx_crc32(0, b + al, n), want);
+			/* continued from a running value */
+			uint32_t part = (uint32_t)crc32(0L, b, 7);
+			assert_int_equal(evtx_crc32(part, b + al, n), (uint32_t)crc32(part, b + al, (uInt)n));
+		}
+	}
+	memset(b, 0, N);
+	assert_int_equal(evtx_crc32(0, b, 65536 < N ? 65536 : N), (uint32_t)crc32(0L, b, N));
+	free(b);
+}
+
 /* ---- damage built in memory from security.evtx ---- */
 
 static uint8_t *sec;
@@ -1301,7 +1449,8 @@ int main(void)
 	    cmocka_unit_test(test_format),	 cmocka_unit_test(test_sniff),
 	    cmocka_unit_test(test_built_chunk),	 cmocka_unit_test(test_edgecase_counts),
 	    cmocka_unit_test(test_edgecase_tsv), cmocka_unit_test(test_damage),
-	    cmocka_unit_test(test_jobs_identical),
+	    cmocka_unit_test(test_jobs_identical), cmocka_unit_test(test_scanner_reuse),
+	    cmocka_unit_test(test_crc32),
 	    cmocka_unit_test(test_mitre_values), cmocka_unit_test(test_mitre_totals),
 	    cmocka_unit_test(test_mitre_labels), cmocka_unit_test(test_regression_differential),
 	};

@@ -8,6 +8,10 @@
 
 #include "base/timeparse.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define EVTX_NAME_SLOTS 8192u
 #define EVTX_NAMES_CAP	(3u * 32768u + 64u)
 #define EVTX_TXT_MAX	(16u << 20)
@@ -158,6 +162,21 @@ static size_t utf16_to_utf8(char *out, const uint8_t *p, size_t units, bool stop
 {
 	char *o = out;
 	for (size_t i = 0; i < units; i++) {
+#ifdef __SSE2__
+		/* ASCII fast path, eight units at a time: no unit >= 0x80,
+		 * none zero. */
+		while (i + 8 <= units) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+			__m128i zero = _mm_setzero_si128();
+			__m128i ascii = _mm_cmpeq_epi16(_mm_and_si128(v, _mm_set1_epi16((short)0xff80)), zero);
+			__m128i nul = _mm_cmpeq_epi16(v, zero);
+			if (_mm_movemask_epi8(_mm_andnot_si128(nul, ascii)) != 0xffff)
+				break;
+			_mm_storel_epi64((__m128i *)(void *)o, _mm_packus_epi16(v, v));
+			o += 8;
+			i += 8;
+		}
+#endif
 		/* ASCII fast path, four units at a time. */
 		while (i + 4 <= units) {
 			uint64_t v;

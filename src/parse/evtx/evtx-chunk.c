@@ -2,7 +2,6 @@
 #include "parse/evtx/evtx.h"
 
 #include <string.h>
-#include <zlib.h>
 
 static inline uint16_t rd16(const uint8_t *p)
 {
@@ -34,7 +33,7 @@ int evtx_file_header_parse(const uint8_t *p, size_t n, evtx_file_header *out)
 	h.block_size = rd16(p + 40);
 	h.nchunks = rd16(p + 42);
 	h.flags = rd32(p + 120);
-	h.crc_ok = (uint32_t)crc32(0L, p, 120) == rd32(p + 124);
+	h.crc_ok = evtx_crc32(0, p, 120) == rd32(p + 124);
 	*out = h;
 	return 0;
 }
@@ -67,13 +66,13 @@ void evtx_chunk_inspect(const uint8_t *c, size_t len, evtx_chunk_info *out)
 	ci.free_off = rd32(c + 48);
 	ci.data_crc = rd32(c + 52);
 	ci.header_crc = rd32(c + 124);
-	uLong crc = crc32(0L, c, 120);
-	crc = crc32(crc, c + 128, EVTX_CHUNK_HEADER_SIZE - 128);
-	ci.header_crc_ok = (uint32_t)crc == ci.header_crc;
+	uint32_t crc = evtx_crc32(0, c, 120);
+	crc = evtx_crc32(crc, c + 128, EVTX_CHUNK_HEADER_SIZE - 128);
+	ci.header_crc_ok = crc == ci.header_crc;
 	if (ci.free_off >= EVTX_CHUNK_HEADER_SIZE && ci.free_off <= len) {
 		ci.end = ci.free_off;
-		ci.data_crc_ok = (uint32_t)crc32(0L, c + EVTX_CHUNK_HEADER_SIZE,
-						 ci.free_off - EVTX_CHUNK_HEADER_SIZE) == ci.data_crc;
+		ci.data_crc_ok = evtx_crc32(0, c + EVTX_CHUNK_HEADER_SIZE, ci.free_off - EVTX_CHUNK_HEADER_SIZE) ==
+				 ci.data_crc;
 	} else {
 		/* Free-space offset out of range (torn write, truncated file):
 		 * scan the whole chunk and let record checks decide. */
@@ -141,7 +140,8 @@ uint32_t evtx_chunk_resync(const uint8_t *c, const evtx_chunk_info *ci, uint32_t
 {
 	uint32_t end = ci->end, size;
 	uint32_t q = (from + 8) & ~7u;
-	while (q < end && !rec_ok(c, end, q, true, &size))
+	/* the magic first (2a 2a 00 00), inline: most offsets fail there */
+	while (q < end && (end - q < 4 || rd32(c + q) != 0x2a2au || !rec_ok(c, end, q, true, &size)))
 		q += 8;
 	return q > end ? end : q;
 }
@@ -154,7 +154,7 @@ uint32_t evtx_chunk_carve(const uint8_t *c, uint32_t clen, uint32_t from, uint32
 	if (q < EVTX_CHUNK_HEADER_SIZE)
 		q = EVTX_CHUNK_HEADER_SIZE;
 	for (; q + 28 <= clen; q += 8) {
-		if (rec_ok(c, clen, q, true, size))
+		if (rd32(c + q) == 0x2a2au && rec_ok(c, clen, q, true, size))
 			return q;
 	}
 	return clen;

@@ -32,11 +32,20 @@ typedef struct rec_ctx {
 	bool nomem;
 } rec_ctx;
 
-static int ops_room(rec_ctx *r, size_t n)
+static int ops_grow(rec_ctx *r, size_t n);
+
+/* Room for n more bytes of ops (the common case inline). */
+static inline int ops_room(rec_ctx *r, size_t n)
 {
 	evtx_tape *t = r->t;
 	if (t->ops_len + n <= t->ops_cap)
 		return 0;
+	return ops_grow(r, n);
+}
+
+static __attribute__((noinline)) int ops_grow(rec_ctx *r, size_t n)
+{
+	evtx_tape *t = r->t;
 	if (t->ops_len + n > EVTX_MAX_TAPE) {
 		r->over = true;
 		return SPOOR_ELIMIT;
@@ -56,13 +65,13 @@ static int ops_room(rec_ctx *r, size_t n)
 	return 0;
 }
 
-static void put32(evtx_tape *t, uint32_t v)
+static inline void put32(evtx_tape *t, uint32_t v)
 {
 	memcpy(t->ops + t->ops_len, &v, 4);
 	t->ops_len += 4;
 }
 
-static int put_name(rec_ctx *r, spoor_sv name)
+static inline int put_name(rec_ctx *r, spoor_sv name)
 {
 	const evtx_dec *d = r->d;
 	/* Names always come from the decoder's chunk table. */

@@ -49,6 +49,9 @@ typedef struct evtx_file_header {
 	bool crc_ok;
 } evtx_file_header;
 
+/* CRC-32 as zlib's crc32(crc, p, n), faster on x86-64 (evtx-crc.c). */
+uint32_t evtx_crc32(uint32_t crc, const uint8_t *p, size_t n);
+
 /* Parse the file header from at least 128 bytes.  0, or SPOOR_EPARSE
  * (bad magic / too short).  A bad CRC or dirty flag is reported, not fatal. */
 int evtx_file_header_parse(const uint8_t *p, size_t n, evtx_file_header *out);
