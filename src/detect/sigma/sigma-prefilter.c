@@ -564,10 +564,32 @@ static int build_check(sigma_prefilter *pf, const sigma_plan *p, uint32_t rule, 
 	return 0;
 }
 
-static int cmp_atom(const void *x, const void *y)
+/* The atoms by field, in the order they were made within a field (a
+ * counting sort: field ids are small, and qsort's merge sort of ~40,000
+ * 96-byte atoms was 5% of start-up). */
+static int sort_atoms(sigma_prefilter *pf)
 {
-	const pf_atom *a = x, *b = y;
-	return a->field < b->field ? -1 : a->field > b->field;
+	uint32_t maxf = 0;
+	for (size_t i = 0; i < pf->natoms; i++)
+		maxf = MAX(maxf, pf->atoms[i].field);
+	size_t *at = xcalloc((size_t)maxf + 2, sizeof(*at));
+	pf_atom *v = xmalloc(pf->natoms * sizeof(*v));
+	if (!at || !v) {
+		free(at);
+		free(v);
+		return SPOOR_ENOMEM;
+	}
+	for (size_t i = 0; i < pf->natoms; i++)
+		at[pf->atoms[i].field + 1]++;
+	for (size_t f = 1; f <= (size_t)maxf + 1; f++)
+		at[f] += at[f - 1];
+	for (size_t i = 0; i < pf->natoms; i++)
+		v[at[pf->atoms[i].field]++] = pf->atoms[i];
+	free(at);
+	free(pf->atoms);
+	pf->atoms = v;
+	pf->capatoms = pf->natoms;
+	return 0;
 }
 
 /* The JSON-escaped form of a keyword atom (`\` and `"` escaped), so
@@ -606,7 +628,9 @@ static int atom_escape(pf_atom *a)
 static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *diag)
 {
 	if (pf->natoms) {
-		qsort(pf->atoms, pf->natoms, sizeof(*pf->atoms), cmp_atom);
+		int rc = sort_atoms(pf);
+		if (rc < 0)
+			return rc;
 		/* the checks name atoms by their index before the sort */
 		uint32_t *to = xmalloc(pf->natoms * sizeof(*to));
 		if (!to)
