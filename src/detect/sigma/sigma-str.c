@@ -66,22 +66,23 @@ int sstr_add(sstr *s, const char *p, size_t n, uint8_t w)
 int sstr_parse(sstr *out, const char *p, size_t n)
 {
 	sstr_init(out);
+	/* the result is at most n bytes: grown once, written in place */
 	int r = sstr_grow(out, n);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		char c = p[i];
-		if (c == '\\' && i + 1 < n && (p[i + 1] == '*' || p[i + 1] == '?' || p[i + 1] == '\\')) {
-			r = sstr_add(out, &p[i + 1], 1, SW_LIT);
-			i++;
-		} else if (c == '*') {
-			r = sstr_add(out, "*", 1, SW_STAR);
-		} else if (c == '?') {
-			r = sstr_add(out, "?", 1, SW_ONE);
-		} else {
-			r = sstr_add(out, &c, 1, SW_LIT);
-		}
+		uint8_t w = SW_LIT;
+		if (c == '\\' && i + 1 < n && (p[i + 1] == '*' || p[i + 1] == '?' || p[i + 1] == '\\'))
+			c = p[++i];
+		else if (c == '*')
+			w = SW_STAR;
+		else if (c == '?')
+			w = SW_ONE;
+		out->b[out->n] = c;
+		out->w[out->n] = w;
+		out->n++;
 	}
-	if (r == 0 && !out->b)
-		r = sstr_add(out, "", 0, SW_LIT);
+	if (r == 0)
+		out->b[out->n] = 0;
 	if (r < 0)
 		sstr_done(out);
 	return r;
