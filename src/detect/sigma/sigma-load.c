@@ -568,7 +568,7 @@ int sigma_file_load(sigma_file **out, const char *path, const char *text, size_t
 	sigma_file *f = xcalloc(1, sizeof(*f));
 	if (!f)
 		return SPOOR_ENOMEM;
-	arena_init(&f->ar, 16384, 64u << 20);
+	arena_init(&f->ar, 4096, 64u << 20);
 	f->path = arena_memdup(&f->ar, path, strlen(path) + 1);
 	if (!f->path) {
 		sigma_file_free(f);
