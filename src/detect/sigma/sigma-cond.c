@@ -327,7 +327,6 @@ int sigma_cond_compile(arena *ar, const sigma_text *conds, size_t nconds, const 
 	if (!out->pol)
 		return SPOOR_ENOMEM;
 	memset(out->pol, 0, ns + 1);
-	out->npol = ns;
 	p.pol = out->pol;
 	size_t js[64], nj = 0;
 	if (nconds > ARRAY_SIZE(js))

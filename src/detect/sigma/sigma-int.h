@@ -204,8 +204,7 @@ enum { SPOL_POS = 1, SPOL_NEG = 2 };
 struct sigma_cprog {
 	sigma_cop *ops;
 	size_t n;
-	uint8_t *pol; /* one per search */
-	size_t npol;
+	uint8_t *pol; /* one per search (the plan's ns) */
 };
 
 #define SIGMA_MAX_COND_OPS 4096

@@ -41,8 +41,7 @@
 
 typedef struct pf_atom {
 	uint32_t field;
-	uint32_t id; /* index when it was made (build_dbs sorts the atoms) */
-	char *lit;   /* lowercased */
+	char *lit; /* lowercased */
 	size_t n;
 	char *esc; /* keyword atoms: the JSON-escaped form when it differs (kw_raw_ok) */
 	size_t escn;
@@ -163,7 +162,6 @@ struct sigma_pf_scratch {
 	uint32_t rec[PF_MEMO_HITS];
 	size_t nrec;
 	bool recover; /* more than PF_MEMO_HITS */
-	uint64_t memo_hits, memo_scans;
 };
 
 /* A candidate atom set under construction: (field, literal) views into
@@ -400,7 +398,6 @@ static int atom_get(sigma_prefilter *pf, const aref *r, uint32_t *idx)
 		a = &pf->atoms[pf->natoms];
 		memset(a, 0, sizeof(*a));
 		a->field = r->field;
-		a->id = (uint32_t)pf->natoms;
 		a->n = r->n;
 		a->lit = xmalloc(r->n + 1);
 		if (!a->lit)
@@ -516,7 +513,7 @@ static int item_units(sigma_prefilter *pf, const pitem *it, uint32_t rule, aset 
 static int build_check(sigma_prefilter *pf, const sigma_plan *p, uint32_t rule, aset *tmp)
 {
 	const sigma_cprog *prog = &p->prog;
-	if (!prog->pol || prog->npol != p->ns || p->ns > PF_CHK_MAX_SEARCHES)
+	if (!prog->pol || p->ns > PF_CHK_MAX_SEARCHES)
 		return 0;
 	for (size_t i = 0; i < p->ns; i++)
 		if (prog->pol[i] == (SPOL_POS | SPOL_NEG))
@@ -564,50 +561,46 @@ static int build_check(sigma_prefilter *pf, const sigma_plan *p, uint32_t rule, 
 	return 0;
 }
 
-/* The atoms by field, in the order they were made within a field (a
- * counting sort: field ids are small, and qsort's merge sort of ~40,000
- * 96-byte atoms was 5% of start-up). */
-static int sort_atoms(sigma_prefilter *pf)
+/* The atom indices ordered by field, in the order the atoms were made
+ * within a field (a counting sort: field ids are small).  The atoms stay
+ * where they are, so the indices in the rules' checks stay valid. */
+static uint32_t *atom_order(const sigma_prefilter *pf, uint32_t maxf)
 {
-	uint32_t maxf = 0;
-	for (size_t i = 0; i < pf->natoms; i++)
-		maxf = MAX(maxf, pf->atoms[i].field);
 	size_t *at = xcalloc((size_t)maxf + 2, sizeof(*at));
-	pf_atom *v = xmalloc(pf->natoms * sizeof(*v));
-	if (!at || !v) {
+	uint32_t *ord = xmalloc((pf->natoms + 1) * sizeof(*ord));
+	if (!at || !ord) {
 		free(at);
-		free(v);
-		return SPOOR_ENOMEM;
+		free(ord);
+		return NULL;
 	}
 	for (size_t i = 0; i < pf->natoms; i++)
 		at[pf->atoms[i].field + 1]++;
 	for (size_t f = 1; f <= (size_t)maxf + 1; f++)
 		at[f] += at[f - 1];
 	for (size_t i = 0; i < pf->natoms; i++)
-		v[at[pf->atoms[i].field]++] = pf->atoms[i];
+		ord[at[pf->atoms[i].field]++] = (uint32_t)i;
 	free(at);
-	free(pf->atoms);
-	pf->atoms = v;
-	pf->capatoms = pf->natoms;
-	return 0;
+	return ord;
 }
 
 /* The JSON-escaped form of a keyword atom (`\` and `"` escaped), so
  * that the keyword database can run over the raw bytes of a JSON string
- * instead of its decoded text (kw_raw_ok).  -1 when the atom holds a
- * control character (its raw form is not one string), 0 when the form is
- * the atom itself, 1 when a new one was made. */
+ * instead of its decoded text (kw_raw_ok).  ESC_NONE when the form is the
+ * atom itself, ESC_MADE when a new one was made, ESC_CTL when the atom
+ * holds a control character (its raw form is not one string), or
+ * SPOOR_ENOMEM. */
+enum { ESC_NONE = 0, ESC_MADE, ESC_CTL };
 static int atom_escape(pf_atom *a)
 {
 	size_t extra = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		unsigned char c = (unsigned char)a->lit[i];
 		if (c < 0x20 || c == 0x7f)
-			return -1;
+			return ESC_CTL;
 		extra += c == '\\' || c == '"';
 	}
 	if (!extra)
-		return 0;
+		return ESC_NONE;
 	a->esc = xmalloc(a->n + extra + 1);
 	if (!a->esc)
 		return SPOOR_ENOMEM;
@@ -619,7 +612,7 @@ static int atom_escape(pf_atom *a)
 	}
 	a->esc[o] = 0;
 	a->escn = o;
-	return 1;
+	return ESC_MADE;
 }
 
 /* One database per field, compiled, or read from the cache folder when
@@ -627,61 +620,34 @@ static int atom_escape(pf_atom *a)
  * database (field 0) also holds the escaped form of its atoms. */
 static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *diag)
 {
-	if (pf->natoms) {
-		int rc = sort_atoms(pf);
-		if (rc < 0)
-			return rc;
-		/* the checks name atoms by their index before the sort */
-		uint32_t *to = xmalloc(pf->natoms * sizeof(*to));
-		if (!to)
-			return SPOOR_ENOMEM;
-		for (size_t i = 0; i < pf->natoms; i++)
-			to[pf->atoms[i].id] = (uint32_t)i;
-		for (size_t r = 0; r < pf->nrules; r++) {
-			if (pf->chk_off[r] == CHK_NONE)
-				continue;
-			uint32_t *c = pf->chk + pf->chk_off[r];
-			uint32_t ns = *c++;
-			for (size_t i = 0; i < ns; i++) {
-				uint32_t w = *c++;
-				if (w == CHK_TRUE || w == CHK_FALSE)
-					continue;
-				for (uint32_t j = 0; j < w; j++) {
-					uint32_t nit = *c++;
-					for (uint32_t k = 0; k < nit; k++) {
-						uint32_t na = *c++;
-						for (uint32_t a = 0; a < na; a++, c++)
-							*c = to[*c];
-					}
-				}
-			}
-		}
-		for (size_t i = 0; i < pf->natoms; i++)
-			pf->atoms[i].id = (uint32_t)i;
-		free(to);
-	}
 	uint32_t maxf = 0;
 	for (size_t i = 0; i < pf->natoms; i++)
 		maxf = MAX(maxf, pf->atoms[i].field);
+	uint32_t *ord = atom_order(pf, maxf);
+	if (!ord)
+		return SPOOR_ENOMEM;
 	pf->nfdb = (size_t)maxf + 1;
 	pf->fdb = xmalloc(pf->nfdb * sizeof(int32_t));
-	if (!pf->fdb)
+	if (!pf->fdb) {
+		free(ord);
 		return SPOOR_ENOMEM;
+	}
 	for (size_t i = 0; i < pf->nfdb; i++)
 		pf->fdb[i] = -1;
 	size_t nf = 0;
 	for (size_t i = 0; i < pf->natoms; i++)
-		if (!i || pf->atoms[i].field != pf->atoms[i - 1].field)
+		if (!i || pf->atoms[ord[i]].field != pf->atoms[ord[i - 1]].field)
 			nf++;
 	size_t nesc = 0;
 	pf->kwraw = true;
-	for (size_t i = 0; i < pf->natoms && pf->atoms[i].field == 0; i++) {
-		int e = atom_escape(&pf->atoms[i]);
-		if (e == SPOOR_ENOMEM)
+	for (size_t i = 0; i < pf->natoms && pf->atoms[ord[i]].field == 0; i++) {
+		int e = atom_escape(&pf->atoms[ord[i]]);
+		if (e < 0) {
+			free(ord);
 			return e;
-		if (e < 0)
-			pf->kwraw = false;
-		nesc += e > 0;
+		}
+		pf->kwraw &= e != ESC_CTL;
+		nesc += e == ESC_MADE;
 	}
 	size_t npat = pf->natoms + nesc;
 	pf->dbs = xcalloc(nf + 1, sizeof(*pf->dbs));
@@ -695,14 +661,14 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 	int rc = 0;
 	if (!pf->dbs || !ex || !fl || !ids || !lens || !first || !hdb)
 		rc = SPOOR_ENOMEM;
-	/* the patterns of every database, in order (atoms sorted by field) */
+	/* the patterns of every database, in order (atoms by field) */
 	size_t pc = 0;
 	for (size_t i = 0, k = 0; rc == 0 && i < pf->natoms;) {
 		size_t j = i, ne = 0;
-		while (j < pf->natoms && pf->atoms[j].field == pf->atoms[i].field)
-			ne += pf->atoms[j++].esc != NULL;
+		while (j < pf->natoms && pf->atoms[ord[j]].field == pf->atoms[ord[i]].field)
+			ne += pf->atoms[ord[j++]].esc != NULL;
 		pf_db *d = &pf->dbs[pf->ndbs];
-		d->field = pf->atoms[i].field;
+		d->field = pf->atoms[ord[i]].field;
 		d->n = j - i + ne;
 		d->pat = xmalloc(d->n * sizeof(*d->pat));
 		d->esc = ne ? xcalloc(d->n, 1) : NULL;
@@ -714,14 +680,15 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 		uint64_t cnt = d->n;
 		dbc_key_add(key, &cnt, sizeof(cnt));
 		for (size_t q = i; q < j; q++) {
+			const pf_atom *a = &pf->atoms[ord[q]];
 			for (int form = 0; form < 2; form++) {
-				if (form && !pf->atoms[q].esc)
+				if (form && !a->esc)
 					break;
-				ex[pc] = form ? pf->atoms[q].esc : pf->atoms[q].lit;
-				lens[pc] = form ? pf->atoms[q].escn : pf->atoms[q].n;
+				ex[pc] = form ? a->esc : a->lit;
+				lens[pc] = form ? a->escn : a->n;
 				fl[pc] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
 				ids[pc] = (unsigned)(pc - first[k - 1]);
-				d->pat[ids[pc]] = (uint32_t)q;
+				d->pat[ids[pc]] = ord[q];
 				if (form)
 					d->esc[ids[pc]] = 1;
 				uint64_t meta[2] = {lens[pc], fl[pc]};
@@ -757,6 +724,7 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 	free(fl);
 	free(ids);
 	free(lens);
+	free(ord);
 	if (rc < 0)
 		return rc;
 	pf->kwdb = pf->fdb[0];
@@ -792,7 +760,7 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 			}
 			memset(ns + cap, 0, (p->ns - cap) * sizeof(*ns));
 			sets = ns;
-			uint8_t *nh = xrealloc(has, p->ns);
+			uint8_t *nh = xrealloc(has, 2 * p->ns);
 			if (!nh) {
 				rc = SPOOR_ENOMEM;
 				break;
@@ -814,18 +782,13 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 		 * the filter's atoms would only make useless candidates) */
 		bool gated = false;
 		if (anypos) {
-			uint8_t *pos = xmalloc(p->ns);
-			if (!pos) {
-				rc = SPOOR_ENOMEM;
-				break;
-			}
+			uint8_t *pos = has + p->ns; /* the second half of has */
 			for (size_t i = 0; i < p->ns; i++)
 				pos[i] = has[i] && p->prog.pol[i] == SPOL_POS;
 			if (rule_gated(p, pos)) {
 				memcpy(has, pos, p->ns);
 				gated = true;
 			}
-			free(pos);
 		}
 		if (!gated && !rule_gated(p, has))
 			continue;
@@ -987,13 +950,12 @@ static int on_hit_rec(unsigned id, unsigned long long from, unsigned long long t
 	return on_hit(id, from, to, flags, payload);
 }
 
-/* Scan t with database di, or replay what the same value gave before. */
-static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, spoor_sv t)
+/* The memo of database di, its slots made on first use (NULL: no memo
+ * for it, or no memory for one; the value is then scanned). */
+static pf_memo *memo_for(const sigma_prefilter *pf, sigma_pf_scratch *s, int32_t di, size_t len)
 {
-	c->db = &pf->dbs[di];
-	const char *p = t.p ? t.p : "";
-	if (c->db->n < PF_MEMO_MIN_ATOMS || t.n > PF_MEMO_MAX_LEN)
-		return hs_scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
+	if (pf->dbs[di].n < PF_MEMO_MIN_ATOMS || len > PF_MEMO_MAX_LEN)
+		return NULL;
 	pf_memo *m = &s->memo[di];
 	if (!m->slot) {
 		m->slot = xcalloc(PF_MEMO_SLOTS, sizeof(*m->slot));
@@ -1003,17 +965,25 @@ static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, i
 			free(m->val);
 			m->slot = NULL;
 			m->val = NULL;
-			return hs_scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0
-												      : SPOOR_ERR;
+			return NULL;
 		}
 	}
+	return m;
+}
+
+/* Scan t with database di, or replay what the same value gave before. */
+static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, spoor_sv t)
+{
+	c->db = &pf->dbs[di];
+	const char *p = t.p ? t.p : "";
+	pf_memo *m = memo_for(pf, s, di, t.n);
+	if (!m)
+		return hs_scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
 	uint64_t h = hash_bytes(p, t.n, 0x51ed27u) | 1;
 	size_t k = (size_t)(h >> 32) & (PF_MEMO_SLOTS - 1);
 	memo_slot *e = &m->slot[k];
 	char *v = m->val + k * PF_MEMO_MAX_LEN;
-	s->memo_scans++;
 	if (e->h == h && e->len == t.n && !memcmp(v, p, t.n)) {
-		s->memo_hits++;
 		for (size_t i = 0; i < e->nhit; i++)
 			atom_seen(pf, s, e->hit[i]);
 		return 0;
@@ -1022,10 +992,8 @@ static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, i
 	s->recover = false;
 	if (hs_scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit_rec, c) != HS_SUCCESS)
 		return SPOOR_ERR;
-	if (s->recover) {
-		e->h = 0;
-		return 0;
-	}
+	if (s->recover)
+		return 0; /* too many atoms to keep; the slot keeps what it had */
 	e->h = h;
 	e->len = (uint8_t)t.n;
 	e->nhit = (uint8_t)s->nrec;
