@@ -83,6 +83,18 @@ static inline uint64_t pair_key(sid a, sid b)
 {
 	return ((uint64_t)a << 32) | b;
 }
+/* x appended to the n distinct ids of v unless 0 or already there; the
+ * new count (v has room for one more) */
+static inline size_t sid_uniq_add(sid *v, size_t n, sid x)
+{
+	if (!x)
+		return n;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return n;
+	v[n] = x;
+	return n + 1;
+}
 
 /* ---- capped growable arrays ---- */
 typedef struct avec {

@@ -138,17 +138,6 @@ static int64_t window_hit(const rec *v, uint32_t n, int64_t win, int64_t min, ui
 	return -1;
 }
 
-static size_t uniq_add(sid *v, size_t n, sid x)
-{
-	if (!x)
-		return n;
-	for (size_t i = 0; i < n; i++)
-		if (v[i] == x)
-			return n;
-	v[n] = x;
-	return n + 1;
-}
-
 static int eval(bf *s, an_engine *e, idmap *m, bool by_acct)
 {
 	int r = 0;
@@ -178,7 +167,7 @@ static int eval(bf *s, an_engine *e, idmap *m, bool by_acct)
 		}
 		size_t no = 0, nc = 0;
 		for (uint32_t i = (uint32_t)at; i < n; i++) {
-			no = uniq_add(others, no, v[i].other);
+			no = sid_uniq_add(others, no, v[i].other);
 			org[i - at] = v[i].org;
 		}
 		int64_t first = v[at].ts, last = v[n - 1].ts;
@@ -205,7 +194,7 @@ static int eval(bf *s, an_engine *e, idmap *m, bool by_acct)
 			sid acct = by_acct ? key : others[i], src = by_acct ? others[i] : key;
 			const an_succ *su = an_success(e, acct, src, first);
 			if (su) {
-				nc = uniq_add(comp, nc, acct);
+				nc = sid_uniq_add(comp, nc, acct);
 				an_mark_account(e, acct, first, su->last, idx);
 			}
 		}

@@ -140,16 +140,16 @@ static void destroy(void *st)
  * through an anonymizer */
 static void learn_country(bulk *s, an_engine *e, const ident *id)
 {
-	sid src = an_name(e, id->src);
+	sid src = an_name(e, id->src), cc = an_name(e, id->country);
 	src_geo *g = src && id->country.n ? idmap_get(&s->src_geo, src, NULL) : NULL;
 	if (g) {
-		g->cc = an_name(e, id->country);
+		g->cc = cc;
 		g->anon = an_name(e, id->anon);
 	}
-	if (!id->country.n || id->anon.n)
+	if (!cc || id->anon.n)
 		return;
-	sid acct = an_name(e, id->user), cc = an_name(e, id->country);
-	if (!acct || !cc)
+	sid acct = an_name(e, id->user);
+	if (!acct)
 		return;
 	bool created = false;
 	int64_t *first = idmap_get(&s->acc_cc, pair_key(acct, cc), &created);

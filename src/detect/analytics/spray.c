@@ -147,21 +147,18 @@ static int cmp_u32(const void *a, const void *b)
  * order.  Returns the number of domains (accounts without one: none). */
 static uint32_t spray_domains(an_engine *e, const sid *acct, uint32_t m, sid *doms, an_origin *org)
 {
-	uint32_t nd = 0, lead = 0;
+	size_t nd = 0;
+	uint32_t lead = 0;
 	for (uint32_t j = 0; j < m; j++) {
-		sid d = an_domain(e, acct[j]);
-		uint32_t k = 0;
-		while (k < nd && doms[k] != d)
-			k++;
-		if (!d || k < nd)
+		size_t nd0 = nd;
+		if ((nd = sid_uniq_add(doms, nd, an_domain(e, acct[j]))) == nd0)
 			continue;
-		doms[nd++] = d;
 		/* move org[j] to position lead, shifting the others up */
 		an_origin o = org[j];
 		memmove(org + lead + 1, org + lead, (j - lead) * sizeof(*org));
 		org[lead++] = o;
 	}
-	return nd;
+	return (uint32_t)nd;
 }
 
 static int finish(void *st, an_engine *e)

@@ -189,15 +189,9 @@ static int finish(void *st, an_engine *e)
 		size_t nc = 0;
 		for (uint32_t i = 0; i < m; i++) {
 			const an_succ *su = an_success(e, v[i].acct, v[i].src, v[i].ts);
-			if (!su)
-				continue;
-			size_t j = 0;
-			while (j < nc && comp[j] != v[i].acct)
-				j++;
-			if (j < nc)
-				continue;
-			comp[nc++] = v[i].acct;
-			an_mark_account(e, v[i].acct, first, su->last, idx);
+			size_t nc0 = nc;
+			if (su && (nc = sid_uniq_add(comp, nc, v[i].acct)) > nc0)
+				an_mark_account(e, v[i].acct, first, su->last, idx);
 		}
 		for (uint32_t j = 0; j < ns; j++)
 			an_mark_source(e, srcs[j], first, last, idx);
