@@ -241,6 +241,7 @@ NI static void pair_over_ni(const uint8_t *m0, size_t n0, const uint8_t *m1, siz
 	__m128i a0, c0, a1, c1, W[4], V[4];
 	iv(&a0, &c0);
 	iv(&a1, &c1);
+	uint8_t t[64];
 	for (size_t j = 0; j < nb; j++) {
 		if (j < nb0 && j < nb1) {
 			if (64 * j + 64 <= n0)
@@ -252,11 +253,10 @@ NI static void pair_over_ni(const uint8_t *m0, size_t n0, const uint8_t *m1, siz
 			else
 				tail_w(V, m1, n1, nb1, j);
 			block2w(&a0, &c0, W, &a1, &c1, V);
+		} else if (j < nb0) {
+			block1(&a0, &c0, msg_block(m0, n0, nb0, j, t));
 		} else {
-			const uint8_t *m = j < nb0 ? m0 : m1;
-			size_t n = j < nb0 ? n0 : n1, mb = j < nb0 ? nb0 : nb1;
-			uint8_t t[64];
-			block1(j < nb0 ? &a0 : &a1, j < nb0 ? &c0 : &c1, msg_block(m, n, mb, j, t));
+			block1(&a1, &c1, msg_block(m1, n1, nb1, j, t));
 		}
 	}
 	out_bytes(a0, c0, o0);

@@ -361,15 +361,12 @@ static int load_table(spoor_intel *in, uint32_t src, const char *p, size_t n)
 	}
 	int rc = 0;
 	spoor_sv bn = base_name(in->srcs.v[src].path);
-	type_memo *tm = xcalloc(1, sizeof(*tm));
-	if (!tm)
-		rc = SPOOR_ENOMEM;
+	type_memo tm = {0};
 	while (rc == 0 && next_record(p, n, &pos, tmp, &r, &line)) {
 		if (r.n == 1 && (!sv_trim(r.f[0]).n || r.f[0].p[0] == '#'))
 			continue;
-		rc = row(in, src, bn, cols, &r, line, tm);
+		rc = row(in, src, bn, cols, &r, line, &tm);
 	}
-	free(tm);
 	free(tmp);
 	return rc;
 }

@@ -838,13 +838,13 @@ static int key_map(spoor_intel *in)
 				continue;
 			for (uint32_t a = 0; a < (pass == 2 ? e->naliases : 1); a++) {
 				spoor_sv v = pass == 0 ? e->ext_id : pass == 1 ? e->name : e->aliases[a];
-				char *k = v.n ? arena_alloc_bytes(&in->ar, v.n + 1) : NULL;
-				uint32_t dummy;
 				if (!v.n)
 					continue;
+				char *k = arena_alloc_bytes(&in->ar, v.n + 1);
 				if (!k)
 					return SPOOR_ENOMEM;
 				size_t kn = find_key(k, v.n + 1, pass, v);
+				uint32_t dummy;
 				if (!smap_get(&in->ent_by_key, sv_make(k, kn), &dummy) &&
 				    smap_put(&in->ent_by_key, sv_make(k, kn), (uint32_t)i) < 0)
 					return SPOOR_ENOMEM;

@@ -474,14 +474,12 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 	uint64_t bh[BATCH];
 	uint32_t ba[BATCH];
 	size_t nb = 0;
-	for (size_t i = 0; i <= in->atoms.n && rc == 0; i++) {
-		if (nb == BATCH || (i == in->atoms.n && nb)) {
+	for (size_t i = 0; i < in->atoms.n && rc == 0; i++) {
+		if (nb == BATCH) {
 			for (size_t k = 0; k < nb; k++)
 				tab_add(x, ba[k], bh[k]);
 			nb = 0;
 		}
-		if (i == in->atoms.n)
-			break;
 		const ioc *a = &in->atoms.v[i];
 		if (a->mode != IOC_EXACT)
 			continue;
@@ -509,6 +507,8 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 			}
 		}
 	}
+	for (size_t k = 0; k < nb && rc == 0; k++)
+		tab_add(x, ba[k], bh[k]);
 	if (rc == 0)
 		rc = pdb_build(x, &x->cmd, IOC_CMDLINE, false, diag);
 	if (rc == 0)
