@@ -39,6 +39,16 @@ static bool fill_in(instream *s, spoor_diag *diag)
 	return true;
 }
 
+/* The stream's kind by its first n bytes (gzip, zstd magic). */
+static instream_kind magic_kind(const unsigned char *m, size_t n)
+{
+	if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+		return IN_GZIP;
+	if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+		return IN_ZSTD;
+	return IN_RAW;
+}
+
 int instream_open(instream *s, const char *path, spoor_diag *diag)
 {
 	memset(s, 0, sizeof(*s));
@@ -69,9 +79,8 @@ int instream_open(instream *s, const char *path, spoor_diag *diag)
 		 * (no head buffer, no copy of it). */
 		unsigned char m[4];
 		ssize_t r = reg ? pread(s->fd, m, sizeof(m), 0) : -1;
-		if (r >= 0 && !(r >= 2 && m[0] == 0x1f && m[1] == 0x8b) &&
-		    !(r >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd))
-			return 0; /* IN_RAW */
+		if (r >= 0 && magic_kind(m, (size_t)r) == IN_RAW)
+			return 0;
 	}
 	s->in_cap = IN_CAP;
 	s->in = xmalloc(s->in_cap);
@@ -91,14 +100,15 @@ int instream_open(instream *s, const char *path, spoor_diag *diag)
 			s->in_eof = true;
 		s->in_len += (size_t)r;
 	}
-	if (s->in_len >= 2 && s->in[0] == 0x1f && s->in[1] == 0x8b) {
+	instream_kind k = magic_kind(s->in, s->in_len);
+	if (k == IN_GZIP) {
 		s->kind = IN_GZIP;
 		if (inflateInit2(&s->z, 15 + 16) != Z_OK) {
 			instream_close(s);
 			return diag_set(diag, SPOOR_ENOMEM, "zlib init failed");
 		}
 		s->z_init = true;
-	} else if (s->in_len >= 4 && s->in[0] == 0x28 && s->in[1] == 0xb5 && s->in[2] == 0x2f && s->in[3] == 0xfd) {
+	} else if (k == IN_ZSTD) {
 		s->kind = IN_ZSTD;
 		s->zs = ZSTD_createDStream();
 		if (!s->zs || ZSTD_isError(ZSTD_initDStream(s->zs))) {
