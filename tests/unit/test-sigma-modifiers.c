@@ -8,6 +8,7 @@
 #include "unit.h"
 
 #include <stdlib.h>
+#include <strings.h>
 
 #include "base/buf.h"
 #include "detect/sigma/sigma-int.h"
@@ -493,6 +494,78 @@ static void test_expand(void **state)
 	arena_done(&ar);
 }
 
+/* The regex's necessary literal (sigma-re.c): the prefilter runs a regex
+ * rule only on values holding it, so it must be in every subject the
+ * regex matches.  Each case: pattern, caseless flag, the atom ("" = none),
+ * and a subject the regex matches (NULL = none given), checked with PCRE2
+ * to hold the atom caselessly. */
+static void test_re_atoms(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *re;
+		bool ci;
+		const char *atom;
+		const char *subj;
+	} cases[] = {
+	    {"abc", false, "abc", "xxabcxx"},
+	    {"ab?cdef", false, "cdef", "acdef"},
+	    {"ab*cdef", false, "cdef", "acdef"},
+	    {"abc{0,2}defg", false, "defg", "abdefg"},
+	    {"xyzab+cd", false, "xyzab", "xyzabbbcd"},
+	    {"xyzab{2,}cd", false, "xyzab", "xyzabbcd"},
+	    {"https?://evil", false, "://evil", "http://evil"},
+	    {"net\\s+user", false, "user", "net   user"},
+	    {"\\\\AppData\\\\Local\\\\Temp\\\\dat[0-9A-Z]{4}\\.tmp", false, "a\\local\\temp\\dat", "C:\\Users\\x\\AppData\\Local\\Temp\\dat1A2B.tmp"},
+	    {"(?i)echo.*clip.*&&", false, "echo", "ECHO x | CLIP && y"},
+	    /* caseless: k and s fold with U+212A and U+017F under PCRE2_UTF */
+	    {"(?i)kiwi\\.exe", false, "iwi.exe", "\xe2\x84\xaaiwi.exe"},
+	    {"mimikatz", true, "mimi", "MIMI\xe2\x84\xaa" "ATZ"},
+	    {"(?i)lsass", false, "", "L\xc5\xbf" "ASS"},
+	    {"a(bc)+defg", false, "defg", "abcbcdefg"},
+	    {"[xyz]+\\.dll", false, ".dll", "x.dll"},
+	    {"^C:\\\\Windows\\\\$", false, "c:\\windows\\", "C:\\Windows\\"},
+	    {"\\$ShellId\\[", false, "$shellid[", "$ShellId["},
+	    /* no atom: alternation, \Q, \x, back references, extended mode,
+	     * a brace that is not a quantifier, too short */
+	    {"abc|def", false, "", "def"},
+	    {"\\Qabc\\E", false, "", "abc"},
+	    {"\\x41bcd", false, "", "Abcd"},
+	    {"(abc)\\1", false, "", "abcabc"},
+	    {"(?x) a b c d", false, "", "abcd"},
+	    {"abcd{,3}", false, "", NULL},
+	    {"ab", false, "", "ab"},
+	    {"[^/]{100,}$", false, "", NULL},
+	    {"(?:\\s-[^-\\s]{0,20}i|\\s--inode\\s)", false, "", " --inode "},
+	};
+	sigma_re_scratch *rs = sigma_re_scratch_new();
+	assert_non_null(rs);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sigma_re *re = NULL;
+		spoor_diag d = SPOOR_DIAG_INIT;
+		assert_int_equal(sigma_re_compile(&re, cases[i].re, strlen(cases[i].re), cases[i].ci ? RE_I : 0, &d), 0);
+		const char *a;
+		size_t an;
+		if (!sigma_re_atom(re, &a, &an))
+			an = 0;
+		if (an != strlen(cases[i].atom) || memcmp(a, cases[i].atom, an))
+			fail_msg("re atom case %zu (%s): got '%.*s', expected '%s'", i, cases[i].re, (int)an, a,
+				 cases[i].atom);
+		if (cases[i].subj) {
+			const char *sj = cases[i].subj;
+			if (sigma_re_match(re, rs, sj, strlen(sj)) != 1)
+				fail_msg("re atom case %zu: the regex does not match its subject", i);
+			bool found = an == 0;
+			for (size_t k = 0; !found && k + an <= strlen(sj); k++)
+				found = !strncasecmp(sj + k, a, an);
+			if (!found)
+				fail_msg("re atom case %zu: atom '%.*s' not in the matched subject", i, (int)an, a);
+		}
+		sigma_re_free(re);
+	}
+	sigma_re_scratch_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,7 +573,7 @@ int main(void)
 	    cmocka_unit_test(test_neq_fieldref), cmocka_unit_test(test_numeric_cidr),
 	    cmocka_unit_test(test_re),		 cmocka_unit_test(test_encodings),
 	    cmocka_unit_test(test_keywords),	 cmocka_unit_test(test_conditions),
-	    cmocka_unit_test(test_expand),
+	    cmocka_unit_test(test_expand),	 cmocka_unit_test(test_re_atoms),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -290,6 +290,15 @@ enum { RE_I = 1, RE_M = 2, RE_S = 4 };
 /* Compile; on error diag says why (offset in the pattern). */
 int sigma_re_compile(sigma_re **out, const char *pat, size_t n, unsigned flags, spoor_diag *diag);
 void sigma_re_free(sigma_re *re);
+/* A literal every match of the regex contains (lowercased, at most
+ * SIGMA_RE_MAX_ATOM bytes, at least SIGMA_RE_MIN_ATOM), for the prefilter;
+ * false when none is known. */
+#define SIGMA_RE_MAX_ATOM 16
+#define SIGMA_RE_MIN_ATOM 3
+bool sigma_re_atom(const sigma_re *re, const char **p, size_t *n);
+/* The longest necessary literal of pattern p (see sigma-re.c) into out
+ * (at most cap bytes: the end of a longer one); its length, 0 = none. */
+size_t sigma_re_literal(const char *p, size_t n, bool caseless, char *out, size_t cap);
 typedef struct sigma_re_scratch sigma_re_scratch;
 sigma_re_scratch *sigma_re_scratch_new(void);
 void sigma_re_scratch_free(sigma_re_scratch *s);

@@ -246,7 +246,7 @@ static int item_atoms_g(const pitem *it, uint16_t grp, aset *out)
 	if (it->neg || !it->nm)
 		return 0;
 	for (size_t i = 0; i < it->nm; i++)
-		if (it->m[i].kind != MK_GLOB)
+		if (it->m[i].kind != MK_GLOB && it->m[i].kind != MK_RE)
 			return 0;
 	/* under `all`, the values of one group are enough (all must match) */
 	for (size_t i = 0; i < it->nm; i++) {
@@ -254,7 +254,9 @@ static int item_atoms_g(const pitem *it, uint16_t grp, aset *out)
 			continue;
 		const char *p;
 		size_t n;
-		if (!glob_atom(&it->m[i].g, &p, &n))
+		bool ok = it->m[i].kind == MK_GLOB ? glob_atom(&it->m[i].g, &p, &n)
+						     : sigma_re_atom(it->m[i].re, &p, &n); /* sigma-re.c */
+		if (!ok)
 			return 0;
 		int r = aset_add(out, it->field, p, n);
 		if (r == 0 && it->alt)

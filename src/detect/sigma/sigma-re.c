@@ -17,7 +17,230 @@
 struct sigma_re {
 	pcre2_code *code;
 	bool jit;
+	char atom[SIGMA_RE_MAX_ATOM + 1]; /* a literal every match contains, lowercased; "" = none */
+	size_t atomn;
 };
+
+/* ---- The regex's necessary literal (the prefilter's atom) ----
+ *
+ * A Sigma regex is an unanchored search, so a literal that every match
+ * must contain is in the subject whenever the regex matches: the prefilter
+ * can then run the rule only for values that hold it, as it does for
+ * globs, and PCRE2 confirms.  Vectorscan's own regex prefiltering would do
+ * this too, but in the per-field literal databases it would turn the
+ * fast literal matcher (FDR/Teddy) into the general engine for every field
+ * that has one regex.
+ *
+ * Only a plain subset is read: literal characters and escaped punctuation
+ * of the top level, with groups, classes, dots, anchors and escapes such
+ * as \d as breaks.  A quantifier that allows zero removes the character
+ * it follows from the run; + or {n,} keeps it and ends the run.  Anything
+ * else (top-level alternation, \Q, \x, \p, back references, (?x), an
+ * unbalanced bracket, a brace that is not a quantifier) means "no atom",
+ * which is never wrong: the rule then runs on every event of its
+ * logsource, as before.  Under caseless matching PCRE2 folds k and s with
+ * the Kelvin and long-s signs, which Vectorscan's ASCII caseless does not:
+ * those letters, like every non-ASCII byte, break the run. */
+
+/* The end of the group or class starting at p[i] ('(' or '['), or 0 when
+ * unbalanced or unsupported. */
+static size_t re_skip_class(const char *p, size_t n, size_t i)
+{
+	size_t j = i + 1;
+	if (j < n && p[j] == '^')
+		j++;
+	if (j < n && p[j] == ']')
+		j++; /* a leading ] is literal */
+	for (; j < n; j++) {
+		if (p[j] == '\\') {
+			j++;
+			continue;
+		}
+		if (p[j] == '[' && j + 1 < n && p[j + 1] == ':') {
+			/* [:alpha:] */
+			const char *e = memchr(p + j + 2, ']', n - j - 2);
+			if (!e)
+				return 0;
+			j = (size_t)(e - p);
+			continue;
+		}
+		if (p[j] == ']')
+			return j + 1;
+	}
+	return 0;
+}
+
+static size_t re_skip_group(const char *p, size_t n, size_t i)
+{
+	unsigned depth = 0;
+	for (size_t j = i; j < n; j++) {
+		if (p[j] == '\\') {
+			if (j + 1 < n && (p[j + 1] == 'Q'))
+				return 0;
+			j++;
+			continue;
+		}
+		if (p[j] == '[') {
+			size_t e = re_skip_class(p, n, j);
+			if (!e)
+				return 0;
+			j = e - 1;
+			continue;
+		}
+		if (p[j] == '(') {
+			/* an inline option that turns on extended syntax */
+			if (j + 1 < n && p[j + 1] == '?') {
+				size_t k = j + 2;
+				while (k < n && (p[k] == '-' || p[k] == '^' || (p[k] >= 'a' && p[k] <= 'z') ||
+						 (p[k] >= 'A' && p[k] <= 'Z')))
+					if (p[k++] == 'x')
+						return 0;
+			}
+			depth++;
+		} else if (p[j] == ')') {
+			if (depth == 0)
+				return 0;
+			if (--depth == 0)
+				return j + 1;
+		}
+	}
+	return 0;
+}
+
+/* A quantifier at p[i]: its length (with a lazy/possessive suffix) and
+ * whether it allows zero repetitions; 0 when p[i] starts none; SIZE_MAX
+ * for a brace that is not a quantifier (PCRE2 reads it as a literal, or
+ * as {,m} in newer versions: not guessed). */
+static size_t re_quant(const char *p, size_t n, size_t i, bool *zero)
+{
+	size_t j = i;
+	*zero = false;
+	if (i >= n)
+		return 0;
+	if (p[i] == '?' || p[i] == '*') {
+		*zero = true;
+		j = i + 1;
+	} else if (p[i] == '+') {
+		j = i + 1;
+	} else if (p[i] == '{') {
+		size_t k = i + 1, d0 = k;
+		unsigned long lo = 0;
+		while (k < n && p[k] >= '0' && p[k] <= '9' && k - d0 < 9)
+			lo = lo * 10 + (unsigned long)(p[k++] - '0');
+		if (k == d0)
+			return SIZE_MAX;
+		if (k < n && p[k] == ',') {
+			k++;
+			while (k < n && p[k] >= '0' && p[k] <= '9')
+				k++;
+		}
+		if (k >= n || p[k] != '}')
+			return SIZE_MAX;
+		*zero = lo == 0;
+		j = k + 1;
+	} else {
+		return 0;
+	}
+	if (j < n && (p[j] == '?' || p[j] == '+'))
+		j++;
+	return j - i;
+}
+
+size_t sigma_re_literal(const char *p, size_t n, bool caseless, char *out, size_t cap)
+{
+	char run[SIGMA_RE_MAX_ATOM * 4 + 1];
+	size_t rn = 0, best = 0;
+	bool ci = caseless;
+	size_t i = 0;
+	/* leading option settings: (?i) (?im) (?s) ... and (*VERB)s */
+	while (i + 2 < n && p[i] == '(' && (p[i + 1] == '?' || p[i + 1] == '*')) {
+		size_t k = i + 2;
+		bool verb = p[i + 1] == '*', neg = false, opt = true;
+		while (k < n && p[k] != ')') {
+			if (!verb) {
+				if (p[k] == '-')
+					neg = true;
+				else if (p[k] == 'i')
+					ci = ci || !neg; /* (?-i) keeps the atom caseless-safe */
+				else if (p[k] != 'm' && p[k] != 's' && p[k] != 'U')
+					opt = false; /* x, n, a lookaround, a named group ... */
+			}
+			k++;
+		}
+		if (!opt || k >= n)
+			break;
+		i = k + 1;
+	}
+	/* (?i) anywhere later: caseless from there on */
+	for (size_t k = i; k + 2 < n; k++)
+		if (p[k] == '(' && p[k + 1] == '?' && memchr(p + k, 'i', MIN(n - k, (size_t)8)))
+			ci = true;
+#define COMMIT()                                                                                                       \
+	do {                                                                                                           \
+		if (rn > best) {                                                                                       \
+			best = rn;                                                                                     \
+			size_t keep = MIN(rn, cap);                                                                    \
+			/* the end of a long literal: the selective part, as glob atoms */                             \
+			memcpy(out, run + rn - keep, keep);                                                            \
+			best = keep;                                                                                   \
+		}                                                                                                      \
+		rn = 0;                                                                                                \
+	} while (0)
+	while (i < n) {
+		unsigned char c = (unsigned char)p[i];
+		size_t next;
+		int lit = -1; /* the literal byte of this piece, or -1 */
+		if (c == '\\') {
+			if (i + 1 >= n)
+				return 0;
+			unsigned char e = (unsigned char)p[i + 1];
+			if (!((e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z'))) {
+				if (e >= 0x80)
+					return 0;
+				lit = e;
+			} else if (!strchr("dDwWsShHvVRNXbBAzZGKntrfae", e) || e == 0) {
+				return 0; /* \Q \x \p \1 \k ... */
+			}
+			next = i + 2;
+		} else if (c == '[') {
+			next = re_skip_class(p, n, i);
+			if (!next)
+				return 0;
+		} else if (c == '(') {
+			next = re_skip_group(p, n, i);
+			if (!next)
+				return 0;
+		} else if (c == '|' || c == ')') {
+			return 0;
+		} else if (c == '*' || c == '+' || c == '?' || c == '{') {
+			return 0; /* a quantifier with nothing before it, or a literal brace */
+		} else if (c == '.' || c == '^' || c == '$') {
+			next = i + 1;
+		} else {
+			lit = c;
+			next = i + 1;
+		}
+		if (lit >= 0x80 || (ci && (lit == 'k' || lit == 'K' || lit == 's' || lit == 'S')))
+			lit = -1;
+		bool zero = false;
+		size_t q = re_quant(p, n, next, &zero);
+		if (q == SIZE_MAX)
+			return 0;
+		if (lit < 0 || zero) {
+			COMMIT();
+		} else {
+			if (rn == sizeof(run))
+				COMMIT();
+			run[rn++] = (char)(lit >= 'A' && lit <= 'Z' ? lit + 32 : lit);
+			if (q)
+				COMMIT(); /* + or {n,}: once is sure, what follows is not adjacent */
+		}
+		i = next + q;
+	}
+	COMMIT();
+#undef COMMIT
+	return best;
+}
 
 struct sigma_re_scratch {
 	pcre2_match_data *md;
@@ -55,8 +278,19 @@ int sigma_re_compile(sigma_re **out, const char *pat, size_t n, unsigned flags, 
 	}
 	re->code = c;
 	re->jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0;
+	re->atomn = sigma_re_literal(pat, n, (flags & RE_I) != 0, re->atom, SIGMA_RE_MAX_ATOM);
+	if (re->atomn < SIGMA_RE_MIN_ATOM)
+		re->atomn = 0;
+	re->atom[re->atomn] = 0;
 	*out = re;
 	return 0;
+}
+
+bool sigma_re_atom(const sigma_re *re, const char **p, size_t *n)
+{
+	*p = re->atom;
+	*n = re->atomn;
+	return re->atomn > 0;
 }
 
 void sigma_re_free(sigma_re *re)
