@@ -72,6 +72,25 @@ cmp -s "$T/ref" "$T/a7" || bad "a run without cache differs"
 env -u SPOOR_CACHE_DIR XDG_CACHE_HOME="$T/xdg" sh -c "\"$SPOOR\" hunt -q --no-intel $RULES \"$IN\" >/dev/null 2>&1" || true
 ls "$T/xdg/spoor"/hs-*.hs >/dev/null 2>&1 || bad "no cache file under \$XDG_CACHE_HOME/spoor"
 
+# keyword databases made for the logsource groups an event selects
+# (sigma-prefilter.c, kw_db_for) are cached too: Windows' builtin rules
+# hold keyword rules of several groups, and a process_creation event
+# selects only some of them
+if [ -n "$DATA" ] && [ -d "$DATA/sigma/rules/windows/builtin" ]; then
+	KW="-r $DATA/sigma/rules/windows/builtin"
+	# shellcheck disable=SC2086
+	"$SPOOR" hunt -q --no-intel $KW --no-rules-cache "$IN" >"$T/k0" 2>/dev/null || [ $? -eq 3 ]
+	# shellcheck disable=SC2086
+	"$SPOOR" hunt -q --no-intel $KW --rules-cache "$T/k" "$IN" >"$T/k1" 2>/dev/null || [ $? -eq 3 ]
+	n=$(ls "$T/k" | wc -l)
+	[ "$n" -ge 2 ] || bad "keyword group databases: $n cache files after the first run, want the rule set's and at least one group set's"
+	ls -i "$T/k" >"$T/k.list"
+	# shellcheck disable=SC2086
+	"$SPOOR" hunt -q --no-intel $KW --rules-cache "$T/k" "$IN" >"$T/k2" 2>/dev/null || [ $? -eq 3 ]
+	ls -i "$T/k" | cmp -s - "$T/k.list" || bad "keyword group databases: a second run wrote cache files again"
+	cmp -s "$T/k0" "$T/k1" && cmp -s "$T/k0" "$T/k2" || bad "keyword group databases: alerts differ with the cache"
+fi
+
 # intel: the command-line / path pattern databases are cached the same way
 C="$SRC/tests/cases/intel/mixed-logs"
 ih() { # ih OUT [options]

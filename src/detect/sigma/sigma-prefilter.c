@@ -103,6 +103,7 @@ struct sigma_prefilter {
 	uint32_t (*dgroup)[64];
 	uint8_t *ndg;
 	bool *dgsplit;
+	char *cache_dir; /* hscache folder for the keyword databases made per group set, or NULL */
 };
 
 /* Scan results remembered per database (in the scratch): field values
@@ -814,6 +815,8 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 	pf->tmp = NULL;
 	if (rc == 0)
 		rc = build_dbs(pf, cache_dir, diag);
+	if (rc == 0 && cache_dir && *cache_dir && !(pf->cache_dir = xstrndup(cache_dir, strlen(cache_dir))))
+		rc = SPOOR_ENOMEM;
 	if (rc < 0) {
 		sigma_pf_free(pf);
 		return rc == SPOOR_ENOMEM ? diag_set(diag, rc, "out of memory") : rc;
@@ -833,6 +836,7 @@ void sigma_pf_free(sigma_prefilter *pf)
 	}
 	free(pf->dbs);
 	free(pf->fdb);
+	free(pf->cache_dir);
 	for (size_t i = 0; i < pf->natoms; i++) {
 		free(pf->atoms[i].lit);
 		free(pf->atoms[i].esc);
@@ -1190,11 +1194,27 @@ static const pf_db *kw_db_for(const sigma_prefilter *pf, sigma_pf_scratch *s, ui
 			e->d.pat[j] = full->pat[k];
 			j++;
 		}
+		/* from the database cache when a run compiled the same set before
+		 * (hscache.c: named by the patterns, checked, rewritten if bad) */
+		dbc_key *key = pf->cache_dir ? dbc_key_new(1) : NULL;
+		for (size_t q = 0; key && q < n; q++) {
+			uint64_t meta[2] = {lens[q], fl[q]};
+			dbc_key_add(key, meta, sizeof(meta));
+			dbc_key_add(key, ex[q], lens[q]);
+		}
+		char path[4096] = "";
 		hs_compile_error_t *err = NULL;
-		if (hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL, &e->d.db, &err) !=
-		    HS_SUCCESS) {
+		bool cached = key && dbc_load(key, pf->cache_dir, &e->d.db, 1, path, sizeof(path));
+		if (!cached && hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL, &e->d.db,
+						    &err) != HS_SUCCESS) {
 			hs_free_compile_error(err);
 			e->d.db = NULL;
+		} else if (!cached && key) {
+			dbc_store(pf->cache_dir, path, &e->d.db, 1);
+		}
+		dbc_key_free(key);
+		if (!e->d.db) {
+			/* the full database below */
 		} else if (hs_alloc_scratch(e->d.db, &s->hs) != HS_SUCCESS) {
 			hs_free_database(e->d.db);
 			e->d.db = NULL;
