@@ -131,6 +131,16 @@ typedef struct pf_memo {
 	char *val; /* PF_MEMO_MAX_LEN bytes per slot */
 } pf_memo;
 
+/* The databases a field's values go through: its own and those of the
+ * rule fields it stands for as an array element (Parameters.0.Name ->
+ * Parameters); made on a field's first sight, per scratch (the field
+ * table grows, its ids stay). */
+typedef struct fplan {
+	uint8_t done;
+	uint8_t n;
+	int32_t db[1 + ARR_MAX_CANDS];
+} fplan;
+
 /* A keyword database for one set of groups (in the scratch). */
 #define PF_KW_SETS 64
 typedef struct kwset {
@@ -145,6 +155,8 @@ struct sigma_pf_scratch {
 	uint32_t gen;
 	const sigma_prefilter *pf;
 	arr_memo arr;	/* array-element fields -> the rule fields they stand for */
+	fplan *fp;	/* by field id: the databases its values are scanned with */
+	size_t nfp;
 	uint32_t *list; /* this event's candidates, in the order they were found */
 	size_t nlist;
 	/* the keyword database runs once over all string and number values,
@@ -912,6 +924,7 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s)
 		free(s->kws[i].d.pat);
 	}
 	sigma_arr_memo_done(&s->arr);
+	free(s->fp);
 	free(s);
 }
 
@@ -1245,6 +1258,43 @@ static bool db_wanted(const sigma_prefilter *pf, sigma_pf_scratch *s, int32_t di
 	return want;
 }
 
+static const fplan *field_plan(const sigma_prefilter *pf, sigma_pf_scratch *s, const field_table *ft, uint32_t id,
+			       fplan *tmp)
+{
+	fplan *p = tmp; /* out of memory: made again for each value */
+	if (id >= s->nfp) {
+		size_t nc = s->nfp ? s->nfp : 1024;
+		while (nc <= id)
+			nc *= 2;
+		fplan *v = xreallocarray(s->fp, nc, sizeof(*v));
+		if (v) {
+			memset(v + s->nfp, 0, (nc - s->nfp) * sizeof(*v));
+			s->fp = v;
+			s->nfp = nc;
+		}
+	}
+	if (id < s->nfp) {
+		p = &s->fp[id];
+		if (p->done)
+			return p;
+	}
+	p->done = 1;
+	p->n = 0;
+	if (id < pf->nfdb && pf->fdb[id] >= 0)
+		p->db[p->n++] = pf->fdb[id];
+	const arr_entry *ae = sigma_arr_get(&s->arr, ft, id);
+	for (size_t k = 0; k < ae->n; k++) {
+		if (ae->c[k] >= pf->nfdb || pf->fdb[ae->c[k]] < 0)
+			continue;
+		bool dup = false;
+		for (size_t j = 0; j < p->n; j++)
+			dup |= p->db[j] == pf->fdb[ae->c[k]];
+		if (!dup)
+			p->db[p->n++] = pf->fdb[ae->c[k]];
+	}
+	return p;
+}
+
 int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *ev, const uint64_t *sel)
 {
 	s->nlist = 0;
@@ -1290,15 +1340,11 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 		 * element stands for (Parameters.0.Name -> Parameters) */
 		int32_t dbi[1 + ARR_MAX_CANDS];
 		size_t ndb = 0;
-		if (f->id) {
-			if (f->id < pf->nfdb && pf->fdb[f->id] >= 0 && db_wanted(pf, s, pf->fdb[f->id], sel))
-				dbi[ndb++] = pf->fdb[f->id];
-			const arr_entry *ae = sigma_arr_get(&s->arr, &ev->ctx->ft, f->id);
-			for (size_t k = 0; k < ae->n; k++)
-				if (ae->c[k] < pf->nfdb && pf->fdb[ae->c[k]] >= 0 &&
-				    db_wanted(pf, s, pf->fdb[ae->c[k]], sel))
-					dbi[ndb++] = pf->fdb[ae->c[k]];
-		}
+		fplan tmp;
+		const fplan *fp = f->id ? field_plan(pf, s, &ev->ctx->ft, f->id, &tmp) : NULL;
+		for (size_t k = 0; fp && k < fp->n; k++)
+			if (db_wanted(pf, s, fp->db[k], sel))
+				dbi[ndb++] = fp->db[k];
 		if (!ndb && !kw)
 			continue;
 		if (!ndb && f->type == SPOOR_VT_JSTR && pf->kwraw && kw_raw_ok(f->val)) {
