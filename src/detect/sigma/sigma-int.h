@@ -453,6 +453,21 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 
 void sigma_pf_free(sigma_prefilter *pf);
 void sigma_pf_counts(const sigma_prefilter *pf, size_t *gated, size_t *atoms, size_t *dbs);
+
+/* ---- The matcher of small field databases (sigma-tiny.c) ---- */
+
+/* A field database of at most PF_TINY_MAX_ATOMS atoms of at most
+ * PF_TINY_MAX_ATOM_LEN bytes scans values of at most PF_TINY_MAX_VALUE
+ * bytes with pf_tiny_scan instead of Vectorscan: the same atoms found. */
+#define PF_TINY_MAX_ATOMS     16
+#define PF_TINY_MAX_ATOM_LEN  16
+#define PF_TINY_MAX_VALUE     256
+typedef struct pf_tiny pf_tiny;
+/* NULL: too many or too long atoms, or out of memory. */
+pf_tiny *pf_tiny_new(const char *const *lits, const size_t *lens, size_t n);
+void pf_tiny_free(pf_tiny *t);
+/* Bit k set when atom k occurs in v (ASCII caseless). */
+uint32_t pf_tiny_scan(const pf_tiny *t, const char *v, size_t vn);
 int sigma_pf_scratch_new(sigma_pf_scratch **out, const sigma_prefilter *pf);
 void sigma_pf_scratch_free(sigma_pf_scratch *s);
 /* Tell the prefilter which logsource group each rule is in (rule_group[r],

@@ -66,6 +66,7 @@ typedef struct pf_db {
 	uint32_t *pat; /* pattern id -> atom index */
 	uint8_t *esc;  /* keyword database: pattern id -> 1 when it is the atom's escaped form */
 	size_t n;      /* patterns */
+	pf_tiny *tiny; /* a few short atoms: short values go through sigma-tiny.c */
 } pf_db;
 
 struct sigma_prefilter {
@@ -732,6 +733,20 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 		dbc_store(cache_dir, path, hdb, pf->ndbs);
 	for (size_t k = 0; hdb && k < pf->ndbs; k++)
 		pf->dbs[k].db = hdb[k];
+	/* small field databases: the tiny matcher for short values (the
+	 * keyword database, with its escaped forms, always scans) */
+	for (size_t k = 0; rc == 0 && k < pf->ndbs; k++) {
+		pf_db *d = &pf->dbs[k];
+		if (d->field == 0 || d->esc || d->n > PF_TINY_MAX_ATOMS)
+			continue;
+		const char *tl[PF_TINY_MAX_ATOMS];
+		size_t tn[PF_TINY_MAX_ATOMS];
+		for (size_t q = 0; q < d->n; q++) {
+			tl[q] = pf->atoms[d->pat[q]].lit;
+			tn[q] = pf->atoms[d->pat[q]].n;
+		}
+		d->tiny = pf_tiny_new(tl, tn, d->n); /* NULL: Vectorscan only */
+	}
 	dbc_key_free(key);
 	free(hdb);
 	free(first);
@@ -842,6 +857,7 @@ void sigma_pf_free(sigma_prefilter *pf)
 	if (!pf)
 		return;
 	for (size_t i = 0; i < pf->ndbs; i++) {
+		pf_tiny_free(pf->dbs[i].tiny);
 		hs_free_database(pf->dbs[i].db);
 		free(pf->dbs[i].pat);
 		free(pf->dbs[i].esc);
@@ -995,6 +1011,11 @@ static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, i
 {
 	c->db = &pf->dbs[di];
 	const char *p = t.p ? t.p : "";
+	if (c->db->tiny && t.n <= PF_TINY_MAX_VALUE) {
+		for (uint32_t bits = pf_tiny_scan(c->db->tiny, p, t.n); bits; bits &= bits - 1)
+			atom_seen(pf, s, c->db->pat[__builtin_ctz(bits)]);
+		return 0;
+	}
 	pf_memo *m = memo_for(pf, s, di, t.n);
 	if (!m)
 		return hs_scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
