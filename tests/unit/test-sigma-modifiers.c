@@ -566,6 +566,73 @@ static void test_re_atoms(void **state)
 	sigma_re_scratch_free(rs);
 }
 
+/* Prefilter triggers (sigma-prefilter.c, trim_triggers): in `sel_eid and
+ * sel_data` only the selective search's atoms make the rule a candidate,
+ * so an event of the same EventID without the data is not one; under
+ * `or` both searches' atoms are needed and either makes it a candidate. */
+static int candidates_for(const char *det, const char *const *kv)
+{
+	buf y;
+	buf_init(&y, 0);
+	buf_adds(&y, "title: t\nlogsource:\n    product: windows\ndetection:\n");
+	buf_adds(&y, det);
+	sigma_file *f = NULL;
+	assert_int_equal(sigma_file_load(&f, "case.yml", y.p, y.len, NULL, NULL), 0);
+	buf_done(&y);
+	assert_int_equal(f->n, 1);
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(sigma_compile(f->rules[0], &ctx->ft, &d), 0);
+	const sigma_plan *plans[1] = {f->rules[0]->plan};
+	sigma_prefilter *pf = NULL;
+	assert_int_equal(sigma_pf_build(&pf, plans, 1, NULL, &d), 0);
+	assert_true(sigma_pf_gated(pf, 0));
+	sigma_pf_scratch *sc = NULL;
+	assert_int_equal(sigma_pf_scratch_new(&sc, pf), 0);
+	spoor_event ev;
+	assert_int_equal(event_init(&ev, ctx), 0);
+	for (size_t i = 0; kv[i]; i += 2) {
+		uint32_t id = field_intern(&ctx->ft, kv[i], strlen(kv[i]));
+		const char *v = kv[i + 1];
+		assert_int_equal(event_add(&ev, id, v[0] == '#' ? SPOOR_VT_NUM : SPOOR_VT_STR,
+					   sv_cstr(v[0] == '#' ? v + 1 : v), 0),
+				 0);
+	}
+	assert_int_equal(sigma_pf_scan(pf, sc, &ev, NULL), 0);
+	size_t nc = 0;
+	(void)sigma_pf_candidates(sc, &nc);
+	event_done(&ev);
+	sigma_pf_scratch_free(sc);
+	sigma_pf_free(pf);
+	sigma_file_free(f);
+	return (int)nc;
+}
+
+static void test_prefilter_triggers(void **state)
+{
+	(void)state;
+	const char *and_det = "    sel_eid:\n        EventID: 4663\n"
+			      "    sel_data:\n        ObjectName|endswith: '.bluesky'\n"
+			      "    condition: sel_eid and sel_data\n";
+	const char *eid_only[] = {"EventID", "#4663", "ObjectName", "C:\\x.txt", NULL};
+	const char *data_only[] = {"EventID", "#1", "ObjectName", "C:\\x.bluesky", NULL};
+	assert_int_equal(candidates_for(and_det, eid_only), 0);
+	assert_int_equal(candidates_for(and_det, data_only), 1);
+	const char *or_det = "    sel_eid:\n        EventID: 4663\n"
+			     "    sel_data:\n        ObjectName|endswith: '.bluesky'\n"
+			     "    condition: sel_eid or sel_data\n";
+	assert_int_equal(candidates_for(or_det, eid_only), 1);
+	assert_int_equal(candidates_for(or_det, data_only), 1);
+	/* (a and b) or (c and d): b and d are enough, a and c are not needed */
+	const char *two = "    a:\n        EventID: 4663\n    b:\n        ObjectName|endswith: '.bluesky'\n"
+			  "    c:\n        EventID: 5145\n    d:\n        RelativeTargetName|endswith: '.bluesky'\n"
+			  "    condition: (a and b) or (c and d)\n";
+	const char *c_only[] = {"EventID", "#5145", "RelativeTargetName", "x.txt", NULL};
+	const char *d_only[] = {"EventID", "#1", "RelativeTargetName", "y.bluesky", NULL};
+	assert_int_equal(candidates_for(two, eid_only), 0);
+	assert_int_equal(candidates_for(two, c_only), 0);
+	assert_int_equal(candidates_for(two, d_only), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -574,6 +641,7 @@ int main(void)
 	    cmocka_unit_test(test_re),		 cmocka_unit_test(test_encodings),
 	    cmocka_unit_test(test_keywords),	 cmocka_unit_test(test_conditions),
 	    cmocka_unit_test(test_expand),	 cmocka_unit_test(test_re_atoms),
+	    cmocka_unit_test(test_prefilter_triggers),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

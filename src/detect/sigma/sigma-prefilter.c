@@ -357,6 +357,56 @@ static bool rule_gated(const sigma_plan *p, const uint8_t *has)
 	return true;
 }
 
+/* How selective a search's atoms look: its shortest atom (numbers count
+ * as one byte: EventIDs and codes are in every event of their kind), then
+ * fewer atoms. */
+static size_t search_score(const aset *a)
+{
+	size_t m = SIZE_MAX;
+	for (size_t i = 0; i < a->n; i++) {
+		size_t n = MIN(a->v[i].n, (size_t)PF_MAX_ATOM);
+		bool digits = true;
+		for (size_t k = 0; k < a->v[i].n && digits; k++)
+			digits = a->v[i].p[k] >= '0' && a->v[i].p[k] <= '9';
+		m = MIN(m, digits ? 1 : n);
+	}
+	return a->n ? m * 1024 + (1023 - MIN(a->n, (size_t)1023)) : 0;
+}
+
+/* Fewer trigger searches: a search whose atoms are needed only because
+ * another one's are not (`selection_eid and selection_data`) is dropped
+ * from has when the condition stays false with the rest false; the least
+ * selective first.  Its atoms still serve the candidate check. */
+static void trim_triggers(const sigma_plan *p, uint8_t *has, const aset *sets)
+{
+	size_t left = 0;
+	for (size_t i = 0; i < p->ns; i++)
+		left += has[i] != 0;
+	while (left > 1) {
+		size_t best = SIZE_MAX, bs = 0;
+		for (size_t i = 0; i < p->ns; i++) {
+			/* has[i] == 2: tried, needed */
+			if (has[i] != 1)
+				continue;
+			size_t sc = search_score(&sets[i]);
+			if (best == SIZE_MAX || sc < bs) {
+				best = i;
+				bs = sc;
+			}
+		}
+		if (best == SIZE_MAX)
+			break;
+		has[best] = 0;
+		if (rule_gated(p, has)) {
+			left--;
+		} else {
+			has[best] = 2;
+		}
+	}
+	for (size_t i = 0; i < p->ns; i++)
+		has[i] = has[i] != 0;
+}
+
 static int hash_grow(sigma_prefilter *pf)
 {
 	size_t nn = pf->nh ? pf->nh * 2 : 4096;
@@ -822,6 +872,7 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 		}
 		if (!gated && !rule_gated(p, has))
 			continue;
+		trim_triggers(p, has, sets);
 		for (size_t i = 0; i < p->ns && rc == 0; i++)
 			for (size_t k = 0; has[i] && k < sets[i].n && rc == 0; k++)
 				rc = atom_add(pf, &sets[i].v[k], (uint32_t)r);
