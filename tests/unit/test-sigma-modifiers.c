@@ -633,6 +633,57 @@ static void test_prefilter_triggers(void **state)
 	assert_int_equal(candidates_for(two, d_only), 1);
 }
 
+/* Regexes with many unbounded wildcards go to PCRE2's DFA matcher
+ * (sigma-re.c): the same answers as the standard matcher, also on a
+ * subject that is not UTF-8 (the standard matcher then answers), and no
+ * match limit on a failing search that backtracks badly. */
+static void test_re_dfa(void **state)
+{
+	(void)state;
+	const char *pat = "\\+.*\\+.*\\+.*\\+.*\\+.*\\+.*\\+";
+	/* the same regex, written so that the standard matcher runs it */
+	const char *std = "\\+.{0,}\\+.{0,}\\+.{0,}\\+.{0,}\\+.{0,}\\+.{0,}\\+";
+	sigma_re *re = NULL, *ref = NULL, *re3 = NULL;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(sigma_re_compile(&re, pat, strlen(pat), 0, &d), 0);
+	assert_true(sigma_re_uses_dfa(re));
+	assert_int_equal(sigma_re_compile(&ref, std, strlen(std), 0, &d), 0);
+	assert_false(sigma_re_uses_dfa(ref));
+	assert_int_equal(sigma_re_compile(&re3, "a.*b.*c", 7, 0, &d), 0);
+	assert_false(sigma_re_uses_dfa(re3));
+	sigma_re_scratch *rs = sigma_re_scratch_new();
+	assert_non_null(rs);
+	static const struct {
+		const char *s;
+		int want; /* -1: whatever the standard matcher says */
+	} cases[] = {
+	    {"a+b+c+d+e+f+g+h", 1}, {"+++++++", 1}, {"a+b+c+d+e+f", 0}, {"", 0},
+	    {"x+y+z+\xc3\xa9+w+v+u+", 1}, {"++++\n+++", 0},
+	    /* not UTF-8: the standard matcher answers (`.` does not match \xff) */
+	    {"+\xff+\xfe+++++", -1}, {"+++\xff++++++++", -1}, {"+\xff+", 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i].s);
+		int got = sigma_re_match(re, rs, cases[i].s, n), want = sigma_re_match(ref, rs, cases[i].s, n);
+		if (got != want || (cases[i].want >= 0 && got != cases[i].want))
+			fail_msg("dfa case %zu: got %d, standard %d, expected %d", i, got, want, cases[i].want);
+	}
+	/* 200 pluses and no match (a newline every 6: `.` stops there): the
+	 * backtracking matcher may give up at its match limit; the DFA
+	 * matcher answers no */
+	char big[420];
+	size_t n = 0;
+	for (int i = 0; i < 200; i++) {
+		big[n++] = '+';
+		big[n++] = i % 6 == 5 ? '\n' : 'x';
+	}
+	assert_int_equal(sigma_re_match(re, rs, big, n), 0);
+	sigma_re_scratch_free(rs);
+	sigma_re_free(re);
+	sigma_re_free(ref);
+	sigma_re_free(re3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -641,7 +692,7 @@ int main(void)
 	    cmocka_unit_test(test_re),		 cmocka_unit_test(test_encodings),
 	    cmocka_unit_test(test_keywords),	 cmocka_unit_test(test_conditions),
 	    cmocka_unit_test(test_expand),	 cmocka_unit_test(test_re_atoms),
-	    cmocka_unit_test(test_prefilter_triggers),
+	    cmocka_unit_test(test_prefilter_triggers), cmocka_unit_test(test_re_dfa),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -296,6 +296,8 @@ void sigma_re_free(sigma_re *re);
 #define SIGMA_RE_MAX_ATOM 16
 #define SIGMA_RE_MIN_ATOM 3
 bool sigma_re_atom(const sigma_re *re, const char **p, size_t *n);
+/* Whether matches go to PCRE2's DFA matcher first (many `.*`; sigma-re.c). */
+bool sigma_re_uses_dfa(const sigma_re *re);
 /* The longest necessary literal of pattern p (see sigma-re.c) into out
  * (at most cap bytes: the end of a longer one); its length, 0 = none. */
 size_t sigma_re_literal(const char *p, size_t n, bool caseless, char *out, size_t cap);

@@ -3,7 +3,20 @@
  * Sigma regexes are unanchored searches, case-sensitive unless the `i`
  * sub-modifier (or an inline `(?i)`) says otherwise; `m` and `s` are
  * PCRE2_MULTILINE and PCRE2_DOTALL.  A match that hits the match or depth
- * limit counts as no match (and is counted by the caller later). */
+ * limit counts as no match (and is counted by the caller later).
+ *
+ * A pattern with six or more unbounded `.*`/`.+` runs under the
+ * backtracking matcher in time that grows with the power of their number
+ * when it fails (`\+.*\+.*\+ ...`, 14 pluses: "Potential PowerShell
+ * Command Line Obfuscation" took 137,000 cycles per command line, 77% of
+ * all regex time on the mitre EVTX corpus, and could end at the match
+ * limit).  Sigma asks only whether the regex matches, which PCRE2's
+ * alternative (DFA) matcher answers in one pass with the same semantics;
+ * it has no back references, \K or backtracking verbs, and says so with
+ * an error, on which the standard matcher runs.  It does not take
+ * PCRE2_MATCH_INVALID_UTF either: its own compile of the pattern checks
+ * the subject, and a subject that is not UTF-8 goes to the standard
+ * matcher too. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdlib.h>
@@ -17,6 +30,7 @@
 struct sigma_re {
 	pcre2_code *code;
 	bool jit;
+	pcre2_code *dfa; /* many unbounded wildcards: this, with pcre2_dfa_match, first */
 	char atom[SIGMA_RE_MAX_ATOM + 1]; /* a literal every match contains, lowercased; "" = none */
 	size_t atomn;
 };
@@ -242,7 +256,11 @@ size_t sigma_re_literal(const char *p, size_t n, bool caseless, char *out, size_
 	return best;
 }
 
+#define RE_DFA_MIN_STARS 6 /* 3-4 (`(?i)set.*&&.*set.*`): the DFA matcher was 8x slower */
+#define RE_DFA_WORKSPACE 1000 /* ints; too small -> the standard matcher */
+
 struct sigma_re_scratch {
+	int ws[RE_DFA_WORKSPACE];
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	pcre2_jit_stack *js;
@@ -252,6 +270,37 @@ struct sigma_re_scratch {
 sigma_arr_scratch *sigma_re_scratch_arr(sigma_re_scratch *s)
 {
 	return &s->arr;
+}
+
+/* Unbounded `.*` / `.+` (not escaped, not in a class) in a pattern. */
+static size_t re_stars(const char *p, size_t n)
+{
+	size_t k = 0;
+	bool cls = false;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (cls) {
+			cls = p[i] != ']';
+			continue;
+		}
+		if (p[i] == '[') {
+			cls = true;
+			if (i + 1 < n && p[i + 1] == ']')
+				i++; /* []...] */
+			continue;
+		}
+		if (p[i] == '.' && i + 1 < n && (p[i + 1] == '*' || p[i + 1] == '+'))
+			k++;
+	}
+	return k;
+}
+
+bool sigma_re_uses_dfa(const sigma_re *re)
+{
+	return re->dfa != NULL;
 }
 
 int sigma_re_compile(sigma_re **out, const char *pat, size_t n, unsigned flags, spoor_diag *diag)
@@ -278,6 +327,9 @@ int sigma_re_compile(sigma_re **out, const char *pat, size_t n, unsigned flags, 
 	}
 	re->code = c;
 	re->jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0;
+	if (re_stars(pat, n) >= RE_DFA_MIN_STARS)
+		re->dfa = pcre2_compile((PCRE2_SPTR)pat, n, opts & ~(uint32_t)PCRE2_MATCH_INVALID_UTF, &err, &eoff,
+					NULL); /* NULL: the standard matcher only */
 	re->atomn = sigma_re_literal(pat, n, (flags & RE_I) != 0, re->atom, SIGMA_RE_MAX_ATOM);
 	if (re->atomn < SIGMA_RE_MIN_ATOM)
 		re->atomn = 0;
@@ -298,6 +350,7 @@ void sigma_re_free(sigma_re *re)
 	if (!re)
 		return;
 	pcre2_code_free(re->code);
+	pcre2_code_free(re->dfa);
 	free(re);
 }
 
@@ -333,6 +386,17 @@ void sigma_re_scratch_free(sigma_re_scratch *s)
 
 int sigma_re_match(const sigma_re *re, sigma_re_scratch *s, const char *subj, size_t n)
 {
+	if (re->dfa) {
+		int d = pcre2_dfa_match(re->dfa, (PCRE2_SPTR)(subj ? subj : ""), n, 0, PCRE2_DFA_SHORTEST, s->md,
+					s->mc, s->ws, RE_DFA_WORKSPACE);
+		if (d >= 0)
+			return 1; /* 0: more matches than the match data holds */
+		if (d == PCRE2_ERROR_NOMATCH)
+			return 0;
+		if (d == PCRE2_ERROR_MATCHLIMIT || d == PCRE2_ERROR_DEPTHLIMIT || d == PCRE2_ERROR_HEAPLIMIT)
+			return SPOOR_ELIMIT;
+		/* not UTF-8, a feature the DFA matcher lacks, its workspace: the standard one */
+	}
 	int r = pcre2_match(re->code, (PCRE2_SPTR)(subj ? subj : ""), n, 0, 0, s->md, s->mc);
 	if (r >= 0)
 		return 1;
