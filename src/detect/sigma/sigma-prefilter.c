@@ -1392,12 +1392,12 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 	 * they are or JSON-escaped without \u or \/ (ev->odd_esc, kw_raw_ok):
 	 * one keyword scan over them stands for the fields whose values lie
 	 * inside them (keys and punctuation can only add candidates); fields
-	 * made elsewhere (derived, enriched) are joined and scanned as before */
+	 * made elsewhere (derived, enriched) are joined and scanned as before;
+	 * when no value lies in them (EVTX: binary records, values decoded
+	 * elsewhere) they are not scanned */
 	uintptr_t rlo = 0, rhi = 0;
+	size_t inraw = 0;
 	if (s->kwd && pf->kwraw && ev->raw.n && ev->raw.n <= UINT32_MAX && !ev->odd_esc) {
-		c.db = s->kwd;
-		if (hs_scan(c.db->db, ev->raw.p, (unsigned)ev->raw.n, 0, s->hs, on_hit, &c) != HS_SUCCESS)
-			return SPOOR_ERR;
 		rlo = (uintptr_t)ev->raw.p;
 		rhi = rlo + ev->raw.n;
 	}
@@ -1406,8 +1406,11 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 		if ((f->flags & EF_DEAD) || f->type == SPOOR_VT_NULL)
 			continue;
 		/* keyword items look at every string and number field (sigma-match.c) */
-		bool kw = s->kwd && (f->type == SPOOR_VT_STR || f->type == SPOOR_VT_JSTR || f->type == SPOOR_VT_NUM) &&
-			  !(rlo && (uintptr_t)f->val.p >= rlo && (uintptr_t)f->val.p + f->val.n <= rhi);
+		bool kw = s->kwd && (f->type == SPOOR_VT_STR || f->type == SPOOR_VT_JSTR || f->type == SPOOR_VT_NUM);
+		if (kw && rlo && (uintptr_t)f->val.p >= rlo && (uintptr_t)f->val.p + f->val.n <= rhi) {
+			kw = false;
+			inraw++;
+		}
 		/* the field's own database, and those of the rule fields an array
 		 * element stands for (Parameters.0.Name -> Parameters) */
 		int32_t dbi[1 + ARR_MAX_CANDS];
@@ -1441,6 +1444,11 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 			if (r < 0)
 				return r;
 		}
+	}
+	if (inraw) {
+		c.db = s->kwd;
+		if (hs_scan(c.db->db, ev->raw.p, (unsigned)ev->raw.n, 0, s->hs, on_hit, &c) != HS_SUCCESS)
+			return SPOOR_ERR;
 	}
 	return kw_flush(pf, s, &c);
 }
