@@ -607,6 +607,29 @@ static int candidates_for(const char *det, const char *const *kv)
 	return (int)nc;
 }
 
+/* Keyword databases with factors (sigma-prefilter.c, kw_factors): ten
+ * keywords, all holding "::" or "kiwi"; a value with one (in another case)
+ * makes the rule a candidate, a value with a factor but no keyword or with
+ * neither does not. */
+static void test_prefilter_kw_factors(void **state)
+{
+	(void)state;
+	const char *det = "    keywords:\n"
+			  "        - 'kerberos::golden'\n        - 'kerberos::ptt'\n        - 'lsadump::'\n"
+			  "        - 'misc::skeleton'\n        - 'privilege::debug'\n        - 'sekurlsa::pth'\n"
+			  "        - 'token::elevate'\n        - 'eo.oe.kiwi'\n        - 'gentilkiwi.com'\n"
+			  "        - 'kiwi legit printer'\n"
+			  "    condition: keywords\n";
+	const char *hit[] = {"CommandLine", "mimikatz.exe \"PRIVILEGE::Debug\" exit", NULL};
+	const char *hit2[] = {"Company", "x", "Description", "by gentilKIWI.com", NULL};
+	const char *factor_only[] = {"CommandLine", "[Convert]::FromBase64String kiwi", NULL};
+	const char *none[] = {"CommandLine", "notepad.exe", NULL};
+	assert_int_equal(candidates_for(det, hit), 1);
+	assert_int_equal(candidates_for(det, hit2), 1);
+	assert_int_equal(candidates_for(det, factor_only), 0);
+	assert_int_equal(candidates_for(det, none), 0);
+}
+
 static void test_prefilter_triggers(void **state)
 {
 	(void)state;
@@ -693,6 +716,7 @@ int main(void)
 	    cmocka_unit_test(test_keywords),	 cmocka_unit_test(test_conditions),
 	    cmocka_unit_test(test_expand),	 cmocka_unit_test(test_re_atoms),
 	    cmocka_unit_test(test_prefilter_triggers), cmocka_unit_test(test_re_dfa),
+	    cmocka_unit_test(test_prefilter_kw_factors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
