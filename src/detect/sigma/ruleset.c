@@ -77,7 +77,8 @@ struct spoor_ruleset {
 	/* user logsource map (spoor_rules_options.logsource_map) */
 	sigma_lsmap *lsmap;
 	/* parsed YAML trees of rule files (sigma-ycache.c), in cache_dir;
-	 * opened with the first file, written by spoor_matcher_new / free */
+	 * opened with the first file, written and closed by the first
+	 * spoor_matcher_new (or by free) */
 	ycache *yc;
 	size_t yc_max; /* SPOOR_RULES_TREE_CACHE_MAX (0: off) */
 	bool yc_tried;
@@ -703,7 +704,11 @@ SPOOR_API int spoor_matcher_new(spoor_matcher **out, const spoor_ruleset *rs, sp
 		 * build the prefilter (documented: not concurrently with another
 		 * spoor_matcher_new) */
 		spoor_ruleset *w = (spoor_ruleset *)rs;
-		ycache_flush(w->yc); /* the trees of every rule file are in */
+		/* the trees of every rule file are in: write them, and give the
+		 * memory back for the hunt (files added later are parsed) */
+		ycache_flush(w->yc);
+		ycache_free(w->yc);
+		w->yc = NULL;
 		if (resolve_filters(w) < 0) {
 			spoor_matcher_free(m);
 			return diag_set(diag, SPOOR_ENOMEM, "out of memory");
