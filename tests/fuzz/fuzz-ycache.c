@@ -59,7 +59,15 @@ static size_t lookup_all(ycache *c, const unsigned char *file, size_t len)
 	size_t cnt = (size_t)file[20] | (size_t)file[21] << 8 | (size_t)file[22] << 16 | (size_t)file[23] << 24;
 	arena ar;
 	arena_init(&ar, 4096, 64u << 20);
+	if (cnt > 2048)
+		cnt = 2048; /* the duplicate check below is quadratic */
 	for (size_t i = 0; i < cnt && 24 + (i + 1) * 48 <= len; i++) {
+		/* a key the index holds twice is one entry (the first) */
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = !memcmp(file + 24 + j * 48, file + 24 + i * 48, 32);
+		if (dup)
+			continue;
 		ynode **roots;
 		uint32_t *lines;
 		size_t n;
