@@ -26,7 +26,9 @@ static void help(FILE *f)
 		   "  -q, --quiet   check: print only the summary\n"
 		   "      --placeholders FILE  values for |expand placeholders (YAML: name: [values])\n"
 		   "      --logsource-map FILE  a YAML logsource mapping added to the built-in one\n"
-		   "                            (docs/sigma.md, Logsources)\n");
+		   "                            (docs/sigma.md, Logsources)\n"
+		   "      --rules-cache DIR  read and keep parsed rule files in DIR, as hunt does\n"
+		   "                        (default here: no cache)\n");
 }
 
 typedef struct rctx {
@@ -384,7 +386,7 @@ int cmd_rules(int argc, char **argv)
 	}
 	rctx rc = {0};
 	int npaths = 0;
-	const char *ph = NULL, *lsmap = NULL;
+	const char *ph = NULL, *lsmap = NULL, *cache = NULL;
 	char **paths = calloc((size_t)argc, sizeof(char *));
 	if (!paths)
 		return EXIT_FAIL;
@@ -410,6 +412,13 @@ int cmd_rules(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			lsmap = argv[++i];
+		} else if (!strcmp(argv[i], "--rules-cache")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "spoor rules: --rules-cache needs a folder\n");
+				free(paths);
+				return EXIT_USAGE;
+			}
+			cache = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "spoor rules: unknown option '%s' (see spoor rules --help)\n", argv[i]);
 			free(paths);
@@ -442,6 +451,7 @@ int cmd_rules(int argc, char **argv)
 	ro.payload = &rc;
 	ro.placeholders = ph;
 	ro.logsource_map = lsmap;
+	ro.cache_dir = cache;
 	int ret = EXIT_OK;
 	if (spoor_ctx_new(&ctx, &co, &d) < 0 || spoor_ruleset_new(&rs, ctx, &ro, &d) < 0) {
 		fprintf(stderr, "spoor rules: %s\n", d.msg);

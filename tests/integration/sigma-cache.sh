@@ -32,8 +32,8 @@ hunt() { # hunt OUT [options]
 hunt "$T/ref" --no-rules-cache
 [ -s "$T/ref" ] || bad "no alert at all: the test proves nothing"
 hunt "$T/a1" --rules-cache "$T/c"
-n=$(ls "$T/c" | wc -l)
-[ "$n" -eq 1 ] || bad "first run wrote $n cache files, want 1"
+n=$(ls "$T/c"/hs-*.hs | wc -l)
+[ "$n" -eq 1 ] || bad "first run wrote $n database files, want 1"
 f=$(ls "$T/c"/hs-*.hs)
 cmp -s "$T/ref" "$T/a1" || bad "first run (writing the cache) differs from a run without cache"
 sum1=$(cksum <"$f")
@@ -59,8 +59,8 @@ cmp -s "$T/ref" "$T/a5" || bad "a run over a garbage cache file differs"
 
 # another rule set: another file; the first is kept
 "$SPOOR" hunt -q --no-intel -r "$SRC/rules" --rules-cache "$T/c" "$IN" >/dev/null 2>&1 || true
-n=$(ls "$T/c" | wc -l)
-[ "$n" -eq 2 ] || bad "another rule set: $n cache files, want 2"
+n=$(ls "$T/c"/hs-*.hs | wc -l)
+[ "$n" -eq 2 ] || bad "another rule set: $n database files, want 2"
 
 # no cache: nothing written
 hunt "$T/a6" --rules-cache "$T/d" --no-rules-cache
@@ -82,12 +82,12 @@ if [ -n "$DATA" ] && [ -d "$DATA/sigma/rules/windows/builtin" ]; then
 	"$SPOOR" hunt -q --no-intel $KW --no-rules-cache "$IN" >"$T/k0" 2>/dev/null || [ $? -eq 3 ]
 	# shellcheck disable=SC2086
 	"$SPOOR" hunt -q --no-intel $KW --rules-cache "$T/k" "$IN" >"$T/k1" 2>/dev/null || [ $? -eq 3 ]
-	n=$(ls "$T/k" | wc -l)
+	n=$(ls "$T/k"/hs-*.hs | wc -l)
 	[ "$n" -ge 2 ] || bad "keyword group databases: $n cache files after the first run, want the rule set's and at least one group set's"
-	ls -i "$T/k" >"$T/k.list"
+	ls -i "$T/k"/hs-*.hs >"$T/k.list"
 	# shellcheck disable=SC2086
 	"$SPOOR" hunt -q --no-intel $KW --rules-cache "$T/k" "$IN" >"$T/k2" 2>/dev/null || [ $? -eq 3 ]
-	ls -i "$T/k" | cmp -s - "$T/k.list" || bad "keyword group databases: a second run wrote cache files again"
+	ls -i "$T/k"/hs-*.hs | cmp -s - "$T/k.list" || bad "keyword group databases: a second run wrote cache files again"
 	cmp -s "$T/k0" "$T/k1" && cmp -s "$T/k0" "$T/k2" || bad "keyword group databases: alerts differ with the cache"
 fi
 
@@ -104,7 +104,7 @@ ih "$T/i1" --rules-cache "$T/ic"
 ino_i=$(stat -c %i "$T/ic"/hs-*.hs | sort | tr '\n' ' ')
 ih "$T/i2" --rules-cache "$T/ic"
 [ "$(stat -c %i "$T/ic"/hs-*.hs | sort | tr '\n' ' ')" = "$ino_i" ] || bad "intel: a cache hit rewrote the file"
-n=$(ls "$T/ic" | wc -l)
+n=$(ls "$T/ic"/hs-*.hs | wc -l)
 [ "$n" -ge 1 ] || bad "intel wrote no cache file"
 cmp -s "$T/i-ref" "$T/i1" || bad "intel, first run (writing the cache) differs"
 cmp -s "$T/i-ref" "$T/i2" || bad "intel, run from the cache differs"

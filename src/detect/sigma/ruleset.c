@@ -13,6 +13,7 @@
 #include "detect/alert.h"
 #include "detect/sigma/sigma-corr.h"
 #include "detect/sigma/sigma-int.h"
+#include "detect/sigma/sigma-ycache.h"
 #include "event/event-int.h"
 #include "event/field.h"
 #include "spoor/rules.h"
@@ -76,6 +77,12 @@ struct spoor_ruleset {
 	const ynode *ph;
 	/* user logsource map (spoor_rules_options.logsource_map) */
 	sigma_lsmap *lsmap;
+	/* parsed YAML trees of rule files (sigma-ycache.c), in cache_dir;
+	 * opened with the first file, written and closed by the first
+	 * spoor_matcher_new (or by free) */
+	ycache *yc;
+	size_t yc_max; /* SPOOR_RULES_TREE_CACHE_MAX (0: off) */
+	bool yc_tried;
 };
 
 typedef struct alert_slot {
@@ -169,6 +176,14 @@ SPOOR_API int spoor_ruleset_new(spoor_ruleset **out, spoor_ctx *ctx, const spoor
 	rs->ctx = ctx;
 	const char *np = getenv("SPOOR_SIGMA_NO_PREFILTER");
 	rs->no_prefilter = np && *np && strcmp(np, "0");
+	rs->yc_max = YCACHE_DEFAULT_MAX;
+	const char *ym = getenv("SPOOR_RULES_TREE_CACHE_MAX");
+	if (ym && *ym) {
+		char *end;
+		unsigned long long v = strtoull(ym, &end, 10);
+		if (!*end && v <= SIZE_MAX)
+			rs->yc_max = (size_t)v;
+	}
 	spoor_rules_options def = SPOOR_RULES_OPTIONS_INIT;
 	rs->opts = def;
 	if (opts && opts->version == 1) /* without the members of version 2 */
@@ -225,6 +240,8 @@ SPOOR_API spoor_ruleset *spoor_ruleset_free(spoor_ruleset *rs)
 	free(rs->byrank);
 	sigma_pf_free(rs->pf);
 	sigma_lsmap_free(rs->lsmap);
+	ycache_flush(rs->yc);
+	ycache_free(rs->yc);
 	corr_plan_free(rs->corr);
 	arena_done(&rs->ph_ar);
 	free(rs);
@@ -361,8 +378,12 @@ SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, cons
 		rs->files = v;
 		rs->capfiles = nc;
 	}
+	if (!rs->yc_tried) {
+		rs->yc_tried = true;
+		rs->yc = ycache_open(rs->opts.cache_dir, rs->yc_max);
+	}
 	sigma_file *f;
-	int rc = sigma_file_load(&f, name, text, len, on_load_err, rs);
+	int rc = sigma_file_load_yc(rs->yc, &f, name, text, len, on_load_err, rs);
 	if (rc < 0)
 		return diag_set(diag, rc, "out of memory");
 	rs->files[rs->nfiles++] = f;
@@ -702,6 +723,11 @@ SPOOR_API int spoor_matcher_new(spoor_matcher **out, const spoor_ruleset *rs, sp
 		 * build the prefilter (documented: not concurrently with another
 		 * spoor_matcher_new) */
 		spoor_ruleset *w = (spoor_ruleset *)rs;
+		/* the trees of every rule file are in: write them, and give the
+		 * memory back for the hunt (files added later are parsed) */
+		ycache_flush(w->yc);
+		ycache_free(w->yc);
+		w->yc = NULL;
 		if (resolve_filters(w) < 0) {
 			spoor_matcher_free(m);
 			return diag_set(diag, SPOOR_ENOMEM, "out of memory");

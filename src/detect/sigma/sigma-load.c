@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "detect/sigma/sigma-int.h"
+#include "detect/sigma/sigma-ycache.h"
 
 typedef struct ld {
 	sigma_rule *r;
@@ -565,6 +566,12 @@ static int load_doc(sigma_file *f, const ydoc *doc, sigma_rule **out, spoor_diag
 int sigma_file_load(sigma_file **out, const char *path, const char *text, size_t len, sigma_err_fn on_err,
 		    void *payload)
 {
+	return sigma_file_load_yc(NULL, out, path, text, len, on_err, payload);
+}
+
+int sigma_file_load_yc(ycache *yc, sigma_file **out, const char *path, const char *text, size_t len,
+		       sigma_err_fn on_err, void *payload)
+{
 	sigma_file *f = xcalloc(1, sizeof(*f));
 	if (!f)
 		return SPOOR_ENOMEM;
@@ -577,7 +584,7 @@ int sigma_file_load(sigma_file **out, const char *path, const char *text, size_t
 	spoor_diag d = SPOOR_DIAG_INIT;
 	ydoc *docs;
 	size_t ndocs;
-	int yrc = sigma_yaml_parse(&f->ar, text, len, &docs, &ndocs, &d);
+	int yrc = sigma_yaml_parse_yc(yc, &f->ar, text, len, &docs, &ndocs, &d);
 	if (yrc == SPOOR_ENOMEM) {
 		sigma_file_free(f);
 		return yrc;

@@ -6,6 +6,7 @@
 #include <yaml.h>
 
 #include "detect/sigma/sigma-int.h"
+#include "detect/sigma/sigma-ycache.h"
 
 typedef struct conv {
 	arena *ar;
@@ -178,21 +179,122 @@ static ynode *ywithout(arena *ar, const ynode *m, const char *key)
 	return c;
 }
 
+/* Collection handling over a file's documents, one at a time. */
+typedef struct coll {
+	arena *ar;
+	ydoc *v;
+	size_t n, cap;
+	const ynode *global, *prev;
+	spoor_diag *diag;
+} coll;
+
+/* Take the next document of the file: 0, or an error (stop). */
+static int coll_add(coll *c, ynode *root, uint32_t dline)
+{
+	spoor_diag *diag = c->diag;
+	if (c->n >= SIGMA_MAX_DOCS)
+		return diag_set(diag, SPOOR_ELIMIT, "more than %d documents in one file", SIGMA_MAX_DOCS);
+	const ynode *act = ynode_get(root, "action");
+	if (act && act->kind == YN_SCALAR) {
+		ynode *rest = ywithout(c->ar, root, "action");
+		if (!rest)
+			return SPOOR_ENOMEM;
+		if (!strcmp(act->s, "global")) {
+			c->global = ymerge(c->ar, c->global, rest);
+			return 0;
+		} else if (!strcmp(act->s, "reset")) {
+			c->global = NULL;
+			return 0;
+		} else if (!strcmp(act->s, "repeat")) {
+			if (!c->prev) {
+				diag->line = act->line;
+				diag->col = act->col;
+				return diag_set(diag, SPOOR_EPARSE, "action: repeat with no previous document");
+			}
+			root = ymerge(c->ar, c->prev, rest);
+		} else {
+			diag->line = act->line;
+			diag->col = act->col;
+			return diag_set(diag, SPOOR_EPARSE, "unknown collection action '%s'", act->s);
+		}
+	} else if (c->global) {
+		root = ymerge(c->ar, c->global, root);
+	}
+	if (!root)
+		return SPOOR_ENOMEM;
+	if (c->n == c->cap) {
+		ydoc *nv = arena_alloc(c->ar, 2 * c->cap * sizeof(*nv));
+		if (!nv)
+			return SPOOR_ENOMEM;
+		memcpy(nv, c->v, c->n * sizeof(*nv));
+		c->v = nv;
+		c->cap *= 2;
+	}
+	c->v[c->n].root = root;
+	c->v[c->n].line = dline;
+	c->n++;
+	c->prev = root;
+	return 0;
+}
+
+static int coll_init(coll *c, arena *ar, spoor_diag *diag)
+{
+	memset(c, 0, sizeof(*c));
+	c->ar = ar;
+	c->diag = diag;
+	c->cap = 4;
+	c->v = arena_alloc(ar, c->cap * sizeof(*c->v));
+	return c->v ? 0 : SPOOR_ENOMEM;
+}
+
+/* The documents of a file from the tree cache: true when they were there
+ * (and went through collection handling without error, which they do:
+ * only files that parsed are kept). */
+static bool from_cache(ycache *yc, const unsigned char key[32], arena *ar, ydoc **docs, size_t *ndocs)
+{
+	ynode **roots;
+	uint32_t *lines;
+	size_t nr;
+	if (ycache_get(yc, key, ar, &roots, &lines, &nr) != 1)
+		return false;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	coll c;
+	int rc = coll_init(&c, ar, &d);
+	for (size_t i = 0; i < nr && rc == 0; i++)
+		rc = coll_add(&c, roots[i], lines[i]);
+	if (rc < 0)
+		return false; /* a cache file written by something else: parse */
+	*docs = c.v;
+	*ndocs = c.n;
+	return true;
+}
+
 int sigma_yaml_parse(arena *ar, const char *text, size_t len, ydoc **docs, size_t *ndocs, spoor_diag *diag)
+{
+	return sigma_yaml_parse_yc(NULL, ar, text, len, docs, ndocs, diag);
+}
+
+int sigma_yaml_parse_yc(ycache *yc, arena *ar, const char *text, size_t len, ydoc **docs, size_t *ndocs,
+			spoor_diag *diag)
 {
 	yaml_parser_t p;
 	*docs = NULL;
 	*ndocs = 0;
 	if (len > SIGMA_MAX_FILE)
 		return diag_set(diag, SPOOR_ELIMIT, "rule file larger than %u bytes", SIGMA_MAX_FILE);
+	unsigned char key[32];
+	bool keyed = ycache_key(yc, text, len, key);
+	if (keyed && from_cache(yc, key, ar, docs, ndocs))
+		return 0;
 	if (!yaml_parser_initialize(&p))
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	size_t cap = 4, n = 0;
-	ydoc *v = arena_alloc(ar, cap * sizeof(*v));
-	const ynode *global = NULL;
-	const ynode *prev = NULL;
-	int rc = v ? 0 : SPOOR_ENOMEM;
+	coll c;
+	int rc = coll_init(&c, ar, diag);
+	/* the documents as parsed, for the cache */
+	ynode **raw = NULL;
+	uint32_t *rawl = NULL;
+	size_t nraw = 0, capraw = 0;
 	while (rc == 0) {
 		yaml_document_t doc;
 		if (!yaml_parser_load(&p, &doc)) {
@@ -212,69 +314,41 @@ int sigma_yaml_parse(arena *ar, const char *text, size_t len, ydoc **docs, size_
 			break;
 		}
 		uint32_t dline = (uint32_t)doc.start_mark.line + 1;
-		conv c = {ar, &doc, 0, diag};
+		conv cv = {ar, &doc, 0, diag};
 		ynode *root = NULL;
-		rc = conv_node(&c, 1, 0, &root);
+		rc = conv_node(&cv, 1, 0, &root);
 		yaml_document_delete(&doc);
 		if (rc < 0)
 			break;
-		if (n >= SIGMA_MAX_DOCS) {
-			rc = diag_set(diag, SPOOR_ELIMIT, "more than %d documents in one file", SIGMA_MAX_DOCS);
-			break;
-		}
-		const ynode *act = ynode_get(root, "action");
-		if (act && act->kind == YN_SCALAR) {
-			ynode *rest = ywithout(ar, root, "action");
-			if (!rest) {
-				rc = SPOOR_ENOMEM;
-				break;
+		if (keyed) {
+			if (nraw == capraw) {
+				size_t nc = capraw ? 2 * capraw : 8;
+				ynode **nr = xreallocarray(raw, nc, sizeof(*nr));
+				uint32_t *nl = nr ? xreallocarray(rawl, nc, sizeof(*nl)) : NULL;
+				if (nr)
+					raw = nr;
+				if (nl)
+					rawl = nl;
+				if (!nr || !nl)
+					keyed = false; /* not cached, parsed all the same */
+				else
+					capraw = nc;
 			}
-			if (!strcmp(act->s, "global")) {
-				global = ymerge(ar, global, rest);
-				continue;
-			} else if (!strcmp(act->s, "reset")) {
-				global = NULL;
-				continue;
-			} else if (!strcmp(act->s, "repeat")) {
-				if (!prev) {
-					diag->line = act->line;
-					diag->col = act->col;
-					rc = diag_set(diag, SPOOR_EPARSE, "action: repeat with no previous document");
-					break;
-				}
-				root = ymerge(ar, prev, rest);
-			} else {
-				diag->line = act->line;
-				diag->col = act->col;
-				rc = diag_set(diag, SPOOR_EPARSE, "unknown collection action '%s'", act->s);
-				break;
+			if (keyed) {
+				raw[nraw] = root;
+				rawl[nraw++] = dline;
 			}
-		} else if (global) {
-			root = ymerge(ar, global, root);
 		}
-		if (!root) {
-			rc = SPOOR_ENOMEM;
-			break;
-		}
-		if (n == cap) {
-			ydoc *nv = arena_alloc(ar, 2 * cap * sizeof(*nv));
-			if (!nv) {
-				rc = SPOOR_ENOMEM;
-				break;
-			}
-			memcpy(nv, v, n * sizeof(*nv));
-			v = nv;
-			cap *= 2;
-		}
-		v[n].root = root;
-		v[n].line = dline;
-		n++;
-		prev = root;
+		rc = coll_add(&c, root, dline);
 	}
 	yaml_parser_delete(&p);
+	if (rc == 0 && keyed)
+		ycache_put(yc, key, raw, rawl, nraw);
+	free(raw);
+	free(rawl);
 	if (rc < 0 && rc != SPOOR_EPARSE && rc != SPOOR_ELIMIT)
 		return rc;
-	*docs = v;
-	*ndocs = n;
+	*docs = c.v;
+	*ndocs = c.n;
 	return rc;
 }

@@ -1,0 +1,614 @@
+/* sigma-ycache — parsed YAML trees of rule files kept on disk.
+ *
+ * libyaml parses at ~20 MB/s; loading SigmaHQ's 3,800 files (8 MB) spends
+ * two thirds of its instructions in yaml_parser_load and the mallocs it
+ * makes, for the same files every run.  Like Python's .pyc files, this
+ * keeps the tree a file parsed to (before collection merging: the
+ * documents exactly as sigma-yaml.c converted them, with kinds, scalar
+ * text, plain/quoted style and line:col) under the SHA-256 of the file's
+ * bytes.  Only files that parsed without error are kept, so every error
+ * message comes from libyaml as before; a hit gives the very tree libyaml
+ * would have given.
+ *
+ * One file, <cache dir>/yaml-trees.yc, holds every entry: one read per run
+ * instead of one per rule file.  Layout (integers little endian):
+ *
+ *   "SPOORYC1"  u32 version  u32 SIGMA_MAX_DEPTH  u32 SIGMA_MAX_NODES
+ *   u32 count
+ *   count x { key[32]  u64 offset  u64 length }   (offset from the data)
+ *   data: the entries
+ *   SHA-256 of every byte before it
+ *
+ * An entry: varint ndocs, then per document varint line and a node; a
+ * node: a tag byte (kind 1..3, +4 when a plain scalar), varint line,
+ * varint col, then a scalar's varint length and bytes, a sequence's
+ * varint count and items, or a mapping's varint pair count and keys and
+ * values.  The file is input like any other: a wrong magic, version,
+ * limit, digest, size or offset makes the whole file an empty cache (it is
+ * replaced by the next write), and an entry is decoded with every length,
+ * count, depth (SIGMA_MAX_DEPTH) and node count (SIGMA_MAX_NODES) checked;
+ * an entry that fails is a miss.  Writes go to a temporary file renamed
+ * into place.  Entries used by this run are written first, then entries
+ * of earlier runs (most recently written first) while the file stays
+ * under its cap, so alternating rule sets both stay cached and old
+ * versions of rules fall off the end. */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "base/fsutil.h"
+#include "detect/sigma/sigma-ycache.h"
+
+#define YC_MAGIC   "SPOORYC1"
+#define YC_VERSION 1u
+#define YC_HDR	   (8 + 4 * 4)
+#define YC_IDX	   (32 + 8 + 8)
+
+typedef struct yc_ent {
+	unsigned char key[32];
+	bool isnew; /* in c->nd, else in c->old */
+	bool used;  /* looked up or added by this run */
+	size_t off, len;
+} yc_ent;
+
+struct ycache {
+	char *dir, *path;
+	size_t cap;
+	unsigned char *old; /* the file read (verified) */
+	size_t oldlen;
+	const unsigned char *olddata; /* its data part */
+	yc_ent *e;
+	size_t n, capn;
+	uint32_t *ht; /* entry index + 1; 0 = empty */
+	size_t htmask;
+	unsigned char *nd; /* new entries */
+	size_t ndlen, ndcap;
+	bool dirty;
+	EVP_MD_CTX *md;
+	ycache_stats st;
+};
+
+static uint64_t get_le(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void put_le(unsigned char *p, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t key_hash(const unsigned char *k)
+{
+	return get_le(k, 8);
+}
+
+static const unsigned char *ent_data(const ycache *c, const yc_ent *e)
+{
+	return e->isnew ? c->nd + e->off : c->olddata + e->off;
+}
+
+static yc_ent *find(ycache *c, const unsigned char key[32])
+{
+	if (!c->ht)
+		return NULL;
+	for (size_t i = key_hash(key) & c->htmask;; i = (i + 1) & c->htmask) {
+		uint32_t v = c->ht[i];
+		if (!v)
+			return NULL;
+		if (!memcmp(c->e[v - 1].key, key, 32))
+			return &c->e[v - 1];
+	}
+}
+
+static bool ht_grow(ycache *c)
+{
+	size_t ns = c->ht ? 2 * (c->htmask + 1) : 1024;
+	while (ns < 2 * (c->n + 1))
+		ns *= 2;
+	uint32_t *t = xcalloc(ns, sizeof(*t));
+	if (!t)
+		return false;
+	free(c->ht);
+	c->ht = t;
+	c->htmask = ns - 1;
+	for (size_t k = 0; k < c->n; k++) {
+		size_t i = key_hash(c->e[k].key) & c->htmask;
+		while (t[i])
+			i = (i + 1) & c->htmask;
+		t[i] = (uint32_t)(k + 1);
+	}
+	return true;
+}
+
+/* Add an entry (the key is not there yet); false on ENOMEM. */
+static bool ent_add(ycache *c, const yc_ent *e)
+{
+	if (c->n >= UINT32_MAX - 1)
+		return false;
+	if (c->n == c->capn) {
+		size_t nc = c->capn ? 2 * c->capn : 256;
+		yc_ent *v = xreallocarray(c->e, nc, sizeof(*v));
+		if (!v)
+			return false;
+		c->e = v;
+		c->capn = nc;
+	}
+	if (!c->ht || 2 * (c->n + 1) > c->htmask + 1) {
+		c->e[c->n++] = *e; /* rehash includes it */
+		if (!ht_grow(c)) {
+			c->n--;
+			return false;
+		}
+		return true;
+	}
+	c->e[c->n] = *e;
+	size_t i = key_hash(e->key) & c->htmask;
+	while (c->ht[i])
+		i = (i + 1) & c->htmask;
+	c->ht[i] = (uint32_t)(c->n + 1);
+	c->n++;
+	return true;
+}
+
+static bool sha256(const void *p, size_t n, unsigned char out[32])
+{
+	unsigned hn = 0;
+	return EVP_Digest(p, n, out, &hn, EVP_sha256(), NULL) == 1 && hn == 32;
+}
+
+/* Take the file's bytes (owned by c on success): false when they fail a
+ * check (the cache stays empty). */
+static bool load(ycache *c, unsigned char *p, size_t len)
+{
+	unsigned char h[32];
+	if (len < YC_HDR + 32 || len > c->cap || memcmp(p, YC_MAGIC, 8) || get_le(p + 8, 4) != YC_VERSION ||
+	    get_le(p + 12, 4) != SIGMA_MAX_DEPTH || get_le(p + 16, 4) != SIGMA_MAX_NODES || !sha256(p, len - 32, h) ||
+	    memcmp(h, p + len - 32, 32))
+		return false;
+	uint64_t cnt = get_le(p + 20, 4);
+	size_t body = len - 32 - YC_HDR;
+	if (cnt > body / YC_IDX)
+		return false;
+	const unsigned char *idx = p + YC_HDR, *data = idx + cnt * YC_IDX;
+	size_t dlen = body - (size_t)cnt * YC_IDX;
+	c->olddata = data;
+	for (size_t i = 0; i < cnt; i++) {
+		const unsigned char *x = idx + i * YC_IDX;
+		uint64_t off = get_le(x + 32, 8), l = get_le(x + 40, 8);
+		if (off > dlen || l > dlen - off) {
+			c->n = 0;
+			return false;
+		}
+		if (find(c, x))
+			continue; /* a duplicate key: the first one counts */
+		yc_ent e = {.off = (size_t)off, .len = (size_t)l};
+		memcpy(e.key, x, 32);
+		if (!ent_add(c, &e)) {
+			c->n = 0;
+			return false;
+		}
+	}
+	c->old = p;
+	c->oldlen = len;
+	c->st.loaded = c->n;
+	return true;
+}
+
+static ycache *yc_new(size_t cap)
+{
+	if (!cap)
+		return NULL;
+	ycache *c = xcalloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cap = cap;
+	c->md = EVP_MD_CTX_new();
+	if (!c->md) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void reset_entries(ycache *c)
+{
+	c->n = 0;
+	if (c->ht)
+		memset(c->ht, 0, (c->htmask + 1) * sizeof(*c->ht));
+	c->olddata = NULL;
+}
+
+ycache *ycache_open_mem(const void *data, size_t len, size_t cap, const char *path)
+{
+	ycache *c = yc_new(cap);
+	if (!c)
+		return NULL;
+	if (path && !(c->path = xstrndup(path, strlen(path)))) {
+		ycache_free(c);
+		return NULL;
+	}
+	if (data && len) {
+		unsigned char *p = xmalloc(len);
+		if (p) {
+			memcpy(p, data, len);
+			if (!load(c, p, len)) {
+				reset_entries(c);
+				free(p);
+				c->st.file_bad = true;
+			}
+		}
+	}
+	return c;
+}
+
+ycache *ycache_open(const char *dir, size_t cap)
+{
+	if (!dir || !*dir || !cap)
+		return NULL;
+	ycache *c = yc_new(cap);
+	if (!c)
+		return NULL;
+	size_t dl = strlen(dir);
+	c->dir = xstrndup(dir, dl);
+	c->path = xmalloc(dl + sizeof(YCACHE_FILE) + 1);
+	if (!c->dir || !c->path) {
+		ycache_free(c);
+		return NULL;
+	}
+	memcpy(c->path, dir, dl);
+	c->path[dl] = '/';
+	memcpy(c->path + dl + 1, YCACHE_FILE, sizeof(YCACHE_FILE));
+	size_t len = 0;
+	int err = 0;
+	unsigned char *p = (unsigned char *)file_slurp(c->path, cap, &len, &err);
+	if (p && !load(c, p, len)) {
+		reset_entries(c);
+		free(p);
+		c->st.file_bad = true;
+	} else if (!p && err != SPOOR_ENOTFOUND) {
+		c->st.file_bad = true; /* too large or unreadable: replaced */
+	}
+	return c;
+}
+
+void ycache_free(ycache *c)
+{
+	if (!c)
+		return;
+	EVP_MD_CTX_free(c->md);
+	free(c->dir);
+	free(c->path);
+	free(c->old);
+	free(c->e);
+	free(c->ht);
+	free(c->nd);
+	free(c);
+}
+
+void ycache_get_stats(const ycache *c, ycache_stats *st)
+{
+	if (c)
+		*st = c->st;
+	else
+		memset(st, 0, sizeof(*st));
+}
+
+bool ycache_key(ycache *c, const char *text, size_t len, unsigned char key[32])
+{
+	static const char tag[] = YC_MAGIC "/sha256";
+	unsigned hn = 0;
+	return c && EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) == 1 &&
+	       EVP_DigestUpdate(c->md, tag, sizeof(tag)) == 1 && EVP_DigestUpdate(c->md, text, len) == 1 &&
+	       EVP_DigestFinal_ex(c->md, key, &hn) == 1 && hn == 32;
+}
+
+/* ---- decoding an entry ---- */
+
+typedef struct rd {
+	const unsigned char *p, *end;
+	arena *ar;
+	size_t nodes;
+} rd;
+
+static bool rd_var(rd *r, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (unsigned sh = 0; sh < 64; sh += 7) {
+		if (r->p >= r->end)
+			return false;
+		unsigned char b = *r->p++;
+		if (sh == 63 && b > 1)
+			return false;
+		v |= (uint64_t)(b & 0x7f) << sh;
+		if (!(b & 0x80)) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool rd_u32(rd *r, uint32_t *out)
+{
+	uint64_t v;
+	if (!rd_var(r, &v) || v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* Every node takes at least 4 bytes: tag, line, col, length or count. */
+#define MIN_NODE 4
+
+static bool rd_node(rd *r, unsigned depth, ynode **out)
+{
+	if (depth > SIGMA_MAX_DEPTH || ++r->nodes > SIGMA_MAX_NODES || r->p >= r->end)
+		return false;
+	unsigned tag = *r->p++;
+	unsigned kind = tag & 3;
+	bool plain = tag & 4;
+	if ((tag & ~7u) || kind == 0 || (plain && kind != YN_SCALAR))
+		return false;
+	ynode *y = arena_alloc(r->ar, sizeof(*y));
+	if (!y)
+		return false;
+	memset(y, 0, sizeof(*y));
+	y->kind = (uint8_t)kind;
+	y->plain = plain;
+	y->s = "";
+	uint64_t cnt;
+	if (!rd_u32(r, &y->line) || !rd_u32(r, &y->col) || !rd_var(r, &cnt))
+		return false;
+	size_t left = (size_t)(r->end - r->p);
+	if (kind == YN_SCALAR) {
+		if (cnt > left)
+			return false;
+		char *s = arena_alloc_bytes(r->ar, (size_t)cnt + 1);
+		if (!s)
+			return false;
+		memcpy(s, r->p, (size_t)cnt);
+		s[cnt] = 0;
+		r->p += cnt;
+		y->s = s;
+		y->n = (size_t)cnt;
+	} else {
+		size_t items = kind == YN_MAP ? 2 : 1;
+		if (cnt > left / (MIN_NODE * items))
+			return false;
+		items *= (size_t)cnt;
+		y->kv = arena_alloc(r->ar, (items + 1) * sizeof(ynode *));
+		if (!y->kv)
+			return false;
+		for (size_t i = 0; i < items; i++) {
+			if (!rd_node(r, depth + 1, &y->kv[i]))
+				return false;
+			if (kind == YN_MAP && !(i & 1) && y->kv[i]->kind != YN_SCALAR)
+				return false;
+		}
+		y->kv[items] = NULL;
+		y->nkv = items;
+	}
+	*out = y;
+	return true;
+}
+
+static bool decode(const unsigned char *p, size_t len, arena *ar, ynode ***roots, uint32_t **lines, size_t *n)
+{
+	rd r = {p, p + len, ar, 0};
+	uint64_t nd;
+	if (!rd_var(&r, &nd) || nd > len / (1 + MIN_NODE))
+		return false;
+	ynode **rv = arena_alloc(ar, ((size_t)nd + 1) * sizeof(*rv));
+	uint32_t *lv = arena_alloc(ar, ((size_t)nd + 1) * sizeof(*lv));
+	if (!rv || !lv)
+		return false;
+	for (size_t i = 0; i < nd; i++) {
+		r.nodes = 0; /* the limit is per document, as in sigma-yaml.c */
+		if (!rd_u32(&r, &lv[i]) || !rd_node(&r, 0, &rv[i]))
+			return false;
+	}
+	if (r.p != r.end)
+		return false;
+	*roots = rv;
+	*lines = lv;
+	*n = (size_t)nd;
+	return true;
+}
+
+int ycache_get(ycache *c, const unsigned char key[32], arena *ar, ynode ***roots, uint32_t **lines, size_t *n)
+{
+	if (!c)
+		return 0;
+	yc_ent *e = find(c, key);
+	if (!e || !decode(ent_data(c, e), e->len, ar, roots, lines, n)) {
+		c->st.misses++;
+		return 0;
+	}
+	e->used = true;
+	c->st.hits++;
+	return 1;
+}
+
+/* ---- encoding ---- */
+
+static bool nd_reserve(ycache *c, size_t n)
+{
+	if (n <= c->ndcap - c->ndlen)
+		return true;
+	size_t nc = c->ndcap ? c->ndcap : 1 << 16;
+	while (nc - c->ndlen < n) {
+		if (nc > SIZE_MAX / 2)
+			return false;
+		nc *= 2;
+	}
+	unsigned char *v = realloc(c->nd, nc);
+	if (!v)
+		return false;
+	c->nd = v;
+	c->ndcap = nc;
+	return true;
+}
+
+static bool wr_var(ycache *c, uint64_t v)
+{
+	if (!nd_reserve(c, 10))
+		return false;
+	do {
+		unsigned char b = v & 0x7f;
+		v >>= 7;
+		c->nd[c->ndlen++] = (unsigned char)(b | (v ? 0x80 : 0));
+	} while (v);
+	return true;
+}
+
+static bool wr_node(ycache *c, const ynode *y, size_t limit)
+{
+	if (c->ndlen > limit || !nd_reserve(c, 1))
+		return false;
+	c->nd[c->ndlen++] = (unsigned char)(y->kind | (y->kind == YN_SCALAR && y->plain ? 4 : 0));
+	if (!wr_var(c, y->line) || !wr_var(c, y->col))
+		return false;
+	if (y->kind == YN_SCALAR) {
+		if (!wr_var(c, y->n) || !nd_reserve(c, y->n))
+			return false;
+		memcpy(c->nd + c->ndlen, y->s, y->n);
+		c->ndlen += y->n;
+		return true;
+	}
+	if (!wr_var(c, y->kind == YN_MAP ? y->nkv / 2 : y->nkv))
+		return false;
+	for (size_t i = 0; i < y->nkv; i++)
+		if (!wr_node(c, y->kv[i], limit))
+			return false;
+	return true;
+}
+
+void ycache_put(ycache *c, const unsigned char key[32], ynode *const *roots, const uint32_t *lines, size_t n)
+{
+	if (!c || find(c, key))
+		return;
+	size_t start = c->ndlen;
+	/* an entry that alone would not fit the file is not kept */
+	size_t limit = c->cap > YC_HDR + YC_IDX + 32 ? start + c->cap - YC_HDR - YC_IDX - 32 : start;
+	bool ok = wr_var(c, n);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = wr_var(c, lines[i]) && wr_node(c, roots[i], limit);
+	ok = ok && c->ndlen <= limit;
+	yc_ent e = {.isnew = true, .used = true, .off = start, .len = c->ndlen - start};
+	memcpy(e.key, key, 32);
+	if (!ok || !ent_add(c, &e)) {
+		c->ndlen = start;
+		return;
+	}
+	c->st.added++;
+	c->dirty = true;
+}
+
+/* ---- writing the file ---- */
+
+/* The entries to write, in order, into v (c->n long); their count. */
+static size_t pick(const ycache *c, size_t *v, size_t *total)
+{
+	size_t k = 0, t = YC_HDR + 32;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < c->n; i++) {
+			const yc_ent *e = &c->e[i];
+			if (e->used != (pass == 0))
+				continue;
+			if (t > c->cap || e->len > c->cap || YC_IDX + e->len > c->cap - t)
+				continue;
+			t += YC_IDX + e->len;
+			v[k++] = i;
+		}
+	}
+	*total = t;
+	return k;
+}
+
+unsigned char *ycache_serialize(ycache *c, size_t *len)
+{
+	size_t *v = xcalloc(c->n + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	size_t total;
+	size_t k = pick(c, v, &total);
+	unsigned char *out = xmalloc(total);
+	if (!out) {
+		free(v);
+		return NULL;
+	}
+	memcpy(out, YC_MAGIC, 8);
+	put_le(out + 8, YC_VERSION, 4);
+	put_le(out + 12, SIGMA_MAX_DEPTH, 4);
+	put_le(out + 16, SIGMA_MAX_NODES, 4);
+	put_le(out + 20, k, 4);
+	unsigned char *idx = out + YC_HDR, *data = idx + k * YC_IDX;
+	size_t off = 0;
+	for (size_t j = 0; j < k; j++) {
+		const yc_ent *e = &c->e[v[j]];
+		memcpy(idx + j * YC_IDX, e->key, 32);
+		put_le(idx + j * YC_IDX + 32, off, 8);
+		put_le(idx + j * YC_IDX + 40, e->len, 8);
+		memcpy(data + off, ent_data(c, e), e->len);
+		off += e->len;
+	}
+	free(v);
+	if (!sha256(out, total - 32, out + total - 32)) {
+		free(out);
+		return NULL;
+	}
+	*len = total;
+	return out;
+}
+
+int ycache_flush(ycache *c)
+{
+	if (!c || !c->dirty || !c->path || !c->dir)
+		return 0;
+	char d[4096];
+	int dn = snprintf(d, sizeof(d), "%s/", c->dir);
+	if (dn <= 1 || (size_t)dn >= sizeof(d) || mkdir_parents(d, 0, 0700) < 0)
+		return SPOOR_EIO;
+	size_t total = 0;
+	unsigned char *out = ycache_serialize(c, &total);
+	if (!out)
+		return SPOOR_ENOMEM;
+	char tmp[4200];
+	int tn = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", c->path, (long)getpid());
+	int rc = SPOOR_EIO;
+	if (tn > 0 && (size_t)tn < sizeof(tmp)) {
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		size_t off = 0;
+		while (fd >= 0 && off < total) {
+			ssize_t w = write(fd, out + off, total - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		bool done = fd >= 0 && off == total;
+		if (fd >= 0 && close(fd) < 0)
+			done = false;
+		if (done && rename(tmp, c->path) == 0)
+			rc = 0;
+		else if (fd >= 0)
+			unlink(tmp);
+	}
+	free(out);
+	if (rc == 0) {
+		c->dirty = false;
+		c->st.written = true;
+	}
+	return rc;
+}

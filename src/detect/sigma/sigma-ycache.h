@@ -1,0 +1,62 @@
+/* sigma-ycache — parsed YAML trees of rule files kept on disk between runs,
+ * looked up by the SHA-256 of a file's bytes (sigma-ycache.c;
+ * docs/internals/sigma.md, "YAML tree cache").
+ *
+ * Use: c = ycache_open(dir, cap); sigma_yaml_parse_yc(c, ...) for every
+ * file (a hit skips libyaml, a miss parses and keeps the tree);
+ * ycache_flush(c) writes the file when something was added;
+ * ycache_free(c).  A NULL cache is valid everywhere and does nothing. */
+#ifndef SPOOR_DETECT_SIGMA_YCACHE_H
+#define SPOOR_DETECT_SIGMA_YCACHE_H
+
+#include "detect/sigma/sigma-int.h"
+
+typedef struct ycache ycache;
+
+/* The file's name inside the cache folder. */
+#define YCACHE_FILE "yaml-trees.yc"
+/* Default cap on the cache file (bytes); SPOOR_RULES_TREE_CACHE_MAX
+ * overrides it, 0 turns the tree cache off (docs/limits.md). */
+#define YCACHE_DEFAULT_MAX ((size_t)64 << 20)
+
+typedef struct ycache_stats {
+	size_t loaded; /* entries read from the file */
+	size_t hits;   /* files whose tree came from the cache */
+	size_t misses; /* files parsed with libyaml (and kept when they parsed) */
+	size_t added;  /* new entries */
+	bool file_bad; /* a cache file was there but failed a check */
+	bool written;  /* ycache_flush wrote the file */
+} ycache_stats;
+
+/* Open the cache of folder `dir` (read dir/YCACHE_FILE when it is there
+ * and sound; a missing, corrupt, truncated or foreign file is an empty
+ * cache).  cap: the largest file written (and read).  NULL when dir is
+ * NULL or "", cap is 0, or out of memory: no cache. */
+ycache *ycache_open(const char *dir, size_t cap);
+/* The same over a file's bytes in memory (tests, fuzzing); path may be
+ * NULL (flush writes nothing then). */
+ycache *ycache_open_mem(const void *data, size_t len, size_t cap, const char *path);
+void ycache_free(ycache *c);
+/* Write the file (temporary file + rename) when entries were added; used
+ * entries first, then entries of earlier runs while they fit the cap. */
+int ycache_flush(ycache *c);
+void ycache_get_stats(const ycache *c, ycache_stats *st);
+/* The bytes flush would write (malloc'd; tests); NULL on ENOMEM. */
+unsigned char *ycache_serialize(ycache *c, size_t *len);
+
+/* sigma_yaml_parse through the cache c (NULL: libyaml every time). */
+int sigma_yaml_parse_yc(ycache *c, arena *ar, const char *text, size_t len, ydoc **docs, size_t *ndocs,
+			spoor_diag *diag);
+
+/* sigma_file_load through the cache c (NULL: libyaml every time). */
+int sigma_file_load_yc(ycache *c, sigma_file **out, const char *path, const char *text, size_t len, sigma_err_fn on_err,
+		       void *payload);
+
+/* Internal to sigma-yaml.c / sigma-ycache.c: the documents of a file
+ * before collection merging (raw: as libyaml gave them). */
+bool ycache_key(ycache *c, const char *text, size_t len, unsigned char key[32]);
+/* 1: hit, roots/lines (in ar) filled; 0: miss. */
+int ycache_get(ycache *c, const unsigned char key[32], arena *ar, ynode ***roots, uint32_t **lines, size_t *n);
+void ycache_put(ycache *c, const unsigned char key[32], ynode *const *roots, const uint32_t *lines, size_t n);
+
+#endif

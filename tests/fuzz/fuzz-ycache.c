@@ -1,0 +1,137 @@
+/* fuzz-ycache — the reader of the YAML tree cache file (sigma-ycache.c).
+ *
+ * The input is a cache file without its last 32 bytes: the target appends
+ * the SHA-256 the file must end with, so the fuzzer gets past the digest
+ * to the index and the entries (the input as it is, without the digest, is
+ * opened too: it must be refused).  Every key of the index is looked up,
+ * which decodes the entry.  Invariants: a decoded tree has only known
+ * kinds, scalar map keys, an even count under a map, NUL-terminated
+ * scalars and no more depth than SIGMA_MAX_DEPTH; a file that loads
+ * serializes to a file that loads again with as many entries, which
+ * decode as before.  Any
+ * violation aborts. */
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "detect/sigma/sigma-ycache.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                                                                                                    \
+	do {                                                                                                           \
+		if (!(cond)) {                                                                                         \
+			fprintf(stderr, "fuzz-ycache: invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);     \
+			abort();                                                                                       \
+		}                                                                                                      \
+	} while (0)
+
+#define CAP ((size_t)8 << 20)
+
+static void walk(const ynode *y, unsigned depth)
+{
+	CHECK(y != NULL);
+	CHECK(depth <= SIGMA_MAX_DEPTH);
+	CHECK(y->kind == YN_SCALAR || y->kind == YN_SEQ || y->kind == YN_MAP);
+	CHECK(y->s != NULL && y->s[y->n] == 0);
+	if (y->kind == YN_SCALAR) {
+		CHECK(y->nkv == 0);
+		return;
+	}
+	CHECK(!y->plain && y->n == 0);
+	if (y->kind == YN_MAP)
+		CHECK(y->nkv % 2 == 0);
+	for (size_t i = 0; i < y->nkv; i++) {
+		if (y->kind == YN_MAP && i % 2 == 0)
+			CHECK(y->kv[i] && y->kv[i]->kind == YN_SCALAR);
+		walk(y->kv[i], depth + 1);
+	}
+}
+
+static size_t lookup_all(ycache *c, const unsigned char *file, size_t len)
+{
+	size_t hits = 0;
+	if (len < 24)
+		return 0;
+	size_t cnt = (size_t)file[20] | (size_t)file[21] << 8 | (size_t)file[22] << 16 | (size_t)file[23] << 24;
+	arena ar;
+	arena_init(&ar, 4096, 64u << 20);
+	if (cnt > 2048)
+		cnt = 2048; /* the duplicate check below is quadratic */
+	for (size_t i = 0; i < cnt && 24 + (i + 1) * 48 <= len; i++) {
+		/* a key the index holds twice is one entry (the first) */
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = !memcmp(file + 24 + j * 48, file + 24 + i * 48, 32);
+		if (dup)
+			continue;
+		ynode **roots;
+		uint32_t *lines;
+		size_t n;
+		if (ycache_get(c, file + 24 + i * 48, &ar, &roots, &lines, &n) != 1)
+			continue;
+		hits++;
+		for (size_t k = 0; k < n; k++)
+			walk(roots[k], 0);
+	}
+	arena_done(&ar);
+	return hits;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > CAP - 32)
+		return 0;
+	/* as given: no digest, refused */
+	ycache *c = ycache_open_mem(data, size, CAP, NULL);
+	if (!c)
+		return 0;
+	ycache_stats st;
+	ycache_get_stats(c, &st);
+	CHECK(st.loaded == 0);
+	ycache_free(c);
+
+	unsigned char *file = malloc(size + 32);
+	if (!file)
+		return 0;
+	if (size)
+		memcpy(file, data, size);
+	unsigned hn = 0;
+	if (EVP_Digest(file, size, file + size, &hn, EVP_sha256(), NULL) != 1) {
+		free(file);
+		return 0;
+	}
+	c = ycache_open_mem(file, size + 32, CAP, NULL);
+	if (!c) {
+		free(file);
+		return 0;
+	}
+	ycache_get_stats(c, &st);
+	size_t hits = lookup_all(c, file, size + 32);
+	CHECK(hits <= st.loaded);
+	if (st.loaded) {
+		size_t olen;
+		unsigned char *out = ycache_serialize(c, &olen);
+		if (out) {
+			ycache *c2 = ycache_open_mem(out, olen, CAP, NULL);
+			if (c2) {
+				ycache_stats st2;
+				ycache_get_stats(c2, &st2);
+				CHECK(!st2.file_bad);
+				CHECK(st2.loaded == st.loaded);
+				/* the same entries decode (duplicate keys of the
+				 * input were written once) */
+				size_t hits2 = lookup_all(c2, out, olen);
+				CHECK(hits2 <= hits && (hits2 > 0) == (hits > 0));
+				ycache_free(c2);
+			}
+			free(out);
+		}
+	}
+	ycache_free(c);
+	free(file);
+	return 0;
+}

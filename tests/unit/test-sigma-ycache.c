@@ -1,0 +1,483 @@
+/* Unit tests: the YAML tree cache (sigma-ycache.c) — a tree read from the
+ * cache is the tree libyaml gives, collections included; every truncation
+ * and bit flip of a cache file is ignored with the same result; a changed
+ * file is parsed again; failed parses are not kept and give the same
+ * errors; limits hold on entries that exceed them; the size cap; the
+ * file on disk (written once, not rewritten by a run of hits). */
+#include "unit.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "detect/sigma/sigma-ycache.h"
+
+#define CAP ((size_t)1 << 20)
+
+static const char coll_yaml[] = "action: global\n"
+				"title: Base\n"
+				"logsource:\n"
+				"  product: windows\n"
+				"detection:\n"
+				"  condition: sel\n"
+				"---\n"
+				"id: 1\n"
+				"detection:\n"
+				"  sel:\n"
+				"    CommandLine|contains:\n"
+				"      - 'a\\b'\n"
+				"      - \"tab\\there\"\n"
+				"      - plain * text\n"
+				"    Empty: ''\n"
+				"    Nul: null\n"
+				"---\n"
+				"action: repeat\n"
+				"id: 2\n"
+				"tags: [attack.t1059, {x: y}]\n"
+				"---\n"
+				"action: reset\n"
+				"---\n"
+				"title: Alone\n"
+				"text: |\n"
+				"  two\n"
+				"  lines\n";
+
+static void same_tree(const ynode *a, const ynode *b)
+{
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(a->kind, b->kind);
+	assert_int_equal(a->plain, b->plain);
+	assert_int_equal(a->line, b->line);
+	assert_int_equal(a->col, b->col);
+	assert_int_equal(a->n, b->n);
+	assert_memory_equal(a->s, b->s, a->n + 1);
+	assert_int_equal(a->nkv, b->nkv);
+	for (size_t i = 0; i < a->nkv; i++)
+		same_tree(a->kv[i], b->kv[i]);
+}
+
+typedef struct parsed {
+	arena ar;
+	ydoc *docs;
+	size_t n;
+	int rc;
+	spoor_diag d;
+} parsed;
+
+static void parse(parsed *p, ycache *c, const char *text, size_t len)
+{
+	arena_init(&p->ar, 4096, 64u << 20);
+	spoor_diag d = SPOOR_DIAG_INIT;
+	p->rc = sigma_yaml_parse_yc(c, &p->ar, text, len, &p->docs, &p->n, &d);
+	p->d = d;
+}
+
+static void same_parse(const parsed *a, const parsed *b)
+{
+	assert_int_equal(a->rc, b->rc);
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		assert_int_equal(a->docs[i].line, b->docs[i].line);
+		same_tree(a->docs[i].root, b->docs[i].root);
+	}
+	assert_int_equal(a->d.code, b->d.code);
+	assert_int_equal(a->d.line, b->d.line);
+	assert_int_equal(a->d.col, b->d.col);
+	assert_string_equal(a->d.msg, b->d.msg);
+}
+
+static void done(parsed *p)
+{
+	arena_done(&p->ar);
+}
+
+/* A cache file holding the trees of the given texts. */
+static unsigned char *cache_of(const char *const *texts, size_t n, size_t *len)
+{
+	ycache *c = ycache_open_mem(NULL, 0, CAP, NULL);
+	assert_non_null(c);
+	for (size_t i = 0; i < n; i++) {
+		parsed p;
+		parse(&p, c, texts[i], strlen(texts[i]));
+		assert_int_equal(p.rc, 0);
+		done(&p);
+	}
+	ycache_stats st;
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.added, n);
+	unsigned char *out = ycache_serialize(c, len);
+	assert_non_null(out);
+	ycache_free(c);
+	return out;
+}
+
+static void test_round_trip(void **state)
+{
+	(void)state;
+	const char *texts[] = {coll_yaml, "a: 1\n"};
+	size_t len;
+	unsigned char *bytes = cache_of(texts, 2, &len);
+	ycache *c = ycache_open_mem(bytes, len, CAP, NULL);
+	ycache_stats st;
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.loaded, 2);
+	assert_false(st.file_bad);
+	parsed ref, got;
+	parse(&ref, NULL, coll_yaml, strlen(coll_yaml));
+	assert_int_equal(ref.rc, 0);
+	assert_int_equal(ref.n, 3); /* base+1, repeat 2, Alone */
+	parse(&got, c, coll_yaml, strlen(coll_yaml));
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.hits, 1);
+	assert_int_equal(st.misses, 0);
+	assert_int_equal(st.added, 0);
+	same_parse(&ref, &got);
+	/* scalars are private, writable, NUL-terminated copies */
+	const ynode *t = ynode_get(got.docs[2].root, "text");
+	assert_non_null(t);
+	assert_string_equal(t->s, "two\nlines\n");
+	((char *)t->s)[0] = 'T';
+	done(&got);
+	parse(&got, c, coll_yaml, strlen(coll_yaml));
+	same_parse(&ref, &got);
+	/* a hit adds nothing: the same bytes again */
+	size_t len2;
+	unsigned char *again = ycache_serialize(c, &len2);
+	assert_int_equal(len2, len);
+	assert_memory_equal(again, bytes, len);
+	free(again);
+	done(&got);
+	done(&ref);
+	ycache_free(c);
+	free(bytes);
+}
+
+/* Every truncation and every single-bit flip of a cache file: the file is
+ * ignored, the result the same as libyaml's, and nothing is a hit. */
+static void test_corrupt(void **state)
+{
+	(void)state;
+	const char *texts[] = {coll_yaml};
+	size_t len;
+	unsigned char *bytes = cache_of(texts, 1, &len);
+	parsed ref;
+	parse(&ref, NULL, coll_yaml, strlen(coll_yaml));
+	unsigned char *m = malloc(len);
+	assert_non_null(m);
+	for (size_t cut = 0; cut < len; cut++) {
+		ycache *c = ycache_open_mem(bytes, cut, CAP, NULL);
+		assert_non_null(c);
+		parsed got;
+		parse(&got, c, coll_yaml, strlen(coll_yaml));
+		same_parse(&ref, &got);
+		ycache_stats st;
+		ycache_get_stats(c, &st);
+		assert_int_equal(st.hits, 0);
+		assert_true(st.file_bad || cut == 0);
+		done(&got);
+		ycache_free(c);
+	}
+	for (size_t bit = 0; bit < len * 8; bit++) {
+		memcpy(m, bytes, len);
+		m[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+		ycache *c = ycache_open_mem(m, len, CAP, NULL);
+		parsed got;
+		parse(&got, c, coll_yaml, strlen(coll_yaml));
+		same_parse(&ref, &got);
+		ycache_stats st;
+		ycache_get_stats(c, &st);
+		assert_int_equal(st.hits, 0);
+		assert_true(st.file_bad);
+		/* the next write replaces it with a sound file */
+		size_t nl;
+		unsigned char *w = ycache_serialize(c, &nl);
+		assert_int_equal(nl, len);
+		assert_memory_equal(w, bytes, len);
+		free(w);
+		done(&got);
+		ycache_free(c);
+	}
+	free(m);
+	done(&ref);
+	free(bytes);
+}
+
+/* Flips with the digest made right again (a file written by something
+ * else): the decoder checks every length itself; no crash, and a flip
+ * that breaks the structure is a miss with libyaml's result. */
+static void test_crafted(void **state)
+{
+	(void)state;
+	const char *texts[] = {coll_yaml};
+	size_t len;
+	unsigned char *bytes = cache_of(texts, 1, &len);
+	parsed ref;
+	parse(&ref, NULL, coll_yaml, strlen(coll_yaml));
+	unsigned char *m = malloc(len);
+	assert_non_null(m);
+	size_t hits = 0, misses = 0;
+	for (size_t bit = 0; bit < (len - 32) * 8; bit++) {
+		memcpy(m, bytes, len);
+		m[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+		unsigned hn = 0;
+		assert_int_equal(EVP_Digest(m, len - 32, m + len - 32, &hn, EVP_sha256(), NULL), 1);
+		ycache *c = ycache_open_mem(m, len, CAP, NULL);
+		parsed got;
+		parse(&got, c, coll_yaml, strlen(coll_yaml));
+		ycache_stats st;
+		ycache_get_stats(c, &st);
+		if (st.hits) {
+			hits++;
+			assert_int_equal(got.rc, 0);
+		} else {
+			misses++;
+			same_parse(&ref, &got);
+		}
+		done(&got);
+		ycache_free(c);
+	}
+	assert_true(hits > 0);	 /* a changed letter of a scalar decodes */
+	assert_true(misses > 0); /* a changed key, length or tag does not */
+	free(m);
+	done(&ref);
+	free(bytes);
+}
+
+/* A changed file has another key: parsed again, kept beside the old one. */
+static void test_changed_file(void **state)
+{
+	(void)state;
+	const char *texts[] = {coll_yaml};
+	size_t len;
+	unsigned char *bytes = cache_of(texts, 1, &len);
+	char *changed = strdup(coll_yaml);
+	assert_non_null(changed);
+	changed[strlen(changed) - 3] = 'X'; /* "lines" -> "linXs" */
+	ycache *c = ycache_open_mem(bytes, len, CAP, NULL);
+	parsed ref, got;
+	parse(&ref, NULL, changed, strlen(changed));
+	parse(&got, c, changed, strlen(changed));
+	same_parse(&ref, &got);
+	ycache_stats st;
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.hits, 0);
+	assert_int_equal(st.misses, 1);
+	assert_int_equal(st.added, 1);
+	done(&got);
+	parse(&got, c, changed, strlen(changed));
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.hits, 1);
+	same_parse(&ref, &got);
+	done(&got);
+	done(&ref);
+	ycache_free(c);
+	free(changed);
+	free(bytes);
+}
+
+/* A file that does not parse is not kept, every time the same error. */
+static void test_errors_not_cached(void **state)
+{
+	(void)state;
+	static const char *bad[] = {
+	    "a: [1, 2\nb: 3\n",
+	    "title: x\n---\naction: repeat\n---\naction: nonsense\n",
+	    "action: repeat\nx: 1\n",
+	    "a: b: c\n",
+	};
+	ycache *c = ycache_open_mem(NULL, 0, CAP, NULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (int round = 0; round < 2; round++) {
+			parsed ref, got;
+			parse(&ref, NULL, bad[i], strlen(bad[i]));
+			parse(&got, c, bad[i], strlen(bad[i]));
+			assert_true(ref.rc < 0);
+			same_parse(&ref, &got);
+			done(&got);
+			done(&ref);
+		}
+	}
+	ycache_stats st;
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.added, 0);
+	assert_int_equal(st.hits, 0);
+	ycache_free(c);
+}
+
+/* A cache entry deeper than SIGMA_MAX_DEPTH (a file cannot put one there,
+ * another build could): not used, and the file's own parse says why. */
+static void test_limits(void **state)
+{
+	(void)state;
+	char text[200];
+	size_t k = 0;
+	for (int i = 0; i < SIGMA_MAX_DEPTH + 5; i++)
+		text[k++] = '[';
+	for (int i = 0; i < SIGMA_MAX_DEPTH + 5; i++)
+		text[k++] = ']';
+	text[k++] = '\n';
+	text[k] = 0;
+	parsed ref;
+	parse(&ref, NULL, text, k);
+	assert_int_equal(ref.rc, SPOOR_ELIMIT);
+	/* build the deep tree by hand and put it under the text's key */
+	arena ar;
+	arena_init(&ar, 4096, 1u << 20);
+	ynode *root = NULL, **slot = &root;
+	for (int i = 0; i < SIGMA_MAX_DEPTH + 5; i++) {
+		ynode *y = arena_alloc(&ar, sizeof(*y));
+		memset(y, 0, sizeof(*y));
+		y->kind = YN_SEQ;
+		y->line = 1;
+		y->col = (uint32_t)i + 1;
+		y->s = "";
+		y->kv = arena_alloc(&ar, 2 * sizeof(ynode *));
+		y->kv[0] = y->kv[1] = NULL;
+		*slot = y;
+		if (i < SIGMA_MAX_DEPTH + 4) {
+			y->nkv = 1;
+			slot = &y->kv[0];
+		}
+	}
+	ycache *c = ycache_open_mem(NULL, 0, CAP, NULL);
+	unsigned char key[32];
+	assert_true(ycache_key(c, text, k, key));
+	uint32_t line = 1;
+	ycache_put(c, key, &root, &line, 1);
+	size_t len;
+	unsigned char *bytes = ycache_serialize(c, &len);
+	ycache_free(c);
+	c = ycache_open_mem(bytes, len, CAP, NULL);
+	ycache_stats st;
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.loaded, 1);
+	parsed got;
+	parse(&got, c, text, k);
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.hits, 0);
+	same_parse(&ref, &got);
+	done(&got);
+	done(&ref);
+	ycache_free(c);
+	free(bytes);
+	arena_done(&ar);
+}
+
+/* The cap: entries used by this run first, then older ones while they fit;
+ * an entry larger than the cap is not kept. */
+static void test_cap(void **state)
+{
+	(void)state;
+	char t[3][64];
+	for (int i = 0; i < 3; i++)
+		snprintf(t[i], sizeof(t[i]), "title: rule number %d with some text\n", i);
+	const char *texts[] = {t[0], t[1], t[2]};
+	size_t len;
+	unsigned char *bytes = cache_of(texts, 3, &len);
+	/* reopen with a cap that holds the file, use only t[2], add t4 */
+	ycache *c = ycache_open_mem(bytes, len, len, NULL);
+	parsed p;
+	parse(&p, c, t[2], strlen(t[2]));
+	done(&p);
+	const char t4[] = "title: a fourth rule file\n";
+	parse(&p, c, t4, strlen(t4));
+	done(&p);
+	size_t nl;
+	unsigned char *w = ycache_serialize(c, &nl);
+	assert_true(nl <= len);
+	ycache_free(c);
+	/* what was kept: t[2] and t4 surely, and not all of t[0], t[1] */
+	c = ycache_open_mem(w, nl, len, NULL);
+	ycache_stats st;
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.loaded, 3);
+	const char *order[] = {t[2], t4, t[1], t[0]};
+	bool hit[4];
+	for (int i = 0; i < 4; i++) {
+		size_t before = st.hits;
+		parse(&p, c, order[i], strlen(order[i]));
+		done(&p);
+		ycache_get_stats(c, &st);
+		hit[i] = st.hits > before;
+	}
+	assert_true(hit[0] && hit[1]);
+	assert_true(hit[2] != hit[3]); /* one of the old two fit */
+	assert_true(hit[3]);	       /* the older order is kept: t[0] came first */
+	ycache_free(c);
+	free(w);
+	/* a cap smaller than one entry: nothing is kept */
+	c = ycache_open_mem(NULL, 0, 64, NULL);
+	parse(&p, c, coll_yaml, strlen(coll_yaml));
+	assert_int_equal(p.rc, 0);
+	done(&p);
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.added, 0);
+	ycache_free(c);
+	free(bytes);
+}
+
+/* On disk: written once, read back, not rewritten by a run of hits; a
+ * garbage file is replaced. */
+static void test_disk(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/spoor-ycache-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char sub[64], path[128];
+	snprintf(sub, sizeof(sub), "%s/c", dir);
+	snprintf(path, sizeof(path), "%s/%s", sub, YCACHE_FILE);
+	ycache_stats st;
+	for (int run = 0; run < 3; run++) {
+		ycache *c = ycache_open(sub, CAP);
+		assert_non_null(c);
+		parsed p;
+		parse(&p, c, coll_yaml, strlen(coll_yaml));
+		assert_int_equal(p.rc, 0);
+		done(&p);
+		assert_int_equal(ycache_flush(c), 0);
+		ycache_get_stats(c, &st);
+		if (run == 0 || run == 2) {
+			assert_int_equal(st.hits, 0);
+			assert_true(st.written);
+		} else {
+			assert_int_equal(st.hits, 1);
+			assert_false(st.written);
+		}
+		ycache_free(c);
+		if (run == 1) { /* garbage: ignored, then replaced */
+			FILE *f = fopen(path, "wb");
+			assert_non_null(f);
+			fputs("SPOORYC1 not really", f);
+			fclose(f);
+		}
+	}
+	ycache *c = ycache_open(sub, CAP);
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.loaded, 1);
+	assert_false(st.file_bad);
+	ycache_free(c);
+	assert_null(ycache_open(NULL, CAP));
+	assert_null(ycache_open("", CAP));
+	assert_null(ycache_open(sub, 0));
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_corrupt),
+	    cmocka_unit_test(test_crafted),
+	    cmocka_unit_test(test_changed_file),
+	    cmocka_unit_test(test_errors_not_cached),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_cap),
+	    cmocka_unit_test(test_disk),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
