@@ -69,13 +69,13 @@ static void test_utf8(void **state)
 	} cases[] = {
 	    {"plain", true},
 	    {"Microsoft\xC2\xAE Windows\xC2\xAE", true},
-	    {"\xE4\xB8\xAD\xE6\x96\x87", true},   /* 中文 */
-	    {"\xF0\x9F\x94\x8D", true},           /* U+1F50D */
-	    {"\xC0\xAF", false},                  /* overlong '/' */
-	    {"\xED\xA0\x80", false},              /* surrogate */
-	    {"\xF4\x90\x80\x80", false},          /* > U+10FFFF */
-	    {"\xE4\xB8", false},                  /* truncated */
-	    {"\x80", false},                      /* lone continuation */
+	    {"\xE4\xB8\xAD\xE6\x96\x87", true}, /* 中文 */
+	    {"\xF0\x9F\x94\x8D", true},		/* U+1F50D */
+	    {"\xC0\xAF", false},		/* overlong '/' */
+	    {"\xED\xA0\x80", false},		/* surrogate */
+	    {"\xF4\x90\x80\x80", false},	/* > U+10FFFF */
+	    {"\xE4\xB8", false},		/* truncated */
+	    {"\x80", false},			/* lone continuation */
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		if (utf8_valid((const unsigned char *)cases[i].s, strlen(cases[i].s)) != cases[i].valid)
@@ -97,12 +97,9 @@ static void test_json_str(void **state)
 		size_t n;
 		const char *out;
 	} cases[] = {
-	    {"a\"b\\c", 5, "a\\\"b\\\\c"},
-	    {"line\nnext\ttab\r", 14, "line\\nnext\\ttab\\r"},
-	    {"\x01\x1f", 2, "\\u0001\\u001f"},
-	    {"nul\0x", 5, "nul\\u0000x"},
-	    {"ok \xC3\xA9", 5, "ok \xC3\xA9"},
-	    {"bad \xC3 \xFF", 7, "bad \xEF\xBF\xBD \xEF\xBF\xBD"},
+	    {"a\"b\\c", 5, "a\\\"b\\\\c"},     {"line\nnext\ttab\r", 14, "line\\nnext\\ttab\\r"},
+	    {"\x01\x1f", 2, "\\u0001\\u001f"}, {"nul\0x", 5, "nul\\u0000x"},
+	    {"ok \xC3\xA9", 5, "ok \xC3\xA9"}, {"bad \xC3 \xFF", 7, "bad \xEF\xBF\xBD \xEF\xBF\xBD"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		buf b;
@@ -163,9 +160,42 @@ static void test_arena(void **state)
 	assert_non_null(al);
 	assert_int_equal((uintptr_t)al % 16, 0);
 	assert_int_equal(a.used_total, 32); /* 8 + 8 padding + 16 */
-	assert_null(arena_alloc(&a, 48)); /* 32 + 48 > 64 */
+	assert_null(arena_alloc(&a, 48));   /* 32 + 48 > 64 */
 	assert_non_null(arena_alloc(&a, 32));
 	assert_null(arena_alloc_bytes(&a, 1)); /* at the cap */
+	arena_done(&a);
+
+	/* a large allocation gets its own chunk behind the current one: the
+	 * current chunk's free space still serves the small ones after it */
+	arena_init(&a, 1024, 0);
+	char *q1 = arena_alloc(&a, 64);
+	char *lg = arena_alloc(&a, 1000); /* > half a chunk, does not fit */
+	char *q2 = arena_alloc(&a, 64);
+	assert_non_null(q1);
+	assert_non_null(lg);
+	assert_ptr_equal(q2, q1 + 64); /* same chunk, right after */
+	memset(lg, 'z', 1000);
+	char *lg2 = arena_alloc(&a, 5000); /* bigger than a chunk */
+	assert_non_null(lg2);
+	memset(lg2, 'w', 5000);
+	assert_ptr_equal(arena_alloc(&a, 16), q2 + 64);
+	assert_int_equal(a.used_total, 64 + 1008 + 64 + 5008 + 16);
+	arena_reset(&a); /* keeps the first, standard-size chunk */
+	assert_ptr_equal(arena_alloc(&a, 8), q1);
+	arena_done(&a);
+
+	/* a primed arena: one first chunk of the given size */
+	arena_init(&a, 256, 0);
+	arena_prime(&a, 8192);
+	char *f1 = arena_alloc(&a, 16);
+	char *f2 = arena_alloc(&a, 4000);
+	char *f3 = arena_alloc(&a, 4000);
+	assert_ptr_equal(f2, f1 + 16);
+	assert_ptr_equal(f3, f2 + 4000);
+	arena_prime(&a, 1 << 20); /* no-op: the arena has a chunk */
+	assert_ptr_equal(arena_alloc(&a, 16), f3 + 4000);
+	arena_reset(&a); /* the primed chunk is not the standard size: freed */
+	assert_non_null(arena_alloc(&a, 16));
 	arena_done(&a);
 #endif
 }
@@ -182,11 +212,12 @@ static void test_unescape(void **state)
 	    {"\\\"q\\\" \\/ \\b\\f\\n\\r\\t", "\"q\" / \b\f\n\r\t"},
 	    {"\\u00e9\\u4e2d", "\xC3\xA9\xE4\xB8\xAD"},
 	    {"\\ud83d\\udd0d", "\xF0\x9F\x94\x8D"},
-	    {"\\ud83d", "\xEF\xBF\xBD"},             /* lone high surrogate */
-	    {"\\udd0d", "\xEF\xBF\xBD"},             /* lone low surrogate */
+	    {"\\ud83d", "\xEF\xBF\xBD"},	    /* lone high surrogate */
+	    {"\\udd0d", "\xEF\xBF\xBD"},	    /* lone low surrogate */
 	    {"\\q\\q", "\xEF\xBF\xBD\xEF\xBF\xBD"}, /* bad escapes grow 2 -> 3 bytes */
 	    {"end\\", "end\xEF\xBF\xBD"},
-	    {"\\u12", "\xEF\xBF\xBD" "12"},
+	    {"\\u12", "\xEF\xBF\xBD"
+		      "12"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		size_t n = strlen(cases[i].in);
@@ -201,9 +232,9 @@ static void test_unescape(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sv),       cmocka_unit_test(test_numbers), cmocka_unit_test(test_hash),
-	    cmocka_unit_test(test_utf8),     cmocka_unit_test(test_json_str), cmocka_unit_test(test_buf_cap),
-	    cmocka_unit_test(test_arena),    cmocka_unit_test(test_unescape),
+	    cmocka_unit_test(test_sv),	  cmocka_unit_test(test_numbers),  cmocka_unit_test(test_hash),
+	    cmocka_unit_test(test_utf8),  cmocka_unit_test(test_json_str), cmocka_unit_test(test_buf_cap),
+	    cmocka_unit_test(test_arena), cmocka_unit_test(test_unescape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

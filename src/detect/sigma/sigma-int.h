@@ -82,7 +82,7 @@ typedef struct sigma_val {
 typedef struct sigma_item {
 	const char *field; /* NULL for a keyword (field-less) item */
 	size_t field_n;
-	const char *mods[SIGMA_MAX_MODS];
+	const char **mods; /* nmods modifiers (at most SIGMA_MAX_MODS) */
 	uint8_t nmods;
 	sigma_val *vals;
 	size_t nvals;
