@@ -69,13 +69,13 @@ static void test_utf8(void **state)
 	} cases[] = {
 	    {"plain", true},
 	    {"Microsoft\xC2\xAE Windows\xC2\xAE", true},
-	    {"\xE4\xB8\xAD\xE6\x96\x87", true}, /* 中文 */
-	    {"\xF0\x9F\x94\x8D", true},		/* U+1F50D */
-	    {"\xC0\xAF", false},		/* overlong '/' */
-	    {"\xED\xA0\x80", false},		/* surrogate */
-	    {"\xF4\x90\x80\x80", false},	/* > U+10FFFF */
-	    {"\xE4\xB8", false},		/* truncated */
-	    {"\x80", false},			/* lone continuation */
+	    {"\xE4\xB8\xAD\xE6\x96\x87", true},   /* 中文 */
+	    {"\xF0\x9F\x94\x8D", true},           /* U+1F50D */
+	    {"\xC0\xAF", false},                  /* overlong '/' */
+	    {"\xED\xA0\x80", false},              /* surrogate */
+	    {"\xF4\x90\x80\x80", false},          /* > U+10FFFF */
+	    {"\xE4\xB8", false},                  /* truncated */
+	    {"\x80", false},                      /* lone continuation */
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		if (utf8_valid((const unsigned char *)cases[i].s, strlen(cases[i].s)) != cases[i].valid)
@@ -97,9 +97,12 @@ static void test_json_str(void **state)
 		size_t n;
 		const char *out;
 	} cases[] = {
-	    {"a\"b\\c", 5, "a\\\"b\\\\c"},     {"line\nnext\ttab\r", 14, "line\\nnext\\ttab\\r"},
-	    {"\x01\x1f", 2, "\\u0001\\u001f"}, {"nul\0x", 5, "nul\\u0000x"},
-	    {"ok \xC3\xA9", 5, "ok \xC3\xA9"}, {"bad \xC3 \xFF", 7, "bad \xEF\xBF\xBD \xEF\xBF\xBD"},
+	    {"a\"b\\c", 5, "a\\\"b\\\\c"},
+	    {"line\nnext\ttab\r", 14, "line\\nnext\\ttab\\r"},
+	    {"\x01\x1f", 2, "\\u0001\\u001f"},
+	    {"nul\0x", 5, "nul\\u0000x"},
+	    {"ok \xC3\xA9", 5, "ok \xC3\xA9"},
+	    {"bad \xC3 \xFF", 7, "bad \xEF\xBF\xBD \xEF\xBF\xBD"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		buf b;
@@ -160,7 +163,7 @@ static void test_arena(void **state)
 	assert_non_null(al);
 	assert_int_equal((uintptr_t)al % 16, 0);
 	assert_int_equal(a.used_total, 32); /* 8 + 8 padding + 16 */
-	assert_null(arena_alloc(&a, 48));   /* 32 + 48 > 64 */
+	assert_null(arena_alloc(&a, 48)); /* 32 + 48 > 64 */
 	assert_non_null(arena_alloc(&a, 32));
 	assert_null(arena_alloc_bytes(&a, 1)); /* at the cap */
 	arena_done(&a);
@@ -212,12 +215,11 @@ static void test_unescape(void **state)
 	    {"\\\"q\\\" \\/ \\b\\f\\n\\r\\t", "\"q\" / \b\f\n\r\t"},
 	    {"\\u00e9\\u4e2d", "\xC3\xA9\xE4\xB8\xAD"},
 	    {"\\ud83d\\udd0d", "\xF0\x9F\x94\x8D"},
-	    {"\\ud83d", "\xEF\xBF\xBD"},	    /* lone high surrogate */
-	    {"\\udd0d", "\xEF\xBF\xBD"},	    /* lone low surrogate */
+	    {"\\ud83d", "\xEF\xBF\xBD"},             /* lone high surrogate */
+	    {"\\udd0d", "\xEF\xBF\xBD"},             /* lone low surrogate */
 	    {"\\q\\q", "\xEF\xBF\xBD\xEF\xBF\xBD"}, /* bad escapes grow 2 -> 3 bytes */
 	    {"end\\", "end\xEF\xBF\xBD"},
-	    {"\\u12", "\xEF\xBF\xBD"
-		      "12"},
+	    {"\\u12", "\xEF\xBF\xBD" "12"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		size_t n = strlen(cases[i].in);
@@ -232,9 +234,9 @@ static void test_unescape(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sv),	  cmocka_unit_test(test_numbers),  cmocka_unit_test(test_hash),
-	    cmocka_unit_test(test_utf8),  cmocka_unit_test(test_json_str), cmocka_unit_test(test_buf_cap),
-	    cmocka_unit_test(test_arena), cmocka_unit_test(test_unescape),
+	    cmocka_unit_test(test_sv),       cmocka_unit_test(test_numbers), cmocka_unit_test(test_hash),
+	    cmocka_unit_test(test_utf8),     cmocka_unit_test(test_json_str), cmocka_unit_test(test_buf_cap),
+	    cmocka_unit_test(test_arena),    cmocka_unit_test(test_unescape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
