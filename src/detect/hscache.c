@@ -34,10 +34,24 @@
 #define DBC_MAGIC "SPOORHS1"
 #define DBC_MAX_FILE ((size_t)1 << 30) /* a set larger than this is not cached */
 
+/* The key's bytes go to the digest in blocks: it is fed one atom (a few
+ * bytes) at a time, thousands of times, and an EVP update per atom cost
+ * more than the hashing. */
+#define DBC_KEY_BUF 4096
+
 struct dbc_key {
 	EVP_MD_CTX *md;
 	bool bad;
+	size_t n; /* bytes in buf */
+	unsigned char buf[DBC_KEY_BUF];
 };
+
+static void key_flush(dbc_key *k)
+{
+	if (k->n && !k->bad && EVP_DigestUpdate(k->md, k->buf, k->n) != 1)
+		k->bad = true;
+	k->n = 0;
+}
 
 dbc_key *dbc_key_new(size_t ndbs)
 {
@@ -59,8 +73,18 @@ dbc_key *dbc_key_new(size_t ndbs)
 
 void dbc_key_add(dbc_key *k, const void *p, size_t n)
 {
-	if (k && !k->bad && EVP_DigestUpdate(k->md, p, n) != 1)
-		k->bad = true;
+	if (!k || k->bad)
+		return;
+	if (n > DBC_KEY_BUF - k->n) {
+		key_flush(k);
+		if (n > DBC_KEY_BUF) {
+			if (!k->bad && EVP_DigestUpdate(k->md, p, n) != 1)
+				k->bad = true;
+			return;
+		}
+	}
+	memcpy(k->buf + k->n, p, n);
+	k->n += n;
 }
 
 void dbc_key_free(dbc_key *k)
@@ -76,6 +100,8 @@ static bool dbc_path(dbc_key *k, const char *dir, char *out, size_t cap)
 {
 	unsigned char h[32];
 	unsigned hn = 0;
+	if (k)
+		key_flush(k);
 	if (!k || k->bad || EVP_DigestFinal_ex(k->md, h, &hn) != 1 || hn != 32)
 		return false;
 	k->bad = true; /* finalized */
