@@ -24,6 +24,12 @@ void arena_init(arena *a, size_t chunk_size, size_t cap)
 }
 
 #ifdef SPOOR_DEBUG_POOL
+void arena_prime(arena *a, size_t n)
+{
+	(void)a;
+	(void)n;
+}
+
 void *arena_alloc(arena *a, size_t n)
 {
 	arena_chunk *c;
@@ -57,10 +63,15 @@ void arena_reset(arena *a)
 	a->used_total = 0;
 }
 #else
-/* A new current chunk of at least sz bytes. */
-static arena_chunk *chunk_new(arena *a, size_t sz)
+/* A new chunk for an allocation of n bytes.  An allocation of more than
+ * half a chunk gets a chunk of its own, put behind the current one, which
+ * keeps its free space for the allocations that follow (made the current
+ * chunk, it would abandon that space); otherwise a new current chunk of
+ * the standard size. */
+static arena_chunk *chunk_new(arena *a, size_t n)
 {
-	sz = MAX(a->chunk_size, sz);
+	bool own = n > a->chunk_size / 2;
+	size_t sz = own ? n : a->chunk_size;
 	if (sz > SIZE_MAX - sizeof(arena_chunk))
 		return NULL;
 	arena_chunk *c = xmalloc(sizeof(*c) + sz);
@@ -68,9 +79,27 @@ static arena_chunk *chunk_new(arena *a, size_t sz)
 		return NULL;
 	c->size = sz;
 	c->used = 0;
-	c->next = a->head;
-	a->head = c;
+	if (own && a->head) {
+		c->next = a->head->next;
+		a->head->next = c;
+	} else {
+		c->next = a->head;
+		a->head = c;
+	}
 	return c;
+}
+
+void arena_prime(arena *a, size_t n)
+{
+	if (a->head || n <= a->chunk_size || n > SIZE_MAX - sizeof(arena_chunk))
+		return;
+	arena_chunk *c = xmalloc(sizeof(*c) + n);
+	if (!c)
+		return; /* the allocations will find out */
+	c->size = n;
+	c->used = 0;
+	c->next = NULL;
+	a->head = c;
 }
 
 void *arena_alloc(arena *a, size_t n)
@@ -99,23 +128,24 @@ void *arena_alloc(arena *a, size_t n)
 
 void arena_reset(arena *a)
 {
+	/* Keep the oldest chunk of the standard size (the last one in the
+	 * list: chunks of their own sit behind newer ones); free the rest. */
+	arena_chunk *keep = NULL;
+	for (arena_chunk *c = a->head; c; c = c->next)
+		if (c->size == a->chunk_size)
+			keep = c;
 	arena_chunk *c = a->head;
-	if (!c)
-		return;
-	/* Keep the oldest chunk (the last in the list) if it is the standard
-	 * size; free the rest. */
-	while (c->next) {
+	while (c) {
 		arena_chunk *n = c->next;
-		free(c);
+		if (c != keep)
+			free(c);
 		c = n;
 	}
-	if (c->size != a->chunk_size) {
-		free(c);
-		c = NULL;
-	} else {
-		c->used = 0;
+	if (keep) {
+		keep->used = 0;
+		keep->next = NULL;
 	}
-	a->head = c;
+	a->head = keep;
 	a->used_total = 0;
 }
 #endif

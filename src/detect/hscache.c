@@ -34,10 +34,24 @@
 #define DBC_MAGIC "SPOORHS1"
 #define DBC_MAX_FILE ((size_t)1 << 30) /* a set larger than this is not cached */
 
+/* The key's bytes go to the digest in blocks: it is fed one atom (a few
+ * bytes) at a time, thousands of times, and an EVP update per atom cost
+ * more than the hashing. */
+#define DBC_KEY_BUF 4096
+
 struct dbc_key {
 	EVP_MD_CTX *md;
 	bool bad;
+	size_t n; /* bytes in buf */
+	unsigned char buf[DBC_KEY_BUF];
 };
+
+static void key_flush(dbc_key *k)
+{
+	if (k->n && !k->bad && EVP_DigestUpdate(k->md, k->buf, k->n) != 1)
+		k->bad = true;
+	k->n = 0;
+}
 
 dbc_key *dbc_key_new(size_t ndbs)
 {
@@ -59,8 +73,18 @@ dbc_key *dbc_key_new(size_t ndbs)
 
 void dbc_key_add(dbc_key *k, const void *p, size_t n)
 {
-	if (k && !k->bad && EVP_DigestUpdate(k->md, p, n) != 1)
-		k->bad = true;
+	if (!k || k->bad)
+		return;
+	if (n > DBC_KEY_BUF - k->n) {
+		key_flush(k);
+		if (n > DBC_KEY_BUF) {
+			if (!k->bad && EVP_DigestUpdate(k->md, p, n) != 1)
+				k->bad = true;
+			return;
+		}
+	}
+	memcpy(k->buf + k->n, p, n);
+	k->n += n;
 }
 
 void dbc_key_free(dbc_key *k)
@@ -76,6 +100,8 @@ static bool dbc_path(dbc_key *k, const char *dir, char *out, size_t cap)
 {
 	unsigned char h[32];
 	unsigned hn = 0;
+	if (k)
+		key_flush(k);
 	if (!k || k->bad || EVP_DigestFinal_ex(k->md, h, &hn) != 1 || hn != 32)
 		return false;
 	k->bad = true; /* finalized */
@@ -106,29 +132,87 @@ static void put_le(unsigned char *p, uint64_t v, size_t n)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
+/* n bytes at off into p (a short file fails). */
+static bool read_at(int fd, void *p, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, (char *)p + got, n - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+/* Whether the SHA-256 of the file's first len - 32 bytes is its last 32,
+ * read in pieces (the file is a few MB: no copy of it is kept). */
+static bool digest_ok(int fd, uint64_t len)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char *tmp = xmalloc(1u << 16);
+	bool ok = md && tmp && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+	uint64_t off = 0, end = len - 32;
+	while (ok && off < end) {
+		size_t n = end - off < (1u << 16) ? (size_t)(end - off) : (1u << 16);
+		ok = read_at(fd, tmp, n, off) && EVP_DigestUpdate(md, tmp, n) == 1;
+		off += n;
+	}
+	unsigned char h[32], want[32];
+	unsigned hn = 0;
+	ok = ok && EVP_DigestFinal_ex(md, h, &hn) == 1 && hn == 32 && read_at(fd, want, 32, end) &&
+	     !memcmp(h, want, 32);
+	free(tmp);
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
 int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *path, size_t pathcap)
 {
 	if (!dir || !*dir || !dbc_path(k, dir, path, pathcap))
 		return 0;
-	size_t len = 0;
-	int err = 0;
-	unsigned char *p = (unsigned char *)file_slurp(path, DBC_MAX_FILE, &len, &err);
-	if (!p)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	unsigned char h[32];
-	size_t hdr = sizeof(DBC_MAGIC) - 1 + 4;
-	bool ok = len >= hdr + 32 && !memcmp(p, DBC_MAGIC, sizeof(DBC_MAGIC) - 1) && get_le(p + 8, 4) == n &&
-		  sha256(p, len - 32, h) && !memcmp(h, p + len - 32, 32);
+	/* The whole file is checked first (size, magic, count, digest), then
+	 * each database is read and deserialized in turn: one buffer of the
+	 * largest database instead of the whole file (8 MB for SigmaHQ). */
+	struct stat st;
+	unsigned char head[sizeof(DBC_MAGIC) - 1 + 4];
+	size_t hdr = sizeof(head);
+	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+		  (uint64_t)st.st_size <= DBC_MAX_FILE && (size_t)st.st_size >= hdr + 32;
+	size_t len = ok ? (size_t)st.st_size : 0;
+	ok = ok && read_at(fd, head, hdr, 0) && !memcmp(head, DBC_MAGIC, sizeof(DBC_MAGIC) - 1) &&
+	     get_le(head + 8, 4) == n && digest_ok(fd, len);
+	unsigned char *p = NULL;
+	size_t cap = 0;
 	size_t off = hdr, got = 0;
 	for (; ok && got < n; got++) {
-		if (len - 32 - off < 8) {
+		unsigned char lb[8];
+		if (len - 32 - off < 8 || !read_at(fd, lb, 8, off)) {
 			ok = false;
 			break;
 		}
-		uint64_t dl = get_le(p + off, 8);
+		uint64_t dl = get_le(lb, 8);
 		off += 8;
-		if (dl > len - 32 - off ||
-		    hs_deserialize_database((const char *)p + off, (size_t)dl, &dbs[got]) != HS_SUCCESS) {
+		if (dl > len - 32 - off) {
+			ok = false;
+			break;
+		}
+		if (dl > cap) {
+			unsigned char *np = xrealloc(p, (size_t)dl);
+			if (!np) {
+				ok = false;
+				break;
+			}
+			p = np;
+			cap = (size_t)dl;
+		}
+		if (!read_at(fd, p, (size_t)dl, off) ||
+		    hs_deserialize_database((const char *)p, (size_t)dl, &dbs[got]) != HS_SUCCESS) {
 			dbs[got] = NULL;
 			ok = false;
 			break;
@@ -137,6 +221,7 @@ int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *p
 	}
 	ok = ok && off == len - 32;
 	free(p);
+	close(fd);
 	if (!ok) {
 		for (size_t i = 0; i < got; i++) {
 			hs_free_database(dbs[i]);

@@ -25,9 +25,16 @@ static int push(pathlist *pl, char *p)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* A directory entry: its name and readdir's d_type (DT_UNKNOWN when the
+ * file system does not say). */
+typedef struct dent {
+	char *name;
+	unsigned char type;
+} dent;
+
+static int cmp_dent(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const dent *)a)->name, ((const dent *)b)->name);
 }
 
 static int walk_dir(pathlist *pl, const char *dir, unsigned depth, unsigned max_depth, spoor_diag *diag, int *first_err)
@@ -38,7 +45,7 @@ static int walk_dir(pathlist *pl, const char *dir, unsigned depth, unsigned max_
 			*first_err = diag_set(diag, SPOOR_EIO, "%s: cannot open directory: %s", dir, strerror(errno));
 		return 0;
 	}
-	char **names = NULL;
+	dent *names = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
 	struct dirent *e;
@@ -47,7 +54,7 @@ static int walk_dir(pathlist *pl, const char *dir, unsigned depth, unsigned max_
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
-			char **v = xreallocarray(names, ncap, sizeof(*v));
+			dent *v = xreallocarray(names, ncap, sizeof(*v));
 			if (!v) {
 				rc = SPOOR_ENOMEM;
 				break;
@@ -55,8 +62,9 @@ static int walk_dir(pathlist *pl, const char *dir, unsigned depth, unsigned max_
 			names = v;
 			cap = ncap;
 		}
-		names[n] = xstrndup(e->d_name, strlen(e->d_name));
-		if (!names[n]) {
+		names[n].name = xstrndup(e->d_name, strlen(e->d_name));
+		names[n].type = e->d_type;
+		if (!names[n].name) {
 			rc = SPOOR_ENOMEM;
 			break;
 		}
@@ -64,17 +72,23 @@ static int walk_dir(pathlist *pl, const char *dir, unsigned depth, unsigned max_
 	}
 	closedir(d);
 	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
+		qsort(names, n, sizeof(*names), cmp_dent);
+	size_t dl = strlen(dir);
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		size_t len = strlen(dir) + 1 + strlen(names[i]) + 1;
+		size_t len = dl + 1 + strlen(names[i].name) + 1;
 		char *full = xmalloc(len);
 		if (!full) {
 			rc = SPOOR_ENOMEM;
 			break;
 		}
-		snprintf(full, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
+		snprintf(full, len, "%s%s%s", dir, dir[dl - 1] == '/' ? "" : "/", names[i].name);
+		/* readdir's type saves an lstat per file (a rule folder holds
+		 * thousands); links and unknown types are looked at */
 		struct stat st;
-		if (lstat(full, &st) != 0) {
+		bool known = names[i].type == DT_DIR || names[i].type == DT_REG;
+		if (known)
+			st.st_mode = names[i].type == DT_DIR ? S_IFDIR : S_IFREG;
+		if (!known && lstat(full, &st) != 0) {
 			free(full);
 			continue;
 		}
@@ -101,7 +115,7 @@ static int walk_dir(pathlist *pl, const char *dir, unsigned depth, unsigned max_
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		free(names[i]);
+		free(names[i].name);
 	free(names);
 	return rc;
 }

@@ -167,6 +167,39 @@ static void test_arena(void **state)
 	assert_non_null(arena_alloc(&a, 32));
 	assert_null(arena_alloc_bytes(&a, 1)); /* at the cap */
 	arena_done(&a);
+
+	/* a large allocation gets its own chunk behind the current one: the
+	 * current chunk's free space still serves the small ones after it */
+	arena_init(&a, 1024, 0);
+	char *q1 = arena_alloc(&a, 64);
+	char *lg = arena_alloc(&a, 1000); /* > half a chunk, does not fit */
+	char *q2 = arena_alloc(&a, 64);
+	assert_non_null(q1);
+	assert_non_null(lg);
+	assert_ptr_equal(q2, q1 + 64); /* same chunk, right after */
+	memset(lg, 'z', 1000);
+	char *lg2 = arena_alloc(&a, 5000); /* bigger than a chunk */
+	assert_non_null(lg2);
+	memset(lg2, 'w', 5000);
+	assert_ptr_equal(arena_alloc(&a, 16), q2 + 64);
+	assert_int_equal(a.used_total, 64 + 1008 + 64 + 5008 + 16);
+	arena_reset(&a); /* keeps the first, standard-size chunk */
+	assert_ptr_equal(arena_alloc(&a, 8), q1);
+	arena_done(&a);
+
+	/* a primed arena: one first chunk of the given size */
+	arena_init(&a, 256, 0);
+	arena_prime(&a, 8192);
+	char *f1 = arena_alloc(&a, 16);
+	char *f2 = arena_alloc(&a, 4000);
+	char *f3 = arena_alloc(&a, 4000);
+	assert_ptr_equal(f2, f1 + 16);
+	assert_ptr_equal(f3, f2 + 4000);
+	arena_prime(&a, 1 << 20); /* no-op: the arena has a chunk */
+	assert_ptr_equal(arena_alloc(&a, 16), f3 + 4000);
+	arena_reset(&a); /* the primed chunk is not the standard size: freed */
+	assert_non_null(arena_alloc(&a, 16));
+	arena_done(&a);
 #endif
 }
 

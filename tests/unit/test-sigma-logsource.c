@@ -35,7 +35,9 @@ typedef struct lcase {
 	const char *map;     /* a user logsource map (YAML) */
 } lcase;
 
-static int run(const lcase *c)
+/* With cache: the rule's selector is interned there; *keep receives the
+ * map (freed by the caller after the cache, whose keys name it). */
+static int run_in(const lcase *c, sigma_ls_cache *cache, sigma_lsmap **keep)
 {
 	buf y;
 	buf_init(&y, 0);
@@ -51,6 +53,7 @@ static int run(const lcase *c)
 			fail_msg("case '%s': map: %s", c->name, d.msg);
 		f->rules[0]->lsmap = map;
 	}
+	f->rules[0]->lscache = cache;
 	assert_int_equal(sigma_compile(f->rules[0], &ctx->ft, &d), 0);
 	spoor_event ev;
 	assert_int_equal(event_init(&ev, ctx), 0);
@@ -70,8 +73,16 @@ static int run(const lcase *c)
 	sigma_re_scratch_free(re);
 	event_done(&ev);
 	sigma_file_free(f);
-	sigma_lsmap_free(map);
+	if (keep)
+		*keep = map;
+	else
+		sigma_lsmap_free(map);
 	return r;
+}
+
+static int run(const lcase *c)
+{
+	return run_in(c, NULL, NULL);
 }
 
 #define SYSMON "Microsoft-Windows-Sysmon/Operational"
@@ -190,6 +201,92 @@ static void test_logsources(void **state)
 		}
 	}
 	assert_int_equal(bad, 0);
+	/* the same cases with every selector interned in one cache (twice:
+	 * the second round reuses the selectors of the first) */
+	sigma_ls_cache *cache = sigma_ls_cache_new();
+	assert_non_null(cache);
+	sigma_lsmap *maps[2 * ARRAY_SIZE(cases)];
+	for (size_t k = 0; k < 2 * ARRAY_SIZE(cases); k++) {
+		const lcase *c = &cases[k % ARRAY_SIZE(cases)];
+		int got = run_in(c, cache, &maps[k]);
+		if (got != c->expect) {
+			print_error("interned case '%s': got %d, expected %d\n", c->name, got, c->expect);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+	assert_true(sigma_ls_cache_count(cache) < ARRAY_SIZE(cases));
+	sigma_ls_cache_free(cache);
+	for (size_t k = 0; k < 2 * ARRAY_SIZE(cases); k++)
+		sigma_lsmap_free(maps[k]);
+}
+
+/* Rules with the same logsource (up to ASCII case) share one selector;
+ * others do not; the cache outlives the plans and frees the selectors. */
+static void test_logsource_interning(void **state)
+{
+	(void)state;
+	static const char *const ls[] = {
+	    "{product: windows, category: process_creation}", "{product: Windows, category: PROCESS_CREATION}",
+	    "{product: windows, category: image_load}",	      "{category: process_creation}",
+	    "{product: '', category: process_creation}",      "{product: windows, service: security}",
+	    "{product: windows, category: process_creation}", "{product: windows, service: sysmon}",
+	};
+	buf y;
+	buf_init(&y, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(ls); i++)
+		buf_printf(&y, "---\ntitle: t%zu\nlogsource: %s\ndetection:\n  s:\n    Image: x\n  condition: s\n", i,
+			   ls[i]);
+	sigma_file *f = NULL;
+	assert_int_equal(sigma_file_load(&f, "t.yml", y.p, y.len, NULL, NULL), 0);
+	buf_done(&y);
+	assert_int_equal(f->n, ARRAY_SIZE(ls));
+	sigma_ls_cache *cache = sigma_ls_cache_new();
+	assert_non_null(cache);
+	spoor_diag d = SPOOR_DIAG_INIT;
+	for (size_t i = 0; i < f->n; i++) {
+		f->rules[i]->lscache = cache;
+		assert_int_equal(sigma_compile(f->rules[i], &ctx->ft, &d), 0);
+		assert_non_null(f->rules[i]->plan->ls);
+	}
+#define SEL(i) (f->rules[i]->plan->ls)
+	assert_ptr_equal(SEL(0), SEL(1)); /* case folded */
+	assert_ptr_equal(SEL(0), SEL(6));
+	assert_ptr_not_equal(SEL(0), SEL(2));
+	assert_ptr_not_equal(SEL(0), SEL(3)); /* no product */
+	assert_ptr_not_equal(SEL(3), SEL(4)); /* empty product is not no product */
+	assert_ptr_not_equal(SEL(0), SEL(4));
+	assert_ptr_not_equal(SEL(5), SEL(7));
+	assert_int_equal(sigma_ls_cache_count(cache), 6);
+	/* an interned selector matches as one of the rule's own does */
+	const char *own_y = "title: t\nlogsource: {product: WINDOWS, category: process_creation}\ndetection:\n"
+			    "  s:\n    Image: x\n  condition: s\n";
+	sigma_file *g = NULL;
+	assert_int_equal(sigma_file_load(&g, "t.yml", own_y, strlen(own_y), NULL, NULL), 0);
+	assert_int_equal(sigma_compile(g->rules[0], &ctx->ft, &d), 0);
+	assert_ptr_not_equal(g->rules[0]->plan->ls, SEL(0));
+	sigma_re_scratch *re = sigma_re_scratch_new();
+	static const char *const eids[] = {"1", "3", "4688"};
+	static const char *const chans[] = {"Microsoft-Windows-Sysmon/Operational", "Security", "System"};
+	for (size_t a = 0; a < ARRAY_SIZE(eids); a++)
+		for (size_t b = 0; b < ARRAY_SIZE(chans); b++)
+			for (int prod = 0; prod < 2; prod++) {
+				spoor_event ev;
+				assert_int_equal(event_init(&ev, ctx), 0);
+				ev.ls.product = prod ? SPOOR_SV("windows") : SPOOR_SV("linux");
+				ev.ls.channel = sv_cstr(chans[b]);
+				event_add(&ev, F_WIN_EVENT_ID, SPOOR_VT_NUM, sv_cstr(eids[a]), 0);
+				event_add(&ev, field_intern(&ctx->ft, "Image", 5), SPOOR_VT_STR, SPOOR_SV("x"), 0);
+				bool own = sigma_match(g->rules[0]->plan, &ev, re, NULL, NULL);
+				assert_int_equal(sigma_match(f->rules[1]->plan, &ev, re, NULL, NULL), own);
+				assert_int_equal(own, prod && ((a == 0 && b == 0) || (a == 2 && b == 1)));
+				event_done(&ev);
+			}
+	sigma_re_scratch_free(re);
+#undef SEL
+	sigma_file_free(g);
+	sigma_file_free(f);
+	sigma_ls_cache_free(cache);
 }
 
 /* Security 4688 carries NewProcessName / ParentProcessName where Sysmon 1
@@ -404,9 +501,13 @@ static void test_glob(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_logsources),	      cmocka_unit_test(test_field_mapping),
-	    cmocka_unit_test(test_map_fields_errors), cmocka_unit_test(test_base64offset),
-	    cmocka_unit_test(test_windash_utf16),     cmocka_unit_test(test_glob),
+	    cmocka_unit_test(test_logsources),
+	    cmocka_unit_test(test_field_mapping),
+	    cmocka_unit_test(test_map_fields_errors),
+	    cmocka_unit_test(test_base64offset),
+	    cmocka_unit_test(test_logsource_interning),
+	    cmocka_unit_test(test_windash_utf16),
+	    cmocka_unit_test(test_glob),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

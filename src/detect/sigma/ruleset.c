@@ -83,6 +83,8 @@ struct spoor_ruleset {
 	ycache *yc;
 	size_t yc_max; /* SPOOR_RULES_TREE_CACHE_MAX (0: off) */
 	bool yc_tried;
+	/* the rules' logsource selectors, one per distinct logsource */
+	sigma_ls_cache *lscache;
 };
 
 typedef struct alert_slot {
@@ -192,6 +194,10 @@ SPOOR_API int spoor_ruleset_new(spoor_ruleset **out, spoor_ctx *ctx, const spoor
 		rs->opts = *opts;
 	rs->opts.version = SPOOR_RULES_OPTIONS_VERSION;
 	arena_init(&rs->ph_ar, 4096, 16u << 20);
+	if (!(rs->lscache = sigma_ls_cache_new())) {
+		spoor_ruleset_free(rs);
+		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
+	}
 	if (rs->opts.placeholders) {
 		int rc = load_placeholders(rs, rs->opts.placeholders, diag);
 		if (rc < 0) {
@@ -242,6 +248,7 @@ SPOOR_API spoor_ruleset *spoor_ruleset_free(spoor_ruleset *rs)
 	sigma_lsmap_free(rs->lsmap);
 	ycache_flush(rs->yc);
 	ycache_free(rs->yc);
+	sigma_ls_cache_free(rs->lscache); /* after the plans (files) */
 	corr_plan_free(rs->corr);
 	arena_done(&rs->ph_ar);
 	free(rs);
@@ -400,6 +407,7 @@ SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, cons
 			spoor_diag d = SPOOR_DIAG_INIT;
 			d.line = r->line;
 			r->lsmap = rs->lsmap;
+			r->lscache = rs->lscache;
 			rc = sigma_compile_ph(r, &rs->ctx->ft, rs->ph, &d);
 			if (rc == SPOOR_ENOMEM)
 				return diag_set(diag, rc, "out of memory");

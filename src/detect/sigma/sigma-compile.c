@@ -84,6 +84,11 @@ typedef struct cc {
 	spoor_diag *d;
 	sigma_plan *plan;
 	const ynode *ph; /* placeholder map (name -> value or list), or NULL */
+	/* the matchers of the item being compiled, copied to the arena at
+	 * their final count (growing them in the arena left every smaller
+	 * copy behind) */
+	vmatch *vm;
+	size_t nvm, capvm;
 } cc;
 
 static int cfail(cc *c, uint32_t line, uint32_t col, int code, const char *fmt, ...) PRINTF(5, 6);
@@ -110,19 +115,17 @@ static re_node **plan_res(sigma_plan *p)
 	return (re_node **)&p->res;
 }
 
-static int add_vm(cc *c, vmatch **v, size_t *n, size_t *cap, const vmatch *m)
+static int add_vm(cc *c, const vmatch *m)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 4;
-		vmatch *nv = arena_alloc(c->r->ar, nc * sizeof(*nv));
+	if (c->nvm == c->capvm) {
+		size_t nc = c->capvm ? c->capvm * 2 : 16;
+		vmatch *nv = xreallocarray(c->vm, nc, sizeof(*nv));
 		if (!nv)
 			return SPOOR_ENOMEM;
-		if (*n)
-			memcpy(nv, *v, *n * sizeof(*nv));
-		*v = nv;
-		*cap = nc;
+		c->vm = nv;
+		c->capvm = nc;
 	}
-	(*v)[(*n)++] = *m;
+	c->vm[c->nvm++] = *m;
 	return 0;
 }
 
@@ -337,8 +340,7 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 	pi->all = (flags & MOD_ALL) != 0;
 	pi->neg = (flags & MOD_NEQ) != 0;
 	bool cased = (flags & MOD_CASED) != 0;
-	vmatch *v = NULL;
-	size_t nv = 0, cap = 0;
+	c->nvm = 0;
 	for (size_t k = 0; k < it->nvals; k++) {
 		const sigma_val *val = &it->vals[k];
 		vmatch m;
@@ -351,7 +353,7 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 				return cfail(c, val->line, val->col, SPOOR_EPARSE, "'exists' takes true or false");
 			m.kind = MK_EXISTS;
 			m.exists = val->s[0] == 't' || val->s[0] == 'T';
-			if ((r = add_vm(c, &v, &nv, &cap, &m)) < 0)
+			if ((r = add_vm(c, &m)) < 0)
 				return r;
 			continue;
 		}
@@ -362,7 +364,7 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 				return cfail(c, val->line, val->col, SPOOR_EPARSE,
 					     "null may not share a list with other values");
 			m.kind = MK_NULL;
-			if ((r = add_vm(c, &v, &nv, &cap, &m)) < 0)
+			if ((r = add_vm(c, &m)) < 0)
 				return r;
 			continue;
 		}
@@ -428,7 +430,7 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 			rn->next = *plan_res(c->plan);
 			*plan_res(c->plan) = rn;
 			m.kind = MK_RE;
-			if ((r = add_vm(c, &v, &nv, &cap, &m)) < 0)
+			if ((r = add_vm(c, &m)) < 0)
 				return r;
 			continue;
 		}
@@ -436,7 +438,7 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 			if (!sigma_parse_cidr(val->s, val->n, &m.net))
 				return cfail(c, val->line, val->col, SPOOR_EPARSE, "bad network '%s'", val->s);
 			m.kind = MK_CIDR;
-			if ((r = add_vm(c, &v, &nv, &cap, &m)) < 0)
+			if ((r = add_vm(c, &m)) < 0)
 				return r;
 			continue;
 		}
@@ -446,7 +448,7 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 			m.kind = MK_DATEPART;
 			m.part = dpart;
 			m.op = numop;
-			if ((r = add_vm(c, &v, &nv, &cap, &m)) < 0)
+			if ((r = add_vm(c, &m)) < 0)
 				return r;
 			continue;
 		}
@@ -455,7 +457,7 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 				return cfail(c, val->line, val->col, SPOOR_EPARSE, "'%s' is not a number", val->s);
 			m.kind = MK_NUM;
 			m.op = numop;
-			if ((r = add_vm(c, &v, &nv, &cap, &m)) < 0)
+			if ((r = add_vm(c, &m)) < 0)
 				return r;
 			continue;
 		}
@@ -468,7 +470,7 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 			       : (flags & MOD_STARTSWITH) ? FREF_START
 			       : (flags & MOD_ENDSWITH)	  ? FREF_END
 							  : FREF_EQ;
-			if ((r = add_vm(c, &v, &nv, &cap, &m)) < 0)
+			if ((r = add_vm(c, &m)) < 0)
 				return r;
 			continue;
 		}
@@ -509,15 +511,21 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 				r = glob_compile(c->r->ar, &w, cased, &m.g);
 			}
 			if (r == 0)
-				r = add_vm(c, &v, &nv, &cap, &m);
+				r = add_vm(c, &m);
 			sstr_done(&w);
 		}
 		sstr_list_done(&l);
 		if (r < 0)
 			return r;
 	}
-	pi->m = v;
-	pi->nm = nv;
+	pi->m = NULL;
+	pi->nm = c->nvm;
+	if (c->nvm) {
+		pi->m = arena_alloc(c->r->ar, c->nvm * sizeof(vmatch));
+		if (!pi->m)
+			return SPOOR_ENOMEM;
+		memcpy(pi->m, c->vm, c->nvm * sizeof(vmatch));
+	}
 	return 0;
 }
 
@@ -534,7 +542,7 @@ int sigma_compile_ph(sigma_rule *r, struct field_table *ft, const ynode *placeho
 	if (!p)
 		return SPOOR_ENOMEM;
 	memset(p, 0, sizeof(*p));
-	cc c = {r, ft, diag, p, placeholders};
+	cc c = {r, ft, diag, p, placeholders, NULL, 0, 0};
 	int rc = 0;
 	p->s = arena_alloc(r->ar, (r->nsearches + 1) * sizeof(psearch));
 	if (!p->s)
@@ -562,6 +570,7 @@ int sigma_compile_ph(sigma_rule *r, struct field_table *ft, const ynode *placeho
 				rc = compile_item(&c, &s->maps[j].items[k], &pm->items[k]);
 		}
 	}
+	free(c.vm);
 	if (rc == 0)
 		rc = sigma_cond_compile(r->ar, r->conds, r->nconds, r->searches, r->nsearches, &p->prog, diag);
 	if (rc == 0) {

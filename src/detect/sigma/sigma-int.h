@@ -82,7 +82,7 @@ typedef struct sigma_val {
 typedef struct sigma_item {
 	const char *field; /* NULL for a keyword (field-less) item */
 	size_t field_n;
-	const char *mods[SIGMA_MAX_MODS];
+	const char **mods; /* nmods modifiers (at most SIGMA_MAX_MODS) */
 	uint8_t nmods;
 	sigma_val *vals;
 	size_t nvals;
@@ -133,6 +133,7 @@ typedef struct sigma_corr {
 typedef struct sigma_cprog sigma_cprog;
 typedef struct sigma_plan sigma_plan;
 typedef struct sigma_lsmap sigma_lsmap;
+typedef struct sigma_ls_cache sigma_ls_cache;
 
 typedef struct sigma_rule {
 	arena *ar; /* the file's arena */
@@ -147,6 +148,9 @@ typedef struct sigma_rule {
 	size_t nfalsepositives;
 	const char *product, *category, *service, *definition;
 	const sigma_lsmap *lsmap; /* user logsource map (set before compiling), NULL = built-in only */
+	/* interned logsource selectors shared by the rules of a ruleset (set
+	 * before compiling); NULL = the plan owns its own selector */
+	sigma_ls_cache *lscache;
 	sigma_search *searches;
 	size_t nsearches;
 	sigma_text *conds; /* condition list: OR-ed */
@@ -427,8 +431,17 @@ void sigma_plan_free(sigma_plan *p);
  * when no mapping can select events for it. */
 int sigma_ls_resolve(sigma_rule *r, struct field_table *ft, const ls_sel **out, const char **why);
 bool sigma_ls_match(const ls_sel *sel, spoor_event *ev);
+/* Interned selectors: rules whose logsource is the same (product, service,
+ * category, compared as the resolver does: ASCII case folded) for the same
+ * map and field table share one selector, owned by the cache.  Free the
+ * cache after every plan that points into it. */
+sigma_ls_cache *sigma_ls_cache_new(void);
+sigma_ls_cache *sigma_ls_cache_free(sigma_ls_cache *c);
+/* How many distinct logsources the cache holds. */
+size_t sigma_ls_cache_count(const sigma_ls_cache *c);
 /* The event field to try when the rule's field is absent (LS_FIELD), or 0. */
 uint32_t sigma_ls_alt_field(const sigma_rule *r, const char *field, struct field_table *ft);
+/* Frees a selector the plan owns; shared (interned) ones stay. */
 void sigma_ls_free(ls_sel *sel);
 /* Append the ids of the event fields the selector tests (EventID,
  * EventType, process.name ...) to out (no duplicates); returns the new

@@ -133,17 +133,55 @@ static const ls_field_row *field_row_at(const sigma_lsmap *m, size_t i)
 	return i < ARRAY_SIZE(builtin_fields) ? &builtin_fields[i] : NULL;
 }
 
+/* Interned logsources (sigma_ls_cache): one entry per (product, service,
+ * category) as the resolver compares them (ASCII case folded, absent apart
+ * from empty), for one map and one field table. */
+typedef struct ls_entry {
+	uint64_t h;
+	const char *key; /* the folded key (kn bytes) */
+	size_t kn;
+	const sigma_lsmap *m;
+	const struct field_table *ft;
+	/* the first rule's strings, copied: the selector points at them */
+	const char *product, *service, *category;
+	const ls_field_row **frows; /* LS_FIELD rows in scope, in order */
+	size_t nfrows;
+	ls_sel *sel; /* NULL until resolved */
+} ls_entry;
+
+struct sigma_ls_cache {
+	arena ar;
+	ls_entry **slots; /* open addressing; NULL = empty */
+	size_t cap, n;
+	ls_entry **all; /* in insertion order, for freeing */
+	size_t nall, capall;
+};
+
+static bool field_scope(const ls_field_row *fr, const char *category, const char *service)
+{
+	return (category && !strcasecmp(fr->scope, category)) || (service && !strcasecmp(fr->scope, service));
+}
+
+static const ls_entry *cache_get(sigma_ls_cache *c, const sigma_rule *r);
+
 uint32_t sigma_ls_alt_field(const sigma_rule *r, const char *field, struct field_table *ft)
 {
 	if ((!r->category && !r->service) || !field)
 		return 0;
-	const ls_field_row *fr;
-	for (size_t i = 0; (fr = field_row_at(r->lsmap, i)); i++) {
-		bool scope = (r->category && !strcasecmp(fr->scope, r->category)) ||
-			     (r->service && !strcasecmp(fr->scope, r->service));
-		if (scope && !strcmp(fr->rule_field, field))
-			return field_intern(ft, fr->event_field, strlen(fr->event_field));
+	/* the rows of the rule's logsource, found once per logsource */
+	const ls_entry *e = r->lscache ? cache_get(r->lscache, r) : NULL;
+	if (e) {
+		for (size_t i = 0; i < e->nfrows; i++) {
+			const ls_field_row *fr = e->frows[i];
+			if (!strcmp(fr->rule_field, field))
+				return field_intern(ft, fr->event_field, strlen(fr->event_field));
+		}
+		return 0;
 	}
+	const ls_field_row *fr;
+	for (size_t i = 0; (fr = field_row_at(r->lsmap, i)); i++)
+		if (field_scope(fr, r->category, r->service) && !strcmp(fr->rule_field, field))
+			return field_intern(ft, fr->event_field, strlen(fr->event_field));
 	return 0;
 }
 
@@ -162,16 +200,25 @@ typedef struct ls_alt {
 	size_t ncond;
 } ls_alt;
 
+/* The alternatives of a group (in ls_sel's allocation). */
 typedef struct ls_group {
-	ls_alt alts[LS_MAX_ALTS];
+	const ls_alt *alts;
 	size_t n;
 } ls_group;
 
 struct ls_sel {
 	bool has_svc, has_cat, prod_only;
+	bool shared; /* owned by a sigma_ls_cache: sigma_ls_free leaves it */
 	const char *product;
 	ls_group svc, cat;
+	ls_alt v[]; /* svc's alternatives, then cat's */
 };
+
+/* A selector being built: the groups at their most. */
+typedef struct ls_build {
+	ls_alt alts[LS_MAX_ALTS];
+	size_t n;
+} ls_build;
 
 static bool sv_ieq_c(spoor_sv a, const char *b)
 {
@@ -207,7 +254,7 @@ static void add_conds(ls_alt *a, const ls_row *r, struct field_table *ft)
 	}
 }
 
-static ls_alt *group_push(ls_group *g)
+static ls_alt *group_push(ls_build *g)
 {
 	if (g->n == LS_MAX_ALTS)
 		return NULL;
@@ -232,6 +279,223 @@ static void alt_from_row(ls_alt *a, const ls_row *r, const char *product, struct
 	add_conds(a, r, ft);
 }
 
+/* Resolve (product, service, category) against map m into a new selector
+ * (exactly sized); NULL on out-of-memory. */
+static ls_sel *resolve(const sigma_lsmap *m, const char *product, const char *service, const char *category,
+		       struct field_table *ft)
+{
+	ls_build *b = xcalloc(2, sizeof(*b));
+	if (!b)
+		return NULL;
+	ls_build *svc = &b[0], *cat = &b[1];
+	const ls_row *row;
+	if (service) {
+		/* the channels of the service, or the event says it is the service */
+		ls_alt *a = group_push(svc);
+		a->product = product;
+		a->service = service;
+		chans_of(m, a, service, product);
+		for (size_t i = 0; (row = row_at(m, i)); i++) {
+			if (row->is_cat || strcasecmp(row->name, service) || !prod_ok(row->product, product))
+				continue;
+			if (row->channel && !row->ev_product && !row->ev_service && !row->cf[0])
+				continue; /* a channel row: in the first alternative */
+			if (!(a = group_push(svc)))
+				break;
+			alt_from_row(a, row, product, ft, m);
+		}
+	}
+	if (category) {
+		for (size_t i = 0; (row = row_at(m, i)); i++) {
+			if (!row->is_cat || strcasecmp(row->name, category) || !prod_ok(row->product, product))
+				continue;
+			/* a Windows category row (LS_CAT) needs the rule to say windows */
+			if (!product && row->via && row->product && *row->product)
+				continue;
+			ls_alt *a = group_push(cat);
+			if (!a)
+				break;
+			alt_from_row(a, row, product, ft, m);
+		}
+		/* the event names the category itself (W3C: webserver) */
+		ls_alt *a = group_push(cat);
+		if (a) {
+			a->product = product;
+			a->category = category;
+		}
+	}
+	ls_sel *s = xcalloc(1, sizeof(*s) + (svc->n + cat->n) * sizeof(ls_alt));
+	if (s) {
+		s->product = product;
+		s->prod_only = !service && !category;
+		s->has_svc = service != NULL;
+		s->has_cat = category != NULL;
+		memcpy(s->v, svc->alts, svc->n * sizeof(ls_alt));
+		memcpy(s->v + svc->n, cat->alts, cat->n * sizeof(ls_alt));
+		s->svc = (ls_group){s->v, svc->n};
+		s->cat = (ls_group){s->v + svc->n, cat->n};
+	}
+	free(b);
+	return s;
+}
+
+/* ---- interning ---- */
+
+sigma_ls_cache *sigma_ls_cache_new(void)
+{
+	sigma_ls_cache *c = xcalloc(1, sizeof(*c));
+	if (c)
+		arena_init(&c->ar, 16384, 0);
+	return c;
+}
+
+sigma_ls_cache *sigma_ls_cache_free(sigma_ls_cache *c)
+{
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < c->nall; i++)
+		free(c->all[i]->sel);
+	free(c->all);
+	free(c->slots);
+	arena_done(&c->ar);
+	free(c);
+	return NULL;
+}
+
+size_t sigma_ls_cache_count(const sigma_ls_cache *c)
+{
+	return c ? c->n : 0;
+}
+
+/* One part of the folded key: 0 for absent, else 1, the ASCII-lowered
+ * text and a NUL (strings hold no NUL). */
+static size_t key_part(char *out, const char *s)
+{
+	if (!s) {
+		out[0] = 0;
+		return 1;
+	}
+	size_t n = 0;
+	out[n++] = 1;
+	for (; *s; s++) {
+		char ch = *s;
+		out[n++] = ch >= 'A' && ch <= 'Z' ? (char)(ch + ('a' - 'A')) : ch;
+	}
+	out[n++] = 0;
+	return n;
+}
+
+static char *cache_strdup(sigma_ls_cache *c, const char *s, bool *oom)
+{
+	if (!s)
+		return NULL;
+	char *r = arena_memdup(&c->ar, s, strlen(s));
+	if (!r)
+		*oom = true;
+	return r;
+}
+
+static int cache_grow(sigma_ls_cache *c)
+{
+	size_t nc = c->cap ? c->cap * 2 : 256;
+	ls_entry **v = xcalloc(nc, sizeof(*v));
+	if (!v)
+		return SPOOR_ENOMEM;
+	for (size_t i = 0; i < c->cap; i++) {
+		ls_entry *e = c->slots[i];
+		if (!e)
+			continue;
+		size_t k = (size_t)e->h & (nc - 1);
+		while (v[k])
+			k = (k + 1) & (nc - 1);
+		v[k] = e;
+	}
+	free(c->slots);
+	c->slots = v;
+	c->cap = nc;
+	return 0;
+}
+
+static ls_entry *cache_add(sigma_ls_cache *c, const sigma_rule *r, uint64_t h, const char *key, size_t kn);
+
+/* The entry of r's logsource, made on first use; NULL on out-of-memory. */
+static const ls_entry *cache_get(sigma_ls_cache *c, const sigma_rule *r)
+{
+	ls_entry *e = NULL;
+	size_t need = 3 + (r->product ? strlen(r->product) + 1 : 0) + (r->service ? strlen(r->service) + 1 : 0) +
+		      (r->category ? strlen(r->category) + 1 : 0);
+	char small[512];
+	char *key = need <= sizeof(small) ? small : xmalloc(need);
+	if (!key)
+		return NULL;
+	size_t kn = key_part(key, r->product);
+	kn += key_part(key + kn, r->service);
+	kn += key_part(key + kn, r->category);
+	uint64_t h = hash_bytes(key, kn, (uint64_t)(uintptr_t)r->lsmap);
+	if (c->cap) {
+		for (size_t k = (size_t)h & (c->cap - 1); c->slots[k]; k = (k + 1) & (c->cap - 1)) {
+			ls_entry *x = c->slots[k];
+			if (x->h == h && x->kn == kn && x->m == r->lsmap && !memcmp(x->key, key, kn)) {
+				e = x;
+				break;
+			}
+		}
+	}
+	if (!e && c->n + 1 > c->cap / 2 && cache_grow(c) < 0)
+		goto out;
+	if (!e && c->nall == c->capall) {
+		size_t nc = c->capall ? c->capall * 2 : 256;
+		ls_entry **v = xreallocarray(c->all, nc, sizeof(*v));
+		if (!v)
+			goto out;
+		c->all = v;
+		c->capall = nc;
+	}
+	if (!e)
+		e = cache_add(c, r, h, key, kn);
+out:
+	if (key != small)
+		free(key);
+	return e;
+}
+
+/* A new entry for r's logsource (the table has room); NULL on
+ * out-of-memory. */
+static ls_entry *cache_add(sigma_ls_cache *c, const sigma_rule *r, uint64_t h, const char *key, size_t kn)
+{
+	bool oom = false;
+	ls_entry *e = arena_alloc(&c->ar, sizeof(*e));
+	char *k = e ? arena_memdup(&c->ar, key, kn) : NULL;
+	if (!e || !k)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	e->h = h;
+	e->key = k;
+	e->kn = kn;
+	e->m = r->lsmap;
+	e->product = cache_strdup(c, r->product, &oom);
+	e->service = cache_strdup(c, r->service, &oom);
+	e->category = cache_strdup(c, r->category, &oom);
+	/* the field rows in scope of the category or the service */
+	const ls_field_row *fr;
+	size_t nf = 0;
+	for (size_t i = 0; (fr = field_row_at(r->lsmap, i)); i++)
+		nf += field_scope(fr, e->category, e->service);
+	if (nf && (e->frows = arena_alloc(&c->ar, nf * sizeof(*e->frows))))
+		for (size_t i = 0; (fr = field_row_at(r->lsmap, i)); i++)
+			if (field_scope(fr, e->category, e->service))
+				e->frows[e->nfrows++] = fr;
+	if (oom || (nf && !e->frows))
+		return NULL;
+	size_t s = (size_t)h & (c->cap - 1);
+	while (c->slots[s])
+		s = (s + 1) & (c->cap - 1);
+	c->slots[s] = e;
+	c->n++;
+	c->all[c->nall++] = e;
+	return e;
+}
+
 int sigma_ls_resolve(sigma_rule *r, struct field_table *ft, const ls_sel **out, const char **why)
 {
 	*out = NULL;
@@ -240,57 +504,40 @@ int sigma_ls_resolve(sigma_rule *r, struct field_table *ft, const ls_sel **out, 
 		*why = "logsource has no product, category or service";
 		return 0;
 	}
-	const sigma_lsmap *m = r->lsmap;
-	ls_sel *s = xcalloc(1, sizeof(*s));
-	if (!s)
+	if (!r->lscache) {
+		ls_sel *s = resolve(r->lsmap, r->product, r->service, r->category, ft);
+		if (!s)
+			return SPOOR_ENOMEM;
+		*out = s;
+		return 0;
+	}
+	ls_entry *e = (ls_entry *)cache_get(r->lscache, r);
+	if (!e)
 		return SPOOR_ENOMEM;
-	s->product = r->product;
-	s->prod_only = !r->service && !r->category;
-	const ls_row *row;
-	if (r->service) {
-		s->has_svc = true;
-		/* the channels of the service, or the event says it is the service */
-		ls_alt *a = group_push(&s->svc);
-		a->product = r->product;
-		a->service = r->service;
-		chans_of(m, a, r->service, r->product);
-		for (size_t i = 0; (row = row_at(m, i)); i++) {
-			if (row->is_cat || strcasecmp(row->name, r->service) || !prod_ok(row->product, r->product))
-				continue;
-			if (row->channel && !row->ev_product && !row->ev_service && !row->cf[0])
-				continue; /* a channel row: in the first alternative */
-			if (!(a = group_push(&s->svc)))
-				break;
-			alt_from_row(a, row, r->product, ft, m);
-		}
+	if (e->sel && e->ft != ft) /* another field table: not shared */
+		e = NULL;
+	if (!e) {
+		ls_sel *s = resolve(r->lsmap, r->product, r->service, r->category, ft);
+		if (!s)
+			return SPOOR_ENOMEM;
+		*out = s;
+		return 0;
 	}
-	if (r->category) {
-		s->has_cat = true;
-		for (size_t i = 0; (row = row_at(m, i)); i++) {
-			if (!row->is_cat || strcasecmp(row->name, r->category) || !prod_ok(row->product, r->product))
-				continue;
-			/* a Windows category row (LS_CAT) needs the rule to say windows */
-			if (!r->product && row->via && row->product && *row->product)
-				continue;
-			ls_alt *a = group_push(&s->cat);
-			if (!a)
-				break;
-			alt_from_row(a, row, r->product, ft, m);
-		}
-		/* the event names the category itself (W3C: webserver) */
-		ls_alt *a = group_push(&s->cat);
-		if (a) {
-			a->product = r->product;
-			a->category = r->category;
-		}
+	if (!e->sel) {
+		e->sel = resolve(e->m, e->product, e->service, e->category, ft);
+		if (!e->sel)
+			return SPOOR_ENOMEM;
+		e->sel->shared = true;
+		e->ft = ft;
 	}
-	*out = s;
+	*out = e->sel;
 	return 0;
 }
 
 void sigma_ls_free(ls_sel *sel)
 {
-	free(sel);
+	if (sel && !sel->shared)
+		free(sel);
 }
 
 static bool cond_ok(spoor_event *ev, const ls_cond *c)
