@@ -1,7 +1,9 @@
 /* fsutil — small file-system helpers the library shares (fsutil.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/base.h"
 #include "base/buf.h"
@@ -50,4 +52,32 @@ int mkdir_parents(char *path, size_t from, mode_t mode)
 		}
 	}
 	return 0;
+}
+
+int file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
+{
+	char tmp[4200];
+	int tn = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	if (tn <= 0 || (size_t)tn >= sizeof(tmp))
+		return SPOOR_EIO;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return SPOOR_EIO;
+	const char *b = p;
+	size_t off = 0;
+	while (off < n) {
+		ssize_t w = write(fd, b + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	bool done = off == n;
+	if (close(fd) < 0)
+		done = false;
+	if (done && rename(tmp, path) == 0)
+		return 0;
+	unlink(tmp);
+	return SPOOR_EIO;
 }

@@ -15,4 +15,10 @@ char *file_slurp(const char *path, size_t max, size_t *len, int *err);
  * 0, or SPOOR_EIO with errno set. */
 int mkdir_parents(char *path, size_t from, mode_t mode);
 
+/* Write n bytes of p to path through a temporary file (path.PID.tmp)
+ * renamed into place: a reader never sees a half-written file and
+ * concurrent writers do not clash.  0, or SPOOR_EIO (the temporary file
+ * removed). */
+int file_write_atomic(const char *path, const void *p, size_t n, mode_t mode);
+
 #endif

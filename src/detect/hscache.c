@@ -265,25 +265,8 @@ void dbc_store(const char *dir, const char *path, hs_database_t *const *dbs, siz
 		}
 		ok = sha256(out, off, out + off);
 	}
-	char tmp[4200];
-	int tn = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	if (ok && tn > 0 && (size_t)tn < sizeof(tmp)) {
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		size_t off = 0;
-		while (fd >= 0 && off < total) {
-			ssize_t w = write(fd, out + off, total - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		bool done = fd >= 0 && off == total;
-		if (fd >= 0 && close(fd) < 0)
-			done = false;
-		if (!done || rename(tmp, path) < 0)
-			unlink(tmp);
-	}
+	if (ok)
+		(void)file_write_atomic(path, out, total, 0600); /* a cache: not written is only slower */
 	for (size_t i = 0; ser && i < n; i++)
 		free(ser[i]);
 	free(ser);

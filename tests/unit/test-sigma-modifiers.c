@@ -40,8 +40,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* 1 / 0 as the rule matches, -1 when it does not load or compile. */
-static int run_case(const char *det, const char *const *kv, char *err, size_t errn)
+/* A Windows rule of the detection det (YAML, indented under `detection:`). */
+static sigma_file *load_det(const char *det)
 {
 	buf y;
 	buf_init(&y, 0);
@@ -50,6 +50,13 @@ static int run_case(const char *det, const char *const *kv, char *err, size_t er
 	sigma_file *f = NULL;
 	assert_int_equal(sigma_file_load(&f, "case.yml", y.p, y.len, NULL, NULL), 0);
 	buf_done(&y);
+	return f;
+}
+
+/* 1 / 0 as the rule matches, -1 when it does not load or compile. */
+static int run_case(const char *det, const char *const *kv, char *err, size_t errn)
+{
+	sigma_file *f = load_det(det);
 	int res = -1;
 	snprintf(err, errn, "does not load");
 	if (f->n == 1) {
@@ -572,13 +579,7 @@ static void test_re_atoms(void **state)
  * `or` both searches' atoms are needed and either makes it a candidate. */
 static int candidates_for(const char *det, const char *const *kv)
 {
-	buf y;
-	buf_init(&y, 0);
-	buf_adds(&y, "title: t\nlogsource:\n    product: windows\ndetection:\n");
-	buf_adds(&y, det);
-	sigma_file *f = NULL;
-	assert_int_equal(sigma_file_load(&f, "case.yml", y.p, y.len, NULL, NULL), 0);
-	buf_done(&y);
+	sigma_file *f = load_det(det);
 	assert_int_equal(f->n, 1);
 	spoor_diag d = SPOOR_DIAG_INIT;
 	assert_int_equal(sigma_compile(f->rules[0], &ctx->ft, &d), 0);

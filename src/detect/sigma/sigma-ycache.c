@@ -583,28 +583,7 @@ int ycache_flush(ycache *c)
 	unsigned char *out = ycache_serialize(c, &total);
 	if (!out)
 		return SPOOR_ENOMEM;
-	char tmp[4200];
-	int tn = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", c->path, (long)getpid());
-	int rc = SPOOR_EIO;
-	if (tn > 0 && (size_t)tn < sizeof(tmp)) {
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		size_t off = 0;
-		while (fd >= 0 && off < total) {
-			ssize_t w = write(fd, out + off, total - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		bool done = fd >= 0 && off == total;
-		if (fd >= 0 && close(fd) < 0)
-			done = false;
-		if (done && rename(tmp, c->path) == 0)
-			rc = 0;
-		else if (fd >= 0)
-			unlink(tmp);
-	}
+	int rc = file_write_atomic(c->path, out, total, 0600);
 	free(out);
 	if (rc == 0) {
 		c->dirty = false;
