@@ -81,9 +81,11 @@ typedef struct spoor_rules_options {
 	/* A YAML logsource map file (docs/sigma.md, "Logsources") adding to or
 	 * replacing the built-in mapping; NULL = built-in only. */
 	const char *logsource_map;
-	/* (version 2) A folder where compiled Vectorscan databases are kept
-	 * between runs, named by a digest of what was compiled (docs/sigma.md,
-	 * "Database cache"); NULL or "" = compile every time. */
+	/* (version 2) A folder where compiled Vectorscan databases (named by
+	 * a digest of what was compiled) and the parsed YAML trees of rule
+	 * files (yaml-trees.yc, by a digest of each file's bytes) are kept
+	 * between runs (docs/sigma.md, "Database cache" and "Parsed rule
+	 * files"); NULL or "" = parse and compile every time. */
 	const char *cache_dir;
 } spoor_rules_options;
 
