@@ -692,15 +692,20 @@ static int atom_escape(pf_atom *a)
  * to 4 bytes of the patterns not yet covered that covers most of them,
  * shorter ones weighed down (more common in text), until every pattern
  * has one; more than PF_KW_FACTORS, or not fewer than half the patterns:
- * none (NULL).  Sets of more than PF_KW_FACTOR_MAX_PATTERNS patterns are not
- * tried (the search is cubic in them, and four factors rarely cover more). */
+ * none (NULL).  Sets of more than PF_KW_FACTOR_MAX_PATTERNS patterns, or
+ * with a pattern longer than PF_KW_FACTOR_MAX_LEN, are not tried (four
+ * factors rarely cover more; the count table then always has room). */
 #define PF_KW_FACTORS		  4
 #define PF_KW_FACTOR_MAX_PATTERNS 32
+#define PF_KW_FACTOR_MAX_LEN	  32 /* 32 patterns x 3 lengths x 32 offsets < the table's 4096 */
 static hs_database_t *kw_factors(const char *const *pat, const size_t *len, size_t n)
 {
 	/* a few factors cover a small set or none: big sets are not tried */
 	if (n < 2 * PF_KW_FACTORS || n > PF_KW_FACTOR_MAX_PATTERNS)
 		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (len[i] > PF_KW_FACTOR_MAX_LEN)
+			return NULL;
 	bool cov[PF_KW_FACTOR_MAX_PATTERNS] = {0};
 	/* substrings of 2-4 bytes (lowercased: the patterns are) as keys: the
 	 * bytes, and the length in the top byte; per key, how many uncovered
