@@ -944,17 +944,21 @@ SPOOR_API int spoor_matcher_match(spoor_matcher *m, spoor_event *ev)
 			hi = MAX(hi, q / 64);
 		}
 	}
-	for (size_t gi = 0; gi < rs->ngroups; gi++) {
-		if (!(sel[gi / 64] >> (gi % 64) & 1))
-			continue;
-		const lsgroup *g = &rs->groups[gi];
-		for (size_t k = 0; k < g->nungated; k++) {
-			size_t q = g->ungated[k] < rs->caprg ? rs->rank[g->ungated[k]] : UINT32_MAX;
-			if (q == UINT32_MAX)
-				continue;
-			m->runbits[q / 64] |= 1ull << (q % 64);
-			lo = MIN(lo, q / 64);
-			hi = MAX(hi, q / 64);
+	/* the ungated rules of the selected groups (the set bits of sel) */
+	for (size_t sw = 0; sw < m->words; sw++) {
+		for (uint64_t gbits = sel[sw]; gbits; gbits &= gbits - 1) {
+			size_t gi = sw * 64 + (size_t)__builtin_ctzll(gbits);
+			if (gi >= rs->ngroups)
+				break;
+			const lsgroup *g = &rs->groups[gi];
+			for (size_t k = 0; k < g->nungated; k++) {
+				size_t q = g->ungated[k] < rs->caprg ? rs->rank[g->ungated[k]] : UINT32_MAX;
+				if (q == UINT32_MAX)
+					continue;
+				m->runbits[q / 64] |= 1ull << (q % 64);
+				lo = MIN(lo, q / 64);
+				hi = MAX(hi, q / 64);
+			}
 		}
 	}
 	/* in rank order, clearing the bits as they are taken */
