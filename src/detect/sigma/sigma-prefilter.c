@@ -168,6 +168,8 @@ struct sigma_pf_scratch {
 	const pf_db *kwd; /* this event's keyword database */
 	kwset kws[PF_KW_SETS];
 	size_t nkws;
+	uint64_t kwlast; /* the mask kw_db_for answered last, and its answer */
+	const pf_db *kwlastd;
 	/* db_wanted's decision per field database for the event of gen */
 	uint32_t *dgen;
 	bool *dwant;
@@ -1381,7 +1383,18 @@ int sigma_pf_set_groups(sigma_prefilter *pf, const uint32_t *rule_group, size_t 
 /* The keyword database for the groups in mask: one of the scratch's, or
  * compiled now; the full one when the scratch holds PF_KW_SETS already or
  * the compile fails (only slower, never different). */
+static const pf_db *kw_db_for_new(const sigma_prefilter *pf, sigma_pf_scratch *s, uint64_t mask);
 static const pf_db *kw_db_for(const sigma_prefilter *pf, sigma_pf_scratch *s, uint64_t mask)
+{
+	/* consecutive events mostly select the same groups */
+	if (!s->kwlastd || s->kwlast != mask) {
+		s->kwlastd = kw_db_for_new(pf, s, mask);
+		s->kwlast = mask;
+	}
+	return s->kwlastd;
+}
+
+static const pf_db *kw_db_for_new(const sigma_prefilter *pf, sigma_pf_scratch *s, uint64_t mask)
 {
 	const pf_db *full = &pf->dbs[pf->kwdb];
 	for (size_t i = 0; i < s->nkws; i++)
