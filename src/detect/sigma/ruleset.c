@@ -40,7 +40,6 @@ typedef struct rentry {
  * logsource is checked once per group and event, not once per rule. */
 typedef struct lsgroup {
 	const sigma_rule *first;
-	uint64_t key; /* ls_key of first: most groups differ in it */
 	uint32_t *rules;
 	size_t n, cap;
 	/* the rules of the group the prefilter does not gate (set with it) */
@@ -271,32 +270,24 @@ static bool same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcasecmp(a, b));
 }
 
-/* A hash of a logsource's product, category and service, ASCII
- * case-folded as same_str compares them. */
-static uint64_t ls_key(const sigma_rule *r)
+/* Whether rules a and b select the same events: the same interned
+ * selector (the ruleset's sigma_ls_cache gives one per logsource), else
+ * (no selector) the same product, category and service. */
+static bool same_logsource(const sigma_rule *a, const sigma_rule *b)
 {
-	const char *part[3] = {r->product, r->category, r->service};
-	uint64_t h = 1469598103934665603ull;
-	for (size_t k = 0; k < 3; k++) {
-		for (const char *p = part[k]; p && *p; p++) {
-			unsigned char c = (unsigned char)*p;
-			h = (h ^ (c >= 'A' && c <= 'Z' ? c | 0x20 : c)) * 1099511628211ull;
-		}
-		h = (h ^ (part[k] ? 0x100u : 0x200u)) * 1099511628211ull; /* absent != empty */
-	}
-	return h;
+	const ls_sel *la = a->plan ? a->plan->ls : NULL, *lb = b->plan ? b->plan->ls : NULL;
+	if (la && lb)
+		return la == lb;
+	return same_str(a->product, b->product) && same_str(a->category, b->category) &&
+	       same_str(a->service, b->service);
 }
 
 static int group_add(spoor_ruleset *rs, const sigma_rule *r, size_t idx)
 {
 	lsgroup *g = NULL;
-	uint64_t key = ls_key(r);
-	for (size_t i = 0; i < rs->ngroups && !g; i++) {
-		const sigma_rule *f = rs->groups[i].first;
-		if (rs->groups[i].key == key && same_str(f->product, r->product) &&
-		    same_str(f->category, r->category) && same_str(f->service, r->service))
+	for (size_t i = 0; i < rs->ngroups && !g; i++)
+		if (same_logsource(rs->groups[i].first, r))
 			g = &rs->groups[i];
-	}
 	if (!g) {
 		if (rs->ngroups == rs->capgroups) {
 			size_t nc = rs->capgroups ? rs->capgroups * 2 : 32;
@@ -309,7 +300,6 @@ static int group_add(spoor_ruleset *rs, const sigma_rule *r, size_t idx)
 		g = &rs->groups[rs->ngroups++];
 		memset(g, 0, sizeof(*g));
 		g->first = r;
-		g->key = key;
 	}
 	if (g->n == g->cap) {
 		size_t nc = g->cap ? g->cap * 2 : 8;
