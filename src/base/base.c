@@ -2,6 +2,7 @@
 #include "base/base.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -232,4 +233,10 @@ size_t utf8_put(char *out, uint32_t cp)
 	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
 	out[3] = (char)(0x80 | (cp & 0x3F));
 	return 4;
+}
+
+bool sha256_buf(const void *p, size_t n, unsigned char out[32])
+{
+	unsigned hn = 0;
+	return EVP_Digest(p, n, out, &hn, EVP_sha256(), NULL) == 1 && hn == 32;
 }

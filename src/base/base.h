@@ -103,6 +103,22 @@ bool sv_to_u64(spoor_sv s, uint64_t *out);
 
 /* 64-bit hash of bytes (not cryptographic). */
 uint64_t hash_bytes(const void *p, size_t n, uint64_t seed);
+/* SHA-256 of n bytes at p into out; false when OpenSSL fails. */
+bool sha256_buf(const void *p, size_t n, unsigned char out[32]);
+
+/* n (<= 8) little-endian bytes at p, and the other way (file formats). */
+static inline uint64_t le_get(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+static inline void le_put(unsigned char *p, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
 
 /* Is [p, p+n) valid UTF-8? */
 bool utf8_valid(const unsigned char *p, size_t n);

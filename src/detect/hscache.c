@@ -112,26 +112,6 @@ static bool dbc_path(dbc_key *k, const char *dir, char *out, size_t cap)
 	return n > 0 && (size_t)n < cap;
 }
 
-static bool sha256(const void *p, size_t n, unsigned char out[32])
-{
-	unsigned hn = 0;
-	return EVP_Digest(p, n, out, &hn, EVP_sha256(), NULL) == 1 && hn == 32;
-}
-
-static uint64_t get_le(const unsigned char *p, size_t n)
-{
-	uint64_t v = 0;
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void put_le(unsigned char *p, uint64_t v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
 /* n bytes at off into p (a short file fails). */
 static bool read_at(int fd, void *p, size_t n, uint64_t off)
 {
@@ -186,7 +166,7 @@ int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *p
 		  (uint64_t)st.st_size <= DBC_MAX_FILE && (size_t)st.st_size >= hdr + 32;
 	size_t len = ok ? (size_t)st.st_size : 0;
 	ok = ok && read_at(fd, head, hdr, 0) && !memcmp(head, DBC_MAGIC, sizeof(DBC_MAGIC) - 1) &&
-	     get_le(head + 8, 4) == n && digest_ok(fd, len);
+	     le_get(head + 8, 4) == n && digest_ok(fd, len);
 	unsigned char *p = NULL;
 	size_t cap = 0;
 	size_t off = hdr, got = 0;
@@ -196,7 +176,7 @@ int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *p
 			ok = false;
 			break;
 		}
-		uint64_t dl = get_le(lb, 8);
+		uint64_t dl = le_get(lb, 8);
 		off += 8;
 		if (dl > len - 32 - off) {
 			ok = false;
@@ -255,15 +235,15 @@ void dbc_store(const char *dir, const char *path, hs_database_t *const *dbs, siz
 		size_t off = 0;
 		memcpy(out, DBC_MAGIC, sizeof(DBC_MAGIC) - 1);
 		off += sizeof(DBC_MAGIC) - 1;
-		put_le(out + off, n, 4);
+		le_put(out + off, n, 4);
 		off += 4;
 		for (size_t i = 0; i < n; i++) {
-			put_le(out + off, sl[i], 8);
+			le_put(out + off, sl[i], 8);
 			off += 8;
 			memcpy(out + off, ser[i], sl[i]);
 			off += sl[i];
 		}
-		ok = sha256(out, off, out + off);
+		ok = sha256_buf(out, off, out + off);
 	}
 	if (ok)
 		(void)file_write_atomic(path, out, total, 0600); /* a cache: not written is only slower */

@@ -73,23 +73,9 @@ struct ycache {
 	ycache_stats st;
 };
 
-static uint64_t get_le(const unsigned char *p, size_t n)
-{
-	uint64_t v = 0;
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void put_le(unsigned char *p, uint64_t v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
 static uint64_t key_hash(const unsigned char *k)
 {
-	return get_le(k, 8);
+	return le_get(k, 8);
 }
 
 static const unsigned char *ent_data(const ycache *c, const yc_ent *e)
@@ -160,22 +146,16 @@ static bool ent_add(ycache *c, const yc_ent *e)
 	return true;
 }
 
-static bool sha256(const void *p, size_t n, unsigned char out[32])
-{
-	unsigned hn = 0;
-	return EVP_Digest(p, n, out, &hn, EVP_sha256(), NULL) == 1 && hn == 32;
-}
-
 /* Take the file's bytes (owned by c on success): false when they fail a
  * check (the cache stays empty). */
 static bool load(ycache *c, unsigned char *p, size_t len)
 {
 	unsigned char h[32];
-	if (len < YC_HDR + 32 || len > c->cap || memcmp(p, YC_MAGIC, 8) || get_le(p + 8, 4) != YC_VERSION ||
-	    get_le(p + 12, 4) != SIGMA_MAX_DEPTH || get_le(p + 16, 4) != SIGMA_MAX_NODES || !sha256(p, len - 32, h) ||
+	if (len < YC_HDR + 32 || len > c->cap || memcmp(p, YC_MAGIC, 8) || le_get(p + 8, 4) != YC_VERSION ||
+	    le_get(p + 12, 4) != SIGMA_MAX_DEPTH || le_get(p + 16, 4) != SIGMA_MAX_NODES || !sha256_buf(p, len - 32, h) ||
 	    memcmp(h, p + len - 32, 32))
 		return false;
-	uint64_t cnt = get_le(p + 20, 4);
+	uint64_t cnt = le_get(p + 20, 4);
 	size_t body = len - 32 - YC_HDR;
 	if (cnt > body / YC_IDX)
 		return false;
@@ -184,7 +164,7 @@ static bool load(ycache *c, unsigned char *p, size_t len)
 	c->olddata = data;
 	for (size_t i = 0; i < cnt; i++) {
 		const unsigned char *x = idx + i * YC_IDX;
-		uint64_t off = get_le(x + 32, 8), l = get_le(x + 40, 8);
+		uint64_t off = le_get(x + 32, 8), l = le_get(x + 40, 8);
 		if (off > dlen || l > dlen - off) {
 			c->n = 0;
 			return false;
@@ -451,7 +431,7 @@ static bool nd_reserve(ycache *c, size_t n)
 			return false;
 		nc *= 2;
 	}
-	unsigned char *v = realloc(c->nd, nc);
+	unsigned char *v = xrealloc(c->nd, nc);
 	if (!v)
 		return false;
 	c->nd = v;
@@ -548,22 +528,22 @@ unsigned char *ycache_serialize(ycache *c, size_t *len)
 		return NULL;
 	}
 	memcpy(out, YC_MAGIC, 8);
-	put_le(out + 8, YC_VERSION, 4);
-	put_le(out + 12, SIGMA_MAX_DEPTH, 4);
-	put_le(out + 16, SIGMA_MAX_NODES, 4);
-	put_le(out + 20, k, 4);
+	le_put(out + 8, YC_VERSION, 4);
+	le_put(out + 12, SIGMA_MAX_DEPTH, 4);
+	le_put(out + 16, SIGMA_MAX_NODES, 4);
+	le_put(out + 20, k, 4);
 	unsigned char *idx = out + YC_HDR, *data = idx + k * YC_IDX;
 	size_t off = 0;
 	for (size_t j = 0; j < k; j++) {
 		const yc_ent *e = &c->e[v[j]];
 		memcpy(idx + j * YC_IDX, e->key, 32);
-		put_le(idx + j * YC_IDX + 32, off, 8);
-		put_le(idx + j * YC_IDX + 40, e->len, 8);
+		le_put(idx + j * YC_IDX + 32, off, 8);
+		le_put(idx + j * YC_IDX + 40, e->len, 8);
 		memcpy(data + off, ent_data(c, e), e->len);
 		off += e->len;
 	}
 	free(v);
-	if (!sha256(out, total - 32, out + total - 32)) {
+	if (!sha256_buf(out, total - 32, out + total - 32)) {
 		free(out);
 		return NULL;
 	}
