@@ -1383,18 +1383,7 @@ int sigma_pf_set_groups(sigma_prefilter *pf, const uint32_t *rule_group, size_t 
 /* The keyword database for the groups in mask: one of the scratch's, or
  * compiled now; the full one when the scratch holds PF_KW_SETS already or
  * the compile fails (only slower, never different). */
-static const pf_db *kw_db_for_new(const sigma_prefilter *pf, sigma_pf_scratch *s, uint64_t mask);
-static const pf_db *kw_db_for(const sigma_prefilter *pf, sigma_pf_scratch *s, uint64_t mask)
-{
-	/* consecutive events mostly select the same groups */
-	if (!s->kwlastd || s->kwlast != mask) {
-		s->kwlastd = kw_db_for_new(pf, s, mask);
-		s->kwlast = mask;
-	}
-	return s->kwlastd;
-}
-
-static const pf_db *kw_db_for_new(const sigma_prefilter *pf, sigma_pf_scratch *s, uint64_t mask)
+static const pf_db *kw_db_make(const sigma_prefilter *pf, sigma_pf_scratch *s, uint64_t mask)
 {
 	const pf_db *full = &pf->dbs[pf->kwdb];
 	for (size_t i = 0; i < s->nkws; i++)
@@ -1467,6 +1456,17 @@ static const pf_db *kw_db_for_new(const sigma_prefilter *pf, sigma_pf_scratch *s
 	free(ids);
 	free(lens);
 	return e->d.db ? &e->d : full;
+}
+
+/* kw_db_make, remembering the last answer: consecutive events mostly
+ * select the same groups. */
+static const pf_db *kw_db_for(const sigma_prefilter *pf, sigma_pf_scratch *s, uint64_t mask)
+{
+	if (!s->kwlastd || s->kwlast != mask) {
+		s->kwlastd = kw_db_make(pf, s, mask);
+		s->kwlast = mask;
+	}
+	return s->kwlastd;
 }
 
 /* Whether database di holds an atom of a group the event selects; decided
