@@ -93,18 +93,19 @@ struct sigma_prefilter {
 	size_t nchk, capchk;
 	/* keyword atoms by logsource group: up to 64 groups hold keyword
 	 * rules; bit b stands for group kwgroup[b]; kwmask[a] = the bits of
-	 * atom a's rules (kw atoms only); kwsplit false = always the full db */
+	 * atom a's rules (kw atoms only); kwsplit false = always the full db;
+	 * kwbit[g] = the bit of group g, for the groups in kwsel */
 	bool kwsplit;
-	uint32_t kwgroup[64];
 	size_t nkwg;
+	uint8_t *kwbit;	  /* by group */
+	uint64_t *kwsel;  /* gwords words */
 	uint64_t *kwmask; /* by atom index */
-	/* per field database: the logsource groups its atoms' rules are in
-	 * (dgsplit false: more than 64, or not known), so that a field whose
+	/* per field database: the logsource groups its atoms' rules are in, a
+	 * set of gwords words at dgroup + di * gwords, so that a field whose
 	 * database holds no atom of a group the event selects is not scanned:
 	 * its hits could only make candidates of rules that do not run */
-	uint32_t (*dgroup)[64];
-	uint8_t *ndg;
-	bool *dgsplit;
+	size_t gwords; /* 0: groups not known, every database is scanned */
+	uint64_t *dgroup;
 	char *cache_dir; /* hscache folder for the keyword databases made per group set, or NULL */
 };
 
@@ -170,9 +171,6 @@ struct sigma_pf_scratch {
 	size_t nkws;
 	uint64_t kwlast; /* the mask kw_db_for answered last, and its answer */
 	const pf_db *kwlastd;
-	/* db_wanted's decision per field database for the event of gen */
-	uint32_t *dgen;
-	bool *dwant;
 	uint32_t *ahit; /* per atom: the generation it was last seen in */
 	pf_memo *memo;	/* per database (slots allocated on first use) */
 	/* the atoms of the scan being remembered */
@@ -1041,8 +1039,8 @@ void sigma_pf_free(sigma_prefilter *pf)
 	free(pf->hslots);
 	free(pf->tmp);
 	free(pf->dgroup);
-	free(pf->ndg);
-	free(pf->dgsplit);
+	free(pf->kwbit);
+	free(pf->kwsel);
 	free(pf->kwmask);
 	free(pf);
 }
@@ -1063,11 +1061,9 @@ int sigma_pf_scratch_new(sigma_pf_scratch **out, const sigma_prefilter *pf)
 	s->nrules = pf->nrules;
 	s->cand = xcalloc(pf->nrules + 1, sizeof(uint32_t));
 	s->list = xcalloc(pf->nrules + 1, sizeof(uint32_t));
-	s->dgen = xcalloc(pf->ndbs + 1, sizeof(uint32_t));
-	s->dwant = xcalloc(pf->ndbs + 1, sizeof(bool));
 	s->ahit = xcalloc(pf->natoms + 1, sizeof(uint32_t));
 	s->memo = xcalloc(pf->ndbs + 1, sizeof(*s->memo));
-	if (!s->cand || !s->list || !s->dgen || !s->dwant || !s->ahit || !s->memo) {
+	if (!s->cand || !s->list || !s->ahit || !s->memo) {
 		sigma_pf_scratch_free(s);
 		return SPOOR_ENOMEM;
 	}
@@ -1090,8 +1086,6 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s)
 		hs_free_scratch(s->hs);
 	free(s->cand);
 	free(s->list);
-	free(s->dgen);
-	free(s->dwant);
 	free(s->ahit);
 	for (size_t i = 0; s->memo && i < s->pf->ndbs; i++) {
 		free(s->memo[i].slot);
@@ -1304,42 +1298,45 @@ static bool kw_raw_ok(spoor_sv v)
 	return true;
 }
 
+static void bit_set(uint64_t *w, uint32_t i)
+{
+	w[i / 64] |= 1ull << (i % 64);
+}
+
 /* The groups of each field database (see dgroup). */
 static int set_db_groups(sigma_prefilter *pf, const uint32_t *rule_group, size_t n)
 {
 	free(pf->dgroup);
-	free(pf->ndg);
-	free(pf->dgsplit);
-	pf->dgroup = xcalloc(pf->ndbs + 1, sizeof(*pf->dgroup));
-	pf->ndg = xcalloc(pf->ndbs + 1, sizeof(*pf->ndg));
-	pf->dgsplit = xcalloc(pf->ndbs + 1, sizeof(*pf->dgsplit));
-	if (!pf->dgroup || !pf->ndg || !pf->dgsplit)
+	pf->dgroup = NULL;
+	pf->gwords = 0;
+	uint32_t maxg = 0;
+	bool any = false;
+	for (size_t r = 0; r < n; r++)
+		if (rule_group[r] != UINT32_MAX) {
+			maxg = MAX(maxg, rule_group[r]);
+			any = true;
+		}
+	if (!any)
+		return 0;
+	size_t nw = maxg / 64 + 1;
+	pf->dgroup = xcalloc((pf->ndbs + 1) * nw, sizeof(uint64_t));
+	if (!pf->dgroup)
 		return SPOOR_ENOMEM;
+	pf->gwords = nw;
 	for (size_t di = 0; di < pf->ndbs; di++) {
 		const pf_db *d = &pf->dbs[di];
-		bool ok = (int32_t)di != pf->kwdb; /* keyword items: kw_db_for */
-		for (size_t k = 0; k < d->n && ok; k++) {
+		uint64_t *w = pf->dgroup + di * nw;
+		for (size_t k = 0; k < d->n; k++) {
 			const pf_atom *a = &pf->atoms[d->pat[k]];
 			/* the rules it makes candidates and those whose check
 			 * reads it: a database skipped for an event must hold no
 			 * atom a check of a selected group could need */
-			for (size_t i = 0; i < a->nrules + a->ncrules && ok; i++) {
+			for (size_t i = 0; i < a->nrules + a->ncrules; i++) {
 				uint32_t ri = i < a->nrules ? a->rules[i] : a->crules[i - a->nrules];
-				uint32_t g = ri < n ? rule_group[ri] : UINT32_MAX;
-				if (g == UINT32_MAX)
-					continue;
-				size_t b = 0;
-				while (b < pf->ndg[di] && pf->dgroup[di][b] != g)
-					b++;
-				if (b == pf->ndg[di]) {
-					if (pf->ndg[di] == 64)
-						ok = false;
-					else
-						pf->dgroup[di][pf->ndg[di]++] = g;
-				}
+				if (ri < n && rule_group[ri] != UINT32_MAX)
+					bit_set(w, rule_group[ri]);
 			}
 		}
-		pf->dgsplit[di] = ok;
 	}
 	return 0;
 }
@@ -1351,11 +1348,18 @@ int sigma_pf_set_groups(sigma_prefilter *pf, const uint32_t *rule_group, size_t 
 		return rc;
 	pf->kwsplit = false;
 	pf->nkwg = 0;
-	if (pf->kwdb < 0)
-		return 0;
 	free(pf->kwmask);
+	free(pf->kwbit);
+	free(pf->kwsel);
+	pf->kwmask = NULL;
+	pf->kwbit = NULL;
+	pf->kwsel = NULL;
+	if (pf->kwdb < 0 || !pf->gwords)
+		return 0;
 	pf->kwmask = xcalloc(pf->natoms + 1, sizeof(*pf->kwmask));
-	if (!pf->kwmask)
+	pf->kwbit = xcalloc(pf->gwords * 64, 1);
+	pf->kwsel = xcalloc(pf->gwords, sizeof(uint64_t));
+	if (!pf->kwmask || !pf->kwbit || !pf->kwsel)
 		return SPOOR_ENOMEM;
 	const pf_db *d = &pf->dbs[pf->kwdb];
 	for (size_t k = 0; k < d->n; k++) {
@@ -1365,15 +1369,15 @@ int sigma_pf_set_groups(sigma_prefilter *pf, const uint32_t *rule_group, size_t 
 			uint32_t g = a->rules[i] < n ? rule_group[a->rules[i]] : UINT32_MAX;
 			if (g == UINT32_MAX)
 				continue; /* a rule in no group never runs */
-			size_t b = 0;
-			while (b < pf->nkwg && pf->kwgroup[b] != g)
-				b++;
-			if (b == pf->nkwg) {
-				if (pf->nkwg == 64)
+			if (!(pf->kwsel[g / 64] >> (g % 64) & 1)) {
+				if (pf->nkwg == 64) {
+					memset(pf->kwsel, 0, pf->gwords * sizeof(uint64_t));
 					return 0; /* too many groups: the full database for all */
-				pf->kwgroup[pf->nkwg++] = g;
+				}
+				bit_set(pf->kwsel, g);
+				pf->kwbit[g] = (uint8_t)pf->nkwg++;
 			}
-			pf->kwmask[ai] |= 1ull << b;
+			pf->kwmask[ai] |= 1ull << pf->kwbit[g];
 		}
 	}
 	pf->kwsplit = true;
@@ -1469,20 +1473,16 @@ static const pf_db *kw_db_for(const sigma_prefilter *pf, sigma_pf_scratch *s, ui
 	return s->kwlastd;
 }
 
-/* Whether database di holds an atom of a group the event selects; decided
- * once per database and event. */
-static bool db_wanted(const sigma_prefilter *pf, sigma_pf_scratch *s, int32_t di, const uint64_t *sel)
+/* Whether database di holds an atom of a group the event selects. */
+static bool db_wanted(const sigma_prefilter *pf, int32_t di, const uint64_t *sel)
 {
-	if (!sel || !pf->dgsplit || !pf->dgsplit[di] || !s->dgen)
+	if (!sel || !pf->gwords)
 		return true;
-	if (s->dgen[di] == s->gen)
-		return s->dwant[di];
-	bool want = false;
-	for (size_t b = 0; b < pf->ndg[di] && !want; b++)
-		want = sel[pf->dgroup[di][b] / 64] >> (pf->dgroup[di][b] % 64) & 1;
-	s->dgen[di] = s->gen;
-	s->dwant[di] = want;
-	return want;
+	const uint64_t *w = pf->dgroup + (size_t)di * pf->gwords;
+	uint64_t any = 0;
+	for (size_t k = 0; k < pf->gwords; k++)
+		any |= w[k] & sel[k];
+	return any != 0;
 }
 
 static const fplan *field_plan(const sigma_prefilter *pf, sigma_pf_scratch *s, const field_table *ft, uint32_t id,
@@ -1528,7 +1528,6 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 	s->kwn = 0;
 	if (++s->gen == 0) {
 		memset(s->cand, 0, s->nrules * sizeof(uint32_t));
-		memset(s->dgen, 0, (s->pf->ndbs + 1) * sizeof(uint32_t));
 		memset(s->ahit, 0, (s->pf->natoms + 1) * sizeof(uint32_t));
 		s->gen = 1;
 	}
@@ -1537,9 +1536,9 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 	s->kwd = pf->kwdb >= 0 ? &pf->dbs[pf->kwdb] : NULL;
 	if (s->kwd && pf->kwsplit && sel) {
 		uint64_t mask = 0;
-		for (size_t b = 0; b < pf->nkwg; b++)
-			if (sel[pf->kwgroup[b] / 64] >> (pf->kwgroup[b] % 64) & 1)
-				mask |= 1ull << b;
+		for (size_t k = 0; k < pf->gwords; k++)
+			for (uint64_t w = sel[k] & pf->kwsel[k]; w; w &= w - 1)
+				mask |= 1ull << pf->kwbit[k * 64 + (size_t)__builtin_ctzll(w)];
 		uint64_t all = pf->nkwg == 64 ? ~0ull : (1ull << pf->nkwg) - 1;
 		s->kwd = mask == 0 ? NULL : mask == all ? s->kwd : kw_db_for(pf, s, mask);
 	}
@@ -1573,7 +1572,7 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 		fplan tmp;
 		const fplan *fp = f->id ? field_plan(pf, s, &ev->ctx->ft, f->id, &tmp) : NULL;
 		for (size_t k = 0; fp && k < fp->n; k++)
-			if (db_wanted(pf, s, fp->db[k], sel))
+			if (db_wanted(pf, fp->db[k], sel))
 				dbi[ndb++] = fp->db[k];
 		if (!ndb && !kw)
 			continue;
