@@ -5,6 +5,8 @@
  * cases: escaped wildcards, |all with lists, windash variants,
  * base64offset alignments, utf16 variants, null vs empty, numeric
  * modifiers on strings, keywords, fieldref, cidr, re flags. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include "unit.h"
 
 #include <stdlib.h>
@@ -708,6 +710,69 @@ static void test_re_dfa(void **state)
 	sigma_re_free(re3);
 }
 
+/* A regex whose literals are too short for an atom ("Invoke-Obfuscation
+ * Via Stdin - PowerShell Module": `(set)` is a group, and s breaks a run
+ * under (?i)) keeps "&&" and "et" for a quick rejection before PCRE2
+ * runs: its answers stay PCRE2's on every subject made of pieces that
+ * match, miss or fold (SET, the long s, a lone &). */
+static void test_re_must(void **state)
+{
+	(void)state;
+	const char *pat = "(?i)(set).*&&\\s?set.*(environment|invoke|\\$?\\{?input).*&&.*\"";
+	sigma_re *re = NULL;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(sigma_re_compile(&re, pat, strlen(pat), 0, &d), 0);
+	const char *a = NULL;
+	size_t an = 0;
+	assert_false(sigma_re_atom(re, &a, &an));
+	const char *m0 = NULL, *m1 = NULL;
+	size_t n0 = 0, n1 = 0;
+	assert_int_equal(sigma_re_must(re, 0, &m0, &n0), 2);
+	sigma_re_must(re, 1, &m1, &n1);
+	assert_int_equal(n0, 2);
+	assert_memory_equal(m0, "&&", 2);
+	assert_int_equal(n1, 2);
+	assert_memory_equal(m1, "et", 2);
+	/* an atom: no quick-rejection literals (the prefilter looks for it) */
+	sigma_re *ra = NULL;
+	assert_int_equal(sigma_re_compile(&ra, "powershell.*-enc", 16, 0, &d), 0);
+	assert_int_equal(sigma_re_must(ra, 0, &m0, &n0), 0);
+	sigma_re_free(ra);
+	int err;
+	PCRE2_SIZE eoff;
+	pcre2_code *ref = pcre2_compile((PCRE2_SPTR)pat, strlen(pat), PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err,
+					&eoff, NULL);
+	assert_non_null(ref);
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	sigma_re_scratch *rs = sigma_re_scratch_new();
+	assert_non_null(rs);
+	static const char *const piece[] = {"set", "SET", "&&", "&", " ", "input", "\"", "x", "\xc5\xbf" "et", "invoke", "ET"};
+	const size_t np = sizeof(piece) / sizeof(piece[0]);
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	int matched = 0;
+	for (int round = 0; round < 4000; round++) {
+		char subj[256];
+		size_t n = 0;
+		int len = 1 + (int)(seed % 12);
+		for (int k = 0; k < len; k++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			const char *pc = piece[(seed >> 33) % np];
+			memcpy(subj + n, pc, strlen(pc));
+			n += strlen(pc);
+		}
+		int want = pcre2_match(ref, (PCRE2_SPTR)subj, n, 0, 0, md, NULL) >= 0;
+		int got = sigma_re_match(re, rs, subj, n);
+		if (got != want)
+			fail_msg("must case %d: got %d, PCRE2 %d on %.*s", round, got, want, (int)n, subj);
+		matched += got;
+	}
+	assert_true(matched > 0);
+	pcre2_match_data_free(md);
+	pcre2_code_free(ref);
+	sigma_re_scratch_free(rs);
+	sigma_re_free(re);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -716,7 +781,7 @@ int main(void)
 	    cmocka_unit_test(test_re),		 cmocka_unit_test(test_encodings),
 	    cmocka_unit_test(test_keywords),	 cmocka_unit_test(test_conditions),
 	    cmocka_unit_test(test_expand),	 cmocka_unit_test(test_re_atoms),
-	    cmocka_unit_test(test_prefilter_triggers), cmocka_unit_test(test_re_dfa),
+	    cmocka_unit_test(test_prefilter_triggers), cmocka_unit_test(test_re_dfa), cmocka_unit_test(test_re_must),
 	    cmocka_unit_test(test_prefilter_kw_factors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -300,6 +300,10 @@ void sigma_re_free(sigma_re *re);
 #define SIGMA_RE_MAX_ATOM 16
 #define SIGMA_RE_MIN_ATOM 3
 bool sigma_re_atom(const sigma_re *re, const char **p, size_t *n);
+/* A regex without an atom: how many short literals (runs of 2 or more
+ * bytes, lowercased) every match holds, and the i-th of them; they are
+ * looked for (ASCII caseless) before PCRE2 runs. */
+size_t sigma_re_must(const sigma_re *re, size_t i, const char **p, size_t *n);
 /* Whether matches go to PCRE2's DFA matcher first (many `.*`; sigma-re.c). */
 bool sigma_re_uses_dfa(const sigma_re *re);
 /* The longest necessary literal of pattern p (see sigma-re.c) into out

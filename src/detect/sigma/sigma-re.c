@@ -26,6 +26,8 @@
 
 #define RE_MATCH_LIMIT 100000u
 #define RE_DEPTH_LIMIT 1000u
+#define RE_MUST	       3 /* literals kept for the quick rejection */
+#define RE_MUST_LEN    SIGMA_RE_MAX_ATOM
 
 struct sigma_re {
 	pcre2_code *code;
@@ -33,6 +35,11 @@ struct sigma_re {
 	pcre2_code *dfa; /* many unbounded wildcards: this, with pcre2_dfa_match, first */
 	char atom[SIGMA_RE_MAX_ATOM + 1]; /* a literal every match contains, lowercased; "" = none */
 	size_t atomn;
+	/* no atom (too short): short literals every match contains, looked
+	 * for (ASCII caseless) before PCRE2 runs (re_must) */
+	char must[RE_MUST][RE_MUST_LEN];
+	uint8_t mustn[RE_MUST];
+	size_t nmust;
 };
 
 /* ---- The regex's necessary literal (the prefilter's atom) ----
@@ -160,7 +167,43 @@ static size_t re_quant(const char *p, size_t n, size_t i, bool *zero)
 	return j - i;
 }
 
-size_t sigma_re_literal(const char *p, size_t n, bool caseless, char *out, size_t cap)
+static int must_rank(const char *p, size_t n)
+{
+	bool punct = false;
+	for (size_t i = 0; i < n; i++)
+		punct |= !((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9'));
+	return (punct ? 1000 : 0) + (int)n;
+}
+
+static void must_add(sigma_re *re, const char *run, size_t rn)
+{
+	size_t keep = MIN(rn, (size_t)RE_MUST_LEN);
+	const char *p = run + rn - keep;
+	for (size_t i = 0; i < re->nmust; i++)
+		if (re->mustn[i] == keep && !memcmp(re->must[i], p, keep))
+			return;
+	size_t at = re->nmust;
+	int rank = must_rank(p, keep);
+	while (at > 0 && must_rank(re->must[at - 1], re->mustn[at - 1]) < rank)
+		at--;
+	if (at == RE_MUST)
+		return;
+	size_t last = re->nmust < RE_MUST ? re->nmust : RE_MUST - 1;
+	for (size_t i = last; i > at; i--) {
+		memcpy(re->must[i], re->must[i - 1], re->mustn[i - 1]);
+		re->mustn[i] = re->mustn[i - 1];
+	}
+	memcpy(re->must[at], p, keep);
+	re->mustn[at] = (uint8_t)keep;
+	if (re->nmust < RE_MUST)
+		re->nmust++;
+}
+
+/* The literal runs of a regex (see above): the longest (its last cap
+ * bytes) into out, returned; when must is not NULL, also up to RE_MUST
+ * runs of 2 or more bytes (their last RE_MUST_LEN), those with
+ * punctuation first (rarer in text than letters), then the longer. */
+static size_t re_literals(const char *p, size_t n, bool caseless, char *out, size_t cap, sigma_re *must)
 {
 	char run[SIGMA_RE_MAX_ATOM * 4 + 1];
 	size_t rn = 0, best = 0;
@@ -191,6 +234,8 @@ size_t sigma_re_literal(const char *p, size_t n, bool caseless, char *out, size_
 			ci = true;
 #define COMMIT()                                                                                                       \
 	do {                                                                                                           \
+		if (must && rn >= 2)                                                                                   \
+			must_add(must, run, rn);                                                                       \
 		if (rn > best) {                                                                                       \
 			best = rn;                                                                                     \
 			size_t keep = MIN(rn, cap);                                                                    \
@@ -254,6 +299,11 @@ size_t sigma_re_literal(const char *p, size_t n, bool caseless, char *out, size_
 	COMMIT();
 #undef COMMIT
 	return best;
+}
+
+size_t sigma_re_literal(const char *p, size_t n, bool caseless, char *out, size_t cap)
+{
+	return re_literals(p, n, caseless, out, cap, NULL);
 }
 
 #define RE_DFA_MIN_STARS 6 /* 3-4 (`(?i)set.*&&.*set.*`): the DFA matcher was 8x slower */
@@ -330,9 +380,11 @@ int sigma_re_compile(sigma_re **out, const char *pat, size_t n, unsigned flags, 
 	if (re_stars(pat, n) >= RE_DFA_MIN_STARS)
 		re->dfa = pcre2_compile((PCRE2_SPTR)pat, n, opts & ~(uint32_t)PCRE2_MATCH_INVALID_UTF, &err, &eoff,
 					NULL); /* NULL: the standard matcher only */
-	re->atomn = sigma_re_literal(pat, n, (flags & RE_I) != 0, re->atom, SIGMA_RE_MAX_ATOM);
+	re->atomn = re_literals(pat, n, (flags & RE_I) != 0, re->atom, SIGMA_RE_MAX_ATOM, re);
 	if (re->atomn < SIGMA_RE_MIN_ATOM)
 		re->atomn = 0;
+	else
+		re->nmust = 0; /* the prefilter looks for the atom: PCRE2 runs only where it is */
 	re->atom[re->atomn] = 0;
 	*out = re;
 	return 0;
@@ -343,6 +395,15 @@ bool sigma_re_atom(const sigma_re *re, const char **p, size_t *n)
 	*p = re->atom;
 	*n = re->atomn;
 	return re->atomn > 0;
+}
+
+size_t sigma_re_must(const sigma_re *re, size_t i, const char **p, size_t *n)
+{
+	if (i < re->nmust) {
+		*p = re->must[i];
+		*n = re->mustn[i];
+	}
+	return re->nmust;
 }
 
 void sigma_re_free(sigma_re *re)
@@ -384,8 +445,19 @@ void sigma_re_scratch_free(sigma_re_scratch *s)
 	free(s);
 }
 
+/* Whether every quick-rejection literal is in the subject. */
+static bool re_must(const sigma_re *re, const char *subj, size_t n)
+{
+	for (size_t i = 0; i < re->nmust; i++)
+		if (!mem_icase_find(subj, n, re->must[i], re->mustn[i]))
+			return false;
+	return true;
+}
+
 int sigma_re_match(const sigma_re *re, sigma_re_scratch *s, const char *subj, size_t n)
 {
+	if (re->nmust && !re_must(re, subj ? subj : "", n))
+		return 0;
 	if (re->dfa) {
 		int d = pcre2_dfa_match(re->dfa, (PCRE2_SPTR)(subj ? subj : ""), n, 0, PCRE2_DFA_SHORTEST, s->md,
 					s->mc, s->ws, RE_DFA_WORKSPACE);
