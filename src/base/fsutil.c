@@ -9,25 +9,64 @@
 #include "base/buf.h"
 #include "base/fsutil.h"
 
+int file_read_fd(int fd, buf *b)
+{
+	struct stat st;
+	/* the size as a hint: one allocation, and the read that sees EOF */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		size_t want = (size_t)st.st_size + 1;
+		int r = buf_reserve(b, MIN(want, b->max - b->len));
+		if (r < 0)
+			return r;
+	}
+	for (;;) {
+		size_t left = b->max - b->len;
+		ssize_t got;
+		if (!left) {
+			/* at the limit: one more byte says whether there is more */
+			char c;
+			while ((got = read(fd, &c, 1)) < 0 && errno == EINTR)
+				;
+			if (got < 0)
+				return SPOOR_EIO;
+			if (got == 0)
+				break;
+			b->toobig = true;
+			return SPOOR_ELIMIT;
+		}
+		if (b->cap - b->len < 2) {
+			int r = buf_reserve(b, MIN((size_t)16384, left));
+			if (r < 0)
+				return r;
+		}
+		while ((got = read(fd, b->p + b->len, MIN(b->cap - b->len - 1, left))) < 0 && errno == EINTR)
+			;
+		if (got < 0)
+			return SPOOR_EIO;
+		if (got == 0)
+			break;
+		b->len += (size_t)got;
+	}
+	if (!b->p) {
+		int r = buf_reserve(b, 0);
+		if (r < 0)
+			return r;
+	}
+	b->p[b->len] = 0;
+	return 0;
+}
+
 char *file_slurp(const char *path, size_t max, size_t *len, int *err)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		*err = errno == ENOENT ? SPOOR_ENOTFOUND : SPOOR_EIO;
 		return NULL;
 	}
 	buf b;
 	buf_init(&b, max);
-	char tmp[16384];
-	size_t got;
-	int rc = 0;
-	while (rc == 0 && (got = fread(tmp, 1, sizeof(tmp), fp)) > 0)
-		rc = buf_add(&b, tmp, got);
-	if (rc == 0 && ferror(fp))
-		rc = SPOOR_EIO;
-	if (rc == 0 && !b.p)
-		rc = buf_add(&b, "", 0);
-	fclose(fp);
+	int rc = file_read_fd(fd, &b);
+	close(fd);
 	if (rc < 0) {
 		buf_done(&b);
 		*err = rc;

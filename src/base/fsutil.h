@@ -10,6 +10,12 @@
  * SPOOR_ENOTFOUND, SPOOR_EIO, SPOOR_ENOMEM or SPOOR_ELIMIT (over max). */
 char *file_slurp(const char *path, size_t max, size_t *len, int *err);
 
+struct buf;
+/* Append what is left of fd to b (NUL-terminated), read straight into
+ * the buffer: one allocation when fstat knows the size.  0, SPOOR_EIO,
+ * SPOOR_ENOMEM or SPOOR_ELIMIT (more than b's max). */
+int file_read_fd(int fd, struct buf *b);
+
 /* Create every directory path names up to each '/' after offset from
  * (path is changed and restored; the last component is not created).
  * 0, or SPOOR_EIO with errno set. */

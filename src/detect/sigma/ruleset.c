@@ -1,11 +1,13 @@
 /* ruleset — the public Sigma API (spoor/rules.h): load files and
  * directories, compile against the context, match events, format alerts. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/fsutil.h"
 #include "base/timeparse.h"
@@ -73,6 +75,7 @@ struct spoor_ruleset {
 	bool corr_dirty;
 	/* placeholder values (spoor_rules_options.placeholders) */
 	arena ph_ar;
+	buf file; /* add_file's buffer, kept from file to file */
 	const ynode *ph;
 	/* user logsource map (spoor_rules_options.logsource_map) */
 	sigma_lsmap *lsmap;
@@ -193,6 +196,7 @@ SPOOR_API int spoor_ruleset_new(spoor_ruleset **out, spoor_ctx *ctx, const spoor
 		rs->opts = *opts;
 	rs->opts.version = SPOOR_RULES_OPTIONS_VERSION;
 	arena_init(&rs->ph_ar, 4096, 16u << 20);
+	buf_init(&rs->file, SIGMA_MAX_FILE);
 	if (!(rs->lscache = sigma_ls_cache_new())) {
 		spoor_ruleset_free(rs);
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
@@ -250,6 +254,7 @@ SPOOR_API spoor_ruleset *spoor_ruleset_free(spoor_ruleset *rs)
 	sigma_ls_cache_free(rs->lscache); /* after the plans (files) */
 	corr_plan_free(rs->corr);
 	arena_done(&rs->ph_ar);
+	buf_done(&rs->file);
 	free(rs);
 	return NULL;
 }
@@ -428,8 +433,8 @@ SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, cons
 
 static int add_file(spoor_ruleset *rs, const char *path, spoor_diag *diag)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		rs->st.files_bad++;
 		spoor_diag d = SPOOR_DIAG_INIT;
 		diag_set(&d, SPOOR_EIO, "cannot open: %s", strerror(errno));
@@ -437,36 +442,24 @@ static int add_file(spoor_ruleset *rs, const char *path, spoor_diag *diag)
 		report(rs, &d);
 		return 0;
 	}
-	buf b;
-	buf_init(&b, SIGMA_MAX_FILE);
-	char tmp[16384];
-	size_t got;
-	int rc = 0;
-	while ((got = fread(tmp, 1, sizeof(tmp), fp)) > 0) {
-		if ((rc = buf_add(&b, tmp, got)) < 0)
-			break;
-	}
-	bool err = ferror(fp);
-	fclose(fp);
-	if (rc == SPOOR_ENOMEM) {
-		buf_done(&b);
+	buf *b = &rs->file;
+	buf_clear(b);
+	int rc = file_read_fd(fd, b);
+	close(fd);
+	if (rc == SPOOR_ENOMEM)
 		return diag_set(diag, rc, "out of memory");
-	}
-	if (rc < 0 || err) {
+	if (rc < 0) {
 		rs->st.files_bad++;
 		spoor_diag d = SPOOR_DIAG_INIT;
-		if (rc < 0)
+		if (rc == SPOOR_ELIMIT)
 			diag_set(&d, rc, "rule file larger than %u bytes", SIGMA_MAX_FILE);
 		else
 			diag_set(&d, SPOOR_EIO, "read error");
 		snprintf(d.source, sizeof(d.source), "%s", path);
 		report(rs, &d);
-		buf_done(&b);
 		return 0;
 	}
-	rc = spoor_ruleset_add_buffer(rs, path, b.p ? b.p : "", b.len, diag);
-	buf_done(&b);
-	return rc;
+	return spoor_ruleset_add_buffer(rs, path, b->p, b->len, diag);
 }
 
 static bool is_yaml(const char *n)

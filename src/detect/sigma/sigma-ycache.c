@@ -70,6 +70,7 @@ struct ycache {
 	size_t ndlen, ndcap;
 	bool dirty;
 	EVP_MD_CTX *md;
+	EVP_MD *sha; /* fetched once: EVP_sha256() in each init fetched it per file */
 	ycache_stats st;
 };
 
@@ -193,7 +194,10 @@ static ycache *yc_new(size_t cap)
 		return NULL;
 	c->cap = cap;
 	c->md = EVP_MD_CTX_new();
-	if (!c->md) {
+	c->sha = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (!c->md || !c->sha) {
+		EVP_MD_CTX_free(c->md);
+		EVP_MD_free(c->sha);
 		free(c);
 		return NULL;
 	}
@@ -266,6 +270,7 @@ void ycache_free(ycache *c)
 	if (!c)
 		return;
 	EVP_MD_CTX_free(c->md);
+	EVP_MD_free(c->sha);
 	free(c->dir);
 	free(c->path);
 	free(c->old);
@@ -287,7 +292,7 @@ bool ycache_key(ycache *c, const char *text, size_t len, unsigned char key[32])
 {
 	static const char tag[] = YC_MAGIC "/sha256";
 	unsigned hn = 0;
-	return c && EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) == 1 &&
+	return c && EVP_DigestInit_ex(c->md, c->sha, NULL) == 1 &&
 	       EVP_DigestUpdate(c->md, tag, sizeof(tag)) == 1 && EVP_DigestUpdate(c->md, text, len) == 1 &&
 	       EVP_DigestFinal_ex(c->md, key, &hn) == 1 && hn == 32;
 }
