@@ -1,4 +1,7 @@
 /* event — building and reading events; see event-int.h and spoor/event.h. */
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "event/event-int.h"
 
 #include <stdarg.h>
@@ -194,10 +197,58 @@ static int32_t read_u4(const char *p, size_t n, size_t i)
 	return v;
 }
 
+/* One escape at p[i] (a backslash, i + 1 < n) for the block loop below:
+ * the common ones here, the rest (\u, bad escapes) by the caller's loop. */
+static inline bool unescape_simple(char e, char *o)
+{
+	switch (e) {
+	case '"': *o = '"'; return true;
+	case '\\': *o = '\\'; return true;
+	case '/': *o = '/'; return true;
+	case 'n': *o = '\n'; return true;
+	case 'r': *o = '\r'; return true;
+	case 't': *o = '\t'; return true;
+	case 'b': *o = '\b'; return true;
+	case 'f': *o = '\f'; return true;
+	default: return false;
+	}
+}
+
 size_t json_unescape(const char *p, size_t n, char *out)
 {
 	size_t i = 0, o = 0;
+#ifdef __SSE2__
+	/* 16 bytes at a time: copied whole, then the output is advanced to
+	 * the first backslash among them.  Windows paths escape every few
+	 * bytes (C:\\Windows\\System32\\...), where memchr and memcpy per
+	 * run cost more than the bytes.  The store may write up to 15 bytes
+	 * past the decoded end: out holds n*3/2+4 bytes and o <= i*3/2 (no
+	 * escape grows more than that: a bad one, 2 bytes -> U+FFFD's 3), so
+	 * o + 16 <= (n-16)*3/2 + 16 fits. */
+	const __m128i bs = _mm_set1_epi8('\\');
+#endif
 	while (i < n) {
+#ifdef __SSE2__
+		while (i + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			_mm_storeu_si128((__m128i *)(void *)(out + o), v);
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bs));
+			if (!m) {
+				i += 16;
+				o += 16;
+				continue;
+			}
+			unsigned k = (unsigned)__builtin_ctz(m);
+			i += k;
+			o += k;
+			if (i + 1 >= n || !unescape_simple(p[i + 1], out + o))
+				break; /* \u, a bad escape or the last byte: the loop below */
+			i += 2;
+			o += 1;
+		}
+		if (i >= n)
+			break;
+#endif
 		if (p[i] != '\\') {
 			/* the run up to the next escape, in one copy */
 			const char *b = memchr(p + i, '\\', n - i);

@@ -229,6 +229,44 @@ static void test_unescape(void **state)
 		assert_sv_equal(sv_make(out, m), cases[i].out);
 		free(out);
 	}
+	/* long strings (json_unescape copies 16 bytes at a time): pieces in
+	 * random order, each with its decoded form; the output buffer is
+	 * exactly the documented n*3/2+4 bytes (AddressSanitizer checks the
+	 * block stores stay inside it) */
+	static const struct {
+		const char *in, *out;
+	} piece[] = {
+	    {"a", "a"},	      {"Windows", "Windows"}, {"\\\\", "\\"},   {"\\\"", "\""},
+	    {"\\n", "\n"},     {"\\/", "/"},	      {"\\u00e9", "\xC3\xA9"}, {"\\ud83d\\udd0d", "\xF0\x9F\x94\x8D"},
+	    {"\\q", "\xEF\xBF\xBD"}, {"\\uZZ", "\xEF\xBF\xBDZZ"}, {"0123456789abcdef", "0123456789abcdef"},
+	};
+	uint64_t seed = 42;
+	for (int round = 0; round < 3000; round++) {
+		char in[1024], want[1024];
+		size_t n = 0, wn = 0;
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		int len = (int)((seed >> 33) % 60);
+		for (int k = 0; k < len; k++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			size_t q = (size_t)(seed >> 33) % ARRAY_SIZE(piece);
+			memcpy(in + n, piece[q].in, strlen(piece[q].in));
+			n += strlen(piece[q].in);
+			memcpy(want + wn, piece[q].out, strlen(piece[q].out));
+			wn += strlen(piece[q].out);
+		}
+		bool tail = round % 7 == 0; /* a lone backslash at the end */
+		if (tail) {
+			in[n++] = '\\';
+			memcpy(want + wn, "\xEF\xBF\xBD", 3);
+			wn += 3;
+		}
+		char *out = malloc(n + n / 2 + 4);
+		assert_non_null(out);
+		size_t m = json_unescape(in, n, out);
+		if (m != wn || memcmp(out, want, wn))
+			fail_msg("unescape round %d: %zu bytes, expected %zu", round, m, wn);
+		free(out);
+	}
 }
 
 int main(void)
