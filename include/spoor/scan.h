@@ -119,6 +119,16 @@ SPOOR_API int spoor_scanner_add(spoor_scanner *sc, const char *path);
 /* Next event: 1 and *out set, 0 at the end, < 0 on a fatal error (out of
  * memory).  Unreadable files and bad records are reported and skipped. */
 SPOOR_API int spoor_scanner_next(spoor_scanner *sc, spoor_event **out, spoor_diag *diag);
+/* Up to max (at most SPOOR_SCAN_BATCH) next events at once: 1 with *n >= 1
+ * events in out[], 0 at the end, < 0 as spoor_scanner_next.  They stay
+ * valid until the next call (of either function).  Parsing several records
+ * before the stages see them keeps each side's code and tables in the CPU's
+ * caches (docs/internals/scanner.md).  A batch holds events of one file;
+ * formats whose events refer to the parser's state, and scanners with an
+ * on_rejected callback, give one event at a time. */
+#define SPOOR_SCAN_BATCH 16
+SPOOR_API int spoor_scanner_next_batch(spoor_scanner *sc, spoor_event **out, size_t max, size_t *n,
+				       spoor_diag *diag);
 /* The i-th file queued (directories expanded, in reading order), or NULL
  * past the end: lets a caller share whole files out to several scanners. */
 SPOOR_API const char *spoor_scanner_path(const spoor_scanner *sc, size_t i);

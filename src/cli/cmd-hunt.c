@@ -1066,16 +1066,25 @@ int cmd_hunt(int argc, char **argv)
 				why);
 		}
 	}
+	/* records parsed a batch at a time, then each through the stages:
+	 * the parser's code and the matcher's stay in the CPU's caches
+	 * (spoor_scanner_next_batch) */
+	spoor_event *batch[SPOOR_SCAN_BATCH];
+	size_t nb = 0, bi = 0;
 	while (rc == 0 && !par) {
-		spoor_event *ev;
-		int r = spoor_scanner_next(sc, &ev, &d);
-		if (r == 0)
-			break;
-		if (r < 0) {
-			fprintf(stderr, "spoor hunt: %s\n", d.msg);
-			rc = EXIT_FAIL;
-			break;
+		if (bi == nb) {
+			bi = 0;
+			int r = spoor_scanner_next_batch(sc, batch, SPOOR_SCAN_BATCH, &nb, &d);
+			if (r == 0)
+				break;
+			if (r < 0) {
+				fprintf(stderr, "spoor hunt: %s\n", d.msg);
+				rc = EXIT_FAIL;
+				break;
+			}
 		}
+		spoor_event *ev = batch[bi++];
+		int r;
 		if (hu->rej_failed) {
 			fprintf(stderr, "spoor hunt: evidence: a rejected record: %s\n", hu->rej_diag.msg);
 			rc = EXIT_FAIL;

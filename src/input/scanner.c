@@ -48,8 +48,20 @@ struct spoor_scanner {
 	bool eof;
 	bool discarding;
 
-	spoor_event ev;
+	/* Events: cur is the one being parsed; a batch (spoor_scanner_next_batch)
+	 * hands out ev[0..held), whose bytes stay in the window until the next
+	 * call (fill waits); pend is a file's end or error met after a batch
+	 * had begun, handled on the next call */
+	spoor_event ev[SPOOR_SCAN_BATCH];
+	spoor_event *cur;
+	size_t held;
+	int pend;
+	bool pend_set;
 };
+
+/* next_line/next_framed: the window must be refilled, and held events
+ * still point into it: the batch ends here. */
+#define SCAN_HELD 2
 
 SPOOR_API int spoor_scanner_new(spoor_scanner **out, spoor_ctx *ctx, const spoor_scan_options *opts, spoor_diag *diag)
 {
@@ -84,7 +96,9 @@ SPOOR_API int spoor_scanner_new(spoor_scanner **out, spoor_ctx *ctx, const spoor
 	sc->opts = *opts;
 	sc->forced = forced;
 	sc->max_window = ctx->lim.max_record + READ_SIZE;
-	event_init(&sc->ev, ctx);
+	for (size_t i = 0; i < SPOOR_SCAN_BATCH; i++)
+		event_init(&sc->ev[i], ctx);
+	sc->cur = &sc->ev[0];
 	*out = sc;
 	return 0;
 }
@@ -146,7 +160,8 @@ SPOOR_API spoor_scanner *spoor_scanner_free(spoor_scanner *sc)
 	close_file(sc);
 	drop_spare(sc);
 	pathlist_done(&sc->paths);
-	event_done(&sc->ev);
+	for (size_t i = 0; i < SPOOR_SCAN_BATCH; i++)
+		event_done(&sc->ev[i]);
 	free(sc->buf);
 	free(sc);
 	return NULL;
@@ -189,6 +204,8 @@ static int fill(spoor_scanner *sc)
 {
 	if (sc->eof)
 		return 0;
+	if (sc->held)
+		return SCAN_HELD;
 	if (sc->start > 0) {
 		/* Keep what is left so that the read lands on a page
 		 * boundary when there is room to spare for it (the kernel's
@@ -319,7 +336,7 @@ static void consume(spoor_scanner *sc, size_t n, bool count_lines)
 
 static void prep_event(spoor_scanner *sc, uint64_t off, uint64_t line)
 {
-	spoor_event *ev = &sc->ev;
+	spoor_event *ev = sc->cur;
 	event_reset(ev);
 	ev->origin.path = sc->path;
 	ev->origin.offset = off;
@@ -376,7 +393,7 @@ static int next_line(spoor_scanner *sc)
 			if (sc->eof)
 				return 0;
 			int r = fill(sc);
-			if (r == SPOOR_ENOMEM)
+			if (r == SPOOR_ENOMEM || r == SCAN_HELD)
 				return r;
 			continue;
 		}
@@ -393,7 +410,7 @@ static int next_line(spoor_scanner *sc)
 			continue;
 		} else {
 			int r = fill(sc);
-			if (r == SPOOR_ENOMEM)
+			if (r == SPOOR_ENOMEM || r == SCAN_HELD)
 				return r;
 			if (r == SPOOR_ELIMIT) {
 				report_msg(sc, SPOOR_BAD_LIMIT, sc->base, sc->line, SPOOR_ELIMIT, "line longer than the record limit");
@@ -418,8 +435,8 @@ static int next_line(spoor_scanner *sc)
 		if (sv_trim(l).n == 0)
 			continue;
 		prep_event(sc, off, line);
-		sc->ev.raw = l;
-		int r = sc->fmt->parse_line(sc->fstate, &sc->env, l, &sc->ev);
+		sc->cur->raw = l;
+		int r = sc->fmt->parse_line(sc->fstate, &sc->env, l, sc->cur);
 		if (r == 0) {
 			sc->st.records++;
 			return 1;
@@ -449,12 +466,12 @@ static int next_framed(spoor_scanner *sc)
 			if (sc->eof)
 				return 0;
 			int r = fill(sc);
-			if (r == SPOOR_ENOMEM)
+			if (r == SPOOR_ENOMEM || r == SCAN_HELD)
 				return r;
 			continue;
 		}
 		prep_event(sc, 0, 0);
-		int r = sc->fmt->next(sc->fstate, &sc->env, &w, &sc->ev, &consumed, &rec_start);
+		int r = sc->fmt->next(sc->fstate, &sc->env, &w, sc->cur, &consumed, &rec_start);
 		if (r < 0 && r != SPOOR_EPARSE)
 			return r;
 		if (consumed > w.len)
@@ -474,9 +491,9 @@ static int next_framed(spoor_scanner *sc)
 				rejected(sc, &ld, off, line, w.p + rec_start, consumed - rec_start);
 				continue;
 			}
-			sc->ev.origin.offset = off;
-			sc->ev.origin.line = line;
-			sc->ev.raw = sv_make(w.p + rec_start, consumed - rec_start);
+			sc->cur->origin.offset = off;
+			sc->cur->origin.line = line;
+			sc->cur->raw = sv_make(w.p + rec_start, consumed - rec_start);
 			sc->st.records++;
 			return 1;
 		case PARSE_BAD:
@@ -505,7 +522,7 @@ static int next_framed(spoor_scanner *sc)
 					if (sc->eof)
 						return 0;
 					int fr = fill(sc);
-					if (fr == SPOOR_ENOMEM)
+					if (fr == SPOOR_ENOMEM || fr == SCAN_HELD)
 						return fr;
 					continue;
 				}
@@ -529,7 +546,7 @@ static int next_framed(spoor_scanner *sc)
 			if (consumed)
 				continue;
 			int fr = fill(sc);
-			if (fr == SPOOR_ENOMEM)
+			if (fr == SPOOR_ENOMEM || fr == SCAN_HELD)
 				return fr;
 			if (fr == SPOOR_ELIMIT) {
 				report_msg(sc, SPOOR_BAD_LIMIT, sc->base, sc->line, SPOOR_ELIMIT, "record longer than the record limit");
@@ -542,23 +559,58 @@ static int next_framed(spoor_scanner *sc)
 	}
 }
 
-SPOOR_API int spoor_scanner_next(spoor_scanner *sc, spoor_event **out, spoor_diag *diag)
+SPOOR_API int spoor_scanner_next_batch(spoor_scanner *sc, spoor_event **out, size_t max, size_t *n,
+				       spoor_diag *diag)
 {
+	*n = 0;
+	sc->held = 0; /* the previous batch is done with */
+	if (max > SPOOR_SCAN_BATCH)
+		max = SPOOR_SCAN_BATCH;
+	if (max == 0)
+		max = 1;
 	for (;;) {
-		if (!sc->open) {
-			int r = open_next(sc);
-			if (r < 0)
-				return diag_set(diag, r, "out of memory");
-			if (r == 0)
-				return 0;
-		}
-		int r = sc->fmt->next ? next_framed(sc) : next_line(sc);
-		if (r == 1) {
-			*out = &sc->ev;
-			return 1;
+		int r;
+		if (sc->pend_set) {
+			r = sc->pend;
+			sc->pend_set = false;
+		} else {
+			if (!sc->open) {
+				r = open_next(sc);
+				if (r < 0)
+					return diag_set(diag, r, "out of memory");
+				if (r == 0)
+					return 0;
+			}
+			/* formats whose events hold nothing of the format's state,
+			 * and no rejected-record callback (evidence keeps records in
+			 * input order, bad ones included) */
+			size_t lim = sc->fmt->batch && !sc->opts.on_rejected ? max : 1;
+			sc->cur = &sc->ev[*n];
+			r = sc->fmt->next ? next_framed(sc) : next_line(sc);
+			if (r == 1) {
+				out[(*n)++] = sc->cur;
+				sc->held = *n;
+				if (*n >= lim)
+					return 1;
+				continue;
+			}
+			if (r == SCAN_HELD)
+				return 1; /* held > 0: the batch has events */
+			if (*n) {
+				/* the file's end or error after the batch */
+				sc->pend = r;
+				sc->pend_set = true;
+				return 1;
+			}
 		}
 		if (r < 0 && r != SPOOR_EIO && r != SPOOR_ECORRUPT)
 			return diag_set(diag, r, "%s: %s", sc->path, r == SPOOR_ENOMEM ? "out of memory" : spoor_strerror(r));
 		close_file(sc);
 	}
+}
+
+SPOOR_API int spoor_scanner_next(spoor_scanner *sc, spoor_event **out, spoor_diag *diag)
+{
+	size_t n;
+	return spoor_scanner_next_batch(sc, out, 1, &n, diag);
 }

@@ -70,6 +70,10 @@ typedef struct parser_vt {
 	/* Self-framed formats; see enum parse_result. */
 	int (*next)(void *state, const parse_env *env, const parse_window *w, spoor_event *ev, size_t *consumed,
 		    size_t *rec_start);
+	/* Its events point only into the window and their own memory, never
+	 * into the format's state: several may be alive at once
+	 * (spoor_scanner_next_batch). */
+	bool batch;
 } parser_vt;
 
 /* The registry (parsers.def), in sniff-priority order. */
