@@ -161,6 +161,34 @@ static void scan(const uint8_t *file, size_t fsize, const uint8_t *plain, size_t
 		CHECK(st.bytes == psize);
 
 	spoor_scanner_free(sc);
+
+	/* Again in batches (no on_rejected: JSON then batches): the same
+	 * number of events, and every event of a batch still holds its own
+	 * bytes when the whole batch is out (the window is not refilled under
+	 * a batch). */
+	so.on_rejected = NULL;
+	CHECK(spoor_scanner_new(&sc, ctx, &so, &d) == 0);
+	CHECK(lseek(fd, 0, SEEK_SET) == 0);
+	CHECK(spoor_scanner_add(sc, path) == 0);
+	size_t max = 1 + fsize % SPOOR_SCAN_BATCH;
+	uint64_t nb = 0;
+	spoor_event *evs[SPOOR_SCAN_BATCH];
+	size_t n;
+	while ((r = spoor_scanner_next_batch(sc, evs, max, &n, &d)) == 1) {
+		CHECK(n >= 1 && n <= max);
+		for (size_t i = 0; i < n; i++) {
+			const spoor_origin *o = spoor_event_origin(evs[i]);
+			spoor_sv raw = spoor_event_raw(evs[i]);
+			if (plain && !strcmp(spoor_event_format(evs[i]), "json")) {
+				CHECK(o->offset + raw.n <= psize);
+				CHECK(raw.n == 0 || memcmp(plain + o->offset, raw.p, raw.n) == 0);
+			}
+		}
+		nb += n;
+	}
+	CHECK(r == 0);
+	CHECK(nb == nev);
+	spoor_scanner_free(sc);
 	spoor_ctx_free(ctx);
 	close(fd);
 }

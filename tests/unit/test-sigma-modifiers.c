@@ -746,7 +746,7 @@ static void test_re_must(void **state)
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
 	sigma_re_scratch *rs = sigma_re_scratch_new();
 	assert_non_null(rs);
-	static const char *const piece[] = {"set", "SET", "&&", "&", " ", "input", "\"", "x", "\xc5\xbf" "et", "invoke", "ET"};
+	static const char *const piece[] = {"set", "SET", "&&", "&", " ", "input", "\"", "x", "\305\277et", "invoke", "ET"};
 	const size_t np = sizeof(piece) / sizeof(piece[0]);
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
 	int matched = 0;
