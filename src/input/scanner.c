@@ -584,7 +584,7 @@ SPOOR_API int spoor_scanner_next_batch(spoor_scanner *sc, spoor_event **out, siz
 			/* formats whose events hold nothing of the format's state,
 			 * and no rejected-record callback (evidence keeps records in
 			 * input order, bad ones included) */
-			size_t lim = sc->fmt->batch && !sc->opts.on_rejected ? max : 1;
+			size_t lim = sc->fmt->batch > 1 && !sc->opts.on_rejected ? MIN(max, (size_t)sc->fmt->batch) : 1;
 			sc->cur = &sc->ev[*n];
 			r = sc->fmt->next ? next_framed(sc) : next_line(sc);
 			if (r == 1) {

@@ -883,4 +883,5 @@ const parser_vt parser_evtx = {
     .close = evtx_close,
     .finish = evtx_finish,
     .next = evtx_next,
+    .batch = 4, /* names and values are copied into the event (add_field_id) */
 };

@@ -211,5 +211,5 @@ const parser_vt parser_json = {
     .state_size = sizeof(json_state),
     .open = json_open,
     .next = json_next,
-    .batch = true,
+    .batch = 16,
 };

@@ -71,9 +71,11 @@ typedef struct parser_vt {
 	int (*next)(void *state, const parse_env *env, const parse_window *w, spoor_event *ev, size_t *consumed,
 		    size_t *rec_start);
 	/* Its events point only into the window and their own memory, never
-	 * into the format's state: several may be alive at once
-	 * (spoor_scanner_next_batch). */
-	bool batch;
+	 * into the format's state: up to this many may be alive at once
+	 * (spoor_scanner_next_batch; 0 or 1: one at a time).  Bigger events
+	 * take fewer: a batch's fields and values should stay in the data
+	 * cache while the stages read them (docs/internals/scanner.md). */
+	unsigned batch;
 } parser_vt;
 
 /* The registry (parsers.def), in sniff-priority order. */
