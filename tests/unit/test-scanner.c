@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "base/base.h" /* hash_bytes */
 #include "spoor/event.h"
 #include "spoor/scan.h"
 
@@ -16,14 +17,6 @@ typedef struct sig {
 	char path[256];
 	uint64_t off, line, raw, fields;
 } sig;
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
 
 static sig sign(const spoor_event *ev)
 {
@@ -34,16 +27,16 @@ static sig sign(const spoor_event *ev)
 	s.off = o->offset;
 	s.line = o->line;
 	spoor_sv raw = spoor_event_raw(ev);
-	s.raw = fnv(0xcbf29ce484222325ull, raw.p, raw.n);
-	s.fields = 0xcbf29ce484222325ull;
+	s.raw = hash_bytes(raw.p, raw.n, 1);
+	s.fields = 1;
 	for (size_t i = 0; i < spoor_event_count(ev); i++) {
 		spoor_sv name;
 		spoor_value v;
 		unsigned fl;
 		if (spoor_event_at(ev, i, &name, &v, &fl) < 0)
 			continue;
-		s.fields = fnv(s.fields, name.p, name.n);
-		s.fields = fnv(s.fields, v.sv.p, v.sv.n);
+		s.fields = hash_bytes(name.p, name.n, s.fields);
+		s.fields = hash_bytes(v.sv.p, v.sv.n, s.fields);
 	}
 	return s;
 }
