@@ -242,16 +242,24 @@ static void do_file(worker *w, pfile *f)
 		spoor_scanner_free(sc);
 		return;
 	}
+	/* a batch parsed, then each event through the stages (cmd-hunt.c) */
+	spoor_event *batch[SPOOR_SCAN_BATCH];
+	size_t nb = 0, bi = 0;
 	for (;;) {
-		spoor_event *ev;
-		int r = spoor_scanner_next(sc, &ev, &d);
-		if (r == 0)
-			break;
-		if (r < 0) {
-			snprintf(f->err, sizeof(f->err), "%s", d.msg);
-			f->rc = EXIT_FAIL;
-			break;
+		int r;
+		if (bi == nb) {
+			bi = 0;
+			r = spoor_scanner_next_batch(sc, batch, SPOOR_SCAN_BATCH, &nb, &d);
+			if (r == 0)
+				break;
+			if (r < 0) {
+				snprintf(f->err, sizeof(f->err), "%s", d.msg);
+				f->rc = EXIT_FAIL;
+				break;
+			}
 		}
+		spoor_event *ev = batch[bi++];
+		r = 0;
 		f->events++;
 		for (size_t i = 0; i < w->n && r >= 0; i++) {
 			r = spoor_stage_event(w->st[i], ev, w_finding, w);
