@@ -18,7 +18,7 @@
 #    deduplicated) for `LC_ALL=C rg -F -c -f LITERALS`: a case-sensitive
 #    literal scan that does far less work than Sigma's case-insensitive,
 #    per-field matching.
-# 4. Warm-up (cat twice), then each run HUNT_RUNS times (default 3; median
+# 4. Warm-up (cat twice), then each run HUNT_RUNS times (default 5; median
 #    wall time), pinned to one core (taskset), under /usr/bin/time -v for
 #    user/sys time and peak RSS.
 #
@@ -34,7 +34,7 @@ case $BUILD in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 SHARED=${SPOOR_SHARED_DATA:-$ROOT/../shared/data}
 DATA=${HUNT_DATA:-/tmp/spoor-bench-hunt}
 BYTES=${HUNT_BYTES:-1100000000}
-RUNS=${HUNT_RUNS:-3}
+RUNS=${HUNT_RUNS:-5}
 REP=${HUNT_EVTX_REP:-3}
 SPOOR="$BUILD/src/cli/spoor"
 RES="$ROOT/bench/RESULTS.md"
