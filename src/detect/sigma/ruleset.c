@@ -431,9 +431,11 @@ SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, cons
 	return 0;
 }
 
-static int add_file(spoor_ruleset *rs, const char *path, spoor_diag *diag)
+/* A rule file: path as given, or name relative to the open folder dfd
+ * (add_dir: one lookup per file instead of one per path component). */
+static int add_file_at(spoor_ruleset *rs, int dfd, const char *name, const char *path, spoor_diag *diag)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = dfd >= 0 ? openat(dfd, name, O_RDONLY | O_CLOEXEC) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rs->st.files_bad++;
 		spoor_diag d = SPOOR_DIAG_INIT;
@@ -462,6 +464,11 @@ static int add_file(spoor_ruleset *rs, const char *path, spoor_diag *diag)
 	return spoor_ruleset_add_buffer(rs, path, b->p, b->len, diag);
 }
 
+static int add_file(spoor_ruleset *rs, const char *path, spoor_diag *diag)
+{
+	return add_file_at(rs, -1, NULL, path, diag);
+}
+
 static bool is_yaml(const char *n)
 {
 	size_t l = strlen(n);
@@ -486,15 +493,35 @@ static int add_dir(spoor_ruleset *rs, const char *dir, spoor_diag *diag)
 	}
 	rc = 0;
 	size_t dl = strlen(dir);
+	/* the folder of the previous file, kept open (files come sorted, a
+	 * folder's files together) */
+	int dfd = -1;
+	const char *dprev = NULL;
+	size_t dprevn = 0;
 	for (size_t i = 0; i < pl.n && rc == 0; i++) {
 		const char *f = pl.v[i];
 		if (!is_yaml(f) || strstr(f + dl, "/."))
 			continue;
-		if (rs->st.files >= RULES_MAX_FILES)
+		if (rs->st.files >= RULES_MAX_FILES) {
 			rc = diag_set(diag, SPOOR_ELIMIT, "more than %d rule files", RULES_MAX_FILES);
-		else
-			rc = add_file(rs, f, diag);
+			break;
+		}
+		const char *slash = strrchr(f, '/');
+		size_t dn = slash ? (size_t)(slash - f) : 0;
+		if (slash && dn > 0 && (!dprev || dn != dprevn || memcmp(f, dprev, dn))) {
+			if (dfd >= 0)
+				close(dfd);
+			char *d = xstrndup(f, dn);
+			dfd = d ? open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+			free(d);
+			dprev = f;
+			dprevn = dn;
+		}
+		/* no folder open (root, or it failed): the whole path */
+		rc = slash && dn > 0 && dfd >= 0 ? add_file_at(rs, dfd, slash + 1, f, diag) : add_file(rs, f, diag);
 	}
+	if (dfd >= 0)
+		close(dfd);
 	pathlist_done(&pl);
 	return rc;
 }
