@@ -73,15 +73,13 @@ static void write_json(const char *path, unsigned seed, int lines)
 	fclose(f);
 }
 
-static size_t collect(const char *const *paths, size_t np, size_t max, sig *out, size_t cap, bool rejected,
+static size_t collect(const char *const *paths, size_t np, size_t max, sig *out, size_t cap,
 		      size_t *maxn, spoor_scan_stats *st)
 {
 	spoor_ctx *ctx = NULL;
 	spoor_scanner *sc = NULL;
 	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
 	spoor_scan_options so = SPOOR_SCAN_OPTIONS_INIT;
-	if (rejected)
-		so.on_rejected = NULL; /* set below: a callback that only counts */
 	assert_int_equal(spoor_ctx_new(&ctx, &co, NULL), 0);
 	assert_int_equal(spoor_scanner_new(&sc, ctx, &so, NULL), 0);
 	for (size_t i = 0; i < np; i++)
@@ -164,8 +162,8 @@ static void test_batch_same_events(void **state)
 	assert_non_null(many);
 	size_t m1 = 0, m2 = 0;
 	spoor_scan_stats s1, s2;
-	size_t n1 = collect(paths, np, 0, one, CAP, false, &m1, &s1);
-	size_t n2 = collect(paths, np, SPOOR_SCAN_BATCH, many, CAP, false, &m2, &s2);
+	size_t n1 = collect(paths, np, 0, one, CAP, &m1, &s1);
+	size_t n2 = collect(paths, np, SPOOR_SCAN_BATCH, many, CAP, &m2, &s2);
 	assert_true(n1 > 2500);
 	assert_int_equal(n1, n2);
 	assert_int_equal(m2, SPOOR_SCAN_BATCH); /* batches did fill */
