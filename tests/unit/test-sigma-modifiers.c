@@ -738,6 +738,15 @@ static void test_re_must(void **state)
 	assert_int_equal(sigma_re_compile(&ra, "powershell.*-enc", 16, 0, &d), 0);
 	assert_int_equal(sigma_re_must(ra, 0, &m0, &n0), 0);
 	sigma_re_free(ra);
+	/* a top-level alternation after a run: "ab" is not in every match */
+	sigma_re *rb = NULL;
+	sigma_re_scratch *rs0 = sigma_re_scratch_new();
+	assert_non_null(rs0);
+	assert_int_equal(sigma_re_compile(&rb, "ab.cd|xyz", 9, 0, &d), 0);
+	assert_int_equal(sigma_re_must(rb, 0, &m0, &n0), 0);
+	assert_int_equal(sigma_re_match(rb, rs0, "xyz", 3), 1);
+	sigma_re_free(rb);
+	sigma_re_scratch_free(rs0);
 	int err;
 	PCRE2_SIZE eoff;
 	pcre2_code *ref = pcre2_compile((PCRE2_SPTR)pat, strlen(pat), PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err,

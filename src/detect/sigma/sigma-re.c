@@ -381,7 +381,9 @@ int sigma_re_compile(sigma_re **out, const char *pat, size_t n, unsigned flags, 
 		re->dfa = pcre2_compile((PCRE2_SPTR)pat, n, opts & ~(uint32_t)PCRE2_MATCH_INVALID_UTF, &err, &eoff,
 					NULL); /* NULL: the standard matcher only */
 	re->atomn = re_literals(pat, n, (flags & RE_I) != 0, re->atom, SIGMA_RE_MAX_ATOM, re);
-	if (re->atomn < SIGMA_RE_MIN_ATOM)
+	if (re->atomn == 0)
+		re->nmust = 0; /* "no atom" (alternation, \Q ...): runs met before it are not necessary */
+	else if (re->atomn < SIGMA_RE_MIN_ATOM)
 		re->atomn = 0;
 	else
 		re->nmust = 0; /* the prefilter looks for the atom: PCRE2 runs only where it is */
