@@ -71,7 +71,7 @@ static size_t lookup_all(ycache *c, const unsigned char *file, size_t len)
 		ynode **roots;
 		uint32_t *lines;
 		size_t n;
-		if (ycache_get(c, file + 24 + i * 48, &ar, &roots, &lines, &n) != 1)
+		if (ycache_get(c, file + 24 + i * 48, &ar, NULL, &roots, &lines, &n) != 1)
 			continue;
 		hits++;
 		for (size_t k = 0; k < n; k++)

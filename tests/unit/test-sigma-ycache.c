@@ -71,7 +71,7 @@ static void parse(parsed *p, ycache *c, const char *text, size_t len)
 {
 	arena_init(&p->ar, 4096, 64u << 20);
 	spoor_diag d = SPOOR_DIAG_INIT;
-	p->rc = sigma_yaml_parse_yc(c, &p->ar, text, len, &p->docs, &p->n, &d);
+	p->rc = sigma_yaml_parse_yc(c, &p->ar, NULL, text, len, &p->docs, &p->n, &d);
 	p->d = d;
 }
 

@@ -76,6 +76,10 @@ struct spoor_ruleset {
 	/* placeholder values (spoor_rules_options.placeholders) */
 	arena ph_ar;
 	buf file; /* add_file's buffer, kept from file to file */
+	/* a file's YAML tree while it loads and compiles (the rules keep its
+	 * strings, which are in the file's arena): reset after each file, so
+	 * the same memory serves every file */
+	arena ytmp;
 	const ynode *ph;
 	/* user logsource map (spoor_rules_options.logsource_map) */
 	sigma_lsmap *lsmap;
@@ -178,6 +182,7 @@ SPOOR_API int spoor_ruleset_new(spoor_ruleset **out, spoor_ctx *ctx, const spoor
 	if (!rs)
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	rs->ctx = ctx;
+	arena_init(&rs->ytmp, 64u << 10, 64u << 20);
 	const char *np = getenv("SPOOR_SIGMA_NO_PREFILTER");
 	rs->no_prefilter = np && *np && strcmp(np, "0");
 	rs->yc_max = YCACHE_DEFAULT_MAX;
@@ -254,6 +259,7 @@ SPOOR_API spoor_ruleset *spoor_ruleset_free(spoor_ruleset *rs)
 	sigma_ls_cache_free(rs->lscache); /* after the plans (files) */
 	corr_plan_free(rs->corr);
 	arena_done(&rs->ph_ar);
+	arena_done(&rs->ytmp);
 	buf_done(&rs->file);
 	free(rs);
 	return NULL;
@@ -385,7 +391,8 @@ SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, cons
 		rs->yc = ycache_open(rs->opts.cache_dir, rs->yc_max);
 	}
 	sigma_file *f;
-	int rc = sigma_file_load_yc(rs->yc, &f, name, text, len, on_load_err, rs);
+	int rc = sigma_file_load_yc(rs->yc, &rs->ytmp, &f, name, text, len, on_load_err, rs);
+	arena_reset(&rs->ytmp); /* the tree: nothing points into it now */
 	if (rc < 0)
 		return diag_set(diag, rc, "out of memory");
 	rs->files[rs->nfiles++] = f;

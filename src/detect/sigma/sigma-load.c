@@ -413,6 +413,26 @@ static bool parse_timespan(const char *s, int64_t *out)
 	return true;
 }
 
+/* A deep copy of n in ar: the tree itself may live in a scratch arena
+ * (sigma_file_load_yc), and a correlation keeps its aliases as YAML. */
+static ynode *ynode_copy(arena *ar, const ynode *n)
+{
+	ynode *y = arena_alloc(ar, sizeof(*y));
+	if (!y)
+		return NULL;
+	*y = *n; /* scalar text is in the file's arena already */
+	if (n->kind == YN_SCALAR)
+		return y;
+	y->kv = arena_alloc(ar, (n->nkv + 1) * sizeof(ynode *));
+	if (!y->kv)
+		return NULL;
+	for (size_t i = 0; i < n->nkv; i++)
+		if (!(y->kv[i] = ynode_copy(ar, n->kv[i])))
+			return NULL;
+	y->kv[n->nkv] = NULL;
+	return y;
+}
+
 static int parse_correlation(ld *l, const ynode *root)
 {
 	static const char *const types[] = {"event_count", "value_count", "temporal",	     "temporal_ordered",
@@ -446,7 +466,9 @@ static int parse_correlation(ld *l, const ynode *root)
 	if (!parse_timespan(ts, &c->timespan_s))
 		return fail(l, ynode_get(cy, "timespan"), "bad timespan '%s' (want <number><s|m|h|d>)", ts);
 	c->percentile = -1;
-	c->aliases = ynode_get(cy, "aliases");
+	const ynode *al = ynode_get(cy, "aliases");
+	if (al && !(c->aliases = ynode_copy(l->r->ar, al)))
+		return SPOOR_ENOMEM;
 	const ynode *cond = ynode_get(cy, "condition");
 	bool temporal = !strncmp(c->type, "temporal", 8);
 	if (!cond && !temporal)
@@ -574,21 +596,23 @@ static int load_doc(sigma_file *f, const ydoc *doc, sigma_rule **out, spoor_diag
 int sigma_file_load(sigma_file **out, const char *path, const char *text, size_t len, sigma_err_fn on_err,
 		    void *payload)
 {
-	return sigma_file_load_yc(NULL, out, path, text, len, on_err, payload);
+	return sigma_file_load_yc(NULL, NULL, out, path, text, len, on_err, payload);
 }
 
-int sigma_file_load_yc(ycache *yc, sigma_file **out, const char *path, const char *text, size_t len,
+int sigma_file_load_yc(ycache *yc, arena *tmp, sigma_file **out, const char *path, const char *text, size_t len,
 		       sigma_err_fn on_err, void *payload)
 {
 	sigma_file *f = xcalloc(1, sizeof(*f));
 	if (!f)
 		return SPOOR_ENOMEM;
-	/* The file's YAML tree, rules and plans take about 6 times its text
-	 * (SigmaHQ: 35.7 MB for 5.7 MB of rules): one chunk of that size, then
-	 * small ones, wastes little at the end of the last chunk (with 4 KB
-	 * chunks, 8 MB of 44 MB over 3,780 files). */
+	/* The file's rules and plans (and the YAML tree, when tmp is NULL)
+	 * take a few times its text (SigmaHQ, trees in tmp: 20.0 MB for 5.7 MB
+	 * of rules): one chunk of 4 times, then small ones, wastes little at
+	 * the end of the last chunk (with 4 KB chunks, 8 MB of 44 MB over
+	 * 3,780 files).  Unused capacity is not free: the heap's huge pages
+	 * (cli/main.c) are zeroed whole at first touch. */
 	arena_init(&f->ar, 1024, 64u << 20);
-	arena_prime(&f->ar, len < (8u << 20) ? len * 6 : 48u << 20);
+	arena_prime(&f->ar, len < (8u << 20) ? len * (tmp ? 4 : 6) : 48u << 20);
 	f->path = arena_memdup(&f->ar, path, strlen(path) + 1);
 	if (!f->path) {
 		sigma_file_free(f);
@@ -597,7 +621,7 @@ int sigma_file_load_yc(ycache *yc, sigma_file **out, const char *path, const cha
 	spoor_diag d = SPOOR_DIAG_INIT;
 	ydoc *docs;
 	size_t ndocs;
-	int yrc = sigma_yaml_parse_yc(yc, &f->ar, text, len, &docs, &ndocs, &d);
+	int yrc = sigma_yaml_parse_yc(yc, &f->ar, tmp, text, len, &docs, &ndocs, &d);
 	if (yrc == SPOOR_ENOMEM) {
 		sigma_file_free(f);
 		return yrc;

@@ -9,7 +9,8 @@
 #include "detect/sigma/sigma-ycache.h"
 
 typedef struct conv {
-	arena *ar;
+	arena *ar;  /* nodes */
+	arena *sar; /* scalar text */
 	yaml_document_t *doc;
 	size_t nodes;
 	spoor_diag *diag;
@@ -46,9 +47,12 @@ static int conv_node(conv *c, int idx, unsigned depth, ynode **out)
 		y = ynew(c->ar, YN_SCALAR, line, col);
 		if (!y)
 			return SPOOR_ENOMEM;
-		y->s = arena_memdup(c->ar, n->data.scalar.value, n->data.scalar.length + 1);
-		if (!y->s)
+		char *t = arena_alloc_bytes(c->sar, n->data.scalar.length + 1);
+		if (!t)
 			return SPOOR_ENOMEM;
+		memcpy(t, n->data.scalar.value, n->data.scalar.length);
+		t[n->data.scalar.length] = 0;
+		y->s = t;
 		y->n = n->data.scalar.length;
 		y->plain = n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		break;
@@ -250,16 +254,16 @@ static int coll_init(coll *c, arena *ar, spoor_diag *diag)
 /* The documents of a file from the tree cache: true when they were there
  * (and went through collection handling without error, which they do:
  * only files that parsed are kept). */
-static bool from_cache(ycache *yc, const unsigned char key[32], arena *ar, ydoc **docs, size_t *ndocs)
+static bool from_cache(ycache *yc, const unsigned char key[32], arena *ar, arena *nar, ydoc **docs, size_t *ndocs)
 {
 	ynode **roots;
 	uint32_t *lines;
 	size_t nr;
-	if (ycache_get(yc, key, ar, &roots, &lines, &nr) != 1)
+	if (ycache_get(yc, key, ar, nar, &roots, &lines, &nr) != 1)
 		return false;
 	spoor_diag d = SPOOR_DIAG_INIT;
 	coll c;
-	int rc = coll_init(&c, ar, &d);
+	int rc = coll_init(&c, nar, &d);
 	for (size_t i = 0; i < nr && rc == 0; i++)
 		rc = coll_add(&c, roots[i], lines[i]);
 	if (rc < 0)
@@ -271,26 +275,28 @@ static bool from_cache(ycache *yc, const unsigned char key[32], arena *ar, ydoc 
 
 int sigma_yaml_parse(arena *ar, const char *text, size_t len, ydoc **docs, size_t *ndocs, spoor_diag *diag)
 {
-	return sigma_yaml_parse_yc(NULL, ar, text, len, docs, ndocs, diag);
+	return sigma_yaml_parse_yc(NULL, ar, NULL, text, len, docs, ndocs, diag);
 }
 
-int sigma_yaml_parse_yc(ycache *yc, arena *ar, const char *text, size_t len, ydoc **docs, size_t *ndocs,
-			spoor_diag *diag)
+int sigma_yaml_parse_yc(ycache *yc, arena *ar, arena *nar, const char *text, size_t len, ydoc **docs,
+			size_t *ndocs, spoor_diag *diag)
 {
 	yaml_parser_t p;
+	if (!nar)
+		nar = ar;
 	*docs = NULL;
 	*ndocs = 0;
 	if (len > SIGMA_MAX_FILE)
 		return diag_set(diag, SPOOR_ELIMIT, "rule file larger than %u bytes", SIGMA_MAX_FILE);
 	unsigned char key[32];
 	bool keyed = ycache_key(yc, text, len, key);
-	if (keyed && from_cache(yc, key, ar, docs, ndocs))
+	if (keyed && from_cache(yc, key, ar, nar, docs, ndocs))
 		return 0;
 	if (!yaml_parser_initialize(&p))
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	coll c;
-	int rc = coll_init(&c, ar, diag);
+	int rc = coll_init(&c, nar, diag);
 	/* the documents as parsed, for the cache */
 	ynode **raw = NULL;
 	uint32_t *rawl = NULL;
@@ -314,7 +320,7 @@ int sigma_yaml_parse_yc(ycache *yc, arena *ar, const char *text, size_t len, ydo
 			break;
 		}
 		uint32_t dline = (uint32_t)doc.start_mark.line + 1;
-		conv cv = {ar, &doc, 0, diag};
+		conv cv = {nar, ar, &doc, 0, diag};
 		ynode *root = NULL;
 		rc = conv_node(&cv, 1, 0, &root);
 		yaml_document_delete(&doc);

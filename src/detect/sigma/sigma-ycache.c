@@ -301,7 +301,8 @@ bool ycache_key(ycache *c, const char *text, size_t len, unsigned char key[32])
 
 typedef struct rd {
 	const unsigned char *p, *end;
-	arena *ar;
+	arena *ar;  /* scalar text */
+	arena *nar; /* nodes */
 	size_t nodes;
 } rd;
 
@@ -344,7 +345,7 @@ static bool rd_node(rd *r, unsigned depth, ynode **out)
 	bool plain = tag & 4;
 	if ((tag & ~7u) || kind == 0 || (plain && kind != YN_SCALAR))
 		return false;
-	ynode *y = arena_alloc(r->ar, sizeof(*y));
+	ynode *y = arena_alloc(r->nar, sizeof(*y));
 	if (!y)
 		return false;
 	memset(y, 0, sizeof(*y));
@@ -371,7 +372,7 @@ static bool rd_node(rd *r, unsigned depth, ynode **out)
 		if (cnt > left / (MIN_NODE * items))
 			return false;
 		items *= (size_t)cnt;
-		y->kv = arena_alloc(r->ar, (items + 1) * sizeof(ynode *));
+		y->kv = arena_alloc(r->nar, (items + 1) * sizeof(ynode *));
 		if (!y->kv)
 			return false;
 		for (size_t i = 0; i < items; i++) {
@@ -387,14 +388,15 @@ static bool rd_node(rd *r, unsigned depth, ynode **out)
 	return true;
 }
 
-static bool decode(const unsigned char *p, size_t len, arena *ar, ynode ***roots, uint32_t **lines, size_t *n)
+static bool decode(const unsigned char *p, size_t len, arena *ar, arena *nar, ynode ***roots, uint32_t **lines,
+		   size_t *n)
 {
-	rd r = {p, p + len, ar, 0};
+	rd r = {p, p + len, ar, nar ? nar : ar, 0};
 	uint64_t nd;
 	if (!rd_var(&r, &nd) || nd > len / (1 + MIN_NODE))
 		return false;
-	ynode **rv = arena_alloc(ar, ((size_t)nd + 1) * sizeof(*rv));
-	uint32_t *lv = arena_alloc(ar, ((size_t)nd + 1) * sizeof(*lv));
+	ynode **rv = arena_alloc(r.nar, ((size_t)nd + 1) * sizeof(*rv));
+	uint32_t *lv = arena_alloc(r.nar, ((size_t)nd + 1) * sizeof(*lv));
 	if (!rv || !lv)
 		return false;
 	for (size_t i = 0; i < nd; i++) {
@@ -410,12 +412,13 @@ static bool decode(const unsigned char *p, size_t len, arena *ar, ynode ***roots
 	return true;
 }
 
-int ycache_get(ycache *c, const unsigned char key[32], arena *ar, ynode ***roots, uint32_t **lines, size_t *n)
+int ycache_get(ycache *c, const unsigned char key[32], arena *ar, arena *nar, ynode ***roots, uint32_t **lines,
+	       size_t *n)
 {
 	if (!c)
 		return 0;
 	yc_ent *e = find(c, key);
-	if (!e || !decode(ent_data(c, e), e->len, ar, roots, lines, n)) {
+	if (!e || !decode(ent_data(c, e), e->len, ar, nar, roots, lines, n)) {
 		c->st.misses++;
 		return 0;
 	}

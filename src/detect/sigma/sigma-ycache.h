@@ -44,19 +44,26 @@ void ycache_get_stats(const ycache *c, ycache_stats *st);
 /* The bytes flush would write (malloc'd; tests); NULL on ENOMEM. */
 unsigned char *ycache_serialize(ycache *c, size_t *len);
 
-/* sigma_yaml_parse through the cache c (NULL: libyaml every time). */
-int sigma_yaml_parse_yc(ycache *c, arena *ar, const char *text, size_t len, ydoc **docs, size_t *ndocs,
-			spoor_diag *diag);
+/* sigma_yaml_parse through the cache c (NULL: libyaml every time).  The
+ * scalar text goes to ar, the nodes and the document list to nar (NULL:
+ * ar too): a caller that keeps only the strings resets nar once it is done
+ * with the tree. */
+int sigma_yaml_parse_yc(ycache *c, arena *ar, arena *nar, const char *text, size_t len, ydoc **docs,
+			size_t *ndocs, spoor_diag *diag);
 
-/* sigma_file_load through the cache c (NULL: libyaml every time). */
-int sigma_file_load_yc(ycache *c, sigma_file **out, const char *path, const char *text, size_t len, sigma_err_fn on_err,
-		       void *payload);
+/* sigma_file_load through the cache c (NULL: libyaml every time), the
+ * YAML tree in tmp (NULL: the file's arena), which the caller may reset
+ * once this returns: the rules keep strings of the tree, no nodes. */
+int sigma_file_load_yc(ycache *c, arena *tmp, sigma_file **out, const char *path, const char *text, size_t len,
+		       sigma_err_fn on_err, void *payload);
 
 /* Internal to sigma-yaml.c / sigma-ycache.c: the documents of a file
  * before collection merging (raw: as libyaml gave them). */
 bool ycache_key(ycache *c, const char *text, size_t len, unsigned char key[32]);
-/* 1: hit, roots/lines (in ar) filled; 0: miss. */
-int ycache_get(ycache *c, const unsigned char key[32], arena *ar, ynode ***roots, uint32_t **lines, size_t *n);
+/* 1: hit, roots/lines filled (scalar text in ar, nodes and the two
+ * arrays in nar, or ar when NULL); 0: miss. */
+int ycache_get(ycache *c, const unsigned char key[32], arena *ar, arena *nar, ynode ***roots, uint32_t **lines,
+	       size_t *n);
 void ycache_put(ycache *c, const unsigned char key[32], ynode *const *roots, const uint32_t *lines, size_t n);
 
 #endif
