@@ -3,12 +3,14 @@
  * and bit flip of a cache file is ignored with the same result; a changed
  * file is parsed again; failed parses are not kept and give the same
  * errors; limits hold on entries that exceed them; the size cap; the
- * file on disk (written once, not rewritten by a run of hits). */
+ * file on disk (written once, not rewritten by a run of hits); the stat
+ * table (a file whose stat is exactly as recorded is not read again). */
 #include "unit.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/arena.h"
@@ -71,7 +73,7 @@ static void parse(parsed *p, ycache *c, const char *text, size_t len)
 {
 	arena_init(&p->ar, 4096, 64u << 20);
 	spoor_diag d = SPOOR_DIAG_INIT;
-	p->rc = sigma_yaml_parse_yc(c, &p->ar, NULL, text, len, &p->docs, &p->n, &d);
+	p->rc = sigma_yaml_parse_yc(c, &p->ar, NULL, NULL, text, len, &p->docs, &p->n, &d);
 	p->d = d;
 }
 
@@ -278,6 +280,125 @@ static void test_changed_file(void **state)
 	free(bytes);
 }
 
+/* A regular file's stat, changed `ago` seconds before now. */
+static struct stat fake_stat(uint64_t ino, long long size, time_t ago)
+{
+	struct stat st;
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFREG | 0644;
+	st.st_dev = 42;
+	st.st_ino = (ino_t)ino;
+	st.st_size = (off_t)size;
+	st.st_mtim.tv_sec = time(NULL) - ago - 100;
+	st.st_mtim.tv_nsec = 123456789;
+	st.st_ctim.tv_sec = time(NULL) - ago;
+	st.st_ctim.tv_nsec = 987654321;
+	return st;
+}
+
+static void key_of(ycache *c, const char *text, unsigned char key[32])
+{
+	assert_true(ycache_key(c, text, strlen(text), key));
+}
+
+/* The stat table: a row is kept only for a tree the cache holds and a
+ * ctime old enough; any difference of device, inode, size, mtime or ctime
+ * is a miss; rows survive the file (those of trees written) and a
+ * text-less load through a row gives the tree a parse gives. */
+static void test_stat_table(void **state)
+{
+	(void)state;
+	static const char other[] = "title: Other\nlogsource: {product: windows}\n";
+	ycache *c = ycache_open_mem(NULL, 0, CAP, NULL);
+	assert_non_null(c);
+	unsigned char k1[32], k2[32], got[32];
+	key_of(c, coll_yaml, k1);
+	key_of(c, other, k2);
+	struct stat s1 = fake_stat(7, (long long)strlen(coll_yaml), 60);
+	/* no tree for the key yet: nothing recorded */
+	ycache_stat_put(c, &s1, k1);
+	assert_false(ycache_stat_get(c, &s1, got));
+	parsed p;
+	parse(&p, c, coll_yaml, strlen(coll_yaml));
+	assert_int_equal(p.rc, 0);
+	ycache_stat_put(c, &s1, k1);
+	assert_true(ycache_stat_get(c, &s1, got));
+	assert_memory_equal(got, k1, 32);
+	/* each field */
+	struct stat x = s1;
+	x.st_dev++;
+	assert_false(ycache_stat_get(c, &x, got));
+	x = s1;
+	x.st_ino++;
+	assert_false(ycache_stat_get(c, &x, got));
+	x = s1;
+	x.st_size++;
+	assert_false(ycache_stat_get(c, &x, got));
+	x = s1;
+	x.st_mtim.tv_nsec++;
+	assert_false(ycache_stat_get(c, &x, got));
+	x = s1;
+	x.st_ctim.tv_nsec++;
+	assert_false(ycache_stat_get(c, &x, got));
+	x = s1;
+	x.st_mode = S_IFDIR | 0755;
+	assert_false(ycache_stat_get(c, &x, got));
+	/* changed a moment ago: not recorded (a change in the same clock tick
+	 * would keep this ctime) */
+	parsed q;
+	parse(&q, c, other, strlen(other));
+	assert_int_equal(q.rc, 0);
+	struct stat s2 = fake_stat(8, (long long)strlen(other), 0);
+	ycache_stat_put(c, &s2, k2);
+	assert_false(ycache_stat_get(c, &s2, got));
+	s2 = fake_stat(8, (long long)strlen(other), 10);
+	ycache_stat_put(c, &s2, k2);
+	assert_true(ycache_stat_get(c, &s2, got));
+	assert_memory_equal(got, k2, 32);
+	/* the same inode with other bytes now: the row is replaced */
+	struct stat s1b = fake_stat(7, (long long)strlen(other), 30);
+	ycache_stat_put(c, &s1b, k2);
+	assert_false(ycache_stat_get(c, &s1, got));
+	assert_true(ycache_stat_get(c, &s1b, got));
+	assert_memory_equal(got, k2, 32);
+	ycache_stat_put(c, &s1, k1);
+	/* through the file */
+	size_t len;
+	unsigned char *bytes = ycache_serialize(c, &len);
+	assert_non_null(bytes);
+	ycache_free(c);
+	c = ycache_open_mem(bytes, len, CAP, NULL);
+	assert_non_null(c);
+	assert_true(ycache_stat_get(c, &s1, got));
+	assert_memory_equal(got, k1, 32);
+	assert_true(ycache_stat_get(c, &s2, got));
+	assert_memory_equal(got, k2, 32);
+	ycache_stats st;
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.stat_hits, 2);
+	/* a text-less load gives the tree a parse gives */
+	arena ar, nar;
+	arena_init(&ar, 4096, 64u << 20);
+	arena_init(&nar, 4096, 64u << 20);
+	ydoc *docs;
+	size_t nd;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(sigma_yaml_parse_yc(c, &ar, &nar, got, NULL, 0, &docs, &nd, &d), 0);
+	assert_int_equal(nd, q.n);
+	for (size_t i = 0; i < nd; i++)
+		same_tree(docs[i].root, q.docs[i].root);
+	/* a key the cache does not hold: ENOTFOUND, no parse of nothing */
+	unsigned char k3[32];
+	key_of(c, "title: none\n", k3);
+	assert_int_equal(sigma_yaml_parse_yc(c, &ar, &nar, k3, NULL, 0, &docs, &nd, &d), SPOOR_ENOTFOUND);
+	arena_done(&ar);
+	arena_done(&nar);
+	ycache_free(c);
+	free(bytes);
+	done(&p);
+	done(&q);
+}
+
 /* A file that does not parse is not kept, every time the same error. */
 static void test_errors_not_cached(void **state)
 {
@@ -474,6 +595,7 @@ int main(void)
 	    cmocka_unit_test(test_corrupt),
 	    cmocka_unit_test(test_crafted),
 	    cmocka_unit_test(test_changed_file),
+	    cmocka_unit_test(test_stat_table),
 	    cmocka_unit_test(test_errors_not_cached),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_cap),

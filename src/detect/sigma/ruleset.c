@@ -375,8 +375,20 @@ static int push_rule(spoor_ruleset *rs, sigma_rule *r, bool active, const char *
 	return 0;
 }
 
-SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, const char *text, size_t len,
-				       spoor_diag *diag)
+static ycache *rs_ycache(spoor_ruleset *rs)
+{
+	if (!rs->yc_tried) {
+		rs->yc_tried = true;
+		rs->yc = ycache_open(rs->opts.cache_dir, rs->yc_max);
+	}
+	return rs->yc;
+}
+
+/* Load a rule file (text, or with text NULL the tree of `key` from the
+ * tree cache) and compile its rules.  0, SPOOR_ENOTFOUND (text NULL and
+ * the tree is not in the cache: nothing was added), or an error. */
+static int add_text(spoor_ruleset *rs, const char *name, const unsigned char *key, const char *text, size_t len,
+		    spoor_diag *diag)
 {
 	if (rs->nfiles == rs->capfiles) {
 		size_t nc = rs->capfiles ? rs->capfiles * 2 : 64;
@@ -386,13 +398,11 @@ SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, cons
 		rs->files = v;
 		rs->capfiles = nc;
 	}
-	if (!rs->yc_tried) {
-		rs->yc_tried = true;
-		rs->yc = ycache_open(rs->opts.cache_dir, rs->yc_max);
-	}
 	sigma_file *f;
-	int rc = sigma_file_load_yc(rs->yc, &rs->ytmp, &f, name, text, len, on_load_err, rs);
+	int rc = sigma_file_load_yc(rs_ycache(rs), &rs->ytmp, key, &f, name, text, len, on_load_err, rs);
 	arena_reset(&rs->ytmp); /* the tree: nothing points into it now */
+	if (rc == SPOOR_ENOTFOUND && !text)
+		return rc;
 	if (rc < 0)
 		return diag_set(diag, rc, "out of memory");
 	rs->files[rs->nfiles++] = f;
@@ -442,6 +452,16 @@ SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, cons
  * (add_dir: one lookup per file instead of one per path component). */
 static int add_file_at(spoor_ruleset *rs, int dfd, const char *name, const char *path, spoor_diag *diag)
 {
+	/* unchanged since a run read it (the tree cache's stat table): the
+	 * tree of the bytes it had then, without opening it */
+	ycache *yc = rs_ycache(rs);
+	struct stat st;
+	unsigned char key[32];
+	if (yc && (dfd >= 0 ? fstatat(dfd, name, &st, 0) : stat(path, &st)) == 0 && ycache_stat_get(yc, &st, key)) {
+		int rc = add_text(rs, path, key, NULL, (size_t)st.st_size, diag);
+		if (rc != SPOOR_ENOTFOUND)
+			return rc;
+	}
 	int fd = dfd >= 0 ? openat(dfd, name, O_RDONLY | O_CLOEXEC) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rs->st.files_bad++;
@@ -454,7 +474,8 @@ static int add_file_at(spoor_ruleset *rs, int dfd, const char *name, const char 
 	buf *b = &rs->file;
 	buf_clear(b);
 	int rc = file_read_fd(fd, b);
-	close(fd);
+	if (rc < 0)
+		close(fd);
 	if (rc == SPOOR_ENOMEM)
 		return diag_set(diag, rc, "out of memory");
 	if (rc < 0) {
@@ -468,7 +489,19 @@ static int add_file_at(spoor_ruleset *rs, int dfd, const char *name, const char 
 		report(rs, &d);
 		return 0;
 	}
-	return spoor_ruleset_add_buffer(rs, path, b->p, b->len, diag);
+	bool keyed = yc && ycache_key(yc, b->p, b->len, key);
+	bool stated = keyed && fstat(fd, &st) == 0;
+	close(fd);
+	rc = add_text(rs, path, keyed ? key : NULL, b->p, b->len, diag);
+	if (rc == 0 && stated)
+		ycache_stat_put(yc, &st, key); /* when the tree is in the cache now */
+	return rc;
+}
+
+SPOOR_API int spoor_ruleset_add_buffer(spoor_ruleset *rs, const char *name, const char *text, size_t len,
+				       spoor_diag *diag)
+{
+	return add_text(rs, name, NULL, text, len, diag);
 }
 
 static int add_file(spoor_ruleset *rs, const char *path, spoor_diag *diag)

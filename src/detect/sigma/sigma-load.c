@@ -596,11 +596,11 @@ static int load_doc(sigma_file *f, const ydoc *doc, sigma_rule **out, spoor_diag
 int sigma_file_load(sigma_file **out, const char *path, const char *text, size_t len, sigma_err_fn on_err,
 		    void *payload)
 {
-	return sigma_file_load_yc(NULL, NULL, out, path, text, len, on_err, payload);
+	return sigma_file_load_yc(NULL, NULL, NULL, out, path, text, len, on_err, payload);
 }
 
-int sigma_file_load_yc(ycache *yc, arena *tmp, sigma_file **out, const char *path, const char *text, size_t len,
-		       sigma_err_fn on_err, void *payload)
+int sigma_file_load_yc(ycache *yc, arena *tmp, const unsigned char *key, sigma_file **out, const char *path,
+		       const char *text, size_t len, sigma_err_fn on_err, void *payload)
 {
 	sigma_file *f = xcalloc(1, sizeof(*f));
 	if (!f)
@@ -621,10 +621,11 @@ int sigma_file_load_yc(ycache *yc, arena *tmp, sigma_file **out, const char *pat
 	spoor_diag d = SPOOR_DIAG_INIT;
 	ydoc *docs;
 	size_t ndocs;
-	int yrc = sigma_yaml_parse_yc(yc, &f->ar, tmp, text, len, &docs, &ndocs, &d);
-	if (yrc == SPOOR_ENOMEM) {
+	int yrc = sigma_yaml_parse_yc(yc, &f->ar, tmp, key, text, len, &docs, &ndocs, &d);
+	if (yrc == SPOOR_ENOMEM || (!text && yrc < 0)) {
 		sigma_file_free(f);
-		return yrc;
+		*out = NULL;
+		return yrc == SPOOR_ENOMEM ? yrc : SPOOR_ENOTFOUND;
 	}
 	f->rules = arena_alloc(&f->ar, (ndocs + 1) * sizeof(sigma_rule *));
 	if (!f->rules) {

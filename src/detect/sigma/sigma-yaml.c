@@ -275,11 +275,11 @@ static bool from_cache(ycache *yc, const unsigned char key[32], arena *ar, arena
 
 int sigma_yaml_parse(arena *ar, const char *text, size_t len, ydoc **docs, size_t *ndocs, spoor_diag *diag)
 {
-	return sigma_yaml_parse_yc(NULL, ar, NULL, text, len, docs, ndocs, diag);
+	return sigma_yaml_parse_yc(NULL, ar, NULL, NULL, text, len, docs, ndocs, diag);
 }
 
-int sigma_yaml_parse_yc(ycache *yc, arena *ar, arena *nar, const char *text, size_t len, ydoc **docs,
-			size_t *ndocs, spoor_diag *diag)
+int sigma_yaml_parse_yc(ycache *yc, arena *ar, arena *nar, const unsigned char *key_in, const char *text,
+			size_t len, ydoc **docs, size_t *ndocs, spoor_diag *diag)
 {
 	yaml_parser_t p;
 	if (!nar)
@@ -289,9 +289,15 @@ int sigma_yaml_parse_yc(ycache *yc, arena *ar, arena *nar, const char *text, siz
 	if (len > SIGMA_MAX_FILE)
 		return diag_set(diag, SPOOR_ELIMIT, "rule file larger than %u bytes", SIGMA_MAX_FILE);
 	unsigned char key[32];
-	bool keyed = ycache_key(yc, text, len, key);
+	bool keyed = yc && key_in;
+	if (keyed)
+		memcpy(key, key_in, 32);
+	else
+		keyed = text && ycache_key(yc, text, len, key);
 	if (keyed && from_cache(yc, key, ar, nar, docs, ndocs))
 		return 0;
+	if (!text)
+		return SPOOR_ENOTFOUND;
 	if (!yaml_parser_initialize(&p))
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);

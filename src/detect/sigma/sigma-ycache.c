@@ -14,10 +14,20 @@
  * instead of one per rule file.  Layout (integers little endian):
  *
  *   "SPOORYC1"  u32 version  u32 SIGMA_MAX_DEPTH  u32 SIGMA_MAX_NODES
- *   u32 count
+ *   u32 count  u32 nstat
  *   count x { key[32]  u64 offset  u64 length }   (offset from the data)
+ *   nstat x { u64 dev  u64 ino  u64 size  i64 mtime  i64 ctime  key[32] }
  *   data: the entries
  *   SHA-256 of every byte before it
+ *
+ * The stat table (version 2) says which file had which key when it was
+ * last read: a rule file whose device, inode, size, mtime and ctime (in
+ * nanoseconds) are all as recorded is not read or hashed again
+ * (ycache_stat_get), as git's index does.  Any write to a file changes its
+ * ctime, which no one can set back; a file is recorded only when its ctime
+ * is at least YC_RACY_NS old (a change within the same clock tick as the
+ * read could otherwise keep the old ctime), and a replaced file is a new
+ * inode with a new ctime.
  *
  * An entry: varint ndocs, then per document varint line and a node; a
  * node: a tag byte (kind 1..3, +4 when a plain scalar), varint line,
@@ -35,9 +45,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -45,14 +57,28 @@
 #include "detect/sigma/sigma-ycache.h"
 
 #define YC_MAGIC   "SPOORYC1"
-#define YC_VERSION 1u
-#define YC_HDR	   (8 + 4 * 4)
+#define YC_VERSION 2u
+#define YC_HDR	   (8 + 5 * 4)
 #define YC_IDX	   (32 + 8 + 8)
+#define YC_STAT	   (5 * 8 + 32)
+/* a file changed less than this long ago is not recorded in the stat
+ * table (timestamps come from a clock that ticks every few ms; some
+ * file systems keep seconds only) */
+#define YC_RACY_NS (3ll * 1000000000ll)
+
+/* One row of the stat table. */
+typedef struct yc_stat {
+	uint64_t dev, ino, size;
+	int64_t mtime, ctime;
+	unsigned char key[32];
+	bool used; /* looked up or recorded by this run */
+} yc_stat;
 
 typedef struct yc_ent {
 	unsigned char key[32];
 	bool isnew; /* in c->nd, else in c->old */
 	bool used;  /* looked up or added by this run */
+	bool wr;    /* serialize: written */
 	size_t off, len;
 } yc_ent;
 
@@ -69,6 +95,10 @@ struct ycache {
 	unsigned char *nd; /* new entries */
 	size_t ndlen, ndcap;
 	bool dirty;
+	yc_stat *sv; /* the stat table, (dev, ino) unique */
+	size_t ns, caps;
+	uint32_t *sht; /* sv index + 1; 0 = empty */
+	size_t shtmask;
 	EVP_MD_CTX *md;
 	EVP_MD *sha; /* fetched once: EVP_sha256() in each init fetched it per file */
 	ycache_stats st;
@@ -95,6 +125,64 @@ static yc_ent *find(ycache *c, const unsigned char key[32])
 		if (!memcmp(c->e[v - 1].key, key, 32))
 			return &c->e[v - 1];
 	}
+}
+
+static uint64_t stat_hash(uint64_t dev, uint64_t ino)
+{
+	uint64_t k[2] = {dev, ino};
+	return hash_bytes(k, sizeof(k), 0x9c);
+}
+
+static yc_stat *stat_find(ycache *c, uint64_t dev, uint64_t ino)
+{
+	if (!c->sht)
+		return NULL;
+	for (size_t i = stat_hash(dev, ino) & c->shtmask;; i = (i + 1) & c->shtmask) {
+		uint32_t v = c->sht[i];
+		if (!v)
+			return NULL;
+		if (c->sv[v - 1].dev == dev && c->sv[v - 1].ino == ino)
+			return &c->sv[v - 1];
+	}
+}
+
+/* Add a row whose (dev, ino) is not there yet; false on ENOMEM. */
+static bool stat_add(ycache *c, const yc_stat *r)
+{
+	if (c->ns >= UINT32_MAX / 4)
+		return false;
+	if (c->ns == c->caps) {
+		size_t nc = c->caps ? 2 * c->caps : 256;
+		yc_stat *v = xreallocarray(c->sv, nc, sizeof(*v));
+		if (!v)
+			return false;
+		c->sv = v;
+		c->caps = nc;
+	}
+	if (!c->sht || 2 * (c->ns + 1) > c->shtmask + 1) {
+		size_t n = c->sht ? 2 * (c->shtmask + 1) : 1024;
+		while (n < 2 * (c->ns + 1))
+			n *= 2;
+		uint32_t *t = xcalloc(n, sizeof(*t));
+		if (!t)
+			return false;
+		free(c->sht);
+		c->sht = t;
+		c->shtmask = n - 1;
+		for (size_t k = 0; k < c->ns; k++) {
+			size_t i = stat_hash(c->sv[k].dev, c->sv[k].ino) & c->shtmask;
+			while (t[i])
+				i = (i + 1) & c->shtmask;
+			t[i] = (uint32_t)(k + 1);
+		}
+	}
+	c->sv[c->ns] = *r;
+	size_t i = stat_hash(r->dev, r->ino) & c->shtmask;
+	while (c->sht[i])
+		i = (i + 1) & c->shtmask;
+	c->sht[i] = (uint32_t)(c->ns + 1);
+	c->ns++;
+	return true;
 }
 
 static bool ht_grow(ycache *c)
@@ -156,12 +244,12 @@ static bool load(ycache *c, unsigned char *p, size_t len)
 	    le_get(p + 12, 4) != SIGMA_MAX_DEPTH || le_get(p + 16, 4) != SIGMA_MAX_NODES || !sha256_buf(p, len - 32, h) ||
 	    memcmp(h, p + len - 32, 32))
 		return false;
-	uint64_t cnt = le_get(p + 20, 4);
+	uint64_t cnt = le_get(p + 20, 4), nst = le_get(p + 24, 4);
 	size_t body = len - 32 - YC_HDR;
-	if (cnt > body / YC_IDX)
+	if (cnt > body / YC_IDX || nst > (body - cnt * YC_IDX) / YC_STAT)
 		return false;
-	const unsigned char *idx = p + YC_HDR, *data = idx + cnt * YC_IDX;
-	size_t dlen = body - (size_t)cnt * YC_IDX;
+	const unsigned char *idx = p + YC_HDR, *stt = idx + cnt * YC_IDX, *data = stt + nst * YC_STAT;
+	size_t dlen = body - (size_t)cnt * YC_IDX - (size_t)nst * YC_STAT;
 	c->olddata = data;
 	for (size_t i = 0; i < cnt; i++) {
 		const unsigned char *x = idx + i * YC_IDX;
@@ -176,6 +264,24 @@ static bool load(ycache *c, unsigned char *p, size_t len)
 		memcpy(e.key, x, 32);
 		if (!ent_add(c, &e)) {
 			c->n = 0;
+			return false;
+		}
+	}
+	for (size_t i = 0; i < nst; i++) {
+		const unsigned char *x = stt + i * YC_STAT;
+		yc_stat r = {.dev = le_get(x, 8),
+			     .ino = le_get(x + 8, 8),
+			     .size = le_get(x + 16, 8),
+			     .mtime = (int64_t)le_get(x + 24, 8),
+			     .ctime = (int64_t)le_get(x + 32, 8)};
+		memcpy(r.key, x + 40, 32);
+		/* a row for a tree the file does not hold, or a second row of
+		 * the same file, is left out (the first one counts) */
+		if (!find(c, r.key) || stat_find(c, r.dev, r.ino))
+			continue;
+		if (!stat_add(c, &r)) {
+			c->n = 0;
+			c->ns = 0;
 			return false;
 		}
 	}
@@ -209,6 +315,9 @@ static void reset_entries(ycache *c)
 	c->n = 0;
 	if (c->ht)
 		memset(c->ht, 0, (c->htmask + 1) * sizeof(*c->ht));
+	c->ns = 0;
+	if (c->sht)
+		memset(c->sht, 0, (c->shtmask + 1) * sizeof(*c->sht));
 	c->olddata = NULL;
 }
 
@@ -276,6 +385,8 @@ void ycache_free(ycache *c)
 	free(c->old);
 	free(c->e);
 	free(c->ht);
+	free(c->sv);
+	free(c->sht);
 	free(c->nd);
 	free(c);
 }
@@ -295,6 +406,52 @@ bool ycache_key(ycache *c, const char *text, size_t len, unsigned char key[32])
 	return c && EVP_DigestInit_ex(c->md, c->sha, NULL) == 1 &&
 	       EVP_DigestUpdate(c->md, tag, sizeof(tag)) == 1 && EVP_DigestUpdate(c->md, text, len) == 1 &&
 	       EVP_DigestFinal_ex(c->md, key, &hn) == 1 && hn == 32;
+}
+
+/* ---- the stat table ---- */
+
+static int64_t ts_ns(struct timespec t)
+{
+	return (int64_t)t.tv_sec * 1000000000ll + t.tv_nsec;
+}
+
+bool ycache_stat_get(ycache *c, const struct stat *st, unsigned char key[32])
+{
+	if (!c || !S_ISREG(st->st_mode))
+		return false;
+	yc_stat *r = stat_find(c, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
+	if (!r || r->size != (uint64_t)st->st_size || r->mtime != ts_ns(st->st_mtim) || r->ctime != ts_ns(st->st_ctim) ||
+	    !find(c, r->key))
+		return false;
+	r->used = true;
+	memcpy(key, r->key, 32);
+	c->st.stat_hits++;
+	return true;
+}
+
+void ycache_stat_put(ycache *c, const struct stat *st, const unsigned char key[32])
+{
+	struct timespec now;
+	if (!c || !S_ISREG(st->st_mode) || !find(c, key) || clock_gettime(CLOCK_REALTIME, &now) < 0 ||
+	    ts_ns(st->st_ctim) > ts_ns(now) - YC_RACY_NS)
+		return;
+	yc_stat r = {.dev = (uint64_t)st->st_dev,
+		     .ino = (uint64_t)st->st_ino,
+		     .size = (uint64_t)st->st_size,
+		     .mtime = ts_ns(st->st_mtim),
+		     .ctime = ts_ns(st->st_ctim),
+		     .used = true};
+	memcpy(r.key, key, 32);
+	yc_stat *o = stat_find(c, r.dev, r.ino);
+	if (o && !memcmp(o, &r, offsetof(yc_stat, used)) && !memcmp(o->key, r.key, 32)) {
+		o->used = true;
+		return;
+	}
+	if (o)
+		*o = r;
+	else if (!stat_add(c, &r))
+		return;
+	c->dirty = true;
 }
 
 /* ---- decoding an entry ---- */
@@ -523,16 +680,44 @@ static size_t pick(const ycache *c, size_t *v, size_t *total)
 	return k;
 }
 
+/* The stat rows to write (those of entries written, this run's first,
+ * while the file stays under the cap) into v; their count. */
+static size_t pick_stat(ycache *c, const size_t *ev, size_t k, size_t *v, size_t *total)
+{
+	/* the entries written, by key */
+	for (size_t j = 0; j < c->n; j++)
+		c->e[j].wr = false;
+	for (size_t j = 0; j < k; j++)
+		c->e[ev[j]].wr = true;
+	size_t m = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < c->ns; i++) {
+			const yc_stat *r = &c->sv[i];
+			const yc_ent *e = r->used == (pass == 0) ? find(c, r->key) : NULL;
+			if (!e || !e->wr || *total > c->cap || YC_STAT > c->cap - *total)
+				continue;
+			*total += YC_STAT;
+			v[m++] = i;
+		}
+	return m;
+}
+
 unsigned char *ycache_serialize(ycache *c, size_t *len)
 {
 	size_t *v = xcalloc(c->n + 1, sizeof(*v));
-	if (!v)
+	size_t *sv = xcalloc(c->ns + 1, sizeof(*sv));
+	if (!v || !sv) {
+		free(v);
+		free(sv);
 		return NULL;
+	}
 	size_t total;
 	size_t k = pick(c, v, &total);
+	size_t ks = pick_stat(c, v, k, sv, &total);
 	unsigned char *out = xmalloc(total);
 	if (!out) {
 		free(v);
+		free(sv);
 		return NULL;
 	}
 	memcpy(out, YC_MAGIC, 8);
@@ -540,7 +725,19 @@ unsigned char *ycache_serialize(ycache *c, size_t *len)
 	le_put(out + 12, SIGMA_MAX_DEPTH, 4);
 	le_put(out + 16, SIGMA_MAX_NODES, 4);
 	le_put(out + 20, k, 4);
-	unsigned char *idx = out + YC_HDR, *data = idx + k * YC_IDX;
+	le_put(out + 24, ks, 4);
+	unsigned char *idx = out + YC_HDR, *stt = idx + k * YC_IDX, *data = stt + ks * YC_STAT;
+	for (size_t j = 0; j < ks; j++) {
+		const yc_stat *r = &c->sv[sv[j]];
+		unsigned char *x = stt + j * YC_STAT;
+		le_put(x, r->dev, 8);
+		le_put(x + 8, r->ino, 8);
+		le_put(x + 16, r->size, 8);
+		le_put(x + 24, (uint64_t)r->mtime, 8);
+		le_put(x + 32, (uint64_t)r->ctime, 8);
+		memcpy(x + 40, r->key, 32);
+	}
+	free(sv);
 	size_t off = 0;
 	for (size_t j = 0; j < k; j++) {
 		const yc_ent *e = &c->e[v[j]];

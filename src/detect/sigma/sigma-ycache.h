@@ -9,6 +9,8 @@
 #ifndef SPOOR_DETECT_SIGMA_YCACHE_H
 #define SPOOR_DETECT_SIGMA_YCACHE_H
 
+#include <sys/stat.h>
+
 #include "detect/sigma/sigma-int.h"
 
 typedef struct ycache ycache;
@@ -24,6 +26,7 @@ typedef struct ycache_stats {
 	size_t hits;   /* files whose tree came from the cache */
 	size_t misses; /* files parsed with libyaml (and kept when they parsed) */
 	size_t added;  /* new entries */
+	size_t stat_hits; /* files not read: their stat matched the stat table */
 	bool file_bad; /* a cache file was there but failed a check */
 	bool written;  /* ycache_flush wrote the file */
 } ycache_stats;
@@ -44,18 +47,32 @@ void ycache_get_stats(const ycache *c, ycache_stats *st);
 /* The bytes flush would write (malloc'd; tests); NULL on ENOMEM. */
 unsigned char *ycache_serialize(ycache *c, size_t *len);
 
+/* The key of the tree a rule file had when it was last read, when the
+ * file's stat (a regular file: device, inode, size, mtime and ctime) is
+ * exactly as recorded then and that tree is in the cache; false
+ * otherwise (read the file). */
+bool ycache_stat_get(ycache *c, const struct stat *st, unsigned char key[32]);
+/* Record that the file with this stat holds the bytes of `key` (whose
+ * tree must be in the cache); not when its ctime is too recent to tell a
+ * later change in the same clock tick apart. */
+void ycache_stat_put(ycache *c, const struct stat *st, const unsigned char key[32]);
+
 /* sigma_yaml_parse through the cache c (NULL: libyaml every time).  The
  * scalar text goes to ar, the nodes and the document list to nar (NULL:
  * ar too): a caller that keeps only the strings resets nar once it is done
- * with the tree. */
-int sigma_yaml_parse_yc(ycache *c, arena *ar, arena *nar, const char *text, size_t len, ydoc **docs,
-			size_t *ndocs, spoor_diag *diag);
+ * with the tree.  key: the text's ycache_key when the caller has it (NULL:
+ * computed here).  text NULL (with a key): the tree from the cache only,
+ * SPOOR_ENOTFOUND when it is not there. */
+int sigma_yaml_parse_yc(ycache *c, arena *ar, arena *nar, const unsigned char *key, const char *text, size_t len,
+			ydoc **docs, size_t *ndocs, spoor_diag *diag);
 
 /* sigma_file_load through the cache c (NULL: libyaml every time), the
  * YAML tree in tmp (NULL: the file's arena), which the caller may reset
- * once this returns: the rules keep strings of the tree, no nodes. */
-int sigma_file_load_yc(ycache *c, arena *tmp, sigma_file **out, const char *path, const char *text, size_t len,
-		       sigma_err_fn on_err, void *payload);
+ * once this returns: the rules keep strings of the tree, no nodes.  key
+ * and text as for sigma_yaml_parse_yc (text NULL: SPOOR_ENOTFOUND and no
+ * file when the tree is not in the cache; len is then the file's size). */
+int sigma_file_load_yc(ycache *c, arena *tmp, const unsigned char *key, sigma_file **out, const char *path,
+		       const char *text, size_t len, sigma_err_fn on_err, void *payload);
 
 /* Internal to sigma-yaml.c / sigma-ycache.c: the documents of a file
  * before collection merging (raw: as libyaml gave them). */
