@@ -246,7 +246,7 @@ bool sstr_has_wild(const sstr *s);
 /* Encodings (each returns a new list of strings in *out, caller frees). */
 typedef struct sstr_list {
 	sstr *v;
-	size_t n;
+	size_t n, cap;
 } sstr_list;
 void sstr_list_done(sstr_list *l);
 int sstr_list_push(sstr_list *l, sstr *s); /* takes ownership of s's buffers */
