@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,6 +75,35 @@ char *file_slurp(const char *path, size_t max, size_t *len, int *err)
 	}
 	*len = b.len;
 	return b.p;
+}
+
+const unsigned char *file_map(const char *path, size_t max, size_t *len, int *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*err = errno == ENOENT ? SPOOR_ENOTFOUND : SPOOR_EIO;
+		return NULL;
+	}
+	struct stat st;
+	void *p = MAP_FAILED;
+	*err = SPOOR_EIO;
+	if (fstat(fd, &st) == 0) {
+		if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > max)
+			*err = SPOOR_ELIMIT;
+		else
+			p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	}
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	*len = (size_t)st.st_size;
+	return p;
+}
+
+void file_unmap(const void *p, size_t len)
+{
+	if (p)
+		munmap((void *)p, len);
 }
 
 int mkdir_parents(char *path, size_t from, mode_t mode)

@@ -118,65 +118,30 @@ static bool dbc_path(dbc_key *k, const char *dir, char *out, size_t cap)
 	return n > 0 && (size_t)n < cap;
 }
 
-/* n bytes at off into p (a short file fails). */
-static bool read_at(int fd, void *p, size_t n, uint64_t off)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = pread(fd, (char *)p + got, n - got, (off_t)(off + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		got += (size_t)r;
-	}
-	return true;
-}
-
 int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *path, size_t pathcap)
 {
 	if (!dir || !*dir || !dbc_path(k, dir, path, pathcap))
 		return 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	/* mapped, not read: hs_deserialize_database copies each database out
+	 * of the page cache's pages (file_map: no buffer of the largest
+	 * database, 8 MB for SigmaHQ, zeroed and copied into first) */
+	size_t len = 0;
+	int err;
+	const unsigned char *p = file_map(path, DBC_MAX_FILE, &len, &err);
+	if (!p)
 		return 0;
-	/* Size, magic and count first, then each database in turn: read
-	 * once, checked, deserialized (one buffer of the largest database
-	 * instead of the whole file, 8 MB for SigmaHQ). */
-	struct stat st;
-	unsigned char head[sizeof(DBC_MAGIC) - 1 + 4];
-	size_t hdr = sizeof(head);
-	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-		  (uint64_t)st.st_size <= DBC_MAX_FILE && (size_t)st.st_size >= hdr;
-	size_t len = ok ? (size_t)st.st_size : 0;
-	ok = ok && read_at(fd, head, hdr, 0) && !memcmp(head, DBC_MAGIC, sizeof(DBC_MAGIC) - 1) &&
-	     le_get(head + 8, 4) == n;
-	unsigned char *p = NULL;
-	size_t cap = 0;
+	size_t hdr = sizeof(DBC_MAGIC) - 1 + 4;
+	bool ok = len >= hdr && !memcmp(p, DBC_MAGIC, sizeof(DBC_MAGIC) - 1) && le_get(p + 8, 4) == n;
 	size_t off = hdr, got = 0;
 	for (; ok && got < n; got++) {
-		unsigned char lb[16];
-		if (len - off < 16 || !read_at(fd, lb, 16, off)) {
+		if (len - off < 16) {
 			ok = false;
 			break;
 		}
-		uint64_t dl = le_get(lb, 8), want = le_get(lb + 8, 8);
+		uint64_t dl = le_get(p + off, 8), want = le_get(p + off + 8, 8);
 		off += 16;
-		if (dl > len - off) {
-			ok = false;
-			break;
-		}
-		if (dl > cap) {
-			unsigned char *np = xrealloc(p, (size_t)dl);
-			if (!np) {
-				ok = false;
-				break;
-			}
-			p = np;
-			cap = (size_t)dl;
-		}
-		if (!read_at(fd, p, (size_t)dl, off) || hash_bytes(p, (size_t)dl, DBC_SEED) != want ||
-		    hs_deserialize_database((const char *)p, (size_t)dl, &dbs[got]) != HS_SUCCESS) {
+		if (dl > len - off || hash_bytes(p + off, (size_t)dl, DBC_SEED) != want ||
+		    hs_deserialize_database((const char *)p + off, (size_t)dl, &dbs[got]) != HS_SUCCESS) {
 			dbs[got] = NULL;
 			ok = false;
 			break;
@@ -184,8 +149,7 @@ int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *p
 		off += (size_t)dl;
 	}
 	ok = ok && off == len;
-	free(p);
-	close(fd);
+	file_unmap(p, len);
 	if (!ok) {
 		for (size_t i = 0; i < got; i++) {
 			hs_free_database(dbs[i]);

@@ -7,7 +7,6 @@
  * table (a file whose stat is exactly as recorded is not read again). */
 #include "unit.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -207,7 +206,15 @@ static void test_corrupt(void **state)
 	free(bytes);
 }
 
-/* Flips with the digest made right again (a file written by something
+/* The file's trailing check, as sigma-ycache.c writes it. */
+static void fix_sum(unsigned char *m, size_t len)
+{
+	uint64_t h = hash_bytes(m, len - 8, 0x5350594332ull);
+	for (int i = 0; i < 8; i++)
+		m[len - 8 + i] = (unsigned char)(h >> (8 * i));
+}
+
+/* Flips with the check made right again (a file written by something
  * else): the decoder checks every length itself; no crash, and a flip
  * that breaks the structure is a miss with libyaml's result. */
 static void test_crafted(void **state)
@@ -221,11 +228,10 @@ static void test_crafted(void **state)
 	unsigned char *m = malloc(len);
 	assert_non_null(m);
 	size_t hits = 0, misses = 0;
-	for (size_t bit = 0; bit < (len - 32) * 8; bit++) {
+	for (size_t bit = 0; bit < (len - 8) * 8; bit++) {
 		memcpy(m, bytes, len);
 		m[bit / 8] ^= (unsigned char)(1u << (bit % 8));
-		unsigned hn = 0;
-		assert_int_equal(EVP_Digest(m, len - 32, m + len - 32, &hn, EVP_sha256(), NULL), 1);
+		fix_sum(m, len);
 		ycache *c = ycache_open_mem(m, len, CAP, NULL);
 		parsed got;
 		parse(&got, c, coll_yaml, strlen(coll_yaml));

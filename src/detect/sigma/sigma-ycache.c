@@ -18,7 +18,7 @@
  *   count x { key[32]  u64 offset  u64 length }   (offset from the data)
  *   nstat x { u64 dev  u64 ino  u64 size  i64 mtime  i64 ctime  key[32] }
  *   data: the entries
- *   SHA-256 of every byte before it
+ *   u64 check: hash_bytes(every byte before it, YC_SEED)
  *
  * The stat table (version 2) says which file had which key when it was
  * last read: a rule file whose device, inode, size, mtime and ctime (in
@@ -34,7 +34,7 @@
  * varint col, then a scalar's varint length and bytes, a sequence's
  * varint count and items, or a mapping's varint pair count and keys and
  * values.  The file is input like any other: a wrong magic, version,
- * limit, digest, size or offset makes the whole file an empty cache (it is
+ * limit, check, size or offset makes the whole file an empty cache (it is
  * replaced by the next write), and an entry is decoded with every length,
  * count, depth (SIGMA_MAX_DEPTH) and node count (SIGMA_MAX_NODES) checked;
  * an entry that fails is a miss.  Writes go to a temporary file renamed
@@ -61,6 +61,13 @@
 #define YC_HDR	   (8 + 5 * 4)
 #define YC_IDX	   (32 + 8 + 8)
 #define YC_STAT	   (5 * 8 + 32)
+#define YC_SUM	   8 /* the trailing check (version 1: a SHA-256) */
+#define YC_SEED	   0x5350594332ull
+/* The file is mapped (file_map), not read: its 5.6 MB (SigmaHQ) are the
+ * page cache's pages, not copied into fresh memory; the check is against
+ * corruption (a torn write), not an adversary who can write the user's
+ * cache folder, so a fast 64-bit hash does (SHA-256 of the file was ~2%
+ * of start-up). */
 /* a file changed less than this long ago is not recorded in the stat
  * table (timestamps come from a clock that ticks every few ms; some
  * file systems keep seconds only) */
@@ -85,8 +92,9 @@ typedef struct yc_ent {
 struct ycache {
 	char *dir, *path;
 	size_t cap;
-	unsigned char *old; /* the file read (verified) */
+	const unsigned char *old; /* the file read (verified) */
 	size_t oldlen;
+	bool old_mapped; /* old is file_map'ed, else malloc'ed */
 	const unsigned char *olddata; /* its data part */
 	yc_ent *e;
 	size_t n, capn;
@@ -237,15 +245,14 @@ static bool ent_add(ycache *c, const yc_ent *e)
 
 /* Take the file's bytes (owned by c on success): false when they fail a
  * check (the cache stays empty). */
-static bool load(ycache *c, unsigned char *p, size_t len)
+static bool load(ycache *c, const unsigned char *p, size_t len)
 {
-	unsigned char h[32];
-	if (len < YC_HDR + 32 || len > c->cap || memcmp(p, YC_MAGIC, 8) || le_get(p + 8, 4) != YC_VERSION ||
-	    le_get(p + 12, 4) != SIGMA_MAX_DEPTH || le_get(p + 16, 4) != SIGMA_MAX_NODES || !sha256_buf(p, len - 32, h) ||
-	    memcmp(h, p + len - 32, 32))
+	if (len < YC_HDR + YC_SUM || len > c->cap || memcmp(p, YC_MAGIC, 8) || le_get(p + 8, 4) != YC_VERSION ||
+	    le_get(p + 12, 4) != SIGMA_MAX_DEPTH || le_get(p + 16, 4) != SIGMA_MAX_NODES ||
+	    hash_bytes(p, len - YC_SUM, YC_SEED) != le_get(p + len - YC_SUM, 8))
 		return false;
 	uint64_t cnt = le_get(p + 20, 4), nst = le_get(p + 24, 4);
-	size_t body = len - 32 - YC_HDR;
+	size_t body = len - YC_SUM - YC_HDR;
 	if (cnt > body / YC_IDX || nst > (body - cnt * YC_IDX) / YC_STAT)
 		return false;
 	const unsigned char *idx = p + YC_HDR, *stt = idx + cnt * YC_IDX, *data = stt + nst * YC_STAT;
@@ -363,11 +370,13 @@ ycache *ycache_open(const char *dir, size_t cap)
 	memcpy(c->path + dl + 1, YCACHE_FILE, sizeof(YCACHE_FILE));
 	size_t len = 0;
 	int err = 0;
-	unsigned char *p = (unsigned char *)file_slurp(c->path, cap, &len, &err);
+	const unsigned char *p = file_map(c->path, cap, &len, &err);
 	if (p && !load(c, p, len)) {
 		reset_entries(c);
-		free(p);
+		file_unmap(p, len);
 		c->st.file_bad = true;
+	} else if (p) {
+		c->old_mapped = true;
 	} else if (!p && err != SPOOR_ENOTFOUND) {
 		c->st.file_bad = true; /* too large or unreadable: replaced */
 	}
@@ -382,7 +391,10 @@ void ycache_free(ycache *c)
 	EVP_MD_free(c->sha);
 	free(c->dir);
 	free(c->path);
-	free(c->old);
+	if (c->old_mapped)
+		file_unmap(c->old, c->oldlen);
+	else
+		free((void *)c->old);
 	free(c->e);
 	free(c->ht);
 	free(c->sv);
@@ -644,7 +656,7 @@ void ycache_put(ycache *c, const unsigned char key[32], ynode *const *roots, con
 		return;
 	size_t start = c->ndlen;
 	/* an entry that alone would not fit the file is not kept */
-	size_t limit = c->cap > YC_HDR + YC_IDX + 32 ? start + c->cap - YC_HDR - YC_IDX - 32 : start;
+	size_t limit = c->cap > YC_HDR + YC_IDX + YC_SUM ? start + c->cap - YC_HDR - YC_IDX - YC_SUM : start;
 	bool ok = wr_var(c, n);
 	for (size_t i = 0; ok && i < n; i++)
 		ok = wr_var(c, lines[i]) && wr_node(c, roots[i], limit);
@@ -664,7 +676,7 @@ void ycache_put(ycache *c, const unsigned char key[32], ynode *const *roots, con
 /* The entries to write, in order, into v (c->n long); their count. */
 static size_t pick(const ycache *c, size_t *v, size_t *total)
 {
-	size_t k = 0, t = YC_HDR + 32;
+	size_t k = 0, t = YC_HDR + YC_SUM;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < c->n; i++) {
 			const yc_ent *e = &c->e[i];
@@ -748,10 +760,7 @@ unsigned char *ycache_serialize(ycache *c, size_t *len)
 		off += e->len;
 	}
 	free(v);
-	if (!sha256_buf(out, total - 32, out + total - 32)) {
-		free(out);
-		return NULL;
-	}
+	le_put(out + total - YC_SUM, hash_bytes(out, total - YC_SUM, YC_SEED), 8);
 	*len = total;
 	return out;
 }
