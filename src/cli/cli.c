@@ -253,6 +253,16 @@ int scan_cli_finish_stats(scan_cli *s, const spoor_scan_stats *stp, int rc)
 	return bad ? EXIT_BADINPUT : EXIT_OK;
 }
 
+bool cli_free_at_exit(void)
+{
+#ifdef SPOOR_ASAN
+	return true;
+#else
+	const char *e = getenv("SPOOR_FREE_AT_EXIT");
+	return e && *e && strcmp(e, "0");
+#endif
+}
+
 void scan_cli_done(scan_cli *s)
 {
 	free(s->paths);

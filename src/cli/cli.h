@@ -97,6 +97,22 @@ int cmd_simulate(int argc, char **argv);
 
 bool is_help(const char *a);
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SPOOR_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPOOR_ASAN 1
+#endif
+#endif
+
+/* Whether a command that is about to return to main() should free what
+ * it holds.  Not in a normal build: the process ends and its memory goes
+ * with it, while freeing the rule set of all SigmaHQ (3,780 arenas, the
+ * databases, the prefilter) one piece at a time costs milliseconds, as
+ * compilers and git do.  Yes under AddressSanitizer (leak checking) and
+ * when SPOOR_FREE_AT_EXIT is set (valgrind --leak-check). */
+bool cli_free_at_exit(void);
+
 /* Default rules (cmd-rules.c): the folder `spoor rules update` installs
  * into ($SPOOR_RULES, $XDG_DATA_HOME/spoor/rules, ~/.local/share/spoor/rules),
  * spoor's own rules, and the folders `spoor hunt` loads without --rules:

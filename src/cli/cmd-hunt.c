@@ -1189,14 +1189,16 @@ int cmd_hunt(int argc, char **argv)
 		fprintf(stderr, "spoor hunt: %s: %s\n", ho.out_path, strerror(errno));
 		rc = EXIT_FAIL;
 	}
-	for (size_t i = 0; i < hu->nstages; i++)
-		spoor_stage_free(hu->stages[i]);
 	if (hu->kase) {
 		if (spoor_case_close(hu->kase, &d) < 0 && rc == 0) {
 			fprintf(stderr, "spoor hunt: %s\n", d.msg);
 			rc = EXIT_FAIL;
 		}
 	}
+	if (!cli_free_at_exit())
+		return rc; /* everything is written and closed: the rest is memory */
+	for (size_t i = 0; i < hu->nstages; i++)
+		spoor_stage_free(hu->stages[i]);
 	rtable_free(&hu->counts);
 	free(hu->gtags);
 	spoor_ruleset_free(rs);

@@ -43,13 +43,6 @@ static void usage(FILE *f)
 		   "Exit codes: 0 ok, 1 failure, 2 usage error, 3 completed with bad input (docs/exit-codes.md).\n");
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SPOOR_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SPOOR_ASAN 1
-#endif
-#endif
 
 /* The first HEAP_HUGE bytes of the heap in 2 MiB pages.  Loading all of
  * SigmaHQ writes ~64 MB of rule trees, plans and databases once, 4 KiB at a
