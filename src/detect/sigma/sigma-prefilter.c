@@ -72,7 +72,10 @@ typedef struct pf_db {
 
 struct sigma_prefilter {
 	/* build-time dedup of atoms: (field, literal) -> atom index + 1 */
-	uint32_t *hslots;
+	/* atom index + 1 in the low 32 bits (0: empty), the key's hash in the
+	 * high 32: a probe compares hashes before it loads an atom (the
+	 * atoms of SigmaHQ take ~2 MB: a load each was a cache miss) */
+	uint64_t *hslots;
 	size_t nh;
 	char *tmp;
 	size_t tmpcap;
@@ -411,15 +414,17 @@ static void trim_triggers(const sigma_plan *p, uint8_t *has, const aset *sets)
 static int hash_grow(sigma_prefilter *pf)
 {
 	size_t nn = pf->nh ? pf->nh * 2 : 4096;
-	uint32_t *v = xcalloc(nn, sizeof(*v));
+	uint64_t *v = xcalloc(nn, sizeof(*v));
 	if (!v)
 		return SPOOR_ENOMEM;
-	for (size_t i = 0; i < pf->natoms; i++) {
-		const pf_atom *a = &pf->atoms[i];
-		size_t h = (size_t)hash_bytes(a->lit, a->n, a->field) & (nn - 1);
+	for (size_t i = 0; i < pf->nh; i++) {
+		uint64_t e = pf->hslots[i];
+		if (!e)
+			continue;
+		size_t h = (size_t)(e >> 32) & (nn - 1);
 		while (v[h])
 			h = (h + 1) & (nn - 1);
-		v[h] = (uint32_t)i + 1;
+		v[h] = e;
 	}
 	free(pf->hslots);
 	pf->hslots = v;
@@ -443,15 +448,17 @@ static int atom_get(sigma_prefilter *pf, const aref *r, uint32_t *idx)
 	}
 	if ((pf->natoms + 1) * 2 > pf->nh && hash_grow(pf) < 0)
 		return SPOOR_ENOMEM;
-	size_t h = (size_t)hash_bytes(pf->tmp, r->n, r->field) & (pf->nh - 1);
+	uint32_t hv = (uint32_t)(hash_bytes(pf->tmp, r->n, r->field) >> 32);
+	size_t h = hv & (pf->nh - 1);
 	pf_atom *a = NULL;
-	while (pf->hslots[h]) {
-		pf_atom *x = &pf->atoms[pf->hslots[h] - 1];
+	for (uint64_t e; (e = pf->hslots[h]) != 0; h = (h + 1) & (pf->nh - 1)) {
+		if ((uint32_t)(e >> 32) != hv)
+			continue;
+		pf_atom *x = &pf->atoms[(uint32_t)e - 1];
 		if (x->field == r->field && x->n == r->n && !memcmp(x->lit, pf->tmp, r->n)) {
 			a = x;
 			break;
 		}
-		h = (h + 1) & (pf->nh - 1);
 	}
 	if (!a) {
 		if (pf->natoms == pf->capatoms) {
@@ -471,7 +478,7 @@ static int atom_get(sigma_prefilter *pf, const aref *r, uint32_t *idx)
 			return SPOOR_ENOMEM;
 		memcpy(a->lit, pf->tmp, r->n);
 		a->lit[r->n] = 0;
-		pf->hslots[h] = (uint32_t)pf->natoms + 1;
+		pf->hslots[h] = (uint64_t)hv << 32 | ((uint32_t)pf->natoms + 1);
 		pf->natoms++;
 	}
 	*idx = (uint32_t)(a - pf->atoms);
