@@ -135,6 +135,35 @@ static yc_ent *find(ycache *c, const unsigned char key[32])
 	}
 }
 
+/* The two lookup tables (entries by key, stat rows by device and inode)
+ * are open addressing over uint32 slots holding an index + 1 (0: empty),
+ * kept at most half full. */
+static void slot_put(uint32_t *t, size_t mask, uint64_t h, size_t idx)
+{
+	size_t i = h & mask;
+	while (t[i])
+		i = (i + 1) & mask;
+	t[i] = (uint32_t)(idx + 1);
+}
+
+/* A table for n items (at least twice as many slots as n + 1), item k
+ * placed by hash(c, k); false on ENOMEM (the old table stays). */
+static bool table_grow(ycache *c, uint32_t **t, size_t *mask, size_t n, uint64_t (*hash)(const ycache *, size_t))
+{
+	size_t ns = *t ? 2 * (*mask + 1) : 1024;
+	while (ns < 2 * (n + 1))
+		ns *= 2;
+	uint32_t *v = xcalloc(ns, sizeof(*v));
+	if (!v)
+		return false;
+	free(*t);
+	*t = v;
+	*mask = ns - 1;
+	for (size_t k = 0; k < n; k++)
+		slot_put(v, *mask, hash(c, k), k);
+	return true;
+}
+
 static uint64_t stat_hash(uint64_t dev, uint64_t ino)
 {
 	uint64_t k[2] = {dev, ino};
@@ -154,6 +183,16 @@ static yc_stat *stat_find(ycache *c, uint64_t dev, uint64_t ino)
 	}
 }
 
+static uint64_t stat_hash_at(const ycache *c, size_t k)
+{
+	return stat_hash(c->sv[k].dev, c->sv[k].ino);
+}
+
+static uint64_t key_hash_at(const ycache *c, size_t k)
+{
+	return key_hash(c->e[k].key);
+}
+
 /* Add a row whose (dev, ino) is not there yet; false on ENOMEM. */
 static bool stat_add(ycache *c, const yc_stat *r)
 {
@@ -167,50 +206,17 @@ static bool stat_add(ycache *c, const yc_stat *r)
 		c->sv = v;
 		c->caps = nc;
 	}
-	if (!c->sht || 2 * (c->ns + 1) > c->shtmask + 1) {
-		size_t n = c->sht ? 2 * (c->shtmask + 1) : 1024;
-		while (n < 2 * (c->ns + 1))
-			n *= 2;
-		uint32_t *t = xcalloc(n, sizeof(*t));
-		if (!t)
-			return false;
-		free(c->sht);
-		c->sht = t;
-		c->shtmask = n - 1;
-		for (size_t k = 0; k < c->ns; k++) {
-			size_t i = stat_hash(c->sv[k].dev, c->sv[k].ino) & c->shtmask;
-			while (t[i])
-				i = (i + 1) & c->shtmask;
-			t[i] = (uint32_t)(k + 1);
-		}
-	}
+	if ((!c->sht || 2 * (c->ns + 1) > c->shtmask + 1) && !table_grow(c, &c->sht, &c->shtmask, c->ns, stat_hash_at))
+		return false;
 	c->sv[c->ns] = *r;
-	size_t i = stat_hash(r->dev, r->ino) & c->shtmask;
-	while (c->sht[i])
-		i = (i + 1) & c->shtmask;
-	c->sht[i] = (uint32_t)(c->ns + 1);
+	slot_put(c->sht, c->shtmask, stat_hash(r->dev, r->ino), c->ns);
 	c->ns++;
 	return true;
 }
 
 static bool ht_grow(ycache *c)
 {
-	size_t ns = c->ht ? 2 * (c->htmask + 1) : 1024;
-	while (ns < 2 * (c->n + 1))
-		ns *= 2;
-	uint32_t *t = xcalloc(ns, sizeof(*t));
-	if (!t)
-		return false;
-	free(c->ht);
-	c->ht = t;
-	c->htmask = ns - 1;
-	for (size_t k = 0; k < c->n; k++) {
-		size_t i = key_hash(c->e[k].key) & c->htmask;
-		while (t[i])
-			i = (i + 1) & c->htmask;
-		t[i] = (uint32_t)(k + 1);
-	}
-	return true;
+	return table_grow(c, &c->ht, &c->htmask, c->n, key_hash_at);
 }
 
 /* Add an entry (the key is not there yet); false on ENOMEM. */
@@ -235,10 +241,7 @@ static bool ent_add(ycache *c, const yc_ent *e)
 		return true;
 	}
 	c->e[c->n] = *e;
-	size_t i = key_hash(e->key) & c->htmask;
-	while (c->ht[i])
-		i = (i + 1) & c->htmask;
-	c->ht[i] = (uint32_t)(c->n + 1);
+	slot_put(c->ht, c->htmask, key_hash(e->key), c->n);
 	c->n++;
 	return true;
 }
