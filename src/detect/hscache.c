@@ -118,18 +118,8 @@ static bool dbc_path(dbc_key *k, const char *dir, char *out, size_t cap)
 	return n > 0 && (size_t)n < cap;
 }
 
-int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *path, size_t pathcap)
+int dbc_parse(const unsigned char *p, size_t len, hs_database_t **dbs, size_t n)
 {
-	if (!dir || !*dir || !dbc_path(k, dir, path, pathcap))
-		return 0;
-	/* mapped, not read: hs_deserialize_database copies each database out
-	 * of the page cache's pages (file_map: no buffer of the largest
-	 * database, 8 MB for SigmaHQ, zeroed and copied into first) */
-	size_t len = 0;
-	int err;
-	const unsigned char *p = file_map(path, DBC_MAX_FILE, &len, &err);
-	if (!p)
-		return 0;
 	size_t hdr = sizeof(DBC_MAGIC) - 1 + 4;
 	bool ok = len >= hdr && !memcmp(p, DBC_MAGIC, sizeof(DBC_MAGIC) - 1) && le_get(p + 8, 4) == n;
 	size_t off = hdr, got = 0;
@@ -149,7 +139,6 @@ int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *p
 		off += (size_t)dl;
 	}
 	ok = ok && off == len;
-	file_unmap(p, len);
 	if (!ok) {
 		for (size_t i = 0; i < got; i++) {
 			hs_free_database(dbs[i]);
@@ -158,6 +147,23 @@ int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *p
 		return 0;
 	}
 	return 1;
+}
+
+int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *path, size_t pathcap)
+{
+	if (!dir || !*dir || !dbc_path(k, dir, path, pathcap))
+		return 0;
+	/* mapped, not read: hs_deserialize_database copies each database out
+	 * of the page cache's pages (file_map: no buffer of the largest
+	 * database, 8 MB for SigmaHQ, zeroed and copied into first) */
+	size_t len = 0;
+	int err;
+	const unsigned char *p = file_map(path, DBC_MAX_FILE, &len, &err);
+	if (!p)
+		return 0;
+	int r = dbc_parse(p, len, dbs, n);
+	file_unmap(p, len);
+	return r;
 }
 
 void dbc_store(const char *dir, const char *path, hs_database_t *const *dbs, size_t n)
