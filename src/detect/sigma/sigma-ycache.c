@@ -27,7 +27,8 @@
  * ctime, which no one can set back; a file is recorded only when its ctime
  * is at least YC_RACY_NS old (a change within the same clock tick as the
  * read could otherwise keep the old ctime), and a replaced file is a new
- * inode with a new ctime.
+ * inode with a new ctime.  Not seen: the clock set back between two
+ * writes of the same size to one file (docs/sigma.md says what to do).
  *
  * An entry: varint ndocs, then per document varint line and a node; a
  * node: a tag byte (kind 1..3, +4 when a plain scalar), varint line,
