@@ -18,6 +18,8 @@
 #    deduplicated) for `LC_ALL=C rg -F -c -f LITERALS`: a case-sensitive
 #    literal scan that does far less work than Sigma's case-insensitive,
 #    per-field matching.
+#    Start-up alone (the same hunts over an empty file) is timed too, as a
+#    reference: the part of the ratio that does not grow with the input.
 # 4. Warm-up (cat twice), then each run HUNT_RUNS times (default 5; median
 #    wall time), pinned to one core (taskset), under /usr/bin/time -v for
 #    user/sys time and peak RSS.
@@ -187,6 +189,11 @@ head -c 4000000 "$FILE" | sed '$d' >"$OUT/warm.jsonl"
 WARM_EVTX=$(head -n 40 "$EVLIST" | tr '\n' '\0' | xargs -0 printf "'%s' ")
 sh -c "$HUNT $ALL '$OUT/warm.jsonl' $WARM_EVTX" >/dev/null 2>&1 || true
 sh -c "$HUNT --rules '$TEN' '$OUT/warm.jsonl' $WARM_EVTX" >/dev/null 2>&1 || true
+# start-up alone (loading and compiling the rules, an empty input): the
+# part of each hunt below that does not grow with the input
+: >"$OUT/empty.jsonl"
+t hunt-start-10-rules 0 "$HUNT --rules '$TEN' '$OUT/empty.jsonl' > /dev/null"
+t hunt-start-all-rules 0 "$HUNT $ALL '$OUT/empty.jsonl' > /dev/null"
 t cat "$SIZE" "cat '$FILE' > /dev/null"
 t rg-F-literals "$SIZE" "LC_ALL=C $PIN rg -F -c -f '$LIT' '$FILE' > /dev/null; true"
 t hunt-10-rules "$SIZE" "$HUNT --rules '$TEN' '$FILE' > /dev/null || [ \$? = 3 ]"
@@ -231,7 +238,7 @@ SEC="$OUT/section"
 	echo "|---|---:|---:|---:|---:|---:|---:|---|"
 	while read -r n w u s r b; do
 		awk -v n="$n" -v w="$w" -v u="$u" -v s="$s" -v r="$r" -v b="$b" -v runs="$(cat "$OUT/w.$n")" 'BEGIN {
-			c = u + s; printf "| %s | %.2f | %.0f | %.2f | %.2f | %.0f | %.1f | %s |\n", n, w, b / w / 1e6, u, s, (c > 0 ? b / c / 1e6 : 0), r / 1024, runs }'
+			c = u + s; printf "| %s | %.2f | %.0f | %.2f | %.2f | %.0f | %.1f | %s |\n", n, w, (w > 0 ? b / w / 1e6 : 0), u, s, (c > 0 ? b / c / 1e6 : 0), r / 1024, runs }'
 	done <"$OUT/rows"
 	echo
 	awk -v pj="$PJ" -v pe="$PE" -v pr="$PR" -v pi="$PI" '
@@ -246,6 +253,7 @@ SEC="$OUT/section"
 		printf "| (issue 9) inventory of 100 agencies, 500 providers: <= 15%% over the same hunt (JSON, all rules) | %+.1f%% | %+.1f%% | %+.1f%% | %s |\n", 100 * (w["hunt-all-rules-inventory"] / w["hunt-all-rules"] - 1), 100 * (c["hunt-all-rules-inventory"] / c["hunt-all-rules"] - 1), 100 * (pi - 1), res(pi <= 1.15)
 		printf "| peak RSS <= 256 MiB (all rules, JSON) | %.1f MiB | | | %s |\n", r["hunt-all-rules"], res(r["hunt-all-rules"] <= 256)
 		printf "| peak RSS <= 256 MiB (all rules, EVTX) | %.1f MiB | | | %s |\n", r["evtx-hunt-all-rules"], res(r["evtx-hunt-all-rules"] <= 256)
+		printf "| (reference) start-up, empty input: all rules, 10 rules; its share of the all-rules hunt (JSON, EVTX) | %.2f s, %.2f s | %.2f s, %.2f s; %.0f%%, %.0f%% | | |\n", w["hunt-start-all-rules"], w["hunt-start-10-rules"], c["hunt-start-all-rules"], c["hunt-start-10-rules"], (c["hunt-all-rules"] > 0 ? 100 * c["hunt-start-all-rules"] / c["hunt-all-rules"] : 0), (c["evtx-hunt-all-rules"] > 0 ? 100 * c["hunt-start-all-rules"] / c["evtx-hunt-all-rules"] : 0)
 	}' "$OUT/rows"
 	echo
 	echo "Paired: for each round, the CPU time of the first command over the second's (runs seconds apart, the commands in turns); the median of those ratios. The medians columns divide medians taken at different moments."
