@@ -9,6 +9,7 @@
 #include <pcre2.h>
 #include "unit.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -715,6 +716,66 @@ static void test_re_dfa(void **state)
  * under (?i)) keeps "&&" and "et" for a quick rejection before PCRE2
  * runs: its answers stay PCRE2's on every subject made of pieces that
  * match, miss or fold (SET, the long s, a lone &). */
+/* The JIT compile of a regex happens on its first match (sigma-re.c,
+ * re_jit), and -j workers share the compiled set: threads that all start
+ * on the same cold regex give the answers one thread gives. */
+typedef struct re_job {
+	const sigma_re *re;
+	const char *const *subj;
+	size_t n;
+	int *got;
+} re_job;
+
+static void *re_worker(void *arg)
+{
+	re_job *j = arg;
+	sigma_re_scratch *s = sigma_re_scratch_new();
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < j->n; i++)
+		j->got[i] = sigma_re_match(j->re, s, j->subj[i], strlen(j->subj[i]));
+	sigma_re_scratch_free(s);
+	return NULL;
+}
+
+static void test_re_lazy_jit_threads(void **state)
+{
+	(void)state;
+	static const char *const subj[] = {"powershell -enc AAAA", "cmd /c whoami", "POWERSHELL.EXE -EncodedCommand x",
+					   "", "-enc", "pwsh -e abc", "nothing here at all"};
+	enum { NS = sizeof(subj) / sizeof(subj[0]), NT = 4 };
+	static const char pat[] = "(?i)(powershell|pwsh)(\\.exe)?\\s+-e(nc|ncodedcommand)?\\s";
+	int want[NS];
+	sigma_re *one;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(sigma_re_compile(&one, pat, strlen(pat), 0, &d), 0);
+	sigma_re_scratch *s = sigma_re_scratch_new();
+	assert_non_null(s);
+	for (size_t i = 0; i < NS; i++)
+		want[i] = sigma_re_match(one, s, subj[i], strlen(subj[i]));
+	sigma_re_scratch_free(s);
+	assert_int_equal(want[0], 1);
+	assert_int_equal(want[1], 0);
+	assert_int_equal(want[2], 1);
+	sigma_re_free(one);
+	for (int round = 0; round < 20; round++) {
+		sigma_re *re; /* cold: not compiled by JIT yet */
+		assert_int_equal(sigma_re_compile(&re, pat, strlen(pat), 0, &d), 0);
+		pthread_t th[NT];
+		int got[NT][NS];
+		re_job jobs[NT];
+		for (int t = 0; t < NT; t++) {
+			jobs[t] = (re_job){re, subj, NS, got[t]};
+			assert_int_equal(pthread_create(&th[t], NULL, re_worker, &jobs[t]), 0);
+		}
+		for (int t = 0; t < NT; t++)
+			pthread_join(th[t], NULL);
+		for (int t = 0; t < NT; t++)
+			assert_memory_equal(got[t], want, sizeof(want));
+		sigma_re_free(re);
+	}
+}
+
 static void test_re_must(void **state)
 {
 	(void)state;
@@ -791,6 +852,7 @@ int main(void)
 	    cmocka_unit_test(test_keywords),	 cmocka_unit_test(test_conditions),
 	    cmocka_unit_test(test_expand),	 cmocka_unit_test(test_re_atoms),
 	    cmocka_unit_test(test_prefilter_triggers), cmocka_unit_test(test_re_dfa), cmocka_unit_test(test_re_must),
+	    cmocka_unit_test(test_re_lazy_jit_threads),
 	    cmocka_unit_test(test_prefilter_kw_factors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

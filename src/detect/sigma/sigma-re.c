@@ -19,6 +19,8 @@
  * matcher too. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +33,14 @@
 
 struct sigma_re {
 	pcre2_code *code;
-	bool jit;
+	/* JIT-compiled on first use, not at load: of SigmaHQ's regexes few
+	 * ever run on a given input, and compiling them all was 3.7% of
+	 * start-up.  The compiled set is shared by -j workers, so the first
+	 * use takes jit_mu and the others wait for it (pcre2_jit_compile
+	 * changes the code that pcre2_match reads); jitted says it is done
+	 * (JIT or not, when PCRE2 cannot) */
+	atomic_bool jitted;
+	pthread_mutex_t jit_mu;
 	pcre2_code *dfa; /* many unbounded wildcards: this, with pcre2_dfa_match, first */
 	char atom[SIGMA_RE_MAX_ATOM + 1]; /* a literal every match contains, lowercased; "" = none */
 	size_t atomn;
@@ -376,7 +385,12 @@ int sigma_re_compile(sigma_re **out, const char *pat, size_t n, unsigned flags, 
 		return SPOOR_ENOMEM;
 	}
 	re->code = c;
-	re->jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0;
+	atomic_init(&re->jitted, false);
+	if (pthread_mutex_init(&re->jit_mu, NULL) != 0) {
+		pcre2_code_free(c);
+		free(re);
+		return SPOOR_ENOMEM;
+	}
 	if (re_stars(pat, n) >= RE_DFA_MIN_STARS)
 		re->dfa = pcre2_compile((PCRE2_SPTR)pat, n, opts & ~(uint32_t)PCRE2_MATCH_INVALID_UTF, &err, &eoff,
 					NULL); /* NULL: the standard matcher only */
@@ -414,7 +428,23 @@ void sigma_re_free(sigma_re *re)
 		return;
 	pcre2_code_free(re->code);
 	pcre2_code_free(re->dfa);
+	pthread_mutex_destroy(&re->jit_mu);
 	free(re);
+}
+
+/* JIT-compile re's code once, whichever thread gets here first (the
+ * regex is logically immutable: this only changes how it runs). */
+static void re_jit(const sigma_re *cre)
+{
+	sigma_re *re = (sigma_re *)cre;
+	if (atomic_load_explicit(&re->jitted, memory_order_acquire))
+		return;
+	pthread_mutex_lock(&re->jit_mu);
+	if (!atomic_load_explicit(&re->jitted, memory_order_relaxed)) {
+		(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE); /* not available: the interpreter */
+		atomic_store_explicit(&re->jitted, true, memory_order_release);
+	}
+	pthread_mutex_unlock(&re->jit_mu);
 }
 
 sigma_re_scratch *sigma_re_scratch_new(void)
@@ -471,6 +501,7 @@ int sigma_re_match(const sigma_re *re, sigma_re_scratch *s, const char *subj, si
 			return SPOOR_ELIMIT;
 		/* not UTF-8, a feature the DFA matcher lacks, its workspace: the standard one */
 	}
+	re_jit(re);
 	int r = pcre2_match(re->code, (PCRE2_SPTR)(subj ? subj : ""), n, 0, 0, s->md, s->mc);
 	if (r >= 0)
 		return 1;
