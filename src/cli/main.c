@@ -43,7 +43,6 @@ static void usage(FILE *f)
 		   "Exit codes: 0 ok, 1 failure, 2 usage error, 3 completed with bad input (docs/exit-codes.md).\n");
 }
 
-
 /* The first HEAP_HUGE bytes of the heap in 2 MiB pages.  Loading all of
  * SigmaHQ writes ~64 MB of rule trees, plans and databases once, 4 KiB at a
  * time: 16,000 page faults, a third of the start-up's CPU time.  Huge pages

@@ -16,21 +16,19 @@
  * The check is hash_bytes of the database's bytes: against corruption (a
  * torn or truncated write, a bad disk), not an adversary (whoever can
  * write the user's cache folder can replace the binary); it is verified
- * on the bytes as they are read for deserializing, so each byte is read
- * once (version 1 read the file twice, once for its SHA-256: 8 MB of
- * SHA-256 and copying, ~4% of start-up with all SigmaHQ rules).  A file
+ * on the bytes as they are deserialized (the file is mapped), so each
+ * byte is read once (version 1 read the file twice, once for its
+ * SHA-256: 8 MB of SHA-256 and copying, ~4% of start-up with all SigmaHQ
+ * rules).  A file
  * that fails any check (size, check, deserialization) is ignored and
- * rewritten: the cache is a speed-up, never a source of truth.  Writes go to a temporary file renamed into place, so a reader
- * never sees a half-written file and concurrent writers do not clash. */
-#include <errno.h>
-#include <fcntl.h>
+ * rewritten: the cache is a speed-up, never a source of truth.  Writes go
+ * to a temporary file renamed into place, so a reader never sees a
+ * half-written file and concurrent writers do not clash. */
 #include <hs.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/base.h"
 #include "base/fsutil.h"

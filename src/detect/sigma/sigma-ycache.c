@@ -46,7 +46,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +61,13 @@
 #define YC_HDR	   (8 + 5 * 4)
 #define YC_IDX	   (32 + 8 + 8)
 #define YC_STAT	   (5 * 8 + 32)
-#define YC_SUM	   8 /* the trailing check (version 1: a SHA-256) */
-#define YC_SEED	   0x5350594332ull
-/* The file is mapped (file_map), not read: its 5.6 MB (SigmaHQ) are the
- * page cache's pages, not copied into fresh memory; the check is against
+/* The trailing check (version 1: a SHA-256, ~2% of start-up): against
  * corruption (a torn write), not an adversary who can write the user's
- * cache folder, so a fast 64-bit hash does (SHA-256 of the file was ~2%
- * of start-up). */
+ * cache folder, so a fast 64-bit hash does.  The file is mapped
+ * (file_map), not read: its 5.6 MB (SigmaHQ) are the page cache's pages,
+ * not copied into fresh memory. */
+#define YC_SUM	   8
+#define YC_SEED	   0x5350594332ull
 /* a file changed less than this long ago is not recorded in the stat
  * table (timestamps come from a clock that ticks every few ms; some
  * file systems keep seconds only) */
@@ -381,7 +380,7 @@ ycache *ycache_open(const char *dir, size_t cap)
 		c->st.file_bad = true;
 	} else if (p) {
 		c->old_mapped = true;
-	} else if (!p && err != SPOOR_ENOTFOUND) {
+	} else if (err != SPOOR_ENOTFOUND) {
 		c->st.file_bad = true; /* too large or unreadable: replaced */
 	}
 	return c;
@@ -431,13 +430,18 @@ static int64_t ts_ns(struct timespec t)
 	return (int64_t)t.tv_sec * 1000000000ll + t.tv_nsec;
 }
 
+/* Whether row r (found by st's device and inode) still describes st. */
+static bool row_is(const yc_stat *r, const struct stat *st)
+{
+	return r->size == (uint64_t)st->st_size && r->mtime == ts_ns(st->st_mtim) && r->ctime == ts_ns(st->st_ctim);
+}
+
 bool ycache_stat_get(ycache *c, const struct stat *st, unsigned char key[32])
 {
 	if (!c || !S_ISREG(st->st_mode))
 		return false;
 	yc_stat *r = stat_find(c, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
-	if (!r || r->size != (uint64_t)st->st_size || r->mtime != ts_ns(st->st_mtim) || r->ctime != ts_ns(st->st_ctim) ||
-	    !find(c, r->key))
+	if (!r || !row_is(r, st) || !find(c, r->key))
 		return false;
 	r->used = true;
 	memcpy(key, r->key, 32);
@@ -459,7 +463,7 @@ void ycache_stat_put(ycache *c, const struct stat *st, const unsigned char key[3
 		     .used = true};
 	memcpy(r.key, key, 32);
 	yc_stat *o = stat_find(c, r.dev, r.ino);
-	if (o && !memcmp(o, &r, offsetof(yc_stat, used)) && !memcmp(o->key, r.key, 32)) {
+	if (o && row_is(o, st) && !memcmp(o->key, key, 32)) {
 		o->used = true;
 		return;
 	}
