@@ -717,8 +717,9 @@ static void test_re_dfa(void **state)
  * runs: its answers stay PCRE2's on every subject made of pieces that
  * match, miss or fold (SET, the long s, a lone &). */
 /* The JIT compile of a regex happens on its first match (sigma-re.c,
- * re_jit), and -j workers share the compiled set: threads that all start
- * on the same cold regex give the answers one thread gives. */
+ * re_jit), not before, and -j workers share the compiled set: threads
+ * that all start on the same cold regex give the answers one thread
+ * gives, and leave it compiled. */
 typedef struct re_job {
 	const sigma_re *re;
 	const char *const *subj;
@@ -749,10 +750,15 @@ static void test_re_lazy_jit_threads(void **state)
 	sigma_re *one;
 	spoor_diag d = SPOOR_DIAG_INIT;
 	assert_int_equal(sigma_re_compile(&one, pat, strlen(pat), 0, &d), 0);
+	uint32_t jit = 0;
+	pcre2_config(PCRE2_CONFIG_JIT, &jit);
+	assert_int_equal(sigma_re_jit_size(one), 0); /* not at compile time */
 	sigma_re_scratch *s = sigma_re_scratch_new();
 	assert_non_null(s);
 	for (size_t i = 0; i < NS; i++)
 		want[i] = sigma_re_match(one, s, subj[i], strlen(subj[i]));
+	if (jit)
+		assert_true(sigma_re_jit_size(one) > 0); /* at the first match */
 	sigma_re_scratch_free(s);
 	assert_int_equal(want[0], 1);
 	assert_int_equal(want[1], 0);
@@ -772,6 +778,8 @@ static void test_re_lazy_jit_threads(void **state)
 			pthread_join(th[t], NULL);
 		for (int t = 0; t < NT; t++)
 			assert_memory_equal(got[t], want, sizeof(want));
+		if (jit)
+			assert_true(sigma_re_jit_size(re) > 0);
 		sigma_re_free(re);
 	}
 }

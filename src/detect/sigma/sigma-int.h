@@ -294,6 +294,8 @@ enum { RE_I = 1, RE_M = 2, RE_S = 4 };
 /* Compile; on error diag says why (offset in the pattern). */
 int sigma_re_compile(sigma_re **out, const char *pat, size_t n, unsigned flags, spoor_diag *diag);
 void sigma_re_free(sigma_re *re);
+/* Bytes of JIT code PCRE2 made for re: 0 until its first match (tests). */
+size_t sigma_re_jit_size(const sigma_re *re);
 /* A literal every match of the regex contains (lowercased, at most
  * SIGMA_RE_MAX_ATOM bytes, at least SIGMA_RE_MIN_ATOM), for the prefilter;
  * false when none is known. */

@@ -447,6 +447,12 @@ static void re_jit(const sigma_re *cre)
 	pthread_mutex_unlock(&re->jit_mu);
 }
 
+size_t sigma_re_jit_size(const sigma_re *re)
+{
+	size_t n = 0;
+	return pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &n) == 0 ? n : 0;
+}
+
 sigma_re_scratch *sigma_re_scratch_new(void)
 {
 	sigma_re_scratch *s = xcalloc(1, sizeof(*s));
