@@ -474,8 +474,9 @@ static int add_file_at(spoor_ruleset *rs, int dfd, const char *name, const char 
 	buf *b = &rs->file;
 	buf_clear(b);
 	int rc = file_read_fd(fd, b);
-	if (rc < 0)
-		close(fd);
+	/* the stat of the bytes read (the path may be replaced meanwhile) */
+	bool stated = rc == 0 && yc && fstat(fd, &st) == 0;
+	close(fd);
 	if (rc == SPOOR_ENOMEM)
 		return diag_set(diag, rc, "out of memory");
 	if (rc < 0) {
@@ -490,10 +491,8 @@ static int add_file_at(spoor_ruleset *rs, int dfd, const char *name, const char 
 		return 0;
 	}
 	bool keyed = yc && ycache_key(yc, b->p, b->len, key);
-	bool stated = keyed && fstat(fd, &st) == 0;
-	close(fd);
 	rc = add_text(rs, path, keyed ? key : NULL, b->p, b->len, diag);
-	if (rc == 0 && stated)
+	if (rc == 0 && keyed && stated)
 		ycache_stat_put(yc, &st, key); /* when the tree is in the cache now */
 	return rc;
 }
