@@ -41,6 +41,8 @@ for bin in "$BUILD"/tests/fuzz/fuzz-*; do
 	# Real files as seeds are read where they are (the shared data), never
 	# copied into the repository: the EVTX parser edge cases.
 	shared=${SPOOR_SHARED_DATA:-$ROOT/../shared/data}
+	# sigma-match also loads SigmaHQ's rules from there when it exists
+	[ -d "$shared" ] && export SPOOR_SHARED_DATA="$shared"
 	[ "$name" = evtx ] && [ -d "$shared/evtx/parser-edgecases/samples" ] &&
 		dirs="$dirs $shared/evtx/parser-edgecases/samples"
 	echo "fuzz: $name for ${SECONDS_EACH}s (log: $log)"
