@@ -13,16 +13,9 @@
 #include <unistd.h>
 
 #include "spoor/spoor.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                                       \
-	do {                                                                                                           \
-		if (!(c)) {                                                                                            \
-			fprintf(stderr, "fuzz-analytics: invariant failed: %s (%s:%d)\n", #c, __FILE__, __LINE__);     \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 static int on_finding(const spoor_finding *f, void *payload)
 {

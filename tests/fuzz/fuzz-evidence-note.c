@@ -11,17 +11,9 @@
 #include <string.h>
 
 #include "evidence/evidence.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "fuzz-evidence-note: invariant failed: %s (%s:%d)\n", #cond, __FILE__,         \
-				__LINE__);                                                                             \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 static const char LOGKEY[] = "example.com/test-log+947c3b24+AZykpt/wtdTkC5gtD/BJULFrd0D3vGDh3CogEXWY2otg";
 static const char WITKEY[] = "example.com/test-witness+433c71c5+BBQEZPOO3jj3P/d5wJRf85xRFCKys4nW87rJvMpJDztv";

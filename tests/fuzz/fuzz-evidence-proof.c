@@ -13,17 +13,9 @@
 #include <unistd.h>
 
 #include "evidence/evidence.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "fuzz-evidence-proof: invariant failed: %s (%s:%d)\n", #cond, __FILE__,        \
-				__LINE__);                                                                             \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 static const char LOGKEY[] = "example.com/test-log+947c3b24+AZykpt/wtdTkC5gtD/BJULFrd0D3vGDh3CogEXWY2otg";
 /* the staged TEST witness key (shared/data/tlog/generated/witness.skey) */

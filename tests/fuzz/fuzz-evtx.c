@@ -21,16 +21,9 @@
 #include "event/event-int.h"
 #include "parse/evtx/evtx.h"
 #include "parse/parser.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "fuzz-evtx: invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);       \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 #define FUZZ_MAX_INPUT (1u << 20)
 

@@ -9,16 +9,9 @@
 #include <string.h>
 
 #include "enrich/geo.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                                       \
-	do {                                                                                                           \
-		if (!(c)) {                                                                                            \
-			fprintf(stderr, "fuzz-geo-csv: invariant failed: %s (%s:%d)\n", #c, __FILE__, __LINE__);       \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

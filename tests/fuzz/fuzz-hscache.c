@@ -16,16 +16,9 @@
 
 #include "base/base.h"
 #include "detect/hscache.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "fuzz-hscache: invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);    \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 #define MAXDB 64
 #define SEED  0x5350484332ull /* hscache.c's DBC_SEED */

@@ -18,16 +18,9 @@
 #include "event/field.h"
 #include "spoor/inventory.h"
 #include "spoor/scan.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "fuzz-inventory: invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);  \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 static int on_finding(const spoor_finding *f, void *payload)
 {

@@ -23,17 +23,9 @@
 #include "parse/parser.h"
 #include "spoor/output.h"
 #include "spoor/scan.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                       \
-	do {                                                                                              \
-		if (!(cond)) {                                                                            \
-			fprintf(stderr, "fuzz-json-shapes: invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                                                \
-			abort();                                                                          \
-		}                                                                                         \
-	} while (0)
 
 #define FUZZ_MAX_INPUT (64u << 10)
 #define MAX_RECS 4096

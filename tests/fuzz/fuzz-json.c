@@ -16,17 +16,9 @@
 #include "event/event-int.h"
 #include "parse/json-scan.h"
 #include "spoor/scan.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz-json: invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                                         \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static bool inside(spoor_sv v, const char *p, size_t n)
 {

@@ -10,16 +10,9 @@
 #include "detect/sigma/sigma-int.h"
 #include "event/event-int.h"
 #include "spoor/scan.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "fuzz-lsmap: invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);      \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

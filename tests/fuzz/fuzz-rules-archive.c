@@ -10,17 +10,9 @@
 #include <string.h>
 
 #include "detect/sigma/rules-archive.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "fuzz-rules-archive: invariant failed: %s (%s:%d)\n", #cond, __FILE__,         \
-				__LINE__);                                                                             \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 static int on_member(void *payload, const char *name, size_t nn, const char *d, uint64_t n)
 {

@@ -20,17 +20,9 @@
 #include <zstd.h>
 
 #include "spoor/spoor.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                    \
-	do {                                                                                           \
-		if (!(cond)) {                                                                         \
-			fprintf(stderr, "fuzz-scanner: invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                                             \
-			abort();                                                                       \
-		}                                                                                      \
-	} while (0)
 
 #define FUZZ_MAX_INPUT (256u << 10)
 #define MAX_RECORD 4096

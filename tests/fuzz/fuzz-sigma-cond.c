@@ -12,16 +12,9 @@
 
 #include "base/base.h"
 #include "detect/sigma/sigma-int.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "fuzz-sigma-cond: invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 static bool eval(void *payload, uint32_t i)
 {

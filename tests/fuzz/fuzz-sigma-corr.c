@@ -19,16 +19,9 @@
 #include "event/field.h"
 #include "spoor/hunt.h"
 #include "spoor/rules.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "fuzz-sigma-corr: invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 static const char rules[] =
     "title: F\nname: f\nlogsource: {product: windows, service: security}\n"

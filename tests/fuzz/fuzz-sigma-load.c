@@ -18,16 +18,9 @@
 #include "event/event-int.h"
 #include "event/field.h"
 #include "spoor/scan.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "fuzz-sigma-load: invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 static size_t nerr;
 

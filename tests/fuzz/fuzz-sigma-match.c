@@ -23,21 +23,13 @@
 
 #include "spoor/rules.h"
 #include "spoor/scan.h"
+#include "fuzz-check.h"
 
 #ifndef FUZZ_SRC_DIR
 #define FUZZ_SRC_DIR "tests/fuzz"
 #endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                         \
-	do {                                                                                                \
-		if (!(cond)) {                                                                              \
-			fprintf(stderr, "fuzz-sigma-match: invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                                                  \
-			abort();                                                                            \
-		}                                                                                           \
-	} while (0)
 
 #define FUZZ_MAX_INPUT (64u << 10)
 
@@ -55,14 +47,17 @@ static void add_rules(spoor_ruleset *rs)
 	const char *data = getenv("SPOOR_SHARED_DATA"), *hq = getenv("FUZZ_SIGMAHQ");
 	if (!data || !*data || (hq && !strcmp(hq, "0")))
 		return;
-	static const char *const dirs[] = {"rules", "rules-emerging-threats", "rules-threat-hunting",
-					   "rules-placeholder", "rules-compliance", "rules-dfir"};
+	static const char *const dirs[] = {
+	    "rules",	  "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder", "rules-compliance",
+	    "rules-dfir",
+	};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		char p[4096];
 		struct stat st;
 		snprintf(p, sizeof(p), "%s/sigma/%s", data, dirs[i]);
+		/* a rule that does not load is `spoor rules check`'s business */
 		if (stat(p, &st) == 0)
-			(void)spoor_ruleset_add(rs, p, &d); /* rules that do not load are spoor rules check's business */
+			(void)spoor_ruleset_add(rs, p, &d);
 	}
 }
 

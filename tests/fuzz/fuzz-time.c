@@ -17,17 +17,9 @@
 
 #include "base/base.h"
 #include "base/timeparse.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                 \
-	do {                                                                                        \
-		if (!(cond)) {                                                                      \
-			fprintf(stderr, "fuzz-time: invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                                          \
-			abort();                                                            \
-		}                                                                                   \
-	} while (0)
 
 static char zonedir[64];
 

@@ -22,16 +22,9 @@
 #include "base/arena.h"
 #include "base/base.h"
 #include "detect/sigma/sigma-ycache.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			fprintf(stderr, "fuzz-ycache: invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);     \
-			abort();                                                                                       \
-		}                                                                                                      \
-	} while (0)
 
 #define CAP ((size_t)8 << 20)
 
