@@ -67,10 +67,13 @@ static void init(void)
 	co.year = 2024; /* never the memfd's mtime: keep runs deterministic */
 	spoor_diag d = SPOOR_DIAG_INIT;
 	CHECK(spoor_ctx_new(&base, &co, &d) == 0);
-	CHECK(spoor_ruleset_new(&rs_fast, base, NULL, &d) == 0);
-	add_rules(rs_fast);
+	/* spoor_ruleset_new reads SPOOR_SIGMA_NO_PREFILTER: off for the first
+	 * set whatever the caller's environment says, on for the second */
 	const char *old = getenv("SPOOR_SIGMA_NO_PREFILTER");
 	char *keep = old ? strdup(old) : NULL;
+	setenv("SPOOR_SIGMA_NO_PREFILTER", "0", 1);
+	CHECK(spoor_ruleset_new(&rs_fast, base, NULL, &d) == 0);
+	add_rules(rs_fast);
 	setenv("SPOOR_SIGMA_NO_PREFILTER", "1", 1);
 	CHECK(spoor_ruleset_new(&rs_slow, base, NULL, &d) == 0);
 	if (keep) {
