@@ -272,13 +272,17 @@ static uint32_t get32(const uint8_t *p)
 
 int evtx_tape_replay(const evtx_tape *t, const evtx_item *it, const evtx_sink *sink)
 {
+	/* an item that wrote nothing: the tape may have no ops buffer at all,
+	 * and NULL + 0 is undefined (clang's UBSan says so; fuzz-evtx) */
+	if (it->ops_end <= it->ops)
+		return it->rc;
 	const uint8_t *p = t->ops + it->ops, *end = t->ops + it->ops_end;
 	int rc = 0;
 	while (p < end && rc >= 0) {
 		uint8_t op = *p++;
 		spoor_sv name = SPOOR_SV_NULL;
 		if (op == 'S' || op == 'A') {
-			name = sv_make(t->names + get32(p), get32(p + 4));
+			name = sv_make(t->names ? t->names + get32(p) : "", get32(p + 4));
 			p += 8;
 		}
 		if (op == 'S') {
