@@ -41,6 +41,8 @@ bool misp_is_galaxy(const jnode *r)
 /* The kind a galaxy says its clusters are. */
 static int galaxy_kind(spoor_sv g)
 {
+	if (!g.n)
+		return -1; /* an empty name may have no bytes at all: memmem wants a pointer */
 	if (memmem(g.p, g.n, "threat-actor", 12) || memmem(g.p, g.n, "intrusion-set", 13) ||
 	    memmem(g.p, g.n, "microsoft-activity-group", 24))
 		return ENT_GROUP;
