@@ -201,7 +201,9 @@ static bool parse_tai64n(spoor_sv s, size_t *used, int64_t *ns)
 		else
 			nano = nano << 4 | (uint64_t)h;
 	}
-	if (sec < (1ull << 62) || nano > 999999999)
+	/* seconds past 2^62 that fit in int64 nanoseconds (up to the year 2262) */
+	if (sec < (1ull << 62) || sec - (1ull << 62) > (uint64_t)(INT64_MAX - 999999999) / 1000000000u ||
+	    nano > 999999999)
 		return false;
 	/* The label is read as UTC seconds + 2^62, as fail2ban and most
 	 * readers do (no TAI-UTC offset, no leap seconds). */

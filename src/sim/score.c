@@ -155,7 +155,8 @@ int spoor_sim_score(const char *truth_path, const char *alerts_path, FILE *out, 
 		}
 		tr[ntr++] = (trec){fi, bi, si, ln, 0};
 	}
-	qsort(tr, ntr, sizeof(*tr), cmp_trec);
+	if (ntr) /* tr is NULL when the truth file had no records */
+		qsort(tr, ntr, sizeof(*tr), cmp_trec);
 	rs = xcalloc(SCORE_MAX_NAMES, sizeof(*rs));
 	if (!rs) {
 		rc = diag_set(d, SPOOR_ENOMEM, "simulate score: out of memory");
