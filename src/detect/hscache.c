@@ -35,7 +35,6 @@
 #include "detect/hscache.h"
 
 #define DBC_MAGIC "SPOORHS2"
-#define DBC_SEED  0x5350484332ull /* hash_bytes seed of the per-database check */
 #define DBC_MAX_FILE ((size_t)1 << 30) /* a set larger than this is not cached */
 
 /* The key's bytes go to the digest in blocks: it is fed one atom (a few

@@ -17,6 +17,8 @@ void dbc_key_add(dbc_key *k, const void *p, size_t n);
 void dbc_key_free(dbc_key *k);
 int dbc_load(dbc_key *k, const char *dir, struct hs_database **dbs, size_t n, char *path, size_t pathcap);
 void dbc_store(const char *dir, const char *path, struct hs_database *const *dbs, size_t n);
+/* hash_bytes seed of a cache file's per-database check */
+#define DBC_SEED 0x5350484332ull
 /* The bytes of a cache file (dbc_load's check and deserialization, for
  * the fuzz target): 1 with dbs[0..n) filled, or 0 with none. */
 int dbc_parse(const unsigned char *p, size_t len, struct hs_database **dbs, size_t n);

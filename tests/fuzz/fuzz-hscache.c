@@ -21,7 +21,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAXDB 64
-#define SEED  0x5350484332ull /* hscache.c's DBC_SEED */
 
 static void try_parse(const unsigned char *p, size_t len, size_t n)
 {
@@ -59,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t dl = le_get(p + off, 8);
 		if (dl > size - off - 16)
 			break;
-		le_put(p + off + 8, hash_bytes(p + off + 16, (size_t)dl, SEED), 8);
+		le_put(p + off + 8, hash_bytes(p + off + 16, (size_t)dl, DBC_SEED), 8);
 		off += 16 + (size_t)dl;
 	}
 	try_parse(p, size, n);

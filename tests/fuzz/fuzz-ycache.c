@@ -121,21 +121,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ycache_stats st;
 	ycache_free(c);
 
-	unsigned char *file = malloc(size + 8);
+	unsigned char *file = malloc(size + YCACHE_SUM);
 	if (!file)
 		return 0;
 	if (size)
 		memcpy(file, data, size);
-	uint64_t h = hash_bytes(file, size, 0x5350594332ull);
-	for (int i = 0; i < 8; i++)
-		file[size + i] = (unsigned char)(h >> (8 * i));
-	c = ycache_open_mem(file, size + 8, CAP, NULL);
+	le_put(file + size, hash_bytes(file, size, YCACHE_SEED), YCACHE_SUM);
+	c = ycache_open_mem(file, size + YCACHE_SUM, CAP, NULL);
 	if (!c) {
 		free(file);
 		return 0;
 	}
 	ycache_get_stats(c, &st);
-	size_t hits = lookup_all(c, file, size + 8);
+	size_t hits = lookup_all(c, file, size + YCACHE_SUM);
 	CHECK(hits <= st.loaded);
 	if (st.loaded) {
 		size_t olen;

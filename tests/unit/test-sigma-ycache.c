@@ -209,9 +209,7 @@ static void test_corrupt(void **state)
 /* The file's trailing check, as sigma-ycache.c writes it. */
 static void fix_sum(unsigned char *m, size_t len)
 {
-	uint64_t h = hash_bytes(m, len - 8, 0x5350594332ull);
-	for (int i = 0; i < 8; i++)
-		m[len - 8 + i] = (unsigned char)(h >> (8 * i));
+	le_put(m + len - YCACHE_SUM, hash_bytes(m, len - YCACHE_SUM, YCACHE_SEED), YCACHE_SUM);
 }
 
 /* Flips with the check made right again (a file written by something
@@ -228,7 +226,7 @@ static void test_crafted(void **state)
 	unsigned char *m = malloc(len);
 	assert_non_null(m);
 	size_t hits = 0, misses = 0;
-	for (size_t bit = 0; bit < (len - 8) * 8; bit++) {
+	for (size_t bit = 0; bit < (len - YCACHE_SUM) * 8; bit++) {
 		memcpy(m, bytes, len);
 		m[bit / 8] ^= (unsigned char)(1u << (bit % 8));
 		fix_sum(m, len);

@@ -18,7 +18,7 @@
  *   count x { key[32]  u64 offset  u64 length }   (offset from the data)
  *   nstat x { u64 dev  u64 ino  u64 size  i64 mtime  i64 ctime  key[32] }
  *   data: the entries
- *   u64 check: hash_bytes(every byte before it, YC_SEED)
+ *   u64 check: hash_bytes(every byte before it, YCACHE_SEED)
  *
  * The stat table (version 2) says which file had which key when it was
  * last read: a rule file whose device, inode, size, mtime and ctime (in
@@ -61,13 +61,12 @@
 #define YC_HDR	   (8 + 5 * 4)
 #define YC_IDX	   (32 + 8 + 8)
 #define YC_STAT	   (5 * 8 + 32)
-/* The trailing check (version 1: a SHA-256, ~2% of start-up): against
+/* The trailing check (YCACHE_SUM bytes, hash_bytes with YCACHE_SEED;
+ * version 1: a SHA-256, ~2% of start-up): against
  * corruption (a torn write), not an adversary who can write the user's
  * cache folder, so a fast 64-bit hash does.  The file is mapped
  * (file_map), not read: its 5.6 MB (SigmaHQ) are the page cache's pages,
  * not copied into fresh memory. */
-#define YC_SUM	   8
-#define YC_SEED	   0x5350594332ull
 /* a file changed less than this long ago is not recorded in the stat
  * table (timestamps come from a clock that ticks every few ms; some
  * file systems keep seconds only) */
@@ -250,12 +249,12 @@ static bool ent_add(ycache *c, const yc_ent *e)
  * check (the cache stays empty). */
 static bool load(ycache *c, const unsigned char *p, size_t len)
 {
-	if (len < YC_HDR + YC_SUM || len > c->cap || memcmp(p, YC_MAGIC, 8) || le_get(p + 8, 4) != YC_VERSION ||
+	if (len < YC_HDR + YCACHE_SUM || len > c->cap || memcmp(p, YC_MAGIC, 8) || le_get(p + 8, 4) != YC_VERSION ||
 	    le_get(p + 12, 4) != SIGMA_MAX_DEPTH || le_get(p + 16, 4) != SIGMA_MAX_NODES ||
-	    hash_bytes(p, len - YC_SUM, YC_SEED) != le_get(p + len - YC_SUM, 8))
+	    hash_bytes(p, len - YCACHE_SUM, YCACHE_SEED) != le_get(p + len - YCACHE_SUM, 8))
 		return false;
 	uint64_t cnt = le_get(p + 20, 4), nst = le_get(p + 24, 4);
-	size_t body = len - YC_SUM - YC_HDR;
+	size_t body = len - YCACHE_SUM - YC_HDR;
 	if (cnt > body / YC_IDX || nst > (body - cnt * YC_IDX) / YC_STAT)
 		return false;
 	const unsigned char *idx = p + YC_HDR, *stt = idx + cnt * YC_IDX, *data = stt + nst * YC_STAT;
@@ -664,7 +663,7 @@ void ycache_put(ycache *c, const unsigned char key[32], ynode *const *roots, con
 		return;
 	size_t start = c->ndlen;
 	/* an entry that alone would not fit the file is not kept */
-	size_t limit = c->cap > YC_HDR + YC_IDX + YC_SUM ? start + c->cap - YC_HDR - YC_IDX - YC_SUM : start;
+	size_t limit = c->cap > YC_HDR + YC_IDX + YCACHE_SUM ? start + c->cap - YC_HDR - YC_IDX - YCACHE_SUM : start;
 	bool ok = wr_var(c, n);
 	for (size_t i = 0; ok && i < n; i++)
 		ok = wr_var(c, lines[i]) && wr_node(c, roots[i], limit);
@@ -684,7 +683,7 @@ void ycache_put(ycache *c, const unsigned char key[32], ynode *const *roots, con
 /* The entries to write, in order, into v (c->n long); their count. */
 static size_t pick(const ycache *c, size_t *v, size_t *total)
 {
-	size_t k = 0, t = YC_HDR + YC_SUM;
+	size_t k = 0, t = YC_HDR + YCACHE_SUM;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < c->n; i++) {
 			const yc_ent *e = &c->e[i];
@@ -768,7 +767,7 @@ unsigned char *ycache_serialize(ycache *c, size_t *len)
 		off += e->len;
 	}
 	free(v);
-	le_put(out + total - YC_SUM, hash_bytes(out, total - YC_SUM, YC_SEED), 8);
+	le_put(out + total - YCACHE_SUM, hash_bytes(out, total - YCACHE_SUM, YCACHE_SEED), 8);
 	*len = total;
 	return out;
 }

@@ -20,6 +20,10 @@ typedef struct ycache ycache;
 /* Default cap on the cache file (bytes); SPOOR_RULES_TREE_CACHE_MAX
  * overrides it, 0 turns the tree cache off (docs/limits.md). */
 #define YCACHE_DEFAULT_MAX ((size_t)64 << 20)
+/* The file ends with hash_bytes(every byte before it, YCACHE_SEED) in
+ * YCACHE_SUM little-endian bytes. */
+#define YCACHE_SUM  8
+#define YCACHE_SEED 0x5350594332ull
 
 typedef struct ycache_stats {
 	size_t loaded; /* entries read from the file */
