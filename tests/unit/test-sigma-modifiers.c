@@ -711,11 +711,6 @@ static void test_re_dfa(void **state)
 	sigma_re_free(re3);
 }
 
-/* A regex whose literals are too short for an atom ("Invoke-Obfuscation
- * Via Stdin - PowerShell Module": `(set)` is a group, and s breaks a run
- * under (?i)) keeps "&&" and "et" for a quick rejection before PCRE2
- * runs: its answers stay PCRE2's on every subject made of pieces that
- * match, miss or fold (SET, the long s, a lone &). */
 /* The JIT compile of a regex happens on its first match (sigma-re.c,
  * re_jit), not before, and -j workers share the compiled set: threads
  * that all start on the same cold regex give the answers one thread
@@ -784,6 +779,11 @@ static void test_re_lazy_jit_threads(void **state)
 	}
 }
 
+/* A regex whose literals are too short for an atom ("Invoke-Obfuscation
+ * Via Stdin - PowerShell Module": `(set)` is a group, and s breaks a run
+ * under (?i)) keeps "&&" and "et" for a quick rejection before PCRE2
+ * runs: its answers stay PCRE2's on every subject made of pieces that
+ * match, miss or fold (SET, the long s, a lone &). */
 static void test_re_must(void **state)
 {
 	(void)state;
