@@ -139,6 +139,14 @@ static const tcase cases[] = {
 	/* rsyslog high-precision */
 	{"2023-11-14T00:20:42.738197+01:00 box sshd[5]: Connection closed by 192.0.2.99 port 22 [preauth]", REF_2024_06, 0,
 	 {"@time", "2023-11-13T23:20:42", "host", "box", "source.ip", "192.0.2.99", NULL}},
+	/* daemontools TAI64N labels: UTC seconds + 2^62; the last second whose
+	 * nanoseconds fit in int64 (2262-04-11T23:47:15Z) is a time, the next
+	 * one is not (it overflowed) */
+	{"@4000000065f1b2c300000000 sshd[1]: Invalid user oracle from 192.0.2.7 port 40000", REF_2024_06, 0,
+	 {"@time", "2024-03-13T14:05:55", "user.name", "oracle", "source.ip", "192.0.2.7", NULL}},
+	{"@4000000225c17d0300000000 sshd[1]: Invalid user oracle from 192.0.2.7 port 40000", REF_2024_06, 0,
+	 {"@time", "2262-04-11T23:47:15", NULL}},
+	{"@4000000225c17d0400000000 sshd[1]: Invalid user oracle from 192.0.2.7 port 40000", REF_2024_06, -1, {NULL}},
 	/* not syslog */
 	{"hello world", REF_2024_06, -1, {NULL}},
 	{"<999>1 x", REF_2024_06, -1, {NULL}},
