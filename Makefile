@@ -2,7 +2,11 @@
 # Both install missing Debian packages (scripts/deps.sh), configure and build.
 
 BUILD      ?= build
-ASAN_BUILD ?= build-asan
+# The sanitizer build is compiled with clang: its UBSan reports what GCC's does not
+# (NULL + 0, memmem or qsort given NULL).  A folder of its own, so that an old
+# GCC build-asan is never reused.
+ASAN_BUILD ?= build-asan-clang
+ASAN_CC    ?= clang
 FUZZ_BUILD ?= build-fuzz
 MESON      ?= meson
 SPOOR_SHARED_DATA ?= $(abspath $(CURDIR)/../shared/data)
@@ -19,7 +23,7 @@ $(BUILD)/build.ninja:
 	$(MESON) setup $(BUILD) --buildtype=debugoptimized >/dev/null
 
 $(ASAN_BUILD)/build.ninja:
-	$(MESON) setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+	CC=$(ASAN_CC) $(MESON) setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
 		-Ddebug_pool=true -Dc_args=-fno-sanitize-recover=all >/dev/null
 
 build: deps $(BUILD)/build.ninja
@@ -27,13 +31,15 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 build-asan: deps $(ASAN_BUILD)/build.ninja
+	@grep -q '"command": "$(ASAN_CC) ' $(ASAN_BUILD)/compile_commands.json || \
+		{ echo "$(ASAN_BUILD) was not set up with $(ASAN_CC): remove it (rm -rf $(ASAN_BUILD))"; exit 1; }
 	@$(MESON) setup --reconfigure $(ASAN_BUILD) >/dev/null
 	ninja -C $(ASAN_BUILD)
 
 demo: build
 	@sh scripts/demo.sh $(BUILD)
 
-# Every test in a normal and an ASan+UBSan build; the last line is
+# Every test in a normal and an ASan+UBSan (clang) build; the last line is
 # "N passed, N failed, N skipped".
 test: build build-asan
 	@sh scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
@@ -57,4 +63,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-asan $(FUZZ_BUILD)
