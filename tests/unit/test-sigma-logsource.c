@@ -498,6 +498,66 @@ static void test_glob(void **state)
 	assert_null(mem_icase_find("xxHeLL", 6, "hello", 5));
 }
 
+/* glob_compile's pattern: every byte lowercased as ASCII folds it (at each
+ * offset of an 8-byte word and in the tail), wildcard runs collapsed, and
+ * the kind and literal of each shape. */
+static void test_glob_compile(void **state)
+{
+	(void)state;
+	arena ar;
+	arena_init(&ar, 1024, 0);
+	for (unsigned c = 1; c < 256; c++) {
+		if (c == '*' || c == '?' || c == '\\')
+			continue;
+		for (size_t len = 1; len <= 19; len++) {
+			char in[32], want[32];
+			for (size_t k = 0; k < len; k++) {
+				in[k] = (char)((k % 3) ? 'Q' : c);
+				unsigned char b = (unsigned char)in[k];
+				want[k] = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+			}
+			sstr s;
+			glob_pat g;
+			assert_int_equal(sstr_parse(&s, in, len), 0);
+			assert_int_equal(glob_compile(&ar, &s, false, &g), 0);
+			if (g.n != len || memcmp(g.b, want, len) || g.kind != GLOB_EXACT)
+				fail_msg("byte 0x%02x, length %zu: lowercased wrong", c, len);
+			assert_int_equal(glob_compile(&ar, &s, true, &g), 0);
+			if (g.n != len || memcmp(g.b, in, len))
+				fail_msg("byte 0x%02x, length %zu: cased copy wrong", c, len);
+			sstr_done(&s);
+		}
+	}
+	static const struct {
+		const char *pat, *b; /* b: the pattern's bytes after compiling */
+		int kind;
+		const char *lit;
+	} cases[] = {
+	    {"ABC", "abc", GLOB_EXACT, "abc"},
+	    {"Abc*", "abc*", GLOB_PREFIX, "abc"},
+	    {"*aBc", "*abc", GLOB_SUFFIX, "abc"},
+	    {"**abc***", "*abc*", GLOB_CONTAINS, "abc"},
+	    {"***", "*", GLOB_PREFIX, ""},
+	    {"**", "*", GLOB_PREFIX, ""},
+	    {"*?*", "*?*", GLOB_GENERAL, NULL},
+	    {"a**b***C", "a*b*c", GLOB_GENERAL, NULL},
+	    {"\\*lit\\*", "*lit*", GLOB_EXACT, "*lit*"}, /* escaped stars are literal bytes */
+	    {"", "", GLOB_EXACT, ""},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		sstr s;
+		glob_pat g;
+		assert_int_equal(sstr_parse(&s, cases[i].pat, strlen(cases[i].pat)), 0);
+		assert_int_equal(glob_compile(&ar, &s, false, &g), 0);
+		if (g.n != strlen(cases[i].b) || memcmp(g.b, cases[i].b, g.n) || g.kind != cases[i].kind)
+			fail_msg("'%s': got '%.*s' kind %d", cases[i].pat, (int)g.n, g.b, g.kind);
+		if (cases[i].lit && (g.lit_n != strlen(cases[i].lit) || memcmp(g.lit, cases[i].lit, g.lit_n)))
+			fail_msg("'%s': literal '%.*s'", cases[i].pat, (int)g.lit_n, g.lit);
+		sstr_done(&s);
+	}
+	arena_done(&ar);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +568,7 @@ int main(void)
 	    cmocka_unit_test(test_logsource_interning),
 	    cmocka_unit_test(test_windash_utf16),
 	    cmocka_unit_test(test_glob),
+	    cmocka_unit_test(test_glob_compile),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -89,6 +89,7 @@ typedef struct cc {
 	 * copy behind) */
 	vmatch *vm;
 	size_t nvm, capvm;
+	sstr tmp; /* a value's pattern being built (reused: one buffer per rule) */
 } cc;
 
 static int cfail(cc *c, uint32_t line, uint32_t col, int code, const char *fmt, ...) PRINTF(5, 6);
@@ -290,7 +291,7 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 	size_t ntr = 0;
 	for (size_t i = 0; i < it->nmods; i++) {
 		const modinfo *m = NULL;
-		for (size_t j = 0; j < ARRAY_SIZE(mods); j++)
+		for (size_t j = 0; j < ARRAY_SIZE(mods) && !m; j++)
 			if (!strcmp(mods[j].name, it->mods[i]))
 				m = &mods[j];
 		if (!m)
@@ -475,6 +476,31 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 			continue;
 		}
 		/* a string (numbers and booleans as written, without wildcards) */
+		bool kw_contains = !it->field && !(flags & (MOD_STARTSWITH | MOD_ENDSWITH));
+		bool lead = (flags & (MOD_CONTAINS | MOD_ENDSWITH)) || kw_contains;
+		bool trail = (flags & (MOD_CONTAINS | MOD_STARTSWITH)) || kw_contains;
+		if (!l.n && !ntr) {
+			/* one variant, the value itself: built in the reused buffer
+			 * (most values; the general path below made and freed
+			 * three strings for each) */
+			sstr *w = &c->tmp;
+			w->n = 0;
+			r = lead ? sstr_add(w, "*", 1, SW_STAR) : 0;
+			if (r == 0)
+				r = val->kind == SVAL_STR ? sstr_parse_append(w, val->s, val->n)
+							  : sstr_add(w, val->s, val->n, SW_LIT);
+			if (r == 0 && trail)
+				r = sstr_add(w, "*", 1, SW_STAR);
+			if (r == 0) {
+				m.kind = MK_GLOB;
+				r = glob_compile(c->r->ar, w, cased, &m.g);
+			}
+			if (r == 0)
+				r = add_vm(c, &m);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (!l.n) {
 			sstr s;
 			r = val->kind == SVAL_STR ? sstr_parse(&s, val->s, val->n) : sstr_lit(&s, val->s, val->n);
@@ -494,17 +520,16 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 			return r;
 		if (!l.n)
 			return cfail(c, val->line, val->col, SPOOR_EPARSE, "value '%s' encodes to nothing", val->s);
-		bool kw_contains = !it->field && !(flags & (MOD_STARTSWITH | MOD_ENDSWITH));
 		for (size_t i = 0; i < l.n && r == 0; i++) {
 			sstr w;
 			sstr_init(&w);
-			if ((flags & (MOD_CONTAINS | MOD_ENDSWITH)) || kw_contains)
+			if (lead)
 				r = sstr_add(&w, "*", 1, SW_STAR);
 			if (r == 0)
 				r = sstr_add(&w, l.v[i].b, l.v[i].n, 0);
 			if (r == 0)
 				memcpy(w.w + w.n - l.v[i].n, l.v[i].w, l.v[i].n);
-			if (r == 0 && ((flags & (MOD_CONTAINS | MOD_STARTSWITH)) || kw_contains))
+			if (r == 0 && trail)
 				r = sstr_add(&w, "*", 1, SW_STAR);
 			if (r == 0) {
 				m.kind = MK_GLOB;
@@ -542,7 +567,7 @@ int sigma_compile_ph(sigma_rule *r, struct field_table *ft, const ynode *placeho
 	if (!p)
 		return SPOOR_ENOMEM;
 	memset(p, 0, sizeof(*p));
-	cc c = {r, ft, diag, p, placeholders, NULL, 0, 0};
+	cc c = {r, ft, diag, p, placeholders, NULL, 0, 0, {0}};
 	int rc = 0;
 	p->s = arena_alloc(r->ar, (r->nsearches + 1) * sizeof(psearch));
 	if (!p->s)
@@ -571,6 +596,7 @@ int sigma_compile_ph(sigma_rule *r, struct field_table *ft, const ynode *placeho
 		}
 	}
 	free(c.vm);
+	sstr_done(&c.tmp);
 	if (rc == 0)
 		rc = sigma_cond_compile(r->ar, r->conds, r->nconds, r->searches, r->nsearches, &p->prog, diag);
 	if (rc == 0) {

@@ -239,6 +239,8 @@ int sstr_add(sstr *s, const char *p, size_t n, uint8_t w);
 /* Parse a rule value: `*` and `?` are wildcards, `\` escapes `*`, `?`, `\`
  * (a backslash before anything else stays literal). */
 int sstr_parse(sstr *out, const char *p, size_t n);
+/* The same, appended to s (initialized). */
+int sstr_parse_append(sstr *s, const char *p, size_t n);
 /* A literal string with no wildcards. */
 int sstr_lit(sstr *out, const char *p, size_t n);
 bool sstr_has_wild(const sstr *s);
