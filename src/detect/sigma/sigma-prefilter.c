@@ -222,7 +222,12 @@ static size_t aset_min(const aset *s)
 static bool glob_atom(const glob_pat *g, const char **p, size_t *n)
 {
 	size_t best = 0, bs = 0;
-	for (size_t i = 0; i < g->n;) {
+	if (g->kind != GLOB_GENERAL) {
+		/* one literal run: the glob's literal (most values) */
+		best = g->lit_n;
+		bs = (size_t)(g->lit - g->b);
+	}
+	for (size_t i = 0; g->kind == GLOB_GENERAL && i < g->n;) {
 		if (g->w[i]) {
 			i++;
 			continue;
