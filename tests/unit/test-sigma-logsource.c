@@ -529,18 +529,21 @@ static void test_glob_compile(void **state)
 		}
 	}
 	static const struct {
-		const char *pat, *b; /* b: the pattern's bytes after compiling */
+		const char *pat, *b; /* b: the bytes kept (the literal, or the general pattern) */
 		int kind;
 		const char *lit;
 	} cases[] = {
 	    {"ABC", "abc", GLOB_EXACT, "abc"},
-	    {"Abc*", "abc*", GLOB_PREFIX, "abc"},
-	    {"*aBc", "*abc", GLOB_SUFFIX, "abc"},
-	    {"**abc***", "*abc*", GLOB_CONTAINS, "abc"},
-	    {"***", "*", GLOB_PREFIX, ""},
-	    {"**", "*", GLOB_PREFIX, ""},
+	    {"Abc*", "abc", GLOB_PREFIX, "abc"},
+	    {"*aBc", "abc", GLOB_SUFFIX, "abc"},
+	    {"**abc***", "abc", GLOB_CONTAINS, "abc"},
+	    {"*a*", "a", GLOB_CONTAINS, "a"},
+	    {"***", "", GLOB_PREFIX, ""},
+	    {"*", "", GLOB_PREFIX, ""},
 	    {"*?*", "*?*", GLOB_GENERAL, NULL},
+	    {"a?", "a?", GLOB_GENERAL, NULL},
 	    {"a**b***C", "a*b*c", GLOB_GENERAL, NULL},
+	    {"**a*b", "*a*b", GLOB_GENERAL, NULL},
 	    {"\\*lit\\*", "*lit*", GLOB_EXACT, "*lit*"}, /* escaped stars are literal bytes */
 	    {"", "", GLOB_EXACT, ""},
 	};

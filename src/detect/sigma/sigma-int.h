@@ -260,8 +260,11 @@ int sigma_base64offset(const sstr *in, sstr_list *out); /* 3 variants */
 
 /* A compiled glob: literal pieces split by wildcards. */
 typedef struct glob_pat {
-	char *b;    /* literal bytes, lowercased unless cased */
-	uint8_t *w; /* marks as in sstr */
+	/* GLOB_GENERAL: the pattern's bytes (lowercased unless cased) and
+	 * marks as in sstr, runs of '*' collapsed; the fast kinds keep only
+	 * their literal (b = lit, n = lit_n, w = NULL) */
+	char *b;
+	uint8_t *w;
 	size_t n;
 	uint8_t kind; /* GLOB_EXACT, GLOB_PREFIX, GLOB_SUFFIX, GLOB_CONTAINS, GLOB_GENERAL */
 	bool cased;

@@ -174,65 +174,66 @@ int glob_compile(arena *ar, const sstr *s, bool cased, glob_pat *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->cased = cased;
-	/* bytes and marks in one block */
-	p->b = arena_alloc_bytes(ar, 2 * (s->n + 1));
+	/* The wildcards, few, found with memchr (SigmaHQ's ~47,000 values
+	 * average 64 bytes; a loop testing each byte was 8% of loading them
+	 * all): how many '?', and whether every '*' is in the leading or the
+	 * trailing run. */
+	size_t n = s->n, lead = 0, trail = 0;
+	bool ones = memchr(s->w, SW_ONE, n) != NULL, inner = false;
+	while (lead < n && s->w[lead] == SW_STAR)
+		lead++;
+	while (trail < n - lead && s->w[n - 1 - trail] == SW_STAR)
+		trail++;
+	if (lead < n - trail)
+		inner = memchr(s->w + lead, SW_STAR, n - trail - lead) != NULL;
+	if (!ones && !inner) {
+		/* exact, prefix, suffix or contains: only the literal is kept,
+		 * lowercased unless cased (p->b is it; no marks) */
+		size_t ln = n - lead - trail;
+		char *b = arena_alloc_bytes(ar, ln + 1);
+		if (!b)
+			return SPOOR_ENOMEM;
+		if (cased)
+			memcpy(b, s->b + lead, ln);
+		else
+			ascii_lower(b, s->b + lead, ln);
+		b[ln] = 0;
+		p->b = b;
+		p->n = ln;
+		p->lit = b;
+		p->lit_n = ln;
+		if (!lead && !trail)
+			p->kind = GLOB_EXACT;
+		else if (!lead || lead == n)
+			p->kind = GLOB_PREFIX; /* all stars: the empty prefix */
+		else if (!trail)
+			p->kind = GLOB_SUFFIX;
+		else
+			p->kind = GLOB_CONTAINS;
+		return 0;
+	}
+	/* the general matcher: bytes and marks in one block, runs of '*'
+	 * collapsed (the wildcard bytes '*' and '?' are no letters) */
+	p->kind = GLOB_GENERAL;
+	p->b = arena_alloc_bytes(ar, 2 * (n + 1));
 	if (!p->b)
 		return SPOOR_ENOMEM;
-	p->w = (uint8_t *)p->b + s->n + 1;
-	/* lowercased unless cased (the wildcard bytes '*' and '?' are no
-	 * letters), runs of '*' collapsed (rare); the wildcards, few, found
-	 * with memchr: SigmaHQ's ~47,000 values average 64 bytes, and a loop
-	 * testing each byte was 8% of loading them all */
-	size_t n = s->n, stars = 0, ones = 0;
-	bool runs = false;
-	const uint8_t *w = s->w, *we = s->w + n;
-	for (const uint8_t *q = w; q < we && (q = memchr(q, SW_STAR, (size_t)(we - q))) != NULL; q++) {
-		stars++;
-		runs |= q + 1 < we && q[1] == SW_STAR;
-	}
-	for (const uint8_t *q = w; q < we && (q = memchr(q, SW_ONE, (size_t)(we - q))) != NULL; q++)
-		ones++;
+	p->w = (uint8_t *)p->b + n + 1;
 	if (cased)
 		memcpy(p->b, s->b, n);
 	else
 		ascii_lower(p->b, s->b, n);
 	memcpy(p->w, s->w, n);
-	if (runs) {
-		size_t o = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (p->w[i] == SW_STAR && o && p->w[o - 1] == SW_STAR) {
-				stars--;
-				continue;
-			}
-			p->b[o] = p->b[i];
-			p->w[o++] = p->w[i];
-		}
-		n = o;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p->w[i] == SW_STAR && o && p->w[o - 1] == SW_STAR)
+			continue;
+		p->b[o] = p->b[i];
+		p->w[o++] = p->w[i];
 	}
-	p->b[n] = 0;
-	p->w[n] = 0;
-	p->n = n;
-	bool lead = n && p->w[0] == SW_STAR, trail = n && p->w[n - 1] == SW_STAR;
-	p->kind = GLOB_GENERAL;
-	if (!ones) {
-		if (!stars) {
-			p->kind = GLOB_EXACT;
-			p->lit = p->b;
-			p->lit_n = n;
-		} else if (stars == 1 && trail) {
-			p->kind = GLOB_PREFIX;
-			p->lit = p->b;
-			p->lit_n = n - 1;
-		} else if (stars == 1 && lead) {
-			p->kind = GLOB_SUFFIX;
-			p->lit = p->b + 1;
-			p->lit_n = n - 1;
-		} else if (stars == 2 && lead && trail && n >= 2) {
-			p->kind = GLOB_CONTAINS;
-			p->lit = p->b + 1;
-			p->lit_n = n - 2;
-		}
-	}
+	p->b[o] = 0;
+	p->w[o] = 0;
+	p->n = o;
 	return 0;
 }
 
