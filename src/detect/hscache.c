@@ -33,6 +33,7 @@
 #include "base/base.h"
 #include "base/fsutil.h"
 #include "detect/hscache.h"
+#include "detect/hsrt.h"
 
 #define DBC_MAGIC "SPOORHS2"
 #define DBC_MAX_FILE ((size_t)1 << 30) /* a set larger than this is not cached */
@@ -71,6 +72,14 @@ dbc_key *dbc_key_new(size_t ndbs)
 	dbc_key_add(k, DBC_MAGIC, sizeof(DBC_MAGIC));
 	dbc_key_add(k, v, strlen(v) + 1);
 	dbc_key_add(k, &n, sizeof(n));
+	/* the platform the databases are compiled for (hsrt.c): a set made
+	 * for another CPU, or for the AVX-512 runtime, is another file */
+	hs_platform_info_t pl;
+	const hs_platform_info_t *p = hsrt_platform(&pl);
+	if (!p && hs_populate_platform(&pl) == HS_SUCCESS)
+		p = &pl;
+	uint64_t plat[2] = {p ? p->cpu_features : 0, p ? p->tune : 0};
+	dbc_key_add(k, plat, sizeof(plat));
 	return k;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "detect/hscache.h"
+#include "detect/hsrt.h"
 #include "detect/ioc/ioc-radix.h"
 
 /* Classes of event fields. */
@@ -225,6 +226,7 @@ struct ioc_index {
 	radix ip;
 	pdb cmd, path, cmd_lit, path_lit;
 	hs_scratch_t *scratch;
+	hsrt_scan_fn scan; /* hs_scan or its AVX2 copy (detect/hsrt.h) */
 	uint16_t *fcls; /* per field id */
 	size_t nfcls;
 	uint32_t f_dest_domain, f_url_domain, f_http_host, f_cs_host;
@@ -381,10 +383,12 @@ static int pdb_build(ioc_index *x, pdb *d, uint8_t type, bool lit, spoor_diag *d
 	bool whole = true;
 	while (rc == 0 && k && !d->db) {
 		hs_compile_error_t *err = NULL;
+		hs_platform_info_t pl;
+		const hs_platform_info_t *plat = hsrt_platform(&pl);
 		hs_error_t he = lit ? hs_compile_lit_multi((const char *const *)ex, fl, ids, lens, (unsigned)k,
-							   HS_MODE_BLOCK, NULL, &d->db, &err)
+							   HS_MODE_BLOCK, plat, &d->db, &err)
 				    : hs_compile_multi((const char *const *)ex, fl, ids, (unsigned)k, HS_MODE_BLOCK,
-						       NULL, &d->db, &err);
+						       plat, &d->db, &err);
 		if (he == HS_SUCCESS) {
 			d->n = k;
 			if (whole && cpath[0])
@@ -435,6 +439,7 @@ int ioc_index_build(ioc_index **out, spoor_intel *in, spoor_ctx *ctx, spoor_diag
 	if (!x)
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	x->in = in;
+	x->scan = hsrt_scanner();
 	size_t na = in->atoms.n + 1, no = in->objs.n + 1;
 	x->next = xcalloc(na, sizeof(*x->next));
 	x->seen_gen = xcalloc(na, sizeof(*x->seen_gen));
@@ -754,7 +759,7 @@ static void scan(ioc_index *x, const pdb *d, spoor_sv v)
 static void run_scan(ioc_index *x, const pdb *d, spoor_sv v)
 {
 	x->cur_pdb = d;
-	hs_error_t e = hs_scan(d->db, v.p ? v.p : "", (unsigned)v.n, 0, x->scratch, on_pattern, x);
+	hs_error_t e = x->scan(d->db, v.p ? v.p : "", (unsigned)v.n, 0, x->scratch, on_pattern, x);
 	if (e != HS_SUCCESS)
 		x->err = SPOOR_ERR;
 }

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "detect/hscache.h"
+#include "detect/hsrt.h"
 #include "detect/sigma/sigma-int.h"
 #include "event/event-int.h"
 
@@ -74,6 +75,7 @@ typedef struct pf_db {
 
 struct sigma_prefilter {
 	arena lits; /* the atoms' literals */
+	hsrt_scan_fn scan; /* hs_scan or its AVX2 copy (detect/hsrt.h) */
 	/* build-time dedup of atoms: (field, literal) -> atom index + 1 */
 	/* atom index + 1 in the low 32 bits (0: empty), the key's hash in the
 	 * high 32: a probe compares hashes before it loads an atom (the
@@ -797,7 +799,9 @@ static hs_database_t *kw_factors(const char *const *pat, const size_t *len, size
 	}
 	hs_database_t *db = NULL;
 	hs_compile_error_t *err = NULL;
-	if (hs_compile_lit_multi(ex, fl, ids, flen, (unsigned)nf, HS_MODE_BLOCK, NULL, &db, &err) != HS_SUCCESS) {
+	hs_platform_info_t pl;
+	if (hs_compile_lit_multi(ex, fl, ids, flen, (unsigned)nf, HS_MODE_BLOCK, hsrt_platform(&pl), &db, &err) !=
+	    HS_SUCCESS) {
 		hs_free_compile_error(err);
 		return NULL;
 	}
@@ -895,8 +899,9 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 	for (size_t k = 0; rc == 0 && !cached && k < pf->ndbs; k++) {
 		size_t i = first[k], n = (k + 1 < pf->ndbs ? first[k + 1] : pc) - i;
 		hs_compile_error_t *err = NULL;
-		if (hs_compile_lit_multi(ex + i, fl + i, ids + i, lens + i, (unsigned)n, HS_MODE_BLOCK, NULL, &hdb[k],
-					 &err) != HS_SUCCESS) {
+		hs_platform_info_t pl;
+		if (hs_compile_lit_multi(ex + i, fl + i, ids + i, lens + i, (unsigned)n, HS_MODE_BLOCK,
+					 hsrt_platform(&pl), &hdb[k], &err) != HS_SUCCESS) {
 			rc = diag_set(diag, SPOOR_ERR, "Vectorscan: %s", err && err->message ? err->message : "?");
 			hs_free_compile_error(err);
 			hdb[k] = NULL;
@@ -945,6 +950,7 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 	if (!pf)
 		return SPOOR_ENOMEM;
 	arena_init(&pf->lits, 64u << 10, 0);
+	pf->scan = hsrt_scanner();
 	pf->nrules = n;
 	pf->gated = xcalloc(n + 1, 1);
 	pf->chk_off = xmalloc((n + 1) * sizeof(uint32_t));
@@ -1195,7 +1201,7 @@ static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, i
 	}
 	pf_memo *m = memo_for(pf, s, di, t.n);
 	if (!m)
-		return hs_scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
+		return pf->scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
 	uint64_t h = hash_bytes(p, t.n, 0x51ed27u) | 1;
 	size_t k = (size_t)(h >> 32) & (PF_MEMO_SLOTS - 1);
 	memo_slot *e = &m->slot[k];
@@ -1207,7 +1213,7 @@ static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, i
 	}
 	s->nrec = 0;
 	s->recover = false;
-	if (hs_scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit_rec, c) != HS_SUCCESS)
+	if (pf->scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit_rec, c) != HS_SUCCESS)
 		return SPOOR_ERR;
 	if (s->recover)
 		return 0; /* too many atoms to keep; the slot keeps what it had */
@@ -1250,13 +1256,13 @@ static int kw_scan(sigma_pf_scratch *s, scanctx *c, const char *p, size_t n)
 	c->db = s->kwd;
 	if (c->db->fac) {
 		bool any = false;
-		hs_error_t e = hs_scan(c->db->fac, p, (unsigned)n, 0, s->hs, on_factor, &any);
+		hs_error_t e = s->pf->scan(c->db->fac, p, (unsigned)n, 0, s->hs, on_factor, &any);
 		if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
 			return SPOOR_ERR;
 		if (!any)
 			return 0;
 	}
-	return hs_scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
+	return s->pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
 }
 
 static int kw_flush(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c)
@@ -1449,8 +1455,9 @@ static const pf_db *kw_db_make(const sigma_prefilter *pf, sigma_pf_scratch *s, u
 		char path[4096] = "";
 		hs_compile_error_t *err = NULL;
 		bool cached = key && dbc_load(key, pf->cache_dir, &e->d.db, 1, path, sizeof(path));
-		if (!cached && hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL, &e->d.db,
-						    &err) != HS_SUCCESS) {
+		hs_platform_info_t pl;
+		if (!cached && hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, hsrt_platform(&pl),
+						    &e->d.db, &err) != HS_SUCCESS) {
 			hs_free_compile_error(err);
 			e->d.db = NULL;
 		} else if (!cached && key) {
