@@ -26,14 +26,15 @@ $(ASAN_BUILD)/build.ninja:
 	CC=$(ASAN_CC) $(MESON) setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
 		-Ddebug_pool=true -Dc_args=-fno-sanitize-recover=all >/dev/null
 
+# The tests read the shared data where SPOOR_SHARED_DATA says (meson option shared_data).
 build: deps $(BUILD)/build.ninja
-	@$(MESON) setup --reconfigure $(BUILD) >/dev/null
+	@$(MESON) setup --reconfigure $(BUILD) -Dshared_data='$(SPOOR_SHARED_DATA)' >/dev/null
 	ninja -C $(BUILD)
 
 build-asan: deps $(ASAN_BUILD)/build.ninja
 	@grep -q '"command": "$(ASAN_CC) ' $(ASAN_BUILD)/compile_commands.json || \
 		{ echo "$(ASAN_BUILD) was not set up with $(ASAN_CC): remove it (rm -rf $(ASAN_BUILD))"; exit 1; }
-	@$(MESON) setup --reconfigure $(ASAN_BUILD) >/dev/null
+	@$(MESON) setup --reconfigure $(ASAN_BUILD) -Dshared_data='$(SPOOR_SHARED_DATA)' >/dev/null
 	ninja -C $(ASAN_BUILD)
 
 demo: build

@@ -57,8 +57,10 @@ head -c 70000 /dev/urandom >"$f"
 hunt "$T/a5" --rules-cache "$T/c"
 cmp -s "$T/ref" "$T/a5" || bad "a run over a garbage cache file differs"
 
-# another rule set: another file; the first is kept
-"$SPOOR" hunt -q --no-intel -r "$SRC/rules" --rules-cache "$T/c" "$IN" >/dev/null 2>&1 || true
+# another rule set (one of spoor's rules: never the set above, with or
+# without the shared data): another file; the first is kept
+one=$(find "$SRC/rules" -name '*.yml' | sort | head -n 1)
+"$SPOOR" hunt -q --no-intel -r "$one" --rules-cache "$T/c" "$IN" >/dev/null 2>&1 || true
 n=$(ls "$T/c"/hs-*.hs | wc -l)
 [ "$n" -eq 2 ] || bad "another rule set: $n database files, want 2"
 
