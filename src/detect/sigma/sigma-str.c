@@ -179,7 +179,7 @@ int glob_compile(arena *ar, const sstr *s, bool cased, glob_pat *p)
 	 * all): how many '?', and whether every '*' is in the leading or the
 	 * trailing run. */
 	size_t n = s->n, lead = 0, trail = 0;
-	bool ones = memchr(s->w, SW_ONE, n) != NULL, inner = false;
+	bool ones = n && memchr(s->w, SW_ONE, n) != NULL, inner = false;
 	while (lead < n && s->w[lead] == SW_STAR)
 		lead++;
 	while (trail < n - lead && s->w[n - 1 - trail] == SW_STAR)
@@ -193,9 +193,9 @@ int glob_compile(arena *ar, const sstr *s, bool cased, glob_pat *p)
 		char *b = arena_alloc_bytes(ar, ln + 1);
 		if (!b)
 			return SPOOR_ENOMEM;
-		if (cased)
+		if (ln && cased)
 			memcpy(b, s->b + lead, ln);
-		else
+		else if (ln)
 			ascii_lower(b, s->b + lead, ln);
 		b[ln] = 0;
 		p->b = b;
