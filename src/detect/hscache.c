@@ -33,7 +33,6 @@
 #include "base/base.h"
 #include "base/fsutil.h"
 #include "detect/hscache.h"
-#include "detect/hsrt.h"
 
 #define DBC_MAGIC "SPOORHS2"
 #define DBC_MAX_FILE ((size_t)1 << 30) /* a set larger than this is not cached */
@@ -57,7 +56,7 @@ static void key_flush(dbc_key *k)
 	k->n = 0;
 }
 
-dbc_key *dbc_key_new(size_t ndbs)
+dbc_key *dbc_key_new(size_t ndbs, const hs_platform_info_t *plat)
 {
 	dbc_key *k = xcalloc(1, sizeof(*k));
 	if (!k)
@@ -75,11 +74,11 @@ dbc_key *dbc_key_new(size_t ndbs)
 	/* the platform the databases are compiled for (hsrt.c): a set made
 	 * for another CPU, or for the AVX-512 runtime, is another file */
 	hs_platform_info_t pl;
-	const hs_platform_info_t *p = hsrt_platform(&pl);
+	const hs_platform_info_t *p = plat;
 	if (!p && hs_populate_platform(&pl) == HS_SUCCESS)
 		p = &pl;
-	uint64_t plat[2] = {p ? p->cpu_features : 0, p ? p->tune : 0};
-	dbc_key_add(k, plat, sizeof(plat));
+	uint64_t feat[2] = {p ? p->cpu_features : 0, p ? p->tune : 0};
+	dbc_key_add(k, feat, sizeof(feat));
 	return k;
 }
 

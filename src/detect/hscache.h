@@ -1,7 +1,7 @@
 /* hscache — compiled Vectorscan databases kept on disk between runs,
  * named by a digest of what was compiled (hscache.c; docs/internals/sigma.md).
  *
- * Use: k = dbc_key_new(ndbs); dbc_key_add(k, ...) every byte the compiler
+ * Use: k = dbc_key_new(ndbs, platform); dbc_key_add(k, ...) every byte the compiler
  * will be given, in order; dbc_load(k, dir, dbs, n, path, cap) returns 1
  * with dbs[] filled, or 0 (a miss: compile, then dbc_store(dir, path, dbs,
  * n) to keep them; path is "" when there is no cache); dbc_key_free(k). */
@@ -11,8 +11,10 @@
 #include <stddef.h>
 
 struct hs_database;
+struct hs_platform_info;
 typedef struct dbc_key dbc_key;
-dbc_key *dbc_key_new(size_t ndbs);
+/* plat: what the databases are compiled for (NULL: the host), part of the key */
+dbc_key *dbc_key_new(size_t ndbs, const struct hs_platform_info *plat);
 void dbc_key_add(dbc_key *k, const void *p, size_t n);
 void dbc_key_free(dbc_key *k);
 int dbc_load(dbc_key *k, const char *dir, struct hs_database **dbs, size_t n, char *path, size_t pathcap);

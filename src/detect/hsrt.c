@@ -35,10 +35,16 @@ hsrt_scan_fn hsrt_scanner(void)
 	return hs_scan;
 }
 
-const hs_platform_info_t *hsrt_platform(hs_platform_info_t *buf)
+const hs_platform_info_t *hsrt_platform(hsrt_scan_fn scan, hs_platform_info_t *buf)
 {
-	if (!use_avx2() || hs_populate_platform(buf) != HS_SUCCESS)
-		return NULL;
-	buf->cpu_features &= ~(unsigned long long)(HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI);
-	return buf;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (avx2_hs_scan && scan == avx2_hs_scan && hs_populate_platform(buf) == HS_SUCCESS) {
+		buf->cpu_features &= ~(unsigned long long)(HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI);
+		return buf;
+	}
+#else
+	(void)scan;
+	(void)buf;
+#endif
+	return NULL;
 }

@@ -15,8 +15,8 @@
  * and the host platform as before.  SPOOR_HS_NATIVE=1 restores the
  * library's own choice (to check a fixed library).
  *
- * Both functions read the environment: call them when databases are
- * built, and keep the scan function with them. */
+ * hsrt_scanner reads the environment: call it when databases are built,
+ * keep the function with them, and derive their platform from it. */
 #ifndef SPOOR_DETECT_HSRT_H
 #define SPOOR_DETECT_HSRT_H
 
@@ -27,8 +27,9 @@ typedef hs_error_t (*hsrt_scan_fn)(const hs_database_t *db, const char *data, un
 
 /* hs_scan, or the AVX2 copy of it (see above). */
 hsrt_scan_fn hsrt_scanner(void);
-/* The platform to compile for, to go with hsrt_scanner(): NULL (the host)
- * or *buf filled with the host's minus AVX-512. */
-const hs_platform_info_t *hsrt_platform(hs_platform_info_t *buf);
+/* The platform databases scanned with `scan` are compiled for: NULL (the
+ * host's) for hs_scan; for the AVX2 copy, *buf filled with the host's
+ * minus AVX-512. */
+const hs_platform_info_t *hsrt_platform(hsrt_scan_fn scan, hs_platform_info_t *buf);
 
 #endif

@@ -44,13 +44,14 @@ static uint32_t hs_found(const char *const *lits, const size_t *lens, size_t n, 
 	hs_database_t *db = NULL;
 	hs_compile_error_t *err = NULL;
 	hs_platform_info_t pl;
+	hsrt_scan_fn scan = hsrt_scanner();
 	assert_int_equal(
-	    hs_compile_lit_multi(lits, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, hsrt_platform(&pl), &db, &err),
+	    hs_compile_lit_multi(lits, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, hsrt_platform(scan, &pl), &db, &err),
 	    HS_SUCCESS);
 	hs_scratch_t *sc = NULL;
 	assert_int_equal(hs_alloc_scratch(db, &sc), HS_SUCCESS);
 	uint32_t got = 0;
-	assert_int_equal(hsrt_scanner()(db, v, (unsigned)vn, 0, sc, on_match, &got), HS_SUCCESS);
+	assert_int_equal(scan(db, v, (unsigned)vn, 0, sc, on_match, &got), HS_SUCCESS);
 	hs_free_scratch(sc);
 	hs_free_database(db);
 	return got;

@@ -366,7 +366,9 @@ static int pdb_build(ioc_index *x, pdb *d, uint8_t type, bool lit, spoor_diag *d
 	}
 	/* compiled before with the same patterns: read back (only sets that
 	 * compiled whole are cached, so nothing rejected is left unreported) */
-	dbc_key *key = rc == 0 && k && in->opt.cache_dir && *in->opt.cache_dir ? dbc_key_new(1) : NULL;
+	hs_platform_info_t pl;
+	const hs_platform_info_t *plat = hsrt_platform(x->scan, &pl);
+	dbc_key *key = rc == 0 && k && in->opt.cache_dir && *in->opt.cache_dir ? dbc_key_new(1, plat) : NULL;
 	char cpath[4096] = "";
 	if (key) {
 		uint64_t meta[2] = {k, lit};
@@ -383,8 +385,6 @@ static int pdb_build(ioc_index *x, pdb *d, uint8_t type, bool lit, spoor_diag *d
 	bool whole = true;
 	while (rc == 0 && k && !d->db) {
 		hs_compile_error_t *err = NULL;
-		hs_platform_info_t pl;
-		const hs_platform_info_t *plat = hsrt_platform(&pl);
 		hs_error_t he = lit ? hs_compile_lit_multi((const char *const *)ex, fl, ids, lens, (unsigned)k,
 							   HS_MODE_BLOCK, plat, &d->db, &err)
 				    : hs_compile_multi((const char *const *)ex, fl, ids, (unsigned)k, HS_MODE_BLOCK,

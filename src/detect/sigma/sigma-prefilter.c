@@ -53,6 +53,7 @@ typedef struct pf_atom {
 	uint32_t nrules, cap;
 	uint32_t ncrules, ccap;
 } pf_atom;
+_Static_assert(sizeof(void *) != 8 || sizeof(pf_atom) == 64, "pf_atom: one cache line on 64-bit targets");
 
 /* Candidate check words (see sigma_pf_check). */
 #define CHK_TRUE  0xffffffffu
@@ -227,25 +228,23 @@ static size_t aset_min(const aset *s)
 static bool glob_atom(const glob_pat *g, const char **p, size_t *n)
 {
 	size_t best = 0, bs = 0;
-	if (g->kind != GLOB_GENERAL) {
-		/* one literal run: the glob's literal (most values) */
-		best = g->lit_n;
-		bs = (size_t)(g->lit - g->b);
-	}
-	for (size_t i = 0; g->kind == GLOB_GENERAL && i < g->n;) {
-		if (g->w[i]) {
-			i++;
-			continue;
+	if (g->kind != GLOB_GENERAL)
+		best = g->n; /* one literal run, which is all g->b holds (most values) */
+	else
+		for (size_t i = 0; i < g->n;) {
+			if (g->w[i]) {
+				i++;
+				continue;
+			}
+			size_t j = i;
+			while (j < g->n && !g->w[j])
+				j++;
+			if (j - i > best) {
+				best = j - i;
+				bs = i;
+			}
+			i = j;
 		}
-		size_t j = i;
-		while (j < g->n && !g->w[j])
-			j++;
-		if (j - i > best) {
-			best = j - i;
-			bs = i;
-		}
-		i = j;
-	}
 	/* a part of a necessary literal is necessary too: keep the last
 	 * PF_MAX_ATOM bytes (the ends of paths and names are the selective
 	 * part), which makes atoms shared and the databases small */
@@ -717,7 +716,8 @@ static int atom_escape(pf_atom *a)
 #define PF_KW_FACTORS		  4
 #define PF_KW_FACTOR_MAX_PATTERNS 32
 #define PF_KW_FACTOR_MAX_LEN	  32 /* 32 patterns x 3 lengths x 32 offsets < the table's 4096 */
-static hs_database_t *kw_factors(const char *const *pat, const size_t *len, size_t n)
+static hs_database_t *kw_factors(const char *const *pat, const size_t *len, size_t n,
+				 const hs_platform_info_t *plat)
 {
 	/* a few factors cover a small set or none: big sets are not tried */
 	if (n < 2 * PF_KW_FACTORS || n > PF_KW_FACTOR_MAX_PATTERNS)
@@ -799,9 +799,7 @@ static hs_database_t *kw_factors(const char *const *pat, const size_t *len, size
 	}
 	hs_database_t *db = NULL;
 	hs_compile_error_t *err = NULL;
-	hs_platform_info_t pl;
-	if (hs_compile_lit_multi(ex, fl, ids, flen, (unsigned)nf, HS_MODE_BLOCK, hsrt_platform(&pl), &db, &err) !=
-	    HS_SUCCESS) {
+	if (hs_compile_lit_multi(ex, fl, ids, flen, (unsigned)nf, HS_MODE_BLOCK, plat, &db, &err) != HS_SUCCESS) {
 		hs_free_compile_error(err);
 		return NULL;
 	}
@@ -850,7 +848,9 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 	size_t *lens = xmalloc((npat + 1) * sizeof(*lens));
 	size_t *first = xmalloc((nf + 1) * sizeof(*first));
 	hs_database_t **hdb = xcalloc(nf + 1, sizeof(*hdb));
-	dbc_key *key = cache_dir && *cache_dir ? dbc_key_new(nf) : NULL;
+	hs_platform_info_t pl;
+	const hs_platform_info_t *plat = hsrt_platform(pf->scan, &pl);
+	dbc_key *key = cache_dir && *cache_dir ? dbc_key_new(nf, plat) : NULL;
 	int rc = 0;
 	if (!pf->dbs || !ex || !fl || !ids || !lens || !first || !hdb)
 		rc = SPOOR_ENOMEM;
@@ -899,9 +899,8 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 	for (size_t k = 0; rc == 0 && !cached && k < pf->ndbs; k++) {
 		size_t i = first[k], n = (k + 1 < pf->ndbs ? first[k + 1] : pc) - i;
 		hs_compile_error_t *err = NULL;
-		hs_platform_info_t pl;
-		if (hs_compile_lit_multi(ex + i, fl + i, ids + i, lens + i, (unsigned)n, HS_MODE_BLOCK,
-					 hsrt_platform(&pl), &hdb[k], &err) != HS_SUCCESS) {
+		if (hs_compile_lit_multi(ex + i, fl + i, ids + i, lens + i, (unsigned)n, HS_MODE_BLOCK, plat, &hdb[k],
+					 &err) != HS_SUCCESS) {
 			rc = diag_set(diag, SPOOR_ERR, "Vectorscan: %s", err && err->message ? err->message : "?");
 			hs_free_compile_error(err);
 			hdb[k] = NULL;
@@ -911,7 +910,7 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 		dbc_store(cache_dir, path, hdb, pf->ndbs);
 	/* the keyword database's factors (field 0 sorts first) */
 	if (rc == 0 && pf->ndbs && pf->dbs[0].field == 0)
-		pf->dbs[0].fac = kw_factors(ex, lens, pf->ndbs > 1 ? first[1] : pc);
+		pf->dbs[0].fac = kw_factors(ex, lens, pf->ndbs > 1 ? first[1] : pc, plat);
 	for (size_t k = 0; hdb && k < pf->ndbs; k++)
 		pf->dbs[k].db = hdb[k];
 	/* small field databases: the tiny matcher for short values (the
@@ -1446,7 +1445,9 @@ static const pf_db *kw_db_make(const sigma_prefilter *pf, sigma_pf_scratch *s, u
 		}
 		/* from the database cache when a run compiled the same set before
 		 * (hscache.c: named by the patterns, checked, rewritten if bad) */
-		dbc_key *key = pf->cache_dir ? dbc_key_new(1) : NULL;
+		hs_platform_info_t pl;
+		const hs_platform_info_t *plat = hsrt_platform(pf->scan, &pl);
+		dbc_key *key = pf->cache_dir ? dbc_key_new(1, plat) : NULL;
 		for (size_t q = 0; key && q < n; q++) {
 			uint64_t meta[2] = {lens[q], fl[q]};
 			dbc_key_add(key, meta, sizeof(meta));
@@ -1455,9 +1456,8 @@ static const pf_db *kw_db_make(const sigma_prefilter *pf, sigma_pf_scratch *s, u
 		char path[4096] = "";
 		hs_compile_error_t *err = NULL;
 		bool cached = key && dbc_load(key, pf->cache_dir, &e->d.db, 1, path, sizeof(path));
-		hs_platform_info_t pl;
-		if (!cached && hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, hsrt_platform(&pl),
-						    &e->d.db, &err) != HS_SUCCESS) {
+		if (!cached && hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, plat, &e->d.db,
+						    &err) != HS_SUCCESS) {
 			hs_free_compile_error(err);
 			e->d.db = NULL;
 		} else if (!cached && key) {
@@ -1471,7 +1471,7 @@ static const pf_db *kw_db_make(const sigma_prefilter *pf, sigma_pf_scratch *s, u
 			e->d.db = NULL;
 		}
 		if (e->d.db) {
-			e->d.fac = kw_factors(ex, lens, n);
+			e->d.fac = kw_factors(ex, lens, n, plat);
 			if (e->d.fac && hs_alloc_scratch(e->d.fac, &s->hs) != HS_SUCCESS) {
 				hs_free_database(e->d.fac);
 				e->d.fac = NULL;
