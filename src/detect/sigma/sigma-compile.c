@@ -89,7 +89,7 @@ typedef struct cc {
 	 * copy behind) */
 	vmatch *vm;
 	size_t nvm, capvm;
-	sstr tmp; /* a value's pattern being built (reused: one buffer per rule) */
+	sstr tmp; /* a variant's pattern being built (glob_open; one buffer per rule) */
 } cc;
 
 static int cfail(cc *c, uint32_t line, uint32_t col, int code, const char *fmt, ...) PRINTF(5, 6);
@@ -128,6 +128,25 @@ static int add_vm(cc *c, const vmatch *m)
 	}
 	c->vm[c->nvm++] = *m;
 	return 0;
+}
+
+/* The pattern of one variant of a value is built in c->tmp: glob_open
+ * starts it (a leading '*' for contains and endswith), the caller appends
+ * the variant, glob_close adds the trailing '*' and compiles it into m. */
+static int glob_open(cc *c, bool lead)
+{
+	c->tmp.n = 0;
+	return lead ? sstr_add(&c->tmp, "*", 1, SW_STAR) : 0;
+}
+
+static int glob_close(cc *c, vmatch *m, bool trail)
+{
+	int r = trail ? sstr_add(&c->tmp, "*", 1, SW_STAR) : 0;
+	if (r == 0) {
+		m->kind = MK_GLOB;
+		r = glob_compile(c->r->ar, &c->tmp, m->cased, &m->g);
+	}
+	return r == 0 ? add_vm(c, m) : r;
 }
 
 static int apply_tr(uint8_t tr, sstr_list *l)
@@ -480,23 +499,14 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 		bool lead = (flags & (MOD_CONTAINS | MOD_ENDSWITH)) || kw_contains;
 		bool trail = (flags & (MOD_CONTAINS | MOD_STARTSWITH)) || kw_contains;
 		if (!l.n && !ntr) {
-			/* one variant, the value itself: built in the reused buffer
-			 * (most values; the general path below made and freed
-			 * three strings for each) */
-			sstr *w = &c->tmp;
-			w->n = 0;
-			r = lead ? sstr_add(w, "*", 1, SW_STAR) : 0;
+			/* one variant, the value itself (most values), parsed
+			 * straight into the pattern: no list, no copy */
+			r = glob_open(c, lead);
 			if (r == 0)
-				r = val->kind == SVAL_STR ? sstr_parse_append(w, val->s, val->n)
-							  : sstr_add(w, val->s, val->n, SW_LIT);
-			if (r == 0 && trail)
-				r = sstr_add(w, "*", 1, SW_STAR);
-			if (r == 0) {
-				m.kind = MK_GLOB;
-				r = glob_compile(c->r->ar, w, cased, &m.g);
-			}
+				r = val->kind == SVAL_STR ? sstr_parse_append(&c->tmp, val->s, val->n)
+							  : sstr_add(&c->tmp, val->s, val->n, SW_LIT);
 			if (r == 0)
-				r = add_vm(c, &m);
+				r = glob_close(c, &m, trail);
 			if (r < 0)
 				return r;
 			continue;
@@ -521,23 +531,13 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 		if (!l.n)
 			return cfail(c, val->line, val->col, SPOOR_EPARSE, "value '%s' encodes to nothing", val->s);
 		for (size_t i = 0; i < l.n && r == 0; i++) {
-			sstr w;
-			sstr_init(&w);
-			if (lead)
-				r = sstr_add(&w, "*", 1, SW_STAR);
+			r = glob_open(c, lead);
 			if (r == 0)
-				r = sstr_add(&w, l.v[i].b, l.v[i].n, 0);
+				r = sstr_add(&c->tmp, l.v[i].b, l.v[i].n, 0);
+			if (r == 0 && l.v[i].n)
+				memcpy(c->tmp.w + c->tmp.n - l.v[i].n, l.v[i].w, l.v[i].n);
 			if (r == 0)
-				memcpy(w.w + w.n - l.v[i].n, l.v[i].w, l.v[i].n);
-			if (r == 0 && trail)
-				r = sstr_add(&w, "*", 1, SW_STAR);
-			if (r == 0) {
-				m.kind = MK_GLOB;
-				r = glob_compile(c->r->ar, &w, cased, &m.g);
-			}
-			if (r == 0)
-				r = add_vm(c, &m);
-			sstr_done(&w);
+				r = glob_close(c, &m, trail);
 		}
 		sstr_list_done(&l);
 		if (r < 0)
