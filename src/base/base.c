@@ -151,27 +151,73 @@ static inline uint64_t rd64(const unsigned char *p)
 	return v;
 }
 
+static inline uint64_t rd32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
 static inline uint64_t mix(uint64_t a, uint64_t b)
 {
 	__uint128_t r = (__uint128_t)a * b;
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+/* wyhash's construction (Wang Yi, final version 4, public domain), with its
+ * constants: 16 bytes per 64x64->128 multiply, three independent lanes over
+ * 48-byte blocks, so a long input is hashed at ~10 bytes a cycle instead of
+ * the 1.6 of one dependent multiply per 8 bytes.  Inputs of up to 16 bytes
+ * (field names, most keys) take one multiply besides the final one.  It
+ * passes SMHasher; it is not keyed, so, like every hash table in spoor, a
+ * table fed hostile keys relies on its probe and size limits, not on the
+ * hash being secret. */
+#define HK0 0xA0761D6478BD642Full
+#define HK1 0xE7037ED1A0B428DBull
+#define HK2 0x8EBC6AF09C88C6E3ull
+#define HK3 0x589965CC75374CC3ull
+
 uint64_t hash_bytes(const void *data, size_t n, uint64_t seed)
 {
 	const unsigned char *p = data;
-	uint64_t h = seed ^ 0x9E3779B97F4A7C15ull ^ (n * 0xA0761D6478BD642Full);
-	while (n >= 8) {
-		h = mix(h ^ rd64(p), 0xE7037ED1A0B428DBull);
-		p += 8;
-		n -= 8;
+	uint64_t a = 0, b = 0;
+	seed ^= mix(seed ^ HK0, HK1);
+	if (n <= 16) {
+		if (n >= 4) {
+			size_t q = (n >> 3) << 2; /* 0 or 4 */
+			a = rd32(p) << 32 | rd32(p + q);
+			b = rd32(p + n - 4) << 32 | rd32(p + n - 4 - q);
+		} else if (n) {
+			a = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
+		}
+	} else {
+		size_t i = n;
+		if (i > 48) {
+			uint64_t s1 = seed, s2 = seed;
+			do {
+				seed = mix(rd64(p) ^ HK1, rd64(p + 8) ^ seed);
+				s1 = mix(rd64(p + 16) ^ HK2, rd64(p + 24) ^ s1);
+				s2 = mix(rd64(p + 32) ^ HK3, rd64(p + 40) ^ s2);
+				p += 48;
+				i -= 48;
+			} while (i > 48);
+			seed ^= s1 ^ s2;
+		}
+		while (i > 16) {
+			seed = mix(rd64(p) ^ HK1, rd64(p + 8) ^ seed);
+			p += 16;
+			i -= 16;
+		}
+		/* the last 16 bytes of the input, overlapping what came before */
+		a = rd64(p + i - 16);
+		b = rd64(p + i - 8);
 	}
-	if (n) {
-		uint64_t t = 0;
-		memcpy(&t, p, n);
-		h = mix(h ^ t, 0x8EBC6AF09C88C6E3ull);
-	}
-	return mix(h, 0x589965CC75374CC3ull);
+	a ^= HK1;
+	b ^= seed;
+	__uint128_t r = (__uint128_t)a * b;
+	a = (uint64_t)r;
+	b = (uint64_t)(r >> 64);
+	return mix(a ^ HK0 ^ (uint64_t)n, b ^ HK1);
 }
 
 bool utf8_valid(const unsigned char *p, size_t n)

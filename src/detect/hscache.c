@@ -34,7 +34,7 @@
 #include "base/fsutil.h"
 #include "detect/hscache.h"
 
-#define DBC_MAGIC "SPOORHS2"
+#define DBC_MAGIC "SPOORHS3" /* 3: the per-database check is the new hash_bytes */
 #define DBC_MAX_FILE ((size_t)1 << 30) /* a set larger than this is not cached */
 
 /* The key's bytes go to the digest in blocks: it is fed one atom (a few

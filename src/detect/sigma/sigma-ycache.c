@@ -57,7 +57,7 @@
 #include "detect/sigma/sigma-ycache.h"
 
 #define YC_MAGIC   "SPOORYC1"
-#define YC_VERSION 2u
+#define YC_VERSION 3u /* 3: hash_bytes became wyhash-like (the check) */
 #define YC_HDR	   (8 + 5 * 4)
 #define YC_IDX	   (32 + 8 + 8)
 #define YC_STAT	   (5 * 8 + 32)
