@@ -4,6 +4,7 @@
 #include "unit.h"
 
 #include <stdlib.h>
+#include <strings.h>
 
 #include "event/event-int.h"
 #include "event/field.h"
@@ -240,11 +241,86 @@ static void test_paths(void **state)
 	spoor_ctx_free(ctx);
 }
 
+/* Long values go through the prefilter's long-value memo (a hit replays the
+ * atoms of the same value seen before; a database whose values seldom
+ * repeat rests from it and tries again): with values repeating from a pool,
+ * values never seen again, values past the memo's length limit, and the
+ * atom anywhere in them, in any case, every event must match exactly as a
+ * plain search says. */
+static void test_long_value_memo(void **state)
+{
+	(void)state;
+	spoor_ctx *ctx = NULL;
+	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
+	assert_int_equal(spoor_ctx_new(&ctx, &co, NULL), 0);
+	errs e;
+	spoor_ruleset *rs = load(ctx, SPOOR_LEVEL_NONE, &e);
+	spoor_matcher *m = NULL;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(spoor_matcher_new(&m, rs, &d), 0);
+	enum { POOL = 48, MAXLEN = 8300, EVENTS = 24000 };
+	static const char *const forms[] = {"whoami", "WhoAmI", "WHOAMI", "whoam", "hoami"};
+	char *pool[POOL];
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	for (size_t i = 0; i < POOL; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		/* every 8th past the memo's limit (8,192 bytes) */
+		size_t n = i % 8 == 7 ? MAXLEN : 241 + (size_t)(x >> 33) % 2500;
+		pool[i] = malloc(n + 1);
+		assert_non_null(pool[i]);
+		for (size_t k = 0; k < n; k++)
+			pool[i][k] = (char)('a' + (k * 7 + i) % 23); /* each letter 7 after the last, mod 23: never "whoami" */
+		pool[i][n] = 0;
+		const char *f = forms[i % ARRAY_SIZE(forms)];
+		size_t at = (size_t)(x >> 17) % (n - strlen(f));
+		memcpy(pool[i] + at, f, strlen(f));
+	}
+	char *fresh = malloc(MAXLEN + 1);
+	assert_non_null(fresh);
+	size_t hits = 0;
+	for (size_t ei = 0; ei < EVENTS; ei++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		const char *cmd;
+		/* a stretch of values that do not repeat, so that the memo
+		 * judges itself poor, rests (16,384 values) and comes back */
+		if (ei >= 1500 && ei < 3000) {
+			size_t n = 241 + (size_t)(x >> 33) % 2000;
+			for (size_t k = 0; k < n; k++)
+				fresh[k] = (char)('a' + (k + ei) % 19);
+			fresh[n] = 0;
+			if (ei % 3 == 0)
+				memcpy(fresh + n / 2, "whoAMI", 6);
+			cmd = fresh;
+		} else {
+			cmd = pool[(x >> 40) % POOL];
+		}
+		bool want = false;
+		for (const char *p = cmd; *p && !want; p++)
+			want = !strncasecmp(p, "whoami", 6);
+		spoor_event ev;
+		make_event(&ev, ctx, "bob", cmd);
+		int n = spoor_matcher_match(m, &ev);
+		/* r-1 (Image) always; r-2 when the command line holds whoami */
+		if (n != 1 + (int)want)
+			fail_msg("event %zu (%zu bytes): %d alerts, want %d", ei, strlen(cmd), n, 1 + (int)want);
+		hits += want;
+		event_done(&ev);
+	}
+	assert_true(hits > EVENTS / 4);
+	for (size_t i = 0; i < POOL; i++)
+		free(pool[i]);
+	free(fresh);
+	spoor_matcher_free(m);
+	spoor_ruleset_free(rs);
+	spoor_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_load_stats),
 	    cmocka_unit_test(test_match_filter_json),
+	    cmocka_unit_test(test_long_value_memo),
 	    cmocka_unit_test(test_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

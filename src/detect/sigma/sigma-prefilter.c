@@ -143,6 +143,35 @@ typedef struct pf_memo {
 	char *val; /* PF_MEMO_MAX_LEN bytes per slot */
 } pf_memo;
 
+/* Long values (PF_MEMO_MAX_LEN < n <= PF_LMEMO_MAX_LEN) get a memo of
+ * their own, for any database: a Sysmon process-access CallTrace (~600
+ * bytes, its DLL names matching several atoms again and again, ~5 cycles
+ * a byte) is the same for every access by the same program, but a
+ * PowerShell ContextInfo (5 KB) carries a sequence number and never
+ * repeats.  So the memo judges itself: after PF_LMEMO_PROBE lookups in a
+ * database, fewer than one hit in PF_LMEMO_POOR sends that database's
+ * long values straight to the scan for the next PF_LMEMO_REST, then it
+ * tries again.  Values are kept whole (a collision costs a scan, never a
+ * wrong answer), in at most PF_LMEMO_BYTES per scratch. */
+#define PF_LMEMO_SLOTS	 64
+#define PF_LMEMO_MAX_LEN 8192
+#define PF_LMEMO_PROBE	 512
+#define PF_LMEMO_POOR	 8
+#define PF_LMEMO_REST	 16384
+#define PF_LMEMO_BYTES	 ((size_t)8 << 20)
+typedef struct lmemo_slot {
+	uint64_t h; /* 0 = empty */
+	uint32_t len, cap;
+	char *val;
+	uint32_t hit[PF_MEMO_HITS];
+	uint8_t nhit;
+} lmemo_slot;
+typedef struct pf_lmemo {
+	lmemo_slot *slot;     /* PF_LMEMO_SLOTS, made on first use */
+	uint32_t tries, hits; /* since the last judgement */
+	uint32_t rest;	      /* long values still to scan without the memo */
+} pf_lmemo;
+
 /* The databases a field's values go through: its own and those of the
  * rule fields it stands for as an array element (Parameters.0.Name ->
  * Parameters); made on a field's first sight, per scratch (the field
@@ -182,6 +211,8 @@ struct sigma_pf_scratch {
 	const pf_db *kwlastd;
 	uint32_t *ahit; /* per atom: the generation it was last seen in */
 	pf_memo *memo;	/* per database (slots allocated on first use) */
+	pf_lmemo *lmemo; /* per database, for long values */
+	size_t lmemo_bytes; /* held by the lmemo slots' values */
 	/* the atoms of the scan being remembered */
 	uint32_t rec[PF_MEMO_HITS];
 	size_t nrec;
@@ -1086,7 +1117,8 @@ int sigma_pf_scratch_new(sigma_pf_scratch **out, const sigma_prefilter *pf)
 	s->list = xcalloc(pf->nrules + 1, sizeof(uint32_t));
 	s->ahit = xcalloc(pf->natoms + 1, sizeof(uint32_t));
 	s->memo = xcalloc(pf->ndbs + 1, sizeof(*s->memo));
-	if (!s->cand || !s->list || !s->ahit || !s->memo) {
+	s->lmemo = xcalloc(pf->ndbs + 1, sizeof(*s->lmemo));
+	if (!s->cand || !s->list || !s->ahit || !s->memo || !s->lmemo) {
 		sigma_pf_scratch_free(s);
 		return SPOOR_ENOMEM;
 	}
@@ -1115,6 +1147,12 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s)
 		free(s->memo[i].val);
 	}
 	free(s->memo);
+	for (size_t i = 0; s->lmemo && i < s->pf->ndbs; i++) {
+		for (size_t k = 0; s->lmemo[i].slot && k < PF_LMEMO_SLOTS; k++)
+			free(s->lmemo[i].slot[k].val);
+		free(s->lmemo[i].slot);
+	}
+	free(s->lmemo);
 	free(s->kw);
 	for (size_t i = 0; i < s->nkws; i++) {
 		hs_free_database(s->kws[i].d.db);
@@ -1188,6 +1226,59 @@ static pf_memo *memo_for(const sigma_prefilter *pf, sigma_pf_scratch *s, int32_t
 	return m;
 }
 
+/* A scan of p that records its atoms for a memo (s->rec); false when the
+ * scan failed.  s->recover tells whether there were too many to keep. */
+static bool scan_rec(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, const char *p, size_t n)
+{
+	s->nrec = 0;
+	s->recover = false;
+	return pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit_rec, c) == HS_SUCCESS;
+}
+
+/* A long value through database di's long-value memo. */
+static int scan_long(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *p, size_t n)
+{
+	pf_lmemo *m = &s->lmemo[di];
+	if (m->rest) {
+		m->rest--;
+		return pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
+	}
+	if (!m->slot && !(m->slot = xcalloc(PF_LMEMO_SLOTS, sizeof(*m->slot))))
+		return pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
+	if (++m->tries == PF_LMEMO_PROBE) {
+		if (m->hits < PF_LMEMO_PROBE / PF_LMEMO_POOR)
+			m->rest = PF_LMEMO_REST;
+		m->tries = m->hits = 0;
+	}
+	uint64_t h = hash_bytes(p, n, 0x10e60u) | 1;
+	lmemo_slot *e = &m->slot[(h >> 32) & (PF_LMEMO_SLOTS - 1)];
+	if (e->h == h && e->len == n && !memcmp(e->val, p, n)) {
+		m->hits++;
+		for (size_t i = 0; i < e->nhit; i++)
+			atom_seen(pf, s, e->hit[i]);
+		return 0;
+	}
+	if (!scan_rec(pf, s, c, p, n))
+		return SPOOR_ERR;
+	if (s->recover)
+		return 0; /* too many atoms to keep; the slot keeps what it had */
+	if (n > e->cap) {
+		size_t cap = n < 1024 ? 1024 : n;
+		char *v = s->lmemo_bytes + cap - e->cap <= PF_LMEMO_BYTES ? xrealloc(e->val, cap) : NULL;
+		if (!v)
+			return 0; /* at the cap (or out of memory): not kept */
+		s->lmemo_bytes += cap - e->cap;
+		e->val = v;
+		e->cap = (uint32_t)cap;
+	}
+	e->h = h;
+	e->len = (uint32_t)n;
+	e->nhit = (uint8_t)s->nrec;
+	memcpy(e->hit, s->rec, s->nrec * sizeof(uint32_t));
+	memcpy(e->val, p, n);
+	return 0;
+}
+
 /* Scan t with database di, or replay what the same value gave before. */
 static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, spoor_sv t)
 {
@@ -1198,6 +1289,8 @@ static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, i
 			atom_seen(pf, s, c->db->pat[__builtin_ctz(bits)]);
 		return 0;
 	}
+	if (t.n > PF_MEMO_MAX_LEN && t.n <= PF_LMEMO_MAX_LEN)
+		return scan_long(pf, s, c, di, p, t.n);
 	pf_memo *m = memo_for(pf, s, di, t.n);
 	if (!m)
 		return pf->scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
@@ -1210,9 +1303,7 @@ static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, i
 			atom_seen(pf, s, e->hit[i]);
 		return 0;
 	}
-	s->nrec = 0;
-	s->recover = false;
-	if (pf->scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit_rec, c) != HS_SUCCESS)
+	if (!scan_rec(pf, s, c, p, t.n))
 		return SPOOR_ERR;
 	if (s->recover)
 		return 0; /* too many atoms to keep; the slot keeps what it had */
