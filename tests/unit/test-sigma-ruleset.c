@@ -241,75 +241,165 @@ static void test_paths(void **state)
 	spoor_ctx_free(ctx);
 }
 
-/* Long values go through the prefilter's long-value memo (a hit replays the
- * atoms of the same value seen before; a database whose values seldom
- * repeat rests from it and tries again): with values repeating from a pool,
- * values never seen again, values past the memo's length limit, and the
- * atom anywhere in them, in any case, every event must match exactly as a
- * plain search says. */
+/* Long values go through the prefilter's memos: whole (a hit replays the
+ * atoms of the same value seen before) or, in a database none of whose
+ * atoms holds a newline, line by line; each way judges itself and rests
+ * when it does not pay.  With values made of lines repeating from a pool,
+ * lines never seen again, one-line values, values past the memos' length
+ * limit, and the atoms anywhere, in any case, across line ends too, every
+ * event must match exactly as a plain search says. */
+static const char memo_yml[] =
+    "title: Whoami\n"
+    "id: l-1\n"
+    "logsource: {product: windows, category: process_creation}\n"
+    "detection:\n"
+    "  sel:\n"
+    "    CommandLine|contains: whoami\n"
+    "  condition: sel\n"
+    "---\n"
+    "title: Across a line end\n"
+    "id: l-2\n"
+    "logsource: {product: windows, category: process_creation}\n"
+    "detection:\n"
+    "  sel:\n"
+    "    ParentCommandLine|contains: \"end\\nnext\"\n"
+    "  condition: sel\n"
+    "---\n"
+    "title: Never there\n"
+    "id: l-3\n"
+    "logsource: {product: windows, category: process_creation}\n"
+    "detection:\n"
+    "  sel:\n"
+    /* atoms enough for Vectorscan and the memos, not the tiny matcher */
+    "    CommandLine|contains: [q1z, q2z, q3z, q4z, q5z, q6z, q7z, q8z, q9z, q10z, q11z, q12z,\n"
+    "                           q13z, q14z, q15z, q16z, q17z, q18z, q19z, q20z]\n"
+    "  condition: sel\n";
+
+static bool icase_has(const char *s, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+	for (size_t i = 0; i + k <= n; i++)
+		if (!strncasecmp(s + i, w, k))
+			return true;
+	return false;
+}
+
+static uint64_t lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 33;
+}
+
 static void test_long_value_memo(void **state)
 {
 	(void)state;
 	spoor_ctx *ctx = NULL;
 	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
 	assert_int_equal(spoor_ctx_new(&ctx, &co, NULL), 0);
-	errs e;
-	spoor_ruleset *rs = load(ctx, SPOOR_LEVEL_NONE, &e);
-	spoor_matcher *m = NULL;
+	spoor_rules_options o = SPOOR_RULES_OPTIONS_INIT;
+	spoor_ruleset *rs = NULL;
 	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(spoor_ruleset_new(&rs, ctx, &o, &d), 0);
+	assert_int_equal(spoor_ruleset_add_buffer(rs, "memo.yml", memo_yml, strlen(memo_yml), &d), 0);
+	spoor_matcher *m = NULL;
 	assert_int_equal(spoor_matcher_new(&m, rs, &d), 0);
-	enum { POOL = 48, MAXLEN = 8300, EVENTS = 24000 };
-	static const char *const forms[] = {"whoami", "WhoAmI", "WHOAMI", "whoam", "hoami"};
-	char *pool[POOL];
+
+	/* a pool of lines: filler (each letter 7 after the last, mod 23,
+	 * never spelling an atom), some holding an atom or a piece of one */
+	enum { LINES = 64, CAP = 20000, EVENTS = 24000 };
+	char *pool[LINES];
 	uint64_t x = 0x9E3779B97F4A7C15ull;
-	for (size_t i = 0; i < POOL; i++) {
-		x = x * 6364136223846793005ull + 1442695040888963407ull;
-		/* every 8th past the memo's limit (8,192 bytes) */
-		size_t n = i % 8 == 7 ? MAXLEN : 241 + (size_t)(x >> 33) % 2500;
+	for (size_t i = 0; i < LINES; i++) {
+		size_t n = 8 + lcg(&x) % (i % 4 == 3 ? 400 : 120);
 		pool[i] = malloc(n + 1);
 		assert_non_null(pool[i]);
 		for (size_t k = 0; k < n; k++)
-			pool[i][k] = (char)('a' + (k * 7 + i) % 23); /* each letter 7 after the last, mod 23: never "whoami" */
+			pool[i][k] = (char)('a' + (k * 7 + i) % 23);
 		pool[i][n] = 0;
-		const char *f = forms[i % ARRAY_SIZE(forms)];
-		size_t at = (size_t)(x >> 17) % (n - strlen(f));
-		memcpy(pool[i] + at, f, strlen(f));
-	}
-	char *fresh = malloc(MAXLEN + 1);
-	assert_non_null(fresh);
-	size_t hits = 0;
-	for (size_t ei = 0; ei < EVENTS; ei++) {
-		x = x * 6364136223846793005ull + 1442695040888963407ull;
-		const char *cmd;
-		/* a stretch of values that do not repeat, so that the memo
-		 * judges itself poor, rests (16,384 values) and comes back */
-		if (ei >= 1500 && ei < 3000) {
-			size_t n = 241 + (size_t)(x >> 33) % 2000;
-			for (size_t k = 0; k < n; k++)
-				fresh[k] = (char)('a' + (k + ei) % 19);
-			fresh[n] = 0;
-			if (ei % 3 == 0)
-				memcpy(fresh + n / 2, "whoAMI", 6);
-			cmd = fresh;
-		} else {
-			cmd = pool[(x >> 40) % POOL];
+		/* line ends and starts that make an atom across a newline, or
+		 * would if the newline were not there */
+		const char *b = i % 8 == 0    ? "End"
+				: i % 8 == 1  ? "nExt"
+				: i % 16 == 2 ? "WhoAmI"
+				: i % 8 == 3  ? "who"
+				: i % 8 == 4  ? "ami"
+					      : NULL;
+		if (b) {
+			size_t bl = strlen(b);
+			size_t at = i % 8 == 1 || i % 8 == 4 ? 0 : i % 8 == 2 ? lcg(&x) % (n - bl) : n - bl;
+			memcpy(pool[i] + at, b, bl);
 		}
-		bool want = false;
-		for (const char *p = cmd; *p && !want; p++)
-			want = !strncasecmp(p, "whoami", 6);
+	}
+	char *v = malloc(CAP + 1);
+	assert_non_null(v);
+	size_t want1 = 0, want2 = 0;
+	for (size_t ei = 0; ei < EVENTS; ei++) {
+		size_t n = 0;
+		unsigned mode = ei < 1500 || ei >= 4000 ? (unsigned)(lcg(&x) % 8) : 8;
+		if (mode == 8) {
+			/* fresh lines, never seen again: the line memo judges
+			 * itself poor, rests and comes back */
+			size_t lines = 3 + lcg(&x) % 20;
+			for (size_t l = 0; l < lines; l++) {
+				size_t len = 20 + lcg(&x) % 200;
+				for (size_t k = 0; k < len; k++)
+					v[n++] = (char)('a' + (k + ei + l) % 19);
+				if (l % 5 == 4)
+					memcpy(v + n - 6, "wHoAmI", 6);
+				v[n++] = '\n';
+			}
+		} else if (mode == 7) {
+			/* one line, long, past the memos' limit at times */
+			size_t len = lcg(&x) % 2 ? 300 + lcg(&x) % 3000 : 8300;
+			const char *src = pool[lcg(&x) % LINES];
+			size_t sl = strlen(src);
+			while (n < len) {
+				size_t c = MIN(sl, len - n);
+				memcpy(v + n, src, c);
+				n += c;
+			}
+		} else {
+			/* pool lines */
+			size_t lines = 2 + lcg(&x) % 40;
+			for (size_t l = 0; l < lines && n + 402 < CAP; l++) {
+				const char *src = pool[lcg(&x) % LINES];
+				size_t sl = strlen(src);
+				memcpy(v + n, src, sl);
+				n += sl;
+				v[n++] = mode == 6 && l % 2 ? '\r' : '\n';
+			}
+		}
+		v[n] = 0;
+		bool w1 = icase_has(v, n, "whoami"), w2 = icase_has(v, n, "end\nnext");
+		want1 += w1;
+		want2 += w2;
 		spoor_event ev;
-		make_event(&ev, ctx, "bob", cmd);
-		int n = spoor_matcher_match(m, &ev);
-		/* r-1 (Image) always; r-2 when the command line holds whoami */
-		if (n != 1 + (int)want)
-			fail_msg("event %zu (%zu bytes): %d alerts, want %d", ei, strlen(cmd), n, 1 + (int)want);
-		hits += want;
+		assert_int_equal(event_init(&ev, ctx), 0);
+		ev.ls.product = SPOOR_SV("windows");
+		ev.ls.service = SPOOR_SV("sysmon");
+		ev.ls.channel = SPOOR_SV("Microsoft-Windows-Sysmon/Operational");
+		event_add(&ev, F_WIN_EVENT_ID, SPOOR_VT_NUM, SPOOR_SV("1"), 0);
+		event_add(&ev, field_intern(&ctx->ft, "CommandLine", 11), SPOOR_VT_STR, (spoor_sv){v, n}, 0);
+		event_add(&ev, field_intern(&ctx->ft, "ParentCommandLine", 17), SPOOR_VT_STR, (spoor_sv){v, n}, 0);
+		int got = spoor_matcher_match(m, &ev);
+		bool g1 = false, g2 = false;
+		for (int i = 0; i < got; i++) {
+			spoor_alert a;
+			assert_int_equal(spoor_matcher_alert(m, (size_t)i, &a), 0);
+			g1 |= a.rule == 0;
+			g2 |= a.rule == 1;
+		}
+		if (g1 != w1 || g2 != w2)
+			fail_msg("event %zu (mode %u, %zu bytes): whoami %d want %d, end/next %d want %d", ei, mode, n,
+				 g1, w1, g2, w2);
 		event_done(&ev);
 	}
-	assert_true(hits > EVENTS / 4);
-	for (size_t i = 0; i < POOL; i++)
+	/* the data exercise both rules, matching and not */
+	assert_true(want1 > EVENTS / 10 && want1 < EVENTS - EVENTS / 10);
+	assert_true(want2 > EVENTS / 20 && want2 < EVENTS - EVENTS / 10);
+	for (size_t i = 0; i < LINES; i++)
 		free(pool[i]);
-	free(fresh);
+	free(v);
 	spoor_matcher_free(m);
 	spoor_ruleset_free(rs);
 	spoor_ctx_free(ctx);

@@ -71,6 +71,7 @@ typedef struct pf_db {
 	uint8_t *esc;  /* keyword database: pattern id -> 1 when it is the atom's escaped form */
 	size_t n;      /* patterns */
 	pf_tiny *tiny; /* a few short atoms: short values go through sigma-tiny.c */
+	bool lines;    /* no atom holds a newline: a long value may go line by line (scan_lines) */
 	hs_database_t *fac; /* keyword databases: a few short factors, one in every pattern (kw_factors) */
 } pf_db;
 
@@ -170,7 +171,22 @@ typedef struct pf_lmemo {
 	lmemo_slot *slot;     /* PF_LMEMO_SLOTS, made on first use */
 	uint32_t tries, hits; /* since the last judgement */
 	uint32_t rest;	      /* long values still to scan without the memo */
+	/* scan_lines' own judgement, in values and bytes */
+	uint32_t ltries, lrest;
+	uint64_t lbytes, lhit;
 } pf_lmemo;
+
+/* A long value with newlines, in a database none of whose atoms holds one,
+ * may be scanned line by line through the memos: the atoms found in the
+ * lines are those found in the whole.  A PowerShell ContextInfo (5 KB, 17
+ * lines) never repeats whole, but 99.5% of its bytes are in lines seen
+ * before (host, engine, the encoded command line); only its sequence
+ * number is new.  A script's lines mostly do not repeat, and a scan per
+ * line costs more than one over the whole: after PF_LINES_PROBE values,
+ * less than half of their bytes found in the memos sends the database's
+ * long values whole for the next PF_LINES_REST. */
+#define PF_LINES_PROBE 128
+#define PF_LINES_REST  4096
 
 /* The databases a field's values go through: its own and those of the
  * rule fields it stands for as an array element (Parameters.0.Name ->
@@ -948,6 +964,9 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 	 * keyword database, with its escaped forms, always scans) */
 	for (size_t k = 0; rc == 0 && k < pf->ndbs; k++) {
 		pf_db *d = &pf->dbs[k];
+		d->lines = d->field != 0 && !d->esc;
+		for (size_t q = 0; q < d->n && d->lines; q++)
+			d->lines = !memchr(pf->atoms[d->pat[q]].lit, '\n', pf->atoms[d->pat[q]].n);
 		if (d->field == 0 || d->esc || d->n > PF_TINY_MAX_ATOMS)
 			continue;
 		const char *tl[PF_TINY_MAX_ATOMS];
@@ -1207,9 +1226,9 @@ static int on_hit_rec(unsigned id, unsigned long long from, unsigned long long t
 
 /* The memo of database di, its slots made on first use (NULL: no memo
  * for it, or no memory for one; the value is then scanned). */
-static pf_memo *memo_for(const sigma_prefilter *pf, sigma_pf_scratch *s, int32_t di, size_t len)
+static pf_memo *memo_for(const sigma_prefilter *pf, sigma_pf_scratch *s, int32_t di, size_t len, bool line)
 {
-	if (pf->dbs[di].n < PF_MEMO_MIN_ATOMS || len > PF_MEMO_MAX_LEN)
+	if ((pf->dbs[di].n < PF_MEMO_MIN_ATOMS && !line) || len > PF_MEMO_MAX_LEN)
 		return NULL;
 	pf_memo *m = &s->memo[di];
 	if (!m->slot) {
@@ -1236,7 +1255,8 @@ static bool scan_rec(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c,
 }
 
 /* A long value through database di's long-value memo. */
-static int scan_long(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *p, size_t n)
+static int scan_long(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *p, size_t n,
+		     bool *hit)
 {
 	pf_lmemo *m = &s->lmemo[di];
 	if (m->rest) {
@@ -1256,6 +1276,7 @@ static int scan_long(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c,
 		m->hits++;
 		for (size_t i = 0; i < e->nhit; i++)
 			atom_seen(pf, s, e->hit[i]);
+		*hit = true;
 		return 0;
 	}
 	if (!scan_rec(pf, s, c, p, n))
@@ -1279,41 +1300,89 @@ static int scan_long(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c,
 	return 0;
 }
 
-/* Scan t with database di, or replay what the same value gave before. */
-static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, spoor_sv t)
+/* Scan p with database c->db (index di), or replay what the same text
+ * gave before (*hit).  line: p is a line of a longer value. */
+static int scan_piece(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *p, size_t n,
+		      bool line, bool *hit)
 {
-	c->db = &pf->dbs[di];
-	const char *p = t.p ? t.p : "";
-	if (c->db->tiny && t.n <= PF_TINY_MAX_VALUE) {
-		for (uint32_t bits = pf_tiny_scan(c->db->tiny, p, t.n); bits; bits &= bits - 1)
+	if (c->db->tiny && n <= PF_TINY_MAX_VALUE) {
+		for (uint32_t bits = pf_tiny_scan(c->db->tiny, p, n); bits; bits &= bits - 1)
 			atom_seen(pf, s, c->db->pat[__builtin_ctz(bits)]);
 		return 0;
 	}
-	if (t.n > PF_MEMO_MAX_LEN && t.n <= PF_LMEMO_MAX_LEN)
-		return scan_long(pf, s, c, di, p, t.n);
-	pf_memo *m = memo_for(pf, s, di, t.n);
+	if (n > PF_MEMO_MAX_LEN && n <= PF_LMEMO_MAX_LEN)
+		return scan_long(pf, s, c, di, p, n, hit);
+	pf_memo *m = memo_for(pf, s, di, n, line);
 	if (!m)
-		return pf->scan(c->db->db, p, (unsigned)t.n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
-	uint64_t h = hash_bytes(p, t.n, 0x51ed27u) | 1;
+		return pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
+	uint64_t h = hash_bytes(p, n, 0x51ed27u) | 1;
 	size_t k = (size_t)(h >> 32) & (PF_MEMO_SLOTS - 1);
 	memo_slot *e = &m->slot[k];
 	char *v = m->val + k * PF_MEMO_MAX_LEN;
-	if (e->h == h && e->len == t.n && !memcmp(v, p, t.n)) {
+	if (e->h == h && e->len == n && !memcmp(v, p, n)) {
 		for (size_t i = 0; i < e->nhit; i++)
 			atom_seen(pf, s, e->hit[i]);
+		*hit = true;
 		return 0;
 	}
-	if (!scan_rec(pf, s, c, p, t.n))
+	if (!scan_rec(pf, s, c, p, n))
 		return SPOOR_ERR;
 	if (s->recover)
 		return 0; /* too many atoms to keep; the slot keeps what it had */
 	e->h = h;
-	e->len = (uint8_t)t.n;
+	e->len = (uint8_t)n;
 	e->nhit = (uint8_t)s->nrec;
 	memcpy(e->hit, s->rec, s->nrec * sizeof(uint32_t));
-	if (t.n)
-		memcpy(v, p, t.n);
+	if (n)
+		memcpy(v, p, n);
 	return 0;
+}
+
+/* A long value line by line (see PF_LINES_PROBE); nl is its first newline. */
+static int scan_lines(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *p, size_t n,
+		      const char *nl)
+{
+	pf_lmemo *m = &s->lmemo[di];
+	const char *e = p + n;
+	uint64_t hitb = 0;
+	for (const char *q = p; q < e;) {
+		size_t len = (size_t)((nl ? nl : e) - q);
+		bool hit = false;
+		int r = len ? scan_piece(pf, s, c, di, q, len, true, &hit) : 0;
+		if (r < 0)
+			return r;
+		hitb += hit ? len + 1 : 0;
+		if (!nl)
+			break;
+		q = nl + 1;
+		nl = memchr(q, '\n', (size_t)(e - q));
+	}
+	m->lbytes += n;
+	m->lhit += hitb;
+	if (++m->ltries == PF_LINES_PROBE) {
+		if (m->lhit * 2 < m->lbytes)
+			m->lrest = PF_LINES_REST;
+		m->ltries = 0;
+		m->lbytes = m->lhit = 0;
+	}
+	return 0;
+}
+
+/* Scan t with database di: whole, line by line, or from a memo. */
+static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, spoor_sv t)
+{
+	c->db = &pf->dbs[di];
+	const char *p = t.p ? t.p : "";
+	if (t.n > PF_MEMO_MAX_LEN && c->db->lines) {
+		pf_lmemo *m = &s->lmemo[di];
+		const char *nl;
+		if (m->lrest)
+			m->lrest--;
+		else if ((nl = memchr(p, '\n', t.n)) != NULL)
+			return scan_lines(pf, s, c, di, p, t.n, nl);
+	}
+	bool hit;
+	return scan_piece(pf, s, c, di, p, t.n, false, &hit);
 }
 
 const uint32_t *sigma_pf_candidates(const sigma_pf_scratch *s, size_t *n)
