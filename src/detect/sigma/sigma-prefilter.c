@@ -134,14 +134,25 @@ struct sigma_prefilter {
 #define PF_MEMO_MAX_LEN	  240
 #define PF_MEMO_HITS	  7
 typedef struct memo_slot {
-	uint64_t h; /* 0 = empty */
+	uint64_t h;   /* 0 = empty */
+	uint64_t pos; /* where the value went in the ring (an absolute position) */
 	uint32_t hit[PF_MEMO_HITS];
 	uint8_t nhit;
 	uint8_t len;
 } memo_slot;
+/* The values are kept in a ring of PF_MEMO_RING bytes, not in a
+ * PF_MEMO_MAX_LEN-byte cell per slot: most values are far shorter (paths,
+ * hashes, key names), and the cells made each memo 280 KB (~8 MB for the
+ * ~30 databases a hunt of Windows logs uses; fresh memory the kernel zeroes
+ * first).  A slot's value is intact while fewer than PF_MEMO_RING bytes
+ * were written to the ring after it (positions count from the first byte
+ * ever written, so a slot whose bytes were overwritten is a miss, never a
+ * wrong answer). */
+#define PF_MEMO_RING (64u << 10)
 typedef struct pf_memo {
 	memo_slot *slot;
-	char *val; /* PF_MEMO_MAX_LEN bytes per slot */
+	char *ring;
+	uint64_t pos; /* absolute position of the next write */
 } pf_memo;
 
 /* Long values (PF_MEMO_MAX_LEN < n <= PF_LMEMO_MAX_LEN) get a memo of
@@ -1163,7 +1174,7 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s)
 	free(s->ahit);
 	for (size_t i = 0; s->memo && i < s->pf->ndbs; i++) {
 		free(s->memo[i].slot);
-		free(s->memo[i].val);
+		free(s->memo[i].ring);
 	}
 	free(s->memo);
 	for (size_t i = 0; s->lmemo && i < s->pf->ndbs; i++) {
@@ -1233,12 +1244,12 @@ static pf_memo *memo_for(const sigma_prefilter *pf, sigma_pf_scratch *s, int32_t
 	pf_memo *m = &s->memo[di];
 	if (!m->slot) {
 		m->slot = xcalloc(PF_MEMO_SLOTS, sizeof(*m->slot));
-		m->val = xmalloc((size_t)PF_MEMO_SLOTS * PF_MEMO_MAX_LEN);
-		if (!m->slot || !m->val) {
+		m->ring = xmalloc(PF_MEMO_RING);
+		if (!m->slot || !m->ring) {
 			free(m->slot);
-			free(m->val);
+			free(m->ring);
 			m->slot = NULL;
-			m->val = NULL;
+			m->ring = NULL;
 			return NULL;
 		}
 	}
@@ -1318,8 +1329,7 @@ static int scan_piece(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c
 	uint64_t h = hash_bytes(p, n, 0x51ed27u) | 1;
 	size_t k = (size_t)(h >> 32) & (PF_MEMO_SLOTS - 1);
 	memo_slot *e = &m->slot[k];
-	char *v = m->val + k * PF_MEMO_MAX_LEN;
-	if (e->h == h && e->len == n && !memcmp(v, p, n)) {
+	if (e->h == h && e->len == n && m->pos - e->pos <= PF_MEMO_RING && !memcmp(m->ring + e->pos % PF_MEMO_RING, p, n)) {
 		for (size_t i = 0; i < e->nhit; i++)
 			atom_seen(pf, s, e->hit[i]);
 		*hit = true;
@@ -1329,12 +1339,16 @@ static int scan_piece(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c
 		return SPOOR_ERR;
 	if (s->recover)
 		return 0; /* too many atoms to keep; the slot keeps what it had */
+	if (m->pos % PF_MEMO_RING + n > PF_MEMO_RING)
+		m->pos += PF_MEMO_RING - m->pos % PF_MEMO_RING; /* values do not wrap */
 	e->h = h;
+	e->pos = m->pos;
 	e->len = (uint8_t)n;
 	e->nhit = (uint8_t)s->nrec;
 	memcpy(e->hit, s->rec, s->nrec * sizeof(uint32_t));
 	if (n)
-		memcpy(v, p, n);
+		memcpy(m->ring + m->pos % PF_MEMO_RING, p, n);
+	m->pos += n;
 	return 0;
 }
 
