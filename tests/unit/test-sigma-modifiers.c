@@ -9,6 +9,8 @@
 #include <pcre2.h>
 #include "unit.h"
 
+#include <ctype.h>
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -634,6 +636,55 @@ static void test_prefilter_kw_factors(void **state)
 	assert_int_equal(candidates_for(det, none), 0);
 }
 
+/* The keyword factors: one in every pattern, never a 2-byte factor of
+ * letters, digits or spaces (common in every record), "::" for the
+ * Mimikatz keywords.  The set is the one Windows Security events get:
+ * "Mimikatz Use", the PrintNightmare keyword and CVE-2024-37085's "ESX
+ * Admins", whose factors were once "::", "mimi", "kiwi" and "in". */
+static void test_kw_factor_pick(void **state)
+{
+	(void)state;
+	/* the atoms as the prefilter has them: lowercased, the longest
+	 * literal run of each value */
+	static const char *const pat[] = {
+	    "dpapi::masterkey", "eo.oe.kiwi",	    "event::clear",	"event::drop",	    "gentilkiwi.com",
+	    "kerberos::golden", "kerberos::ptc",    "kerberos::ptt",	"kerberos::tgt",    "wi legit printer",
+	    "lsadump::",	"mimidrv.sys",	    "\\mimilib.dll",	"\\\\mimilib.dll", "::printnightmare",
+	    "sc::shadowcopies", "misc::skeleton",   "rivilege::backup", "privilege::debug", "rivilege::driver",
+	    "sekurlsa::",	"esx admins",
+	};
+	size_t n = ARRAY_SIZE(pat), len[ARRAY_SIZE(pat)];
+	for (size_t i = 0; i < n; i++)
+		len[i] = strlen(pat[i]);
+	char fac[PF_KW_FACTORS][4];
+	size_t flen[PF_KW_FACTORS];
+	size_t nf = sigma_kw_factor_pick(pat, len, n, fac, flen);
+	assert_true(nf > 0 && nf <= PF_KW_FACTORS);
+	assert_int_equal(flen[0], 2);
+	assert_memory_equal(fac[0], "::", 2);
+	for (size_t k = 0; k < nf; k++) {
+		assert_true(flen[k] >= 2 && flen[k] <= 4);
+		if (flen[k] == 2)
+			for (size_t q = 0; q < 2; q++)
+				if (isalnum((unsigned char)fac[k][q]) || fac[k][q] == ' ')
+					fail_msg("factor %zu is \"%.2s\": common in any text", k, fac[k]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool has = false;
+		for (size_t k = 0; k < nf && !has; k++)
+			has = mem_icase_find(pat[i], len[i], fac[k], flen[k]) != NULL;
+		if (!has)
+			fail_msg("no factor in \"%s\"", pat[i]);
+	}
+	/* too few patterns for factors to pay, or one that no factor covers */
+	assert_int_equal(sigma_kw_factor_pick(pat, len, 5, fac, flen), 0);
+	static const char *const shortp[] = {"ab", "cd", "ef", "gh", "ij", "kl", "mn", "op", "qr", "st", "uv", "wx"};
+	size_t sl[ARRAY_SIZE(shortp)];
+	for (size_t i = 0; i < ARRAY_SIZE(shortp); i++)
+		sl[i] = 2;
+	assert_int_equal(sigma_kw_factor_pick(shortp, sl, ARRAY_SIZE(shortp), fac, flen), 0);
+}
+
 static void test_prefilter_triggers(void **state)
 {
 	(void)state;
@@ -862,6 +913,7 @@ int main(void)
 	    cmocka_unit_test(test_prefilter_triggers), cmocka_unit_test(test_re_dfa), cmocka_unit_test(test_re_must),
 	    cmocka_unit_test(test_re_lazy_jit_threads),
 	    cmocka_unit_test(test_prefilter_kw_factors),
+	    cmocka_unit_test(test_kw_factor_pick),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
