@@ -769,12 +769,14 @@ static int atom_escape(pf_atom *a)
  * shorter ones weighed down (more common in text), until every pattern
  * has one; more than PF_KW_FACTORS, or not fewer than half the patterns:
  * none (NULL).  A 2-byte factor of letters, digits or spaces is never
- * taken: with "ESX Admins" (CVE-2024-37085) and "kiwi legit printer" in
- * the set for Windows Security events, "in" covered both, and every
- * Security record then went through both databases (51% of factor checks
- * hit on the bench's Security records, against 7.5% over all of them).  Sets of more than PF_KW_FACTOR_MAX_PATTERNS patterns, or
- * with a pattern longer than PF_KW_FACTOR_MAX_LEN, are not tried (four
- * factors rarely cover more; the count table then always has room). */
+ * taken: with "ESX Admins" (CVE-2024-37085) and "Kiwi Legit Printer" (its
+ * atom "wi legit printer") in the set of Windows Security events, "in"
+ * covered both, and nearly every Security record then went through both
+ * databases (51% of the factor checks on the bench's Security records
+ * passed, 8.3% since).  Sets of more than PF_KW_FACTOR_MAX_PATTERNS
+ * patterns, or with a pattern longer than PF_KW_FACTOR_MAX_LEN, are not
+ * tried (a few factors rarely cover more; the count table then always has
+ * room). */
 #define PF_KW_FACTOR_MAX_PATTERNS 32
 #define PF_KW_FACTOR_MAX_LEN	  32 /* 32 patterns x 3 lengths x 32 offsets < the table's 4096 */
 /* A byte that makes a 2-byte factor common in text: letters, digits, space
@@ -1414,7 +1416,7 @@ static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, i
 		else if ((nl = memchr(p, '\n', t.n)) != NULL)
 			return scan_lines(pf, s, c, di, p, t.n, nl);
 	}
-	bool hit;
+	bool hit = false;
 	return scan_piece(pf, s, c, di, p, t.n, false, &hit);
 }
 
