@@ -1286,6 +1286,23 @@ static bool scan_rec(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c,
 	return pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit_rec, c) == HS_SUCCESS;
 }
 
+/* The atoms a memo slot kept for its value, seen again (*hit). */
+static void replay(const sigma_prefilter *pf, sigma_pf_scratch *s, const uint32_t *atoms, size_t n, bool *hit)
+{
+	for (size_t i = 0; i < n; i++)
+		atom_seen(pf, s, atoms[i]);
+	*hit = true;
+}
+
+/* scan_rec for a memo: 1 when the atoms it found can be kept, 0 when there
+ * were too many (the slot then keeps what it had), or SPOOR_ERR. */
+static int scan_keep(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, const char *p, size_t n)
+{
+	if (!scan_rec(pf, s, c, p, n))
+		return SPOOR_ERR;
+	return s->recover ? 0 : 1;
+}
+
 /* A long value through database di's long-value memo. */
 static int scan_long(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *p, size_t n,
 		     bool *hit)
@@ -1306,15 +1323,12 @@ static int scan_long(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c,
 	lmemo_slot *e = &m->slot[(h >> 32) & (PF_LMEMO_SLOTS - 1)];
 	if (e->h == h && e->len == n && !memcmp(e->val, p, n)) {
 		m->hits++;
-		for (size_t i = 0; i < e->nhit; i++)
-			atom_seen(pf, s, e->hit[i]);
-		*hit = true;
+		replay(pf, s, e->hit, e->nhit, hit);
 		return 0;
 	}
-	if (!scan_rec(pf, s, c, p, n))
-		return SPOOR_ERR;
-	if (s->recover)
-		return 0; /* too many atoms to keep; the slot keeps what it had */
+	int k = scan_keep(pf, s, c, p, n);
+	if (k <= 0)
+		return k;
 	if (n > e->cap) {
 		size_t cap = n < 1024 ? 1024 : n;
 		char *v = s->lmemo_bytes + cap - e->cap <= PF_LMEMO_BYTES ? xrealloc(e->val, cap) : NULL;
@@ -1351,15 +1365,12 @@ static int scan_piece(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c
 	size_t k = (size_t)(h >> 32) & (PF_MEMO_SLOTS - 1);
 	memo_slot *e = &m->slot[k];
 	if (e->h == h && e->len == n && m->pos - e->pos <= PF_MEMO_RING && !memcmp(m->ring + e->pos % PF_MEMO_RING, p, n)) {
-		for (size_t i = 0; i < e->nhit; i++)
-			atom_seen(pf, s, e->hit[i]);
-		*hit = true;
+		replay(pf, s, e->hit, e->nhit, hit);
 		return 0;
 	}
-	if (!scan_rec(pf, s, c, p, n))
-		return SPOOR_ERR;
-	if (s->recover)
-		return 0; /* too many atoms to keep; the slot keeps what it had */
+	int kept = scan_keep(pf, s, c, p, n);
+	if (kept <= 0)
+		return kept;
 	if (m->pos % PF_MEMO_RING + n > PF_MEMO_RING)
 		m->pos += PF_MEMO_RING - m->pos % PF_MEMO_RING; /* values do not wrap */
 	e->h = h;
