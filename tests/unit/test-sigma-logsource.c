@@ -554,8 +554,8 @@ static void test_glob_compile(void **state)
 		assert_int_equal(glob_compile(&ar, &s, false, &g), 0);
 		if (g.n != strlen(cases[i].b) || memcmp(g.b, cases[i].b, g.n) || g.kind != cases[i].kind)
 			fail_msg("'%s': got '%.*s' kind %d", cases[i].pat, (int)g.n, g.b, g.kind);
-		if (cases[i].lit && (g.lit_n != strlen(cases[i].lit) || memcmp(g.lit, cases[i].lit, g.lit_n)))
-			fail_msg("'%s': literal '%.*s'", cases[i].pat, (int)g.lit_n, g.lit);
+		if (cases[i].lit && (g.w || g.n != strlen(cases[i].lit) || memcmp(g.b, cases[i].lit, g.n)))
+			fail_msg("'%s': literal '%.*s' (marks %s)", cases[i].pat, (int)g.n, g.b, g.w ? "kept" : "none");
 		sstr_done(&s);
 	}
 	arena_done(&ar);

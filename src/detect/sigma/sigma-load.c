@@ -606,14 +606,14 @@ int sigma_file_load_yc(ycache *yc, arena *tmp, const unsigned char *key, sigma_f
 	if (!f)
 		return SPOOR_ENOMEM;
 	/* The file's rules and plans (and the YAML tree, when tmp is NULL)
-	 * take a few times its text (SigmaHQ, trees in tmp: 18.4 MB for 5.7 MB
-	 * of rules, 3.0 times in the median file, 3.9 at the 90th percentile):
-	 * one chunk of 3.5 times, then small ones (primed 19.9 MB, 2.8 MB of
-	 * it left unused, 1.2 MB in further chunks; with 4 times: 22.7, 5.0
-	 * and 0.6).  Unused capacity is not free: the heap's huge pages
-	 * (cli/main.c) are zeroed whole at first touch. */
+	 * take a few times its text (SigmaHQ, trees in tmp: 15.3 MB for 5.7 MB
+	 * of rules since vmatch is 40 bytes, 2.7 times in the median file, 3.3
+	 * at the 90th percentile): one chunk of 2.75 times, then small ones
+	 * (primed 15.6 MB, 1.3 MB of it left unused, 1.0 MB in further chunks;
+	 * with 3.5 times: 19.9, 4.7 and 0.1).  Unused capacity is not free: the
+	 * heap's huge pages (cli/main.c) are zeroed whole at first touch. */
 	arena_init(&f->ar, 1024, 64u << 20);
-	arena_prime(&f->ar, len < (8u << 20) ? (tmp ? len * 7 / 2 : len * 6) : 48u << 20);
+	arena_prime(&f->ar, len < (8u << 20) ? (tmp ? len * 11 / 4 : len * 6) : 48u << 20);
 	f->path = arena_memdup(&f->ar, path, strlen(path) + 1);
 	if (!f->path) {
 		sigma_file_free(f);

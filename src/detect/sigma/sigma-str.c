@@ -200,8 +200,6 @@ int glob_compile(arena *ar, const sstr *s, bool cased, glob_pat *p)
 		b[ln] = 0;
 		p->b = b;
 		p->n = ln;
-		p->lit = b;
-		p->lit_n = ln;
 		if (!lead && !trail)
 			p->kind = GLOB_EXACT;
 		else if (!lead || lead == n)
@@ -322,15 +320,15 @@ bool glob_match(const glob_pat *g, const char *s, size_t n)
 {
 	switch (g->kind) {
 	case GLOB_EXACT:
-		return n == g->lit_n && eq_fold(s, g->lit, n, g->cased);
+		return n == g->n && eq_fold(s, g->b, n, g->cased);
 	case GLOB_PREFIX:
-		return n >= g->lit_n && eq_fold(s, g->lit, g->lit_n, g->cased);
+		return n >= g->n && eq_fold(s, g->b, g->n, g->cased);
 	case GLOB_SUFFIX:
-		return n >= g->lit_n && eq_fold(s + n - g->lit_n, g->lit, g->lit_n, g->cased);
+		return n >= g->n && eq_fold(s + n - g->n, g->b, g->n, g->cased);
 	case GLOB_CONTAINS:
 		if (g->cased)
-			return g->lit_n == 0 || (n >= g->lit_n && memmem(s, n, g->lit, g->lit_n) != NULL);
-		return mem_icase_find(s, n, g->lit, g->lit_n) != NULL;
+			return g->n == 0 || (n >= g->n && memmem(s, n, g->b, g->n) != NULL);
+		return mem_icase_find(s, n, g->b, g->n) != NULL;
 	default:
 		return glob_general(g, s, n);
 	}
