@@ -405,12 +405,73 @@ static void test_long_value_memo(void **state)
 	spoor_ctx_free(ctx);
 }
 
+/* The keyword scan of text outside the raw record is remembered by text
+ * and keyword database: the same text, for events of two logsources whose
+ * keyword databases differ, must give each its own answer, again and
+ * again. */
+static const char kwmemo_yml[] = "title: Alpha\n"
+				 "id: k-1\n"
+				 "logsource: {product: windows, service: sysmon}\n"
+				 "detection:\n"
+				 "  keywords: [alpha]\n"
+				 "  condition: keywords\n"
+				 "---\n"
+				 "title: Beta\n"
+				 "id: k-2\n"
+				 "logsource: {product: windows, service: security}\n"
+				 "detection:\n"
+				 "  keywords: [beta]\n"
+				 "  condition: keywords\n";
+
+static void test_keyword_memo(void **state)
+{
+	(void)state;
+	spoor_ctx *ctx = NULL;
+	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
+	assert_int_equal(spoor_ctx_new(&ctx, &co, NULL), 0);
+	spoor_rules_options o = SPOOR_RULES_OPTIONS_INIT;
+	spoor_ruleset *rs = NULL;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(spoor_ruleset_new(&rs, ctx, &o, &d), 0);
+	assert_int_equal(spoor_ruleset_add_buffer(rs, "kw.yml", kwmemo_yml, strlen(kwmemo_yml), &d), 0);
+	spoor_matcher *m = NULL;
+	assert_int_equal(spoor_matcher_new(&m, rs, &d), 0);
+	spoor_rules_stats st;
+	spoor_ruleset_stats(rs, &st);
+	assert_int_equal(st.prefiltered, 2); /* both gated: an alert needs the keyword scan's atom */
+	static const char *const texts[] = {"alpha and beta", "only alpha", "only beta", "neither", "ALPHA BETA"};
+	for (size_t round = 0; round < 4; round++)
+		for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+			for (int sec = 0; sec < 2; sec++) {
+				spoor_event ev;
+				assert_int_equal(event_init(&ev, ctx), 0);
+				ev.ls.product = SPOOR_SV("windows");
+				ev.ls.service = sec ? SPOOR_SV("security") : SPOOR_SV("sysmon");
+				ev.ls.channel = sec ? SPOOR_SV("Security") : SPOOR_SV("Microsoft-Windows-Sysmon/Operational");
+				event_add(&ev, field_intern(&ctx->ft, "Message", 7), SPOOR_VT_STR, sv_cstr(texts[i]), 0);
+				const char *w = sec ? "beta" : "alpha";
+				bool want = false;
+				for (const char *q = texts[i]; *q && !want; q++)
+					want = !strncasecmp(q, w, strlen(w));
+				int got = spoor_matcher_match(m, &ev);
+				spoor_alert a;
+				if (got != (int)want || (got && (spoor_matcher_alert(m, 0, &a) || a.rule != (size_t)sec)))
+					fail_msg("round %zu, \"%s\" on %s: %d alerts, want %d", round, texts[i],
+						 sec ? "security" : "sysmon", got, want);
+				event_done(&ev);
+			}
+	spoor_matcher_free(m);
+	spoor_ruleset_free(rs);
+	spoor_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_load_stats),
 	    cmocka_unit_test(test_match_filter_json),
 	    cmocka_unit_test(test_long_value_memo),
+	    cmocka_unit_test(test_keyword_memo),
 	    cmocka_unit_test(test_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

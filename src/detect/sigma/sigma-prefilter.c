@@ -209,6 +209,22 @@ typedef struct fplan {
 	int32_t db[1 + ARR_MAX_CANDS];
 } fplan;
 
+/* The keyword scan of the joined text of the fields that are not in the
+ * raw record is remembered too.  On JSON those are spoor's own ECS fields
+ * (event.kind, event.action, event.category, event.outcome, user.name,
+ * user.domain, related.user: ~70 bytes), the same for every event of one
+ * kind and user; the scan was a second Vectorscan call per event (two with
+ * the factors), ~300,000 of them over the 1.1 GB bench JSON.  Keyed by the
+ * text and the keyword database the event uses; values kept whole. */
+#define PF_KWMEMO_SLOTS 256
+typedef struct kwmemo_slot {
+	const struct pf_db *db;
+	uint64_t h; /* 0 = empty */
+	uint32_t hit[PF_MEMO_HITS];
+	uint8_t nhit, len;
+	char val[PF_MEMO_MAX_LEN];
+} kwmemo_slot;
+
 /* A keyword database for one set of groups (in the scratch). */
 #define PF_KW_SETS 64
 typedef struct kwset {
@@ -239,6 +255,7 @@ struct sigma_pf_scratch {
 	uint32_t *ahit; /* per atom: the generation it was last seen in */
 	pf_memo *memo;	/* per database (slots allocated on first use) */
 	pf_lmemo *lmemo; /* per database, for long values */
+	kwmemo_slot *kwm; /* the keyword memo, PF_KWMEMO_SLOTS (made on first use) */
 	size_t lmemo_bytes; /* held by the lmemo slots' values */
 	/* the atoms of the scan being remembered */
 	uint32_t rec[PF_MEMO_HITS];
@@ -1204,6 +1221,7 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s)
 		free(s->lmemo[i].slot);
 	}
 	free(s->lmemo);
+	free(s->kwm);
 	free(s->kw);
 	for (size_t i = 0; i < s->nkws; i++) {
 		hs_free_database(s->kws[i].d.db);
@@ -1456,7 +1474,7 @@ static int on_factor(unsigned id, unsigned long long from, unsigned long long to
 
 /* Scan p with the event's keyword database, unless its factors say no
  * atom can be there. */
-static int kw_scan(sigma_pf_scratch *s, scanctx *c, const char *p, size_t n)
+static int kw_scan_cb(sigma_pf_scratch *s, scanctx *c, const char *p, size_t n, match_event_handler cb)
 {
 	c->db = s->kwd;
 	if (c->db->fac) {
@@ -1467,7 +1485,40 @@ static int kw_scan(sigma_pf_scratch *s, scanctx *c, const char *p, size_t n)
 		if (!any)
 			return 0;
 	}
-	return s->pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
+	return s->pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, cb, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
+}
+
+static int kw_scan(sigma_pf_scratch *s, scanctx *c, const char *p, size_t n)
+{
+	return kw_scan_cb(s, c, p, n, on_hit);
+}
+
+/* kw_scan of a short text through the keyword memo (PF_KWMEMO_SLOTS). */
+static int kw_scan_memo(sigma_pf_scratch *s, scanctx *c, const char *p, size_t n)
+{
+	if (n > PF_MEMO_MAX_LEN || (!s->kwm && !(s->kwm = xcalloc(PF_KWMEMO_SLOTS, sizeof(*s->kwm)))))
+		return kw_scan(s, c, p, n);
+	/* the database in the seed: the same text for events of two
+	 * logsources would otherwise take turns in one slot */
+	uint64_t h = hash_bytes(p, n, 0x6b77u ^ (uint64_t)(uintptr_t)s->kwd) | 1;
+	kwmemo_slot *e = &s->kwm[(h >> 32) & (PF_KWMEMO_SLOTS - 1)];
+	if (e->h == h && e->db == s->kwd && e->len == n && !memcmp(e->val, p, n)) {
+		bool hit;
+		replay(s->pf, s, e->hit, e->nhit, &hit);
+		return 0;
+	}
+	s->nrec = 0;
+	s->recover = false;
+	int r = kw_scan_cb(s, c, p, n, on_hit_rec);
+	if (r < 0 || s->recover)
+		return r; /* too many atoms to keep: the slot keeps what it had */
+	e->db = s->kwd;
+	e->h = h;
+	e->len = (uint8_t)n;
+	e->nhit = (uint8_t)s->nrec;
+	memcpy(e->hit, s->rec, s->nrec * sizeof(uint32_t));
+	memcpy(e->val, p, n);
+	return 0;
 }
 
 static int kw_flush(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c)
@@ -1475,7 +1526,7 @@ static int kw_flush(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c)
 	(void)pf;
 	if (!s->kwn)
 		return 0;
-	int r = kw_scan(s, c, s->kw, s->kwn);
+	int r = kw_scan_memo(s, c, s->kw, s->kwn);
 	s->kwn = 0;
 	return r;
 }
