@@ -647,10 +647,10 @@ static void test_kw_factor_pick(void **state)
 	/* the atoms as the prefilter has them: lowercased, the longest
 	 * literal run of each value */
 	static const char *const pat[] = {
-	    "dpapi::masterkey", "eo.oe.kiwi",	    "event::clear",	"event::drop",	    "gentilkiwi.com",
-	    "kerberos::golden", "kerberos::ptc",    "kerberos::ptt",	"kerberos::tgt",    "wi legit printer",
-	    "lsadump::",	"mimidrv.sys",	    "\\mimilib.dll",	"\\\\mimilib.dll", "::printnightmare",
-	    "sc::shadowcopies", "misc::skeleton",   "rivilege::backup", "privilege::debug", "rivilege::driver",
+	    "dpapi::masterkey", "eo.oe.kiwi",	  "event::clear",     "event::drop",	  "gentilkiwi.com",
+	    "kerberos::golden", "kerberos::ptc",  "kerberos::ptt",    "kerberos::tgt",	  "wi legit printer",
+	    "lsadump::",	"mimidrv.sys",	  "\\mimilib.dll",    "\\\\mimilib.dll",  "::printnightmare",
+	    "sc::shadowcopies", "misc::skeleton", "rivilege::backup", "privilege::debug", "rivilege::driver",
 	    "sekurlsa::",	"esx admins",
 	};
 	size_t n = ARRAY_SIZE(pat), len[ARRAY_SIZE(pat)];
@@ -905,12 +905,19 @@ static void test_re_must(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_strings),	 cmocka_unit_test(test_null_empty_exists),
-	    cmocka_unit_test(test_neq_fieldref), cmocka_unit_test(test_numeric_cidr),
-	    cmocka_unit_test(test_re),		 cmocka_unit_test(test_encodings),
-	    cmocka_unit_test(test_keywords),	 cmocka_unit_test(test_conditions),
-	    cmocka_unit_test(test_expand),	 cmocka_unit_test(test_re_atoms),
-	    cmocka_unit_test(test_prefilter_triggers), cmocka_unit_test(test_re_dfa), cmocka_unit_test(test_re_must),
+	    cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_null_empty_exists),
+	    cmocka_unit_test(test_neq_fieldref),
+	    cmocka_unit_test(test_numeric_cidr),
+	    cmocka_unit_test(test_re),
+	    cmocka_unit_test(test_encodings),
+	    cmocka_unit_test(test_keywords),
+	    cmocka_unit_test(test_conditions),
+	    cmocka_unit_test(test_expand),
+	    cmocka_unit_test(test_re_atoms),
+	    cmocka_unit_test(test_prefilter_triggers),
+	    cmocka_unit_test(test_re_dfa),
+	    cmocka_unit_test(test_re_must),
 	    cmocka_unit_test(test_re_lazy_jit_threads),
 	    cmocka_unit_test(test_prefilter_kw_factors),
 	    cmocka_unit_test(test_kw_factor_pick),

@@ -447,15 +447,18 @@ static void test_keyword_memo(void **state)
 				assert_int_equal(event_init(&ev, ctx), 0);
 				ev.ls.product = SPOOR_SV("windows");
 				ev.ls.service = sec ? SPOOR_SV("security") : SPOOR_SV("sysmon");
-				ev.ls.channel = sec ? SPOOR_SV("Security") : SPOOR_SV("Microsoft-Windows-Sysmon/Operational");
-				event_add(&ev, field_intern(&ctx->ft, "Message", 7), SPOOR_VT_STR, sv_cstr(texts[i]), 0);
+				ev.ls.channel =
+				    sec ? SPOOR_SV("Security") : SPOOR_SV("Microsoft-Windows-Sysmon/Operational");
+				event_add(&ev, field_intern(&ctx->ft, "Message", 7), SPOOR_VT_STR, sv_cstr(texts[i]),
+					  0);
 				const char *w = sec ? "beta" : "alpha";
 				bool want = false;
 				for (const char *q = texts[i]; *q && !want; q++)
 					want = !strncasecmp(q, w, strlen(w));
 				int got = spoor_matcher_match(m, &ev);
 				spoor_alert a;
-				if (got != (int)want || (got && (spoor_matcher_alert(m, 0, &a) || a.rule != (size_t)sec)))
+				if (got != (int)want ||
+				    (got && (spoor_matcher_alert(m, 0, &a) || a.rule != (size_t)sec)))
 					fail_msg("round %zu, \"%s\" on %s: %d alerts, want %d", round, texts[i],
 						 sec ? "security" : "sysmon", got, want);
 				event_done(&ev);
@@ -468,10 +471,8 @@ static void test_keyword_memo(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_load_stats),
-	    cmocka_unit_test(test_match_filter_json),
-	    cmocka_unit_test(test_long_value_memo),
-	    cmocka_unit_test(test_keyword_memo),
+	    cmocka_unit_test(test_load_stats),	    cmocka_unit_test(test_match_filter_json),
+	    cmocka_unit_test(test_long_value_memo), cmocka_unit_test(test_keyword_memo),
 	    cmocka_unit_test(test_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -254,8 +254,8 @@ struct sigma_pf_scratch {
 	const pf_db *kwlastd;
 	uint32_t *ahit; /* per atom: the generation it was last seen in */
 	pf_memo *memo;	/* per database (slots allocated on first use) */
-	pf_lmemo *lmemo; /* per database, for long values */
-	kwmemo_slot *kwm; /* the keyword memo, PF_KWMEMO_SLOTS (made on first use) */
+	pf_lmemo *lmemo;    /* per database, for long values */
+	kwmemo_slot *kwm;   /* the keyword memo, PF_KWMEMO_SLOTS (made on first use) */
 	size_t lmemo_bytes; /* held by the lmemo slots' values */
 	/* the atoms of the scan being remembered */
 	uint32_t rec[PF_MEMO_HITS];
@@ -878,8 +878,7 @@ size_t sigma_kw_factor_pick(const char *const *pat, const size_t *len, size_t n,
 	return left || nf * 2 > n ? 0 : nf;
 }
 
-static hs_database_t *kw_factors(const char *const *pat, const size_t *len, size_t n,
-				 const hs_platform_info_t *plat)
+static hs_database_t *kw_factors(const char *const *pat, const size_t *len, size_t n, const hs_platform_info_t *plat)
 {
 	char fac[PF_KW_FACTORS][4];
 	size_t flen[PF_KW_FACTORS];
@@ -1382,7 +1381,8 @@ static int scan_piece(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c
 	uint64_t h = hash_bytes(p, n, 0x51ed27u) | 1;
 	size_t k = (size_t)(h >> 32) & (PF_MEMO_SLOTS - 1);
 	memo_slot *e = &m->slot[k];
-	if (e->h == h && e->len == n && m->pos - e->pos <= PF_MEMO_RING && !memcmp(m->ring + e->pos % PF_MEMO_RING, p, n)) {
+	if (e->h == h && e->len == n && m->pos - e->pos <= PF_MEMO_RING &&
+	    !memcmp(m->ring + e->pos % PF_MEMO_RING, p, n)) {
 		replay(pf, s, e->hit, e->nhit, hit);
 		return 0;
 	}
