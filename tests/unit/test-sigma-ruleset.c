@@ -241,6 +241,29 @@ static void test_paths(void **state)
 	spoor_ctx_free(ctx);
 }
 
+/* A context, the rules of yml (one buffer) and a matcher over them. */
+static void rules_from(const char *yml, spoor_ctx **ctx, spoor_ruleset **rs, spoor_matcher **m)
+{
+	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
+	assert_int_equal(spoor_ctx_new(ctx, &co, NULL), 0);
+	spoor_rules_options o = SPOOR_RULES_OPTIONS_INIT;
+	spoor_diag d = SPOOR_DIAG_INIT;
+	*rs = NULL;
+	*m = NULL;
+	assert_int_equal(spoor_ruleset_new(rs, *ctx, &o, &d), 0);
+	assert_int_equal(spoor_ruleset_add_buffer(*rs, "mem.yml", yml, strlen(yml), &d), 0);
+	assert_int_equal(spoor_matcher_new(m, *rs, &d), 0);
+}
+
+/* A Windows event of the given service and channel, nothing in it yet. */
+static void win_event(spoor_event *ev, spoor_ctx *ctx, const char *service, const char *channel)
+{
+	assert_int_equal(event_init(ev, ctx), 0);
+	ev->ls.product = SPOOR_SV("windows");
+	ev->ls.service = sv_cstr(service);
+	ev->ls.channel = sv_cstr(channel);
+}
+
 /* Long values go through the prefilter's memos: whole (a hit replays the
  * atoms of the same value seen before) or, in a database none of whose
  * atoms holds a newline, line by line; each way judges itself and rests
@@ -293,16 +316,10 @@ static uint64_t lcg(uint64_t *x)
 static void test_long_value_memo(void **state)
 {
 	(void)state;
-	spoor_ctx *ctx = NULL;
-	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
-	assert_int_equal(spoor_ctx_new(&ctx, &co, NULL), 0);
-	spoor_rules_options o = SPOOR_RULES_OPTIONS_INIT;
-	spoor_ruleset *rs = NULL;
-	spoor_diag d = SPOOR_DIAG_INIT;
-	assert_int_equal(spoor_ruleset_new(&rs, ctx, &o, &d), 0);
-	assert_int_equal(spoor_ruleset_add_buffer(rs, "memo.yml", memo_yml, strlen(memo_yml), &d), 0);
-	spoor_matcher *m = NULL;
-	assert_int_equal(spoor_matcher_new(&m, rs, &d), 0);
+	spoor_ctx *ctx;
+	spoor_ruleset *rs;
+	spoor_matcher *m;
+	rules_from(memo_yml, &ctx, &rs, &m);
 
 	/* a pool of lines: filler (each letter 7 after the last, mod 23,
 	 * never spelling an atom), some holding an atom or a piece of one */
@@ -374,10 +391,7 @@ static void test_long_value_memo(void **state)
 		want1 += w1;
 		want2 += w2;
 		spoor_event ev;
-		assert_int_equal(event_init(&ev, ctx), 0);
-		ev.ls.product = SPOOR_SV("windows");
-		ev.ls.service = SPOOR_SV("sysmon");
-		ev.ls.channel = SPOOR_SV("Microsoft-Windows-Sysmon/Operational");
+		win_event(&ev, ctx, "sysmon", "Microsoft-Windows-Sysmon/Operational");
 		event_add(&ev, F_WIN_EVENT_ID, SPOOR_VT_NUM, SPOOR_SV("1"), 0);
 		event_add(&ev, field_intern(&ctx->ft, "CommandLine", 11), SPOOR_VT_STR, (spoor_sv){v, n}, 0);
 		event_add(&ev, field_intern(&ctx->ft, "ParentCommandLine", 17), SPOOR_VT_STR, (spoor_sv){v, n}, 0);
@@ -426,16 +440,10 @@ static const char kwmemo_yml[] = "title: Alpha\n"
 static void test_keyword_memo(void **state)
 {
 	(void)state;
-	spoor_ctx *ctx = NULL;
-	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
-	assert_int_equal(spoor_ctx_new(&ctx, &co, NULL), 0);
-	spoor_rules_options o = SPOOR_RULES_OPTIONS_INIT;
-	spoor_ruleset *rs = NULL;
-	spoor_diag d = SPOOR_DIAG_INIT;
-	assert_int_equal(spoor_ruleset_new(&rs, ctx, &o, &d), 0);
-	assert_int_equal(spoor_ruleset_add_buffer(rs, "kw.yml", kwmemo_yml, strlen(kwmemo_yml), &d), 0);
-	spoor_matcher *m = NULL;
-	assert_int_equal(spoor_matcher_new(&m, rs, &d), 0);
+	spoor_ctx *ctx;
+	spoor_ruleset *rs;
+	spoor_matcher *m;
+	rules_from(kwmemo_yml, &ctx, &rs, &m);
 	spoor_rules_stats st;
 	spoor_ruleset_stats(rs, &st);
 	assert_int_equal(st.prefiltered, 2); /* both gated: an alert needs the keyword scan's atom */
@@ -444,11 +452,8 @@ static void test_keyword_memo(void **state)
 		for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
 			for (int sec = 0; sec < 2; sec++) {
 				spoor_event ev;
-				assert_int_equal(event_init(&ev, ctx), 0);
-				ev.ls.product = SPOOR_SV("windows");
-				ev.ls.service = sec ? SPOOR_SV("security") : SPOOR_SV("sysmon");
-				ev.ls.channel =
-				    sec ? SPOOR_SV("Security") : SPOOR_SV("Microsoft-Windows-Sysmon/Operational");
+				win_event(&ev, ctx, sec ? "security" : "sysmon",
+					  sec ? "Security" : "Microsoft-Windows-Sysmon/Operational");
 				event_add(&ev, field_intern(&ctx->ft, "Message", 7), SPOOR_VT_STR, sv_cstr(texts[i]),
 					  0);
 				const char *w = sec ? "beta" : "alpha";

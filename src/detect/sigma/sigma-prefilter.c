@@ -1311,6 +1311,13 @@ static void replay(const sigma_prefilter *pf, sigma_pf_scratch *s, const uint32_
 	*hit = true;
 }
 
+/* The atoms the last scan_rec found, into a memo slot's hit/nhit. */
+static void keep_atoms(const sigma_pf_scratch *s, uint32_t *atoms, uint8_t *n)
+{
+	*n = (uint8_t)s->nrec;
+	memcpy(atoms, s->rec, s->nrec * sizeof(uint32_t));
+}
+
 /* scan_rec for a memo: 1 when the atoms it found can be kept, 0 when there
  * were too many (the slot then keeps what it had), or SPOOR_ERR. */
 static int scan_keep(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, const char *p, size_t n)
@@ -1357,8 +1364,7 @@ static int scan_long(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c,
 	}
 	e->h = h;
 	e->len = (uint32_t)n;
-	e->nhit = (uint8_t)s->nrec;
-	memcpy(e->hit, s->rec, s->nrec * sizeof(uint32_t));
+	keep_atoms(s, e->hit, &e->nhit);
 	memcpy(e->val, p, n);
 	return 0;
 }
@@ -1394,8 +1400,7 @@ static int scan_piece(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c
 	e->h = h;
 	e->pos = m->pos;
 	e->len = (uint8_t)n;
-	e->nhit = (uint8_t)s->nrec;
-	memcpy(e->hit, s->rec, s->nrec * sizeof(uint32_t));
+	keep_atoms(s, e->hit, &e->nhit);
 	if (n)
 		memcpy(m->ring + m->pos % PF_MEMO_RING, p, n);
 	m->pos += n;
@@ -1515,8 +1520,7 @@ static int kw_scan_memo(sigma_pf_scratch *s, scanctx *c, const char *p, size_t n
 	e->db = s->kwd;
 	e->h = h;
 	e->len = (uint8_t)n;
-	e->nhit = (uint8_t)s->nrec;
-	memcpy(e->hit, s->rec, s->nrec * sizeof(uint32_t));
+	keep_atoms(s, e->hit, &e->nhit);
 	memcpy(e->val, p, n);
 	return 0;
 }
