@@ -676,7 +676,10 @@ static void test_kw_factor_pick(void **state)
 		if (!has)
 			fail_msg("no factor in \"%s\"", pat[i]);
 	}
-	/* too few patterns for factors to pay, or one that no factor covers */
+	/* eight patterns are enough (the first eight share "::" or "kiwi");
+	 * too few for factors to pay, or one that no factor covers, get none */
+	nf = sigma_kw_factor_pick(pat, len, 8, fac, flen);
+	assert_true(nf > 0 && nf <= 4);
 	assert_int_equal(sigma_kw_factor_pick(pat, len, 5, fac, flen), 0);
 	static const char *const shortp[] = {"ab", "cd", "ef", "gh", "ij", "kl", "mn", "op", "qr", "st", "uv", "wx"};
 	size_t sl[ARRAY_SIZE(shortp)];

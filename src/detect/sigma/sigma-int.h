@@ -486,15 +486,15 @@ void sigma_pf_counts(const sigma_prefilter *pf, size_t *gated, size_t *atoms, si
 
 /* ---- The matcher of small field databases (sigma-tiny.c) ---- */
 
-/* A field database of at most PF_TINY_MAX_ATOMS atoms of at most
- * PF_TINY_MAX_ATOM_LEN bytes scans values of at most PF_TINY_MAX_VALUE
- * bytes with pf_tiny_scan instead of Vectorscan: the same atoms found. */
 /* The factors of a keyword set (sigma-prefilter.c, kw_factors): at most
  * PF_KW_FACTORS substrings of 2-4 bytes, one in every pattern (patterns
  * lowercased), into fac/flen; 0 when the set gets none. */
 #define PF_KW_FACTORS 6
 size_t sigma_kw_factor_pick(const char *const *pat, const size_t *len, size_t n, char fac[][4], size_t *flen);
 
+/* A field database of at most PF_TINY_MAX_ATOMS atoms of at most
+ * PF_TINY_MAX_ATOM_LEN bytes scans values of at most PF_TINY_MAX_VALUE
+ * bytes with pf_tiny_scan instead of Vectorscan: the same atoms found. */
 #define PF_TINY_MAX_ATOMS     16
 #define PF_TINY_MAX_ATOM_LEN  16
 #define PF_TINY_MAX_VALUE     256

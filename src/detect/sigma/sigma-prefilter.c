@@ -178,13 +178,16 @@ typedef struct lmemo_slot {
 	uint32_t hit[PF_MEMO_HITS];
 	uint8_t nhit;
 } lmemo_slot;
+/* How a memo judges itself: after `probe` uses, less than 1/den of what
+ * they looked at found in it sends the next `rest` uses past it. */
+typedef struct pf_judge {
+	uint32_t uses, rest;
+	uint64_t found, seen; /* since the last judgement */
+} pf_judge;
 typedef struct pf_lmemo {
-	lmemo_slot *slot;     /* PF_LMEMO_SLOTS, made on first use */
-	uint32_t tries, hits; /* since the last judgement */
-	uint32_t rest;	      /* long values still to scan without the memo */
-	/* scan_lines' own judgement, in values and bytes */
-	uint32_t ltries, lrest;
-	uint64_t lbytes, lhit;
+	lmemo_slot *slot; /* PF_LMEMO_SLOTS, made on first use */
+	pf_judge whole;	  /* in lookups: hits of the long-value memo */
+	pf_judge lines;	  /* in bytes: scan_lines' finds in the memos */
 } pf_lmemo;
 
 /* A long value with newlines, in a database none of whose atoms holds one,
@@ -794,6 +797,7 @@ static int atom_escape(pf_atom *a)
  * patterns, or with a pattern longer than PF_KW_FACTOR_MAX_LEN, are not
  * tried (a few factors rarely cover more; the count table then always has
  * room). */
+#define PF_KW_FACTOR_MIN_PATTERNS 8 /* fewer: the full database is about as fast */
 #define PF_KW_FACTOR_MAX_PATTERNS 32
 #define PF_KW_FACTOR_MAX_LEN	  32 /* 32 patterns x 3 lengths x 32 offsets < the table's 4096 */
 /* A byte that makes a 2-byte factor common in text: letters, digits, space
@@ -806,7 +810,7 @@ static bool kw_common(char c)
 size_t sigma_kw_factor_pick(const char *const *pat, const size_t *len, size_t n, char fac[][4], size_t *flen)
 {
 	/* a few factors cover a small set or none: big sets are not tried */
-	if (n < 2 * PF_KW_FACTORS || n > PF_KW_FACTOR_MAX_PATTERNS)
+	if (n < PF_KW_FACTOR_MIN_PATTERNS || n > PF_KW_FACTOR_MAX_PATTERNS)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (len[i] > PF_KW_FACTOR_MAX_LEN)
@@ -1327,26 +1331,40 @@ static int scan_keep(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c,
 	return s->recover ? 0 : 1;
 }
 
+/* Whether j says to go past the memo this time (a rest counted down). */
+static bool judge_resting(pf_judge *j)
+{
+	if (!j->rest)
+		return false;
+	j->rest--;
+	return true;
+}
+
+/* A use that found `found` of the `seen` it looked at. */
+static void judge_use(pf_judge *j, uint64_t found, uint64_t seen, uint32_t probe, unsigned den, uint32_t rest)
+{
+	j->found += found;
+	j->seen += seen;
+	if (++j->uses == probe) {
+		if (j->found * den < j->seen)
+			j->rest = rest;
+		j->uses = 0;
+		j->found = j->seen = 0;
+	}
+}
+
 /* A long value through database di's long-value memo. */
 static int scan_long(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *p, size_t n,
 		     bool *hit)
 {
 	pf_lmemo *m = &s->lmemo[di];
-	if (m->rest) {
-		m->rest--;
+	if (judge_resting(&m->whole) || (!m->slot && !(m->slot = xcalloc(PF_LMEMO_SLOTS, sizeof(*m->slot)))))
 		return pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
-	}
-	if (!m->slot && !(m->slot = xcalloc(PF_LMEMO_SLOTS, sizeof(*m->slot))))
-		return pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
-	if (++m->tries == PF_LMEMO_PROBE) {
-		if (m->hits < PF_LMEMO_PROBE / PF_LMEMO_POOR)
-			m->rest = PF_LMEMO_REST;
-		m->tries = m->hits = 0;
-	}
 	uint64_t h = hash_bytes(p, n, 0x10e60u) | 1;
 	lmemo_slot *e = &m->slot[(h >> 32) & (PF_LMEMO_SLOTS - 1)];
-	if (e->h == h && e->len == n && !memcmp(e->val, p, n)) {
-		m->hits++;
+	bool found = e->h == h && e->len == n && !memcmp(e->val, p, n);
+	judge_use(&m->whole, found, 1, PF_LMEMO_PROBE, PF_LMEMO_POOR, PF_LMEMO_REST);
+	if (found) {
 		replay(pf, s, e->hit, e->nhit, hit);
 		return 0;
 	}
@@ -1426,14 +1444,7 @@ static int scan_lines(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c
 		q = nl + 1;
 		nl = memchr(q, '\n', (size_t)(e - q));
 	}
-	m->lbytes += n;
-	m->lhit += hitb;
-	if (++m->ltries == PF_LINES_PROBE) {
-		if (m->lhit * 2 < m->lbytes)
-			m->lrest = PF_LINES_REST;
-		m->ltries = 0;
-		m->lbytes = m->lhit = 0;
-	}
+	judge_use(&m->lines, hitb, n, PF_LINES_PROBE, 2, PF_LINES_REST);
 	return 0;
 }
 
@@ -1442,14 +1453,10 @@ static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, i
 {
 	c->db = &pf->dbs[di];
 	const char *p = t.p ? t.p : "";
-	if (t.n > PF_MEMO_MAX_LEN && c->db->lines) {
-		pf_lmemo *m = &s->lmemo[di];
-		const char *nl;
-		if (m->lrest)
-			m->lrest--;
-		else if ((nl = memchr(p, '\n', t.n)) != NULL)
-			return scan_lines(pf, s, c, di, p, t.n, nl);
-	}
+	const char *nl;
+	if (t.n > PF_MEMO_MAX_LEN && c->db->lines && !judge_resting(&s->lmemo[di].lines) &&
+	    (nl = memchr(p, '\n', t.n)) != NULL)
+		return scan_lines(pf, s, c, di, p, t.n, nl);
 	bool hit = false;
 	return scan_piece(pf, s, c, di, p, t.n, false, &hit);
 }
