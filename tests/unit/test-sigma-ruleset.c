@@ -473,12 +473,72 @@ static void test_keyword_memo(void **state)
 	spoor_ctx_free(ctx);
 }
 
+/* JSON-escaped values go through the memos keyed by their escaped bytes,
+ * text values by their text.  The same bytes then stand for different
+ * text: `who\"ami` escaped is the rule's who"ami; as text it is not.  The
+ * two kinds must never answer for each other (a text value without the
+ * atom must not make the escaped one, seen next, miss it), in the short
+ * memo and the long one, and a value seen again must give the same answer
+ * as the first time. */
+static void test_escaped_memo(void **state)
+{
+	(void)state;
+	char yml[4096];
+	int n = snprintf(yml, sizeof(yml),
+			 "title: Escaped\nid: e-1\n"
+			 "logsource: {product: windows, category: process_creation}\n"
+			 "detection:\n  sel:\n    CommandLine|contains:\n      - 'who\"ami'\n");
+	/* atoms enough for the short memo (PF_MEMO_MIN_ATOMS) */
+	for (int i = 0; i < 80; i++)
+		n += snprintf(yml + n, sizeof(yml) - (size_t)n, "      - q%dz\n", i);
+	snprintf(yml + n, sizeof(yml) - (size_t)n, "  condition: sel\n");
+	spoor_ctx *ctx;
+	spoor_ruleset *rs;
+	spoor_matcher *m;
+	rules_from(yml, &ctx, &rs, &m);
+	uint32_t cl = field_intern(&ctx->ft, "CommandLine", 11);
+	/* the value's bytes, its type, whether the rule fires */
+	static const struct {
+		const char *v;
+		spoor_vtype t;
+		bool want;
+	} kinds[] = {
+	    {"run who\\\"ami now", SPOOR_VT_STR, false},    /* who\"ami: a backslash, no atom */
+	    {"run who\\\"ami now", SPOOR_VT_JSTR, true},    /* the same bytes: who"ami */
+	    {"run who\\u0022ami now", SPOOR_VT_JSTR, true}, /* who"ami, bytes of its own */
+	    {"run who\"ami now", SPOOR_VT_STR, true},	    /* who"ami as text */
+	    {"run whoami now", SPOOR_VT_JSTR, false},	    /* no atom at all */
+	};
+	char v[600];
+	for (size_t round = 0; round < 400; round++) {
+		size_t k = round % ARRAY_SIZE(kinds);
+		bool lng = (round / ARRAY_SIZE(kinds)) % 2;
+		size_t pad = lng ? 300 : 0; /* past PF_MEMO_MAX_LEN: the long memo */
+		memset(v, 'x', pad);
+		size_t len = strlen(kinds[k].v);
+		memcpy(v + pad, kinds[k].v, len);
+		spoor_event ev;
+		win_event(&ev, ctx, "sysmon", "Microsoft-Windows-Sysmon/Operational");
+		event_add(&ev, F_WIN_EVENT_ID, SPOOR_VT_NUM, SPOOR_SV("1"), 0);
+		event_add(&ev, cl, kinds[k].t, (spoor_sv){v, pad + len}, 0);
+		int got = spoor_matcher_match(m, &ev);
+		if (got != (int)kinds[k].want)
+			fail_msg("round %zu, %s \"%s\"%s: %d alerts, want %d", round,
+				 kinds[k].t == SPOOR_VT_JSTR ? "escaped" : "text", kinds[k].v, lng ? " (long)" : "",
+				 got, kinds[k].want);
+		event_done(&ev);
+	}
+	spoor_matcher_free(m);
+	spoor_ruleset_free(rs);
+	spoor_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_load_stats),	    cmocka_unit_test(test_match_filter_json),
 	    cmocka_unit_test(test_long_value_memo), cmocka_unit_test(test_keyword_memo),
-	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_escaped_memo),    cmocka_unit_test(test_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,6 +133,7 @@ struct sigma_prefilter {
 #define PF_MEMO_MIN_ATOMS 64
 #define PF_MEMO_MAX_LEN	  240
 #define PF_MEMO_HITS	  7
+#define PF_MEMO_SEED	  0x51ed27u
 typedef struct memo_slot {
 	uint64_t h;   /* 0 = empty */
 	uint64_t pos; /* where the value went in the ring (an absolute position) */
@@ -171,6 +172,7 @@ typedef struct pf_memo {
 #define PF_LMEMO_POOR	 8
 #define PF_LMEMO_REST	 16384
 #define PF_LMEMO_BYTES	 ((size_t)8 << 20)
+#define PF_LMEMO_SEED	 0x10e60u
 typedef struct lmemo_slot {
 	uint64_t h; /* 0 = empty */
 	uint32_t len, cap;
@@ -187,6 +189,7 @@ typedef struct pf_judge {
 typedef struct pf_lmemo {
 	lmemo_slot *slot; /* PF_LMEMO_SLOTS, made on first use */
 	pf_judge whole;	  /* in lookups: hits of the long-value memo */
+	pf_judge esc;	  /* the same, for scan_escaped's lookups */
 	pf_judge lines;	  /* in bytes: scan_lines' finds in the memos */
 } pf_lmemo;
 
@@ -1353,29 +1356,57 @@ static void judge_use(pf_judge *j, uint64_t found, uint64_t seen, uint32_t probe
 	}
 }
 
-/* A long value through database di's long-value memo. */
-static int scan_long(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *p, size_t n,
-		     bool *hit)
+/* The hash word of a memo key: text, or JSON-escaped bytes
+ * (scan_escaped), told apart by bit 0 so that equal bytes of the two
+ * kinds never share a slot.  Never 0 (an empty slot). */
+static uint64_t memo_key(const char *p, size_t n, uint64_t seed, bool escaped)
 {
-	pf_lmemo *m = &s->lmemo[di];
-	if (judge_resting(&m->whole) || (!m->slot && !(m->slot = xcalloc(PF_LMEMO_SLOTS, sizeof(*m->slot)))))
-		return pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
-	uint64_t h = hash_bytes(p, n, 0x10e60u) | 1;
-	lmemo_slot *e = &m->slot[(h >> 32) & (PF_LMEMO_SLOTS - 1)];
-	bool found = e->h == h && e->len == n && !memcmp(e->val, p, n);
-	judge_use(&m->whole, found, 1, PF_LMEMO_PROBE, PF_LMEMO_POOR, PF_LMEMO_REST);
-	if (found) {
-		replay(pf, s, e->hit, e->nhit, hit);
-		return 0;
-	}
-	int k = scan_keep(pf, s, c, p, n);
-	if (k <= 0)
-		return k;
+	uint64_t h = hash_bytes(p, n, seed);
+	return escaped ? (h | 2) & ~(uint64_t)1 : h | 1;
+}
+
+/* Whether memo m holds key p[0..n) (hash word h); *e is its slot either
+ * way, for memo_keep after a miss. */
+static bool memo_find(pf_memo *m, uint64_t h, const char *p, size_t n, memo_slot **e)
+{
+	memo_slot *x = &m->slot[(size_t)(h >> 32) & (PF_MEMO_SLOTS - 1)];
+	*e = x;
+	return x->h == h && x->len == n && m->pos - x->pos <= PF_MEMO_RING &&
+	       !memcmp(m->ring + x->pos % PF_MEMO_RING, p, n);
+}
+
+/* The atoms of the last scan_keep into slot e, under key p[0..n). */
+static void memo_keep(const sigma_pf_scratch *s, pf_memo *m, memo_slot *e, uint64_t h, const char *p, size_t n)
+{
+	if (m->pos % PF_MEMO_RING + n > PF_MEMO_RING)
+		m->pos += PF_MEMO_RING - m->pos % PF_MEMO_RING; /* values do not wrap */
+	e->h = h;
+	e->pos = m->pos;
+	e->len = (uint8_t)n;
+	keep_atoms(s, e->hit, &e->nhit);
+	if (n)
+		memcpy(m->ring + m->pos % PF_MEMO_RING, p, n);
+	m->pos += n;
+}
+
+/* Whether long memo m holds key p[0..n) (hash word h); *e is its slot
+ * either way, for lmemo_keep after a miss. */
+static bool lmemo_find(pf_lmemo *m, uint64_t h, const char *p, size_t n, lmemo_slot **e)
+{
+	lmemo_slot *x = &m->slot[(h >> 32) & (PF_LMEMO_SLOTS - 1)];
+	*e = x;
+	return x->h == h && x->len == n && !memcmp(x->val, p, n);
+}
+
+/* The atoms of the last scan_keep into long slot e, under key p[0..n);
+ * not kept when the scratch is at PF_LMEMO_BYTES (or out of memory). */
+static void lmemo_keep(sigma_pf_scratch *s, lmemo_slot *e, uint64_t h, const char *p, size_t n)
+{
 	if (n > e->cap) {
 		size_t cap = n < 1024 ? 1024 : n;
 		char *v = s->lmemo_bytes + cap - e->cap <= PF_LMEMO_BYTES ? xrealloc(e->val, cap) : NULL;
 		if (!v)
-			return 0; /* at the cap (or out of memory): not kept */
+			return;
 		s->lmemo_bytes += cap - e->cap;
 		e->val = v;
 		e->cap = (uint32_t)cap;
@@ -1384,7 +1415,38 @@ static int scan_long(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c,
 	e->len = (uint32_t)n;
 	keep_atoms(s, e->hit, &e->nhit);
 	memcpy(e->val, p, n);
-	return 0;
+}
+
+/* Database di's long memo, when judge j (whole or esc) does not rest it
+ * now; its slots are made on first use. */
+static pf_lmemo *lmemo_for(sigma_pf_scratch *s, int32_t di, bool esc)
+{
+	pf_lmemo *m = &s->lmemo[di];
+	if (judge_resting(esc ? &m->esc : &m->whole) ||
+	    (!m->slot && !(m->slot = xcalloc(PF_LMEMO_SLOTS, sizeof(*m->slot)))))
+		return NULL;
+	return m;
+}
+
+/* A long value through database di's long-value memo. */
+static int scan_long(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *p, size_t n,
+		     bool *hit)
+{
+	pf_lmemo *m = lmemo_for(s, di, false);
+	if (!m)
+		return pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
+	lmemo_slot *e;
+	uint64_t h = memo_key(p, n, PF_LMEMO_SEED, false);
+	bool found = lmemo_find(m, h, p, n, &e);
+	judge_use(&m->whole, found, 1, PF_LMEMO_PROBE, PF_LMEMO_POOR, PF_LMEMO_REST);
+	if (found) {
+		replay(pf, s, e->hit, e->nhit, hit);
+		return 0;
+	}
+	int k = scan_keep(pf, s, c, p, n);
+	if (k > 0)
+		lmemo_keep(s, e, h, p, n);
+	return k;
 }
 
 /* Scan p with database c->db (index di), or replay what the same text
@@ -1402,27 +1464,16 @@ static int scan_piece(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c
 	pf_memo *m = memo_for(pf, s, di, n, line);
 	if (!m)
 		return pf->scan(c->db->db, p, (unsigned)n, 0, s->hs, on_hit, c) == HS_SUCCESS ? 0 : SPOOR_ERR;
-	uint64_t h = hash_bytes(p, n, 0x51ed27u) | 1;
-	size_t k = (size_t)(h >> 32) & (PF_MEMO_SLOTS - 1);
-	memo_slot *e = &m->slot[k];
-	if (e->h == h && e->len == n && m->pos - e->pos <= PF_MEMO_RING &&
-	    !memcmp(m->ring + e->pos % PF_MEMO_RING, p, n)) {
+	memo_slot *e;
+	uint64_t h = memo_key(p, n, PF_MEMO_SEED, false);
+	if (memo_find(m, h, p, n, &e)) {
 		replay(pf, s, e->hit, e->nhit, hit);
 		return 0;
 	}
 	int kept = scan_keep(pf, s, c, p, n);
-	if (kept <= 0)
-		return kept;
-	if (m->pos % PF_MEMO_RING + n > PF_MEMO_RING)
-		m->pos += PF_MEMO_RING - m->pos % PF_MEMO_RING; /* values do not wrap */
-	e->h = h;
-	e->pos = m->pos;
-	e->len = (uint8_t)n;
-	keep_atoms(s, e->hit, &e->nhit);
-	if (n)
-		memcpy(m->ring + m->pos % PF_MEMO_RING, p, n);
-	m->pos += n;
-	return 0;
+	if (kept > 0)
+		memo_keep(s, m, e, h, p, n);
+	return kept;
 }
 
 /* A long value line by line (see PF_LINES_PROBE); nl is its first newline. */
@@ -1459,6 +1510,62 @@ static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, i
 		return scan_lines(pf, s, c, di, p, t.n, nl);
 	bool hit = false;
 	return scan_piece(pf, s, c, di, p, t.n, false, &hit);
+}
+
+/* A JSON-escaped value f (at most PF_LMEMO_MAX_LEN bytes) for database di
+ * alone: looked up in the memos by its escaped bytes, so a value seen
+ * before is not decoded at all.  Windows paths escape every backslash;
+ * decoding Sysmon CallTraces (~600 bytes, a path every 40) that the long
+ * memo then found was ~11% of the matcher's instructions on Windows JSON.
+ * A miss decodes and scans the text (no longer than the escaped bytes)
+ * and keeps its atoms under the escaped key.  A long text with newlines
+ * goes line by line as in scan_db and is not kept whole, so a database
+ * whose long values are PowerShell ContextInfos would only miss here: the
+ * long memo's lookups by escaped key are judged on their own (esc). */
+static int scan_escaped(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, spoor_event *ev,
+			const efield *f)
+{
+	const char *p = f->val.p;
+	size_t n = f->val.n;
+	spoor_sv t;
+	bool hit;
+	c->db = &pf->dbs[di];
+	pf_memo *m = NULL;
+	pf_lmemo *lm = NULL;
+	if (c->db->tiny)
+		; /* the tiny matcher costs less than a lookup */
+	else if (n <= PF_MEMO_MAX_LEN)
+		m = memo_for(pf, s, di, n, false);
+	else
+		lm = lmemo_for(s, di, true);
+	if (!m && !lm) {
+		if (!event_text(ev, f, &t))
+			return SPOOR_ENOMEM;
+		return scan_db(pf, s, c, di, t);
+	}
+	uint64_t h = memo_key(p, n, m ? PF_MEMO_SEED : PF_LMEMO_SEED, true);
+	memo_slot *e = NULL;
+	lmemo_slot *le = NULL;
+	bool found = m ? memo_find(m, h, p, n, &e) : lmemo_find(lm, h, p, n, &le);
+	if (lm)
+		judge_use(&lm->esc, found, 1, PF_LMEMO_PROBE, PF_LMEMO_POOR, PF_LMEMO_REST);
+	if (found) {
+		if (m)
+			replay(pf, s, e->hit, e->nhit, &hit);
+		else
+			replay(pf, s, le->hit, le->nhit, &hit);
+		return 0;
+	}
+	if (!event_text(ev, f, &t))
+		return SPOOR_ENOMEM;
+	if (lm && c->db->lines && t.n > PF_MEMO_MAX_LEN && memchr(t.p, '\n', t.n))
+		return scan_db(pf, s, c, di, t); /* line by line, not kept whole */
+	int k = scan_keep(pf, s, c, t.p ? t.p : "", t.n);
+	if (k > 0 && m)
+		memo_keep(s, m, e, h, p, n);
+	else if (k > 0)
+		lmemo_keep(s, le, h, p, n);
+	return k;
 }
 
 const uint32_t *sigma_pf_candidates(const sigma_pf_scratch *s, size_t *n)
@@ -1872,6 +1979,12 @@ int sigma_pf_scan(const sigma_prefilter *pf, sigma_pf_scratch *s, spoor_event *e
 		if (!ndb && f->type == SPOOR_VT_JSTR && pf->kwraw && kw_raw_ok(f->val)) {
 			/* no database of its own: the raw bytes, not decoded */
 			int r = kw_add(pf, s, &c, f->val);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (ndb == 1 && !kw && f->type == SPOOR_VT_JSTR && f->val.n <= PF_LMEMO_MAX_LEN) {
+			int r = scan_escaped(pf, s, &c, dbi[0], ev, f);
 			if (r < 0)
 				return r;
 			continue;
