@@ -1417,8 +1417,8 @@ static void lmemo_keep(sigma_pf_scratch *s, lmemo_slot *e, uint64_t h, const cha
 	memcpy(e->val, p, n);
 }
 
-/* Database di's long memo, when judge j (whole or esc) does not rest it
- * now; its slots are made on first use. */
+/* Database di's long memo, when its judge (whole, or esc for lookups by
+ * escaped key) does not rest it now; its slots are made on first use. */
 static pf_lmemo *lmemo_for(sigma_pf_scratch *s, int32_t di, bool esc)
 {
 	pf_lmemo *m = &s->lmemo[di];
