@@ -241,18 +241,31 @@ static void test_paths(void **state)
 	spoor_ctx_free(ctx);
 }
 
-/* A context, the rules of yml (one buffer) and a matcher over them. */
-static void rules_from(const char *yml, spoor_ctx **ctx, spoor_ruleset **rs, spoor_matcher **m)
+/* A context, the rules of one YAML buffer and a matcher over them. */
+typedef struct loaded {
+	spoor_ctx *ctx;
+	spoor_ruleset *rs;
+	spoor_matcher *m;
+} loaded;
+
+static loaded rules_from(const char *yml)
 {
+	loaded l = {NULL, NULL, NULL};
 	spoor_ctx_options co = SPOOR_CTX_OPTIONS_INIT;
-	assert_int_equal(spoor_ctx_new(ctx, &co, NULL), 0);
+	assert_int_equal(spoor_ctx_new(&l.ctx, &co, NULL), 0);
 	spoor_rules_options o = SPOOR_RULES_OPTIONS_INIT;
 	spoor_diag d = SPOOR_DIAG_INIT;
-	*rs = NULL;
-	*m = NULL;
-	assert_int_equal(spoor_ruleset_new(rs, *ctx, &o, &d), 0);
-	assert_int_equal(spoor_ruleset_add_buffer(*rs, "mem.yml", yml, strlen(yml), &d), 0);
-	assert_int_equal(spoor_matcher_new(m, *rs, &d), 0);
+	assert_int_equal(spoor_ruleset_new(&l.rs, l.ctx, &o, &d), 0);
+	assert_int_equal(spoor_ruleset_add_buffer(l.rs, "mem.yml", yml, strlen(yml), &d), 0);
+	assert_int_equal(spoor_matcher_new(&l.m, l.rs, &d), 0);
+	return l;
+}
+
+static void rules_done(loaded *l)
+{
+	spoor_matcher_free(l->m);
+	spoor_ruleset_free(l->rs);
+	spoor_ctx_free(l->ctx);
 }
 
 /* A Windows event of the given service and channel, nothing in it yet. */
@@ -316,10 +329,9 @@ static uint64_t lcg(uint64_t *x)
 static void test_long_value_memo(void **state)
 {
 	(void)state;
-	spoor_ctx *ctx;
-	spoor_ruleset *rs;
-	spoor_matcher *m;
-	rules_from(memo_yml, &ctx, &rs, &m);
+	loaded rl = rules_from(memo_yml);
+	spoor_ctx *ctx = rl.ctx;
+	spoor_matcher *m = rl.m;
 
 	/* a pool of lines: filler (each letter 7 after the last, mod 23,
 	 * never spelling an atom), some holding an atom or a piece of one */
@@ -414,9 +426,7 @@ static void test_long_value_memo(void **state)
 	for (size_t i = 0; i < LINES; i++)
 		free(pool[i]);
 	free(v);
-	spoor_matcher_free(m);
-	spoor_ruleset_free(rs);
-	spoor_ctx_free(ctx);
+	rules_done(&rl);
 }
 
 /* The keyword scan of text outside the raw record is remembered by text
@@ -440,12 +450,11 @@ static const char kwmemo_yml[] = "title: Alpha\n"
 static void test_keyword_memo(void **state)
 {
 	(void)state;
-	spoor_ctx *ctx;
-	spoor_ruleset *rs;
-	spoor_matcher *m;
-	rules_from(kwmemo_yml, &ctx, &rs, &m);
+	loaded rl = rules_from(kwmemo_yml);
+	spoor_ctx *ctx = rl.ctx;
+	spoor_matcher *m = rl.m;
 	spoor_rules_stats st;
-	spoor_ruleset_stats(rs, &st);
+	spoor_ruleset_stats(rl.rs, &st);
 	assert_int_equal(st.prefiltered, 2); /* both gated: an alert needs the keyword scan's atom */
 	static const char *const texts[] = {"alpha and beta", "only alpha", "only beta", "neither", "ALPHA BETA"};
 	for (size_t round = 0; round < 4; round++)
@@ -468,9 +477,7 @@ static void test_keyword_memo(void **state)
 						 sec ? "security" : "sysmon", got, want);
 				event_done(&ev);
 			}
-	spoor_matcher_free(m);
-	spoor_ruleset_free(rs);
-	spoor_ctx_free(ctx);
+	rules_done(&rl);
 }
 
 /* JSON-escaped values go through the memos keyed by their escaped bytes,
@@ -479,7 +486,7 @@ static void test_keyword_memo(void **state)
  * two kinds must never answer for each other (a text value without the
  * atom must not make the escaped one, seen next, miss it), in the short
  * memo and the long one, and a value seen again must give the same answer
- * as the first time. */
+ * as the first time; a long one whose text has lines goes line by line. */
 static void test_escaped_memo(void **state)
 {
 	(void)state;
@@ -492,10 +499,9 @@ static void test_escaped_memo(void **state)
 	for (int i = 0; i < 80; i++)
 		n += snprintf(yml + n, sizeof(yml) - (size_t)n, "      - q%dz\n", i);
 	snprintf(yml + n, sizeof(yml) - (size_t)n, "  condition: sel\n");
-	spoor_ctx *ctx;
-	spoor_ruleset *rs;
-	spoor_matcher *m;
-	rules_from(yml, &ctx, &rs, &m);
+	loaded rl = rules_from(yml);
+	spoor_ctx *ctx = rl.ctx;
+	spoor_matcher *m = rl.m;
 	uint32_t cl = field_intern(&ctx->ft, "CommandLine", 11);
 	/* the value's bytes, its type, whether the rule fires */
 	static const struct {
@@ -507,6 +513,7 @@ static void test_escaped_memo(void **state)
 	    {"run who\\\"ami now", SPOOR_VT_JSTR, true},    /* the same bytes: who"ami */
 	    {"run who\\u0022ami now", SPOOR_VT_JSTR, true}, /* who"ami, bytes of its own */
 	    {"run who\"ami now", SPOOR_VT_STR, true},	    /* who"ami as text */
+	    {"run\\nwho\\\"ami now", SPOOR_VT_JSTR, true},  /* two lines once decoded */
 	    {"run whoami now", SPOOR_VT_JSTR, false},	    /* no atom at all */
 	};
 	char v[600];
@@ -528,9 +535,7 @@ static void test_escaped_memo(void **state)
 				 got, kinds[k].want);
 		event_done(&ev);
 	}
-	spoor_matcher_free(m);
-	spoor_ruleset_free(rs);
-	spoor_ctx_free(ctx);
+	rules_done(&rl);
 }
 
 int main(void)

@@ -1499,14 +1499,22 @@ static int scan_lines(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c
 	return 0;
 }
 
+/* The first newline of a long text t that goes line by line through
+ * database di's memos (scan_lines), or NULL: it goes whole. */
+static const char *lines_from(const sigma_prefilter *pf, sigma_pf_scratch *s, int32_t di, spoor_sv t)
+{
+	if (t.n <= PF_MEMO_MAX_LEN || !pf->dbs[di].lines || judge_resting(&s->lmemo[di].lines))
+		return NULL;
+	return memchr(t.p, '\n', t.n);
+}
+
 /* Scan t with database di: whole, line by line, or from a memo. */
 static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, spoor_sv t)
 {
 	c->db = &pf->dbs[di];
 	const char *p = t.p ? t.p : "";
-	const char *nl;
-	if (t.n > PF_MEMO_MAX_LEN && c->db->lines && !judge_resting(&s->lmemo[di].lines) &&
-	    (nl = memchr(p, '\n', t.n)) != NULL)
+	const char *nl = lines_from(pf, s, di, t);
+	if (nl)
 		return scan_lines(pf, s, c, di, p, t.n, nl);
 	bool hit = false;
 	return scan_piece(pf, s, c, di, p, t.n, false, &hit);
@@ -1532,7 +1540,7 @@ static int scan_escaped(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx 
 	c->db = &pf->dbs[di];
 	pf_memo *m = NULL;
 	pf_lmemo *lm = NULL;
-	if (c->db->tiny)
+	if (c->db->tiny && n <= PF_TINY_MAX_VALUE)
 		; /* the tiny matcher costs less than a lookup */
 	else if (n <= PF_MEMO_MAX_LEN)
 		m = memo_for(pf, s, di, n, false);
@@ -1558,8 +1566,9 @@ static int scan_escaped(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx 
 	}
 	if (!event_text(ev, f, &t))
 		return SPOOR_ENOMEM;
-	if (lm && c->db->lines && t.n > PF_MEMO_MAX_LEN && memchr(t.p, '\n', t.n))
-		return scan_db(pf, s, c, di, t); /* line by line, not kept whole */
+	const char *nl = lm ? lines_from(pf, s, di, t) : NULL;
+	if (nl)
+		return scan_lines(pf, s, c, di, t.p, t.n, nl); /* not kept whole */
 	int k = scan_keep(pf, s, c, t.p ? t.p : "", t.n);
 	if (k > 0 && m)
 		memo_keep(s, m, e, h, p, n);
@@ -1619,7 +1628,7 @@ static int kw_scan_memo(sigma_pf_scratch *s, scanctx *c, const char *p, size_t n
 		return kw_scan(s, c, p, n);
 	/* the database in the seed: the same text for events of two
 	 * logsources would otherwise take turns in one slot */
-	uint64_t h = hash_bytes(p, n, 0x6b77u ^ (uint64_t)(uintptr_t)s->kwd) | 1;
+	uint64_t h = memo_key(p, n, 0x6b77u ^ (uint64_t)(uintptr_t)s->kwd, false);
 	kwmemo_slot *e = &s->kwm[(h >> 32) & (PF_KWMEMO_SLOTS - 1)];
 	if (e->h == h && e->db == s->kwd && e->len == n && !memcmp(e->val, p, n)) {
 		bool hit;
