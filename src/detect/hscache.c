@@ -11,16 +11,24 @@
  * removed: they are small (a few MB) and `spoor rules cache --clear`-style
  * management is left to the user (docs/sigma.md, "Database cache").
  *
- * File layout (little endian): "SPOORHS2", u32 count, then per database
- * u64 length, u64 check, hs_serialize_database bytes; the file ends there.
- * The check is hash_bytes of the database's bytes: against corruption (a
- * torn or truncated write, a bad disk), not an adversary (whoever can
- * write the user's cache folder can replace the binary); it is verified
- * on the bytes as they are deserialized (the file is mapped), so each
- * byte is read once (version 1 read the file twice, once for its
- * SHA-256: 8 MB of SHA-256 and copying, ~4% of start-up with all SigmaHQ
- * rules).  A file
- * that fails any check (size, check, deserialization) is ignored and
+ * File layout (little endian): "SPOORHS4", u32 count, u32 0, then per
+ * database u64 offset, u64 length; then the databases, each as
+ * Vectorscan holds it in memory (hs_database_size bytes) at a 64-byte
+ * offset; then u64 check: hash_bytes of every byte before it.
+ * The file is mapped (file_map) and the databases are used where they
+ * are, for as long as the matcher lives (dbc_unmap): no copy, no fresh
+ * memory.  Version 3 held hs_serialize_database bytes, which
+ * hs_deserialize_database copied into 8 MB of new heap, zeroed by the
+ * kernel first: 11% of the start-up with all SigmaHQ rules.
+ * The check is against corruption (a torn or truncated write, a bad
+ * disk), not an adversary (whoever can write the user's cache folder can
+ * replace the binary).  What is read beyond the check is checked too:
+ * each image lies inside the file, at a 64-byte boundary, and
+ * hs_database_size (magic, version, length) gives its length.  Vectorscan trusts the bytecode as its deserializer did
+ * (a CRC, no more).  Someone who shortens the file in place while a hunt
+ * has it mapped makes that hunt fail (SIGBUS), as with git's packs;
+ * spoor only ever replaces the file.  A file
+ * that fails any check (size, check, layout) is ignored and
  * rewritten: the cache is a speed-up, never a source of truth.  Writes go
  * to a temporary file renamed into place, so a reader never sees a
  * half-written file and concurrent writers do not clash. */
@@ -34,8 +42,16 @@
 #include "base/fsutil.h"
 #include "detect/hscache.h"
 
-#define DBC_MAGIC "SPOORHS3" /* 3: the per-database check is the new hash_bytes */
+#define DBC_MAGIC    "SPOORHS4"	       /* 4: the databases as they are in memory */
 #define DBC_MAX_FILE ((size_t)1 << 30) /* a set larger than this is not cached */
+#define DBC_HDR	     16		       /* magic, u32 count, u32 0 */
+#define DBC_ENT	     16		       /* u64 offset, u64 length */
+#define DBC_SUM	     8		       /* the trailing check */
+/* A database's bytecode starts on a 64-byte line, placed there from the
+ * database's address mod 64 (Vectorscan's db_copy_bytecode): every image
+ * is written at a 64-byte offset, and a file is mapped at a page. */
+#define DBC_LINE      64
+#define DBC_MIN_IMAGE 16 /* the header fields hs_database_size reads */
 
 /* The key's bytes go to the digest in blocks: it is fed one atom (a few
  * bytes) at a time, thousands of times, and an EVP update per atom cost
@@ -123,52 +139,95 @@ static bool dbc_path(dbc_key *k, const char *dir, char *out, size_t cap)
 	return n > 0 && (size_t)n < cap;
 }
 
+/* Where database i's image is in the file's len bytes before the check:
+ * false when anything is off. */
+static bool image_at(const unsigned char *p, size_t len, size_t n, size_t i, size_t *at, size_t *ilen)
+{
+	const unsigned char *e = p + DBC_HDR + DBC_ENT * i;
+	uint64_t off = le_get(e, 8), l = le_get(e + 8, 8);
+	if (off < DBC_HDR + DBC_ENT * n || off > len || l > len - off || l < DBC_MIN_IMAGE || off % DBC_LINE)
+		return false;
+	/* magic, version and length as Vectorscan reads them: the image
+	 * holds the whole database it describes */
+	size_t sz = 0;
+	if (hs_database_size((const hs_database_t *)(p + off), &sz) != HS_SUCCESS || sz != l)
+		return false;
+	*at = (size_t)off;
+	*ilen = (size_t)l;
+	return true;
+}
+
 int dbc_parse(const unsigned char *p, size_t len, hs_database_t **dbs, size_t n)
 {
-	size_t hdr = sizeof(DBC_MAGIC) - 1 + 4;
-	bool ok = len >= hdr && !memcmp(p, DBC_MAGIC, sizeof(DBC_MAGIC) - 1) && le_get(p + 8, 4) == n;
-	size_t off = hdr, got = 0;
-	for (; ok && got < n; got++) {
-		if (len - off < 16) {
-			ok = false;
-			break;
-		}
-		uint64_t dl = le_get(p + off, 8), want = le_get(p + off + 8, 8);
-		off += 16;
-		if (dl > len - off || hash_bytes(p + off, (size_t)dl, DBC_SEED) != want ||
-		    hs_deserialize_database((const char *)p + off, (size_t)dl, &dbs[got]) != HS_SUCCESS) {
-			dbs[got] = NULL;
-			ok = false;
-			break;
-		}
-		off += (size_t)dl;
-	}
-	ok = ok && off == len;
-	if (!ok) {
-		for (size_t i = 0; i < got; i++) {
-			hs_free_database(dbs[i]);
-			dbs[i] = NULL;
-		}
+	for (size_t i = 0; i < n; i++)
+		dbs[i] = NULL;
+	if ((uintptr_t)p % DBC_LINE || len < DBC_HDR + DBC_SUM || memcmp(p, DBC_MAGIC, 8) || le_get(p + 8, 4) != n ||
+	    le_get(p + 12, 4) != 0)
 		return 0;
+	len -= DBC_SUM;
+	if (n > (len - DBC_HDR) / DBC_ENT || hash_bytes(p, len, DBC_SEED) != le_get(p + len, 8))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t at, l;
+		if (!image_at(p, len, n, i, &at, &l)) {
+			for (size_t j = 0; j < i; j++)
+				dbs[j] = NULL;
+			return 0;
+		}
+		/* read only, like every database in use: Vectorscan never
+		 * writes to one (many threads scan the same database) */
+		dbs[i] = (hs_database_t *)(uintptr_t)(p + at);
 	}
 	return 1;
 }
 
-int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *path, size_t pathcap)
+struct dbc_map {
+	const unsigned char *p;
+	size_t len;
+};
+
+int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *path, size_t pathcap, dbc_map **map)
 {
+	*map = NULL;
 	if (!dir || !*dir || !dbc_path(k, dir, path, pathcap))
 		return 0;
-	/* mapped, not read: hs_deserialize_database copies each database out
-	 * of the page cache's pages (file_map: no buffer of the largest
-	 * database, 8 MB for SigmaHQ, zeroed and copied into first) */
-	size_t len = 0;
-	int err;
-	const unsigned char *p = file_map(path, DBC_MAX_FILE, &len, &err);
-	if (!p)
+	dbc_map *m = xmalloc(sizeof(*m));
+	if (!m)
 		return 0;
-	int r = dbc_parse(p, len, dbs, n);
-	file_unmap(p, len);
-	return r;
+	int err;
+	m->p = file_map(path, DBC_MAX_FILE, &m->len, &err);
+	if (!m->p || !dbc_parse(m->p, m->len, dbs, n)) {
+		file_unmap(m->p, m->len);
+		free(m);
+		return 0;
+	}
+	*map = m;
+	return 1;
+}
+
+void dbc_unmap(dbc_map *m)
+{
+	if (!m)
+		return;
+	file_unmap(m->p, m->len);
+	free(m);
+}
+
+/* Whether the database deserialized at img (sz bytes, from ser) is the
+ * same bytes when deserialized anywhere else on a 64-byte line: then it
+ * holds no pointer into itself, and its image can be used wherever it is
+ * mapped. */
+static bool relocatable(const char *ser, size_t sl, const unsigned char *img, size_t sz)
+{
+	void *mem = NULL;
+	if (posix_memalign(&mem, DBC_LINE, sz + DBC_LINE))
+		return false;
+	/* at another address, also on a 64-byte line */
+	unsigned char *q = (unsigned char *)mem + DBC_LINE;
+	bool same =
+	    hs_deserialize_database_at(ser, sl, (hs_database_t *)(void *)q) == HS_SUCCESS && !memcmp(q, img, sz);
+	free(mem);
+	return same;
 }
 
 void dbc_store(const char *dir, const char *path, hs_database_t *const *dbs, size_t n)
@@ -176,39 +235,55 @@ void dbc_store(const char *dir, const char *path, hs_database_t *const *dbs, siz
 	/* the folder and its parents (0700: it is the user's own) */
 	char d[4096];
 	int dn = dir ? snprintf(d, sizeof(d), "%s/", dir) : -1;
-	if (dn <= 1 || (size_t)dn >= sizeof(d) || !path || !*path || mkdir_parents(d, 0, 0700) < 0)
+	if (dn <= 1 || (size_t)dn >= sizeof(d) || !path || !*path || mkdir_parents(d, 0, 0700) < 0 ||
+	    n > (DBC_MAX_FILE - DBC_HDR) / DBC_ENT)
 		return;
+	/* each database serialized, then deserialized by Vectorscan into its
+	 * place in the file (hs_deserialize_database_at), on a 64-byte line:
+	 * the same databases give the same bytes, wherever the compiler put
+	 * them in memory.  Vectorscan's manual says a database "cannot be
+	 * copied (or otherwise relocated) directly" as it may hold pointers;
+	 * none does in the versions we know, and relocatable() checks it for
+	 * each database: a set that is not written is only compiled again. */
 	char **ser = xcalloc(n + 1, sizeof(*ser));
-	size_t *sl = xcalloc(n + 1, sizeof(*sl));
-	unsigned char *out = NULL;
-	size_t total = sizeof(DBC_MAGIC) - 1 + 4;
-	bool ok = ser && sl;
+	size_t *sl = xcalloc(n + 1, sizeof(*sl)), *at = xcalloc(n + 1, sizeof(*at)), *sz = xcalloc(n + 1, sizeof(*sz));
+	size_t total = DBC_HDR + DBC_ENT * n;
+	bool ok = ser && sl && at && sz;
 	for (size_t i = 0; ok && i < n; i++) {
-		ok = hs_serialize_database(dbs[i], &ser[i], &sl[i]) == HS_SUCCESS;
-		total += 16 + sl[i];
-		ok = ok && total <= DBC_MAX_FILE;
+		ok = hs_serialize_database(dbs[i], &ser[i], &sl[i]) == HS_SUCCESS &&
+		     hs_serialized_database_size(ser[i], sl[i], &sz[i]) == HS_SUCCESS && sz[i] >= DBC_MIN_IMAGE &&
+		     sz[i] <= DBC_MAX_FILE;
+		at[i] = (total + DBC_LINE - 1) / DBC_LINE * DBC_LINE;
+		ok = ok && at[i] <= DBC_MAX_FILE - sz[i];
+		total = at[i] + sz[i];
 	}
-	if (ok)
-		ok = (out = xmalloc(total)) != NULL;
-	if (ok) {
-		size_t off = 0;
-		memcpy(out, DBC_MAGIC, sizeof(DBC_MAGIC) - 1);
-		off += sizeof(DBC_MAGIC) - 1;
-		le_put(out + off, n, 4);
-		off += 4;
-		for (size_t i = 0; i < n; i++) {
-			le_put(out + off, sl[i], 8);
-			le_put(out + off + 8, hash_bytes(ser[i], sl[i], DBC_SEED), 8);
-			off += 16;
-			memcpy(out + off, ser[i], sl[i]);
-			off += sl[i];
+	ok = ok && total <= DBC_MAX_FILE - DBC_SUM;
+	void *mem = NULL;
+	if (ok && posix_memalign(&mem, DBC_LINE, total + DBC_SUM))
+		mem = NULL;
+	unsigned char *out = mem;
+	if (out) {
+		memset(out, 0, total + DBC_SUM);
+		memcpy(out, DBC_MAGIC, 8);
+		le_put(out + 8, n, 4);
+		for (size_t i = 0; ok && i < n; i++) {
+			unsigned char *e = out + DBC_HDR + DBC_ENT * i;
+			ok = hs_deserialize_database_at(ser[i], sl[i], (hs_database_t *)(void *)(out + at[i])) ==
+				 HS_SUCCESS &&
+			     relocatable(ser[i], sl[i], out + at[i], sz[i]);
+			le_put(e, at[i], 8);
+			le_put(e + 8, sz[i], 8);
 		}
+		le_put(out + total, hash_bytes(out, total, DBC_SEED), 8);
+		if (ok)
+			(void)file_write_atomic(path, out, total + DBC_SUM,
+						0600); /* a cache: not written is only slower */
 	}
-	if (ok)
-		(void)file_write_atomic(path, out, total, 0600); /* a cache: not written is only slower */
 	for (size_t i = 0; ser && i < n; i++)
 		free(ser[i]);
 	free(ser);
 	free(sl);
+	free(at);
+	free(sz);
 	free(out);
 }

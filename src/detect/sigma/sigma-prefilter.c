@@ -88,6 +88,7 @@ struct sigma_prefilter {
 	size_t tmpcap;
 	pf_db *dbs;
 	size_t ndbs;
+	dbc_map *dbmap; /* the databases are in this mapped cache file (hscache.h) */
 	int32_t *fdb; /* field id -> db index, -1 */
 	size_t nfdb;
 	pf_atom *atoms;
@@ -236,6 +237,7 @@ typedef struct kwmemo_slot {
 typedef struct kwset {
 	uint64_t mask;
 	pf_db d;
+	dbc_map *map; /* d.db is in this mapped cache file */
 } kwset;
 
 struct sigma_pf_scratch {
@@ -997,7 +999,7 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 		i = j;
 	}
 	char path[4096] = "";
-	bool cached = rc == 0 && key && dbc_load(key, cache_dir, hdb, pf->ndbs, path, sizeof(path));
+	bool cached = rc == 0 && key && dbc_load(key, cache_dir, hdb, pf->ndbs, path, sizeof(path), &pf->dbmap);
 	for (size_t k = 0; rc == 0 && !cached && k < pf->ndbs; k++) {
 		size_t i = first[k], n = (k + 1 < pf->ndbs ? first[k + 1] : pc) - i;
 		hs_compile_error_t *err = NULL;
@@ -1147,10 +1149,12 @@ void sigma_pf_free(sigma_prefilter *pf)
 	for (size_t i = 0; i < pf->ndbs; i++) {
 		pf_tiny_free(pf->dbs[i].tiny);
 		hs_free_database(pf->dbs[i].fac);
-		hs_free_database(pf->dbs[i].db);
+		if (!pf->dbmap)
+			hs_free_database(pf->dbs[i].db);
 		free(pf->dbs[i].pat);
 		free(pf->dbs[i].esc);
 	}
+	dbc_unmap(pf->dbmap);
 	free(pf->dbs);
 	free(pf->fdb);
 	free(pf->cache_dir);
@@ -1230,7 +1234,9 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s)
 	free(s->kwm);
 	free(s->kw);
 	for (size_t i = 0; i < s->nkws; i++) {
-		hs_free_database(s->kws[i].d.db);
+		if (!s->kws[i].map)
+			hs_free_database(s->kws[i].d.db);
+		dbc_unmap(s->kws[i].map);
 		hs_free_database(s->kws[i].d.fac);
 		free(s->kws[i].d.pat);
 	}
@@ -1839,7 +1845,7 @@ static const pf_db *kw_db_make(const sigma_prefilter *pf, sigma_pf_scratch *s, u
 		}
 		char path[4096] = "";
 		hs_compile_error_t *err = NULL;
-		bool cached = key && dbc_load(key, pf->cache_dir, &e->d.db, 1, path, sizeof(path));
+		bool cached = key && dbc_load(key, pf->cache_dir, &e->d.db, 1, path, sizeof(path), &e->map);
 		if (!cached && hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, plat, &e->d.db,
 						    &err) != HS_SUCCESS) {
 			hs_free_compile_error(err);
@@ -1851,7 +1857,10 @@ static const pf_db *kw_db_make(const sigma_prefilter *pf, sigma_pf_scratch *s, u
 		if (!e->d.db) {
 			/* the full database below */
 		} else if (hs_alloc_scratch(e->d.db, &s->hs) != HS_SUCCESS) {
-			hs_free_database(e->d.db);
+			if (!e->map)
+				hs_free_database(e->d.db);
+			dbc_unmap(e->map);
+			e->map = NULL;
 			e->d.db = NULL;
 		}
 		if (e->d.db) {
