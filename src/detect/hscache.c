@@ -2,9 +2,8 @@
  *
  * Compiling the ~300 literal databases of the SigmaHQ rule set takes about
  * 1.5 s, every run, for the same rules (and an intel feed's substrings
- * seconds more).  Vectorscan can serialize a
- * compiled database; this file keeps the serialized set in one file per
- * set of inputs, named by the SHA-256 of everything the compiler sees
+ * seconds more).  This file keeps the compiled set in one file per set
+ * of inputs, named by the SHA-256 of everything the compiler sees
  * (Vectorscan's version, the number of databases, each literal with its
  * flags and id, in order).  The same inputs give the same name; any change
  * of rules, atoms or library gives another name.  Old files are not
@@ -24,14 +23,15 @@
  * disk), not an adversary (whoever can write the user's cache folder can
  * replace the binary).  What is read beyond the check is checked too:
  * each image lies inside the file, at a 64-byte boundary, and
- * hs_database_size (magic, version, length) gives its length.  Vectorscan trusts the bytecode as its deserializer did
- * (a CRC, no more).  Someone who shortens the file in place while a hunt
- * has it mapped makes that hunt fail (SIGBUS), as with git's packs;
- * spoor only ever replaces the file.  A file
- * that fails any check (size, check, layout) is ignored and
- * rewritten: the cache is a speed-up, never a source of truth.  Writes go
- * to a temporary file renamed into place, so a reader never sees a
- * half-written file and concurrent writers do not clash. */
+ * hs_database_size (magic, version, length) gives its length.  The
+ * bytecode is Vectorscan's to trust, as it was when its deserializer
+ * read it (a CRC, no more).  Someone who shortens the file in place while
+ * a hunt has it mapped makes that hunt fail (SIGBUS), as with git's
+ * packs; spoor only ever replaces the file.  A file that fails any check
+ * (size, check, layout) is ignored and rewritten: the cache is a
+ * speed-up, never a source of truth.  Writes go to a temporary file
+ * renamed into place, so a reader never sees a half-written file and
+ * concurrent writers do not clash. */
 #include <hs.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -275,9 +275,9 @@ void dbc_store(const char *dir, const char *path, hs_database_t *const *dbs, siz
 			le_put(e + 8, sz[i], 8);
 		}
 		le_put(out + total, hash_bytes(out, total, DBC_SEED), 8);
+		/* a cache: not written is only slower */
 		if (ok)
-			(void)file_write_atomic(path, out, total + DBC_SUM,
-						0600); /* a cache: not written is only slower */
+			(void)file_write_atomic(path, out, total + DBC_SUM, 0600);
 	}
 	for (size_t i = 0; ser && i < n; i++)
 		free(ser[i]);
