@@ -53,6 +53,7 @@ struct spoor_ruleset {
 	spoor_ctx *ctx;
 	lsgroup *groups;
 	size_t ngroups, capgroups;
+	size_t lastgroup; /* group_add's last answer: a folder's rules share a logsource */
 	spoor_rules_options opts;
 	sigma_file **files;
 	size_t nfiles, capfiles;
@@ -295,7 +296,11 @@ static bool same_logsource(const sigma_rule *a, const sigma_rule *b)
 
 static int group_add(spoor_ruleset *rs, const sigma_rule *r, size_t idx)
 {
+	/* active rules have an interned selector, so at most one group is
+	 * the same: asking the last one first gives the same answer */
 	lsgroup *g = NULL;
+	if (rs->lastgroup < rs->ngroups && same_logsource(rs->groups[rs->lastgroup].first, r))
+		g = &rs->groups[rs->lastgroup];
 	for (size_t i = 0; i < rs->ngroups && !g; i++)
 		if (same_logsource(rs->groups[i].first, r))
 			g = &rs->groups[i];
@@ -333,6 +338,7 @@ static int group_add(spoor_ruleset *rs, const sigma_rule *r, size_t idx)
 		rs->caprg = nc;
 	}
 	rs->rule_group[idx] = (uint32_t)(g - rs->groups);
+	rs->lastgroup = (size_t)(g - rs->groups);
 	return 0;
 }
 
