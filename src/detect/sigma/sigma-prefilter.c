@@ -237,7 +237,7 @@ typedef struct kwmemo_slot {
 typedef struct kwset {
 	uint64_t mask;
 	pf_db d;
-	dbc_map *map; /* d.db is in this mapped cache file */
+	dbc_map *map; /* d.db and d.fac are in this mapped cache file */
 } kwset;
 
 struct sigma_pf_scratch {
@@ -887,11 +887,9 @@ size_t sigma_kw_factor_pick(const char *const *pat, const size_t *len, size_t n,
 	return left || nf * 2 > n ? 0 : nf;
 }
 
-static hs_database_t *kw_factors(const char *const *pat, const size_t *len, size_t n, const hs_platform_info_t *plat)
+/* The database of nf factors (sigma_kw_factor_pick), or NULL. */
+static hs_database_t *kw_factor_db(char fac[][4], const size_t *flen, size_t nf, const hs_platform_info_t *plat)
 {
-	char fac[PF_KW_FACTORS][4];
-	size_t flen[PF_KW_FACTORS];
-	size_t nf = sigma_kw_factor_pick(pat, len, n, fac, flen);
 	if (!nf)
 		return NULL;
 	const char *ex[PF_KW_FACTORS];
@@ -908,6 +906,14 @@ static hs_database_t *kw_factors(const char *const *pat, const size_t *len, size
 		return NULL;
 	}
 	return db;
+}
+
+static hs_database_t *kw_factors(const char *const *pat, const size_t *len, size_t n, const hs_platform_info_t *plat)
+{
+	char fac[PF_KW_FACTORS][4];
+	size_t flen[PF_KW_FACTORS];
+	size_t nf = sigma_kw_factor_pick(pat, len, n, fac, flen);
+	return kw_factor_db(fac, flen, nf, plat);
 }
 
 /* One database per field, compiled, or read from the cache folder when
@@ -1234,10 +1240,11 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s)
 	free(s->kwm);
 	free(s->kw);
 	for (size_t i = 0; i < s->nkws; i++) {
-		if (!s->kws[i].map)
+		if (!s->kws[i].map) {
 			hs_free_database(s->kws[i].d.db);
+			hs_free_database(s->kws[i].d.fac);
+		}
 		dbc_unmap(s->kws[i].map);
-		hs_free_database(s->kws[i].d.fac);
 		free(s->kws[i].d.pat);
 	}
 	sigma_arr_memo_done(&s->arr);
@@ -1833,42 +1840,48 @@ static const pf_db *kw_db_make(const sigma_prefilter *pf, sigma_pf_scratch *s, u
 			e->d.pat[j] = full->pat[k];
 			j++;
 		}
-		/* from the database cache when a run compiled the same set before
-		 * (hscache.c: named by the patterns, checked, rewritten if bad) */
+		/* the set and its factors' database from the database cache when
+		 * a run compiled them before (hscache.c: named by the patterns and
+		 * the factors, checked, rewritten if bad) */
+		char fac[PF_KW_FACTORS][4];
+		size_t flen[PF_KW_FACTORS];
+		size_t nf = sigma_kw_factor_pick(ex, lens, n, fac, flen);
+		size_t ndb = 1 + (nf > 0);
 		hs_platform_info_t pl;
 		const hs_platform_info_t *plat = hsrt_platform(pf->scan, &pl);
-		dbc_key *key = pf->cache_dir ? dbc_key_new(1, plat) : NULL;
-		for (size_t q = 0; key && q < n; q++) {
-			uint64_t meta[2] = {lens[q], fl[q]};
+		dbc_key *key = pf->cache_dir ? dbc_key_new(ndb, plat) : NULL;
+		for (size_t q = 0; key && q < n + nf; q++) {
+			uint64_t meta[2] = {q < n ? lens[q] : flen[q - n], q < n ? fl[q] : HS_FLAG_CASELESS};
 			dbc_key_add(key, meta, sizeof(meta));
-			dbc_key_add(key, ex[q], lens[q]);
+			dbc_key_add(key, q < n ? ex[q] : fac[q - n], (size_t)meta[0]);
 		}
 		char path[4096] = "";
 		hs_compile_error_t *err = NULL;
-		bool cached = key && dbc_load(key, pf->cache_dir, &e->d.db, 1, path, sizeof(path), &e->map);
-		if (!cached && hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, plat, &e->d.db,
-						    &err) != HS_SUCCESS) {
+		hs_database_t *dbs[2] = {NULL, NULL};
+		bool cached = key && dbc_load(key, pf->cache_dir, dbs, ndb, path, sizeof(path), &e->map);
+		if (!cached && hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)n, HS_MODE_BLOCK, plat, &dbs[0], &err) !=
+				   HS_SUCCESS) {
 			hs_free_compile_error(err);
-			e->d.db = NULL;
-		} else if (!cached && key) {
-			dbc_store(pf->cache_dir, path, &e->d.db, 1);
+			dbs[0] = NULL;
+		} else if (!cached) {
+			dbs[1] = kw_factor_db(fac, flen, nf, plat);
+			if (key && (dbs[1] || !nf))
+				dbc_store(pf->cache_dir, path, dbs, ndb);
 		}
 		dbc_key_free(key);
-		if (!e->d.db) {
+		e->d.db = dbs[0];
+		e->d.fac = dbs[1];
+		if (e->d.db && (hs_alloc_scratch(e->d.db, &s->hs) != HS_SUCCESS ||
+				(e->d.fac && hs_alloc_scratch(e->d.fac, &s->hs) != HS_SUCCESS))) {
 			/* the full database below */
-		} else if (hs_alloc_scratch(e->d.db, &s->hs) != HS_SUCCESS) {
-			if (!e->map)
+			if (!e->map) {
 				hs_free_database(e->d.db);
+				hs_free_database(e->d.fac);
+			}
 			dbc_unmap(e->map);
 			e->map = NULL;
 			e->d.db = NULL;
-		}
-		if (e->d.db) {
-			e->d.fac = kw_factors(ex, lens, n, plat);
-			if (e->d.fac && hs_alloc_scratch(e->d.fac, &s->hs) != HS_SUCCESS) {
-				hs_free_database(e->d.fac);
-				e->d.fac = NULL;
-			}
+			e->d.fac = NULL;
 		}
 		e->d.n = n;
 		e->d.field = 0;
