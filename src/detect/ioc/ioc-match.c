@@ -768,13 +768,13 @@ static void run_scan(ioc_index *x, const pdb *d, spoor_sv v)
 /* hex runs of hash length in a value ("SHA1=..,MD5=..,IMPHASH=..") */
 /* character classes for lookup_hashes: 1 hex digit, 2 other letter */
 static const uint8_t hexcls[256] = {
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
-    ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['A'] = 1, ['B'] = 1,
-    ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['g'] = 2, ['h'] = 2, ['i'] = 2, ['j'] = 2, ['k'] = 2,
-    ['l'] = 2, ['m'] = 2, ['n'] = 2, ['o'] = 2, ['p'] = 2, ['q'] = 2, ['r'] = 2, ['s'] = 2, ['t'] = 2,
-    ['u'] = 2, ['v'] = 2, ['w'] = 2, ['x'] = 2, ['y'] = 2, ['z'] = 2, ['G'] = 2, ['H'] = 2, ['I'] = 2,
-    ['J'] = 2, ['K'] = 2, ['L'] = 2, ['M'] = 2, ['N'] = 2, ['O'] = 2, ['P'] = 2, ['Q'] = 2, ['R'] = 2,
-    ['S'] = 2, ['T'] = 2, ['U'] = 2, ['V'] = 2, ['W'] = 2, ['X'] = 2, ['Y'] = 2, ['Z'] = 2,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1,
+    ['E'] = 1, ['F'] = 1, ['g'] = 2, ['h'] = 2, ['i'] = 2, ['j'] = 2, ['k'] = 2, ['l'] = 2, ['m'] = 2, ['n'] = 2,
+    ['o'] = 2, ['p'] = 2, ['q'] = 2, ['r'] = 2, ['s'] = 2, ['t'] = 2, ['u'] = 2, ['v'] = 2, ['w'] = 2, ['x'] = 2,
+    ['y'] = 2, ['z'] = 2, ['G'] = 2, ['H'] = 2, ['I'] = 2, ['J'] = 2, ['K'] = 2, ['L'] = 2, ['M'] = 2, ['N'] = 2,
+    ['O'] = 2, ['P'] = 2, ['Q'] = 2, ['R'] = 2, ['S'] = 2, ['T'] = 2, ['U'] = 2, ['V'] = 2, ['W'] = 2, ['X'] = 2,
+    ['Y'] = 2, ['Z'] = 2,
 };
 
 static void lookup_hashes(ioc_index *x, spoor_sv v)
@@ -821,7 +821,8 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 			bool colon = false;
 			for (size_t k = 0; k < a.n && !colon; k++)
 				colon = a.p[k] == ':';
-			if (c && (!colon || (a.n && a.p[a.n - 1] == ']')) && norm_ip(a, ip, &pl, false) > 0)
+			if (c && (!colon || (a.n && a.p[a.n - 1] == ']')) &&
+			    norm_ip(a, ip, &pl, false) > 0)
 				plan_radix(x, ip);
 		}
 	}
@@ -864,8 +865,7 @@ static void match_value(ioc_index *x, uint16_t cls, spoor_sv v)
 	}
 	if ((cls & FC_EMAIL) && x->ntype[IOC_EMAIL] && (l = norm_email(v, b)) > 0)
 		lookup(x, IOC_EMAIL, b, (size_t)l);
-	if ((cls & FC_HASH) &&
-	    (x->ntype[IOC_MD5] || x->ntype[IOC_SHA1] || x->ntype[IOC_SHA256] || x->ntype[IOC_SHA512]))
+	if ((cls & FC_HASH) && (x->ntype[IOC_MD5] || x->ntype[IOC_SHA1] || x->ntype[IOC_SHA256] || x->ntype[IOC_SHA512]))
 		lookup_hashes(x, v);
 	if (cls & FC_FILE) {
 		if (x->ntype[IOC_FILENAME] && (l = norm_value(IOC_FILENAME, v, b)) > 0)

@@ -1851,7 +1851,8 @@ static const pf_db *kw_db_make(const sigma_prefilter *pf, sigma_pf_scratch *s, u
 		const hs_platform_info_t *plat = hsrt_platform(pf->scan, &pl);
 		dbc_key *key = pf->cache_dir ? dbc_key_new(ndb, plat) : NULL;
 		for (size_t q = 0; key && q < n + nf; q++) {
-			uint64_t meta[2] = {q < n ? lens[q] : flen[q - n], q < n ? fl[q] : HS_FLAG_CASELESS};
+			uint64_t meta[2] = {q < n ? lens[q] : flen[q - n],
+					    q < n ? fl[q] : HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH};
 			dbc_key_add(key, meta, sizeof(meta));
 			dbc_key_add(key, q < n ? ex[q] : fac[q - n], (size_t)meta[0]);
 		}
