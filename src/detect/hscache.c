@@ -114,6 +114,13 @@ void dbc_key_add(dbc_key *k, const void *p, size_t n)
 	k->n += n;
 }
 
+void dbc_key_lit(dbc_key *k, const void *p, size_t n, unsigned flags)
+{
+	uint64_t meta[2] = {n, flags};
+	dbc_key_add(k, meta, sizeof(meta));
+	dbc_key_add(k, p, n);
+}
+
 void dbc_key_free(dbc_key *k)
 {
 	if (!k)
@@ -141,7 +148,7 @@ static bool dbc_path(dbc_key *k, const char *dir, char *out, size_t cap)
 
 /* Where database i's image is in the file's len bytes before the check:
  * false when anything is off. */
-static bool image_at(const unsigned char *p, size_t len, size_t n, size_t i, size_t *at, size_t *ilen)
+static bool image_at(const unsigned char *p, size_t len, size_t n, size_t i, size_t *at)
 {
 	const unsigned char *e = p + DBC_HDR + DBC_ENT * i;
 	uint64_t off = le_get(e, 8), l = le_get(e + 8, 8);
@@ -153,7 +160,6 @@ static bool image_at(const unsigned char *p, size_t len, size_t n, size_t i, siz
 	if (hs_database_size((const hs_database_t *)(p + off), &sz) != HS_SUCCESS || sz != l)
 		return false;
 	*at = (size_t)off;
-	*ilen = (size_t)l;
 	return true;
 }
 
@@ -168,8 +174,8 @@ int dbc_parse(const unsigned char *p, size_t len, hs_database_t **dbs, size_t n)
 	if (n > (len - DBC_HDR) / DBC_ENT || hash_bytes(p, len, DBC_SEED) != le_get(p + len, 8))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		size_t at, l;
-		if (!image_at(p, len, n, i, &at, &l)) {
+		size_t at;
+		if (!image_at(p, len, n, i, &at)) {
 			for (size_t j = 0; j < i; j++)
 				dbs[j] = NULL;
 			return 0;

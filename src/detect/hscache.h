@@ -19,6 +19,8 @@ typedef struct dbc_map dbc_map;
 /* plat: what the databases are compiled for (NULL: the host), part of the key */
 dbc_key *dbc_key_new(size_t ndbs, const struct hs_platform_info *plat);
 void dbc_key_add(dbc_key *k, const void *p, size_t n);
+/* One literal the compiler will be given: its length and flags, then its bytes. */
+void dbc_key_lit(dbc_key *k, const void *p, size_t n, unsigned flags);
 void dbc_key_free(dbc_key *k);
 int dbc_load(dbc_key *k, const char *dir, struct hs_database **dbs, size_t n, char *path, size_t pathcap,
 	     dbc_map **map);

@@ -93,6 +93,27 @@ if [ -n "$DATA" ] && [ -d "$DATA/sigma/rules/windows/builtin" ]; then
 	cmp -s "$T/k0" "$T/k1" && cmp -s "$T/k0" "$T/k2" || bad "keyword group databases: alerts differ with the cache"
 fi
 
+# a keyword database with factors (one keyword rule whose keywords all
+# hold "::"): the factor database is kept in the set's file, after the
+# set's own database, so a run from the cache compiles nothing
+K="$SRC/tests/cases/hunt/kw-factors"
+kf() { # kf OUT [options]
+	out=$1
+	shift
+	(cd "$K" && "$SPOOR" hunt -q --no-intel --no-default-rules -r rules.yml "$@" events.json) >"$out" 2>/dev/null || [ $? -eq 3 ]
+}
+kf "$T/f0" --no-rules-cache
+[ -s "$T/f0" ] || bad "keyword factors: no alert at all: the test proves nothing"
+kf "$T/f1" --rules-cache "$T/f"
+n=$(ls "$T/f"/hs-*.hs | wc -l)
+[ "$n" -eq 1 ] || bad "keyword factors: $n database files, want 1"
+ff=$(ls "$T/f"/hs-*.hs)
+[ "$(od -An -tu4 -j8 -N4 "$ff" | tr -d ' ')" = 2 ] || bad "keyword factors: the file does not hold the set and its factors (2 databases)"
+ino_f=$(stat -c %i "$ff")
+kf "$T/f2" --rules-cache "$T/f"
+[ "$(stat -c %i "$ff")" = "$ino_f" ] || bad "keyword factors: a cache hit rewrote the file"
+cmp -s "$T/f0" "$T/f1" && cmp -s "$T/f0" "$T/f2" || bad "keyword factors: alerts differ with the cache"
+
 # intel: the command-line / path pattern databases are cached the same way
 C="$SRC/tests/cases/intel/mixed-logs"
 ih() { # ih OUT [options]

@@ -374,11 +374,8 @@ static int pdb_build(ioc_index *x, pdb *d, uint8_t type, bool lit, spoor_diag *d
 	if (key) {
 		uint64_t meta[2] = {k, lit};
 		dbc_key_add(key, meta, sizeof(meta));
-		for (size_t q = 0; q < k; q++) {
-			uint64_t m2[2] = {lens[q], fl[q]};
-			dbc_key_add(key, m2, sizeof(m2));
-			dbc_key_add(key, ex[q], lens[q]);
-		}
+		for (size_t q = 0; q < k; q++)
+			dbc_key_lit(key, ex[q], lens[q], fl[q]);
 		if (dbc_load(key, in->opt.cache_dir, &d->db, 1, cpath, sizeof(cpath), &d->map))
 			d->n = k;
 		dbc_key_free(key);

@@ -887,6 +887,19 @@ size_t sigma_kw_factor_pick(const char *const *pat, const size_t *len, size_t n,
 	return left || nf * 2 > n ? 0 : nf;
 }
 
+#define PF_FAC_FLAGS (HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH)
+
+/* The factors of a keyword database, last in its database cache key: the
+ * factor database goes to the cache with the set (after its databases),
+ * so no run compiles it again. */
+static void key_factors(dbc_key *k, char fac[][4], const size_t *flen, size_t nf)
+{
+	uint64_t cnt = nf;
+	dbc_key_add(k, &cnt, sizeof(cnt));
+	for (size_t q = 0; q < nf; q++)
+		dbc_key_lit(k, fac[q], flen[q], PF_FAC_FLAGS);
+}
+
 /* The database of nf factors (sigma_kw_factor_pick), or NULL. */
 static hs_database_t *kw_factor_db(char fac[][4], const size_t *flen, size_t nf, const hs_platform_info_t *plat)
 {
@@ -896,7 +909,7 @@ static hs_database_t *kw_factor_db(char fac[][4], const size_t *flen, size_t nf,
 	unsigned fl[PF_KW_FACTORS], ids[PF_KW_FACTORS];
 	for (size_t k = 0; k < nf; k++) {
 		ex[k] = fac[k];
-		fl[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		fl[k] = PF_FAC_FLAGS;
 		ids[k] = (unsigned)k;
 	}
 	hs_database_t *db = NULL;
@@ -906,14 +919,6 @@ static hs_database_t *kw_factor_db(char fac[][4], const size_t *flen, size_t nf,
 		return NULL;
 	}
 	return db;
-}
-
-static hs_database_t *kw_factors(const char *const *pat, const size_t *len, size_t n, const hs_platform_info_t *plat)
-{
-	char fac[PF_KW_FACTORS][4];
-	size_t flen[PF_KW_FACTORS];
-	size_t nf = sigma_kw_factor_pick(pat, len, n, fac, flen);
-	return kw_factor_db(fac, flen, nf, plat);
 }
 
 /* One database per field, compiled, or read from the cache folder when
@@ -994,9 +999,7 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 				d->pat[ids[pc]] = ord[q];
 				if (form)
 					d->esc[ids[pc]] = 1;
-				uint64_t meta[2] = {lens[pc], fl[pc]};
-				dbc_key_add(key, meta, sizeof(meta));
-				dbc_key_add(key, ex[pc], lens[pc]);
+				dbc_key_lit(key, ex[pc], lens[pc], fl[pc]);
 				pc++;
 			}
 		}
@@ -1004,8 +1007,16 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 		pf->ndbs++;
 		i = j;
 	}
+	/* the keyword database's factors (field 0 sorts first): their
+	 * database is cached after the others, hdb[ndbs] */
+	char fac[PF_KW_FACTORS][4];
+	size_t flen[PF_KW_FACTORS], kwnf = 0;
+	if (rc == 0 && pf->ndbs && pf->dbs[0].field == 0)
+		kwnf = sigma_kw_factor_pick(ex, lens, pf->ndbs > 1 ? first[1] : pc, fac, flen);
+	key_factors(key, fac, flen, kwnf);
+	size_t nset = pf->ndbs + (kwnf > 0);
 	char path[4096] = "";
-	bool cached = rc == 0 && key && dbc_load(key, cache_dir, hdb, pf->ndbs, path, sizeof(path), &pf->dbmap);
+	bool cached = rc == 0 && key && dbc_load(key, cache_dir, hdb, nset, path, sizeof(path), &pf->dbmap);
 	for (size_t k = 0; rc == 0 && !cached && k < pf->ndbs; k++) {
 		size_t i = first[k], n = (k + 1 < pf->ndbs ? first[k + 1] : pc) - i;
 		hs_compile_error_t *err = NULL;
@@ -1016,11 +1027,12 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 			hdb[k] = NULL;
 		}
 	}
-	if (rc == 0 && !cached && key)
-		dbc_store(cache_dir, path, hdb, pf->ndbs);
-	/* the keyword database's factors (field 0 sorts first) */
-	if (rc == 0 && pf->ndbs && pf->dbs[0].field == 0)
-		pf->dbs[0].fac = kw_factors(ex, lens, pf->ndbs > 1 ? first[1] : pc, plat);
+	if (rc == 0 && !cached && kwnf)
+		hdb[pf->ndbs] = kw_factor_db(fac, flen, kwnf, plat);
+	if (rc == 0 && !cached && key && (!kwnf || hdb[pf->ndbs]))
+		dbc_store(cache_dir, path, hdb, nset);
+	if (rc == 0 && kwnf)
+		pf->dbs[0].fac = hdb[pf->ndbs];
 	for (size_t k = 0; hdb && k < pf->ndbs; k++)
 		pf->dbs[k].db = hdb[k];
 	/* small field databases: the tiny matcher for short values (the
@@ -1154,9 +1166,10 @@ void sigma_pf_free(sigma_prefilter *pf)
 		return;
 	for (size_t i = 0; i < pf->ndbs; i++) {
 		pf_tiny_free(pf->dbs[i].tiny);
-		hs_free_database(pf->dbs[i].fac);
-		if (!pf->dbmap)
+		if (!pf->dbmap) {
+			hs_free_database(pf->dbs[i].fac);
 			hs_free_database(pf->dbs[i].db);
+		}
 		free(pf->dbs[i].pat);
 		free(pf->dbs[i].esc);
 	}
@@ -1849,13 +1862,10 @@ static const pf_db *kw_db_make(const sigma_prefilter *pf, sigma_pf_scratch *s, u
 		size_t ndb = 1 + (nf > 0);
 		hs_platform_info_t pl;
 		const hs_platform_info_t *plat = hsrt_platform(pf->scan, &pl);
-		dbc_key *key = pf->cache_dir ? dbc_key_new(ndb, plat) : NULL;
-		for (size_t q = 0; key && q < n + nf; q++) {
-			uint64_t meta[2] = {q < n ? lens[q] : flen[q - n],
-					    q < n ? fl[q] : HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH};
-			dbc_key_add(key, meta, sizeof(meta));
-			dbc_key_add(key, q < n ? ex[q] : fac[q - n], (size_t)meta[0]);
-		}
+		dbc_key *key = pf->cache_dir ? dbc_key_new(1, plat) : NULL;
+		for (size_t q = 0; key && q < n; q++)
+			dbc_key_lit(key, ex[q], lens[q], fl[q]);
+		key_factors(key, fac, flen, nf);
 		char path[4096] = "";
 		hs_compile_error_t *err = NULL;
 		hs_database_t *dbs[2] = {NULL, NULL};
