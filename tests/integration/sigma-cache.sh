@@ -96,11 +96,17 @@ fi
 # a keyword database with factors (one keyword rule whose keywords all
 # hold "::"): the factor database is kept in the set's file, after the
 # set's own database, so a run from the cache compiles nothing
+in_case() { # in_case OUT CASE-FOLDER ARGS...: spoor ARGS in the case's folder
+	out=$1
+	dir=$2
+	shift 2
+	(cd "$dir" && "$SPOOR" "$@") >"$out" 2>/dev/null || [ $? -eq 3 ]
+}
 K="$SRC/tests/cases/hunt/kw-factors"
 kf() { # kf OUT [options]
-	out=$1
+	o=$1
 	shift
-	(cd "$K" && "$SPOOR" hunt -q --no-intel --no-default-rules -r rules.yml "$@" events.json) >"$out" 2>/dev/null || [ $? -eq 3 ]
+	in_case "$o" "$K" hunt -q --no-intel --no-default-rules -r rules.yml "$@" events.json
 }
 kf "$T/f0" --no-rules-cache
 [ -s "$T/f0" ] || bad "keyword factors: no alert at all: the test proves nothing"
@@ -117,9 +123,9 @@ cmp -s "$T/f0" "$T/f1" && cmp -s "$T/f0" "$T/f2" || bad "keyword factors: alerts
 # intel: the command-line / path pattern databases are cached the same way
 C="$SRC/tests/cases/intel/mixed-logs"
 ih() { # ih OUT [options]
-	out=$1
+	o=$1
 	shift
-	(cd "$C" && "$SPOOR" hunt -q --intel intel.csv --year 2024 "$@" zeek-http.json sysmon.json eve.json mail.log) >"$out" 2>/dev/null || [ $? -eq 3 ]
+	in_case "$o" "$C" hunt -q --intel intel.csv --year 2024 "$@" zeek-http.json sysmon.json eve.json mail.log
 }
 ih "$T/i-ref" --no-rules-cache
 grep -q '"-enc SQBFAFgA"' "$T/i-ref" || bad "the intel case has no command-line sighting: the test proves nothing"
