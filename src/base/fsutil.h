@@ -10,16 +10,27 @@
  * SPOOR_ENOTFOUND, SPOOR_EIO, SPOOR_ENOMEM or SPOOR_ELIMIT (over max). */
 char *file_slurp(const char *path, size_t max, size_t *len, int *err);
 
-/* A whole regular file mapped read-only (MAP_PRIVATE, prefaulted), for
- * spoor's own cache files: the page cache's pages are used as they are,
- * nothing is copied and no fresh memory is zeroed (reading the 8 MB of
- * the SigmaHQ caches into buffers cost ~10 ms of a ~170 ms start-up).
- * Only for files spoor replaces by rename and never truncates: another
- * process truncating the file while it is mapped would raise SIGBUS.
- * NULL with *err = SPOOR_ENOTFOUND, SPOOR_EIO, SPOOR_ELIMIT (not a
- * regular file, empty, or over max); release with file_unmap. */
-const unsigned char *file_map(const char *path, size_t max, size_t *len, int *err);
-void file_unmap(const void *p, size_t len);
+/* A whole regular file, read only, for spoor's own cache files (the
+ * SigmaHQ tree cache and database cache, 6-8 MB each):
+ * - from FILE_VIEW_HUGE bytes on, when the kernel hands out transparent
+ *   huge pages, read into fresh 2 MiB pages (then made read only);
+ * - otherwise mapped (MAP_PRIVATE, prefaulted): the page cache's pages.
+ * On a virtual machine every 4 KiB page a process touches first costs a
+ * trap: reading the 7.9 MB database cache through its mapping took
+ * 4.0-5.1 ms there, reading it into huge pages 2.4-2.9 ms (copy and
+ * check together; docs/internals/sigma.md).  Only a mapped file can
+ * raise SIGBUS, when another process truncates it meanwhile; spoor
+ * replaces its cache files by rename and never truncates them.
+ * 0 with v set, or SPOOR_ENOTFOUND, SPOOR_EIO, SPOOR_ELIMIT (not a
+ * regular file, empty, or over max); release with file_view_close. */
+#define FILE_VIEW_HUGE (1u << 20)
+typedef struct file_view {
+	const unsigned char *p;
+	size_t len;  /* the file's size */
+	size_t span; /* what file_view_close unmaps */
+} file_view;
+int file_view_open(file_view *v, const char *path, size_t max);
+void file_view_close(file_view *v);
 
 struct buf;
 /* Append what is left of fd to b (NUL-terminated), read straight into

@@ -14,20 +14,21 @@
  * database u64 offset, u64 length; then the databases, each as
  * Vectorscan holds it in memory (hs_database_size bytes) at a 64-byte
  * offset; then u64 check: hash_bytes of every byte before it.
- * The file is mapped (file_map) and the databases are used where they
- * are, for as long as the matcher lives (dbc_unmap): no copy, no fresh
- * memory.  Version 3 held hs_serialize_database bytes, which
- * hs_deserialize_database copied into 8 MB of new heap, zeroed by the
- * kernel first: 11% of the start-up with all SigmaHQ rules.
+ * The file is read whole (file_view_open: into 2 MiB pages, or mapped
+ * when small) and the databases are used where they are, for as long as
+ * the matcher lives (dbc_unmap): no second copy.  Version 3 held
+ * hs_serialize_database bytes, which hs_deserialize_database copied into
+ * 8 MB of new heap, zeroed by the kernel first: 11% of the start-up with
+ * all SigmaHQ rules.
  * The check is against corruption (a torn or truncated write, a bad
  * disk), not an adversary (whoever can write the user's cache folder can
  * replace the binary).  What is read beyond the check is checked too:
  * each image lies inside the file, at a 64-byte boundary, and
  * hs_database_size (magic, version, length) gives its length.  The
  * bytecode is Vectorscan's to trust, as it was when its deserializer
- * read it (a CRC, no more).  Someone who shortens the file in place while
- * a hunt has it mapped makes that hunt fail (SIGBUS), as with git's
- * packs; spoor only ever replaces the file.  A file that fails any check
+ * read it (a CRC, no more).  Someone who shortens a small (mapped) file
+ * in place while a hunt uses it makes that hunt fail (SIGBUS), as with
+ * git's packs; spoor only ever replaces the file.  A file that fails any check
  * (size, check, layout) is ignored and rewritten: the cache is a
  * speed-up, never a source of truth.  Writes go to a temporary file
  * renamed into place, so a reader never sees a half-written file and
@@ -188,8 +189,7 @@ int dbc_parse(const unsigned char *p, size_t len, hs_database_t **dbs, size_t n)
 }
 
 struct dbc_map {
-	const unsigned char *p;
-	size_t len;
+	file_view v;
 };
 
 int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *path, size_t pathcap, dbc_map **map)
@@ -200,10 +200,8 @@ int dbc_load(dbc_key *k, const char *dir, hs_database_t **dbs, size_t n, char *p
 	dbc_map *m = xmalloc(sizeof(*m));
 	if (!m)
 		return 0;
-	int err;
-	m->p = file_map(path, DBC_MAX_FILE, &m->len, &err);
-	if (!m->p || !dbc_parse(m->p, m->len, dbs, n)) {
-		file_unmap(m->p, m->len);
+	if (file_view_open(&m->v, path, DBC_MAX_FILE) != 0 || !dbc_parse(m->v.p, m->v.len, dbs, n)) {
+		file_view_close(&m->v);
 		free(m);
 		return 0;
 	}
@@ -215,7 +213,7 @@ void dbc_unmap(dbc_map *m)
 {
 	if (!m)
 		return;
-	file_unmap(m->p, m->len);
+	file_view_close(&m->v);
 	free(m);
 }
 

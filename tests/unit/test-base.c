@@ -4,10 +4,14 @@
 #include <stdlib.h>
 
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/base.h"
 #include "base/buf.h"
+#include "base/fsutil.h"
 #include "event/event-int.h"
 
 static void test_sv(void **state)
@@ -269,12 +273,110 @@ static void test_unescape(void **state)
 	}
 }
 
+/* The permissions and file of the mapping holding p (/proc/self/maps). */
+static void mapping_of(const void *p, char *perm, char *name, size_t cap)
+{
+	perm[0] = name[0] = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	char line[4200];
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		int at = 0;
+		if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &lo, &hi, perm, &at) < 3)
+			continue;
+		if ((uintptr_t)p < lo || (uintptr_t)p >= hi)
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(name, cap, "%s", at ? line + at : "");
+		break;
+	}
+	fclose(f);
+}
+
+static bool thp_on(void)
+{
+	char b[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	if (!f)
+		return false;
+	bool ok = fgets(b, sizeof(b), f) != NULL && !strstr(b, "[never]");
+	fclose(f);
+	return ok;
+}
+
+/* file_view_open: a large file read into read-only 2 MiB-aligned memory
+ * when the kernel has huge pages, a small one mapped; the same bytes
+ * either way; the errors. */
+static void test_file_view(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/spoor-view-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char big[64], small[64], empty[64], none[64];
+	snprintf(big, sizeof(big), "%s/big", dir);
+	snprintf(small, sizeof(small), "%s/small", dir);
+	snprintf(empty, sizeof(empty), "%s/empty", dir);
+	snprintf(none, sizeof(none), "%s/none", dir);
+	/* 3 MiB + 5: the huge copy's last page is partly past the file */
+	size_t bn = (3u << 20) + 5;
+	unsigned char *want = malloc(bn);
+	assert_non_null(want);
+	for (size_t i = 0; i < bn; i++)
+		want[i] = (unsigned char)(i * 131 + (i >> 12));
+	assert_int_equal(file_write_atomic(big, want, bn, 0600), 0);
+	assert_int_equal(file_write_atomic(small, want, 100, 0600), 0);
+	assert_int_equal(file_write_atomic(empty, want, 0, 0600), 0);
+
+	char perm[8], name[4200];
+	file_view v;
+	assert_int_equal(file_view_open(&v, big, bn), 0);
+	assert_int_equal(v.len, bn);
+	assert_memory_equal(v.p, want, bn);
+	mapping_of(v.p, perm, name, sizeof(name));
+	assert_string_equal(perm, "r--p");
+	if (thp_on()) {
+		/* read, not mapped: in anonymous memory, whole 2 MiB pages */
+		assert_int_equal((uintptr_t)v.p % (2u << 20), 0);
+		assert_int_equal(v.span, 4u << 20);
+		assert_string_equal(name, "");
+	} else {
+		assert_int_equal(v.span, bn);
+		assert_string_equal(name, big);
+	}
+	mapping_of(v.p + v.span - 1, perm, name, sizeof(name));
+	assert_string_equal(perm, "r--p");
+	file_view_close(&v);
+	assert_null(v.p);
+	file_view_close(&v); /* twice: nothing */
+
+	assert_int_equal(file_view_open(&v, small, 1000), 0);
+	assert_int_equal(v.len, 100);
+	assert_int_equal(v.span, 100);
+	assert_memory_equal(v.p, want, 100);
+	mapping_of(v.p, perm, name, sizeof(name));
+	assert_string_equal(name, small); /* mapped: the page cache's pages */
+	file_view_close(&v);
+
+	assert_int_equal(file_view_open(&v, big, bn - 1), SPOOR_ELIMIT);
+	assert_null(v.p);
+	assert_int_equal(file_view_open(&v, empty, 1000), SPOOR_ELIMIT);
+	assert_int_equal(file_view_open(&v, dir, 1000), SPOOR_ELIMIT);
+	assert_int_equal(file_view_open(&v, none, 1000), SPOOR_ENOTFOUND);
+	assert_null(v.p);
+	free(want);
+	unlink(big);
+	unlink(small);
+	unlink(empty);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sv),       cmocka_unit_test(test_numbers), cmocka_unit_test(test_hash),
 	    cmocka_unit_test(test_utf8),     cmocka_unit_test(test_json_str), cmocka_unit_test(test_buf_cap),
-	    cmocka_unit_test(test_arena),    cmocka_unit_test(test_unescape),
+	    cmocka_unit_test(test_arena),    cmocka_unit_test(test_unescape), cmocka_unit_test(test_file_view),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
