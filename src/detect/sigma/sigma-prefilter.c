@@ -524,57 +524,80 @@ static int hash_grow(sigma_prefilter *pf)
 	return 0;
 }
 
-/* The index of atom r (made when new) in *idx. */
-static int atom_get(sigma_prefilter *pf, const aref *r, uint32_t *idx)
+/* Room in the atom table for `more` new atoms: the table does not grow
+ * (and slots do not move) while they are added. */
+static int atom_room(sigma_prefilter *pf, size_t more)
 {
-	if (r->n + 1 > pf->tmpcap) {
-		char *t = xrealloc(pf->tmp, r->n + 64);
+	while ((pf->natoms + more + 1) * 2 > pf->nh)
+		if (hash_grow(pf) < 0)
+			return SPOOR_ENOMEM;
+	return 0;
+}
+
+/* Atom r lowercased into pf->tmp at offset at; its hash word. */
+static int atom_lower(sigma_prefilter *pf, const aref *r, size_t at, uint32_t *hv)
+{
+	if (at + r->n + 1 > pf->tmpcap) {
+		size_t nc = at + r->n + 256;
+		char *t = xrealloc(pf->tmp, nc);
 		if (!t)
 			return SPOOR_ENOMEM;
 		pf->tmp = t;
-		pf->tmpcap = r->n + 64;
+		pf->tmpcap = nc;
 	}
+	char *o = pf->tmp + at;
 	for (size_t i = 0; i < r->n; i++) {
 		unsigned char c = (unsigned char)r->p[i];
-		pf->tmp[i] = (char)((c >= 'A' && c <= 'Z') ? c | 0x20 : c);
+		o[i] = (char)((c >= 'A' && c <= 'Z') ? c | 0x20 : c);
 	}
-	if ((pf->natoms + 1) * 2 > pf->nh && hash_grow(pf) < 0)
-		return SPOOR_ENOMEM;
-	uint32_t hv = (uint32_t)(hash_bytes(pf->tmp, r->n, r->field) >> 32);
+	*hv = (uint32_t)(hash_bytes(o, r->n, r->field) >> 32);
+	return 0;
+}
+
+/* The index of the atom of field `field` whose lowercased bytes are
+ * low[0..n) (hash word hv), made when new; atom_room first. */
+static int atom_find(sigma_prefilter *pf, uint32_t field, const char *low, size_t n, uint32_t hv, uint32_t *idx)
+{
 	size_t h = hv & (pf->nh - 1);
-	pf_atom *a = NULL;
 	for (uint64_t e; (e = pf->hslots[h]) != 0; h = (h + 1) & (pf->nh - 1)) {
 		if ((uint32_t)(e >> 32) != hv)
 			continue;
-		pf_atom *x = &pf->atoms[(uint32_t)e - 1];
-		if (x->field == r->field && x->n == r->n && !memcmp(x->lit, pf->tmp, r->n)) {
-			a = x;
-			break;
+		const pf_atom *x = &pf->atoms[(uint32_t)e - 1];
+		if (x->field == field && x->n == n && !memcmp(x->lit, low, n)) {
+			*idx = (uint32_t)e - 1;
+			return 0;
 		}
 	}
-	if (!a) {
-		if (pf->natoms == pf->capatoms) {
-			size_t nc = pf->capatoms ? pf->capatoms * 2 : 1024;
-			pf_atom *v = xreallocarray(pf->atoms, nc, sizeof(*v));
-			if (!v)
-				return SPOOR_ENOMEM;
-			pf->atoms = v;
-			pf->capatoms = nc;
-		}
-		a = &pf->atoms[pf->natoms];
-		memset(a, 0, sizeof(*a));
-		a->field = r->field;
-		a->n = (uint32_t)r->n; /* at most PF_MAX_ATOM */
-		a->lit = arena_alloc_bytes(&pf->lits, r->n + 1);
-		if (!a->lit)
+	if (pf->natoms == pf->capatoms) {
+		size_t nc = pf->capatoms ? pf->capatoms * 2 : 1024;
+		pf_atom *v = xreallocarray(pf->atoms, nc, sizeof(*v));
+		if (!v)
 			return SPOOR_ENOMEM;
-		memcpy(a->lit, pf->tmp, r->n);
-		a->lit[r->n] = 0;
-		pf->hslots[h] = (uint64_t)hv << 32 | ((uint32_t)pf->natoms + 1);
-		pf->natoms++;
+		pf->atoms = v;
+		pf->capatoms = nc;
 	}
-	*idx = (uint32_t)(a - pf->atoms);
+	pf_atom *a = &pf->atoms[pf->natoms];
+	memset(a, 0, sizeof(*a));
+	a->field = field;
+	a->n = (uint32_t)n; /* at most PF_MAX_ATOM */
+	a->lit = arena_alloc_bytes(&pf->lits, n + 1);
+	if (!a->lit)
+		return SPOOR_ENOMEM;
+	memcpy(a->lit, low, n);
+	a->lit[n] = 0;
+	pf->hslots[h] = (uint64_t)hv << 32 | ((uint32_t)pf->natoms + 1);
+	*idx = (uint32_t)pf->natoms++;
 	return 0;
+}
+
+/* The index of atom r (made when new) in *idx. */
+static int atom_get(sigma_prefilter *pf, const aref *r, uint32_t *idx)
+{
+	uint32_t hv;
+	int rc = atom_room(pf, 1);
+	if (rc == 0)
+		rc = atom_lower(pf, r, 0, &hv);
+	return rc < 0 ? rc : atom_find(pf, r->field, pf->tmp, r->n, hv, idx);
 }
 
 /* Append rule to a list unless it is the last one already. */
@@ -596,15 +619,35 @@ static int rule_push(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t rule)
 	return 0;
 }
 
-/* Atom r makes `rule` a candidate. */
-static int atom_add(sigma_prefilter *pf, const aref *r, uint32_t rule)
+/* Atoms r[0..n) make `rule` a candidate.  A lookup's first probe is a
+ * cache miss (SigmaHQ: ~60,000 atoms, a 1-2 MB table; half of the
+ * lookups' time), so they go in batches: each batch's atoms lowercased
+ * and hashed and their slots prefetched first, then looked up. */
+#define PF_ATOM_BATCH 16
+static int atoms_add(sigma_prefilter *pf, const aref *r, size_t n, uint32_t rule)
 {
-	uint32_t i;
-	int rc = atom_get(pf, r, &i);
-	if (rc < 0)
-		return rc;
-	pf_atom *a = &pf->atoms[i];
-	return rule_push(&a->rules, &a->nrules, &a->cap, rule);
+	int rc = atom_room(pf, n);
+	for (size_t i = 0; i < n && rc == 0; i += PF_ATOM_BATCH) {
+		size_t m = MIN(n - i, (size_t)PF_ATOM_BATCH), at[PF_ATOM_BATCH];
+		uint32_t hv[PF_ATOM_BATCH];
+		size_t off = 0;
+		for (size_t k = 0; k < m && rc == 0; k++) {
+			at[k] = off;
+			rc = atom_lower(pf, &r[i + k], off, &hv[k]);
+			off += r[i + k].n;
+			if (rc == 0)
+				__builtin_prefetch(&pf->hslots[hv[k] & (pf->nh - 1)]);
+		}
+		for (size_t k = 0; k < m && rc == 0; k++) {
+			uint32_t ai;
+			rc = atom_find(pf, r[i + k].field, pf->tmp + at[k], r[i + k].n, hv[k], &ai);
+			if (rc == 0) {
+				pf_atom *a = &pf->atoms[ai];
+				rc = rule_push(&a->rules, &a->nrules, &a->cap, rule);
+			}
+		}
+	}
+	return rc;
 }
 
 static int chk_push(sigma_prefilter *pf, uint32_t w)
@@ -1131,8 +1174,8 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 			continue;
 		trim_triggers(p, has, sets);
 		for (size_t i = 0; i < p->ns && rc == 0; i++)
-			for (size_t k = 0; has[i] && k < sets[i].n && rc == 0; k++)
-				rc = atom_add(pf, &sets[i].v[k], (uint32_t)r);
+			if (has[i])
+				rc = atoms_add(pf, sets[i].v, sets[i].n, (uint32_t)r);
 		if (rc == 0) {
 			pf->gated[r] = 1;
 			pf->ngated++;
