@@ -273,27 +273,6 @@ static void test_unescape(void **state)
 	}
 }
 
-/* The permissions and file of the mapping holding p (/proc/self/maps). */
-static void mapping_of(const void *p, char *perm, char *name, size_t cap)
-{
-	perm[0] = name[0] = 0;
-	FILE *f = fopen("/proc/self/maps", "r");
-	assert_non_null(f);
-	char line[4200];
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		int at = 0;
-		if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &lo, &hi, perm, &at) < 3)
-			continue;
-		if ((uintptr_t)p < lo || (uintptr_t)p >= hi)
-			continue;
-		line[strcspn(line, "\n")] = 0;
-		snprintf(name, cap, "%s", at ? line + at : "");
-		break;
-	}
-	fclose(f);
-}
-
 static bool thp_on(void)
 {
 	char b[128] = "";
@@ -333,7 +312,7 @@ static void test_file_view(void **state)
 	assert_int_equal(file_view_open(&v, big, bn), 0);
 	assert_int_equal(v.len, bn);
 	assert_memory_equal(v.p, want, bn);
-	mapping_of(v.p, perm, name, sizeof(name));
+	unit_mapping_of(v.p, perm, name, sizeof(name));
 	assert_string_equal(perm, "r--p");
 	if (thp_on()) {
 		/* read, not mapped: in anonymous memory, whole 2 MiB pages */
@@ -344,7 +323,7 @@ static void test_file_view(void **state)
 		assert_int_equal(v.span, bn);
 		assert_string_equal(name, big);
 	}
-	mapping_of(v.p + v.span - 1, perm, name, sizeof(name));
+	unit_mapping_of(v.p + v.span - 1, perm, name, sizeof(name));
 	assert_string_equal(perm, "r--p");
 	file_view_close(&v);
 	assert_null(v.p);
@@ -354,7 +333,7 @@ static void test_file_view(void **state)
 	assert_int_equal(v.len, 100);
 	assert_int_equal(v.span, 100);
 	assert_memory_equal(v.p, want, 100);
-	mapping_of(v.p, perm, name, sizeof(name));
+	unit_mapping_of(v.p, perm, name, sizeof(name));
 	assert_string_equal(name, small); /* mapped: the page cache's pages */
 	file_view_close(&v);
 

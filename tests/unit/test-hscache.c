@@ -72,27 +72,6 @@ static unsigned found(const hs_database_t *db)
 	return got;
 }
 
-/* The name of the file mapped at address p (/proc/self/maps), or "". */
-static void mapped_file(const void *p, char *out, size_t cap)
-{
-	out[0] = 0;
-	FILE *f = fopen("/proc/self/maps", "r");
-	assert_non_null(f);
-	char line[4200];
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		int at = 0;
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &at) < 2)
-			continue;
-		if ((uintptr_t)p < lo || (uintptr_t)p >= hi)
-			continue;
-		line[strcspn(line, "\n")] = 0;
-		snprintf(out, cap, "%s", line + at);
-		break;
-	}
-	fclose(f);
-}
-
 typedef struct fixture {
 	char dir[64];
 	char path[4096];
@@ -153,8 +132,8 @@ static void test_round_trip(void **state)
 		unsigned want = found(fx.compiled[d]);
 		assert_int_not_equal(want, 0); /* else the comparison proves nothing */
 		assert_int_equal(found(dbs[d]), want);
-		char name[4200];
-		mapped_file(dbs[d], name, sizeof(name));
+		char perm[8], name[4200];
+		unit_mapping_of(dbs[d], perm, name, sizeof(name));
 		const char *nb = strrchr(name, '/');
 		if (!nb || strcmp(nb, base))
 			fail_msg("database %zu is at %p, in \"%s\", not in the cache file", d, (void *)dbs[d], name);
