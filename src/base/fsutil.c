@@ -111,12 +111,13 @@ static unsigned char *read_huge(int fd, size_t len, size_t *span)
 	char *m = mmap(NULL, cap + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return NULL;
-	/* keep the aligned cap bytes inside, give back the rest */
+	/* keep the aligned cap bytes inside, give back the rest: head bytes
+	 * before them, HUGE_PAGE - head after */
 	char *p = (char *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-	if (p > m)
-		munmap(m, (size_t)(p - m));
-	if (m + cap + HUGE_PAGE > p + cap)
-		munmap(p + cap, (size_t)(m + cap + HUGE_PAGE - (p + cap)));
+	size_t head = (size_t)(p - m);
+	if (head)
+		munmap(m, head);
+	munmap(p + cap, HUGE_PAGE - head);
 	size_t got = 0;
 	if (madvise(p, cap, MADV_HUGEPAGE) == 0) {
 		while (got < len) {

@@ -191,7 +191,7 @@ typedef struct hslot {
 
 typedef struct pdb {
 	hs_database_t *db;
-	dbc_map *map;	/* db is in this mapped cache file (hscache.h) */
+	dbc_map *map;	/* db is in this cache file's bytes (hscache.h) */
 	uint32_t *atom; /* pattern id -> atom */
 	size_t n;
 } pdb;

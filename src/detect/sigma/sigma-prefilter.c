@@ -88,7 +88,7 @@ struct sigma_prefilter {
 	size_t tmpcap;
 	pf_db *dbs;
 	size_t ndbs;
-	dbc_map *dbmap; /* the databases are in this mapped cache file (hscache.h) */
+	dbc_map *dbmap; /* the databases are in this cache file's bytes (hscache.h) */
 	int32_t *fdb; /* field id -> db index, -1 */
 	size_t nfdb;
 	pf_atom *atoms;
@@ -237,7 +237,7 @@ typedef struct kwmemo_slot {
 typedef struct kwset {
 	uint64_t mask;
 	pf_db d;
-	dbc_map *map; /* d.db and d.fac are in this mapped cache file */
+	dbc_map *map; /* d.db and d.fac are in this cache file's bytes */
 } kwset;
 
 struct sigma_pf_scratch {
