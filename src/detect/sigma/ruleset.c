@@ -992,7 +992,7 @@ SPOOR_API int spoor_matcher_match(spoor_matcher *m, spoor_event *ev)
 	for (size_t k = 0; k < nc; k++) {
 		uint32_t g = cand[k] < rs->caprg ? rs->rule_group[cand[k]] : UINT32_MAX;
 		if (g != UINT32_MAX && (sel[g / 64] >> (g % 64) & 1) && rs->rank[cand[k]] != UINT32_MAX &&
-		    sigma_pf_check(pf, m->pf, cand[k], &rs->rules[cand[k]].r->plan->prog)) {
+		    sigma_pf_check(pf, m->pf, cand[k])) {
 			size_t q = rs->rank[cand[k]];
 			m->runbits[q / 64] |= 1ull << (q % 64);
 			lo = MIN(lo, q / 64);

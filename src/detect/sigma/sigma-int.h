@@ -521,7 +521,7 @@ const uint32_t *sigma_pf_candidates(const sigma_pf_scratch *s, size_t *n);
  * this event, judged from which atoms of its searches' items were seen
  * (each search at its best case where nothing is known: true when it
  * occurs outside `not`, false under it).  Cheap next to the rule. */
-bool sigma_pf_check(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule, const sigma_cprog *prog);
+bool sigma_pf_check(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule);
 /* Whether a rule runs only as a candidate. */
 bool sigma_pf_gated(const sigma_prefilter *pf, size_t rule);
 

@@ -101,6 +101,11 @@ struct sigma_prefilter {
 	/* candidate checks: per rule, an offset into chk or CHK_NONE */
 	uint32_t *chk_off;
 	uint32_t *chk;
+	/* per rule with a check: the program it ends in (the rule's plan's,
+	 * which outlives the prefilter): the candidate loop then reads one
+	 * dense array, not each candidate's rule and plan (a cache miss
+	 * each, for the ~90% of candidates whose check fails first) */
+	const sigma_cprog **chk_prog;
 	size_t nchk, capchk;
 	/* keyword atoms by logsource group: up to 64 groups hold keyword
 	 * rules; bit b stands for group kwgroup[b]; kwmask[a] = the bits of
@@ -769,9 +774,10 @@ static int build_check(sigma_prefilter *pf, const sigma_plan *p, uint32_t rule, 
 	}
 	if (rc < 0)
 		return rc;
-	if (useful)
+	if (useful) {
 		pf->chk_off[rule] = (uint32_t)start;
-	else
+		pf->chk_prog[rule] = prog;
+	} else
 		pf->nchk = start;
 	return 0;
 }
@@ -1125,7 +1131,8 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 	pf->nrules = n;
 	pf->gated = xcalloc(n + 1, 1);
 	pf->chk_off = xmalloc((n + 1) * sizeof(uint32_t));
-	int rc = pf->gated && pf->chk_off ? 0 : SPOOR_ENOMEM;
+	pf->chk_prog = xcalloc(n + 1, sizeof(*pf->chk_prog));
+	int rc = pf->gated && pf->chk_off && pf->chk_prog ? 0 : SPOOR_ENOMEM;
 	for (size_t r = 0; rc == 0 && r <= n; r++)
 		pf->chk_off[r] = CHK_NONE;
 	aset ctmp = {0};
@@ -1232,6 +1239,7 @@ void sigma_pf_free(sigma_prefilter *pf)
 	}
 	free(pf->chk);
 	free(pf->chk_off);
+	free(pf->chk_prog);
 	free(pf->atoms);
 	free(pf->gated);
 	free(pf->hslots);
@@ -2121,7 +2129,7 @@ static bool eval_bits(void *payload, uint32_t i)
 	return (*(const uint64_t *)payload >> i) & 1;
 }
 
-bool sigma_pf_check(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule, const sigma_cprog *prog)
+bool sigma_pf_check(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule)
 {
 	if (rule >= pf->nrules || pf->chk_off[rule] == CHK_NONE)
 		return true;
@@ -2153,5 +2161,5 @@ bool sigma_pf_check(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t
 		if (sv)
 			vals |= 1ull << i;
 	}
-	return sigma_cprog_run(prog, eval_bits, &vals);
+	return sigma_cprog_run(pf->chk_prog[rule], eval_bits, &vals);
 }
