@@ -79,68 +79,10 @@ char *file_slurp(const char *path, size_t max, size_t *len, int *err)
 	return b.p;
 }
 
-#define HUGE_PAGE ((size_t)2 << 20)
-
-static size_t huge_round(size_t len)
-{
-	return (len + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-}
-
-/* Whether the kernel gives 2 MiB pages to memory that asks for them
- * (transparent_hugepage "always" or "madvise", not "never"). */
-static bool thp_advisable(void)
-{
-	char b[128];
-	int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, b, sizeof(b) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	b[n] = 0;
-	return !strstr(b, "[never]");
-}
-
-/* fd's len bytes read into fresh 2 MiB-aligned memory that asks for huge
- * pages, then made read only; *span its size.  NULL when that cannot be
- * done (the caller maps the file instead). */
-static unsigned char *read_huge(int fd, size_t len, size_t *span)
-{
-	size_t cap = huge_round(len);
-	char *m = mmap(NULL, cap + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	/* keep the aligned cap bytes inside, give back the rest: head bytes
-	 * before them, HUGE_PAGE - head after */
-	char *p = (char *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-	size_t head = (size_t)(p - m);
-	if (head)
-		munmap(m, head);
-	munmap(p + cap, HUGE_PAGE - head);
-	size_t got = 0;
-	if (madvise(p, cap, MADV_HUGEPAGE) == 0) {
-		while (got < len) {
-			ssize_t r = pread(fd, p + got, len - got, (off_t)got);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break; /* an error, or the file shrank meanwhile */
-			got += (size_t)r;
-		}
-	}
-	if (got != len || mprotect(p, cap, PROT_READ) != 0) {
-		munmap(p, cap);
-		return NULL;
-	}
-	*span = cap;
-	return (unsigned char *)p;
-}
-
 int file_view_open(file_view *v, const char *path, size_t max)
 {
 	v->p = NULL;
-	v->len = v->span = 0;
+	v->len = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? SPOOR_ENOTFOUND : SPOOR_EIO;
@@ -150,18 +92,14 @@ int file_view_open(file_view *v, const char *path, size_t max)
 		size_t len = (size_t)st.st_size;
 		if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > max) {
 			rc = SPOOR_ELIMIT;
-		} else if (len >= FILE_VIEW_HUGE && thp_advisable() && (v->p = read_huge(fd, len, &v->span)) != NULL) {
-			rc = 0;
 		} else {
 			void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 			if (p != MAP_FAILED) {
 				v->p = p;
-				v->span = len;
+				v->len = len;
 				rc = 0;
 			}
 		}
-		if (rc == 0)
-			v->len = len;
 	}
 	close(fd);
 	return rc;
@@ -170,9 +108,9 @@ int file_view_open(file_view *v, const char *path, size_t max)
 void file_view_close(file_view *v)
 {
 	if (v->p)
-		munmap((void *)(uintptr_t)v->p, v->span);
+		munmap((void *)(uintptr_t)v->p, v->len);
 	v->p = NULL;
-	v->len = v->span = 0;
+	v->len = 0;
 }
 
 int mkdir_parents(char *path, size_t from, mode_t mode)

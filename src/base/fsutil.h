@@ -11,23 +11,20 @@
 char *file_slurp(const char *path, size_t max, size_t *len, int *err);
 
 /* A whole regular file, read only, for spoor's own cache files (the
- * SigmaHQ tree cache and database cache, 6-8 MB each):
- * - from FILE_VIEW_HUGE bytes on, when the kernel hands out transparent
- *   huge pages, read into fresh 2 MiB pages (then made read only);
- * - otherwise mapped (MAP_PRIVATE, prefaulted): the page cache's pages.
- * On a virtual machine every 4 KiB page a process touches first costs a
- * trap: reading the 7.9 MB database cache through its mapping took
- * 4.0-5.1 ms there, reading it into huge pages 2.4-2.9 ms (copy and
- * check together; docs/internals/sigma.md).  Only a mapped file can
- * raise SIGBUS, when another process truncates it meanwhile; spoor
- * replaces its cache files by rename and never truncates them.
+ * SigmaHQ tree cache and database cache, 6-8 MB each), mapped
+ * (MAP_PRIVATE, prefaulted): its bytes are the page cache's pages, which
+ * hold the file already.  Reading it into fresh memory instead (huge
+ * pages, version 4) was slower where it counts: fresh memory is zeroed
+ * first, and on a VM that hands free memory back to its host (virtio
+ * balloon free page reporting) that cost 1.5-2.6 ms per MB in a hunt run
+ * a few seconds after the last one (docs/internals/sigma.md).  A mapped
+ * file can raise SIGBUS when another process truncates it meanwhile;
+ * spoor replaces its cache files by rename and never truncates them.
  * 0 with v set, or SPOOR_ENOTFOUND, SPOOR_EIO, SPOOR_ELIMIT (not a
  * regular file, empty, or over max); release with file_view_close. */
-#define FILE_VIEW_HUGE (1u << 20)
 typedef struct file_view {
 	const unsigned char *p;
-	size_t len;  /* the file's size */
-	size_t span; /* what file_view_close unmaps */
+	size_t len; /* the file's size */
 } file_view;
 int file_view_open(file_view *v, const char *path, size_t max);
 void file_view_close(file_view *v);
