@@ -136,24 +136,66 @@ static void test_round_trip(void **state)
 	assert_int_equal(st.misses, 0);
 	assert_int_equal(st.added, 0);
 	same_parse(&ref, &got);
-	/* scalars are private, writable, NUL-terminated copies */
+	/* scalars are the cache's bytes, NUL-terminated there: the same
+	 * pointer on every hit, nothing copied into the caller's arena */
 	const ynode *t = ynode_get(got.docs[2].root, "text");
 	assert_non_null(t);
 	assert_string_equal(t->s, "two\nlines\n");
-	((char *)t->s)[0] = 'T';
+	const char *first = t->s;
 	done(&got);
 	parse(&got, c, coll_yaml, strlen(coll_yaml));
 	same_parse(&ref, &got);
+	assert_ptr_equal(ynode_get(got.docs[2].root, "text")->s, first);
 	/* a hit adds nothing: the same bytes again */
 	size_t len2;
 	unsigned char *again = ycache_serialize(c, &len2);
 	assert_int_equal(len2, len);
 	assert_memory_equal(again, bytes, len);
 	free(again);
+	/* ycache_free_keep: the strings outlive the cache (ASan would see a
+	 * read of freed memory), until ycache_bytes_free */
+	ycache_bytes *kept = ycache_free_keep(c);
+	assert_non_null(kept);
+	same_parse(&ref, &got);
+	ycache_bytes_free(kept);
 	done(&got);
 	done(&ref);
-	ycache_free(c);
 	free(bytes);
+	assert_null(ycache_free_keep(NULL));
+	ycache_bytes_free(NULL);
+}
+
+/* A hit on an entry added by this run (its bytes are in a buffer that
+ * grows and moves as entries are added) copies the scalars: they stay
+ * valid through later additions, and after the cache is gone.  A cache
+ * not read from a file keeps nothing. */
+static void test_new_entries_copied(void **state)
+{
+	(void)state;
+	ycache *c = ycache_open_mem(NULL, 0, 64u << 20, NULL);
+	assert_non_null(c);
+	parsed ref, first, hit;
+	parse(&ref, NULL, coll_yaml, strlen(coll_yaml));
+	parse(&first, c, coll_yaml, strlen(coll_yaml)); /* a miss, kept */
+	parse(&hit, c, coll_yaml, strlen(coll_yaml));	/* a hit, from the new entries */
+	ycache_stats st;
+	ycache_get_stats(c, &st);
+	assert_int_equal(st.hits, 1);
+	/* 2,000 more files: the new entries' buffer grows (and moves) */
+	char text[64];
+	for (int i = 0; i < 2000; i++) {
+		parsed q;
+		int n = snprintf(text, sizeof(text), "title: file %d\nvalue: %d\n", i, i * 7);
+		parse(&q, c, text, (size_t)n);
+		assert_int_equal(q.rc, 0);
+		done(&q);
+	}
+	same_parse(&ref, &hit);
+	assert_null(ycache_free_keep(c));
+	same_parse(&ref, &hit);
+	done(&hit);
+	done(&first);
+	done(&ref);
 }
 
 /* Every truncation and every single-bit flip of a cache file: the file is
@@ -595,7 +637,7 @@ static void test_disk(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_new_entries_copied),
 	    cmocka_unit_test(test_corrupt),
 	    cmocka_unit_test(test_crafted),
 	    cmocka_unit_test(test_changed_file),

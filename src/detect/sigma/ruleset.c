@@ -88,6 +88,9 @@ struct spoor_ruleset {
 	 * opened with the first file, written and closed by the first
 	 * spoor_matcher_new (or by free) */
 	ycache *yc;
+	/* the tree cache file's bytes once the cache is closed: the rules'
+	 * strings from it point into them (ycache_free_keep) */
+	ycache_bytes *ybytes;
 	size_t yc_max; /* SPOOR_RULES_TREE_CACHE_MAX (0: off) */
 	bool yc_tried;
 	/* the rules' logsource selectors, one per distinct logsource */
@@ -257,6 +260,7 @@ SPOOR_API spoor_ruleset *spoor_ruleset_free(spoor_ruleset *rs)
 	sigma_lsmap_free(rs->lsmap);
 	ycache_flush(rs->yc);
 	ycache_free(rs->yc);
+	ycache_bytes_free(rs->ybytes); /* after the files */
 	sigma_ls_cache_free(rs->lscache); /* after the plans (files) */
 	corr_plan_free(rs->corr);
 	arena_done(&rs->ph_ar);
@@ -787,9 +791,11 @@ SPOOR_API int spoor_matcher_new(spoor_matcher **out, const spoor_ruleset *rs, sp
 		 * spoor_matcher_new) */
 		spoor_ruleset *w = (spoor_ruleset *)rs;
 		/* the trees of every rule file are in: write them, and give the
-		 * memory back for the hunt (files added later are parsed) */
+		 * memory back for the hunt (files added later are parsed), all
+		 * but the file's bytes, which hold the rules' strings */
 		ycache_flush(w->yc);
-		ycache_free(w->yc);
+		if (w->yc)
+			w->ybytes = ycache_free_keep(w->yc); /* opened once (rs_ycache): kept once */
 		w->yc = NULL;
 		if (resolve_filters(w) < 0) {
 			spoor_matcher_free(m);

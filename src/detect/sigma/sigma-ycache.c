@@ -57,17 +57,16 @@
 #include "detect/sigma/sigma-ycache.h"
 
 #define YC_MAGIC   "SPOORYC1"
-#define YC_VERSION 3u /* 3: hash_bytes became wyhash-like (the check) */
+#define YC_VERSION 4u /* 3: hash_bytes became wyhash-like (the check); 4: a NUL after each scalar */
 #define YC_HDR	   (8 + 5 * 4)
 #define YC_IDX	   (32 + 8 + 8)
 #define YC_STAT	   (5 * 8 + 32)
 /* The trailing check (YCACHE_SUM bytes, hash_bytes with YCACHE_SEED;
  * version 1: a SHA-256, ~2% of start-up): against
  * corruption (a torn write), not an adversary who can write the user's
- * cache folder, so a fast 64-bit hash does.  The file is read whole by
- * file_view_open (its 5.9 MB for SigmaHQ into 2 MiB pages: cheaper on a
- * VM than touching a mapping's 4 KiB pages) and the trees are decoded
- * from there. */
+ * cache folder, so a fast 64-bit hash does.  The file is mapped whole
+ * (file_view_open) and the trees are decoded from there, their scalars
+ * left where they are: each is followed by a NUL in the file. */
 /* a file changed less than this long ago is not recorded in the stat
  * table (timestamps come from a clock that ticks every few ms; some
  * file systems keep seconds only) */
@@ -95,6 +94,7 @@ struct ycache {
 	const unsigned char *old; /* the file read (verified) */
 	size_t oldlen;
 	file_view view; /* old's file (file_view_open), else old is malloc'ed */
+	bool kept; /* ycache_free_keep took old */
 	const unsigned char *olddata; /* its data part */
 	yc_ent *e;
 	size_t n, capn;
@@ -385,6 +385,11 @@ ycache *ycache_open(const char *dir, size_t cap)
 	return c;
 }
 
+struct ycache_bytes {
+	file_view view;
+	unsigned char *heap; /* ycache_open_mem's copy */
+};
+
 void ycache_free(ycache *c)
 {
 	if (!c)
@@ -393,7 +398,9 @@ void ycache_free(ycache *c)
 	EVP_MD_free(c->sha);
 	free(c->dir);
 	free(c->path);
-	if (c->view.p)
+	if (c->kept)
+		; /* the caller's now */
+	else if (c->view.p)
 		file_view_close(&c->view);
 	else
 		free((void *)c->old);
@@ -403,6 +410,33 @@ void ycache_free(ycache *c)
 	free(c->sht);
 	free(c->nd);
 	free(c);
+}
+
+ycache_bytes *ycache_free_keep(ycache *c)
+{
+	ycache_bytes *b = c && c->old ? xcalloc(1, sizeof(*b)) : NULL;
+	if (b) {
+		if (c->view.p)
+			b->view = c->view;
+		else
+			b->heap = (unsigned char *)(uintptr_t)c->old;
+		c->kept = true;
+	} else if (c && c->old) {
+		/* no memory for the handle: the bytes stay mapped for good
+		 * (strings point into them), only the rest is freed */
+		c->kept = true;
+	}
+	ycache_free(c);
+	return b;
+}
+
+void ycache_bytes_free(ycache_bytes *b)
+{
+	if (!b)
+		return;
+	file_view_close(&b->view);
+	free(b->heap);
+	free(b);
 }
 
 void ycache_get_stats(const ycache *c, ycache_stats *st)
@@ -477,9 +511,10 @@ void ycache_stat_put(ycache *c, const struct stat *st, const unsigned char key[3
 
 typedef struct rd {
 	const unsigned char *p, *end;
-	arena *ar;  /* scalar text */
+	arena *ar;  /* scalar text, unless inplace */
 	arena *nar; /* nodes */
 	size_t nodes;
+	bool inplace; /* the bytes outlive the tree (the file's): scalars point into them */
 } rd;
 
 static bool rd_var(rd *r, uint64_t *out)
@@ -533,15 +568,19 @@ static bool rd_node(rd *r, unsigned depth, ynode **out)
 		return false;
 	size_t left = (size_t)(r->end - r->p);
 	if (kind == YN_SCALAR) {
-		if (cnt > left)
+		/* the text, then a NUL */
+		if (cnt >= left || r->p[cnt] != 0)
 			return false;
-		char *s = arena_alloc_bytes(r->ar, (size_t)cnt + 1);
-		if (!s)
-			return false;
-		memcpy(s, r->p, (size_t)cnt);
-		s[cnt] = 0;
-		r->p += cnt;
-		y->s = s;
+		if (r->inplace) {
+			y->s = (const char *)r->p;
+		} else {
+			char *s = arena_alloc_bytes(r->ar, (size_t)cnt + 1);
+			if (!s)
+				return false;
+			memcpy(s, r->p, (size_t)cnt + 1);
+			y->s = s;
+		}
+		r->p += cnt + 1;
 		y->n = (size_t)cnt;
 	} else {
 		size_t items = kind == YN_MAP ? 2 : 1;
@@ -564,10 +603,10 @@ static bool rd_node(rd *r, unsigned depth, ynode **out)
 	return true;
 }
 
-static bool decode(const unsigned char *p, size_t len, arena *ar, arena *nar, ynode ***roots, uint32_t **lines,
-		   size_t *n)
+static bool decode(const unsigned char *p, size_t len, bool inplace, arena *ar, arena *nar, ynode ***roots,
+		   uint32_t **lines, size_t *n)
 {
-	rd r = {p, p + len, ar, nar ? nar : ar, 0};
+	rd r = {p, p + len, ar, nar ? nar : ar, 0, inplace};
 	uint64_t nd;
 	if (!rd_var(&r, &nd) || nd > len / (1 + MIN_NODE))
 		return false;
@@ -594,13 +633,20 @@ int ycache_get(ycache *c, const unsigned char key[32], arena *ar, arena *nar, yn
 	if (!c)
 		return 0;
 	yc_ent *e = find(c, key);
-	if (!e || !decode(ent_data(c, e), e->len, ar, nar, roots, lines, n)) {
+	/* an entry of this run is in c->nd, which grows (moves): copied */
+	if (!e || !decode(ent_data(c, e), e->len, !e->isnew, ar, nar, roots, lines, n)) {
 		c->st.misses++;
 		return 0;
 	}
 	e->used = true;
 	c->st.hits++;
 	return 1;
+}
+
+bool ycache_has_inplace(ycache *c, const unsigned char key[32])
+{
+	const yc_ent *e = c ? find(c, key) : NULL;
+	return e && !e->isnew;
 }
 
 /* ---- encoding ---- */
@@ -643,10 +689,11 @@ static bool wr_node(ycache *c, const ynode *y, size_t limit)
 	if (!wr_var(c, y->line) || !wr_var(c, y->col))
 		return false;
 	if (y->kind == YN_SCALAR) {
-		if (!wr_var(c, y->n) || !nd_reserve(c, y->n))
+		if (!wr_var(c, y->n) || y->n == SIZE_MAX || !nd_reserve(c, y->n + 1))
 			return false;
 		memcpy(c->nd + c->ndlen, y->s, y->n);
-		c->ndlen += y->n;
+		c->nd[c->ndlen + y->n] = 0;
+		c->ndlen += y->n + 1;
 		return true;
 	}
 	if (!wr_var(c, y->kind == YN_MAP ? y->nkv / 2 : y->nkv))

@@ -5,7 +5,8 @@
  * Use: c = ycache_open(dir, cap); sigma_yaml_parse_yc(c, ...) for every
  * file (a hit skips libyaml, a miss parses and keeps the tree);
  * ycache_flush(c) writes the file when something was added;
- * ycache_free(c).  A NULL cache is valid everywhere and does nothing. */
+ * ycache_free(c), or ycache_free_keep(c) while trees' strings are used.
+ * A NULL cache is valid everywhere and does nothing. */
 #ifndef SPOOR_DETECT_SIGMA_YCACHE_H
 #define SPOOR_DETECT_SIGMA_YCACHE_H
 
@@ -44,6 +45,15 @@ ycache *ycache_open(const char *dir, size_t cap);
  * NULL (flush writes nothing then). */
 ycache *ycache_open_mem(const void *data, size_t len, size_t cap, const char *path);
 void ycache_free(ycache *c);
+/* The bytes of the file a cache was read from.  The scalars of a tree
+ * ycache_get decoded from the file point into them (no copy: 5.9 MB for
+ * SigmaHQ that were written into fresh heap memory), so they must
+ * outlive the strings a caller keeps of such trees. */
+typedef struct ycache_bytes ycache_bytes;
+/* Free c except those bytes, which are returned (NULL when c was not read
+ * from a file, or on NULL); release them with ycache_bytes_free. */
+ycache_bytes *ycache_free_keep(ycache *c);
+void ycache_bytes_free(ycache_bytes *b);
 /* Write the file (temporary file + rename) when entries were added; used
  * entries first, then entries of earlier runs while they fit the cap. */
 int ycache_flush(ycache *c);
@@ -62,9 +72,9 @@ bool ycache_stat_get(ycache *c, const struct stat *st, unsigned char key[32]);
 void ycache_stat_put(ycache *c, const struct stat *st, const unsigned char key[32]);
 
 /* sigma_yaml_parse through the cache c (NULL: libyaml every time).  The
- * scalar text goes to ar, the nodes and the document list to nar (NULL:
- * ar too): a caller that keeps only the strings resets nar once it is done
- * with the tree.  key: the text's ycache_key when the caller has it (NULL:
+ * scalar text goes to ar (on a hit, the cache's bytes: see ycache_bytes),
+ * the nodes and the document list to nar (NULL: ar too): a caller that
+ * keeps only the strings resets nar once it is done with the tree.  key: the text's ycache_key when the caller has it (NULL:
  * computed here).  text NULL (with a key): the tree from the cache only,
  * SPOOR_ENOTFOUND when it is not there. */
 int sigma_yaml_parse_yc(ycache *c, arena *ar, arena *nar, const unsigned char *key, const char *text, size_t len,
@@ -81,10 +91,14 @@ int sigma_file_load_yc(ycache *c, arena *tmp, const unsigned char *key, sigma_fi
 /* Internal to sigma-yaml.c / sigma-ycache.c: the documents of a file
  * before collection merging (raw: as libyaml gave them). */
 bool ycache_key(ycache *c, const char *text, size_t len, unsigned char key[32]);
-/* 1: hit, roots/lines filled (scalar text in ar, nodes and the two
- * arrays in nar, or ar when NULL); 0: miss. */
+/* 1: hit, roots/lines filled (scalar text in the cache's bytes for an
+ * entry read from the file, in ar for one added by this run; nodes and
+ * the two arrays in nar, or ar when NULL); 0: miss. */
 int ycache_get(ycache *c, const unsigned char key[32], arena *ar, arena *nar, ynode ***roots, uint32_t **lines,
 	       size_t *n);
 void ycache_put(ycache *c, const unsigned char key[32], ynode *const *roots, const uint32_t *lines, size_t n);
+/* Whether key's tree is in the file c was read from (a lookup would put
+ * no scalar in the caller's arena). */
+bool ycache_has_inplace(ycache *c, const unsigned char key[32]);
 
 #endif
