@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "base/arena.h"
+#include "base/base.h"
+#include "base/fsutil.h"
 #include "detect/sigma/sigma-ycache.h"
 
 #define CAP ((size_t)1 << 20)
@@ -634,10 +636,66 @@ static void test_disk(void **state)
 	rmdir(dir);
 }
 
+/* The seeds of fuzz-ycache (tests/fuzz/corpus/ycache) and its regression
+ * input are files of the current format: with their check appended (as
+ * the target does) they load, and every entry of a seed decodes.  A seed
+ * of another version is refused at its header and fuzzes nothing (the
+ * version 2 seeds did so from version 3 on, unnoticed); regenerate them
+ * with tests/fuzz/mk-ycache-seeds.sh. */
+static void test_fuzz_seeds_current(void **state)
+{
+	(void)state;
+	const char *src = getenv("SPOOR_SRC");
+	if (!src) {
+		fprintf(stderr, "SPOOR_SRC not set (meson test sets it): fuzz seeds not checked\n");
+		skip();
+	}
+	static const char *const seeds[] = {"corpus/ycache/basic.bin",	      "corpus/ycache/collection.bin",
+					    "corpus/ycache/correlations.bin", "corpus/ycache/modifiers.bin",
+					    "corpus/ycache/several.bin",      "regress/ycache/dup-keys-5125c003"};
+	for (size_t k = 0; k < sizeof(seeds) / sizeof(seeds[0]); k++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/tests/fuzz/%s", src, seeds[k]);
+		size_t n;
+		int err;
+		char *b = file_slurp(path, CAP, &n, &err);
+		if (!b)
+			fail_msg("%s: cannot read", path);
+		unsigned char *file = malloc(n + YCACHE_SUM);
+		assert_non_null(file);
+		memcpy(file, b, n);
+		le_put(file + n, hash_bytes(file, n, YCACHE_SEED), YCACHE_SUM);
+		ycache *c = ycache_open_mem(file, n + YCACHE_SUM, CAP, NULL);
+		assert_non_null(c);
+		ycache_stats st;
+		ycache_get_stats(c, &st);
+		if (st.file_bad || !st.loaded)
+			fail_msg("%s: not a tree cache of this version (tests/fuzz/mk-ycache-seeds.sh)", path);
+		/* every key of the index decodes (the regression input holds a
+		 * key twice: one entry) */
+		size_t cnt = (size_t)file[20] | (size_t)file[21] << 8 | (size_t)file[22] << 16 | (size_t)file[23] << 24;
+		size_t hits = 0;
+		for (size_t i = 0; i < cnt; i++) {
+			arena ar;
+			arena_init(&ar, 4096, 64u << 20);
+			ynode **roots;
+			uint32_t *lines;
+			size_t nr;
+			hits += ycache_get(c, file + 28 + i * 48, &ar, NULL, &roots, &lines, &nr) == 1;
+			arena_done(&ar);
+		}
+		if (hits != cnt)
+			fail_msg("%s: %zu of %zu entries decode", path, hits, cnt);
+		ycache_free(c);
+		free(file);
+		free(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_new_entries_copied),
+	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_new_entries_copied), cmocka_unit_test(test_fuzz_seeds_current),
 	    cmocka_unit_test(test_corrupt),
 	    cmocka_unit_test(test_crafted),
 	    cmocka_unit_test(test_changed_file),
