@@ -394,6 +394,8 @@ static ycache *rs_ycache(spoor_ruleset *rs)
 	return rs->yc;
 }
 
+static int compile_file(spoor_ruleset *rs, sigma_file *f, const char *name);
+
 /* Load a rule file (text, or with text NULL the tree of `key` from the
  * tree cache) and compile its rules.  0, SPOOR_ENOTFOUND (text NULL and
  * the tree is not in the cache: nothing was added), or an error. */
@@ -410,12 +412,31 @@ static int add_text(spoor_ruleset *rs, const char *name, const unsigned char *ke
 	}
 	sigma_file *f;
 	int rc = sigma_file_load_yc(rs_ycache(rs), &rs->ytmp, key, &f, name, text, len, on_load_err, rs);
-	arena_reset(&rs->ytmp); /* the tree: nothing points into it now */
-	if (rc == SPOOR_ENOTFOUND && !text)
+	if (rc == SPOOR_ENOTFOUND && !text) {
+		arena_reset(&rs->ytmp);
 		return rc;
-	if (rc < 0)
+	}
+	if (rc < 0) {
+		arena_reset(&rs->ytmp);
 		return diag_set(diag, rc, "out of memory");
+	}
 	rs->files[rs->nfiles++] = f;
+	rc = compile_file(rs, f, name);
+	/* the tree and the detections' ASTs: the plans hold what they need */
+	for (size_t i = 0; i < f->n; i++) {
+		f->rules[i]->searches = NULL;
+		f->rules[i]->nsearches = 0;
+		f->rules[i]->conds = NULL;
+		f->rules[i]->nconds = 0;
+	}
+	arena_reset(&rs->ytmp);
+	return rc < 0 ? diag_set(diag, rc, "out of memory") : 0;
+}
+
+/* Compile the rules of file f and add them to rs: 0 or SPOOR_ENOMEM. */
+static int compile_file(spoor_ruleset *rs, sigma_file *f, const char *name)
+{
+	int rc;
 	rs->st.files++;
 	rs->st.failed += f->nbad;
 	for (size_t i = 0; i < f->n; i++) {
@@ -432,7 +453,7 @@ static int add_text(spoor_ruleset *rs, const char *name, const unsigned char *ke
 			r->lscache = rs->lscache;
 			rc = sigma_compile_ph(r, &rs->ctx->ft, rs->ph, &d);
 			if (rc == SPOOR_ENOMEM)
-				return diag_set(diag, rc, "out of memory");
+				return rc;
 			if (rc == SPOOR_EINVAL) {
 				/* loads, cannot run here (placeholders, date parts) */
 				char *m = arena_memdup(r->ar, d.msg, strlen(d.msg) + 1);
@@ -453,7 +474,7 @@ static int add_text(spoor_ruleset *rs, const char *name, const unsigned char *ke
 			}
 		}
 		if ((rc = push_rule(rs, r, active, why)) < 0)
-			return diag_set(diag, rc, "out of memory");
+			return rc;
 	}
 	return 0;
 }

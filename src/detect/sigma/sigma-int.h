@@ -151,6 +151,8 @@ typedef struct sigma_rule {
 	/* interned logsource selectors shared by the rules of a ruleset (set
 	 * before compiling); NULL = the plan owns its own selector */
 	sigma_ls_cache *lscache;
+	/* the detection; NULL once a rule set compiled the rule (the AST was
+	 * in its scratch arena: sigma_file_load_yc) */
 	sigma_search *searches;
 	size_t nsearches;
 	sigma_text *conds; /* condition list: OR-ed */

@@ -16,6 +16,10 @@
 typedef struct ld {
 	sigma_rule *r;
 	spoor_diag *d;
+	/* where the detection's AST goes (searches, maps, items, values,
+	 * conditions): the caller's scratch arena when it compiles the rules
+	 * before resetting it (sigma_file_load_yc's tmp), else the file's */
+	arena *ast;
 } ld;
 
 static int fail(ld *l, const ynode *at, const char *fmt, ...) PRINTF(3, 4);
@@ -146,7 +150,7 @@ static int parse_key(ld *l, const ynode *k, sigma_item *it)
 	it->col = k->col;
 	if (!bar)
 		return 0;
-	char *cp = arena_memdup(l->r->ar, s, k->n);
+	char *cp = arena_memdup(l->ast, s, k->n);
 	if (!cp)
 		return SPOOR_ENOMEM;
 	const char *mv[SIGMA_MAX_MODS];
@@ -163,7 +167,7 @@ static int parse_key(ld *l, const ynode *k, sigma_item *it)
 			return fail(l, k, "more than %d modifiers in '%s'", SIGMA_MAX_MODS, s);
 		mv[n++] = m;
 	}
-	const char **mods = arena_alloc(l->r->ar, n * sizeof(*mods));
+	const char **mods = arena_alloc(l->ast, n * sizeof(*mods));
 	if (!mods)
 		return SPOOR_ENOMEM;
 	memcpy(mods, mv, n * sizeof(*mods));
@@ -176,7 +180,7 @@ static int parse_key(ld *l, const ynode *k, sigma_item *it)
 static int item_vals(ld *l, const ynode *v, sigma_item *it)
 {
 	if (v->kind == YN_SEQ) {
-		it->vals = arena_alloc(l->r->ar, (v->nkv + 1) * sizeof(sigma_val));
+		it->vals = arena_alloc(l->ast, (v->nkv + 1) * sizeof(sigma_val));
 		if (!it->vals)
 			return SPOOR_ENOMEM;
 		for (size_t i = 0; i < v->nkv; i++) {
@@ -191,7 +195,7 @@ static int item_vals(ld *l, const ynode *v, sigma_item *it)
 	}
 	if (v->kind == YN_MAP)
 		return fail(l, v, "a field's value must not be a map");
-	it->vals = arena_alloc(l->r->ar, sizeof(sigma_val));
+	it->vals = arena_alloc(l->ast, sizeof(sigma_val));
 	if (!it->vals)
 		return SPOOR_ENOMEM;
 	it->nvals = 1;
@@ -201,7 +205,7 @@ static int item_vals(ld *l, const ynode *v, sigma_item *it)
 static int parse_map(ld *l, const ynode *m, sigma_map *out)
 {
 	size_t np = m->nkv / 2;
-	out->items = arena_alloc(l->r->ar, (np + 1) * sizeof(sigma_item));
+	out->items = arena_alloc(l->ast, (np + 1) * sizeof(sigma_item));
 	if (!out->items)
 		return SPOOR_ENOMEM;
 	memset(out->items, 0, (np + 1) * sizeof(sigma_item));
@@ -226,7 +230,7 @@ static int parse_search(ld *l, const ynode *k, const ynode *v, sigma_search *s)
 	s->line = k->line;
 	s->col = k->col;
 	if (v->kind == YN_MAP) {
-		s->maps = arena_alloc(l->r->ar, sizeof(sigma_map));
+		s->maps = arena_alloc(l->ast, sizeof(sigma_map));
 		if (!s->maps)
 			return SPOOR_ENOMEM;
 		s->nmaps = 1;
@@ -236,11 +240,11 @@ static int parse_search(ld *l, const ynode *k, const ynode *v, sigma_search *s)
 		return fail(l, k, "search identifier '%s' is empty", k->s);
 	if (v->kind == YN_SCALAR || (v->kind == YN_SEQ && v->nkv && v->kv[0]->kind == YN_SCALAR)) {
 		/* keywords: one field-less item, values OR-ed */
-		s->maps = arena_alloc(l->r->ar, sizeof(sigma_map));
+		s->maps = arena_alloc(l->ast, sizeof(sigma_map));
 		if (!s->maps)
 			return SPOOR_ENOMEM;
 		s->nmaps = 1;
-		s->maps[0].items = arena_alloc(l->r->ar, sizeof(sigma_item));
+		s->maps[0].items = arena_alloc(l->ast, sizeof(sigma_item));
 		if (!s->maps[0].items)
 			return SPOOR_ENOMEM;
 		memset(s->maps[0].items, 0, sizeof(sigma_item));
@@ -252,7 +256,7 @@ static int parse_search(ld *l, const ynode *k, const ynode *v, sigma_search *s)
 	}
 	if (v->kind != YN_SEQ || !v->nkv)
 		return fail(l, v, "search identifier '%s' must be a map, a list of maps or a list of keywords", k->s);
-	s->maps = arena_alloc(l->r->ar, v->nkv * sizeof(sigma_map));
+	s->maps = arena_alloc(l->ast, v->nkv * sizeof(sigma_map));
 	if (!s->maps)
 		return SPOOR_ENOMEM;
 	s->nmaps = v->nkv;
@@ -270,7 +274,7 @@ static int parse_conditions(ld *l, const ynode *c)
 {
 	sigma_rule *r = l->r;
 	if (c->kind == YN_SCALAR && !ynode_is_null(c)) {
-		r->conds = arena_alloc(r->ar, sizeof(sigma_text));
+		r->conds = arena_alloc(l->ast, sizeof(sigma_text));
 		if (!r->conds)
 			return SPOOR_ENOMEM;
 		r->conds[0] = (sigma_text){c->s, c->n, c->line, c->col};
@@ -279,7 +283,7 @@ static int parse_conditions(ld *l, const ynode *c)
 	}
 	if (c->kind != YN_SEQ || !c->nkv)
 		return fail(l, c, "'condition' must be a string or a list of strings");
-	r->conds = arena_alloc(r->ar, c->nkv * sizeof(sigma_text));
+	r->conds = arena_alloc(l->ast, c->nkv * sizeof(sigma_text));
 	if (!r->conds)
 		return SPOOR_ENOMEM;
 	for (size_t i = 0; i < c->nkv; i++) {
@@ -297,7 +301,7 @@ static int parse_conditions(ld *l, const ynode *c)
 static int parse_searches(ld *l, const ynode *det, const char *const *skip, size_t nskip)
 {
 	sigma_rule *r = l->r;
-	r->searches = arena_alloc(r->ar, (det->nkv / 2 + 1) * sizeof(sigma_search));
+	r->searches = arena_alloc(l->ast, (det->nkv / 2 + 1) * sizeof(sigma_search));
 	if (!r->searches)
 		return SPOOR_ENOMEM;
 	r->nsearches = 0;
@@ -523,7 +527,7 @@ static int parse_correlation(ld *l, const ynode *root)
 	return 0;
 }
 
-static int load_doc(sigma_file *f, const ydoc *doc, sigma_rule **out, spoor_diag *d)
+static int load_doc(sigma_file *f, arena *ast, const ydoc *doc, sigma_rule **out, spoor_diag *d)
 {
 	const ynode *root = doc->root;
 	sigma_rule *r = arena_alloc(&f->ar, sizeof(*r));
@@ -533,7 +537,7 @@ static int load_doc(sigma_file *f, const ydoc *doc, sigma_rule **out, spoor_diag
 	r->ar = &f->ar;
 	r->path = f->path;
 	r->line = root->kind == YN_MAP ? root->line : doc->line;
-	ld l = {r, d};
+	ld l = {r, d, ast ? ast : &f->ar};
 	d->line = doc->line;
 	d->col = 1;
 	if (root->kind != YN_MAP)
@@ -611,12 +615,12 @@ int sigma_file_load_yc(ycache *yc, arena *tmp, const unsigned char *key, sigma_f
 	 * at the 90th percentile): one chunk of 2.75 times, then small ones
 	 * (primed 15.6 MB, 1.3 MB of it left unused, 1.0 MB in further chunks;
 	 * with 3.5 times: 19.9, 4.7 and 0.1).  A tree from the cache file
-	 * leaves its scalars there (sigma-ycache.h, ycache_bytes): then the
-	 * loaded and compiled rules take 10.9 MB, 1.8 times the text in the
-	 * median file and 2.5 at the 90th percentile, and a first chunk of
-	 * 1.5 times gave the least memory in all (chunks of 15.1 MB, against
-	 * 15.4 with 2 times and 20.8 with 2.75).  Unused capacity is not free:
-	 * the heap's huge pages (cli/main.c) are zeroed whole at first touch. */
+	 * leaves its scalars there (sigma-ycache.h, ycache_bytes), and with
+	 * tmp the detections' ASTs go there too (ld.ast): the compiled rules
+	 * then take 6.9 MB, 1.2 times the text in the median file and 1.55 at
+	 * the 90th percentile; first chunks of 1.25, 1.5 and 1.75 times left
+	 * 11.0, 11.1 and 12.1 MB in chunks.  Unused capacity is not free: the
+	 * heap's huge pages (cli/main.c) are zeroed whole at first touch. */
 	arena_init(&f->ar, 1024, 64u << 20);
 	bool inplace = tmp && key && ycache_has_inplace(yc, key);
 	arena_prime(&f->ar, len >= (8u << 20) ? 48u << 20 : inplace ? len * 3 / 2 : tmp ? len * 11 / 4 : len * 6);
@@ -642,7 +646,7 @@ int sigma_file_load_yc(ycache *yc, arena *tmp, const unsigned char *key, sigma_f
 	for (size_t i = 0; i < ndocs; i++) {
 		spoor_diag dd = SPOOR_DIAG_INIT;
 		sigma_rule *r = NULL;
-		int rc = load_doc(f, &docs[i], &r, &dd);
+		int rc = load_doc(f, tmp, &docs[i], &r, &dd);
 		if (rc == SPOOR_ENOMEM) {
 			sigma_file_free(f);
 			return rc;

@@ -81,8 +81,10 @@ int sigma_yaml_parse_yc(ycache *c, arena *ar, arena *nar, const unsigned char *k
 			ydoc **docs, size_t *ndocs, spoor_diag *diag);
 
 /* sigma_file_load through the cache c (NULL: libyaml every time), the
- * YAML tree in tmp (NULL: the file's arena), which the caller may reset
- * once this returns: the rules keep strings of the tree, no nodes.  key
+ * YAML tree and the rules' detections (searches, maps, items, values,
+ * conditions) in tmp (NULL: the file's arena).  The caller compiles the
+ * rules, then resets tmp and clears their searches and conds: the plans
+ * and the rules keep strings, no node and no part of a detection.  key
  * and text as for sigma_yaml_parse_yc (text NULL: SPOOR_ENOTFOUND and no
  * file when the tree is not in the cache; len is then the file's size). */
 int sigma_file_load_yc(ycache *c, arena *tmp, const unsigned char *key, sigma_file **out, const char *path,
