@@ -81,6 +81,10 @@ struct spoor_ruleset {
 	 * strings, which are in the file's arena): reset after each file, so
 	 * the same memory serves every file */
 	arena ytmp;
+	/* the rules and plans of every file, packed one after the other: an
+	 * arena per file left the unused end of each file's first chunk (4 MB
+	 * for SigmaHQ) inside huge pages that are zeroed whole */
+	arena rar;
 	const ynode *ph;
 	/* user logsource map (spoor_rules_options.logsource_map) */
 	sigma_lsmap *lsmap;
@@ -187,6 +191,7 @@ SPOOR_API int spoor_ruleset_new(spoor_ruleset **out, spoor_ctx *ctx, const spoor
 		return diag_set(diag, SPOOR_ENOMEM, "out of memory");
 	rs->ctx = ctx;
 	arena_init(&rs->ytmp, 64u << 10, 64u << 20);
+	arena_init(&rs->rar, 1u << 20, 0);
 	const char *np = getenv("SPOOR_SIGMA_NO_PREFILTER");
 	rs->no_prefilter = np && *np && strcmp(np, "0");
 	rs->yc_max = YCACHE_DEFAULT_MAX;
@@ -265,6 +270,7 @@ SPOOR_API spoor_ruleset *spoor_ruleset_free(spoor_ruleset *rs)
 	corr_plan_free(rs->corr);
 	arena_done(&rs->ph_ar);
 	arena_done(&rs->ytmp);
+	arena_done(&rs->rar); /* after the files */
 	buf_done(&rs->file);
 	free(rs);
 	return NULL;
@@ -396,6 +402,8 @@ static ycache *rs_ycache(spoor_ruleset *rs)
 
 static int compile_file(spoor_ruleset *rs, sigma_file *f, const char *name);
 
+#define RS_FILE_MAX_BYTES (64u << 20)
+
 /* Load a rule file (text, or with text NULL the tree of `key` from the
  * tree cache) and compile its rules.  0, SPOOR_ENOTFOUND (text NULL and
  * the tree is not in the cache: nothing was added), or an error. */
@@ -411,17 +419,22 @@ static int add_text(spoor_ruleset *rs, const char *name, const unsigned char *ke
 		rs->capfiles = nc;
 	}
 	sigma_file *f;
-	int rc = sigma_file_load_yc(rs_ycache(rs), &rs->ytmp, key, &f, name, text, len, on_load_err, rs);
+	/* one file may take what its own arena allowed (sigma-load.c) */
+	rs->rar.cap = rs->rar.used_total + RS_FILE_MAX_BYTES;
+	int rc = sigma_file_load_yc(rs_ycache(rs), &rs->ytmp, &rs->rar, key, &f, name, text, len, on_load_err, rs);
 	if (rc == SPOOR_ENOTFOUND && !text) {
 		arena_reset(&rs->ytmp);
+		rs->rar.cap = 0;
 		return rc;
 	}
 	if (rc < 0) {
 		arena_reset(&rs->ytmp);
+		rs->rar.cap = 0;
 		return diag_set(diag, rc, "out of memory");
 	}
 	rs->files[rs->nfiles++] = f;
 	rc = compile_file(rs, f, name);
+	rs->rar.cap = 0;
 	/* the tree and the detections' ASTs: the plans hold what they need */
 	for (size_t i = 0; i < f->n; i++) {
 		f->rules[i]->searches = NULL;

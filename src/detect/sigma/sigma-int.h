@@ -173,7 +173,8 @@ typedef struct sigma_rule {
  * col and message). */
 typedef void (*sigma_err_fn)(const spoor_diag *d, void *payload);
 typedef struct sigma_file {
-	arena ar;
+	arena own;
+	arena *ar; /* own, or the rule set's arena (sigma_file_load_yc's shared) */
 	const char *path;
 	sigma_rule **rules;
 	size_t n;

@@ -84,11 +84,14 @@ int sigma_yaml_parse_yc(ycache *c, arena *ar, arena *nar, const unsigned char *k
  * YAML tree and the rules' detections (searches, maps, items, values,
  * conditions) in tmp (NULL: the file's arena).  The caller compiles the
  * rules, then resets tmp and clears their searches and conds: the plans
- * and the rules keep strings, no node and no part of a detection.  key
- * and text as for sigma_yaml_parse_yc (text NULL: SPOOR_ENOTFOUND and no
- * file when the tree is not in the cache; len is then the file's size). */
-int sigma_file_load_yc(ycache *c, arena *tmp, const unsigned char *key, sigma_file **out, const char *path,
-		       const char *text, size_t len, sigma_err_fn on_err, void *payload);
+ * and the rules keep strings, no node and no part of a detection.  The
+ * rules go to shared when it is given (a rule set's arena, which then
+ * outlives the file; sigma_file_free leaves it alone), else to an arena
+ * of the file's own.  key and text as for sigma_yaml_parse_yc (text NULL:
+ * SPOOR_ENOTFOUND and no file when the tree is not in the cache; len is
+ * then the file's size). */
+int sigma_file_load_yc(ycache *c, arena *tmp, arena *shared, const unsigned char *key, sigma_file **out,
+		       const char *path, const char *text, size_t len, sigma_err_fn on_err, void *payload);
 
 /* Internal to sigma-yaml.c / sigma-ycache.c: the documents of a file
  * before collection merging (raw: as libyaml gave them). */
