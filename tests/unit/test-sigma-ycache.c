@@ -180,9 +180,19 @@ static void test_new_entries_copied(void **state)
 	parse(&ref, NULL, coll_yaml, strlen(coll_yaml));
 	parse(&first, c, coll_yaml, strlen(coll_yaml)); /* a miss, kept */
 	parse(&hit, c, coll_yaml, strlen(coll_yaml));	/* a hit, from the new entries */
+	parsed again;
+	parse(&again, c, coll_yaml, strlen(coll_yaml));
 	ycache_stats st;
 	ycache_get_stats(c, &st);
-	assert_int_equal(st.hits, 1);
+	assert_int_equal(st.hits, 2);
+	/* each hit a copy of its own (in place, both would point into the
+	 * buffer, which did not move between them) */
+	const ynode *t1 = ynode_get(hit.docs[2].root, "text"), *t2 = ynode_get(again.docs[2].root, "text");
+	assert_non_null(t1);
+	assert_non_null(t2);
+	assert_string_equal(t1->s, t2->s);
+	assert_ptr_not_equal(t1->s, t2->s);
+	done(&again);
 	/* 2,000 more files: the new entries' buffer grows (and moves) */
 	char text[64];
 	for (int i = 0; i < 2000; i++) {

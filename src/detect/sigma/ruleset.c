@@ -83,7 +83,9 @@ struct spoor_ruleset {
 	arena ytmp;
 	/* the rules and plans of every file, packed one after the other: an
 	 * arena per file left the unused end of each file's first chunk (4 MB
-	 * for SigmaHQ) inside huge pages that are zeroed whole */
+	 * for SigmaHQ) inside huge pages that are zeroed whole.  While a file
+	 * loads and compiles, its cap is what it holds + SIGMA_FILE_ARENA_MAX,
+	 * the cap of a file's own arena; 0 (none) between files */
 	arena rar;
 	const ynode *ph;
 	/* user logsource map (spoor_rules_options.logsource_map) */
@@ -402,8 +404,6 @@ static ycache *rs_ycache(spoor_ruleset *rs)
 
 static int compile_file(spoor_ruleset *rs, sigma_file *f, const char *name);
 
-#define RS_FILE_MAX_BYTES (64u << 20)
-
 /* Load a rule file (text, or with text NULL the tree of `key` from the
  * tree cache) and compile its rules.  0, SPOOR_ENOTFOUND (text NULL and
  * the tree is not in the cache: nothing was added), or an error. */
@@ -419,30 +419,24 @@ static int add_text(spoor_ruleset *rs, const char *name, const unsigned char *ke
 		rs->capfiles = nc;
 	}
 	sigma_file *f;
-	/* one file may take what its own arena allowed (sigma-load.c) */
-	rs->rar.cap = rs->rar.used_total + RS_FILE_MAX_BYTES;
+	rs->rar.cap = rs->rar.used_total + SIGMA_FILE_ARENA_MAX;
 	int rc = sigma_file_load_yc(rs_ycache(rs), &rs->ytmp, &rs->rar, key, &f, name, text, len, on_load_err, rs);
-	if (rc == SPOOR_ENOTFOUND && !text) {
-		arena_reset(&rs->ytmp);
-		rs->rar.cap = 0;
-		return rc;
+	if (rc == 0) {
+		rs->files[rs->nfiles++] = f;
+		rc = compile_file(rs, f, name);
+		/* the tree and the detections' ASTs go with ytmp: the plans
+		 * hold what they need */
+		for (size_t i = 0; i < f->n; i++) {
+			f->rules[i]->searches = NULL;
+			f->rules[i]->nsearches = 0;
+			f->rules[i]->conds = NULL;
+			f->rules[i]->nconds = 0;
+		}
 	}
-	if (rc < 0) {
-		arena_reset(&rs->ytmp);
-		rs->rar.cap = 0;
-		return diag_set(diag, rc, "out of memory");
-	}
-	rs->files[rs->nfiles++] = f;
-	rc = compile_file(rs, f, name);
 	rs->rar.cap = 0;
-	/* the tree and the detections' ASTs: the plans hold what they need */
-	for (size_t i = 0; i < f->n; i++) {
-		f->rules[i]->searches = NULL;
-		f->rules[i]->nsearches = 0;
-		f->rules[i]->conds = NULL;
-		f->rules[i]->nconds = 0;
-	}
 	arena_reset(&rs->ytmp);
+	if (rc == SPOOR_ENOTFOUND && !text)
+		return rc;
 	return rc < 0 ? diag_set(diag, rc, "out of memory") : 0;
 }
 

@@ -57,6 +57,9 @@ typedef struct ydoc {
 #define SIGMA_MAX_DEPTH 32
 #define SIGMA_MAX_NODES 200000
 #define SIGMA_MAX_DOCS	1000
+/* the memory one file's rules and plans may take (its own arena's cap, or
+ * its share of a rule set's arena: ruleset.c) */
+#define SIGMA_FILE_ARENA_MAX (64u << 20)
 
 /* Parse a whole file's bytes into merged documents.  Nodes live in `ar`.
  * On a YAML error returns SPOOR_EPARSE with diag line/col set.  *docs is

@@ -609,25 +609,16 @@ int sigma_file_load_yc(ycache *yc, arena *tmp, arena *shared, const unsigned cha
 	sigma_file *f = xcalloc(1, sizeof(*f));
 	if (!f)
 		return SPOOR_ENOMEM;
-	/* The file's rules and plans (and the YAML tree, when tmp is NULL)
-	 * take a few times its text (SigmaHQ, trees in tmp: 15.3 MB for 5.7 MB
-	 * of rules since vmatch is 40 bytes, 2.7 times in the median file, 3.3
-	 * at the 90th percentile): one chunk of 2.75 times, then small ones
-	 * (primed 15.6 MB, 1.3 MB of it left unused, 1.0 MB in further chunks;
-	 * with 3.5 times: 19.9, 4.7 and 0.1).  A tree from the cache file
-	 * leaves its scalars there (sigma-ycache.h, ycache_bytes), and with
-	 * tmp the detections' ASTs go there too (ld.ast): the compiled rules
-	 * then take 6.9 MB, 1.2 times the text in the median file and 1.55 at
-	 * the 90th percentile; first chunks of 1.25, 1.5 and 1.75 times left
-	 * 11.0, 11.1 and 12.1 MB in chunks.  Unused capacity is not free: the
-	 * heap's huge pages (cli/main.c) are zeroed whole at first touch, so a
-	 * rule set gives all its files one arena (shared) instead: 7 MB. */
+	/* A rule set packs all its files into one arena (shared: ruleset.c,
+	 * where the choice is measured).  A file alone keeps its tree, its
+	 * rules and their plans in an arena of its own, a first chunk of 6
+	 * times its text; primed before the size is checked (sigma-yaml.c), so
+	 * no larger than for the largest file accepted. */
 	if (shared) {
 		f->ar = shared;
 	} else {
-		arena_init(&f->own, 1024, 64u << 20);
-		bool inplace = tmp && key && ycache_has_inplace(yc, key);
-		arena_prime(&f->own, len >= (8u << 20) ? 48u << 20 : inplace ? len * 3 / 2 : tmp ? len * 11 / 4 : len * 6);
+		arena_init(&f->own, 1024, SIGMA_FILE_ARENA_MAX);
+		arena_prime(&f->own, MIN(len, (size_t)SIGMA_MAX_FILE) * 6);
 		f->ar = &f->own;
 	}
 	f->path = arena_memdup(f->ar, path, strlen(path) + 1);

@@ -398,12 +398,12 @@ void ycache_free(ycache *c)
 	EVP_MD_free(c->sha);
 	free(c->dir);
 	free(c->path);
-	if (c->kept)
-		; /* the caller's now */
-	else if (c->view.p)
-		file_view_close(&c->view);
-	else
-		free((void *)c->old);
+	if (!c->kept) { /* else the caller's now (ycache_free_keep) */
+		if (c->view.p)
+			file_view_close(&c->view);
+		else
+			free((void *)c->old);
+	}
 	free(c->e);
 	free(c->ht);
 	free(c->sv);
@@ -641,12 +641,6 @@ int ycache_get(ycache *c, const unsigned char key[32], arena *ar, arena *nar, yn
 	e->used = true;
 	c->st.hits++;
 	return 1;
-}
-
-bool ycache_has_inplace(ycache *c, const unsigned char key[32])
-{
-	const yc_ent *e = c ? find(c, key) : NULL;
-	return e && !e->isnew;
 }
 
 /* ---- encoding ---- */

@@ -74,9 +74,10 @@ void ycache_stat_put(ycache *c, const struct stat *st, const unsigned char key[3
 /* sigma_yaml_parse through the cache c (NULL: libyaml every time).  The
  * scalar text goes to ar (on a hit, the cache's bytes: see ycache_bytes),
  * the nodes and the document list to nar (NULL: ar too): a caller that
- * keeps only the strings resets nar once it is done with the tree.  key: the text's ycache_key when the caller has it (NULL:
- * computed here).  text NULL (with a key): the tree from the cache only,
- * SPOOR_ENOTFOUND when it is not there. */
+ * keeps only the strings resets nar once it is done with the tree.  key:
+ * the text's ycache_key when the caller has it (NULL: computed here).
+ * text NULL (with a key): the tree from the cache only, SPOOR_ENOTFOUND
+ * when it is not there. */
 int sigma_yaml_parse_yc(ycache *c, arena *ar, arena *nar, const unsigned char *key, const char *text, size_t len,
 			ydoc **docs, size_t *ndocs, spoor_diag *diag);
 
@@ -102,8 +103,5 @@ bool ycache_key(ycache *c, const char *text, size_t len, unsigned char key[32]);
 int ycache_get(ycache *c, const unsigned char key[32], arena *ar, arena *nar, ynode ***roots, uint32_t **lines,
 	       size_t *n);
 void ycache_put(ycache *c, const unsigned char key[32], ynode *const *roots, const uint32_t *lines, size_t n);
-/* Whether key's tree is in the file c was read from (a lookup would put
- * no scalar in the caller's arena). */
-bool ycache_has_inplace(ycache *c, const unsigned char key[32]);
 
 #endif
