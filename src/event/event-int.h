@@ -19,6 +19,10 @@
 
 /* Internal flags on top of the public SPOOR_FF_*. */
 enum {
+	/* JSTR value whose escapes are all two-byte ones other than \/ (from
+	 * the JSON scanner): every character has one escaped form, so its
+	 * escaped bytes can be searched for an escaped literal (glob_match_esc) */
+	EF_PLAINESC = 1 << 4,
 	EF_JSAFE = 1 << 5, /* STR value needs no JSON escaping (from the JSON scanner) */
 	EF_HI = 1 << 6,  /* value has bytes >= 0x80 (validate before output) */
 	EF_DEAD = 1 << 7, /* removed (superseded by event_set) */
@@ -150,6 +154,9 @@ static inline const efield *event_find(const spoor_event *ev, uint32_t id)
 }
 /* Decoded text of a field (JSON escapes undone into the arena); false on OOM. */
 bool event_text(spoor_event *ev, const efield *f, spoor_sv *out);
+/* The text of f when it needs no decoding or event_text decoded it for
+ * this event already; false otherwise (nothing is decoded). */
+bool event_text_cached(const spoor_event *ev, const efield *f, spoor_sv *out);
 /* Field text by id; false if absent. */
 bool event_get_text(spoor_event *ev, uint32_t id, spoor_sv *out);
 

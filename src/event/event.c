@@ -343,6 +343,21 @@ bool event_text(spoor_event *ev, const efield *f, spoor_sv *out)
 	return true;
 }
 
+bool event_text_cached(const spoor_event *ev, const efield *f, spoor_sv *out)
+{
+	if (f->type != SPOOR_VT_JSTR) {
+		*out = f->val;
+		return true;
+	}
+	if (f < ev->f || f >= ev->f + ev->n || (size_t)(f - ev->f) >= ev->txcap)
+		return false;
+	const etext *c = &ev->tx[f - ev->f];
+	if (c->gen != ev->gen || c->src != f->val.p || c->srcn != f->val.n)
+		return false;
+	*out = c->text;
+	return true;
+}
+
 bool event_get_text(spoor_event *ev, uint32_t id, spoor_sv *out)
 {
 	const efield *f = event_find(ev, id);

@@ -187,6 +187,8 @@ static int add_field(jctx *c, uint32_t id, spoor_sv name, spoor_vtype type, spoo
 	/* JSON-safe: a STR without escapes or high bytes, and every number
 	 * and literal the scanner validated */
 	unsigned flags = (fl & S_HI) ? EF_HI : (type == SPOOR_VT_STR || type == SPOOR_VT_NUM) ? EF_JSAFE : 0;
+	if (type == SPOOR_VT_JSTR && !(fl & S_ODD))
+		flags |= EF_PLAINESC;
 	if (fl & S_ODD)
 		c->ev->odd_esc = true;
 	int r = id ? event_add(c->ev, id, type, val, flags) : event_add_named(c->ev, name, type, val, flags);

@@ -905,6 +905,130 @@ static void test_re_must(void **state)
 	sigma_re_free(re);
 }
 
+/* glob_match_esc on JSON-escaped bytes answers as glob_match on their
+ * decoded text, for every glob kind it takes (exact, prefix, suffix,
+ * contains; cased and not), and says -1 for inner wildcards.  The
+ * subjects are made of escapes that end in a letter the needles hold
+ * (\n, \t, \", \\), escaped backslashes before such letters (\\n is a
+ * backslash and an n, \\\n a backslash and a newline) and plain bytes;
+ * a wrong escape boundary would show as a match on "n" or "\" that the
+ * text does not have. */
+static const char *const esc_piece[][2] = {
+    /* escaped, decoded */
+    {"\\n", "\n"},   {"\\\\", "\\"},   {"\\\"", "\""}, {"\\t", "\t"}, {"\\r", "\r"}, {"n", "n"},
+    {"N", "N"},	     {"t", "t"},       {"\\\\n", "\\n"}, {"a", "a"},   {"=", "="},   {" ", " "},
+    {"\\\\\\n", "\\\n"}, {"\\b", "\b"}, {"b", "b"},
+};
+
+static size_t esc_build(uint64_t *seed, size_t len, char *esc, char *dec)
+{
+	size_t en = 0, dn = 0;
+	for (size_t k = 0; k < len; k++) {
+		*seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+		size_t i = (size_t)(*seed >> 33) % (sizeof(esc_piece) / sizeof(esc_piece[0]));
+		memcpy(esc + en, esc_piece[i][0], strlen(esc_piece[i][0]));
+		en += strlen(esc_piece[i][0]);
+		memcpy(dec + dn, esc_piece[i][1], strlen(esc_piece[i][1]));
+		dn += strlen(esc_piece[i][1]);
+	}
+	esc[en] = dec[dn] = 0;
+	return en;
+}
+
+static void test_glob_escaped(void **state)
+{
+	(void)state;
+	arena ar;
+	arena_init(&ar, 4096, 0);
+	uint64_t seed = 0x2545f4914f6cdd1dull;
+	size_t tried = 0, hits = 0;
+	for (int round = 0; round < 20000; round++) {
+		char esc[256], dec[128], nesc[64], ndec[32];
+		size_t en = esc_build(&seed, 1 + (size_t)(seed >> 40) % 24, esc, dec);
+		size_t dn = strlen(dec);
+		(void)en;
+		/* a needle: a slice of the decoded text, or random pieces */
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		size_t nn;
+		if (seed >> 63 && dn) {
+			size_t at = (size_t)(seed >> 20) % dn, l = 1 + (size_t)(seed >> 44) % 6;
+			nn = MIN(l, dn - at);
+			memcpy(ndec, dec + at, nn);
+		} else {
+			esc_build(&seed, 1 + (size_t)(seed >> 50) % 3, nesc, ndec);
+			nn = strlen(ndec);
+		}
+		/* control bytes other than the short escapes cannot be in a
+		 * needle here; the pattern syntax escapes its own * ? \ */
+		sstr pat;
+		sstr_init(&pat);
+		int kind = round % 4; /* exact, prefix, suffix, contains */
+		if (kind == 2 || kind == 3)
+			assert_int_equal(sstr_add(&pat, "*", 1, SW_STAR), 0);
+		assert_int_equal(sstr_add(&pat, ndec, nn, SW_LIT), 0);
+		if (kind == 1 || kind == 3)
+			assert_int_equal(sstr_add(&pat, "*", 1, SW_STAR), 0);
+		for (int cased = 0; cased < 2; cased++) {
+			glob_pat g;
+			assert_int_equal(glob_compile(&ar, &pat, cased, &g), 0);
+			int want = glob_match(&g, dec, dn);
+			int got = glob_match_esc(&g, esc, strlen(esc));
+			if (got != want)
+				fail_msg("kind %d cased %d: needle [%.*s] in escaped [%s]: %d, decoded %d", kind, cased,
+					 (int)nn, ndec, esc, got, want);
+			tried++;
+			hits += (size_t)want;
+		}
+		sstr_done(&pat);
+	}
+	assert_true(hits > tried / 10 && hits < tried - tried / 10);
+	/* inner wildcards: not decided on escaped bytes */
+	sstr pat;
+	assert_int_equal(sstr_parse(&pat, "a*b", 3), 0);
+	glob_pat g;
+	assert_int_equal(glob_compile(&ar, &pat, false, &g), 0);
+	assert_int_equal(glob_match_esc(&g, "a\\nb", 4), -1);
+	sstr_done(&pat);
+	arena_done(&ar);
+}
+
+/* mem_icase_find against a plain search, around the vector loops' edges
+ * (16 and 32 places): needles of 1-20 bytes in haystacks of 0-200, at
+ * every place, after common first bytes and rare ones. */
+static void test_icase_find(void **state)
+{
+	(void)state;
+	uint64_t seed = 0x853c49e6748fea9bull;
+	static const char alpha[] = "aAbB=\\: zZ";
+	for (int round = 0; round < 30000; round++) {
+		char h[208], lo[24];
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		size_t hn = (size_t)(seed >> 33) % 201, nn = 1 + (size_t)(seed >> 50) % 20;
+		for (size_t i = 0; i < hn; i++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			h[i] = alpha[(seed >> 33) % (sizeof(alpha) - 1)];
+		}
+		if (hn >= nn && (seed >> 62)) {
+			size_t at = (size_t)(seed >> 20) % (hn - nn + 1);
+			for (size_t i = 0; i < nn; i++)
+				lo[i] = (char)tolower((unsigned char)h[at + i]);
+		} else {
+			for (size_t i = 0; i < nn; i++) {
+				seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+				lo[i] = (char)tolower((unsigned char)alpha[(seed >> 33) % (sizeof(alpha) - 1)]);
+			}
+		}
+		const char *want = NULL;
+		for (size_t i = 0; i + nn <= hn && !want; i++)
+			if (!strncasecmp(h + i, lo, nn))
+				want = h + i;
+		const char *got = mem_icase_find(h, hn, lo, nn);
+		if (got != want)
+			fail_msg("[%.*s] in [%.*s]: at %td, want %td", (int)nn, lo, (int)hn, h, got ? got - h : -1,
+				 want ? want - h : -1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -921,6 +1045,8 @@ int main(void)
 	    cmocka_unit_test(test_prefilter_triggers),
 	    cmocka_unit_test(test_re_dfa),
 	    cmocka_unit_test(test_re_must),
+	    cmocka_unit_test(test_glob_escaped),
+	    cmocka_unit_test(test_icase_find),
 	    cmocka_unit_test(test_re_lazy_jit_threads),
 	    cmocka_unit_test(test_prefilter_kw_factors),
 	    cmocka_unit_test(test_kw_factor_pick),

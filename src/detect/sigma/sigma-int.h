@@ -281,6 +281,18 @@ enum { GLOB_EXACT = 0, GLOB_PREFIX, GLOB_SUFFIX, GLOB_CONTAINS, GLOB_GENERAL };
 /* Compile s into p (copies into ar). */
 int glob_compile(arena *ar, const sstr *s, bool cased, glob_pat *p);
 bool glob_match(const glob_pat *p, const char *s, size_t n);
+/* glob_match on JSON-escaped bytes s[0..n) (a string body the JSON
+ * scanner validated, with no \u or \/ escape), without decoding them:
+ * 1 or 0, or -1 when it cannot tell (a wildcard inside the pattern, or a
+ * literal longer than GLOB_ESC_MAX bytes escaped).  The literal is
+ * escaped as JSON writes it; a match must begin on a character of s, not
+ * on the second byte of an escape.  Without \u and \/ every character
+ * has one escaped form, so this is glob_match of the decoded text. */
+#define GLOB_ESC_MAX 1024
+/* Values at least this long are matched escaped first (sigma-match.c);
+ * shorter ones are decoded once and the text serves every rule. */
+#define SIGMA_ESC_MIN 256
+int glob_match_esc(const glob_pat *g, const char *s, size_t n);
 /* ASCII case-insensitive substring search. */
 const char *mem_icase_find(const char *h, size_t hn, const char *lo_needle, size_t nn);
 

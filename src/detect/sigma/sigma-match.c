@@ -106,12 +106,54 @@ static bool vm_text(mctx *c, const vmatch *m, spoor_sv t)
 	}
 }
 
+/* A value for the matchers.  A long JSON-escaped value that no matcher
+ * decoded yet is first tried escaped: glob matchers without inner
+ * wildcards match its escaped bytes (glob_match_esc) when it has no \u
+ * or \/ escape (EF_PLAINESC), and it is decoded only for a matcher that
+ * needs the text.  A PowerShell ContextInfo (5 KB) was decoded for every module
+ * event just so that "Alternate PowerShell Hosts" could find
+ * '= powershell' in it. */
+typedef struct vtext {
+	const efield *f;
+	spoor_sv t; /* the text, once decoded (or the value itself) */
+	bool esc;   /* not decoded yet: try the escaped bytes first */
+} vtext;
+
+static bool vtext_init(mctx *c, const efield *f, vtext *v)
+{
+	v->f = f;
+	v->esc = f->type == SPOOR_VT_JSTR && (f->flags & EF_PLAINESC) && f->val.n >= SIGMA_ESC_MIN &&
+		 !event_text_cached(c->ev, f, &v->t);
+	return v->esc || event_text(c->ev, f, &v->t);
+}
+
+/* v decoded, when it was not yet */
+static bool vtext_decode(mctx *c, vtext *v)
+{
+	if (v->esc) {
+		if (!event_text(c->ev, v->f, &v->t))
+			return false;
+		v->esc = false;
+	}
+	return true;
+}
+
+static bool vm_value(mctx *c, const vmatch *m, vtext *v)
+{
+	if (v->esc) {
+		int r = m->kind == MK_GLOB ? glob_match_esc(&m->g, v->f->val.p, v->f->val.n) : -1;
+		if (r >= 0)
+			return r == 1;
+	}
+	return vtext_decode(c, v) && vm_text(c, m, v->t);
+}
+
 /* OR over all matchers, or (all) AND over value groups of OR-ed variants. */
-static bool values_match(mctx *c, const pitem *it, spoor_sv t)
+static bool values_match(mctx *c, const pitem *it, vtext *v)
 {
 	if (!it->all) {
 		for (size_t i = 0; i < it->nm; i++)
-			if (vm_text(c, &it->m[i], t))
+			if (vm_value(c, &it->m[i], v))
 				return true;
 		return false;
 	}
@@ -120,7 +162,7 @@ static bool values_match(mctx *c, const pitem *it, spoor_sv t)
 		uint16_t g = it->m[i].grp;
 		bool ok = false;
 		for (; i < it->nm && it->m[i].grp == g; i++)
-			if (!ok && vm_text(c, &it->m[i], t))
+			if (!ok && vm_value(c, &it->m[i], v))
 				ok = true;
 		if (!ok)
 			return false;
@@ -212,8 +254,8 @@ static bool vals_match(mctx *c, const pitem *it, fvals *fv)
 				if (k == fv->n)
 					return false;
 			}
-			spoor_sv t;
-			if (event_text(c->ev, fv->v[k], &t) && values_match(c, it, t)) {
+			vtext v;
+			if (vtext_init(c, fv->v[k], &v) && values_match(c, it, &v)) {
 				hit(c, fv->v[k]->id);
 				return true;
 			}
@@ -229,11 +271,11 @@ static bool vals_match(mctx *c, const pitem *it, fvals *fv)
 			j++;
 		bool ok = false;
 		for (size_t k = 0; k < fv->n && !ok; k++) {
-			spoor_sv t;
-			if (!event_text(c->ev, fv->v[k], &t))
+			vtext v;
+			if (!vtext_init(c, fv->v[k], &v))
 				continue;
 			for (size_t x = i; x < j && !ok; x++)
-				ok = vm_text(c, &it->m[x], t);
+				ok = vm_value(c, &it->m[x], &v);
 			if (ok)
 				hit(c, fv->v[k]->id);
 		}

@@ -10,6 +10,9 @@
  * SigmaHQ rules target are matched by pySigma backends); `?` matches one
  * UTF-8 character. */
 #include <stdlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <string.h>
 
 #include "detect/sigma/sigma-int.h"
@@ -235,30 +238,116 @@ int glob_compile(arena *ar, const sstr *s, bool cased, glob_pat *p)
 	return 0;
 }
 
+/* The first byte is looked for with memchr (both cases) while it is
+ * rare; after FIND_MISSES places where the rest did not follow, the
+ * first and last bytes are looked for together, 16 or 32 places at a time,
+ * each at its offset (the generic SIMD substring search), and a place
+ * where both are is checked whole.  memchr alone stopped at every '=' of
+ * a PowerShell ContextInfo ("Host Name = ...", 17 lines) for "Alternate
+ * PowerShell Hosts"' '= powershell'.  Letters are compared with their
+ * 0x20 bit set, which folds only their own two cases. */
+#define FIND_MISSES 4
+
+static bool mid_eq(const char *s, const char *lo, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char)s[i]) != (unsigned char)lo[i])
+			return false;
+	return true;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+/* Places i .. last of h (i advanced past those looked at) for needle lo,
+ * nn >= 2 bytes, 32 at a time. */
+__attribute__((target("avx2"))) static const char *pair_find_avx2(const char *h, size_t *i, size_t last,
+								   const char *lo, size_t nn)
+{
+	unsigned char f = (unsigned char)lo[0], l = (unsigned char)lo[nn - 1];
+	const __m256i vf = _mm256_set1_epi8((char)f), vl = _mm256_set1_epi8((char)l);
+	const __m256i mf = _mm256_set1_epi8((f >= 'a' && f <= 'z') ? 0x20 : 0);
+	const __m256i ml = _mm256_set1_epi8((l >= 'a' && l <= 'z') ? 0x20 : 0);
+	for (; *i + 32 <= last + 1; *i += 32) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(h + *i));
+		__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(h + *i + nn - 1));
+		__m256i eq = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_or_si256(a, mf), vf),
+					      _mm256_cmpeq_epi8(_mm256_or_si256(b, ml), vl));
+		for (unsigned m = (unsigned)_mm256_movemask_epi8(eq); m; m &= m - 1) {
+			size_t k = *i + (size_t)__builtin_ctz(m);
+			if (mid_eq(h + k + 1, lo + 1, nn - 2))
+				return h + k;
+		}
+	}
+	return NULL;
+}
+#endif
+
+/* The same, 16 at a time (SSE2, which every x86-64 has). */
+static const char *pair_find(const char *h, size_t *i, size_t last, const char *lo, size_t nn)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (__builtin_cpu_supports("avx2")) {
+		const char *r = pair_find_avx2(h, i, last, lo, nn);
+		if (r)
+			return r;
+	}
+#endif
+#ifdef __SSE2__
+	unsigned char f = (unsigned char)lo[0], l = (unsigned char)lo[nn - 1];
+	const __m128i vf = _mm_set1_epi8((char)f), vl = _mm_set1_epi8((char)l);
+	const __m128i mf = _mm_set1_epi8((f >= 'a' && f <= 'z') ? 0x20 : 0);
+	const __m128i ml = _mm_set1_epi8((l >= 'a' && l <= 'z') ? 0x20 : 0);
+	for (; *i + 16 <= last + 1; *i += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(h + *i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(h + *i + nn - 1));
+		__m128i eq =
+		    _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(a, mf), vf), _mm_cmpeq_epi8(_mm_or_si128(b, ml), vl));
+		for (unsigned m = (unsigned)_mm_movemask_epi8(eq); m; m &= m - 1) {
+			size_t k = *i + (size_t)__builtin_ctz(m);
+			if (mid_eq(h + k + 1, lo + 1, nn - 2))
+				return h + k;
+		}
+	}
+#else
+	(void)h;
+	(void)i;
+	(void)last;
+	(void)lo;
+	(void)nn;
+#endif
+	return NULL;
+}
+
 const char *mem_icase_find(const char *h, size_t hn, const char *lo, size_t nn)
 {
 	if (nn == 0)
 		return h;
 	if (hn < nn)
 		return NULL;
-	unsigned char f = (unsigned char)lo[0];
-	unsigned char fu = (f >= 'a' && f <= 'z') ? (unsigned char)(f - 32) : f;
-	const char *end = h + hn - nn + 1;
-	const char *p = h;
-	while (p < end) {
-		/* find the next position of the first byte in either case */
+	unsigned char f = (unsigned char)lo[0], fu = (f >= 'a' && f <= 'z') ? (unsigned char)(f - 32) : f;
+	const char *end = h + hn - nn + 1, *p = h;
+	for (int miss = 0; p < end && (miss < FIND_MISSES || nn == 1); miss++) {
 		const char *a = memchr(p, f, (size_t)(end - p));
 		const char *b = fu != f ? memchr(p, fu, (size_t)(a ? a - p : end - p)) : NULL;
 		const char *c = b ? b : a;
 		if (!c)
 			return NULL;
-		size_t i = 1;
-		while (i < nn && lower((unsigned char)c[i]) == (unsigned char)lo[i])
-			i++;
-		if (i == nn)
+		if (mid_eq(c + 1, lo + 1, nn - 1))
 			return c;
 		p = c + 1;
 	}
+	/* the first byte is common here: both ends at once */
+	size_t i = (size_t)(p - h), last = hn - nn;
+	if (i > last)
+		return NULL;
+	const char *r = pair_find(h, &i, last, lo, nn);
+	if (r)
+		return r;
+	unsigned char l = (unsigned char)lo[nn - 1];
+	for (; i <= last; i++)
+		if (lower((unsigned char)h[i]) == f && lower((unsigned char)h[i + nn - 1]) == l &&
+		    mid_eq(h + i + 1, lo + 1, nn - 2))
+			return h + i;
 	return NULL;
 }
 
@@ -331,5 +420,85 @@ bool glob_match(const glob_pat *g, const char *s, size_t n)
 		return mem_icase_find(s, n, g->b, g->n) != NULL;
 	default:
 		return glob_general(g, s, n);
+	}
+}
+
+/* How JSON writes a byte in a string: 0 as it is, the letter of its
+ * two-byte escape, or 1 for \u00XX (a control character with no short
+ * escape). */
+static const char json_esc[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1, [0x07] = 1,
+    [0x08] = 'b', [0x09] = 't', [0x0a] = 'n', [0x0b] = 1, [0x0c] = 'f', [0x0d] = 'r', [0x0e] = 1, [0x0f] = 1,
+    [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+    [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1,
+    ['"'] = '"', ['\\'] = '\\',
+};
+
+/* The JSON-escaped form of the literal lo[0..n) in *out: lo itself when
+ * nothing in it is escaped, else a copy in tmp (cap bytes).  Its length,
+ * or SIZE_MAX when it does not fit or holds a control character JSON
+ * writes as \u00XX. */
+static size_t json_escape_lit(const char *lo, size_t n, char *tmp, size_t cap, const char **out)
+{
+	size_t i = 0;
+	while (i < n && !json_esc[(unsigned char)lo[i]])
+		i++;
+	*out = lo;
+	if (i == n)
+		return n;
+	if (i > cap)
+		return SIZE_MAX;
+	memcpy(tmp, lo, i);
+	size_t o = i;
+	for (; i < n; i++) {
+		char e = json_esc[(unsigned char)lo[i]];
+		if (e == 1 || o + 2 > cap)
+			return SIZE_MAX;
+		if (e)
+			tmp[o++] = '\\';
+		tmp[o++] = e ? e : lo[i];
+	}
+	*out = tmp;
+	return o;
+}
+
+/* Whether s[at] begins a character of JSON-escaped bytes s: the run of
+ * backslashes before it is even (an odd one ends in the backslash of an
+ * escape whose second byte s[at] is). */
+static bool esc_boundary(const char *s, size_t at)
+{
+	size_t k = 0;
+	while (k < at && s[at - 1 - k] == '\\')
+		k++;
+	return (k & 1) == 0;
+}
+
+int glob_match_esc(const glob_pat *g, const char *s, size_t n)
+{
+	char tmp[GLOB_ESC_MAX];
+	const char *e;
+	if (g->kind == GLOB_GENERAL)
+		return -1;
+	size_t en = json_escape_lit(g->b, g->n, tmp, sizeof(tmp), &e);
+	if (en == SIZE_MAX)
+		return -1;
+	switch (g->kind) {
+	case GLOB_EXACT:
+		return n == en && eq_fold(s, e, en, g->cased);
+	case GLOB_PREFIX:
+		return n >= en && eq_fold(s, e, en, g->cased);
+	case GLOB_SUFFIX:
+		return n >= en && eq_fold(s + n - en, e, en, g->cased) && esc_boundary(s, n - en);
+	default:
+		for (size_t at = 0; at + en <= n;) {
+			const char *m = g->cased ? memmem(s + at, n - at, e, en) : mem_icase_find(s + at, n - at, e, en);
+			if (!m)
+				return 0;
+			size_t i = (size_t)(m - s);
+			if (esc_boundary(s, i))
+				return 1;
+			at = i + 1;
+		}
+		return en == 0;
 	}
 }
