@@ -538,11 +538,86 @@ static void test_escaped_memo(void **state)
 	rules_done(&rl);
 }
 
+/* A long JSON-escaped value with line breaks is split and looked up by
+ * its escaped bytes (scan_lines_esc), and its long text is matched
+ * escaped (glob_match_esc).  A break is a \n or \u000a escape, never the
+ * n of an escaped backslash: `who\\nami` is who, a backslash and nami,
+ * which holds the rule's o\nam; `who\\\nami` ends a line after the
+ * backslash.  Each value comes again and again (memo hits), short and
+ * long, first or second in its line. */
+static void test_escaped_lines(void **state)
+{
+	(void)state;
+	char yml[4096];
+	int n = snprintf(yml, sizeof(yml),
+			 "title: Lines\nid: l-1\n"
+			 "logsource: {product: windows, category: process_creation}\n"
+			 "detection:\n  sel:\n    CommandLine|contains:\n      - 'o\\nam'\n");
+	for (int i = 0; i < 80; i++)
+		n += snprintf(yml + n, sizeof(yml) - (size_t)n, "      - q%dz\n", i);
+	snprintf(yml + n, sizeof(yml) - (size_t)n, "  condition: sel\n");
+	loaded rl = rules_from(yml);
+	spoor_ctx *ctx = rl.ctx;
+	spoor_matcher *m = rl.m;
+	uint32_t cl = field_intern(&ctx->ft, "CommandLine", 11);
+	static const struct {
+		const char *v;
+		spoor_vtype t;
+		bool want;
+	} kinds[] = {
+	    {"run who\\\\nami now", SPOOR_VT_JSTR, true},     /* who\nami: backslash, n */
+	    {"run who\\nami now", SPOOR_VT_JSTR, false},      /* a line break */
+	    {"run who\\u000anami now", SPOOR_VT_JSTR, false}, /* a line break written \u000a */
+	    {"run who\\\\\\nami now", SPOOR_VT_JSTR, false},  /* who\ then a line break */
+	    {"who\\\\nam\\r\\nnext", SPOOR_VT_JSTR, true},    /* first in its line */
+	    {"run who\\nami now", SPOOR_VT_STR, true},	      /* text: backslash, n */
+	    {"q7z \\u0041 who\\\\nami", SPOOR_VT_JSTR, true}, /* a \u escape before it */
+	};
+	char v[700];
+	for (size_t round = 0; round < 560; round++) {
+		size_t k = round % ARRAY_SIZE(kinds);
+		size_t shape = (round / ARRAY_SIZE(kinds)) % 4;
+		/* 0: short; 1: long, one line; 2: long, after a line break; 3:
+		 * long, after a \r\n and before another line */
+		size_t len = 0;
+		if (shape) {
+			memset(v, 'x', 300);
+			len = 300;
+		}
+		if (shape >= 2) {
+			const char *br = shape == 2 ? "\\n" : "\\r\\n";
+			memcpy(v + len, br, strlen(br));
+			len += strlen(br);
+		}
+		memcpy(v + len, kinds[k].v, strlen(kinds[k].v));
+		len += strlen(kinds[k].v);
+		if (shape == 3) {
+			memcpy(v + len, "\\nmore text", 11);
+			len += 11;
+		}
+		spoor_vtype t = kinds[k].t;
+		if (t == SPOOR_VT_STR && shape >= 2)
+			continue; /* its \n is no line break */
+		spoor_event ev;
+		win_event(&ev, ctx, "sysmon", "Microsoft-Windows-Sysmon/Operational");
+		event_add(&ev, F_WIN_EVENT_ID, SPOOR_VT_NUM, SPOOR_SV("1"), 0);
+		/* as the JSON scanner marks values without \u or \/ */
+		unsigned fl = t == SPOOR_VT_JSTR && !strstr(kinds[k].v, "\\u") ? EF_PLAINESC : 0;
+		event_add(&ev, cl, t, (spoor_sv){v, len}, fl);
+		int got = spoor_matcher_match(m, &ev);
+		if (got != (int)kinds[k].want)
+			fail_msg("round %zu, shape %zu, %s \"%s\": %d alerts, want %d", round, shape,
+				 t == SPOOR_VT_JSTR ? "escaped" : "text", kinds[k].v, got, kinds[k].want);
+		event_done(&ev);
+	}
+	rules_done(&rl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_load_stats),	    cmocka_unit_test(test_match_filter_json),
-	    cmocka_unit_test(test_long_value_memo), cmocka_unit_test(test_keyword_memo),
+	    cmocka_unit_test(test_long_value_memo), cmocka_unit_test(test_keyword_memo), cmocka_unit_test(test_escaped_lines),
 	    cmocka_unit_test(test_escaped_memo),    cmocka_unit_test(test_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -274,6 +274,8 @@ struct sigma_pf_scratch {
 	pf_lmemo *lmemo;    /* per database, for long values */
 	kwmemo_slot *kwm;   /* the keyword memo, PF_KWMEMO_SLOTS (made on first use) */
 	size_t lmemo_bytes; /* held by the lmemo slots' values */
+	char *dec;	    /* a line of a JSON-escaped value, decoded (scan_line_esc) */
+	size_t deccap;
 	/* the atoms of the scan being remembered */
 	uint32_t rec[PF_MEMO_HITS];
 	size_t nrec;
@@ -1307,6 +1309,7 @@ void sigma_pf_scratch_free(sigma_pf_scratch *s)
 	free(s->lmemo);
 	free(s->kwm);
 	free(s->kw);
+	free(s->dec);
 	for (size_t i = 0; i < s->nkws; i++) {
 		if (!s->kws[i].map) {
 			hs_free_database(s->kws[i].d.db);
@@ -1438,12 +1441,40 @@ static void judge_use(pf_judge *j, uint64_t found, uint64_t seen, uint32_t probe
 	}
 }
 
+/* Keys longer than PF_KEY_WHOLE bytes are hashed by their first and last
+ * PF_KEY_EDGE bytes, their length and 48 bytes from their middle, not
+ * whole: a found slot's value is compared whole anyway, so a key that
+ * shares those bytes with another costs a comparison and at worst a scan,
+ * never a wrong answer.  The long memo's values are lines of PowerShell
+ * ContextInfos (the encoded command line, ~5 KB) found again and again:
+ * over the bench JSON, 259 MB of long lines of which 98% were found, each
+ * hashed whole and then compared whole. */
+#define PF_KEY_WHOLE 512
+#define PF_KEY_EDGE  128
+static uint64_t load64(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 /* The hash word of a memo key: text, or JSON-escaped bytes
  * (scan_escaped), told apart by bit 0 so that equal bytes of the two
  * kinds never share a slot.  Never 0 (an empty slot). */
 static uint64_t memo_key(const char *p, size_t n, uint64_t seed, bool escaped)
 {
-	uint64_t h = hash_bytes(p, n, seed);
+	uint64_t h;
+	if (n <= PF_KEY_WHOLE) {
+		h = hash_bytes(p, n, seed);
+	} else {
+		/* a long key by its ends, its length and three samples */
+		size_t q = n / 4;
+		uint64_t mid[6] = {load64(p + q), load64(p + q + 8), load64(p + 2 * q), load64(p + 2 * q + 8),
+				   load64(p + 3 * q), load64(p + 3 * q + 8)};
+		h = hash_bytes(p, PF_KEY_EDGE, seed ^ n);
+		h = hash_bytes(mid, sizeof(mid), h);
+		h = hash_bytes(p + n - PF_KEY_EDGE, PF_KEY_EDGE, h);
+	}
 	return escaped ? (h | 2) & ~(uint64_t)1 : h | 1;
 }
 
@@ -1602,16 +1633,117 @@ static int scan_db(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, i
 	return scan_piece(pf, s, c, di, p, t.n, false, &hit);
 }
 
+/* The first line break of JSON-escaped bytes p[0..n) from p: the backslash
+ * of a \n or \u000a escape (*skip: its length), or NULL.  Escapes are
+ * walked from the start, so the n of an escaped backslash (\\n) is not
+ * taken for one; a bad escape counts two bytes, as json_unescape does. */
+static const char *esc_newline(const char *p, const char *e, size_t *skip)
+{
+	while (p < e && (p = memchr(p, '\\', (size_t)(e - p))) != NULL) {
+		if (p + 1 >= e)
+			return NULL;
+		if (p[1] == 'n') {
+			*skip = 2;
+			return p;
+		}
+		if (p[1] == 'u' && e - p >= 6 && p[2] == '0' && p[3] == '0' && p[4] == '0' && (p[5] | 0x20) == 'a') {
+			*skip = 6;
+			return p;
+		}
+		p += 2; /* the rest of a \u escape holds no backslash */
+	}
+	return NULL;
+}
+
+/* One line of a JSON-escaped value (its escaped bytes e[0..en), no line
+ * break in them) for database di: looked up in the memos by those bytes,
+ * decoded and scanned only when not found (*hit: found). */
+static int scan_line_esc(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *e,
+			 size_t en, bool *hit)
+{
+	pf_memo *m = NULL;
+	pf_lmemo *lm = NULL;
+	if (c->db->tiny && en <= PF_TINY_MAX_VALUE)
+		; /* the tiny matcher costs less than a lookup */
+	else if (en <= PF_MEMO_MAX_LEN)
+		m = memo_for(pf, s, di, en, true);
+	else if (en <= PF_LMEMO_MAX_LEN)
+		lm = lmemo_for(s, di, false);
+	uint64_t h = 0;
+	memo_slot *ms = NULL;
+	lmemo_slot *ls = NULL;
+	if (m || lm) {
+		h = memo_key(e, en, m ? PF_MEMO_SEED : PF_LMEMO_SEED, true);
+		bool found = m ? memo_find(m, h, e, en, &ms) : lmemo_find(lm, h, e, en, &ls);
+		if (lm)
+			judge_use(&lm->whole, found, 1, PF_LMEMO_PROBE, PF_LMEMO_POOR, PF_LMEMO_REST);
+		if (found) {
+			if (m)
+				replay(pf, s, ms->hit, ms->nhit, hit);
+			else
+				replay(pf, s, ls->hit, ls->nhit, hit);
+			return 0;
+		}
+	}
+	size_t need = en + en / 2 + 4; /* json_unescape's worst case */
+	if (need > s->deccap) {
+		char *v = xrealloc(s->dec, need);
+		if (!v)
+			return SPOOR_ENOMEM;
+		s->dec = v;
+		s->deccap = need;
+	}
+	size_t tn = json_unescape(e, en, s->dec);
+	if (!m && !lm) {
+		bool unused;
+		return scan_piece(pf, s, c, di, s->dec, tn, true, &unused);
+	}
+	int k = scan_keep(pf, s, c, s->dec, tn);
+	if (k > 0 && m)
+		memo_keep(s, m, ms, h, e, en);
+	else if (k > 0)
+		lmemo_keep(s, ls, h, e, en);
+	return k < 0 ? k : 0;
+}
+
+/* A long JSON-escaped value p[0..n) line by line, as scan_lines does with
+ * decoded text, but split and looked up in its escaped form: the lines of
+ * a PowerShell ContextInfo are found in the memos (99% of their bytes over
+ * the bench JSON), and a found line is never decoded.  The escaped lines
+ * decode to exactly the decoded text's lines: a break is a whole escape,
+ * and no escape spans one.  nl: the first break (esc_newline). */
+static int scan_lines_esc(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *p,
+			  size_t n, const char *nl, size_t skip)
+{
+	const char *e = p + n;
+	uint64_t hitb = 0;
+	for (const char *q = p; q <= e;) {
+		size_t len = (size_t)((nl ? nl : e) - q);
+		bool hit = false;
+		int r = len ? scan_line_esc(pf, s, c, di, q, len, &hit) : 0;
+		if (r < 0)
+			return r;
+		hitb += hit ? len + skip : 0;
+		if (!nl)
+			break;
+		q = nl + skip;
+		nl = esc_newline(q, e, &skip);
+	}
+	judge_use(&s->lmemo[di].lines, hitb, n, PF_LINES_PROBE, 2, PF_LINES_REST);
+	return 0;
+}
+
 /* A JSON-escaped value f (at most PF_LMEMO_MAX_LEN bytes) for database di
  * alone: looked up in the memos by its escaped bytes, so a value seen
  * before is not decoded at all.  Windows paths escape every backslash;
  * decoding Sysmon CallTraces (~600 bytes, a path every 40) that the long
  * memo then found was ~11% of the matcher's instructions on Windows JSON.
  * A miss decodes and scans the text (no longer than the escaped bytes)
- * and keeps its atoms under the escaped key.  A long text with newlines
- * goes line by line as in scan_db and is not kept whole, so a database
- * whose long values are PowerShell ContextInfos would only miss here: the
- * long memo's lookups by escaped key are judged on their own (esc). */
+ * and keeps its atoms under the escaped key.  A long text with line
+ * breaks goes line by line (scan_lines_esc) and is not kept whole, so a
+ * database whose long values are PowerShell ContextInfos would only miss
+ * here: the long memo's lookups by escaped key are judged on their own
+ * (esc), and while they rest, long values go straight to the lines. */
 static int scan_escaped(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, spoor_event *ev,
 			const efield *f)
 {
@@ -1628,29 +1760,32 @@ static int scan_escaped(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx 
 		m = memo_for(pf, s, di, n, false);
 	else
 		lm = lmemo_for(s, di, true);
-	if (!m && !lm) {
-		if (!event_text(ev, f, &t))
-			return SPOOR_ENOMEM;
-		return scan_db(pf, s, c, di, t);
-	}
-	uint64_t h = memo_key(p, n, m ? PF_MEMO_SEED : PF_LMEMO_SEED, true);
+	uint64_t h = 0;
 	memo_slot *e = NULL;
 	lmemo_slot *le = NULL;
-	bool found = m ? memo_find(m, h, p, n, &e) : lmemo_find(lm, h, p, n, &le);
-	if (lm)
-		judge_use(&lm->esc, found, 1, PF_LMEMO_PROBE, PF_LMEMO_POOR, PF_LMEMO_REST);
-	if (found) {
-		if (m)
-			replay(pf, s, e->hit, e->nhit, &hit);
-		else
-			replay(pf, s, le->hit, le->nhit, &hit);
-		return 0;
+	if (m || lm) {
+		h = memo_key(p, n, m ? PF_MEMO_SEED : PF_LMEMO_SEED, true);
+		bool found = m ? memo_find(m, h, p, n, &e) : lmemo_find(lm, h, p, n, &le);
+		if (lm)
+			judge_use(&lm->esc, found, 1, PF_LMEMO_PROBE, PF_LMEMO_POOR, PF_LMEMO_REST);
+		if (found) {
+			if (m)
+				replay(pf, s, e->hit, e->nhit, &hit);
+			else
+				replay(pf, s, le->hit, le->nhit, &hit);
+			return 0;
+		}
+	}
+	if (n > PF_MEMO_MAX_LEN && c->db->lines && !judge_resting(&s->lmemo[di].lines)) {
+		size_t skip = 0;
+		const char *nl = esc_newline(p, p + n, &skip);
+		if (nl)
+			return scan_lines_esc(pf, s, c, di, p, n, nl, skip); /* not kept whole */
 	}
 	if (!event_text(ev, f, &t))
 		return SPOOR_ENOMEM;
-	const char *nl = lm ? lines_from(pf, s, di, t) : NULL;
-	if (nl)
-		return scan_lines(pf, s, c, di, t.p, t.n, nl); /* not kept whole */
+	if (!m && !lm)
+		return scan_piece(pf, s, c, di, t.p ? t.p : "", t.n, false, &hit);
 	int k = scan_keep(pf, s, c, t.p ? t.p : "", t.n);
 	if (k > 0 && m)
 		memo_keep(s, m, e, h, p, n);
