@@ -833,27 +833,46 @@ static void test_re_lazy_jit_threads(void **state)
 	}
 }
 
-/* A regex whose literals are too short for an atom ("Invoke-Obfuscation
- * Via Stdin - PowerShell Module": `(set)` is a group, and s breaks a run
- * under (?i)) keeps "&&" and "et" for a quick rejection before PCRE2
- * runs: its answers stay PCRE2's on every subject made of pieces that
- * match, miss or fold (SET, the long s, a lone &). */
+/* A regex whose literals are too short for an atom (the shape of
+ * "Invoke-Obfuscation Via Stdin - PowerShell Module" with letters for its
+ * "&&": `(set)` is a group, and s breaks a run under (?i)) keeps "zq" and
+ * "et" for a quick rejection before PCRE2 runs: its answers stay PCRE2's
+ * on every subject made of pieces that match, miss or fold (SET, ZQ, the
+ * long s, a lone z).  The rule's own "&&" is an atom: two punctuation
+ * bytes, but not those of paths (":\\"). */
 static void test_re_must(void **state)
 {
 	(void)state;
-	const char *pat = "(?i)(set).*&&\\s?set.*(environment|invoke|\\$?\\{?input).*&&.*\"";
+	const char *pat = "(?i)(set).*zq\\s?set.*(environment|invoke|\\$?\\{?input).*zq.*\"";
 	sigma_re *re = NULL;
 	spoor_diag d = SPOOR_DIAG_INIT;
 	assert_int_equal(sigma_re_compile(&re, pat, strlen(pat), 0, &d), 0);
 	const char *a = NULL;
 	size_t an = 0;
 	assert_false(sigma_re_atom(re, &a, &an));
+	static const struct {
+		const char *pat, *atom; /* NULL: no atom */
+	} punct[] = {
+	    {"(?i)(set).*&&\\s?set.*(environment|invoke|\\$?\\{?input).*&&.*\"", "&&"},
+	    {"(?i)\\$\\{`?e`?n`?v`?:`?p`?a`?t`?h`?\\}", "${"},
+	    {"[a-zA-Z]:\\\\", NULL},
+	    {"x.*a1", NULL},
+	};
+	for (size_t i = 0; i < sizeof(punct) / sizeof(punct[0]); i++) {
+		sigma_re *rp = NULL;
+		assert_int_equal(sigma_re_compile(&rp, punct[i].pat, strlen(punct[i].pat), 0, &d), 0);
+		bool has = sigma_re_atom(rp, &a, &an);
+		if (has != (punct[i].atom != NULL) || (has && (an != strlen(punct[i].atom) || memcmp(a, punct[i].atom, an))))
+			fail_msg("%s: atom %.*s, want %s", punct[i].pat, has ? (int)an : 4, has ? a : "none",
+				 punct[i].atom ? punct[i].atom : "none");
+		sigma_re_free(rp);
+	}
 	const char *m0 = NULL, *m1 = NULL;
 	size_t n0 = 0, n1 = 0;
 	assert_int_equal(sigma_re_must(re, 0, &m0, &n0), 2);
 	sigma_re_must(re, 1, &m1, &n1);
 	assert_int_equal(n0, 2);
-	assert_memory_equal(m0, "&&", 2);
+	assert_memory_equal(m0, "zq", 2);
 	assert_int_equal(n1, 2);
 	assert_memory_equal(m1, "et", 2);
 	/* an atom: no quick-rejection literals (the prefilter looks for it) */
@@ -878,7 +897,7 @@ static void test_re_must(void **state)
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
 	sigma_re_scratch *rs = sigma_re_scratch_new();
 	assert_non_null(rs);
-	static const char *const piece[] = {"set", "SET", "&&", "&", " ", "input", "\"", "x", "\305\277et", "invoke", "ET"};
+	static const char *const piece[] = {"set", "SET", "zq", "ZQ", "z", " ", "input", "\"", "x", "\305\277et", "invoke", "ET"};
 	const size_t np = sizeof(piece) / sizeof(piece[0]);
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
 	int matched = 0;

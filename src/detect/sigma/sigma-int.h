@@ -318,7 +318,8 @@ void sigma_re_free(sigma_re *re);
 /* Bytes of JIT code PCRE2 made for re: 0 until its first match (tests). */
 size_t sigma_re_jit_size(const sigma_re *re);
 /* A literal every match of the regex contains (lowercased, at most
- * SIGMA_RE_MAX_ATOM bytes, at least SIGMA_RE_MIN_ATOM), for the prefilter;
+ * SIGMA_RE_MAX_ATOM bytes, at least SIGMA_RE_MIN_ATOM or two punctuation
+ * bytes), for the prefilter;
  * false when none is known. */
 #define SIGMA_RE_MAX_ATOM 16
 #define SIGMA_RE_MIN_ATOM 3
