@@ -1048,6 +1048,91 @@ static void test_icase_find(void **state)
 	}
 }
 
+/* An item's index (sigma-gindex.c) answers as trying its values one by
+ * one: 40-200 values of every glob kind (exact, prefix, suffix, contains,
+ * inner wildcards, cased), some of them duplicates, against texts made of
+ * the same pieces in any case, longer and shorter. */
+static void test_glob_index(void **state)
+{
+	(void)state;
+	static const char *const piece[] = {"\\", "dll", "a", "B", ".", "x", "C:", "ver"};
+	uint64_t seed = 0x5851f42d4c957f2dull;
+#define RND() (seed = seed * 6364136223846793005ull + 1442695040888963407ull, (size_t)(seed >> 33))
+	size_t indexed = 0, hits = 0;
+	for (int round = 0; round < 60; round++) {
+		arena ar;
+		arena_init(&ar, 4096, 0);
+		size_t nm = 20 + RND() % 180;
+		vmatch *m = arena_alloc(&ar, nm * sizeof(*m));
+		assert_non_null(m);
+		memset(m, 0, nm * sizeof(*m));
+		for (size_t i = 0; i < nm; i++) {
+			char v[64];
+			size_t n = 0, np = 1 + RND() % 5;
+			for (size_t k = 0; k < np; k++) {
+				const char *pc = piece[RND() % ARRAY_SIZE(piece)];
+				memcpy(v + n, pc, strlen(pc));
+				n += strlen(pc);
+			}
+			sstr pat;
+			sstr_init(&pat);
+			size_t kind = RND() % 10; /* mostly exact, prefix, suffix */
+			if (kind >= 6 && kind <= 7)
+				assert_int_equal(sstr_add(&pat, "*", 1, SW_STAR), 0);
+			assert_int_equal(sstr_add(&pat, v, n, SW_LIT), 0);
+			if (kind == 8) {
+				assert_int_equal(sstr_add(&pat, "*", 1, SW_STAR), 0);
+				assert_int_equal(sstr_add(&pat, "x", 1, SW_LIT), 0);
+			}
+			if (kind >= 3 && kind <= 4)
+				assert_int_equal(sstr_add(&pat, "*", 1, SW_STAR), 0);
+			if (kind == 7)
+				assert_int_equal(sstr_add(&pat, "*", 1, SW_STAR), 0);
+			m[i].kind = MK_GLOB;
+			m[i].grp = (uint16_t)i;
+			assert_int_equal(glob_compile(&ar, &pat, kind == 9, &m[i].g), 0);
+			sstr_done(&pat);
+			if (i && RND() % 8 == 0)
+				m[i] = m[i - 1]; /* a duplicate value */
+		}
+		const gindex *ix = NULL;
+		assert_int_equal(sigma_gindex_build(&ar, m, nm, &ix), 0);
+		if (!ix) { /* fewer than SIGMA_GINDEX_MIN values it takes */
+			for (size_t i = 0; i < nm; i++)
+				assert_false(m[i].indexed);
+			arena_done(&ar);
+			continue;
+		}
+		for (size_t i = 0; i < nm; i++)
+			indexed += m[i].indexed;
+		for (int t = 0; t < 400; t++) {
+			char txt[128];
+			size_t n = 0, np = RND() % 9;
+			for (size_t k = 0; k < np; k++) {
+				const char *pc = piece[RND() % ARRAY_SIZE(piece)];
+				for (size_t q = 0; pc[q]; q++)
+					txt[n++] = RND() % 2 ? (char)toupper((unsigned char)pc[q]) : pc[q];
+			}
+			bool want = false, got = sigma_gindex_match(ix, m, txt, n);
+			for (size_t i = 0; i < nm; i++) {
+				bool r = glob_match(&m[i].g, txt, n);
+				want |= r;
+				if (!m[i].indexed)
+					got |= r;
+				else if (r && !sigma_gindex_match(ix, m, txt, n))
+					fail_msg("round %d: indexed value %zu matches \"%.*s\", the index says no", round, i,
+						 (int)n, txt);
+			}
+			if (got != want)
+				fail_msg("round %d: \"%.*s\": index %d, one by one %d", round, (int)n, txt, got, want);
+			hits += want;
+		}
+		arena_done(&ar);
+	}
+#undef RND
+	assert_true(indexed > 1000 && hits > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1066,6 +1151,7 @@ int main(void)
 	    cmocka_unit_test(test_re_must),
 	    cmocka_unit_test(test_glob_escaped),
 	    cmocka_unit_test(test_icase_find),
+	    cmocka_unit_test(test_glob_index),
 	    cmocka_unit_test(test_re_lazy_jit_threads),
 	    cmocka_unit_test(test_prefilter_kw_factors),
 	    cmocka_unit_test(test_kw_factor_pick),

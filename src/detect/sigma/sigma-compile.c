@@ -551,6 +551,9 @@ static int compile_item(cc *c, const sigma_item *it, pitem *pi)
 			return SPOOR_ENOMEM;
 		memcpy(pi->m, c->vm, c->nvm * sizeof(vmatch));
 	}
+	pi->ix = NULL;
+	if (pi->field && !pi->all && pi->nm >= SIGMA_GINDEX_MIN)
+		return sigma_gindex_build(c->r->ar, pi->m, pi->nm, &pi->ix);
 	return 0;
 }
 

@@ -403,6 +403,7 @@ typedef struct vmatch {
 	bool cased;
 	bool exists;  /* MK_EXISTS */
 	uint8_t part; /* MK_DATEPART: DP_* */
+	bool indexed; /* MK_GLOB: the item's index (pitem.ix) answers for it */
 	union {
 		glob_pat g;   /* MK_GLOB */
 		sigma_re *re; /* MK_RE */
@@ -421,6 +422,17 @@ enum { DP_MINUTE = 0, DP_HOUR, DP_DAY, DP_WEEK, DP_MONTH, DP_YEAR };
 bool sigma_datepart(const char *s, size_t n, int part, int64_t *out);
 bool sigma_datepart_match(const vmatch *m, const char *s, size_t n);
 
+/* An index over an item's many caseless exact, prefix and suffix values
+ * (sigma-gindex.c): items of a field, values OR-ed, at least
+ * SIGMA_GINDEX_MIN such values. */
+#define SIGMA_GINDEX_MIN 32
+typedef struct gindex gindex;
+/* Index the values of m[0..nm) it can (marking them indexed), in ar;
+ * *out NULL when there are too few. */
+int sigma_gindex_build(arena *ar, vmatch *m, size_t nm, const gindex **out);
+/* Whether some indexed value of m matches the text t[0..n). */
+bool sigma_gindex_match(const gindex *ix, const vmatch *m, const char *t, size_t n);
+
 typedef struct pitem {
 	uint32_t field; /* 0 = keyword item (all string fields) */
 	uint32_t alt;	/* field to use when `field` is absent (logsource field mapping), or 0 */
@@ -428,6 +440,7 @@ typedef struct pitem {
 	bool neg;	/* neq */
 	vmatch *m;
 	size_t nm;
+	const gindex *ix; /* the index of m's indexed values, or NULL */
 } pitem;
 
 typedef struct pmap {

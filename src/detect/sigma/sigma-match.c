@@ -148,12 +148,15 @@ static bool vm_value(mctx *c, const vmatch *m, vtext *v)
 	return vtext_decode(c, v) && vm_text(c, m, v->t);
 }
 
-/* OR over all matchers, or (all) AND over value groups of OR-ed variants. */
+/* OR over all matchers (those in the item's index at once), or (all) AND
+ * over value groups of OR-ed variants. */
 static bool values_match(mctx *c, const pitem *it, vtext *v)
 {
 	if (!it->all) {
+		if (it->ix && vtext_decode(c, v) && sigma_gindex_match(it->ix, it->m, v->t.p, v->t.n))
+			return true;
 		for (size_t i = 0; i < it->nm; i++)
-			if (vm_value(c, &it->m[i], v))
+			if (!it->m[i].indexed && vm_value(c, &it->m[i], v))
 				return true;
 		return false;
 	}
