@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		uint32_t hits[SIGMA_MAX_HITS];
 		size_t nh;
-		(void)sigma_match_detection(r->plan, &ev, re, hits, &nh);
+		(void)sigma_match_detection(r->plan, &ev, re, NULL, hits, &nh);
 		CHECK(nh <= SIGMA_MAX_HITS);
 		(void)sigma_match(r->plan, &ev, re, hits, &nh);
 	}

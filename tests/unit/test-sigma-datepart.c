@@ -72,7 +72,7 @@ static int match(const char *det, const char *field, const char *value)
 		spoor_event ev;
 		assert_int_equal(event_init(&ev, ctx), 0);
 		event_add(&ev, field_intern(&ctx->ft, field, strlen(field)), SPOOR_VT_STR, sv_cstr(value), 0);
-		res = sigma_match_detection(f->rules[0]->plan, &ev, NULL, NULL, NULL);
+		res = sigma_match_detection(f->rules[0]->plan, &ev, NULL, NULL, NULL, NULL);
 		event_done(&ev);
 	}
 	sigma_file_free(f);

@@ -82,7 +82,7 @@ static int run_case(const char *det, const char *const *kv, char *err, size_t er
 			sigma_re_scratch *re = sigma_re_scratch_new();
 			uint32_t hits[SIGMA_MAX_HITS];
 			size_t nh;
-			res = sigma_match_detection(f->rules[0]->plan, &ev, re, hits, &nh);
+			res = sigma_match_detection(f->rules[0]->plan, &ev, re, NULL, hits, &nh);
 			sigma_re_scratch_free(re);
 			event_done(&ev);
 		} else {
@@ -493,7 +493,7 @@ static void test_expand(void **state)
 			spoor_event ev;
 			assert_int_equal(event_init(&ev, ctx), 0);
 			event_add(&ev, field_intern(&ctx->ft, "User", 4), SPOOR_VT_STR, sv_cstr(cases[i].user), 0);
-			got = sigma_match_detection(f->rules[0]->plan, &ev, NULL, NULL, NULL);
+			got = sigma_match_detection(f->rules[0]->plan, &ev, NULL, NULL, NULL, NULL);
 			event_done(&ev);
 		} else {
 			assert_int_equal(rc, SPOOR_EINVAL);
@@ -611,6 +611,81 @@ static int candidates_for(const char *det, const char *const *kv)
 	sigma_pf_free(pf);
 	sigma_file_free(f);
 	return (int)nc;
+}
+
+/* The value atoms of a rule that is not gated (sigma-prefilter.c,
+ * prune_atoms): its contains values on a field that has a database get
+ * their atoms there, and the matcher skips a value whose atom the scan
+ * did not see.  The rule's answers, with the scan's view and without,
+ * must be the same and right: a marker in any case, in a short value, in
+ * the second line of a long escaped one, or nowhere. */
+static void test_prune_atoms(void **state)
+{
+	(void)state;
+	sigma_file *fg = load_det("    sel:\n        CommandLine|contains: 'gatedword'\n    condition: sel\n");
+	sigma_file *fu = load_det("    sel:\n        CommandLine|contains: '*'\n"
+				  "    filter:\n        CommandLine|contains:\n            - 'marker-one'\n"
+				  "            - 'MARKER-two'\n            - 'ab'\n"
+				  "    condition: sel and not filter\n");
+	spoor_diag d = SPOOR_DIAG_INIT;
+	assert_int_equal(sigma_compile(fg->rules[0], &ctx->ft, &d), 0);
+	assert_int_equal(sigma_compile(fu->rules[0], &ctx->ft, &d), 0);
+	const sigma_plan *plans[2] = {fg->rules[0]->plan, fu->rules[0]->plan};
+	sigma_prefilter *pf = NULL;
+	assert_int_equal(sigma_pf_build(&pf, plans, 2, NULL, &d), 0);
+	assert_true(sigma_pf_gated(pf, 0));
+	assert_false(sigma_pf_gated(pf, 1));
+	/* two values with atoms; 'ab' is too short, '*' has none */
+	size_t with = 0;
+	const sigma_plan *p = plans[1];
+	for (size_t i = 0; i < p->ns; i++)
+		for (size_t j = 0; j < p->s[i].n; j++)
+			for (size_t k = 0; k < p->s[i].maps[j].n; k++)
+				for (size_t v = 0; v < p->s[i].maps[j].items[k].nm; v++)
+					with += p->s[i].maps[j].items[k].m[v].g.atom != 0;
+	assert_int_equal(with, 2);
+	sigma_pf_scratch *sc = NULL;
+	assert_int_equal(sigma_pf_scratch_new(&sc, pf), 0);
+	sigma_re_scratch *re = sigma_re_scratch_new();
+	assert_non_null(re);
+	uint32_t cl = field_intern(&ctx->ft, "CommandLine", 11);
+	static const struct {
+		const char *v;
+		spoor_vtype t;
+		bool want;
+	} cases[] = {
+	    {"run Marker-One now", SPOOR_VT_STR, false},
+	    {"run marker-two", SPOOR_VT_STR, false},
+	    {"run marker-three", SPOOR_VT_STR, true},
+	    {"gatedword only", SPOOR_VT_STR, true},
+	    {"cab", SPOOR_VT_STR, false},
+	    {"first line\\r\\nrun MARKER-ONE\\r\\n", SPOOR_VT_JSTR, false},
+	    {"first line\\r\\nrun marker-on\\r\\ne", SPOOR_VT_JSTR, true},
+	};
+	char v[600];
+	for (int round = 0; round < 4; round++)
+		for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+			size_t pad = round % 2 ? 300 : 0, len = strlen(cases[c].v);
+			memset(v, 'x', pad);
+			memcpy(v + pad, cases[c].v, len);
+			spoor_event ev;
+			assert_int_equal(event_init(&ev, ctx), 0);
+			assert_int_equal(event_add(&ev, cl, cases[c].t, (spoor_sv){v, pad + len},
+						   cases[c].t == SPOOR_VT_JSTR ? EF_PLAINESC : 0),
+					 0);
+			assert_int_equal(sigma_pf_scan(pf, sc, &ev, NULL), 0);
+			bool with_pf = sigma_match_detection(plans[1], &ev, re, sc, NULL, NULL);
+			bool without = sigma_match_detection(plans[1], &ev, re, NULL, NULL, NULL);
+			if (with_pf != cases[c].want || without != cases[c].want)
+				fail_msg("round %d, \"%s\": %d with the scan's atoms, %d without, want %d", round,
+					 cases[c].v, with_pf, without, cases[c].want);
+			event_done(&ev);
+		}
+	sigma_re_scratch_free(re);
+	sigma_pf_scratch_free(sc);
+	sigma_pf_free(pf);
+	sigma_file_free(fu);
+	sigma_file_free(fg);
 }
 
 /* Keyword databases with factors (sigma-prefilter.c, kw_factors): ten
@@ -1151,6 +1226,7 @@ int main(void)
 	    cmocka_unit_test(test_re_must),
 	    cmocka_unit_test(test_glob_escaped),
 	    cmocka_unit_test(test_icase_find),
+	    cmocka_unit_test(test_prune_atoms),
 	    cmocka_unit_test(test_glob_index),
 	    cmocka_unit_test(test_re_lazy_jit_threads),
 	    cmocka_unit_test(test_prefilter_kw_factors),

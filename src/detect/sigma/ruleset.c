@@ -975,14 +975,15 @@ static int run_rule(spoor_matcher *m, spoor_event *ev, size_t i)
 		m->cap = nc;
 	}
 	alert_slot *s = &m->a[m->na];
-	if (!sigma_match_detection(e->r->plan, ev, m->re, s->hits, &s->nhits))
+	const sigma_pf_scratch *pfs = m->pf && rs->pf ? m->pf : NULL;
+	if (!sigma_match_detection(e->r->plan, ev, m->re, pfs, s->hits, &s->nhits))
 		return 0;
 	/* a filter's condition is AND-ed to the rule's (filters spec v2.1) */
 	bool keep = true;
 	for (size_t fi = 0; fi < e->nfilters && keep; fi++) {
 		uint32_t fh[SIGMA_MAX_HITS];
 		size_t fn;
-		keep = sigma_match_detection(rs->rules[e->filters[fi]].r->plan, ev, m->re, fh, &fn);
+		keep = sigma_match_detection(rs->rules[e->filters[fi]].r->plan, ev, m->re, pfs, fh, &fn);
 	}
 	if (keep) {
 		s->rule = i;

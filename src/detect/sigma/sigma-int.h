@@ -274,6 +274,9 @@ typedef struct glob_pat {
 	size_t n;
 	uint8_t kind; /* GLOB_EXACT, GLOB_PREFIX, GLOB_SUFFIX, GLOB_CONTAINS, GLOB_GENERAL */
 	bool cased;
+	/* 1 + the prefilter atom every match of the value holds, looked up
+	 * before the value is tried (sigma_pf_build sets it; 0: none) */
+	uint32_t atom;
 } glob_pat;
 
 enum { GLOB_EXACT = 0, GLOB_PREFIX, GLOB_SUFFIX, GLOB_CONTAINS, GLOB_GENERAL };
@@ -556,6 +559,8 @@ const uint32_t *sigma_pf_candidates(const sigma_pf_scratch *s, size_t *n);
 bool sigma_pf_check(const sigma_prefilter *pf, const sigma_pf_scratch *s, size_t rule);
 /* Whether a rule runs only as a candidate. */
 bool sigma_pf_gated(const sigma_prefilter *pf, size_t rule);
+/* Whether atom ai (glob_pat.atom - 1) was seen in the last scan. */
+bool sigma_pf_atom_seen(const sigma_pf_scratch *s, uint32_t ai);
 
 /* ---- Matching (sigma-match.c) ---- */
 
@@ -563,8 +568,10 @@ bool sigma_pf_gated(const sigma_prefilter *pf, size_t rule);
 
 /* true when the rule's logsource selects the event and its condition holds. */
 bool sigma_match(const sigma_plan *plan, spoor_event *ev, sigma_re_scratch *re, uint32_t *hits, size_t *nhits);
-/* The condition only (no logsource check). */
-bool sigma_match_detection(const sigma_plan *plan, spoor_event *ev, sigma_re_scratch *re, uint32_t *hits,
-			   size_t *nhits);
+/* The condition only (no logsource check).  pfs: the prefilter scratch
+ * that scanned this event (values whose atom it did not see are not
+ * tried), or NULL. */
+bool sigma_match_detection(const sigma_plan *plan, spoor_event *ev, sigma_re_scratch *re,
+			   const sigma_pf_scratch *pfs, uint32_t *hits, size_t *nhits);
 
 #endif

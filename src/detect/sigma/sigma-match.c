@@ -25,6 +25,7 @@ typedef struct mctx {
 	const sigma_plan *p;
 	spoor_event *ev;
 	sigma_re_scratch *re;
+	const sigma_pf_scratch *pfs; /* the prefilter's view of the event, or NULL */
 	uint32_t *hits;
 	size_t nhits;
 } mctx;
@@ -140,6 +141,10 @@ static bool vtext_decode(mctx *c, vtext *v)
 
 static bool vm_value(mctx *c, const vmatch *m, vtext *v)
 {
+	/* a value whose atom the prefilter did not see in the field cannot
+	 * match it (the atom is in the field's database: sigma_pf_build) */
+	if (m->kind == MK_GLOB && m->g.atom && c->pfs && !sigma_pf_atom_seen(c->pfs, m->g.atom - 1))
+		return false;
 	if (v->esc) {
 		int r = m->kind == MK_GLOB ? glob_match_esc(&m->g, v->f->val.p, v->f->val.n) : -1;
 		if (r >= 0)
@@ -340,9 +345,10 @@ static bool eval_search(void *payload, uint32_t i)
 	return false;
 }
 
-bool sigma_match_detection(const sigma_plan *plan, spoor_event *ev, sigma_re_scratch *re, uint32_t *hits, size_t *nhits)
+bool sigma_match_detection(const sigma_plan *plan, spoor_event *ev, sigma_re_scratch *re,
+			   const sigma_pf_scratch *pfs, uint32_t *hits, size_t *nhits)
 {
-	mctx c = {plan, ev, re, hits, 0};
+	mctx c = {plan, ev, re, pfs, hits, 0};
 	bool r = sigma_cprog_run(&plan->prog, eval_search, &c);
 	if (nhits)
 		*nhits = r ? c.nhits : 0;
@@ -357,5 +363,5 @@ bool sigma_match(const sigma_plan *plan, spoor_event *ev, sigma_re_scratch *re, 
 		sigma_arr_reset(sigma_re_scratch_arr(re));
 	if (!plan->ls || !sigma_ls_match(plan->ls, ev))
 		return false;
-	return sigma_match_detection(plan, ev, re, hits, nhits);
+	return sigma_match_detection(plan, ev, re, NULL, hits, nhits);
 }

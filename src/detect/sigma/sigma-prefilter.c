@@ -1122,6 +1122,70 @@ static int build_dbs(sigma_prefilter *pf, const char *cache_dir, spoor_diag *dia
 	return 0;
 }
 
+/* The value atoms of the rules that run on every event of their groups
+ * (not gated).  Such a rule's values are tried on every event: "Alternate
+ * PowerShell Hosts - PowerShell Module" (ContextInfo|contains: '*', then
+ * six filters) looked for '= powershell' through each PowerShell module
+ * event's ContextInfo (5 KB), and mostly did not find it.  So each
+ * contains (or inner-wildcard) value of such a rule, on a field that has a
+ * database anyway, gets its atom in that database (glob_pat.atom), and the
+ * matcher tries the value only when the scan saw the atom: a value cannot
+ * match without it, the same fact the gating rests on.  The rule goes in
+ * the atom's crules so that the database is scanned for its groups.
+ * Values of fields with a logsource alternative are left alone (the
+ * alternative's atom would be a second one to look at), and atoms shorter
+ * than PF_PRUNE_MIN_ATOM bytes are not worth a lookup.  Plans are written
+ * here, once per build, before any matcher runs (spoor_matcher_new). */
+#define PF_PRUNE_MIN_ATOM 4
+static void set_atom(const glob_pat *g, uint32_t v)
+{
+	((glob_pat *)g)->atom = v; /* the plans' one field the prefilter owns */
+}
+
+static int prune_atoms(sigma_prefilter *pf, const sigma_plan *const *plans, size_t n)
+{
+	uint32_t maxf = 0;
+	for (size_t i = 0; i < pf->natoms; i++)
+		maxf = MAX(maxf, pf->atoms[i].field);
+	uint8_t *hasdb = xcalloc((size_t)maxf + 1, 1);
+	if (!hasdb)
+		return SPOOR_ENOMEM;
+	for (size_t i = 0; i < pf->natoms; i++)
+		hasdb[pf->atoms[i].field] = 1;
+	int rc = 0;
+	for (size_t r = 0; r < n && rc == 0; r++) {
+		const sigma_plan *p = plans[r];
+		for (size_t i = 0; p && i < p->ns && rc == 0; i++)
+			for (size_t j = 0; j < p->s[i].n && rc == 0; j++)
+				for (size_t k = 0; k < p->s[i].maps[j].n && rc == 0; k++) {
+					const pitem *it = &p->s[i].maps[j].items[k];
+					bool use = !pf->gated[r] && it->field && !it->alt && it->field <= maxf &&
+						   hasdb[it->field];
+					for (size_t v = 0; v < it->nm && rc == 0; v++) {
+						const vmatch *m = &it->m[v];
+						if (m->kind != MK_GLOB)
+							continue;
+						set_atom(&m->g, 0);
+						const char *ap;
+						size_t an;
+						if (!use || (m->g.kind != GLOB_CONTAINS && m->g.kind != GLOB_GENERAL) ||
+						    !glob_atom(&m->g, &ap, &an) || an < PF_PRUNE_MIN_ATOM)
+							continue;
+						aref a = {it->field, ap, an};
+						uint32_t ai;
+						rc = atom_get(pf, &a, &ai);
+						if (rc == 0)
+							rc = rule_push(&pf->atoms[ai].crules, &pf->atoms[ai].ncrules,
+								       &pf->atoms[ai].ccap, (uint32_t)r);
+						if (rc == 0)
+							set_atom(&m->g, ai + 1);
+					}
+				}
+	}
+	free(hasdb);
+	return rc;
+}
+
 int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t n, const char *cache_dir,
 		   spoor_diag *diag)
 {
@@ -1200,6 +1264,8 @@ int sigma_pf_build(sigma_prefilter **out, const sigma_plan *const *plans, size_t
 		free(sets[i].v);
 	free(sets);
 	free(has);
+	if (rc == 0)
+		rc = prune_atoms(pf, plans, n);
 	free(pf->hslots);
 	pf->hslots = NULL;
 	free(pf->tmp);
@@ -1798,6 +1864,11 @@ const uint32_t *sigma_pf_candidates(const sigma_pf_scratch *s, size_t *n)
 {
 	*n = s->nlist;
 	return s->list;
+}
+
+bool sigma_pf_atom_seen(const sigma_pf_scratch *s, uint32_t ai)
+{
+	return s->ahit[ai] == s->gen;
 }
 
 bool sigma_pf_gated(const sigma_prefilter *pf, size_t rule)
