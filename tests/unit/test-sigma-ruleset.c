@@ -480,6 +480,22 @@ static void test_keyword_memo(void **state)
 	rules_done(&rl);
 }
 
+/* A process_creation rule: CommandLine contains `value` (YAML), or one of
+ * 80 filler atoms, enough for the short memo (PF_MEMO_MIN_ATOMS). */
+static loaded commandline_rule(const char *value)
+{
+	char yml[4096];
+	int n = snprintf(yml, sizeof(yml),
+			 "title: Escaped\nid: e-1\n"
+			 "logsource: {product: windows, category: process_creation}\n"
+			 "detection:\n  sel:\n    CommandLine|contains:\n      - %s\n",
+			 value);
+	for (int i = 0; i < 80; i++)
+		n += snprintf(yml + n, sizeof(yml) - (size_t)n, "      - q%dz\n", i);
+	snprintf(yml + n, sizeof(yml) - (size_t)n, "  condition: sel\n");
+	return rules_from(yml);
+}
+
 /* JSON-escaped values go through the memos keyed by their escaped bytes,
  * text values by their text.  The same bytes then stand for different
  * text: `who\"ami` escaped is the rule's who"ami; as text it is not.  The
@@ -490,16 +506,7 @@ static void test_keyword_memo(void **state)
 static void test_escaped_memo(void **state)
 {
 	(void)state;
-	char yml[4096];
-	int n = snprintf(yml, sizeof(yml),
-			 "title: Escaped\nid: e-1\n"
-			 "logsource: {product: windows, category: process_creation}\n"
-			 "detection:\n  sel:\n    CommandLine|contains:\n      - 'who\"ami'\n");
-	/* atoms enough for the short memo (PF_MEMO_MIN_ATOMS) */
-	for (int i = 0; i < 80; i++)
-		n += snprintf(yml + n, sizeof(yml) - (size_t)n, "      - q%dz\n", i);
-	snprintf(yml + n, sizeof(yml) - (size_t)n, "  condition: sel\n");
-	loaded rl = rules_from(yml);
+	loaded rl = commandline_rule("'who\"ami'");
 	spoor_ctx *ctx = rl.ctx;
 	spoor_matcher *m = rl.m;
 	uint32_t cl = field_intern(&ctx->ft, "CommandLine", 11);
@@ -548,15 +555,7 @@ static void test_escaped_memo(void **state)
 static void test_escaped_lines(void **state)
 {
 	(void)state;
-	char yml[4096];
-	int n = snprintf(yml, sizeof(yml),
-			 "title: Lines\nid: l-1\n"
-			 "logsource: {product: windows, category: process_creation}\n"
-			 "detection:\n  sel:\n    CommandLine|contains:\n      - 'o\\nam'\n");
-	for (int i = 0; i < 80; i++)
-		n += snprintf(yml + n, sizeof(yml) - (size_t)n, "      - q%dz\n", i);
-	snprintf(yml + n, sizeof(yml) - (size_t)n, "  condition: sel\n");
-	loaded rl = rules_from(yml);
+	loaded rl = commandline_rule("'o\\nam'");
 	spoor_ctx *ctx = rl.ctx;
 	spoor_matcher *m = rl.m;
 	uint32_t cl = field_intern(&ctx->ft, "CommandLine", 11);

@@ -1721,36 +1721,61 @@ static const char *esc_newline(const char *p, const char *e, size_t *skip)
 	return NULL;
 }
 
+/* A lookup in database di's memos by JSON-escaped bytes p[0..n): the
+ * memo it goes to (m, or lm for a long value; neither for a value the
+ * tiny matcher takes or too long for the long memo), its key and slot. */
+typedef struct esc_look {
+	pf_memo *m;
+	pf_lmemo *lm;
+	uint64_t h;
+	memo_slot *ms;
+	lmemo_slot *ls;
+} esc_look;
+
+/* Look p[0..n) up (a line of a longer value: line); true when found, its
+ * atoms replayed (*hit).  The long memo judges line lookups with its
+ * other long lookups (whole), whole values by escaped key apart (esc). */
+static bool esc_lookup(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *p,
+		       size_t n, bool line, esc_look *L, bool *hit)
+{
+	*L = (esc_look){0};
+	if (c->db->tiny && n <= PF_TINY_MAX_VALUE)
+		return false; /* the tiny matcher costs less than a lookup */
+	if (n <= PF_MEMO_MAX_LEN)
+		L->m = memo_for(pf, s, di, n, line);
+	else if (n <= PF_LMEMO_MAX_LEN)
+		L->lm = lmemo_for(s, di, !line);
+	if (!L->m && !L->lm)
+		return false;
+	L->h = memo_key(p, n, L->m ? PF_MEMO_SEED : PF_LMEMO_SEED, true);
+	bool found = L->m ? memo_find(L->m, L->h, p, n, &L->ms) : lmemo_find(L->lm, L->h, p, n, &L->ls);
+	if (L->lm)
+		judge_use(line ? &L->lm->whole : &L->lm->esc, found, 1, PF_LMEMO_PROBE, PF_LMEMO_POOR, PF_LMEMO_REST);
+	if (found && L->m)
+		replay(pf, s, L->ms->hit, L->ms->nhit, hit);
+	else if (found)
+		replay(pf, s, L->ls->hit, L->ls->nhit, hit);
+	return found;
+}
+
+/* The atoms of the last scan_keep (k > 0: they fit) into L's slot. */
+static void esc_keep(sigma_pf_scratch *s, const esc_look *L, int k, const char *p, size_t n)
+{
+	if (k > 0 && L->m)
+		memo_keep(s, L->m, L->ms, L->h, p, n);
+	else if (k > 0 && L->lm)
+		lmemo_keep(s, L->ls, L->h, p, n);
+}
+
 /* One line of a JSON-escaped value (its escaped bytes e[0..en), no line
  * break in them) for database di: looked up in the memos by those bytes,
  * decoded and scanned only when not found (*hit: found). */
 static int scan_line_esc(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx *c, int32_t di, const char *e,
 			 size_t en, bool *hit)
 {
-	pf_memo *m = NULL;
-	pf_lmemo *lm = NULL;
-	if (c->db->tiny && en <= PF_TINY_MAX_VALUE)
-		; /* the tiny matcher costs less than a lookup */
-	else if (en <= PF_MEMO_MAX_LEN)
-		m = memo_for(pf, s, di, en, true);
-	else if (en <= PF_LMEMO_MAX_LEN)
-		lm = lmemo_for(s, di, false);
-	uint64_t h = 0;
-	memo_slot *ms = NULL;
-	lmemo_slot *ls = NULL;
-	if (m || lm) {
-		h = memo_key(e, en, m ? PF_MEMO_SEED : PF_LMEMO_SEED, true);
-		bool found = m ? memo_find(m, h, e, en, &ms) : lmemo_find(lm, h, e, en, &ls);
-		if (lm)
-			judge_use(&lm->whole, found, 1, PF_LMEMO_PROBE, PF_LMEMO_POOR, PF_LMEMO_REST);
-		if (found) {
-			if (m)
-				replay(pf, s, ms->hit, ms->nhit, hit);
-			else
-				replay(pf, s, ls->hit, ls->nhit, hit);
-			return 0;
-		}
-	}
+	esc_look L;
+	if (esc_lookup(pf, s, c, di, e, en, true, &L, hit))
+		return 0;
 	size_t need = en + en / 2 + 4; /* json_unescape's worst case */
 	if (need > s->deccap) {
 		char *v = xrealloc(s->dec, need);
@@ -1760,15 +1785,12 @@ static int scan_line_esc(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx
 		s->deccap = need;
 	}
 	size_t tn = json_unescape(e, en, s->dec);
-	if (!m && !lm) {
+	if (!L.m && !L.lm) {
 		bool unused;
 		return scan_piece(pf, s, c, di, s->dec, tn, true, &unused);
 	}
 	int k = scan_keep(pf, s, c, s->dec, tn);
-	if (k > 0 && m)
-		memo_keep(s, m, ms, h, e, en);
-	else if (k > 0)
-		lmemo_keep(s, ls, h, e, en);
+	esc_keep(s, &L, k, e, en);
 	return k < 0 ? k : 0;
 }
 
@@ -1818,30 +1840,9 @@ static int scan_escaped(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx 
 	spoor_sv t;
 	bool hit;
 	c->db = &pf->dbs[di];
-	pf_memo *m = NULL;
-	pf_lmemo *lm = NULL;
-	if (c->db->tiny && n <= PF_TINY_MAX_VALUE)
-		; /* the tiny matcher costs less than a lookup */
-	else if (n <= PF_MEMO_MAX_LEN)
-		m = memo_for(pf, s, di, n, false);
-	else
-		lm = lmemo_for(s, di, true);
-	uint64_t h = 0;
-	memo_slot *e = NULL;
-	lmemo_slot *le = NULL;
-	if (m || lm) {
-		h = memo_key(p, n, m ? PF_MEMO_SEED : PF_LMEMO_SEED, true);
-		bool found = m ? memo_find(m, h, p, n, &e) : lmemo_find(lm, h, p, n, &le);
-		if (lm)
-			judge_use(&lm->esc, found, 1, PF_LMEMO_PROBE, PF_LMEMO_POOR, PF_LMEMO_REST);
-		if (found) {
-			if (m)
-				replay(pf, s, e->hit, e->nhit, &hit);
-			else
-				replay(pf, s, le->hit, le->nhit, &hit);
-			return 0;
-		}
-	}
+	esc_look L;
+	if (esc_lookup(pf, s, c, di, p, n, false, &L, &hit))
+		return 0;
 	if (n > PF_MEMO_MAX_LEN && c->db->lines && !judge_resting(&s->lmemo[di].lines)) {
 		size_t skip = 0;
 		const char *nl = esc_newline(p, p + n, &skip);
@@ -1850,13 +1851,10 @@ static int scan_escaped(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx 
 	}
 	if (!event_text(ev, f, &t))
 		return SPOOR_ENOMEM;
-	if (!m && !lm)
+	if (!L.m && !L.lm)
 		return scan_piece(pf, s, c, di, t.p ? t.p : "", t.n, false, &hit);
 	int k = scan_keep(pf, s, c, t.p ? t.p : "", t.n);
-	if (k > 0 && m)
-		memo_keep(s, m, e, h, p, n);
-	else if (k > 0)
-		lmemo_keep(s, le, h, p, n);
+	esc_keep(s, &L, k, p, n);
 	return k;
 }
 
