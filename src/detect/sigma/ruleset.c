@@ -983,7 +983,9 @@ static int run_rule(spoor_matcher *m, spoor_event *ev, size_t i)
 	for (size_t fi = 0; fi < e->nfilters && keep; fi++) {
 		uint32_t fh[SIGMA_MAX_HITS];
 		size_t fn;
-		keep = sigma_match_detection(rs->rules[e->filters[fi]].r->plan, ev, m->re, pfs, fh, &fn);
+		/* no value atoms: a filter is not a rule the prefilter was built
+		 * with (glob_pat.atom is set and cleared for those only) */
+		keep = sigma_match_detection(rs->rules[e->filters[fi]].r->plan, ev, m->re, NULL, fh, &fn);
 	}
 	if (keep) {
 		s->rule = i;
