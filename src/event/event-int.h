@@ -166,8 +166,14 @@ static inline void event_set_time(spoor_event *ev, int64_t ns)
 	ev->has_ts = true;
 }
 
-/* Decode a JSON string body (without quotes) into out (needs n*3/2+4 bytes);
- * returns the decoded length.  Bad escapes become U+FFFD. */
+/* Decode a JSON string body (without quotes) into out (json_unescape_max(n)
+ * bytes); returns the decoded length.  Bad escapes become U+FFFD. */
 size_t json_unescape(const char *p, size_t n, char *out);
+/* The room json_unescape needs for n bytes: a bad 2-byte escape becomes
+ * U+FFFD's 3, and the vector loop stores 16 bytes at a time. */
+static inline size_t json_unescape_max(size_t n)
+{
+	return n + n / 2 + 4;
+}
 
 #endif

@@ -306,7 +306,7 @@ size_t json_unescape(const char *p, size_t n, char *out)
 static bool unescape(spoor_event *ev, const efield *f, spoor_sv *out)
 {
 	/* Worst case: every 2-byte bad escape becomes a 3-byte U+FFFD. */
-	char *p = arena_alloc(&ev->ar, f->val.n + f->val.n / 2 + 4);
+	char *p = arena_alloc(&ev->ar, json_unescape_max(f->val.n));
 	if (!p)
 		return false;
 	size_t n = json_unescape(f->val.p, f->val.n, p);
@@ -316,10 +316,8 @@ static bool unescape(spoor_event *ev, const efield *f, spoor_sv *out)
 
 bool event_text(spoor_event *ev, const efield *f, spoor_sv *out)
 {
-	if (f->type != SPOOR_VT_JSTR) {
-		*out = f->val;
+	if (event_text_cached(ev, f, out))
 		return true;
-	}
 	if (f < ev->f || f >= ev->f + ev->n)
 		return unescape(ev, f, out); /* not one of this event's fields */
 	size_t i = (size_t)(f - ev->f);
@@ -332,14 +330,9 @@ bool event_text(spoor_event *ev, const efield *f, spoor_sv *out)
 		ev->tx = t;
 		ev->txcap = nc;
 	}
-	etext *c = &ev->tx[i];
-	if (c->gen == ev->gen && c->src == f->val.p && c->srcn == f->val.n) {
-		*out = c->text;
-		return true;
-	}
 	if (!unescape(ev, f, out))
 		return false;
-	*c = (etext){ev->gen, f->val.p, f->val.n, *out};
+	ev->tx[i] = (etext){ev->gen, f->val.p, f->val.n, *out};
 	return true;
 }
 

@@ -69,7 +69,7 @@ static bool str(jp *c, spoor_sv *out)
 	if (!esc) {
 		*out = sv_make(c->p, n);
 	} else {
-		char *b = arena_alloc(&c->d->ar, n * 3 / 2 + 4);
+		char *b = arena_alloc(&c->d->ar, json_unescape_max(n));
 		if (!b) {
 			fail(c, SPOOR_ENOMEM, "out of memory");
 			return false;

@@ -340,7 +340,7 @@ static const char *parse_object(jctx *c, const char *p, uint32_t pid, spoor_sv p
 		if (c->ev && !cid) {
 			spoor_sv key = sv_make(ks, (size_t)(ke - ks));
 			if (fl & S_ESC) {
-				char *kb = arena_alloc(&c->ev->ar, key.n + key.n / 2 + 4);
+				char *kb = arena_alloc(&c->ev->ar, json_unescape_max(key.n));
 				if (!kb) {
 					fail(c, ks, SPOOR_ENOMEM, "out of memory");
 					return NULL;

@@ -81,6 +81,28 @@ static void test_flatten(void **state)
 			fail_msg("case %zu:\n got  %s\n want %s", i, got, cases[i].fields);
 		free(got);
 	}
+	/* EF_PLAINESC: escaped strings whose escapes are all two-byte ones
+	 * other than \/, in the vector loop (16+ bytes before the escape)
+	 * and out of it */
+	static const struct {
+		const char *in;
+		bool plain;
+	} esc[] = {
+	    {"{\"a\":\"C:\\\\x\\\"y\\n\"}", true},
+	    {"{\"a\":\"0123456789abcdef0123\\\\x\\tz\"}", true},
+	    {"{\"a\":\"A\\u0041\"}", false},
+	    {"{\"a\":\"a\\/b\"}", false},
+	    {"{\"a\":\"0123456789abcdef0123\\/b\"}", false},
+	    {"{\"a\":\"plain\"}", false}, /* STR: no escapes at all */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(esc); i++) {
+		event_reset(&ev);
+		size_t u = 0;
+		assert_int_equal(json_flatten(&ev, esc[i].in, strlen(esc[i].in), &u, NULL), 0);
+		assert_int_equal(ev.n, 1);
+		if (((ev.f[0].flags & EF_PLAINESC) != 0) != esc[i].plain)
+			fail_msg("%s: EF_PLAINESC %d, want %d", esc[i].in, !esc[i].plain, esc[i].plain);
+	}
 	/* duplicate key: lookups see the first */
 	event_reset(&ev);
 	size_t used;

@@ -681,6 +681,18 @@ static void test_prune_atoms(void **state)
 					 cases[c].v, with_pf, without, cases[c].want);
 			event_done(&ev);
 		}
+	/* the matcher does read the scan's atoms: with the view of a scan
+	 * that did not see the marker, the filter's values are not tried */
+	spoor_event e1, e2;
+	assert_int_equal(event_init(&e1, ctx), 0);
+	assert_int_equal(event_init(&e2, ctx), 0);
+	assert_int_equal(event_add(&e1, cl, SPOOR_VT_STR, SPOOR_SV("plain"), 0), 0);
+	assert_int_equal(event_add(&e2, cl, SPOOR_VT_STR, SPOOR_SV("run marker-one"), 0), 0);
+	assert_int_equal(sigma_pf_scan(pf, sc, &e1, NULL), 0);
+	assert_false(sigma_match_detection(plans[1], &e2, re, NULL, NULL, NULL));
+	assert_true(sigma_match_detection(plans[1], &e2, re, sc, NULL, NULL));
+	event_done(&e1);
+	event_done(&e2);
 	sigma_re_scratch_free(re);
 	sigma_pf_scratch_free(sc);
 	sigma_pf_free(pf);
@@ -1206,6 +1218,18 @@ static void test_glob_index(void **state)
 	}
 #undef RND
 	assert_true(indexed > 1000 && hits > 1000);
+	/* and through the matcher: a rule of 40 suffixes (indexed) fires on
+	 * the 37th in another case, and not on a value that is none of them */
+	char det[4096];
+	int n = snprintf(det, sizeof(det), "    sel:\n        ImageLoaded|endswith:\n");
+	for (int i = 0; i < 40; i++)
+		n += snprintf(det + n, sizeof(det) - (size_t)n, "            - '\\lib%d.dll'\n", i);
+	snprintf(det + n, sizeof(det) - (size_t)n, "    condition: sel\n");
+	const char *yes[] = {"ImageLoaded", "C:\\x\\LIB37.DLL", NULL};
+	const char *no[] = {"ImageLoaded", "C:\\x\\lib40.dll", NULL};
+	char err[256];
+	assert_int_equal(run_case(det, yes, err, sizeof(err)), 1);
+	assert_int_equal(run_case(det, no, err, sizeof(err)), 0);
 }
 
 int main(void)

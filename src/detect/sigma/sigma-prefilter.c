@@ -1776,7 +1776,7 @@ static int scan_line_esc(const sigma_prefilter *pf, sigma_pf_scratch *s, scanctx
 	esc_look L;
 	if (esc_lookup(pf, s, c, di, e, en, true, &L, hit))
 		return 0;
-	size_t need = en + en / 2 + 4; /* json_unescape's worst case */
+	size_t need = json_unescape_max(en);
 	if (need > s->deccap) {
 		char *v = xrealloc(s->dec, need);
 		if (!v)

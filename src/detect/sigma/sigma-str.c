@@ -499,6 +499,6 @@ int glob_match_esc(const glob_pat *g, const char *s, size_t n)
 				return 1;
 			at = i + 1;
 		}
-		return en == 0;
+		return 0;
 	}
 }
