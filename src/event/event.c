@@ -314,9 +314,26 @@ static bool unescape(spoor_event *ev, const efield *f, spoor_sv *out)
 	return true;
 }
 
+/* f's text without decoding it (see event_text_cached); inline in
+ * event_text, which runs for every value a matcher reads */
+static inline bool text_cached(const spoor_event *ev, const efield *f, spoor_sv *out)
+{
+	if (f->type != SPOOR_VT_JSTR) {
+		*out = f->val;
+		return true;
+	}
+	if (f < ev->f || f >= ev->f + ev->n || (size_t)(f - ev->f) >= ev->txcap)
+		return false;
+	const etext *c = &ev->tx[f - ev->f];
+	if (c->gen != ev->gen || c->src != f->val.p || c->srcn != f->val.n)
+		return false;
+	*out = c->text;
+	return true;
+}
+
 bool event_text(spoor_event *ev, const efield *f, spoor_sv *out)
 {
-	if (event_text_cached(ev, f, out))
+	if (text_cached(ev, f, out))
 		return true;
 	if (f < ev->f || f >= ev->f + ev->n)
 		return unescape(ev, f, out); /* not one of this event's fields */
@@ -338,17 +355,7 @@ bool event_text(spoor_event *ev, const efield *f, spoor_sv *out)
 
 bool event_text_cached(const spoor_event *ev, const efield *f, spoor_sv *out)
 {
-	if (f->type != SPOOR_VT_JSTR) {
-		*out = f->val;
-		return true;
-	}
-	if (f < ev->f || f >= ev->f + ev->n || (size_t)(f - ev->f) >= ev->txcap)
-		return false;
-	const etext *c = &ev->tx[f - ev->f];
-	if (c->gen != ev->gen || c->src != f->val.p || c->srcn != f->val.n)
-		return false;
-	*out = c->text;
-	return true;
+	return text_cached(ev, f, out);
 }
 
 bool event_get_text(spoor_event *ev, uint32_t id, spoor_sv *out)
